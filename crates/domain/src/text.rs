@@ -1,0 +1,58 @@
+//! Character-level normalisation shared by every parser of user input.
+
+/// Maps full-width ASCII variants (U+FF01–U+FF5E) and the ideographic space (U+3000) to
+/// their ASCII forms; everything else is kept. Used for codes, numbers and header names,
+/// never for free text such as organisation names, whose punctuation users chose.
+pub fn to_halfwidth(s: &str) -> String {
+    s.chars().map(halfwidth_char).collect()
+}
+
+fn halfwidth_char(c: char) -> char {
+    match c {
+        '\u{3000}' => ' ',
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        _ => c,
+    }
+}
+
+/// Half-width form with every kind of white space removed (including no-break spaces).
+pub fn compact(s: &str) -> String {
+    s.chars()
+        .map(halfwidth_char)
+        .filter(|c| !c.is_whitespace() && *c != '\u{00A0}' && *c != '\u{FEFF}')
+        .collect()
+}
+
+/// Trims white space of every kind, including the ideographic space and the BOM.
+pub fn trim(s: &str) -> &str {
+    s.trim_matches(|c: char| c.is_whitespace() || c == '\u{FEFF}' || c == '\u{00A0}')
+}
+
+/// True when the character is a CJK unified ideograph (the characters of Chinese names).
+pub fn is_cjk(c: char) -> bool {
+    matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x3134F)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn halfwidth_maps_digits_letters_and_space() {
+        assert_eq!(to_halfwidth("４３０６０２１９８５０７０３１２３Ｘ"), "43060219850703123X");
+        assert_eq!(to_halfwidth("姓　名（必填）"), "姓 名(必填)");
+    }
+
+    #[test]
+    fn compact_removes_all_spaces() {
+        assert_eq!(compact(" 身份证\u{3000}号 \t"), "身份证号");
+        assert_eq!(compact("\u{FEFF}姓名"), "姓名");
+    }
+
+    #[test]
+    fn cjk_detection() {
+        assert!(is_cjk('张'));
+        assert!(!is_cjk('A'));
+        assert!(!is_cjk('·'));
+    }
+}
