@@ -1,0 +1,121 @@
+//! Connecting to the database chosen by URL scheme, and migrating it.
+
+use std::path::Path;
+use std::time::Duration;
+
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
+use sea_orm_migration::MigratorTrait;
+
+use crate::error::{Result, StoreError};
+use crate::migration::Migrator;
+
+/// How long a SQLite writer waits for another before giving up.
+pub const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Database options beyond the URL.
+#[derive(Debug, Clone)]
+pub struct DbOptions {
+    pub max_connections: u32,
+    /// PostgreSQL only: run in this schema (created when missing). Tests use one per test.
+    pub pg_schema: Option<String>,
+}
+
+impl Default for DbOptions {
+    fn default() -> Self {
+        DbOptions { max_connections: 16, pg_schema: None }
+    }
+}
+
+/// The backend a URL names, or a Chinese explanation of what URLs are accepted.
+pub fn backend_of(url: &str) -> Result<DbBackend> {
+    if url.starts_with("sqlite:") {
+        Ok(DbBackend::Sqlite)
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(DbBackend::Postgres)
+    } else if url.starts_with("mysql://") || url.starts_with("mariadb://") {
+        Ok(DbBackend::MySql)
+    } else {
+        Err(StoreError::Conflict(format!(
+            "不支持的数据库地址“{url}”：请使用 sqlite://文件路径、postgres://用户@主机/库名 或 mysql://用户@主机/库名"
+        )))
+    }
+}
+
+/// The SQLite URL of a file, creating its directory.
+pub fn sqlite_url(file: &Path) -> Result<String> {
+    if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| StoreError::Conflict(format!("无法创建数据目录 {}：{e}", dir.display())))?;
+    }
+    Ok(format!("sqlite://{}?mode=rwc", file.display()))
+}
+
+/// Connects; SQLite gets WAL, a busy timeout and foreign keys, and its directory is made.
+pub async fn connect(url: &str, opts: &DbOptions) -> Result<DatabaseConnection> {
+    let backend = backend_of(url)?;
+    let mut url = url.replacen("mariadb://", "mysql://", 1);
+    if backend == DbBackend::Sqlite {
+        let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+        let file = path.split('?').next().unwrap_or_default();
+        if file != ":memory:" && !file.is_empty() {
+            url = sqlite_url(Path::new(file))?;
+        }
+    }
+    if let (DbBackend::Postgres, Some(schema)) = (backend, &opts.pg_schema) {
+        ensure_pg_schema(&url, schema).await?;
+    }
+    let mut co = ConnectOptions::new(url);
+    co.max_connections(if backend == DbBackend::Sqlite { opts.max_connections.min(8) } else { opts.max_connections })
+        .min_connections(1)
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(30))
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(|o| {
+            o.journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(SQLITE_BUSY_TIMEOUT)
+                .foreign_keys(true)
+        });
+    if let Some(schema) = &opts.pg_schema {
+        co.set_schema_search_path(schema.clone());
+    }
+    Database::connect(co).await.map_err(|e| {
+        StoreError::Conflict(format!("无法连接数据库：{e}。请检查数据库地址（XUEPEI_DATABASE_URL）和数据库服务是否已启动"))
+    })
+}
+
+async fn ensure_pg_schema(url: &str, schema: &str) -> Result<()> {
+    if !schema.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
+        return Err(StoreError::Conflict(format!("模式名“{schema}”只能包含小写字母、数字和下划线")));
+    }
+    let mut co = ConnectOptions::new(url.to_owned());
+    co.max_connections(1).sqlx_logging(false);
+    let db = Database::connect(co).await.map_err(|e| StoreError::Conflict(format!("无法连接数据库：{e}")))?;
+    db.execute_unprepared(&format!("CREATE SCHEMA IF NOT EXISTS {schema}")).await?;
+    db.close().await?;
+    Ok(())
+}
+
+/// Drops a PostgreSQL schema made by [`connect`] (tests clean up after themselves).
+pub async fn drop_pg_schema(url: &str, schema: &str) -> Result<()> {
+    let mut co = ConnectOptions::new(url.to_owned());
+    co.max_connections(1).sqlx_logging(false);
+    let db = Database::connect(co).await?;
+    db.execute_unprepared(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).await?;
+    db.close().await?;
+    Ok(())
+}
+
+/// Applies pending migrations.
+pub async fn migrate(db: &DatabaseConnection) -> Result<()> {
+    Migrator::up(db, None).await?;
+    Ok(())
+}
+
+/// Names of applied and pending migrations.
+pub async fn migration_status(db: &DatabaseConnection) -> Result<(Vec<String>, Vec<String>)> {
+    let applied = Migrator::get_applied_migrations(db).await?.iter().map(|m| m.name().to_owned()).collect();
+    let pending = Migrator::get_pending_migrations(db).await?.iter().map(|m| m.name().to_owned()).collect();
+    Ok((applied, pending))
+}

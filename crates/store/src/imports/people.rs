@@ -1,0 +1,236 @@
+//! The people import: streamed, batched, one transaction.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::NaiveDate;
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter, TransactionTrait};
+use xuepei_domain::idcard;
+use xuepei_domain::import::RowError;
+use xuepei_domain::people::{PERSON_IMPORT, PersonDraft};
+
+use super::{ImportReport, Present};
+use crate::entity::person;
+use crate::error::Result;
+use crate::org::{self, OrgResolver};
+use crate::people::PersonInput;
+use crate::scope::Scope;
+use crate::sql;
+
+/// Columns of the persons table written per row (sizes insert batches).
+const PERSON_COLUMNS: usize = 15;
+
+struct Pending {
+    row: u64,
+    input: PersonInput,
+    org_path: String,
+}
+
+/// An import in progress. Feed rows in file order with [`Self::push`] and
+/// [`Self::push_invalid`], then [`Self::finish`].
+pub struct PeopleImport {
+    txn: DatabaseTransaction,
+    scope: Scope,
+    resolver: OrgResolver,
+    present: Present,
+    dry_run: bool,
+    /// Packed identity number → the row that first had it.
+    seen: HashMap<u64, u64>,
+    pending: Vec<Pending>,
+    batch: usize,
+    touched: HashSet<i64>,
+    report: ImportReport,
+}
+
+impl std::fmt::Debug for PeopleImport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PeopleImport").field("report", &self.report).finish_non_exhaustive()
+    }
+}
+
+fn label(key: &str) -> Option<String> {
+    Some(PERSON_IMPORT.label(key).to_owned())
+}
+
+impl PeopleImport {
+    pub async fn begin(db: &DatabaseConnection, scope: Scope, present: Present, dry_run: bool) -> Result<Self> {
+        let txn = db.begin().await?;
+        let resolver = OrgResolver::load(&txn, &scope).await?;
+        let batch = (sql::max_params(txn.get_database_backend()) / PERSON_COLUMNS).min(2000);
+        Ok(PeopleImport {
+            txn,
+            scope,
+            resolver,
+            present,
+            dry_run,
+            seen: HashMap::new(),
+            pending: Vec::new(),
+            batch,
+            touched: HashSet::new(),
+            report: ImportReport { dry_run, ..Default::default() },
+        })
+    }
+
+    /// A row that failed field validation.
+    pub fn push_invalid(&mut self, errors: Vec<RowError>) {
+        if !errors.is_empty() {
+            self.report.rows += 1;
+        }
+        for e in errors {
+            self.report.add_error(e);
+        }
+    }
+
+    /// A row that passed field validation.
+    pub async fn push(&mut self, row: u64, draft: PersonDraft) -> Result<()> {
+        self.report.rows += 1;
+        let err = |column: &str, message: String| RowError { row, column: label(column), message };
+        if draft.id.converted {
+            self.report.add_notice(err("id_number", format!("15位旧号码已转换为18位：{}", draft.id.number)));
+        }
+        if let Some(packed) = idcard::pack(&draft.id.number) {
+            if let Some(first) = self.seen.insert(packed, row) {
+                self.seen.insert(packed, first);
+                self.report.add_error(err("id_number", format!("与第{first}行的身份证号重复，同一人只能出现一次")));
+                return Ok(());
+            }
+        }
+        let target = match self.resolver.resolve(&draft.org_ref) {
+            Ok(o) if !o.active => Err(format!("“{}”已撤销，不能导入人员", o.name)),
+            Ok(o) => Ok((o.id, o.path.clone())),
+            Err(e) => Err(e),
+        };
+        let managing = match draft.managing_org_ref.as_deref() {
+            Some(r) => self.resolver.resolve_authority(r).map(|o| Some(o.id)),
+            None => Ok(None),
+        };
+        match (target, managing) {
+            (Ok((org_id, org_path)), Ok(managing)) => {
+                let input = PersonInput::from_draft(&draft, org_id, managing);
+                self.pending.push(Pending { row, input, org_path });
+                if self.pending.len() >= self.batch {
+                    self.flush().await?;
+                }
+            }
+            (t, m) => {
+                if let Err(e) = t {
+                    self.report.add_error(err("org", e));
+                }
+                if let Err(e) = m {
+                    self.report.add_error(err("managing_org", e));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Compares a batch with stored people and writes it, unless an error has been seen
+    /// (then only checking goes on, so that every bad row is reported).
+    async fn flush(&mut self) -> Result<()> {
+        let batch = std::mem::take(&mut self.pending);
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let numbers: Vec<String> = batch.iter().map(|p| p.input.id_number.clone()).collect();
+        let existing: HashMap<String, person::Model> = person::Entity::find()
+            .filter(person::Column::IdNumber.is_in(numbers))
+            .all(&self.txn)
+            .await?
+            .into_iter()
+            .map(|m| (m.id_number.clone(), m))
+            .collect();
+        let mut inserts = Vec::new();
+        let mut updates = Vec::new();
+        for p in batch {
+            match existing.get(&p.input.id_number) {
+                None => inserts.push(p),
+                Some(m) => {
+                    let err = |message: String| RowError { row: p.row, column: label("id_number"), message };
+                    if !self.scope.contains_path(&m.org_path) {
+                        self.report.add_error(err(
+                            "该身份证号已在您管理范围以外的单位登记，不能导入；如需调入，请联系上级组织部门".into(),
+                        ));
+                    } else if m.name != p.input.name {
+                        self.report.add_error(err(format!(
+                            "该身份证号已登记为“{}”，与本行姓名“{}”不一致，请核对身份证号",
+                            m.name, p.input.name
+                        )));
+                    } else {
+                        let input = self.merge_absent(p.input, m);
+                        if input.same_as(m) {
+                            self.report.unchanged += 1;
+                        } else {
+                            updates.push((m.id, m.org_id, m.created_at, Pending { input, ..p }));
+                        }
+                    }
+                }
+            }
+        }
+        self.report.inserted += inserts.len() as u64;
+        self.report.updated += updates.len() as u64;
+        if self.report.error_count > 0 || self.dry_run {
+            return Ok(());
+        }
+        if !inserts.is_empty() {
+            self.touched.extend(inserts.iter().map(|p| p.input.org_id));
+            let models = inserts.iter().map(|p| p.input.active_model(&p.org_path));
+            person::Entity::insert_many(models).exec_without_returning(&self.txn).await?;
+        }
+        for (id, old_org, created_at, p) in updates {
+            let mut am = p.input.active_model(&p.org_path);
+            am.id = sea_orm::Set(id);
+            am.created_at = sea_orm::Set(created_at);
+            person::Entity::update(am).exec(&self.txn).await?;
+            if old_org != p.input.org_id {
+                self.touched.insert(old_org);
+                self.touched.insert(p.input.org_id);
+            }
+        }
+        Ok(())
+    }
+
+    /// Keeps stored values of the optional columns the file does not have.
+    fn merge_absent(&self, mut input: PersonInput, m: &person::Model) -> PersonInput {
+        let keep = |key: &str| !self.present.has(key);
+        if keep("phone") {
+            input.phone = m.phone.clone();
+        }
+        if keep("party_joined_on") {
+            input.party_joined_on = m.party_joined_on;
+        }
+        if keep("position") {
+            input.position = m.position.clone();
+        }
+        if keep("rank_level") {
+            input.rank_level = m.rank_level.as_deref().and_then(<xuepei_domain::people::RankLevel as xuepei_domain::labels::Labeled>::from_code);
+        }
+        if keep("roles") {
+            input.roles = xuepei_domain::people::Roles(m.roles);
+        }
+        if keep("managing_org") {
+            input.managing_org_id = m.managing_org_id;
+        }
+        input
+    }
+
+    /// Writes what is left and commits — or rolls everything back when any row was bad or
+    /// this is a dry run.
+    pub async fn finish(mut self) -> Result<ImportReport> {
+        self.flush().await?;
+        let mut report = self.report;
+        report.sort();
+        if report.error_count > 0 || self.dry_run {
+            self.txn.rollback().await?;
+            return Ok(report);
+        }
+        let touched: Vec<i64> = self.touched.into_iter().collect();
+        org::recount(&self.txn, &touched).await?;
+        self.txn.commit().await?;
+        report.committed = true;
+        Ok(report)
+    }
+}
+
+/// Today's date in China (UTC+8), for validating dates of birth and membership.
+pub fn today_in_china() -> NaiveDate {
+    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
+}

@@ -1,0 +1,19 @@
+//! Storage for xuepei: one code path over SQLite, PostgreSQL and MySQL.
+//!
+//! Every repository function takes a [`Scope`]; the table models are private, so data
+//! leaves this crate only through scoped functions.
+
+pub mod db;
+mod entity;
+pub mod error;
+pub mod imports;
+mod migration;
+pub mod org;
+pub mod people;
+pub mod scope;
+mod sql;
+pub mod uploads;
+
+pub use error::{Result, StoreError};
+pub use scope::Scope;
+pub use sea_orm::{DatabaseConnection, DbBackend, TransactionTrait};

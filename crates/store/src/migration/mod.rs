@@ -1,0 +1,43 @@
+//! Schema migrations, written once for every backend.
+//!
+//! Backend differences are confined to column definitions here: tree paths and names use
+//! a byte-order collation (`C` on PostgreSQL, `utf8mb4_bin` on MySQL; SQLite's default
+//! is already binary) so that prefix ranges `path >= p AND path < p'` are exact and served
+//! by a plain b-tree index on every backend.
+
+use sea_orm::DbBackend;
+use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_foundation;
+
+#[derive(Debug)]
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261123_000001_foundation::Migration)]
+    }
+}
+
+/// A text column compared byte by byte, for materialized paths and prefix search.
+pub(crate) fn binary_text(col: ColumnDef, backend: DbBackend) -> ColumnDef {
+    let mut col = col;
+    match backend {
+        DbBackend::Postgres => col.extra("COLLATE \"C\""),
+        DbBackend::MySql => col.extra("CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"),
+        _ => &mut col,
+    };
+    col
+}
+
+/// A column for file contents of any size.
+pub(crate) fn large_binary(name: &'static str, backend: DbBackend) -> ColumnDef {
+    let mut col = ColumnDef::new(Alias::new(name));
+    match backend {
+        DbBackend::MySql => col.custom(Alias::new("LONGBLOB")),
+        _ => col.binary(),
+    };
+    col.not_null();
+    col
+}

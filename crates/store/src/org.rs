@@ -1,0 +1,674 @@
+//! Organisations: the affiliation tree, read and changed within a scope.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, Order, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
+};
+use xuepei_domain::labels::Labeled;
+use xuepei_domain::org::{OrgKind, Sector, path};
+
+use crate::entity::{organization, person};
+use crate::error::{Result, StoreError};
+use crate::scope::{Scope, subtree_cond};
+use crate::sql;
+
+/// An organisation as the rest of the system sees it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Org {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub short_name: Option<String>,
+    pub kind: OrgKind,
+    pub sector: Sector,
+    pub parent_id: Option<i64>,
+    pub path: String,
+    pub depth: i32,
+    pub authority_org_id: Option<i64>,
+    pub active: bool,
+    /// People attached directly to this organisation.
+    pub person_count: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Org {
+    /// The short name when there is one: what lists and breadcrumbs show.
+    pub fn display_name(&self) -> &str {
+        self.short_name.as_deref().unwrap_or(&self.name)
+    }
+}
+
+impl From<organization::Model> for Org {
+    fn from(m: organization::Model) -> Self {
+        Org {
+            id: m.id,
+            kind: OrgKind::from_code(&m.kind).unwrap_or(OrgKind::Unit),
+            sector: Sector::from_code(&m.sector).unwrap_or(Sector::Other),
+            code: m.code,
+            name: m.name,
+            short_name: m.short_name,
+            parent_id: m.parent_id,
+            path: m.path,
+            depth: m.depth,
+            authority_org_id: m.authority_org_id,
+            active: m.active,
+            person_count: m.person_count,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        }
+    }
+}
+
+/// What a form or an import row sets on an organisation, with references resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrgInput {
+    pub code: String,
+    pub name: String,
+    pub short_name: Option<String>,
+    pub kind: OrgKind,
+    pub sector: Sector,
+    pub parent_id: Option<i64>,
+    pub authority_org_id: Option<i64>,
+}
+
+/// A tree node with its subtree's totals.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct OrgNode {
+    pub org: Org,
+    /// Organisations below this one (not counting itself).
+    pub descendants: i64,
+    /// People in the whole subtree.
+    pub people: i64,
+}
+
+/// Counts over a subtree.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct SubtreeTotals {
+    pub orgs: i64,
+    pub people: i64,
+}
+
+pub(crate) fn now() -> DateTime<Utc> {
+    // Microseconds: the finest precision every backend stores.
+    let t = Utc::now();
+    DateTime::from_timestamp_micros(t.timestamp_micros()).unwrap_or(t)
+}
+
+/// One organisation by id.
+pub async fn get(db: &impl ConnectionTrait, scope: &Scope, id: i64) -> Result<Org> {
+    organization::Entity::find_by_id(id)
+        .filter(scope.cond(organization::Column::Path))
+        .one(db)
+        .await?
+        .map(Org::from)
+        .ok_or(StoreError::NotFound("组织"))
+}
+
+/// One organisation by code.
+pub async fn get_by_code(db: &impl ConnectionTrait, scope: &Scope, code: &str) -> Result<Org> {
+    organization::Entity::find()
+        .filter(organization::Column::Code.eq(code))
+        .filter(scope.cond(organization::Column::Path))
+        .one(db)
+        .await?
+        .map(Org::from)
+        .ok_or(StoreError::NotFound("组织"))
+}
+
+/// Several organisations by id (those outside the scope are left out).
+pub async fn get_many(db: &impl ConnectionTrait, scope: &Scope, ids: &[i64]) -> Result<HashMap<i64, Org>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows = organization::Entity::find()
+        .filter(organization::Column::Id.is_in(ids.iter().copied()))
+        .filter(scope.cond(organization::Column::Path))
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|m| (m.id, Org::from(m))).collect())
+}
+
+/// The chain from the scope's root (or the tree's root) down to `id`, for breadcrumbs.
+pub async fn ancestors(db: &impl ConnectionTrait, scope: &Scope, id: i64) -> Result<Vec<Org>> {
+    let org = get(db, scope, id).await?;
+    let ids = path::ids(&org.path);
+    let found = get_many(db, scope, &ids).await?;
+    Ok(ids.iter().filter_map(|i| found.get(i).cloned()).collect())
+}
+
+/// Organisations and people in the subtree of `p`, from the maintained per-organisation
+/// counters: one range scan over organisations, never a count over people.
+pub async fn subtree_totals(db: &impl ConnectionTrait, p: &str) -> Result<SubtreeTotals> {
+    let backend = db.get_database_backend();
+    let row: Option<(i64, i64)> = organization::Entity::find()
+        .select_only()
+        .column_as(Expr::cust("COUNT(*)"), "orgs")
+        .column_as(sql::sum_i64(backend, "person_count"), "people")
+        .filter(subtree_cond(organization::Column::Path, p))
+        .into_tuple()
+        .one(db)
+        .await?;
+    let (orgs, people) = row.unwrap_or_default();
+    Ok(SubtreeTotals { orgs, people })
+}
+
+/// Totals of the whole scope.
+pub async fn scope_totals(db: &impl ConnectionTrait, scope: &Scope) -> Result<SubtreeTotals> {
+    match scope.root_path() {
+        Some(p) => subtree_totals(db, p).await,
+        None => {
+            let backend = db.get_database_backend();
+            let row: Option<(i64, i64)> = organization::Entity::find()
+                .select_only()
+                .column_as(Expr::cust("COUNT(*)"), "orgs")
+                .column_as(sql::sum_i64(backend, "person_count"), "people")
+                .into_tuple()
+                .one(db)
+                .await?;
+            let (orgs, people) = row.unwrap_or_default();
+            Ok(SubtreeTotals { orgs, people })
+        }
+    }
+}
+
+/// The children of `parent` (or the scope's top when `None`) with subtree totals.
+pub async fn children(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    parent: Option<i64>,
+    include_inactive: bool,
+) -> Result<Vec<OrgNode>> {
+    let mut q = organization::Entity::find().filter(scope.cond(organization::Column::Path));
+    q = match (parent, scope.root_org_id()) {
+        (Some(p), _) => q.filter(organization::Column::ParentId.eq(p)),
+        (None, Some(root)) => q.filter(organization::Column::Id.eq(root)),
+        (None, None) => q.filter(organization::Column::ParentId.is_null()),
+    };
+    if !include_inactive {
+        q = q.filter(organization::Column::Active.eq(true));
+    }
+    let rows = q.order_by(organization::Column::Code, Order::Asc).all(db).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for m in rows {
+        let t = subtree_totals(db, &m.path).await?;
+        out.push(OrgNode { descendants: t.orgs - 1, people: t.people, org: Org::from(m) });
+    }
+    Ok(out)
+}
+
+/// Filters for organisation lists.
+#[derive(Debug, Clone, Default)]
+pub struct OrgFilter {
+    /// Prefix of the code, the name or the short name.
+    pub q: Option<String>,
+    pub sector: Option<Sector>,
+    pub kind: Option<OrgKind>,
+    /// Only this organisation's subtree (must lie in the scope).
+    pub under: Option<i64>,
+    pub include_inactive: bool,
+}
+
+/// A page of a keyset-paginated list.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// The cursor of the next page, when there is one.
+    pub next: Option<String>,
+}
+
+async fn filter_condition(db: &impl ConnectionTrait, scope: &Scope, f: &OrgFilter) -> Result<Condition> {
+    let mut c = scope.cond(organization::Column::Path);
+    if let Some(under) = f.under {
+        let org = get(db, scope, under).await?;
+        c = c.add(subtree_cond(organization::Column::Path, &org.path));
+    }
+    if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        let code = q.to_ascii_uppercase();
+        c = c.add(
+            Condition::any()
+                .add(prefix_cond(organization::Column::Code, &code))
+                .add(prefix_cond(organization::Column::Name, q))
+                .add(prefix_cond(organization::Column::ShortName, q)),
+        );
+    }
+    if let Some(s) = f.sector {
+        c = c.add(organization::Column::Sector.eq(s.code()));
+    }
+    if let Some(k) = f.kind {
+        c = c.add(organization::Column::Kind.eq(k.code()));
+    }
+    if !f.include_inactive {
+        c = c.add(organization::Column::Active.eq(true));
+    }
+    Ok(c)
+}
+
+/// `col` starts with `prefix`, as an index range (byte-ordered columns).
+pub(crate) fn prefix_cond(col: impl ColumnTrait, prefix: &str) -> Condition {
+    let mut hi = prefix.to_owned();
+    hi.push(char::MAX);
+    Condition::all().add(col.gte(prefix)).add(col.lt(hi))
+}
+
+/// A page of organisations ordered by code; `after` is the previous page's last code.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    f: &OrgFilter,
+    after: Option<&str>,
+    limit: u64,
+) -> Result<Page<Org>> {
+    let mut c = filter_condition(db, scope, f).await?;
+    if let Some(a) = after {
+        c = c.add(organization::Column::Code.gt(a));
+    }
+    let limit = limit.clamp(1, 1000);
+    let mut rows = organization::Entity::find()
+        .filter(c)
+        .order_by(organization::Column::Code, Order::Asc)
+        .limit(limit + 1)
+        .all(db)
+        .await?;
+    let next = if rows.len() as u64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(|m| m.code.clone())
+    } else {
+        None
+    };
+    Ok(Page { items: rows.into_iter().map(Org::from).collect(), next })
+}
+
+/// How many organisations match (for list headers).
+pub async fn count(db: &impl ConnectionTrait, scope: &Scope, f: &OrgFilter) -> Result<u64> {
+    let c = filter_condition(db, scope, f).await?;
+    Ok(organization::Entity::find().filter(c).count(db).await?)
+}
+
+/// Every matching organisation, ordered by code, for export.
+pub async fn all(db: &impl ConnectionTrait, scope: &Scope, f: &OrgFilter) -> Result<Vec<Org>> {
+    let c = filter_condition(db, scope, f).await?;
+    let rows = organization::Entity::find().filter(c).order_by(organization::Column::Code, Order::Asc).all(db).await?;
+    Ok(rows.into_iter().map(Org::from).collect())
+}
+
+/// Organisations that may be named as the management authority (干部管理单位): any in
+/// the scope, and the departments attached to the scope's ancestors (the city's
+/// organisation department manages a county's leadership).
+pub async fn authority_candidates(db: &impl ConnectionTrait, scope: &Scope) -> Result<Vec<Org>> {
+    let mut c = Condition::any().add(
+        scope
+            .cond(organization::Column::Path)
+            .add(organization::Column::Kind.eq(OrgKind::Department.code())),
+    );
+    if let Some(root) = scope.root_path() {
+        let ancestors: Vec<i64> = path::ids(root);
+        c = c.add(
+            Condition::all()
+                .add(organization::Column::ParentId.is_in(ancestors))
+                .add(organization::Column::Kind.eq(OrgKind::Department.code())),
+        );
+    }
+    let rows = organization::Entity::find()
+        .filter(c)
+        .filter(organization::Column::Active.eq(true))
+        .order_by(organization::Column::Code, Order::Asc)
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(Org::from).collect())
+}
+
+async fn check_authority(db: &impl ConnectionTrait, scope: &Scope, id: Option<i64>) -> Result<()> {
+    let Some(id) = id else { return Ok(()) };
+    if scope.is_system() {
+        return get(db, scope, id).await.map(|_| ());
+    }
+    if authority_candidates(db, scope).await?.iter().any(|o| o.id == id) || get(db, scope, id).await.is_ok() {
+        Ok(())
+    } else {
+        Err(StoreError::invalid("authority", "干部管理单位须为本级或上级的组织部门"))
+    }
+}
+
+async fn check_code_free(db: &impl ConnectionTrait, code: &str, except: Option<i64>) -> Result<()> {
+    let mut q = organization::Entity::find().filter(organization::Column::Code.eq(code));
+    if let Some(id) = except {
+        q = q.filter(organization::Column::Id.ne(id));
+    }
+    if q.count(db).await? > 0 {
+        return Err(StoreError::invalid("code", format!("组织代码“{code}”已被使用，请换一个")));
+    }
+    Ok(())
+}
+
+/// Creates an organisation under `input.parent_id`, which must lie in the scope; only the
+/// system scope may create a top-level organisation.
+pub async fn create(db: &impl ConnectionTrait, scope: &Scope, input: &OrgInput) -> Result<Org> {
+    let parent = match input.parent_id {
+        Some(pid) => Some(get(db, scope, pid).await?),
+        None if scope.is_system() => None,
+        None => return Err(StoreError::invalid("parent", "请选择上级组织（只能在您管理的组织之下新增）")),
+    };
+    if let Some(p) = &parent {
+        if !p.active {
+            return Err(StoreError::invalid("parent", format!("上级组织“{}”已撤销，不能在其下新增组织", p.display_name())));
+        }
+    }
+    check_code_free(db, &input.code, None).await?;
+    check_authority(db, scope, input.authority_org_id).await?;
+    insert_unchecked(db, input, parent.as_ref().map(|p| p.path.as_str())).await
+}
+
+/// Inserts a row whose checks were done by the caller; the path needs the new id, so it
+/// is written in a second statement.
+pub(crate) async fn insert_unchecked(db: &impl ConnectionTrait, input: &OrgInput, parent_path: Option<&str>) -> Result<Org> {
+    let t = now();
+    let am = organization::ActiveModel {
+        code: Set(input.code.clone()),
+        name: Set(input.name.clone()),
+        short_name: Set(input.short_name.clone()),
+        kind: Set(input.kind.code().to_owned()),
+        sector: Set(input.sector.code().to_owned()),
+        parent_id: Set(input.parent_id),
+        path: Set(String::new()),
+        depth: Set(parent_path.map_or(1, |p| path::depth(p) as i32 + 1)),
+        authority_org_id: Set(input.authority_org_id),
+        active: Set(true),
+        person_count: Set(0),
+        created_at: Set(t),
+        updated_at: Set(t),
+        ..Default::default()
+    };
+    let res = organization::Entity::insert(am).exec(db).await?;
+    let id = res.last_insert_id;
+    let p = path::child(parent_path, id);
+    organization::Entity::update_many()
+        .col_expr(organization::Column::Path, Expr::value(p.clone()))
+        .filter(organization::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    let m = organization::Entity::find_by_id(id).one(db).await?.ok_or(StoreError::NotFound("组织"))?;
+    Ok(Org::from(m))
+}
+
+/// Changes an organisation; a new parent moves its whole subtree.
+pub async fn update(db: &impl ConnectionTrait, scope: &Scope, id: i64, input: &OrgInput) -> Result<Org> {
+    let org = get(db, scope, id).await?;
+    if input.code != org.code {
+        check_code_free(db, &input.code, Some(id)).await?;
+    }
+    if input.authority_org_id != org.authority_org_id {
+        check_authority(db, scope, input.authority_org_id).await?;
+    }
+    if input.parent_id != org.parent_id {
+        match input.parent_id {
+            Some(p) => {
+                move_subtree(db, scope, id, p).await?;
+            }
+            None => return Err(StoreError::invalid("parent", "请选择上级组织")),
+        }
+    }
+    organization::Entity::update_many()
+        .col_expr(organization::Column::Code, Expr::value(input.code.clone()))
+        .col_expr(organization::Column::Name, Expr::value(input.name.clone()))
+        .col_expr(organization::Column::ShortName, Expr::value(input.short_name.clone()))
+        .col_expr(organization::Column::Kind, Expr::value(input.kind.code()))
+        .col_expr(organization::Column::Sector, Expr::value(input.sector.code()))
+        .col_expr(organization::Column::AuthorityOrgId, Expr::value(input.authority_org_id))
+        .col_expr(organization::Column::UpdatedAt, Expr::value(now()))
+        .filter(organization::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    get(db, scope, id).await
+}
+
+/// Moves an organisation and everything below it under `new_parent`. Refused when the
+/// new parent is the organisation itself or one of its descendants, or when the
+/// organisation is the scope's own root.
+pub async fn move_subtree(db: &impl ConnectionTrait, scope: &Scope, id: i64, new_parent: i64) -> Result<Org> {
+    let org = get(db, scope, id).await?;
+    if scope.root_org_id() == Some(id) {
+        return Err(StoreError::Forbidden("不能移动本级组织（您管理范围的最上级组织），请联系上级组织部门".into()));
+    }
+    let parent = get(db, scope, new_parent).await?;
+    if path::contains(&org.path, &parent.path) {
+        return Err(StoreError::invalid(
+            "parent",
+            format!("不能把“{}”移动到它自己或其下级组织“{}”之下", org.display_name(), parent.display_name()),
+        ));
+    }
+    if org.parent_id == Some(new_parent) {
+        return Ok(org);
+    }
+    let backend = db.get_database_backend();
+    let new_path = path::child(Some(&parent.path), id);
+    let depth_delta = path::depth(&new_path) as i32 - path::depth(&org.path) as i32;
+    organization::Entity::update_many()
+        .col_expr(organization::Column::Path, sql::replace_prefix(backend, "path", &new_path, org.path.len()))
+        .col_expr(organization::Column::Depth, Expr::col(organization::Column::Depth).add(depth_delta))
+        .filter(subtree_cond(organization::Column::Path, &org.path))
+        .exec(db)
+        .await?;
+    person::Entity::update_many()
+        .col_expr(person::Column::OrgPath, sql::replace_prefix(backend, "org_path", &new_path, org.path.len()))
+        .filter(subtree_cond(person::Column::OrgPath, &org.path))
+        .exec(db)
+        .await?;
+    organization::Entity::update_many()
+        .col_expr(organization::Column::ParentId, Expr::value(new_parent))
+        .col_expr(organization::Column::UpdatedAt, Expr::value(now()))
+        .filter(organization::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    get(db, scope, id).await
+}
+
+/// Deactivates (撤销) an organisation and its subtree. Rows, people and history stay;
+/// deactivated organisations drop out of lists and accept no new people.
+pub async fn deactivate(db: &impl ConnectionTrait, scope: &Scope, id: i64) -> Result<u64> {
+    let org = get(db, scope, id).await?;
+    if scope.root_org_id() == Some(id) {
+        return Err(StoreError::Forbidden("不能撤销本级组织（您管理范围的最上级组织）".into()));
+    }
+    let res = organization::Entity::update_many()
+        .col_expr(organization::Column::Active, Expr::value(false))
+        .col_expr(organization::Column::UpdatedAt, Expr::value(now()))
+        .filter(subtree_cond(organization::Column::Path, &org.path))
+        .filter(organization::Column::Active.eq(true))
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected)
+}
+
+/// Restores a deactivated organisation, and its subtree when `subtree` is set. The parent
+/// must be active.
+pub async fn reactivate(db: &impl ConnectionTrait, scope: &Scope, id: i64, subtree: bool) -> Result<u64> {
+    let org = get(db, scope, id).await?;
+    if let Some(pid) = org.parent_id {
+        if let Ok(p) = get(db, scope, pid).await {
+            if !p.active {
+                return Err(StoreError::Conflict(format!("上级组织“{}”已撤销，请先恢复上级组织", p.display_name())));
+            }
+        }
+    }
+    let cond = if subtree {
+        subtree_cond(organization::Column::Path, &org.path)
+    } else {
+        Condition::all().add(organization::Column::Id.eq(id))
+    };
+    let res = organization::Entity::update_many()
+        .col_expr(organization::Column::Active, Expr::value(true))
+        .col_expr(organization::Column::UpdatedAt, Expr::value(now()))
+        .filter(cond)
+        .filter(organization::Column::Active.eq(false))
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected)
+}
+
+/// Recomputes the people counters of the given organisations from the people table.
+pub(crate) async fn recount(db: &impl ConnectionTrait, org_ids: &[i64]) -> Result<()> {
+    for chunk in org_ids.chunks(500) {
+        organization::Entity::update_many()
+            .col_expr(
+                organization::Column::PersonCount,
+                Expr::cust("(SELECT COUNT(*) FROM persons WHERE persons.org_id = organizations.id)"),
+            )
+            .filter(organization::Column::Id.is_in(chunk.iter().copied()))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
+#[derive(Debug, FromQueryResult)]
+struct RefRow {
+    id: i64,
+    code: String,
+    name: String,
+    short_name: Option<String>,
+    parent_id: Option<i64>,
+    path: String,
+    active: bool,
+}
+
+/// An organisation as an import row may name it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrgRef {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub short_name: Option<String>,
+    pub parent_id: Option<i64>,
+    pub path: String,
+    pub active: bool,
+    /// False for the ancestors' departments, which may only be named as a management
+    /// authority.
+    pub in_scope: bool,
+}
+
+/// Resolves organisation references — a code, a full name or a unique short name — among
+/// the organisations of one scope, held in memory for the length of an import.
+#[derive(Debug, Default)]
+pub struct OrgResolver {
+    orgs: Vec<OrgRef>,
+    by_id: HashMap<i64, usize>,
+    by_code: HashMap<String, usize>,
+    by_name: HashMap<String, Vec<usize>>,
+    by_short: HashMap<String, Vec<usize>>,
+}
+
+impl OrgResolver {
+    /// Loads the scope's organisations, plus the departments that may be named as a
+    /// management authority from above it.
+    pub async fn load(db: &impl ConnectionTrait, scope: &Scope) -> Result<Self> {
+        let rows = organization::Entity::find()
+            .select_only()
+            .columns([
+                organization::Column::Id,
+                organization::Column::Code,
+                organization::Column::Name,
+                organization::Column::ShortName,
+                organization::Column::ParentId,
+                organization::Column::Path,
+                organization::Column::Active,
+            ])
+            .filter(scope.cond(organization::Column::Path))
+            .into_model::<RefRow>()
+            .all(db)
+            .await?;
+        let mut r = OrgResolver::default();
+        for row in rows {
+            r.add(OrgRef {
+                id: row.id,
+                code: row.code,
+                name: row.name,
+                short_name: row.short_name,
+                parent_id: row.parent_id,
+                path: row.path,
+                active: row.active,
+                in_scope: true,
+            });
+        }
+        for o in authority_candidates(db, scope).await? {
+            if !scope.contains_path(&o.path) {
+                r.add(OrgRef {
+                    id: o.id,
+                    code: o.code,
+                    name: o.name,
+                    short_name: o.short_name,
+                    parent_id: o.parent_id,
+                    path: o.path,
+                    active: o.active,
+                    in_scope: false,
+                });
+            }
+        }
+        Ok(r)
+    }
+
+    pub fn add(&mut self, o: OrgRef) {
+        let i = self.orgs.len();
+        self.by_id.insert(o.id, i);
+        self.by_code.insert(o.code.clone(), i);
+        self.by_name.entry(o.name.clone()).or_default().push(i);
+        if let Some(s) = &o.short_name {
+            self.by_short.entry(s.clone()).or_default().push(i);
+        }
+        self.orgs.push(o);
+    }
+
+    pub fn len(&self) -> usize {
+        self.orgs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.orgs.is_empty()
+    }
+
+    pub fn get(&self, id: i64) -> Option<&OrgRef> {
+        self.by_id.get(&id).map(|&i| &self.orgs[i])
+    }
+
+    pub fn by_code(&self, code: &str) -> Option<&OrgRef> {
+        self.by_code.get(code).map(|&i| &self.orgs[i])
+    }
+
+    /// Finds the organisation in the scope that a text names, or says in Chinese why it
+    /// cannot.
+    pub fn resolve(&self, text: &str) -> std::result::Result<&OrgRef, String> {
+        self.find(text, true)
+    }
+
+    /// Like [`Self::resolve`], also accepting the departments above the scope.
+    pub fn resolve_authority(&self, text: &str) -> std::result::Result<&OrgRef, String> {
+        self.find(text, false)
+    }
+
+    fn find(&self, text: &str, scope_only: bool) -> std::result::Result<&OrgRef, String> {
+        let t = xuepei_domain::text::trim(text);
+        let code = xuepei_domain::text::compact(t).to_ascii_uppercase();
+        let ok = |o: &&OrgRef| o.in_scope || !scope_only;
+        if let Some(o) = self.by_code(&code).filter(ok) {
+            return Ok(o);
+        }
+        for (index, what) in [(&self.by_name, "全称"), (&self.by_short, "简称")] {
+            let found: Vec<&OrgRef> =
+                index.get(t).map(|v| v.iter().map(|&i| &self.orgs[i]).filter(ok).collect()).unwrap_or_default();
+            match found.as_slice() {
+                [one] => return Ok(one),
+                [] => {}
+                many => {
+                    let shown: Vec<String> = many.iter().take(5).map(|o| format!("{}（{}）", o.name, o.code)).collect();
+                    let more = if many.len() > 5 { format!("等{}个", many.len()) } else { String::new() };
+                    return Err(format!("“{t}”作为{what}对应多个组织：{}{more}，请改填组织代码", shown.join("、")));
+                }
+            }
+        }
+        Err(format!("在您的管理范围内未找到组织“{t}”，请填写组织代码、全称或唯一的简称"))
+    }
+}

@@ -1,0 +1,404 @@
+//! People, read and changed within a scope.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::sea_query::{Expr, Query};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait, Set, StatementBuilder,
+};
+use xuepei_domain::idcard;
+use xuepei_domain::labels::Labeled;
+use xuepei_domain::org::Sector;
+use xuepei_domain::people::{Gender, PersonDraft, RankLevel, Role, Roles};
+use xuepei_domain::text::compact;
+
+use crate::entity::{organization, person};
+use crate::error::{Result, StoreError};
+use crate::org::{self, Org, Page, now, prefix_cond};
+use crate::scope::{Scope, subtree_cond};
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Person {
+    pub id: i64,
+    pub name: String,
+    pub gender: Gender,
+    pub birth_date: NaiveDate,
+    pub id_number: String,
+    pub phone: Option<String>,
+    pub party_joined_on: Option<NaiveDate>,
+    pub position: Option<String>,
+    pub rank_level: Option<RankLevel>,
+    #[serde(serialize_with = "ser_roles")]
+    pub roles: Roles,
+    pub org_id: i64,
+    pub managing_org_id: Option<i64>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+fn ser_roles<S: serde::Serializer>(r: &Roles, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.collect_seq(r.iter().map(Role::code))
+}
+
+impl Person {
+    /// The identity number as lists show it: first 3 and last 4 characters.
+    pub fn masked_id(&self) -> String {
+        idcard::mask(&self.id_number)
+    }
+}
+
+impl From<person::Model> for Person {
+    fn from(m: person::Model) -> Self {
+        Person {
+            id: m.id,
+            gender: Gender::from_code(&m.gender).unwrap_or(Gender::Male),
+            rank_level: m.rank_level.as_deref().and_then(RankLevel::from_code),
+            roles: Roles(m.roles),
+            name: m.name,
+            birth_date: m.birth_date,
+            id_number: m.id_number,
+            phone: m.phone,
+            party_joined_on: m.party_joined_on,
+            position: m.position,
+            org_id: m.org_id,
+            managing_org_id: m.managing_org_id,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        }
+    }
+}
+
+/// A person in a list, with the organisation's name.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PersonRow {
+    pub person: Person,
+    pub org_name: String,
+}
+
+/// What a form or an import row sets on a person, references resolved to ids.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonInput {
+    pub name: String,
+    pub id_number: String,
+    pub gender: Gender,
+    pub birth_date: NaiveDate,
+    pub phone: Option<String>,
+    pub party_joined_on: Option<NaiveDate>,
+    pub position: Option<String>,
+    pub rank_level: Option<RankLevel>,
+    pub roles: Roles,
+    pub org_id: i64,
+    pub managing_org_id: Option<i64>,
+}
+
+impl PersonInput {
+    pub fn from_draft(d: &PersonDraft, org_id: i64, managing_org_id: Option<i64>) -> Self {
+        PersonInput {
+            name: d.name.clone(),
+            id_number: d.id.number.clone(),
+            gender: d.gender,
+            birth_date: d.birth_date,
+            phone: d.phone.clone(),
+            party_joined_on: d.party_joined_on,
+            position: d.position.clone(),
+            rank_level: d.rank_level,
+            roles: d.roles,
+            org_id,
+            managing_org_id,
+        }
+    }
+
+    pub(crate) fn active_model(&self, org_path: &str) -> person::ActiveModel {
+        let t = now();
+        person::ActiveModel {
+            name: Set(self.name.clone()),
+            gender: Set(self.gender.code().to_owned()),
+            birth_date: Set(self.birth_date),
+            id_number: Set(self.id_number.clone()),
+            phone: Set(self.phone.clone()),
+            party_joined_on: Set(self.party_joined_on),
+            position: Set(self.position.clone()),
+            rank_level: Set(self.rank_level.map(|r| r.code().to_owned())),
+            roles: Set(self.roles.0),
+            org_id: Set(self.org_id),
+            org_path: Set(org_path.to_owned()),
+            managing_org_id: Set(self.managing_org_id),
+            created_at: Set(t),
+            updated_at: Set(t),
+            ..Default::default()
+        }
+    }
+
+    /// True when saving this input would change nothing.
+    pub(crate) fn same_as(&self, m: &person::Model) -> bool {
+        self.name == m.name
+            && self.gender.code() == m.gender
+            && self.birth_date == m.birth_date
+            && self.phone == m.phone
+            && self.party_joined_on == m.party_joined_on
+            && self.position == m.position
+            && self.rank_level.map(|r| r.code()) == m.rank_level.as_deref()
+            && self.roles.0 == m.roles
+            && self.org_id == m.org_id
+            && self.managing_org_id == m.managing_org_id
+    }
+}
+
+/// Filters for people lists.
+#[derive(Debug, Clone, Default)]
+pub struct PersonFilter {
+    /// A name prefix, or an identity-number prefix when it is digits.
+    pub q: Option<String>,
+    /// The sector of the person's organisation.
+    pub sector: Option<Sector>,
+    pub role: Option<Role>,
+    pub rank_level: Option<RankLevel>,
+    /// Only this organisation's subtree (must lie in the scope).
+    pub under: Option<i64>,
+}
+
+impl PersonFilter {
+    /// Filters beyond the subtree: those that the maintained counters cannot answer.
+    fn narrows(&self) -> bool {
+        self.q.as_deref().is_some_and(|q| !q.trim().is_empty())
+            || self.sector.is_some()
+            || self.role.is_some()
+            || self.rank_level.is_some()
+    }
+}
+
+/// List orders, each backed by an index with the id as tie-breaker.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum PersonSort {
+    /// By organisation (tree order), the default.
+    #[default]
+    Org,
+    /// By name.
+    Name,
+}
+
+/// How many people a filter matches; counts beyond [`COUNT_CAP`] are not exact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct PeopleCount {
+    pub value: u64,
+    /// The count stopped at the cap: "more than `value`".
+    pub capped: bool,
+}
+
+pub const COUNT_CAP: u64 = 10_000;
+
+async fn condition(db: &impl ConnectionTrait, scope: &Scope, f: &PersonFilter) -> Result<(Condition, Option<Org>)> {
+    let mut c = scope.cond(person::Column::OrgPath);
+    let mut under = None;
+    if let Some(id) = f.under {
+        let o = org::get(db, scope, id).await?;
+        c = c.add(subtree_cond(person::Column::OrgPath, &o.path));
+        under = Some(o);
+    }
+    if let Some(q) = f.q.as_deref().map(compact).filter(|q| !q.is_empty()) {
+        let upper = q.to_ascii_uppercase();
+        if upper.len() >= 4 && upper.bytes().all(|b| b.is_ascii_digit() || b == b'X') {
+            c = c.add(prefix_cond(person::Column::IdNumber, &upper));
+        } else {
+            c = c.add(prefix_cond(person::Column::Name, &q));
+        }
+    }
+    if let Some(s) = f.sector {
+        let mut sub = Query::select();
+        sub.column(organization::Column::Id)
+            .from(organization::Entity)
+            .and_where(organization::Column::Sector.eq(s.code()))
+            .cond_where(scope.cond(organization::Column::Path));
+        c = c.add(person::Column::OrgId.in_subquery(sub.to_owned()));
+    }
+    if let Some(r) = f.role {
+        c = c.add(Expr::cust_with_values("(roles & ?) <> 0", [r.bit()]));
+    }
+    if let Some(r) = f.rank_level {
+        c = c.add(person::Column::RankLevel.eq(r.code()));
+    }
+    Ok((c, under))
+}
+
+fn parse_cursor(after: &str) -> Option<(String, i64)> {
+    let (key, id) = after.rsplit_once('\t')?;
+    Some((key.to_owned(), id.parse().ok()?))
+}
+
+/// A page of people, keyset-paginated: `after` is the previous page's `next`.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    f: &PersonFilter,
+    sort: PersonSort,
+    after: Option<&str>,
+    limit: u64,
+) -> Result<Page<PersonRow>> {
+    let (mut c, _) = condition(db, scope, f).await?;
+    let key = match sort {
+        PersonSort::Org => "org_path",
+        PersonSort::Name => "name",
+    };
+    if let Some((k, id)) = after.and_then(parse_cursor) {
+        c = c.add(Expr::cust_with_values(format!("({key}, id) > (?, ?)"), [sea_orm::Value::from(k), id.into()]));
+    }
+    let limit = limit.clamp(1, 500);
+    let key_col = match sort {
+        PersonSort::Org => person::Column::OrgPath,
+        PersonSort::Name => person::Column::Name,
+    };
+    let mut rows = person::Entity::find()
+        .filter(c)
+        .order_by(key_col, Order::Asc)
+        .order_by(person::Column::Id, Order::Asc)
+        .limit(limit + 1)
+        .all(db)
+        .await?;
+    let next = if rows.len() as u64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(|m| {
+            let k = match sort {
+                PersonSort::Org => &m.org_path,
+                PersonSort::Name => &m.name,
+            };
+            format!("{k}\t{}", m.id)
+        })
+    } else {
+        None
+    };
+    let org_ids: Vec<i64> = rows.iter().map(|m| m.org_id).collect();
+    let orgs = org::get_many(db, scope, &org_ids).await?;
+    let items = rows
+        .into_iter()
+        .map(|m| {
+            let org_name = orgs.get(&m.org_id).map(|o| o.name.clone()).unwrap_or_default();
+            PersonRow { person: Person::from(m), org_name }
+        })
+        .collect();
+    Ok(Page { items, next })
+}
+
+/// How many people match: from the maintained counters when only the subtree is
+/// filtered, else counted up to [`COUNT_CAP`].
+pub async fn count(db: &impl ConnectionTrait, scope: &Scope, f: &PersonFilter) -> Result<PeopleCount> {
+    let (c, under) = condition(db, scope, f).await?;
+    if !f.narrows() {
+        let totals = match &under {
+            Some(o) => org::subtree_totals(db, &o.path).await?,
+            None => org::scope_totals(db, scope).await?,
+        };
+        return Ok(PeopleCount { value: totals.people.max(0) as u64, capped: false });
+    }
+    let inner = person::Entity::find()
+        .select_only()
+        .column(person::Column::Id)
+        .filter(c)
+        .limit(COUNT_CAP + 1)
+        .into_query();
+    let mut outer = Query::select();
+    outer.expr_as(Expr::cust("COUNT(*)"), "n").from_subquery(inner, "sub");
+    let stmt = StatementBuilder::build(&outer, &db.get_database_backend());
+    let n: i64 = match db.query_one_raw(stmt).await? {
+        Some(row) => row.try_get("", "n")?,
+        None => 0,
+    };
+    let n = n.max(0) as u64;
+    Ok(PeopleCount { value: n.min(COUNT_CAP), capped: n > COUNT_CAP })
+}
+
+/// Visits every matching person in list order, `batch` at a time (exports stream this).
+pub async fn for_each_batch<F>(db: &impl ConnectionTrait, scope: &Scope, f: &PersonFilter, batch: u64, mut visit: F) -> Result<u64>
+where
+    F: FnMut(Vec<PersonRow>) -> Result<()>,
+{
+    let mut after: Option<String> = None;
+    let mut total = 0;
+    loop {
+        let page = list(db, scope, f, PersonSort::Org, after.as_deref(), batch).await?;
+        total += page.items.len() as u64;
+        visit(page.items)?;
+        match page.next {
+            Some(n) => after = Some(n),
+            None => return Ok(total),
+        }
+    }
+}
+
+/// One person.
+pub async fn get(db: &impl ConnectionTrait, scope: &Scope, id: i64) -> Result<Person> {
+    person::Entity::find_by_id(id)
+        .filter(scope.cond(person::Column::OrgPath))
+        .one(db)
+        .await?
+        .map(Person::from)
+        .ok_or(StoreError::NotFound("人员"))
+}
+
+async fn target_org(db: &impl ConnectionTrait, scope: &Scope, input: &PersonInput) -> Result<Org> {
+    let o = org::get(db, scope, input.org_id).await.map_err(|_| StoreError::invalid("org", "请选择您管理范围内的组织"))?;
+    if !o.active {
+        return Err(StoreError::invalid("org", format!("“{}”已撤销，不能登记人员", o.display_name())));
+    }
+    if let Some(m) = input.managing_org_id {
+        let ok = org::get(db, scope, m).await.is_ok() || org::authority_candidates(db, scope).await?.iter().any(|o| o.id == m);
+        if !ok {
+            return Err(StoreError::invalid("managing_org", "干部管理单位须为本级或上级的组织部门"));
+        }
+    }
+    Ok(o)
+}
+
+async fn check_id_free(db: &impl ConnectionTrait, scope: &Scope, id_number: &str, except: Option<i64>) -> Result<()> {
+    let mut q = person::Entity::find().filter(person::Column::IdNumber.eq(id_number));
+    if let Some(id) = except {
+        q = q.filter(person::Column::Id.ne(id));
+    }
+    if let Some(other) = q.one(db).await? {
+        // Say who only when the caller may see them.
+        let msg = if scope.contains_path(&other.org_path) {
+            format!("该身份证号已登记为“{}”，同一身份证号只能登记一人", other.name)
+        } else {
+            "该身份证号已在您管理范围以外的单位登记，请联系上级组织部门核实".to_owned()
+        };
+        return Err(StoreError::invalid("id_number", msg));
+    }
+    Ok(())
+}
+
+/// Registers a person in an organisation of the scope.
+pub async fn create(db: &impl ConnectionTrait, scope: &Scope, input: &PersonInput) -> Result<Person> {
+    let o = target_org(db, scope, input).await?;
+    check_id_free(db, scope, &input.id_number, None).await?;
+    let m = input.active_model(&o.path).insert(db).await?;
+    org::recount(db, &[o.id]).await?;
+    Ok(Person::from(m))
+}
+
+/// Changes a person; moving them to another organisation keeps counters right.
+pub async fn update(db: &impl ConnectionTrait, scope: &Scope, id: i64, input: &PersonInput) -> Result<Person> {
+    let before = person::Entity::find_by_id(id)
+        .filter(scope.cond(person::Column::OrgPath))
+        .one(db)
+        .await?
+        .ok_or(StoreError::NotFound("人员"))?;
+    let o = target_org(db, scope, input).await?;
+    if input.id_number != before.id_number {
+        check_id_free(db, scope, &input.id_number, Some(id)).await?;
+    }
+    let mut am = input.active_model(&o.path);
+    am.id = Set(id);
+    am.created_at = Set(before.created_at);
+    let m = am.update(db).await?;
+    if before.org_id != o.id {
+        org::recount(db, &[before.org_id, o.id]).await?;
+    }
+    Ok(Person::from(m))
+}
+
+/// Removes a person from the roster.
+pub async fn delete(db: &impl ConnectionTrait, scope: &Scope, id: i64) -> Result<Person> {
+    let p = get(db, scope, id).await?;
+    person::Entity::delete_by_id(id).exec(db).await?;
+    org::recount(db, &[p.org_id]).await?;
+    Ok(p)
+}

@@ -1,0 +1,88 @@
+//! The organisation scope every repository call takes.
+//!
+//! A [`Scope`] is the subtree of the affiliation tree that a caller may see: the account's
+//! organisation and everything below it. Repository functions take `&Scope` and add its
+//! path range to every query, and the table models are private to this crate, so code
+//! elsewhere has no way to read or write a row without one. [`Scope::system`] — the whole
+//! tree — is the one named exception, for the command line and system administrators.
+
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter};
+use xuepei_domain::org::path;
+
+use crate::entity::organization;
+use crate::error::{Result, StoreError};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scope {
+    root: Option<ScopeRoot>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct ScopeRoot {
+    org_id: i64,
+    path: String,
+    lo: String,
+    hi: String,
+}
+
+impl Scope {
+    /// The whole system — reviewed exception: only the command line (the server's
+    /// operator) and accounts holding the system-administrator role obtain it.
+    pub fn system() -> Self {
+        Scope { root: None }
+    }
+
+    /// The subtree under an organisation. Reading the root's path is the one unscoped
+    /// read: the id comes from an account record or from a narrower scope's check.
+    pub async fn of_org(db: &impl ConnectionTrait, org_id: i64) -> Result<Self> {
+        let org = organization::Entity::find_by_id(org_id).one(db).await?.ok_or(StoreError::NotFound("组织"))?;
+        Ok(Self::from_path(org.id, &org.path))
+    }
+
+    pub(crate) fn from_path(org_id: i64, p: &str) -> Self {
+        let (lo, hi) = path::subtree_range(p);
+        Scope { root: Some(ScopeRoot { org_id, path: p.to_owned(), lo, hi }) }
+    }
+
+    /// A narrower scope under one of this scope's organisations (the organisation
+    /// switcher). Refused when the organisation is outside this scope.
+    pub async fn narrow(&self, db: &impl ConnectionTrait, org_id: i64) -> Result<Self> {
+        let org = organization::Entity::find_by_id(org_id)
+            .filter(self.cond(organization::Column::Path))
+            .one(db)
+            .await?
+            .ok_or(StoreError::NotFound("组织"))?;
+        Ok(Self::from_path(org.id, &org.path))
+    }
+
+    pub fn is_system(&self) -> bool {
+        self.root.is_none()
+    }
+
+    /// The organisation at the top of the scope (None for the system scope).
+    pub fn root_org_id(&self) -> Option<i64> {
+        self.root.as_ref().map(|r| r.org_id)
+    }
+
+    pub fn root_path(&self) -> Option<&str> {
+        self.root.as_ref().map(|r| r.path.as_str())
+    }
+
+    pub fn contains_path(&self, p: &str) -> bool {
+        self.root.as_ref().is_none_or(|r| p.starts_with(&r.path))
+    }
+
+    /// `col` lies in the scope's subtree: a range on a byte-ordered, indexed column.
+    pub(crate) fn cond(&self, col: impl ColumnTrait) -> Condition {
+        match &self.root {
+            None => Condition::all(),
+            Some(r) => Condition::all().add(col.gte(r.lo.clone())).add(col.lt(r.hi.clone())),
+        }
+    }
+}
+
+/// `col` lies in the subtree of `p`.
+pub(crate) fn subtree_cond(col: impl ColumnTrait, p: &str) -> Condition {
+    let (lo, hi) = path::subtree_range(p);
+    Condition::all().add(col.gte(lo)).add(col.lt(hi))
+}

@@ -1,0 +1,31 @@
+//! The few SQL fragments that differ between backends.
+
+use sea_orm::sea_query::{Expr, SimpleExpr};
+use sea_orm::{DbBackend, Value};
+
+/// `new_prefix || SUBSTR(col, old_len + 1)`: rewrites the leading part of a path column
+/// when a subtree moves.
+pub(crate) fn replace_prefix(backend: DbBackend, col: &str, new_prefix: &str, old_len: usize) -> SimpleExpr {
+    let values: [Value; 2] = [new_prefix.into(), (old_len as i64 + 1).into()];
+    match backend {
+        DbBackend::MySql => Expr::cust_with_values(format!("CONCAT(?, SUBSTR({col}, ?))"), values),
+        _ => Expr::cust_with_values(format!("? || SUBSTR({col}, ?)"), values),
+    }
+}
+
+/// `SUM(col)` as a 64-bit integer (PostgreSQL and MySQL widen sums to numeric).
+pub(crate) fn sum_i64(backend: DbBackend, col: &str) -> SimpleExpr {
+    match backend {
+        DbBackend::MySql => Expr::cust(format!("CAST(COALESCE(SUM({col}), 0) AS SIGNED)")),
+        _ => Expr::cust(format!("CAST(COALESCE(SUM({col}), 0) AS BIGINT)")),
+    }
+}
+
+/// The largest number of bound parameters one statement may carry, with headroom.
+pub(crate) fn max_params(backend: DbBackend) -> usize {
+    match backend {
+        DbBackend::Sqlite => 32_000,
+        DbBackend::Postgres => 65_000,
+        _ => 60_000,
+    }
+}
