@@ -107,34 +107,84 @@ fn match_column(spec: &ImportSpec, cell: &str) -> Option<usize> {
         .position(|c| header_key(c.label) == key || c.synonyms.iter().any(|s| header_key(s) == key))
 }
 
+/// Finds the header among a sheet's first rows, fed one row at a time.
+#[derive(Debug)]
+pub struct HeaderScan<'a> {
+    spec: &'a ImportSpec,
+    scanned: usize,
+    any_content: bool,
+}
+
+/// What a row told a [`HeaderScan`].
+#[derive(Debug)]
+pub enum ScanStep {
+    /// Not the header; feed the next row.
+    More,
+    Found(ColumnMap),
+    Failed(HeaderError),
+}
+
+impl<'a> HeaderScan<'a> {
+    pub fn new(spec: &'a ImportSpec) -> Self {
+        HeaderScan { spec, scanned: 0, any_content: false }
+    }
+
+    pub fn push(&mut self, row_no: u64, cells: &[String]) -> ScanStep {
+        if cells.iter().all(|c| c.trim().is_empty()) {
+            return ScanStep::More;
+        }
+        self.any_content = true;
+        self.scanned += 1;
+        let matches: Vec<(usize, Option<usize>)> =
+            cells.iter().enumerate().map(|(i, c)| (i, match_column(self.spec, c))).collect();
+        if matches.iter().filter(|(_, m)| m.is_some()).count() >= 2 {
+            return match build_map(self.spec, row_no, cells, &matches) {
+                Ok(map) => ScanStep::Found(map),
+                Err(e) => ScanStep::Failed(e),
+            };
+        }
+        if self.scanned >= HEADER_SCAN_ROWS { ScanStep::Failed(self.not_found()) } else { ScanStep::More }
+    }
+
+    /// The error when the rows ran out before a header.
+    pub fn end(self) -> HeaderError {
+        if self.any_content { self.not_found() } else { HeaderError::Empty }
+    }
+
+    fn not_found(&self) -> HeaderError {
+        let expected = self.spec.columns.iter().filter(|c| c.required).map(|c| c.label).collect::<Vec<_>>().join("”“");
+        HeaderError::NotFound { scanned: self.scanned, expected }
+    }
+}
+
 /// Reads rows until the header and maps the spec's columns; the iterator is left at the
 /// first data row. Rows are `(row number as Excel shows it, cells)`.
 pub fn find_header<E>(
     spec: &ImportSpec,
     rows: &mut impl Iterator<Item = Result<(u64, Vec<String>), E>>,
 ) -> Result<Result<ColumnMap, HeaderError>, E> {
-    let mut scanned = 0;
-    let mut any_content = false;
+    let mut scan = HeaderScan::new(spec);
     for row in rows.by_ref() {
         let (row_no, cells) = row?;
-        if cells.iter().all(|c| c.trim().is_empty()) {
-            continue;
-        }
-        any_content = true;
-        scanned += 1;
-        let matches: Vec<(usize, Option<usize>)> = cells.iter().enumerate().map(|(i, c)| (i, match_column(spec, c))).collect();
-        if matches.iter().filter(|(_, m)| m.is_some()).count() >= 2 {
-            return Ok(build_map(spec, row_no, &cells, &matches));
-        }
-        if scanned >= HEADER_SCAN_ROWS {
-            break;
+        match scan.push(row_no, &cells) {
+            ScanStep::More => {}
+            ScanStep::Found(map) => return Ok(Ok(map)),
+            ScanStep::Failed(e) => return Ok(Err(e)),
         }
     }
-    if !any_content {
-        return Ok(Err(HeaderError::Empty));
+    Ok(Err(scan.end()))
+}
+
+impl ColumnMap {
+    /// The keys of the spec's columns present in the file.
+    pub fn present_keys(&self, spec: &ImportSpec) -> Vec<&'static str> {
+        spec.columns.iter().zip(&self.positions).filter(|(_, p)| p.is_some()).map(|(c, _)| c.key).collect()
     }
-    let expected = spec.columns.iter().filter(|c| c.required).map(|c| c.label).collect::<Vec<_>>().join("”“");
-    Ok(Err(HeaderError::NotFound { scanned, expected }))
+
+    /// The cell index of a column key.
+    pub fn position(&self, spec: &ImportSpec, key: &str) -> Option<usize> {
+        spec.columns.iter().position(|c| c.key == key).and_then(|i| self.positions[i])
+    }
 }
 
 fn build_map(spec: &ImportSpec, row: u64, cells: &[String], matches: &[(usize, Option<usize>)]) -> Result<ColumnMap, HeaderError> {

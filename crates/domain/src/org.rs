@@ -70,6 +70,28 @@ pub fn normalize_code(input: &str) -> Result<String, String> {
     Ok(s)
 }
 
+/// Splits a reference written as "名称（代码）" — how exports show organisations, so that
+/// they import back unambiguously — into the name and the code.
+pub fn split_ref(text: &str) -> (&str, Option<&str>) {
+    let t = trim(text);
+    for (open, close) in [('（', '）'), ('(', ')')] {
+        if let Some(body) = t.strip_suffix(close) {
+            if let Some(i) = body.rfind(open) {
+                let code = &body[i + open.len_utf8()..];
+                if !code.is_empty() && code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+                    return (trim(&body[..i]), Some(code));
+                }
+            }
+        }
+    }
+    (t, None)
+}
+
+/// "名称（代码）", the way exports name an organisation.
+pub fn ref_text(name: &str, code: &str) -> String {
+    format!("{name}（{code}）")
+}
+
 /// Checks a free-text name: trimmed, not empty, bounded, no control characters or markup
 /// brackets (names end up in documents and file names).
 pub fn check_text(input: &str, max_chars: usize, required: bool) -> Result<Option<String>, String> {
@@ -192,6 +214,15 @@ mod tests {
         assert_eq!(Sector::parse_label("国企"), Some(Sector::StateEnterprise));
         assert_eq!(Sector::parse_label(" 社区 "), Some(Sector::Community));
         assert!(parse_required::<Sector>("火星").unwrap_err().contains("可选：乡镇、街道"));
+    }
+
+    #[test]
+    fn references_with_codes() {
+        assert_eq!(split_ref("郭亮社区（430602001001）"), ("郭亮社区", Some("430602001001")));
+        assert_eq!(split_ref("市委组织部(430600-ZZB)"), ("市委组织部", Some("430600-ZZB")));
+        assert_eq!(split_ref("中共某某委员会（筹）"), ("中共某某委员会（筹）", None));
+        assert_eq!(split_ref("430602"), ("430602", None));
+        assert_eq!(ref_text("郭亮社区", "430602001001"), "郭亮社区（430602001001）");
     }
 
     #[test]

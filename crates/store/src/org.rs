@@ -299,27 +299,58 @@ pub async fn all(db: &impl ConnectionTrait, scope: &Scope, f: &OrgFilter) -> Res
 /// Organisations that may be named as the management authority (干部管理单位): any in
 /// the scope, and the departments attached to the scope's ancestors (the city's
 /// organisation department manages a county's leadership).
-pub async fn authority_candidates(db: &impl ConnectionTrait, scope: &Scope) -> Result<Vec<Org>> {
-    let mut c = Condition::any().add(
-        scope
-            .cond(organization::Column::Path)
-            .add(organization::Column::Kind.eq(OrgKind::Department.code())),
-    );
+fn authority_cond(scope: &Scope) -> Condition {
+    let mut c = Condition::any().add(scope.cond(organization::Column::Path));
     if let Some(root) = scope.root_path() {
-        let ancestors: Vec<i64> = path::ids(root);
         c = c.add(
             Condition::all()
-                .add(organization::Column::ParentId.is_in(ancestors))
+                .add(organization::Column::ParentId.is_in(path::ids(root)))
                 .add(organization::Column::Kind.eq(OrgKind::Department.code())),
         );
     }
+    c
+}
+
+/// The departments that may be named as a management authority, for form choices.
+pub async fn authority_candidates(db: &impl ConnectionTrait, scope: &Scope) -> Result<Vec<Org>> {
     let rows = organization::Entity::find()
-        .filter(c)
+        .filter(authority_cond(scope))
+        .filter(organization::Column::Kind.eq(OrgKind::Department.code()))
         .filter(organization::Column::Active.eq(true))
         .order_by(organization::Column::Code, Order::Asc)
         .all(db)
         .await?;
     Ok(rows.into_iter().map(Org::from).collect())
+}
+
+/// Finds the organisation a form's text names (a code, "名称（代码）", a full name or a
+/// unique short name) among those visible to the scope; `authority` also admits the
+/// departments above it. The error is a Chinese message for the field.
+pub async fn resolve_ref(db: &impl ConnectionTrait, scope: &Scope, text: &str, authority: bool) -> Result<Org> {
+    let visible = if authority { authority_cond(scope) } else { scope.cond(organization::Column::Path) };
+    let field = if authority { "managing_org" } else { "org" };
+    let (name, code) = path_ref_parts(text);
+    let code = code.unwrap_or_else(|| xuepei_domain::text::compact(name).to_ascii_uppercase());
+    let by_code = organization::Entity::find()
+        .filter(organization::Column::Code.eq(code.as_str()))
+        .filter(visible.clone())
+        .one(db)
+        .await?;
+    if let Some(m) = by_code {
+        return Ok(Org::from(m));
+    }
+    for (col, what) in [(organization::Column::Name, "全称"), (organization::Column::ShortName, "简称")] {
+        let found = organization::Entity::find().filter(col.eq(name)).filter(visible.clone()).limit(6).all(db).await?;
+        match found.len() {
+            0 => {}
+            1 => return Ok(Org::from(found.into_iter().next().ok_or(StoreError::NotFound("组织"))?)),
+            _ => {
+                let shown: Vec<String> = found.iter().take(5).map(|o| format!("{}（{}）", o.name, o.code)).collect();
+                return Err(StoreError::invalid(field, format!("“{name}”作为{what}对应多个组织：{}，请填写组织代码", shown.join("、"))));
+            }
+        }
+    }
+    Err(StoreError::invalid(field, format!("在您的管理范围内未找到组织“{name}”，请填写组织代码、全称或唯一的简称")))
 }
 
 async fn check_authority(db: &impl ConnectionTrait, scope: &Scope, id: Option<i64>) -> Result<()> {
@@ -525,6 +556,12 @@ pub(crate) async fn recount(db: &impl ConnectionTrait, org_ids: &[i64]) -> Resul
     Ok(())
 }
 
+/// The name part and the upper-cased code of a reference ("名称（代码）" or plain text).
+pub(crate) fn path_ref_parts(text: &str) -> (&str, Option<String>) {
+    let (name, code) = xuepei_domain::org::split_ref(text);
+    (name, code.map(|c| c.to_ascii_uppercase()))
+}
+
 #[derive(Debug, FromQueryResult)]
 struct RefRow {
     id: i64,
@@ -626,6 +663,10 @@ impl OrgResolver {
         self.orgs.len()
     }
 
+    pub fn iter(&self) -> impl Iterator<Item = &OrgRef> {
+        self.orgs.iter()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.orgs.is_empty()
     }
@@ -650,9 +691,14 @@ impl OrgResolver {
     }
 
     fn find(&self, text: &str, scope_only: bool) -> std::result::Result<&OrgRef, String> {
-        let t = xuepei_domain::text::trim(text);
-        let code = xuepei_domain::text::compact(t).to_ascii_uppercase();
+        let (t, code_in_brackets) = path_ref_parts(text);
         let ok = |o: &&OrgRef| o.in_scope || !scope_only;
+        if let Some(code) = code_in_brackets {
+            return self.by_code(&code).filter(ok).ok_or_else(|| {
+                format!("在您的管理范围内未找到组织代码“{code}”，请填写组织代码、全称或唯一的简称")
+            });
+        }
+        let code = xuepei_domain::text::compact(t).to_ascii_uppercase();
         if let Some(o) = self.by_code(&code).filter(ok) {
             return Ok(o);
         }

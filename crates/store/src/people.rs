@@ -306,24 +306,6 @@ pub async fn count(db: &impl ConnectionTrait, scope: &Scope, f: &PersonFilter) -
     Ok(PeopleCount { value: n.min(COUNT_CAP), capped: n > COUNT_CAP })
 }
 
-/// Visits every matching person in list order, `batch` at a time (exports stream this).
-pub async fn for_each_batch<F>(db: &impl ConnectionTrait, scope: &Scope, f: &PersonFilter, batch: u64, mut visit: F) -> Result<u64>
-where
-    F: FnMut(Vec<PersonRow>) -> Result<()>,
-{
-    let mut after: Option<String> = None;
-    let mut total = 0;
-    loop {
-        let page = list(db, scope, f, PersonSort::Org, after.as_deref(), batch).await?;
-        total += page.items.len() as u64;
-        visit(page.items)?;
-        match page.next {
-            Some(n) => after = Some(n),
-            None => return Ok(total),
-        }
-    }
-}
-
 /// One person.
 pub async fn get(db: &impl ConnectionTrait, scope: &Scope, id: i64) -> Result<Person> {
     person::Entity::find_by_id(id)

@@ -86,12 +86,13 @@ pub async fn import(
         }
     }
     let resolve = |text: &str, authority: bool| -> std::result::Result<Target, String> {
-        let code = xuepei_domain::text::compact(text).to_ascii_uppercase();
+        let (name, bracketed) = org::path_ref_parts(text);
+        let code = bracketed.unwrap_or_else(|| xuepei_domain::text::compact(name).to_ascii_uppercase());
         if let Some(&i) = by_code.get(code.as_str()) {
             return Ok(Target::Row(i));
         }
         let stored = if authority { resolver.resolve_authority(text) } else { resolver.resolve(text) };
-        let in_file = by_name.get(xuepei_domain::text::trim(text)).map(Vec::as_slice).unwrap_or_default();
+        let in_file = by_name.get(name).map(Vec::as_slice).unwrap_or_default();
         match (in_file, stored) {
             ([i], Err(_)) => Ok(Target::Row(*i)),
             ([i], Ok(o)) if o.code == rows[*i].1.code => Ok(Target::Row(*i)),
@@ -100,7 +101,7 @@ pub async fn import(
                 None => Ok(Target::Stored(o.id)),
             },
             ([], Err(e)) => Err(e),
-            _ => Err(format!("“{}”对应多个组织（本表或已有数据中），请改填组织代码", xuepei_domain::text::trim(text))),
+            _ => Err(format!("“{name}”对应多个组织（本表或已有数据中），请改填组织代码")),
         }
     };
 

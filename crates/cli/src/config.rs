@@ -1,0 +1,97 @@
+//! Configuration: command-line flags, then environment (`XUEPEI_*`), then an optional TOML
+//! file (`--config`, `XUEPEI_CONFIG`, or `./xuepei.toml` when present), then defaults.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// The TOML file's keys; all optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub database_url: Option<String>,
+    pub listen: Option<String>,
+    pub data_dir: Option<PathBuf>,
+    pub upload_limit_mb: Option<usize>,
+    pub max_connections: Option<u32>,
+}
+
+/// The settings a command runs with.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database_url: String,
+    pub listen: String,
+    pub data_dir: PathBuf,
+    pub upload_limit_mb: usize,
+    pub max_connections: u32,
+}
+
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+pub const DEFAULT_DATA_DIR: &str = "./data";
+pub const DEFAULT_UPLOAD_LIMIT_MB: usize = 50;
+
+/// Values given on the command line or in the environment (clap reads both).
+#[derive(Debug, Default)]
+pub struct Overrides {
+    pub config: Option<PathBuf>,
+    pub database_url: Option<String>,
+    pub listen: Option<String>,
+    pub data_dir: Option<PathBuf>,
+}
+
+impl Config {
+    pub fn load(o: Overrides) -> Result<Config, String> {
+        let file = match &o.config {
+            Some(p) => Some(read(p)?),
+            None if Path::new("xuepei.toml").exists() => Some(read(Path::new("xuepei.toml"))?),
+            None => None,
+        }
+        .unwrap_or_default();
+        let data_dir = o.data_dir.or(file.data_dir).unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR));
+        let database_url = o
+            .database_url
+            .or(file.database_url)
+            .unwrap_or_else(|| format!("sqlite://{}?mode=rwc", data_dir.join("xuepei.db").display()));
+        Ok(Config {
+            database_url,
+            listen: o.listen.or(file.listen).unwrap_or_else(|| DEFAULT_LISTEN.to_owned()),
+            data_dir,
+            upload_limit_mb: file.upload_limit_mb.unwrap_or(DEFAULT_UPLOAD_LIMIT_MB),
+            max_connections: file.max_connections.unwrap_or(16),
+        })
+    }
+}
+
+fn read(p: &Path) -> Result<FileConfig, String> {
+    let text = std::fs::read_to_string(p).map_err(|e| format!("无法读取配置文件 {}：{e}", p.display()))?;
+    toml::from_str(&text).map_err(|e| format!("配置文件 {} 有误：{e}", p.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_beat_file_beat_defaults() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path().join("x.toml");
+        std::fs::write(&p, "listen = \"0.0.0.0:9000\"\ndatabase_url = \"postgres://a@b/c\"\nupload_limit_mb = 5\n").expect("write");
+        let c = Config::load(Overrides { config: Some(p.clone()), ..Default::default() }).expect("load");
+        assert_eq!(c.listen, "0.0.0.0:9000");
+        assert_eq!(c.database_url, "postgres://a@b/c");
+        assert_eq!(c.upload_limit_mb, 5);
+        let c = Config::load(Overrides { config: Some(p), listen: Some("127.0.0.1:1".into()), ..Default::default() }).expect("load");
+        assert_eq!(c.listen, "127.0.0.1:1");
+        let c = Config::load(Overrides { data_dir: Some("/srv/x".into()), ..Default::default() }).expect("load");
+        assert_eq!(c.database_url, "sqlite:///srv/x/xuepei.db?mode=rwc");
+    }
+
+    #[test]
+    fn a_bad_file_is_explained() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path().join("x.toml");
+        std::fs::write(&p, "listne = 1\n").expect("write");
+        let e = Config::load(Overrides { config: Some(p), ..Default::default() }).unwrap_err();
+        assert!(e.contains("配置文件"), "{e}");
+    }
+}

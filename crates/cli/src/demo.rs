@@ -1,0 +1,354 @@
+//! `xuepei demo`: a fresh SQLite database holding the real divisions of 岳阳市 — the city,
+//! its 10 county-level areas, 138 towns and streets and 1,899 villages and communities —
+//! the city departments and work committees named in the documents, and generated
+//! people: a secretary and committee members for every village, community, town and
+//! street, and leadership members for the county-level and city bodies.
+
+use std::collections::HashMap;
+use std::process::ExitCode;
+
+use xuepei_domain::divisions::{self, Division, DivisionLevel};
+use xuepei_domain::idcard::{self, IdNumber};
+use xuepei_domain::org::{OrgKind, Sector};
+use xuepei_domain::people::{PersonDraft, RankLevel, Role, Roles};
+use xuepei_domain::synth::Synth;
+use xuepei_store::imports::people::{PeopleImport, today_in_china};
+use xuepei_store::imports::Present;
+use xuepei_store::org::{self, OrgInput};
+use xuepei_store::{DatabaseConnection, Scope, TransactionTrait};
+
+use crate::commands;
+use crate::config::Config;
+
+const YUEYANG: &str = include_str!("../../../data/divisions/430600-yueyang.csv");
+
+/// What the demo made.
+#[derive(Debug, Default)]
+pub struct Summary {
+    pub orgs: usize,
+    pub people: u64,
+}
+
+pub async fn run(cfg: &Config, seed: u64, no_serve: bool) -> Result<ExitCode, String> {
+    let file = cfg.data_dir.join("demo.db");
+    for suffix in ["", "-wal", "-shm"] {
+        let p = format!("{}{suffix}", file.display());
+        if std::path::Path::new(&p).exists() {
+            std::fs::remove_file(&p).map_err(|e| format!("无法删除旧的演示数据库 {p}：{e}"))?;
+        }
+    }
+    let mut demo_cfg = cfg.clone();
+    demo_cfg.database_url = xuepei_store::db::sqlite_url(&file).map_err(|e| e.to_string())?;
+    let conn = commands::connect(&demo_cfg).await?;
+    println!("正在生成演示数据（岳阳市真实行政区划）……");
+    let s = seed_demo(&conn, seed).await?;
+    println!("演示数据库：{}（{} 个组织，{} 名人员）", file.display(), s.orgs, s.people);
+    if no_serve {
+        return Ok(ExitCode::SUCCESS);
+    }
+    commands::serve_with(&demo_cfg, conn, |addr| {
+        println!("学培演示系统已启动：http://{addr}/");
+        println!("按 Ctrl-C 停止。");
+    })
+    .await
+}
+
+struct Dept {
+    code: &'static str,
+    name: &'static str,
+    short: &'static str,
+    kind: OrgKind,
+    sector: Sector,
+}
+
+/// The city-level bodies named in the documents [002 heading and §五(一)].
+const CITY_BODIES: &[Dept] = &[
+    Dept { code: "430600-ZZB", name: "中共岳阳市委组织部", short: "市委组织部", kind: OrgKind::Department, sector: Sector::Organ },
+    Dept { code: "430600-XCB", name: "中共岳阳市委宣传部", short: "市委宣传部", kind: OrgKind::Department, sector: Sector::Organ },
+    Dept { code: "430600-JGGW", name: "中共岳阳市直属机关工作委员会", short: "市直机关工委", kind: OrgKind::WorkingCommittee, sector: Sector::Organ },
+    Dept { code: "430600-GZW", name: "中共岳阳市人民政府国有资产监督管理委员会委员会", short: "市国资委党委", kind: OrgKind::Committee, sector: Sector::StateEnterprise },
+    Dept { code: "430600-FGW", name: "中共岳阳市非公有制经济组织工作委员会", short: "市非公有制经济组织党工委", kind: OrgKind::WorkingCommittee, sector: Sector::NonPublic },
+    Dept { code: "430600-SZW", name: "中共岳阳市社会组织工作委员会", short: "市社会组织党工委", kind: OrgKind::WorkingCommittee, sector: Sector::Social },
+    Dept { code: "430600-JKQ", name: "中共岳阳经济技术开发区工作委员会", short: "岳阳经济技术开发区", kind: OrgKind::WorkingCommittee, sector: Sector::Organ },
+    Dept { code: "430600-CLJ", name: "中共城陵矶临港产业新区工作委员会", short: "城陵矶临港产业新区", kind: OrgKind::WorkingCommittee, sector: Sector::Organ },
+    Dept { code: "430600-NHQ", name: "中共南湖风景区工作委员会", short: "南湖风景区", kind: OrgKind::WorkingCommittee, sector: Sector::Organ },
+];
+
+/// Organs under the organs work committee named in the documents [002 §五(一)].
+const ORGANS: &[(&str, &str, &str)] = &[
+    ("430600-CZJ", "中共岳阳市财政局机关委员会", "市财政局机关党委"),
+    ("430600-SFJ", "中共岳阳市司法局机关委员会", "市司法局机关党委"),
+];
+
+/// Generated people of one organisation, before insertion.
+struct Member {
+    roles: &'static [Role],
+    position: String,
+    rank: RankLevel,
+    male_share: f64,
+}
+
+fn member(roles: &'static [Role], position: String, rank: RankLevel, male_share: f64) -> Member {
+    Member { roles, position, rank, male_share }
+}
+
+/// Builds the organisations and people; returns counts.
+pub async fn seed_demo(db: &DatabaseConnection, seed: u64) -> Result<Summary, String> {
+    let divs = divisions::parse_csv(YUEYANG)?;
+    let system = Scope::system();
+    let txn = db.begin().await.map_err(|e| e.to_string())?;
+    let mut ids: HashMap<String, i64> = HashMap::new();
+    let mut names: HashMap<String, String> = HashMap::new();
+    let mut orgs = 0;
+    let create = async |input: OrgInput| -> Result<i64, String> {
+        let o = org::create(&txn, &system, &input).await.map_err(|e| format!("{}：{e}", input.name))?;
+        Ok(o.id)
+    };
+
+    let city = divs.iter().find(|d| d.level == DivisionLevel::City).ok_or("缺少市级区划")?;
+    let city_id = create(OrgInput {
+        code: city.code.clone(),
+        name: city.party_org_name(None, None),
+        short_name: Some(city.name.clone()),
+        kind: OrgKind::Committee,
+        sector: Sector::Organ,
+        parent_id: None,
+        authority_org_id: None,
+    })
+    .await?;
+    ids.insert(city.code.clone(), city_id);
+    orgs += 1;
+    for d in CITY_BODIES {
+        let id = create(OrgInput {
+            code: d.code.into(),
+            name: d.name.into(),
+            short_name: Some(d.short.into()),
+            kind: d.kind,
+            sector: d.sector,
+            parent_id: Some(city_id),
+            authority_org_id: None,
+        })
+        .await?;
+        ids.insert(d.code.into(), id);
+        orgs += 1;
+    }
+    let city_dept = ids["430600-ZZB"];
+    for (code, name, short) in ORGANS {
+        let id = create(OrgInput {
+            code: (*code).into(),
+            name: (*name).into(),
+            short_name: Some((*short).into()),
+            kind: OrgKind::Committee,
+            sector: Sector::Organ,
+            parent_id: Some(ids["430600-JGGW"]),
+            authority_org_id: Some(city_dept),
+        })
+        .await?;
+        ids.insert((*code).into(), id);
+        orgs += 1;
+    }
+
+    // Counties, each with its organisation and propaganda departments.
+    let mut county_dept: HashMap<String, i64> = HashMap::new();
+    for d in divs.iter().filter(|d| d.level == DivisionLevel::County) {
+        let id = create(OrgInput {
+            code: d.code.clone(),
+            name: d.party_org_name(None, None),
+            short_name: Some(d.name.clone()),
+            kind: d.org_kind(),
+            sector: Sector::Organ,
+            parent_id: Some(city_id),
+            authority_org_id: Some(city_dept),
+        })
+        .await?;
+        ids.insert(d.code.clone(), id);
+        names.insert(d.code.clone(), d.name.clone());
+        orgs += 1;
+        let committee = committee_word(&d.name);
+        for (suffix, dept) in [("ZZB", "组织部"), ("XCB", "宣传部")] {
+            let code = format!("{}-{suffix}", d.code);
+            let did = create(OrgInput {
+                code: code.clone(),
+                name: format!("中共{committee}{dept}"),
+                short_name: Some(format!("{}{dept}", committee.trim_start_matches("岳阳市"))),
+                kind: OrgKind::Department,
+                sector: Sector::Organ,
+                parent_id: Some(id),
+                authority_org_id: None,
+            })
+            .await?;
+            ids.insert(code, did);
+            orgs += 1;
+            if suffix == "ZZB" {
+                county_dept.insert(d.code.clone(), did);
+            }
+        }
+    }
+    let county_of = |d: &Division| d.code[..6].to_owned();
+    for d in divs.iter().filter(|d| d.level == DivisionLevel::Town) {
+        let county = county_of(d);
+        let id = create(OrgInput {
+            code: d.code.clone(),
+            name: d.party_org_name(names.get(&county).map(String::as_str), None),
+            short_name: Some(d.name.clone()),
+            kind: d.org_kind(),
+            sector: d.sector(),
+            parent_id: ids.get(&county).copied(),
+            authority_org_id: county_dept.get(&county).copied(),
+        })
+        .await?;
+        ids.insert(d.code.clone(), id);
+        names.insert(d.code.clone(), d.name.clone());
+        orgs += 1;
+    }
+    for d in divs.iter().filter(|d| d.level == DivisionLevel::Village) {
+        let county = county_of(d);
+        let town = d.code[..9].to_owned();
+        let id = create(OrgInput {
+            code: d.code.clone(),
+            name: d.party_org_name(names.get(&county).map(String::as_str), names.get(&town).map(String::as_str)),
+            short_name: Some(d.short_name()),
+            kind: d.org_kind(),
+            sector: d.sector(),
+            parent_id: ids.get(&town).copied(),
+            authority_org_id: county_dept.get(&county).copied(),
+        })
+        .await?;
+        ids.insert(d.code.clone(), id);
+        orgs += 1;
+    }
+    txn.commit().await.map_err(|e| e.to_string())?;
+
+    // People, through the same importer as a roster file.
+    let today = today_in_china();
+    let mut synth = Synth::new(seed);
+    let mut imp = PeopleImport::begin(db, system, Present::all(["phone", "party_joined_on", "position", "rank_level", "roles", "managing_org"]), false)
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut row = 1u64;
+    let mut add = async |synth: &mut Synth, org_code: &str, region: &str, m: &Member, managing: Option<&str>| -> Result<(), String> {
+        let gender = synth.gender(m.male_share);
+        let birth = synth.birth_date(today, 30, 58);
+        let number = synth.id_number(region, birth, gender);
+        let id: IdNumber = idcard::parse(&number, today).map_err(|e| e.to_string())?;
+        let mut roles = Roles::default();
+        for r in m.roles {
+            roles.insert(*r);
+        }
+        let draft = PersonDraft {
+            name: synth.name(gender),
+            gender: id.gender,
+            birth_date: id.birth_date,
+            phone: Some(synth.mobile()),
+            party_joined_on: Some(synth.party_joined_on(id.birth_date, today)),
+            position: Some(m.position.clone()),
+            rank_level: Some(m.rank),
+            roles,
+            org_ref: org_code.to_owned(),
+            managing_org_ref: managing.map(str::to_owned),
+            id,
+        };
+        row += 1;
+        imp.push(row, draft).await.map_err(|e| e.to_string())
+    };
+
+    use Role::{CommitteeMember as Member_, DeputySecretary, LeadershipMember, Principal, Secretary};
+    // City leadership and staff of the city bodies.
+    for m in [
+        member(&[Secretary, Principal, LeadershipMember], "市委书记".into(), RankLevel::Bureau, 0.9),
+        member(&[DeputySecretary, LeadershipMember], "市委副书记、市长".into(), RankLevel::Bureau, 0.8),
+        member(&[DeputySecretary, LeadershipMember], "市委副书记".into(), RankLevel::Bureau, 0.7),
+        member(&[LeadershipMember], "市委常委、组织部部长".into(), RankLevel::Bureau, 0.7),
+        member(&[LeadershipMember], "市委常委、宣传部部长".into(), RankLevel::Bureau, 0.6),
+    ] {
+        add(&mut synth, &city.code, "430602", &m, None).await?;
+    }
+    for d in CITY_BODIES.iter().take(6) {
+        let posts = if d.kind == OrgKind::Department { ["副部长", "干部教育科科长", "一级主任科员"] } else { ["专职副书记", "办公室主任", "一级主任科员"] };
+        for (pos, rank) in posts.into_iter().zip([RankLevel::County, RankLevel::Township, RankLevel::Other]) {
+            add(&mut synth, d.code, "430602", &member(&[], format!("{}{pos}", d.short), rank, 0.55), Some("430600-ZZB")).await?;
+        }
+    }
+    for d in divs.iter().filter(|d| d.level == DivisionLevel::County) {
+        let body = committee_word(&d.name);
+        let body = body.trim_start_matches("岳阳市");
+        let head = county_head(&d.name);
+        let dept = format!("{}-ZZB", d.code);
+        let leaders = [
+            member(&[Secretary, Principal, LeadershipMember], format!("{body}书记"), RankLevel::County, 0.9),
+            member(&[DeputySecretary, LeadershipMember], format!("{body}副书记、{head}"), RankLevel::County, 0.8),
+            member(&[DeputySecretary, LeadershipMember], format!("{body}副书记"), RankLevel::County, 0.7),
+            member(&[LeadershipMember], format!("{body}常委、组织部部长"), RankLevel::County, 0.7),
+            member(&[LeadershipMember], format!("{body}常委、宣传部部长"), RankLevel::County, 0.6),
+            member(&[LeadershipMember], format!("{body}常委、纪委书记"), RankLevel::County, 0.7),
+            member(&[LeadershipMember], format!("{body}常委、政法委书记"), RankLevel::County, 0.8),
+            member(&[LeadershipMember], format!("{body}常委、统战部部长"), RankLevel::County, 0.6),
+            member(&[LeadershipMember], format!("{body}常委、常务副{head}"), RankLevel::County, 0.7),
+        ];
+        for m in &leaders {
+            // The city department trains county leadership members [000 §三(一)].
+            add(&mut synth, &d.code, &d.code, m, Some("430600-ZZB")).await?;
+        }
+        for (suffix, dept_name) in [("ZZB", "组织部"), ("XCB", "宣传部")] {
+            let code = format!("{}-{suffix}", d.code);
+            for (pos, rank) in [("副部长", RankLevel::Township), ("干部教育科科长", RankLevel::Township), ("一级科员", RankLevel::Other)] {
+                add(&mut synth, &code, &d.code, &member(&[], format!("{dept_name}{pos}"), rank, 0.5), Some(&dept)).await?;
+            }
+        }
+    }
+    for d in divs.iter().filter(|d| d.level == DivisionLevel::Town) {
+        let county = county_of(d);
+        let dept = format!("{county}-ZZB");
+        let street = d.sector() == Sector::Street;
+        let body = if street { "党工委" } else { "党委" };
+        let head = if street { "办事处主任" } else if d.name.ends_with('乡') { "乡长" } else { "镇长" };
+        let team = [
+            member(&[Secretary, Principal, LeadershipMember], format!("{}{body}书记", d.name), RankLevel::Township, 0.85),
+            member(&[DeputySecretary, LeadershipMember], format!("{}{body}副书记、{head}", d.name), RankLevel::Township, 0.75),
+            member(&[DeputySecretary, LeadershipMember], format!("{}{body}专职副书记", d.name), RankLevel::Township, 0.6),
+            member(&[Member_, LeadershipMember], format!("{}{body}委员、组织委员", d.name), RankLevel::Township, 0.55),
+            member(&[Member_, LeadershipMember], format!("{}{body}委员、宣传委员", d.name), RankLevel::Township, 0.5),
+            member(&[Member_, LeadershipMember], format!("{}{body}委员、纪委书记", d.name), RankLevel::Township, 0.6),
+        ];
+        for m in &team {
+            add(&mut synth, &d.code, &county, m, Some(&dept)).await?;
+        }
+    }
+    for d in divs.iter().filter(|d| d.level == DivisionLevel::Village) {
+        let county = county_of(d);
+        let dept = format!("{county}-ZZB");
+        let short = d.short_name();
+        let body = if d.org_kind() == OrgKind::GeneralBranch { "党总支" } else { "党委" };
+        add(&mut synth, &d.code, &county, &member(&[Secretary, Member_], format!("{short}{body}书记"), RankLevel::Other, 0.8), Some(&dept)).await?;
+        let members = 2 + synth.below(3);
+        for (i, role) in ["组织委员", "宣传委员", "纪检委员", "青年委员"].iter().take(members).enumerate() {
+            let share = if i == 0 { 0.6 } else { 0.45 };
+            add(&mut synth, &d.code, &county, &member(&[Member_], format!("{short}{body}{role}"), RankLevel::Other, share), Some(&dept)).await?;
+        }
+    }
+    let report = imp.finish().await.map_err(|e| e.to_string())?;
+    if !report.is_ok() {
+        let first = report.errors.first().map(ToString::to_string).unwrap_or_default();
+        return Err(format!("生成演示人员失败：{first}"));
+    }
+    Ok(Summary { orgs, people: report.inserted })
+}
+
+/// The county-level committee's everyday name: "岳阳楼区委", "岳阳县委", "汨罗市委",
+/// "岳阳市屈原管理区党工委".
+fn committee_word(name: &str) -> String {
+    if name.ends_with("管理区") { format!("{name}党工委") } else { format!("{name}委") }
+}
+
+/// The title of a county-level government's head.
+fn county_head(name: &str) -> &'static str {
+    if name.ends_with("管理区") {
+        "管委会主任"
+    } else if name.ends_with('区') {
+        "区长"
+    } else if name.ends_with('县') {
+        "县长"
+    } else {
+        "市长"
+    }
+}

@@ -1,0 +1,78 @@
+// xuepei — our own script. Pages work without it; it adds lazy tree loading,
+// confirmations, inline checks and the phone menu. No inline handlers (CSP).
+(function () {
+  "use strict";
+
+  document.addEventListener("click", function (e) {
+    var t = e.target.closest("[data-toggle]");
+    if (t) {
+      var el = document.getElementById(t.getAttribute("data-toggle"));
+      if (el) el.classList.toggle("open");
+    }
+    var back = e.target.closest("[data-back]");
+    if (back && window.history.length > 1) {
+      e.preventDefault();
+      window.history.back();
+    }
+    var c = e.target.closest("[data-confirm]");
+    if (c && !window.confirm(c.getAttribute("data-confirm"))) {
+      e.preventDefault();
+    }
+  });
+
+  // Tree: load a node's children the first time it is opened.
+  document.addEventListener("toggle", function (e) {
+    var d = e.target;
+    if (!(d instanceof HTMLDetailsElement) || !d.open || d.dataset.loaded || !d.dataset.children) return;
+    d.dataset.loaded = "1";
+    var list = d.querySelector("ul.tree");
+    if (!list) {
+      list = document.createElement("ul");
+      list.className = "tree";
+      d.appendChild(list);
+    }
+    list.innerHTML = '<li class="loading">正在加载…</li>';
+    fetch(d.dataset.children, { credentials: "same-origin", headers: { "X-Requested-With": "fetch" } })
+      .then(function (r) { if (!r.ok) throw new Error(r.status); return r.text(); })
+      .then(function (html) { list.innerHTML = html; })
+      .catch(function () { list.innerHTML = '<li class="loading">加载失败，请刷新页面重试</li>'; delete d.dataset.loaded; });
+  }, true);
+
+  // Inline checks: the same rules the server applies, shown while typing.
+  var W = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2], C = "10X98765432";
+  function idMessage(v) {
+    v = v.replace(/\s/g, "").toUpperCase();
+    if (!v) return "";
+    if (v.length === 15 && /^\d{15}$/.test(v)) return "";
+    if (v.length !== 18) return "应为18位，当前" + v.length + "位";
+    if (!/^\d{17}[\dX]$/.test(v)) return "只能包含数字，最后一位可以是X";
+    var s = 0;
+    for (var i = 0; i < 17; i++) s += (+v[i]) * W[i];
+    if (C[s % 11] !== v[17]) return "校验位不正确（按前17位计算应为" + C[s % 11] + "）";
+    return "";
+  }
+  function phoneMessage(v) {
+    var d = v.replace(/[\s\-()（）]/g, "").replace(/^\+?86(?=1\d{10}$)/, "");
+    if (!d) return "";
+    if (/^1[3-9]\d{9}$/.test(d) || /^0\d{9,11}$/.test(d)) return "";
+    return "手机号应为11位，固定电话应带区号";
+  }
+  document.addEventListener("input", function (e) {
+    var el = e.target, kind = el.dataset && el.dataset.check;
+    if (!kind) return;
+    var msg = kind === "idcard" ? idMessage(el.value) : phoneMessage(el.value);
+    var field = el.closest(".field"), err = field && field.querySelector(".err");
+    if (err) err.textContent = msg;
+    if (field) field.classList.toggle("invalid", !!msg);
+  });
+
+  // Uploads: say at once when a file is over the limit.
+  document.addEventListener("change", function (e) {
+    var el = e.target;
+    if (el.type !== "file" || !el.dataset.maxBytes || !el.files || !el.files[0]) return;
+    if (el.files[0].size > +el.dataset.maxBytes) {
+      window.alert("文件超过上传大小限制（" + Math.round(+el.dataset.maxBytes / 1048576) + "MB），请拆分后分批导入");
+      el.value = "";
+    }
+  });
+})();

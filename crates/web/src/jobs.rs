@@ -1,0 +1,290 @@
+//! Import and export jobs, shared by the web pages and the command line.
+//!
+//! An import reads and validates rows on a blocking thread and hands them in batches
+//! to the async side, which resolves and writes them: parsing and the database work run
+//! on different cores, and memory stays bounded by the channel.
+
+use std::ops::ControlFlow;
+use std::path::Path;
+
+use tokio::sync::mpsc;
+use xuepei_domain::import::{ColumnMap, HeaderError, HeaderScan, ImportSpec, RowError, RowView, ScanStep};
+use xuepei_domain::org::{ORG_IMPORT, OrgDraft, validate_org};
+use xuepei_domain::people::{PERSON_IMPORT, PersonDraft, validate_person};
+use xuepei_domain::validate::FieldError;
+use xuepei_office::read::{Row, Source, Workbook};
+use xuepei_store::imports::{ImportReport, Present, orgs, people};
+use xuepei_store::{DatabaseConnection, Scope, StoreError};
+
+/// What is imported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportKind {
+    People,
+    Orgs,
+}
+
+impl ImportKind {
+    pub fn spec(self) -> &'static ImportSpec {
+        match self {
+            ImportKind::People => &PERSON_IMPORT,
+            ImportKind::Orgs => &ORG_IMPORT,
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "people" => Some(ImportKind::People),
+            "orgs" => Some(ImportKind::Orgs),
+            _ => None,
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        self.spec().kind
+    }
+}
+
+/// How many rows go to the database side at a time.
+const BATCH: usize = 1000;
+/// Organisation files are held whole; this bounds them.
+pub const MAX_ORG_ROWS: u64 = 200_000;
+
+/// The result of a completed import or dry run.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ImportOutcome {
+    pub report: ImportReport,
+    pub sheet: String,
+    pub header_row: u64,
+    /// Header cells that were not recognised and were skipped.
+    pub ignored_columns: Vec<String>,
+}
+
+/// Why an import could not run at all (as opposed to rows being bad).
+#[derive(Debug, thiserror::Error)]
+pub enum ImportFailure {
+    /// The file itself: unreadable, not a spreadsheet, no header, a missing column.
+    #[error("{0}")]
+    File(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+enum Item<T> {
+    Valid(u64, T),
+    Invalid(Vec<RowError>),
+}
+
+enum Msg<T> {
+    Header { sheet: String, map: ColumnMap },
+    Rows(Vec<Item<T>>),
+    Fatal(String),
+}
+
+fn row_errors(spec: &ImportSpec, row: u64, errs: Vec<FieldError>) -> Vec<RowError> {
+    errs.into_iter()
+        .map(|e| RowError { row, column: Some(spec.label(e.field).to_owned()), message: e.message })
+        .collect()
+}
+
+/// Reads the first sheet that has a header and validates its rows on this (blocking)
+/// thread, sending them on.
+fn produce<T: Send + 'static>(
+    source: Source,
+    spec: &'static ImportSpec,
+    validate: impl Fn(&RowView<'_>, &Row) -> Result<T, Vec<RowError>>,
+    tx: mpsc::Sender<Msg<T>>,
+) {
+    let send = |m: Msg<T>| tx.blocking_send(m).is_ok();
+    let wb = match Workbook::open(source) {
+        Ok(wb) => wb,
+        Err(e) => {
+            send(Msg::Fatal(e.to_string()));
+            return;
+        }
+    };
+    let mut first_error: Option<HeaderError> = None;
+    for (index, name) in wb.sheet_names().iter().enumerate() {
+        let mut scan = HeaderScan::new(spec);
+        let mut map: Option<ColumnMap> = None;
+        let mut failed: Option<HeaderError> = None;
+        let mut batch: Vec<Item<T>> = Vec::with_capacity(BATCH);
+        let mut closed = false;
+        let result = wb.read_sheet(index, |row| {
+            let Some(m) = &map else {
+                match scan.push(row.number, &row.cells) {
+                    ScanStep::More => return ControlFlow::Continue(()),
+                    ScanStep::Found(found) => {
+                        if !send(Msg::Header { sheet: name.clone(), map: found.clone() }) {
+                            closed = true;
+                            return ControlFlow::Break(());
+                        }
+                        map = Some(found);
+                        return ControlFlow::Continue(());
+                    }
+                    ScanStep::Failed(e) => {
+                        failed = Some(e);
+                        return ControlFlow::Break(());
+                    }
+                }
+            };
+            let view = RowView { spec, map: m, cells: &row.cells };
+            if view.is_blank() {
+                return ControlFlow::Continue(());
+            }
+            batch.push(match validate(&view, &row) {
+                Ok(v) => Item::Valid(row.number, v),
+                Err(e) => Item::Invalid(e),
+            });
+            if batch.len() >= BATCH && !send(Msg::Rows(std::mem::take(&mut batch))) {
+                closed = true;
+                return ControlFlow::Break(());
+            }
+            ControlFlow::Continue(())
+        });
+        if closed {
+            return;
+        }
+        if let Err(e) = result {
+            send(Msg::Fatal(e.to_string()));
+            return;
+        }
+        if map.is_some() {
+            if !batch.is_empty() {
+                send(Msg::Rows(batch));
+            }
+            return;
+        }
+        let e = failed.unwrap_or_else(|| scan.end());
+        let sheet_note = if wb.sheet_names().len() > 1 { format!("工作表“{name}”：") } else { String::new() };
+        first_error.get_or_insert(HeaderError::clone(&e));
+        if !matches!(e, HeaderError::NotFound { .. } | HeaderError::Empty) {
+            send(Msg::Fatal(format!("{sheet_note}{e}")));
+            return;
+        }
+    }
+    let e = first_error.unwrap_or(HeaderError::Empty);
+    send(Msg::Fatal(e.to_string()));
+}
+
+/// An identity number typed into a numeric Excel cell has lost its last digits; say so
+/// rather than report a wrong check digit.
+fn lossy_id_error(spec: &ImportSpec, view: &RowView<'_>, row: &Row) -> Option<RowError> {
+    let pos = view.map.position(spec, "id_number")?;
+    row.lossy.contains(&pos).then(|| RowError {
+        row: row.number,
+        column: Some(spec.label("id_number").to_owned()),
+        message: "该单元格是数字格式，Excel只保留15位有效数字，后几位已丢失。请把该列设为“文本”格式后重新填写身份证号".into(),
+    })
+}
+
+/// Runs an import (or a dry run) of a file into the caller's scope.
+pub async fn import(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    kind: ImportKind,
+    source: Source,
+    dry_run: bool,
+) -> Result<ImportOutcome, ImportFailure> {
+    match kind {
+        ImportKind::People => import_people(db, scope, source, dry_run).await,
+        ImportKind::Orgs => import_orgs(db, scope, source, dry_run).await,
+    }
+}
+
+async fn import_people(db: &DatabaseConnection, scope: &Scope, source: Source, dry_run: bool) -> Result<ImportOutcome, ImportFailure> {
+    let spec = &PERSON_IMPORT;
+    let today = people::today_in_china();
+    let (tx, mut rx) = mpsc::channel::<Msg<PersonDraft>>(8);
+    let producer = tokio::task::spawn_blocking(move || {
+        produce(
+            source,
+            spec,
+            move |view, row| {
+                if let Some(e) = lossy_id_error(spec, view, row) {
+                    return Err(vec![e]);
+                }
+                validate_person(view, today).map_err(|e| row_errors(spec, row.number, e))
+            },
+            tx,
+        );
+    });
+    let mut job: Option<(people::PeopleImport, String, ColumnMap)> = None;
+    while let Some(msg) = rx.recv().await {
+        match msg {
+            Msg::Header { sheet, map } => {
+                let present = Present::all(map.present_keys(spec));
+                let imp = people::PeopleImport::begin(db, scope.clone(), present, dry_run).await?;
+                job = Some((imp, sheet, map));
+            }
+            Msg::Rows(items) => {
+                let Some((imp, ..)) = job.as_mut() else { continue };
+                for item in items {
+                    match item {
+                        Item::Valid(row, draft) => imp.push(row, draft).await?,
+                        Item::Invalid(errs) => imp.push_invalid(errs),
+                    }
+                }
+            }
+            Msg::Fatal(e) => return Err(ImportFailure::File(e)),
+        }
+    }
+    let _ = producer.await;
+    let (imp, sheet, map) = job.ok_or_else(|| ImportFailure::File(HeaderError::Empty.to_string()))?;
+    let report = imp.finish().await?;
+    Ok(ImportOutcome { report, sheet, header_row: map.header_row, ignored_columns: map.ignored })
+}
+
+async fn import_orgs(db: &DatabaseConnection, scope: &Scope, source: Source, dry_run: bool) -> Result<ImportOutcome, ImportFailure> {
+    let spec = &ORG_IMPORT;
+    let (tx, mut rx) = mpsc::channel::<Msg<OrgDraft>>(8);
+    let producer = tokio::task::spawn_blocking(move || {
+        produce(source, spec, move |view, row| validate_org(view).map_err(|e| row_errors(spec, row.number, e)), tx);
+    });
+    let mut header: Option<(String, ColumnMap)> = None;
+    let mut valid = Vec::new();
+    let mut invalid = Vec::new();
+    while let Some(msg) = rx.recv().await {
+        match msg {
+            Msg::Header { sheet, map } => header = Some((sheet, map)),
+            Msg::Rows(items) => {
+                for item in items {
+                    match item {
+                        Item::Valid(row, d) => valid.push((row, d)),
+                        Item::Invalid(e) => invalid.extend(e),
+                    }
+                }
+                if (valid.len() + invalid.len()) as u64 > MAX_ORG_ROWS {
+                    return Err(ImportFailure::File(format!("组织导入一次最多{MAX_ORG_ROWS}行，请分批导入")));
+                }
+            }
+            Msg::Fatal(e) => return Err(ImportFailure::File(e)),
+        }
+    }
+    let _ = producer.await;
+    let (sheet, map) = header.ok_or_else(|| ImportFailure::File(HeaderError::Empty.to_string()))?;
+    let present = Present::all(map.present_keys(spec));
+    let report = orgs::import(db, scope, valid, invalid, &present, dry_run).await?;
+    Ok(ImportOutcome { report, sheet, header_row: map.header_row, ignored_columns: map.ignored })
+}
+
+/// Writes the import template of a kind.
+pub fn template(kind: ImportKind) -> Result<Vec<u8>, xuepei_office::WriteError> {
+    use xuepei_domain::labels::Labeled;
+    use xuepei_domain::org::{OrgKind, Sector};
+    use xuepei_domain::people::{Gender, RankLevel};
+    fn labels<T: Labeled>() -> Vec<&'static str> {
+        T::ALL.iter().map(|v| v.label()).collect()
+    }
+    let choices = match kind {
+        ImportKind::People => vec![("gender", labels::<Gender>()), ("rank_level", labels::<RankLevel>())],
+        ImportKind::Orgs => vec![("kind", labels::<OrgKind>()), ("sector", labels::<Sector>())],
+    };
+    xuepei_office::template::template(kind.spec(), &choices)
+}
+
+/// Whether a path's file exists and is readable, for clear command-line messages.
+pub fn check_readable(path: &Path) -> Result<(), ImportFailure> {
+    std::fs::metadata(path)
+        .map(|_| ())
+        .map_err(|e| ImportFailure::File(format!("无法读取文件 {}：{e}", path.display())))
+}

@@ -1,0 +1,164 @@
+//! The import wizard: upload → preview of every bad row → confirm. The uploaded file is
+//! kept in the database between the steps, so any server process can finish it.
+
+use askama::Template;
+use axum::extract::{Multipart, Path, State};
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use xuepei_office::read::Source;
+use xuepei_store::uploads;
+
+use super::Ctx;
+use crate::error::{AppError, AppResult, render};
+use crate::jobs::{self, ImportFailure, ImportKind, ImportOutcome};
+use crate::layout::Layout;
+use crate::params;
+use crate::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/import", get(|| async { Redirect::to("/import/people") }))
+        .route("/import/{kind}", get(upload_form).post(upload))
+        .route("/import/{kind}/template.xlsx", get(template))
+        .route("/import/{kind}/{upload}/confirm", post(confirm))
+}
+
+fn kind_of(s: &str) -> AppResult<ImportKind> {
+    ImportKind::parse(s).ok_or_else(|| AppError::NotFound("没有这种导入类型".into()))
+}
+
+fn kind_title(k: ImportKind) -> &'static str {
+    match k {
+        ImportKind::People => "人员花名册",
+        ImportKind::Orgs => "党组织和单位",
+    }
+}
+
+#[derive(Template)]
+#[template(path = "import/upload.html")]
+struct UploadPage {
+    layout: Layout,
+    kind: &'static str,
+    title: &'static str,
+    columns: Vec<(&'static str, bool, &'static str)>,
+    limit_mb: usize,
+    error: Option<String>,
+}
+
+fn upload_page(st: &AppState, kind: ImportKind, error: Option<String>) -> AppResult<Html<String>> {
+    let layout = Layout::new(format!("导入{}", kind_title(kind)), "import").crumb("数据导入", None).crumb(kind_title(kind), None);
+    render(&UploadPage {
+        layout,
+        kind: kind.code(),
+        title: kind_title(kind),
+        columns: kind.spec().columns.iter().map(|c| (c.label, c.required, c.help)).collect(),
+        limit_mb: st.config.upload_limit / (1024 * 1024),
+        error,
+    })
+}
+
+async fn upload_form(State(st): State<AppState>, Path(kind): Path<String>) -> AppResult<Html<String>> {
+    upload_page(&st, kind_of(&kind)?, None)
+}
+
+async fn template(Path(kind): Path<String>) -> AppResult<Response> {
+    let kind = kind_of(&kind)?;
+    let bytes = jobs::template(kind).map_err(|e| AppError::Internal(e.to_string()))?;
+    let name = params::enc(&format!("{}导入模板.xlsx", kind_title(kind)));
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"template.xlsx\"; filename*=UTF-8''{name}")),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+#[derive(Template)]
+#[template(path = "import/result.html")]
+struct ResultPage {
+    layout: Layout,
+    kind: &'static str,
+    filename: String,
+    outcome: ImportOutcome,
+    upload_id: i64,
+}
+
+/// Reads the `file` field, refusing empty and oversized files with a clear message.
+async fn read_file(st: &AppState, mut mp: Multipart) -> Result<(String, Vec<u8>), String> {
+    let limit = st.config.upload_limit;
+    let too_large = || format!("文件超过上传大小限制（{}MB），请拆分后分批导入", limit / (1024 * 1024));
+    loop {
+        let field = match mp.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => return Err("请选择要导入的文件".into()),
+            Err(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => return Err(too_large()),
+            Err(_) => return Err("上传未完成或格式有误，请重新选择文件上传".into()),
+        };
+        if field.name() != Some("file") {
+            continue;
+        }
+        let name = field.file_name().unwrap_or("上传文件").to_owned();
+        let bytes = match field.bytes().await {
+            Ok(b) => b,
+            Err(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => return Err(too_large()),
+            Err(_) => return Err(too_large()),
+        };
+        if bytes.len() > limit {
+            return Err(too_large());
+        }
+        if bytes.is_empty() {
+            return Err(if name == "上传文件" || name.is_empty() { "请选择要导入的文件".into() } else { format!("文件“{name}”是空的") });
+        }
+        return Ok((name, bytes.to_vec()));
+    }
+}
+
+async fn upload(State(st): State<AppState>, ctx: Ctx, Path(kind): Path<String>, mp: Multipart) -> AppResult<Response> {
+    let kind = kind_of(&kind)?;
+    let (filename, bytes) = match read_file(&st, mp).await {
+        Ok(f) => f,
+        Err(msg) => {
+            let status = if msg.contains("大小限制") { axum::http::StatusCode::PAYLOAD_TOO_LARGE } else { axum::http::StatusCode::BAD_REQUEST };
+            return Ok((status, upload_page(&st, kind, Some(msg))?).into_response());
+        }
+    };
+    let _ = uploads::purge_before(&st.db, chrono::Utc::now() - chrono::Duration::from_std(crate::UPLOAD_TTL).unwrap_or_default()).await;
+    let upload_id = uploads::save(&st.db, &ctx.scope, kind.code(), &filename, bytes.clone()).await?;
+    match jobs::import(&st.db, &ctx.scope, kind, Source::Bytes(bytes), true).await {
+        Ok(outcome) => {
+            let layout = Layout::new("导入预检", "import").crumb("数据导入", Some(format!("/import/{}", kind.code()))).crumb("预检结果", None);
+            Ok(render(&ResultPage { layout, kind: kind.code(), filename, outcome, upload_id })?.into_response())
+        }
+        Err(ImportFailure::File(msg)) => {
+            uploads::delete(&st.db, &ctx.scope, upload_id).await?;
+            Ok((axum::http::StatusCode::BAD_REQUEST, upload_page(&st, kind, Some(format!("“{filename}”无法导入：{msg}")))?).into_response())
+        }
+        Err(ImportFailure::Store(e)) => Err(AppError::Store(e)),
+    }
+}
+
+async fn confirm(State(st): State<AppState>, ctx: Ctx, Path((kind, upload_id)): Path<(String, String)>) -> AppResult<Response> {
+    let kind = kind_of(&kind)?;
+    let upload_id = params::id(&upload_id, "上传的文件")?;
+    let up = uploads::get(&st.db, &ctx.scope, upload_id)
+        .await
+        .map_err(|_| AppError::NotFound("上传的文件已过期或不存在，请重新上传".into()))?;
+    if up.kind != kind.code() {
+        return Err(AppError::BadRequest("文件类型与导入类型不一致，请重新上传".into()));
+    }
+    match jobs::import(&st.db, &ctx.scope, kind, Source::Bytes(up.content), false).await {
+        Ok(outcome) => {
+            if outcome.report.committed {
+                uploads::delete(&st.db, &ctx.scope, upload_id).await?;
+            }
+            let layout = Layout::new("导入结果", "import").crumb("数据导入", Some(format!("/import/{}", kind.code()))).crumb("导入结果", None);
+            Ok(render(&ResultPage { layout, kind: kind.code(), filename: up.filename, outcome, upload_id })?.into_response())
+        }
+        Err(ImportFailure::File(msg)) => Ok((axum::http::StatusCode::BAD_REQUEST, upload_page(&st, kind, Some(msg))?).into_response()),
+        Err(ImportFailure::Store(e)) => Err(AppError::Store(e)),
+    }
+}

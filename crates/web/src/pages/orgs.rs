@@ -1,0 +1,446 @@
+//! Organisation pages: the tree, the list, details and the forms that change them.
+
+use std::collections::HashMap;
+
+use axum::extract::{Form, Path, Query, State};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use askama::Template;
+use xuepei_domain::labels::Labeled;
+use xuepei_domain::org::{OrgKind, Sector, validate_org};
+use xuepei_domain::validate::FieldError;
+use xuepei_store::org::{self, Org, OrgFilter, OrgInput, OrgNode};
+use xuepei_store::people::{self as people_repo, PersonFilter, PersonRow, PersonSort};
+use xuepei_store::StoreError;
+
+use super::{Ctx, send_export, today_stamp};
+use crate::error::{AppError, AppResult, render};
+use crate::layout::Layout;
+use crate::params::{self, Params};
+use crate::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/orgs", get(tree).post(create))
+        .route("/orgs/list", get(list))
+        .route("/orgs/export.xlsx", get(export))
+        .route("/orgs/new", get(new_form))
+        .route("/orgs/{id}", get(detail).post(update))
+        .route("/orgs/{id}/children", get(children))
+        .route("/orgs/{id}/edit", get(edit_form))
+        .route("/orgs/{id}/move", post(move_org))
+        .route("/orgs/{id}/deactivate", post(deactivate))
+        .route("/orgs/{id}/reactivate", post(reactivate))
+}
+
+/// A tree node as the templates show it.
+#[derive(Debug, Clone)]
+pub struct NodeView {
+    pub id: i64,
+    pub name: String,
+    pub full_name: String,
+    pub code: String,
+    pub kind: &'static str,
+    pub active: bool,
+    pub descendants: i64,
+    pub people: i64,
+    pub children: Vec<NodeView>,
+}
+
+impl From<OrgNode> for NodeView {
+    fn from(n: OrgNode) -> Self {
+        NodeView {
+            id: n.org.id,
+            name: n.org.display_name().to_owned(),
+            full_name: n.org.name.clone(),
+            code: n.org.code.clone(),
+            kind: n.org.kind.label(),
+            active: n.org.active,
+            descendants: n.descendants,
+            people: n.people,
+            children: Vec::new(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "orgs/tree.html")]
+struct TreePage {
+    layout: Layout,
+    roots: Vec<NodeView>,
+    inactive: bool,
+}
+
+#[derive(Template)]
+#[template(path = "orgs/children.html")]
+struct ChildrenFragment {
+    nodes: Vec<NodeView>,
+    inactive: bool,
+}
+
+async fn tree(State(st): State<AppState>, ctx: Ctx, Query(p): Query<Params>) -> AppResult<Html<String>> {
+    let inactive = params::flag(&p, "inactive");
+    let mut roots: Vec<NodeView> = Vec::new();
+    for n in org::children(&st.db, &ctx.scope, None, inactive).await? {
+        let id = n.org.id;
+        let mut v = NodeView::from(n);
+        v.children = org::children(&st.db, &ctx.scope, Some(id), inactive).await?.into_iter().map(NodeView::from).collect();
+        roots.push(v);
+    }
+    let layout = Layout::new("组织机构", "orgs").crumb("基础数据", None).crumb("组织机构", None);
+    render(&TreePage { layout, roots, inactive })
+}
+
+async fn children(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>, Query(p): Query<Params>) -> AppResult<Html<String>> {
+    let id = params::id(&id, "组织")?;
+    let inactive = params::flag(&p, "inactive");
+    org::get(&st.db, &ctx.scope, id).await?;
+    let nodes = org::children(&st.db, &ctx.scope, Some(id), inactive).await?.into_iter().map(NodeView::from).collect();
+    render(&ChildrenFragment { nodes, inactive })
+}
+
+/// An organisation in a list row.
+#[derive(Debug, Clone)]
+pub struct OrgRowView {
+    pub org: Org,
+    pub parent: String,
+}
+
+#[derive(Template)]
+#[template(path = "orgs/list.html")]
+struct ListPage {
+    layout: Layout,
+    rows: Vec<OrgRowView>,
+    total: u64,
+    q: String,
+    sector: String,
+    kind: String,
+    under: Option<Org>,
+    inactive: bool,
+    sectors: Vec<(&'static str, &'static str)>,
+    kinds: Vec<(&'static str, &'static str)>,
+    next_href: Option<String>,
+    first_href: Option<String>,
+    export_href: String,
+}
+
+fn options<T: Labeled>() -> Vec<(&'static str, &'static str)> {
+    T::ALL.iter().map(|v| (v.code(), v.label())).collect()
+}
+
+fn org_filter(p: &Params) -> OrgFilter {
+    OrgFilter {
+        q: params::text(p, "q").map(str::to_owned),
+        sector: params::labeled(p, "sector"),
+        kind: params::labeled(p, "kind"),
+        under: params::num(p, "under"),
+        include_inactive: params::flag(p, "inactive"),
+    }
+}
+
+fn filter_query(p: &Params, after: Option<String>) -> String {
+    params::query(&[
+        ("q", params::text(p, "q").map(str::to_owned)),
+        ("sector", params::text(p, "sector").map(str::to_owned)),
+        ("kind", params::text(p, "kind").map(str::to_owned)),
+        ("under", params::text(p, "under").map(str::to_owned)),
+        ("inactive", params::flag(p, "inactive").then(|| "1".to_owned())),
+        ("after", after),
+    ])
+}
+
+async fn list(State(st): State<AppState>, ctx: Ctx, Query(p): Query<Params>) -> AppResult<Html<String>> {
+    let f = org_filter(&p);
+    let under = match f.under {
+        Some(id) => Some(org::get(&st.db, &ctx.scope, id).await?),
+        None => None,
+    };
+    let after = params::text(&p, "after");
+    let page = org::list(&st.db, &ctx.scope, &f, after, 50).await?;
+    let total = org::count(&st.db, &ctx.scope, &f).await?;
+    let parent_ids: Vec<i64> = page.items.iter().filter_map(|o| o.parent_id).collect();
+    let parents = org::get_many(&st.db, &ctx.scope, &parent_ids).await?;
+    let rows = page
+        .items
+        .into_iter()
+        .map(|o| {
+            let parent = o.parent_id.and_then(|id| parents.get(&id)).map(|p| p.display_name().to_owned()).unwrap_or_default();
+            OrgRowView { org: o, parent }
+        })
+        .collect();
+    let layout = Layout::new("组织列表", "orgs-list").crumb("基础数据", None).crumb("组织列表", None);
+    render(&ListPage {
+        layout,
+        rows,
+        total,
+        q: params::text(&p, "q").unwrap_or_default().to_owned(),
+        sector: f.sector.map(|s| s.code()).unwrap_or_default().to_owned(),
+        kind: f.kind.map(|k| k.code()).unwrap_or_default().to_owned(),
+        under,
+        inactive: f.include_inactive,
+        sectors: options::<Sector>(),
+        kinds: options::<OrgKind>(),
+        next_href: page.next.map(|n| format!("/orgs/list{}", filter_query(&p, Some(n)))),
+        first_href: after.map(|_| format!("/orgs/list{}", filter_query(&p, None))),
+        export_href: format!("/orgs/export.xlsx{}", filter_query(&p, None)),
+    })
+}
+
+async fn export(State(st): State<AppState>, ctx: Ctx, Query(p): Query<Params>) -> AppResult<Response> {
+    let f = org_filter(&p);
+    if let Some(id) = f.under {
+        org::get(&st.db, &ctx.scope, id).await?;
+    }
+    let name = format!("组织机构_{}.xlsx", today_stamp());
+    send_export(&name, |path| async move { crate::exports::orgs_xlsx(&st.db, &ctx.scope, &f, &path, "组织机构").await }).await
+}
+
+#[derive(Template)]
+#[template(path = "orgs/detail.html")]
+struct DetailPage {
+    layout: Layout,
+    org: Org,
+    parent: Option<Org>,
+    authority: Option<Org>,
+    children: Vec<NodeView>,
+    people: Vec<PersonRow>,
+    subtree_people: i64,
+    subtree_orgs: i64,
+    is_scope_root: bool,
+}
+
+async fn detail(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>, Query(p): Query<Params>) -> AppResult<Html<String>> {
+    let id = params::id(&id, "组织")?;
+    let o = org::get(&st.db, &ctx.scope, id).await?;
+    let chain = org::ancestors(&st.db, &ctx.scope, id).await?;
+    let parent = match o.parent_id {
+        Some(pid) => org::get(&st.db, &ctx.scope, pid).await.ok(),
+        None => None,
+    };
+    let authority = match o.authority_org_id {
+        Some(aid) => org::authority_candidates(&st.db, &ctx.scope).await?.into_iter().find(|c| c.id == aid),
+        None => None,
+    };
+    let children = org::children(&st.db, &ctx.scope, Some(id), true).await?.into_iter().map(NodeView::from).collect();
+    let filter = PersonFilter { under: Some(id), ..Default::default() };
+    let people = people_repo::list(&st.db, &ctx.scope, &filter, PersonSort::Org, None, 20).await?.items;
+    let totals = org::subtree_totals(&st.db, &o.path).await?;
+    let mut layout = Layout::new(o.display_name().to_owned(), "orgs").crumb("组织机构", Some("/orgs".into()));
+    for a in &chain[..chain.len().saturating_sub(1)] {
+        layout = layout.crumb(a.display_name().to_owned(), Some(format!("/orgs/{}", a.id)));
+    }
+    layout = layout.crumb(o.display_name().to_owned(), None).notice(notice(&p));
+    render(&DetailPage {
+        layout,
+        is_scope_root: ctx.scope.root_org_id() == Some(o.id),
+        subtree_people: totals.people,
+        subtree_orgs: totals.orgs - 1,
+        org: o,
+        parent,
+        authority,
+        children,
+        people,
+    })
+}
+
+/// Messages after a redirect, by code (never echoing user text).
+fn notice(p: &Params) -> Option<String> {
+    let n = params::text(p, "done")?;
+    Some(
+        match n {
+            "created" => "组织已新增",
+            "updated" => "组织信息已保存",
+            "moved" => "组织已移动到新的上级组织之下",
+            "deactivated" => "组织及其下级组织已撤销",
+            "reactivated" => "组织已恢复",
+            _ => return None,
+        }
+        .to_owned(),
+    )
+}
+
+#[derive(Template)]
+#[template(path = "orgs/form.html")]
+struct FormPage {
+    layout: Layout,
+    action: String,
+    parent: Option<Org>,
+    values: HashMap<String, String>,
+    errors: HashMap<&'static str, String>,
+    general_error: Option<String>,
+    kinds: Vec<(&'static str, &'static str)>,
+    sectors: Vec<(&'static str, &'static str)>,
+    authorities: Vec<Org>,
+}
+
+impl FormPage {
+    fn value(&self, key: &str) -> &str {
+        self.values.get(key).map_or("", String::as_str)
+    }
+    fn error(&self, key: &str) -> &str {
+        self.errors.get(key).map_or("", String::as_str)
+    }
+}
+
+async fn form_page(
+    st: &AppState,
+    ctx: &Ctx,
+    editing: Option<&Org>,
+    parent: Option<Org>,
+    values: HashMap<String, String>,
+    errors: Vec<FieldError>,
+    general_error: Option<String>,
+) -> AppResult<Html<String>> {
+    let (title, action) = match editing {
+        Some(o) => (format!("编辑：{}", o.display_name()), format!("/orgs/{}", o.id)),
+        None => ("新增组织".to_owned(), "/orgs".to_owned()),
+    };
+    let layout = Layout::new(title.clone(), "orgs").crumb("组织机构", Some("/orgs".into())).crumb(title, None);
+    render(&FormPage {
+        layout,
+        action,
+        parent,
+        values,
+        errors: errors.into_iter().map(|e| (e.field, e.message)).collect(),
+        general_error,
+        kinds: options::<OrgKind>(),
+        sectors: options::<Sector>(),
+        authorities: org::authority_candidates(&st.db, &ctx.scope).await?,
+    })
+}
+
+async fn new_form(State(st): State<AppState>, ctx: Ctx, Query(p): Query<Params>) -> AppResult<Html<String>> {
+    let parent = match params::num(&p, "parent") {
+        Some(pid) => Some(org::get(&st.db, &ctx.scope, pid).await?),
+        None if ctx.scope.is_system() => None,
+        None => match ctx.scope.root_org_id() {
+            Some(root) => Some(org::get(&st.db, &ctx.scope, root).await?),
+            None => None,
+        },
+    };
+    let mut values = HashMap::new();
+    if let Some(par) = &parent {
+        values.insert("parent".to_owned(), par.id.to_string());
+        values.insert("sector".to_owned(), par.sector.code().to_owned());
+        if let Some(a) = par.authority_org_id {
+            values.insert("authority".to_owned(), a.to_string());
+        }
+    }
+    form_page(&st, &ctx, None, parent, values, Vec::new(), None).await
+}
+
+async fn edit_form(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult<Html<String>> {
+    let id = params::id(&id, "组织")?;
+    let o = org::get(&st.db, &ctx.scope, id).await?;
+    let values = HashMap::from([
+        ("code".to_owned(), o.code.clone()),
+        ("name".to_owned(), o.name.clone()),
+        ("short_name".to_owned(), o.short_name.clone().unwrap_or_default()),
+        ("kind".to_owned(), o.kind.code().to_owned()),
+        ("sector".to_owned(), o.sector.code().to_owned()),
+        ("authority".to_owned(), o.authority_org_id.map(|a| a.to_string()).unwrap_or_default()),
+    ]);
+    form_page(&st, &ctx, Some(&o), None, values, Vec::new(), None).await
+}
+
+/// Reads an organisation form: `parent` and `authority` are ids from the page.
+fn form_input(values: &HashMap<String, String>, parent_id: Option<i64>) -> Result<OrgInput, Vec<FieldError>> {
+    // The form posts ids for references; validation wants text, so ids pass as codes
+    // and are checked by the store against the scope.
+    let mut text = values.clone();
+    text.insert("parent".into(), String::new());
+    text.insert("authority".into(), String::new());
+    let d = validate_org(&text)?;
+    let authority = values.get("authority").and_then(|a| a.trim().parse::<i64>().ok());
+    Ok(OrgInput {
+        code: d.code,
+        name: d.name,
+        short_name: d.short_name,
+        kind: d.kind,
+        sector: d.sector,
+        parent_id,
+        authority_org_id: authority,
+    })
+}
+
+fn split_store_error(e: StoreError) -> AppResult<(Vec<FieldError>, Option<String>)> {
+    match e {
+        StoreError::Invalid(errs) => Ok((errs, None)),
+        StoreError::Conflict(m) | StoreError::Forbidden(m) => Ok((Vec::new(), Some(m))),
+        other => Err(AppError::Store(other)),
+    }
+}
+
+async fn create(State(st): State<AppState>, ctx: Ctx, Form(values): Form<HashMap<String, String>>) -> AppResult<Response> {
+    let parent = match values.get("parent").and_then(|v| v.trim().parse::<i64>().ok()) {
+        Some(pid) => Some(org::get(&st.db, &ctx.scope, pid).await?),
+        None => None,
+    };
+    let input = match form_input(&values, parent.as_ref().map(|p| p.id)) {
+        Ok(i) => i,
+        Err(errs) => return Ok(form_page(&st, &ctx, None, parent, values, errs, None).await?.into_response()),
+    };
+    match org::create(&st.db, &ctx.scope, &input).await {
+        Ok(o) => Ok(Redirect::to(&format!("/orgs/{}?done=created", o.id)).into_response()),
+        Err(e) => {
+            let (errs, general) = split_store_error(e)?;
+            Ok(form_page(&st, &ctx, None, parent, values, errs, general).await?.into_response())
+        }
+    }
+}
+
+async fn update(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(values): Form<HashMap<String, String>>,
+) -> AppResult<Response> {
+    let id = params::id(&id, "组织")?;
+    let current = org::get(&st.db, &ctx.scope, id).await?;
+    let input = match form_input(&values, current.parent_id) {
+        Ok(i) => i,
+        Err(errs) => return Ok(form_page(&st, &ctx, Some(&current), None, values, errs, None).await?.into_response()),
+    };
+    match org::update(&st.db, &ctx.scope, id, &input).await {
+        Ok(_) => Ok(Redirect::to(&format!("/orgs/{id}?done=updated")).into_response()),
+        Err(e) => {
+            let (errs, general) = split_store_error(e)?;
+            Ok(form_page(&st, &ctx, Some(&current), None, values, errs, general).await?.into_response())
+        }
+    }
+}
+
+async fn move_org(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(values): Form<HashMap<String, String>>,
+) -> AppResult<Response> {
+    let id = params::id(&id, "组织")?;
+    let target = values.get("parent").map(String::as_str).unwrap_or_default();
+    if target.trim().is_empty() {
+        return Err(AppError::BadRequest("请填写新的上级组织（代码或名称）".into()));
+    }
+    let parent = org::resolve_ref(&st.db, &ctx.scope, target, false).await?;
+    org::move_subtree(&st.db, &ctx.scope, id, parent.id).await?;
+    Ok(Redirect::to(&format!("/orgs/{id}?done=moved")).into_response())
+}
+
+async fn deactivate(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult<Response> {
+    let id = params::id(&id, "组织")?;
+    org::deactivate(&st.db, &ctx.scope, id).await?;
+    Ok(Redirect::to(&format!("/orgs/{id}?done=deactivated")).into_response())
+}
+
+async fn reactivate(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(values): Form<HashMap<String, String>>,
+) -> AppResult<Response> {
+    let id = params::id(&id, "组织")?;
+    let subtree = values.get("subtree").is_some_and(|v| v == "1");
+    org::reactivate(&st.db, &ctx.scope, id, subtree).await?;
+    Ok(Redirect::to(&format!("/orgs/{id}?done=reactivated")).into_response())
+}

@@ -1,0 +1,48 @@
+//! Lenient reading of query strings and path segments: a malformed value is a Chinese
+//! 404 or is ignored, never a framework error page in English.
+
+use std::collections::HashMap;
+
+use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+use xuepei_domain::labels::Labeled;
+
+use crate::error::AppError;
+
+pub type Params = HashMap<String, String>;
+
+/// A path id; anything else is "not found".
+pub fn id(s: &str, what: &str) -> Result<i64, AppError> {
+    s.parse::<i64>().ok().filter(|v| *v > 0).ok_or_else(|| AppError::NotFound(format!("{what}不存在或不在您的管理范围内")))
+}
+
+/// A non-empty, trimmed parameter.
+pub fn text<'a>(p: &'a Params, key: &str) -> Option<&'a str> {
+    p.get(key).map(|s| s.trim()).filter(|s| !s.is_empty())
+}
+
+pub fn num(p: &Params, key: &str) -> Option<i64> {
+    text(p, key).and_then(|s| s.parse().ok())
+}
+
+/// An enumeration given by code; unknown codes are ignored.
+pub fn labeled<T: Labeled>(p: &Params, key: &str) -> Option<T> {
+    text(p, key).and_then(T::from_code)
+}
+
+pub fn flag(p: &Params, key: &str) -> bool {
+    matches!(text(p, key), Some("1" | "on" | "true"))
+}
+
+/// Percent-encodes a query value.
+pub fn enc(s: &str) -> String {
+    utf8_percent_encode(s, NON_ALPHANUMERIC).to_string()
+}
+
+/// A query string from pairs, skipping empty values.
+pub fn query(pairs: &[(&str, Option<String>)]) -> String {
+    let parts: Vec<String> = pairs
+        .iter()
+        .filter_map(|(k, v)| v.as_ref().filter(|v| !v.is_empty()).map(|v| format!("{k}={}", enc(v))))
+        .collect();
+    if parts.is_empty() { String::new() } else { format!("?{}", parts.join("&")) }
+}
