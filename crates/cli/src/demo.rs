@@ -29,7 +29,7 @@ pub struct Summary {
     pub people: u64,
 }
 
-pub async fn run(cfg: &Config, seed: u64, no_serve: bool) -> Result<ExitCode, String> {
+pub async fn run(cfg: &Config, seed_value: u64, no_serve: bool) -> Result<ExitCode, String> {
     let file = cfg.data_dir.join("demo.db");
     for suffix in ["", "-wal", "-shm"] {
         let p = format!("{}{suffix}", file.display());
@@ -41,7 +41,7 @@ pub async fn run(cfg: &Config, seed: u64, no_serve: bool) -> Result<ExitCode, St
     demo_cfg.database_url = xuepei_store::db::sqlite_url(&file).map_err(|e| e.to_string())?;
     let conn = commands::connect(&demo_cfg).await?;
     println!("正在生成演示数据（岳阳市真实行政区划）……");
-    let s = seed_demo(&conn, seed).await?;
+    let s = seed(&conn, seed_value, None).await?;
     println!("演示数据库：{}（{} 个组织，{} 名人员）", file.display(), s.orgs, s.people);
     if no_serve {
         return Ok(ExitCode::SUCCESS);
@@ -92,9 +92,13 @@ fn member(roles: &'static [Role], position: String, rank: RankLevel, male_share:
     Member { roles, position, rank, male_share }
 }
 
-/// Builds the organisations and people; returns counts.
-pub async fn seed_demo(db: &DatabaseConnection, seed: u64) -> Result<Summary, String> {
-    let divs = divisions::parse_csv(YUEYANG)?;
+/// Builds the organisations and people — of every county-level area, or of those whose
+/// codes are given (tests use a few) — and returns counts.
+pub async fn seed(db: &DatabaseConnection, rng_seed: u64, counties: Option<&[&str]>) -> Result<Summary, String> {
+    let divs: Vec<Division> = divisions::parse_csv(YUEYANG)?
+        .into_iter()
+        .filter(|d| d.level == DivisionLevel::City || counties.is_none_or(|cs| cs.iter().any(|c| d.code.starts_with(c))))
+        .collect();
     let system = Scope::system();
     let txn = db.begin().await.map_err(|e| e.to_string())?;
     let mut ids: HashMap<String, i64> = HashMap::new();
@@ -221,7 +225,7 @@ pub async fn seed_demo(db: &DatabaseConnection, seed: u64) -> Result<Summary, St
 
     // People, through the same importer as a roster file.
     let today = today_in_china();
-    let mut synth = Synth::new(seed);
+    let mut synth = Synth::new(rng_seed);
     let mut imp = PeopleImport::begin(db, system, Present::all(["phone", "party_joined_on", "position", "rank_level", "roles", "managing_org"]), false)
         .await
         .map_err(|e| e.to_string())?;

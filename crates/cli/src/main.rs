@@ -2,17 +2,14 @@
 //! import, export, back up and benchmark.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
-mod bench;
-mod commands;
-mod config;
-mod demo;
+use xuepei::{bench, commands, demo};
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::config::{Config, Overrides};
+use xuepei::config::{Config, Overrides};
 
 #[derive(Debug, Parser)]
 #[command(name = "xuepei", version, about = "学培：干部理论学习和教育培训管理系统")]

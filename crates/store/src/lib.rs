@@ -4,6 +4,7 @@
 //! leaves this crate only through scoped functions.
 
 pub mod db;
+pub mod diag;
 mod entity;
 pub mod error;
 pub mod imports;

@@ -1,1 +1,163 @@
-//! placeholder
+//! Test support: a fresh database per test on the backend named by `TEST_DATABASE_URL`
+//! (a temporary SQLite file when unset), the application on a random port, and real
+//! spreadsheet files built on the fly.
+
+pub mod files;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use sea_orm::{ConnectOptions, ConnectionTrait, Database};
+use tokio::sync::oneshot;
+use xuepei_store::db::{self, DbOptions};
+use xuepei_store::{DatabaseConnection, DbBackend};
+use xuepei_web::{AppState, WebConfig};
+
+/// A database of one's own for one test.
+#[derive(Debug)]
+pub struct TestDb {
+    pub conn: DatabaseConnection,
+    /// A URL that reaches the same database (for the command line under test).
+    pub url: String,
+    pub backend: DbBackend,
+    cleanup: Cleanup,
+    _dir: Option<tempfile::TempDir>,
+}
+
+#[derive(Debug)]
+enum Cleanup {
+    None,
+    PgSchema { base_url: String, schema: String },
+    MySqlDatabase { base_url: String, name: String },
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+fn unique_name() -> String {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    format!("xt_{}_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed), nanos % 1_000_000)
+}
+
+impl TestDb {
+    /// A migrated, empty database.
+    pub async fn new() -> TestDb {
+        let url = std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.trim().is_empty());
+        let t = match url.as_deref() {
+            None => Self::sqlite().await,
+            Some(u) if u.starts_with("sqlite") => Self::sqlite().await,
+            Some(u) if u.starts_with("postgres") => Self::postgres(u).await,
+            Some(u) if u.starts_with("mysql") || u.starts_with("mariadb") => Self::mysql(u).await,
+            Some(u) => panic!("TEST_DATABASE_URL has an unknown scheme: {u}"),
+        };
+        db::migrate(&t.conn).await.expect("migrations apply");
+        t
+    }
+
+    async fn sqlite() -> TestDb {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("test.db");
+        let url = db::sqlite_url(&file).expect("sqlite url");
+        let conn = db::connect(&url, &DbOptions::default()).await.expect("sqlite connects");
+        TestDb { conn, url, backend: DbBackend::Sqlite, cleanup: Cleanup::None, _dir: Some(dir) }
+    }
+
+    async fn postgres(base: &str) -> TestDb {
+        let schema = unique_name();
+        let opts = DbOptions { max_connections: 8, pg_schema: Some(schema.clone()) };
+        let conn = db::connect(base, &opts)
+            .await
+            .unwrap_or_else(|e| panic!("PostgreSQL at TEST_DATABASE_URL is not reachable: {e}"));
+        let sep = if base.contains('?') { '&' } else { '?' };
+        let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
+        TestDb { conn, url, backend: DbBackend::Postgres, cleanup: Cleanup::PgSchema { base_url: base.to_owned(), schema }, _dir: None }
+    }
+
+    async fn mysql(base: &str) -> TestDb {
+        let name = unique_name();
+        let admin = Database::connect(ConnectOptions::new(base.to_owned())).await.expect("MySQL reachable");
+        admin.execute_unprepared(&format!("CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")).await.expect("create database");
+        let _ = admin.close().await;
+        let (prefix, _) = base.rsplit_once('/').expect("mysql url has a database");
+        let url = format!("{prefix}/{name}");
+        let conn = db::connect(&url, &DbOptions::default()).await.expect("MySQL connects");
+        TestDb { conn, url, backend: DbBackend::MySql, cleanup: Cleanup::MySqlDatabase { base_url: base.to_owned(), name }, _dir: None }
+    }
+
+    /// Drops what the test created on a server backend.
+    pub async fn cleanup(self) {
+        let _ = self.conn.close().await;
+        match self.cleanup {
+            Cleanup::None => {}
+            Cleanup::PgSchema { base_url, schema } => {
+                let _ = db::drop_pg_schema(&base_url, &schema).await;
+            }
+            Cleanup::MySqlDatabase { base_url, name } => {
+                if let Ok(admin) = Database::connect(ConnectOptions::new(base_url)).await {
+                    let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}")).await;
+                    let _ = admin.close().await;
+                }
+            }
+        }
+    }
+}
+
+/// The application served on a random loopback port.
+#[derive(Debug)]
+pub struct TestApp {
+    pub base: String,
+    pub state: AppState,
+    pub client: reqwest::Client,
+    /// A client that does not follow redirects, to check them.
+    pub raw: reqwest::Client,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+impl TestApp {
+    pub async fn spawn(db: &TestDb) -> TestApp {
+        Self::spawn_with(db, WebConfig::default()).await
+    }
+
+    pub async fn spawn_with(db: &TestDb, config: WebConfig) -> TestApp {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let state = AppState { db: db.conn.clone(), config: Arc::new(config) };
+        let (stop, stopped) = oneshot::channel::<()>();
+        let s = state.clone();
+        tokio::spawn(async move {
+            let _ = xuepei_web::serve(listener, s, async move {
+                let _ = stopped.await;
+            })
+            .await;
+        });
+        let client = reqwest::Client::builder().cookie_store(true).build().expect("client");
+        let raw = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().expect("client");
+        TestApp { base: format!("http://{addr}"), state, client, raw, stop: Some(stop) }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// GET, returning status and body text.
+    pub async fn get(&self, path: &str) -> (u16, String) {
+        let r = self.client.get(self.url(path)).send().await.expect("request");
+        let status = r.status().as_u16();
+        (status, r.text().await.expect("body"))
+    }
+
+    /// POST a form without following the redirect; returns status, Location and body.
+    pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> (u16, Option<String>, String) {
+        let r = self.raw.post(self.url(path)).form(form).send().await.expect("request");
+        let status = r.status().as_u16();
+        let loc = r.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        (status, loc, r.text().await.expect("body"))
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+    }
+}

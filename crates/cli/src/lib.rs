@@ -1,0 +1,7 @@
+//! The `xuepei` binary's commands, as a library so that tests drive them directly.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+pub mod bench;
+pub mod commands;
+pub mod config;
+pub mod demo;

@@ -1,0 +1,39 @@
+//! The demo's data: the real divisions of 岳阳市 and a roster for every body.
+
+use xuepei_domain::org::Sector;
+use xuepei_domain::people::Role;
+use xuepei_store::org::{self, OrgFilter};
+use xuepei_store::people::{self, PersonFilter};
+use xuepei_store::Scope;
+use xuepei_testkit::TestDb;
+
+#[tokio::test]
+async fn the_demo_holds_the_real_yueyang_tree_with_people_everywhere() {
+    let db = TestDb::new().await;
+    let s = xuepei::demo::seed(&db.conn, 1, None).await.expect("seed");
+    let sys = Scope::system();
+    let count = |sector| {
+        let f = OrgFilter { sector: Some(sector), ..Default::default() };
+        let conn = db.conn.clone();
+        async move { org::count(&conn, &Scope::system(), &f).await.expect("count") }
+    };
+    let villages = count(Sector::Village).await + count(Sector::Community).await;
+    let towns = count(Sector::Township).await + count(Sector::Street).await;
+    assert_eq!(villages, 1899);
+    assert_eq!(towns, 138);
+    let city = org::get_by_code(&db.conn, &sys, "430600").await.expect("city");
+    let counties: Vec<_> = org::children(&db.conn, &sys, Some(city.id), false)
+        .await
+        .expect("children")
+        .into_iter()
+        .filter(|n| n.org.code.len() == 6)
+        .collect();
+    assert_eq!(counties.len(), 10);
+    assert!(counties.iter().any(|c| c.org.short_name.as_deref() == Some("平江县")));
+    let secretaries = people::count(&db.conn, &sys, &PersonFilter { role: Some(Role::Secretary), ..Default::default() }).await.expect("count");
+    // One secretary for every village, community, town, street, county and the city.
+    assert_eq!(secretaries.value, 1899 + 138 + 10 + 1);
+    assert!(s.people > 8000, "{}", s.people);
+    assert!(s.orgs > 2000);
+    db.cleanup().await;
+}

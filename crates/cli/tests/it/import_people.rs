@@ -1,0 +1,312 @@
+//! The people import: real roster shapes, every kind of bad row, all-or-nothing, and
+//! idempotent re-import — on whichever backend `TEST_DATABASE_URL` names.
+
+use xuepei_domain::people::{Gender, Role};
+use xuepei_office::read::Source;
+use xuepei_store::people::{self, Person, PersonFilter, PersonSort};
+use xuepei_store::{DatabaseConnection, Scope};
+use xuepei_testkit::files::{self, Encoding};
+use xuepei_web::jobs::{self, ImportFailure, ImportKind, ImportOutcome};
+
+use crate::support::*;
+
+async fn run(db: &DatabaseConnection, scope: &Scope, bytes: Vec<u8>, dry_run: bool) -> ImportOutcome {
+    jobs::import(db, scope, ImportKind::People, Source::Bytes(bytes), dry_run).await.expect("import runs")
+}
+
+async fn total(db: &DatabaseConnection) -> u64 {
+    people::count(db, &Scope::system(), &PersonFilter::default()).await.expect("count").value
+}
+
+async fn find(db: &DatabaseConnection, id_number: &str) -> Option<Person> {
+    let f = PersonFilter { q: Some(id_number.to_owned()), ..Default::default() };
+    let page = people::list(db, &Scope::system(), &f, PersonSort::Org, None, 5).await.expect("list");
+    page.items.into_iter().map(|r| r.person).find(|p| p.id_number == id_number)
+}
+
+fn errors_text(o: &ImportOutcome) -> String {
+    o.report.errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")
+}
+
+/// Three people written the ways real rosters write them.
+fn messy_roster(ids: &[String; 3]) -> Vec<Vec<String>> {
+    let full_width: String = ids[1].chars().map(|c| char::from_u32(c as u32 + 0xFEE0).unwrap_or(c)).collect();
+    vec![
+        vec!["云溪区基层党组织书记花名册".into()],
+        vec![],
+        vec!["填报单位：云溪区委组织部".into(), "".into(), "".into(), "填报日期：2026年11月".into()],
+        vec!["序号", "名  字", "公民身份号码（必填）", "性别", "出生年月", "联系电话", "入党时间", "现任职务", "身份", "所在党组织"]
+            .into_iter()
+            .map(String::from)
+            .collect(),
+        vec!["1", "张  三", &ids[0].to_lowercase(), "女", "1985.07", "138 0730 1234", "2010年7月1日", "村党总支书记", "书记、委员", JINGZHU]
+            .into_iter()
+            .map(String::from)
+            .collect(),
+        vec!["2", "李\u{3000}四", &full_width, "", "1979年3月", "0730-8889364", "2008.3", "委员", "委员", "荆竹村"]
+            .into_iter()
+            .map(String::from)
+            .collect(),
+        vec!["3", "欧阳修文", &ids[2], "", "", "", "", "", "", "中共云溪区长岭街道八字门社区委员会"].into_iter().map(String::from).collect(),
+    ]
+}
+
+fn as_refs(rows: &[Vec<String>]) -> Vec<Vec<&str>> {
+    rows.iter().map(|r| r.iter().map(String::as_str).collect()).collect()
+}
+
+fn three_ids() -> [String; 3] {
+    [
+        id_number(YUNXI, (1985, 7, 3), 122).replace('X', "x"),
+        id_number(YUNXI, (1979, 3, 9), 231),
+        id_number(YUNXI, (1990, 1, 1), 341),
+    ]
+}
+
+#[tokio::test]
+async fn a_real_roster_imports_with_every_value_normalised() {
+    let db = seeded().await;
+    let before = total(&db.conn).await;
+    let ids = three_ids();
+    let rows = messy_roster(&ids);
+    let out = run(&db.conn, &Scope::system(), files::xlsx(&as_refs(&rows), &[]), false).await;
+    assert!(out.report.is_ok(), "{}", errors_text(&out));
+    assert_eq!(out.header_row, 4);
+    assert_eq!((out.report.rows, out.report.inserted), (3, 3));
+    assert!(out.report.committed);
+    assert_eq!(out.ignored_columns, vec!["序号"]);
+    assert_eq!(total(&db.conn).await, before + 3);
+
+    let zhang = find(&db.conn, &ids[0].to_uppercase()).await.expect("张三 stored with upper-case X");
+    assert_eq!(zhang.name, "张三");
+    assert_eq!(zhang.gender, Gender::Female);
+    assert_eq!(zhang.phone.as_deref(), Some("13807301234"));
+    assert_eq!(zhang.party_joined_on.map(|d| d.to_string()).as_deref(), Some("2010-07-01"));
+    assert!(zhang.roles.contains(Role::Secretary) && zhang.roles.contains(Role::CommitteeMember));
+    assert_eq!(zhang.org_id, by_code(&db.conn, JINGZHU).await.id);
+
+    let li = find(&db.conn, &ids[1]).await.expect("李四 found by the half-width number");
+    assert_eq!(li.name, "李四");
+    assert_eq!(li.phone.as_deref(), Some("07308889364"));
+    assert_eq!(li.org_id, by_code(&db.conn, JINGZHU).await.id, "unique short name resolves");
+    let ouyang = find(&db.conn, &ids[2]).await.expect("欧阳修文");
+    assert_eq!(ouyang.org_id, by_code(&db.conn, BAZIMEN).await.id, "full name resolves");
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn csv_in_utf8_with_and_without_bom_and_in_gbk() {
+    let db = seeded().await;
+    for (i, enc) in [Encoding::Utf8, Encoding::Utf8Bom, Encoding::Gbk].into_iter().enumerate() {
+        let id = id_number(YUNXI, (1970 + i as i32, 5, 6), 11);
+        let name = ["周文华", "吴建国", "郑秀英"][i];
+        let rows = vec![vec!["姓名", "身份证号", "所在党组织"], vec![name, &id, JINGZHU]];
+        let out = run(&db.conn, &Scope::system(), files::csv(&rows, enc), false).await;
+        assert!(out.report.is_ok(), "{enc:?}: {}", errors_text(&out));
+        assert_eq!(find(&db.conn, &id).await.map(|p| p.name).as_deref(), Some(name), "{enc:?}");
+    }
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn an_xls_roster_with_date_and_number_cells() {
+    let db = seeded().await;
+    let bytes = include_bytes!("../fixtures/roster.xls").to_vec();
+    let out = run(&db.conn, &Scope::system(), bytes, false).await;
+    assert!(out.report.is_ok(), "{}", errors_text(&out));
+    assert_eq!(out.report.inserted, 2);
+    let zhao = find(&db.conn, "430603198002140022").await.expect("赵敏");
+    assert_eq!(zhao.name, "赵敏");
+    assert_eq!(zhao.birth_date.to_string(), "1980-02-14");
+    assert_eq!(zhao.phone.as_deref(), Some("13907301111"));
+    assert_eq!(zhao.gender, Gender::Female);
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn every_bad_row_is_reported_by_row_and_column_and_nothing_is_written() {
+    let db = seeded().await;
+    // An extra village with a short name that already exists, for the ambiguity case.
+    let town = by_code(&db.conn, "430603101").await;
+    xuepei_store::org::create(
+        &db.conn,
+        &Scope::system(),
+        &xuepei_store::org::OrgInput {
+            code: "430603101299".into(),
+            name: "中共云溪区陆城镇荆竹村总支部委员会".into(),
+            short_name: Some("荆竹村".into()),
+            kind: xuepei_domain::org::OrgKind::GeneralBranch,
+            sector: xuepei_domain::org::Sector::Village,
+            parent_id: Some(town.id),
+            authority_org_id: None,
+        },
+    )
+    .await
+    .expect("second 荆竹村");
+    let before = total(&db.conn).await;
+    let good = id_number(YUNXI, (1980, 1, 1), 11);
+    let dup = id_number(YUNXI, (1981, 1, 1), 21);
+    let bad_date_in_id = {
+        let first17 = format!("{YUNXI}19850230123");
+        format!("{first17}{}", xuepei_domain::idcard::check_char(first17.as_bytes()))
+    };
+    let rows: Vec<Vec<String>> = vec![
+        vec!["姓名", "身份证号", "性别", "出生日期", "联系电话", "所在党组织"],
+        vec!["好人", &good, "", "", "", JINGZHU],                                       // row 2: fine
+        vec!["错校验", &wrong_check(&id_number(YUNXI, (1982, 2, 2), 31)), "", "", "", JINGZHU], // row 3
+        vec!["坏日期", &id_number(YUNXI, (1983, 3, 3), 41), "", "1983-02-30", "", JINGZHU], // row 4
+        vec!["号内日期", &bad_date_in_id, "", "", "", JINGZHU],                              // row 5
+        vec!["重复甲", &dup, "", "", "", JINGZHU],                                          // row 6
+        vec!["重复乙", &dup, "", "", "", JINGZHU],                                          // row 7
+        vec!["无此组织", &id_number(YUNXI, (1984, 4, 4), 51), "", "", "", "不存在的村"],   // row 8
+        vec!["重名组织", &id_number(YUNXI, (1985, 5, 5), 61), "", "", "", "荆竹村"],        // row 9
+        vec!["坏电话", &id_number(YUNXI, (1986, 6, 6), 71), "", "", "12345", JINGZHU],      // row 10
+        vec!["性别错", &id_number(YUNXI, (1987, 7, 7), 81), "女", "", "", JINGZHU],         // row 11 (odd → male)
+        vec!["", &id_number(YUNXI, (1988, 8, 8), 91), "", "", "", JINGZHU],                 // row 12
+    ]
+    .into_iter()
+    .map(|r| r.into_iter().map(String::from).collect())
+    .collect();
+    let out = run(&db.conn, &Scope::system(), files::xlsx(&as_refs(&rows), &[]), false).await;
+    let text = errors_text(&out);
+    assert!(!out.report.committed);
+    assert_eq!(total(&db.conn).await, before, "nothing written");
+    assert!(find(&db.conn, &good).await.is_none(), "not even the good row");
+    for expected in [
+        "第3行 身份证号: 校验位不正确",
+        "第4行 出生日期: 日期“1983年2月30日”不存在",
+        "第5行 身份证号: 出生日期“1985年02月30日”不存在",
+        "第7行 身份证号: 与第6行的身份证号重复",
+        "第8行 所在党组织: 在您的管理范围内未找到组织“不存在的村”",
+        "第9行 所在党组织: “荆竹村”作为简称对应多个组织",
+        "第10行 联系电话: 手机号应为以1开头的11位数字",
+        "第11行 性别: 与身份证号不一致（身份证号显示为男）",
+        "第12行 姓名: 不能为空",
+    ] {
+        assert!(text.contains(expected), "missing «{expected}» in:\n{text}");
+    }
+    assert!(text.contains("430603101299"), "ambiguity lists the candidates' codes:\n{text}");
+    assert_eq!(out.report.error_count, 9, "{text}");
+    assert!(out.report.summary().contains("未导入任何数据"));
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn an_id_number_of_someone_else_or_outside_the_scope_is_refused() {
+    let db = seeded().await;
+    let yunxi = county_scope(&db.conn, YUNXI).await;
+    // Someone already on the 屈原管理区 roster.
+    let quyuan = by_code(&db.conn, QUYUAN).await;
+    let f = PersonFilter { under: Some(quyuan.id), ..Default::default() };
+    let outsider = people::list(&db.conn, &Scope::system(), &f, PersonSort::Org, None, 1).await.expect("list").items.remove(0).person;
+    // Someone on the 云溪区 roster.
+    let yunxi_org = by_code(&db.conn, YUNXI).await;
+    let f = PersonFilter { under: Some(yunxi_org.id), ..Default::default() };
+    let insider = people::list(&db.conn, &Scope::system(), &f, PersonSort::Org, None, 1).await.expect("list").items.remove(0).person;
+    let cross = id_number(YUNXI, (1990, 2, 2), 11);
+    let rows = vec![
+        vec!["姓名", "身份证号", "所在党组织"],
+        vec!["冒名者", insider.id_number.as_str(), JINGZHU],
+        vec![outsider.name.as_str(), outsider.id_number.as_str(), JINGZHU],
+        vec!["跨县者", &cross, QUYUAN_TOWN],
+    ];
+    let out = run(&db.conn, &yunxi, files::xlsx(&rows, &[]), false).await;
+    let text = errors_text(&out);
+    assert!(text.contains(&format!("第2行 身份证号: 该身份证号已登记为“{}”，与本行姓名“冒名者”不一致", insider.name)), "{text}");
+    assert!(text.contains("第3行 身份证号: 该身份证号已在您管理范围以外的单位登记"), "{text}");
+    assert!(!text.contains(&quyuan.name), "nothing about the other county is revealed:\n{text}");
+    assert!(text.contains(&format!("第4行 所在党组织: 在您的管理范围内未找到组织“{QUYUAN_TOWN}”")), "{text}");
+    let still = find(&db.conn, &outsider.id_number).await.expect("outsider");
+    assert_eq!(still.org_id, outsider.org_id, "the other county's person was not moved");
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn file_level_problems_are_explained() {
+    let db = seeded().await;
+    let cases: Vec<(Vec<u8>, &str)> = vec![
+        (files::xlsx(&[vec!["姓名", "联系电话", "所在党组织"], vec!["张三", "13800000000", JINGZHU]], &[]), "缺少必填列：身份证号"),
+        (b"PK\x03\x04 this is not really a zip".to_vec(), "文件已损坏或不是有效的Excel工作簿"),
+        (vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, b'I', b'H', b'D', b'R'], "文件不是表格"),
+        (Vec::new(), "文件中没有任何内容"),
+        (files::csv(&[vec!["甲", "乙"], vec!["1", "2"]], Encoding::Utf8), "未找到表头"),
+        (files::xlsx(&[vec!["姓名", "身份证号", "名字", "所在党组织"]], &[]), "“姓名”出现了两次（第A列和第C列）"),
+    ];
+    for (bytes, expected) in cases {
+        match jobs::import(&db.conn, &Scope::system(), ImportKind::People, Source::Bytes(bytes), false).await {
+            Err(ImportFailure::File(msg)) => assert!(msg.contains(expected), "«{expected}» not in «{msg}»"),
+            other => panic!("expected a file error with «{expected}», got {other:?}"),
+        }
+    }
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn an_id_typed_into_a_number_cell_is_explained() {
+    let db = seeded().await;
+    let id = id_number(YUNXI, (1980, 2, 2), 11).replace('X', "1");
+    let rows = vec![vec!["姓名", "身份证号", "所在党组织"], vec!["数字格式", id.as_str(), JINGZHU]];
+    // 18 digits as a number: Excel keeps 15 significant digits.
+    let out = run(&db.conn, &Scope::system(), files::xlsx(&rows, &[(1, 1)]), false).await;
+    let text = errors_text(&out);
+    assert!(text.contains("第2行 身份证号: 该单元格是数字格式"), "{text}");
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_dry_run_checks_everything_and_writes_nothing() {
+    let db = seeded().await;
+    let before = total(&db.conn).await;
+    let ids = three_ids();
+    let out = run(&db.conn, &Scope::system(), files::xlsx(&as_refs(&messy_roster(&ids)), &[]), true).await;
+    assert!(out.report.is_ok(), "{}", errors_text(&out));
+    assert_eq!(out.report.inserted, 3);
+    assert!(!out.report.committed && out.report.dry_run);
+    assert!(out.report.summary().contains("将新增3条"));
+    assert_eq!(total(&db.conn).await, before);
+    assert!(find(&db.conn, &ids[2]).await.is_none());
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn importing_the_same_file_again_changes_nothing_and_says_so() {
+    let db = seeded().await;
+    let ids = three_ids();
+    let bytes = files::xlsx(&as_refs(&messy_roster(&ids)), &[]);
+    let first = run(&db.conn, &Scope::system(), bytes.clone(), false).await;
+    assert_eq!(first.report.inserted, 3, "{}", errors_text(&first));
+    let stored = find(&db.conn, &ids[2]).await.expect("stored");
+    let count = total(&db.conn).await;
+    let again = run(&db.conn, &Scope::system(), bytes, false).await;
+    assert_eq!((again.report.inserted, again.report.updated, again.report.unchanged), (0, 0, 3));
+    assert!(again.report.summary().contains("重复导入，数据没有变化"), "{}", again.report.summary());
+    assert_eq!(total(&db.conn).await, count);
+    assert_eq!(find(&db.conn, &ids[2]).await.expect("still there").updated_at, stored.updated_at, "row not rewritten");
+
+    // A changed phone is an update; a file without the phone column leaves phones alone.
+    let mut rows = messy_roster(&ids);
+    rows[4][5] = "139 0000 0000".into();
+    let changed = run(&db.conn, &Scope::system(), files::xlsx(&as_refs(&rows), &[]), false).await;
+    assert_eq!((changed.report.inserted, changed.report.updated, changed.report.unchanged), (0, 1, 2));
+    let no_phone: Vec<Vec<&str>> = vec![vec!["姓名", "身份证号", "所在党组织"], vec!["张三", &ids[0], JINGZHU]];
+    run(&db.conn, &Scope::system(), files::xlsx(&no_phone, &[]), false).await;
+    let zhang = find(&db.conn, &ids[0].to_uppercase()).await.expect("张三");
+    assert_eq!(zhang.phone.as_deref(), Some("13900000000"));
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn an_old_fifteen_digit_number_is_converted_and_noted() {
+    let db = seeded().await;
+    let rows = vec![vec!["姓名", "身份证号", "所在党组织"], vec!["老号码", "430603650412123", JINGZHU]];
+    let out = run(&db.conn, &Scope::system(), files::xlsx(&rows, &[]), false).await;
+    assert!(out.report.is_ok(), "{}", errors_text(&out));
+    assert_eq!(out.report.notice_count, 1);
+    assert!(out.report.notices[0].to_string().contains("15位旧号码已转换为18位"));
+    let p = find(&db.conn, &id_number(YUNXI, (1965, 4, 12), 123)).await.expect("stored as 18 digits");
+    assert_eq!(p.name, "老号码");
+    let bad = vec![vec!["姓名", "身份证号", "所在党组织"], vec!["坏号码", "430603651312123", JINGZHU]];
+    let out = run(&db.conn, &Scope::system(), files::xlsx(&bad, &[]), false).await;
+    assert!(errors_text(&out).contains("第2行 身份证号: 15位旧号码中的出生日期“1965年13月12日”不存在"), "{}", errors_text(&out));
+    db.cleanup().await;
+}

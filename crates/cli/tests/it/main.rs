@@ -1,0 +1,12 @@
+//! Integration tests: one binary, run once per backend (`TEST_DATABASE_URL`).
+
+mod support;
+
+mod cli;
+mod demo;
+mod export;
+mod import_orgs;
+mod import_people;
+mod orgs;
+mod people;
+mod web;

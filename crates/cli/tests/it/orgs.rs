@@ -1,0 +1,156 @@
+//! The organisation tree: subtree totals, moves, cycles, deactivation, scope isolation,
+//! and that subtree queries are served by the path index on every backend.
+
+use xuepei_domain::org::{OrgKind, Sector};
+use xuepei_store::org::{self, OrgFilter, OrgInput};
+use xuepei_store::people::{self, PersonFilter};
+use xuepei_store::{Scope, StoreError};
+
+use crate::support::*;
+
+fn input(code: &str, name: &str, parent: i64) -> OrgInput {
+    OrgInput {
+        code: code.into(),
+        name: name.into(),
+        short_name: None,
+        kind: OrgKind::Branch,
+        sector: Sector::Organ,
+        parent_id: Some(parent),
+        authority_org_id: None,
+    }
+}
+
+#[tokio::test]
+async fn subtree_totals_come_from_the_counters() {
+    let db = seeded().await;
+    let sys = Scope::system();
+    let county = by_code(&db.conn, YUNXI).await;
+    let totals = org::subtree_totals(&db.conn, &county.path).await.expect("totals");
+    let people_count = people::count(&db.conn, &sys, &PersonFilter { under: Some(county.id), ..Default::default() }).await.expect("count");
+    assert_eq!(totals.people as u64, people_count.value);
+    // 云溪区 itself, its 2 departments, 5 towns and streets, 56 villages and communities.
+    assert_eq!(totals.orgs, 1 + 2 + 5 + 56);
+    let kids = org::children(&db.conn, &sys, Some(county.id), false).await.expect("children");
+    assert_eq!(kids.len(), 7);
+    let sum: i64 = kids.iter().map(|k| k.people).sum::<i64>() + county.person_count;
+    assert_eq!(sum, totals.people);
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn moving_a_subtree_carries_its_organisations_and_people() {
+    let db = seeded().await;
+    let sys = Scope::system();
+    let town = by_code(&db.conn, "430603001").await; // 长岭街道
+    let village = by_code(&db.conn, JINGZHU).await;
+    let target = by_code(&db.conn, "430603101").await; // 陆城镇
+    let moved = org::move_subtree(&db.conn, &sys, town.id, target.id).await.expect("move");
+    assert!(moved.path.starts_with(&target.path));
+    assert_eq!(moved.depth, target.depth + 1);
+    let village_after = org::get(&db.conn, &sys, village.id).await.expect("village");
+    assert!(village_after.path.starts_with(&moved.path), "descendant path rewritten");
+    assert_eq!(village_after.depth, village.depth + 1);
+    // The village's secretary is now found under the new parent by a real query.
+    let f = PersonFilter { under: Some(target.id), role: Some(xuepei_domain::people::Role::Secretary), ..Default::default() };
+    let mut found = false;
+    let mut after: Option<String> = None;
+    loop {
+        let page = people::list(&db.conn, &sys, &f, Default::default(), after.as_deref(), 100).await.expect("list");
+        found |= page.items.iter().any(|r| r.person.org_id == village.id);
+        match page.next {
+            Some(n) => after = Some(n),
+            None => break,
+        }
+    }
+    assert!(found, "people follow their organisation");
+    let old_parent = org::subtree_totals(&db.conn, &by_code(&db.conn, YUNXI).await.path).await.expect("totals");
+    assert_eq!(old_parent.orgs, 1 + 2 + 5 + 56, "still inside the county");
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_subtree_cannot_move_under_itself() {
+    let db = seeded().await;
+    let sys = Scope::system();
+    let town = by_code(&db.conn, "430603001").await;
+    let village = by_code(&db.conn, JINGZHU).await;
+    for target in [town.id, village.id] {
+        match org::move_subtree(&db.conn, &sys, town.id, target).await {
+            Err(StoreError::Invalid(e)) => assert!(e[0].message.contains("不能把“长岭街道”移动到它自己或其下级组织"), "{}", e[0].message),
+            other => panic!("expected refusal, got {other:?}"),
+        }
+    }
+    assert_eq!(org::get(&db.conn, &sys, town.id).await.expect("town").path, town.path, "unchanged");
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn deactivation_keeps_history_and_can_be_undone() {
+    let db = seeded().await;
+    let sys = Scope::system();
+    let town = by_code(&db.conn, "430603001").await;
+    let before_people = org::subtree_totals(&db.conn, &town.path).await.expect("totals").people;
+    let n = org::deactivate(&db.conn, &sys, town.id).await.expect("deactivate");
+    assert!(n > 1, "the whole subtree");
+    let village = org::get(&db.conn, &sys, by_code(&db.conn, JINGZHU).await.id).await.expect("still readable");
+    assert!(!village.active);
+    let listed = org::list(&db.conn, &sys, &OrgFilter { q: Some("荆竹".into()), ..Default::default() }, None, 10).await.expect("list");
+    assert!(listed.items.is_empty(), "inactive organisations drop out of lists");
+    let with_inactive = OrgFilter { q: Some("荆竹".into()), include_inactive: true, ..Default::default() };
+    assert_eq!(org::list(&db.conn, &sys, &with_inactive, None, 10).await.expect("list").items.len(), 1);
+    assert_eq!(org::subtree_totals(&db.conn, &town.path).await.expect("totals").people, before_people, "people stay");
+    // No new organisations under a deactivated one.
+    match org::create(&db.conn, &sys, &input("T-NEW", "新支部", village.id)).await {
+        Err(StoreError::Invalid(e)) => assert!(e[0].message.contains("已撤销")),
+        other => panic!("expected refusal, got {other:?}"),
+    }
+    org::reactivate(&db.conn, &sys, town.id, true).await.expect("reactivate");
+    assert!(org::get(&db.conn, &sys, village.id).await.expect("village").active);
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_county_cannot_see_or_change_another_county() {
+    let db = seeded().await;
+    let yunxi = county_scope(&db.conn, YUNXI).await;
+    let other = by_code(&db.conn, QUYUAN_TOWN).await;
+    let own = by_code(&db.conn, JINGZHU).await;
+    assert!(matches!(org::get(&db.conn, &yunxi, other.id).await, Err(StoreError::NotFound(_))));
+    assert!(matches!(org::get_by_code(&db.conn, &yunxi, QUYUAN_TOWN).await, Err(StoreError::NotFound(_))));
+    assert!(matches!(org::create(&db.conn, &yunxi, &input("T-X", "越权支部", other.id)).await, Err(StoreError::NotFound(_))));
+    assert!(matches!(org::move_subtree(&db.conn, &yunxi, own.id, other.id).await, Err(StoreError::NotFound(_))));
+    assert!(matches!(org::move_subtree(&db.conn, &yunxi, other.id, own.id).await, Err(StoreError::NotFound(_))));
+    assert!(matches!(org::deactivate(&db.conn, &yunxi, other.id).await, Err(StoreError::NotFound(_))));
+    let all = org::all(&db.conn, &yunxi, &OrgFilter::default()).await.expect("all");
+    assert!(all.iter().all(|o| o.code.starts_with(YUNXI)), "only 云溪区's organisations are listed");
+    assert!(!all.is_empty());
+    // The scope's own root cannot be moved or deactivated by the county itself.
+    let root = by_code(&db.conn, YUNXI).await;
+    assert!(matches!(org::deactivate(&db.conn, &yunxi, root.id).await, Err(StoreError::Forbidden(_))));
+    // Top-level organisations are the system's to create.
+    let mut top = input("T-TOP", "顶级组织", root.id);
+    top.parent_id = None;
+    assert!(matches!(org::create(&db.conn, &yunxi, &top).await, Err(StoreError::Invalid(_))));
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn codes_are_unique() {
+    let db = seeded().await;
+    let sys = Scope::system();
+    let parent = by_code(&db.conn, "430603001").await;
+    match org::create(&db.conn, &sys, &input(JINGZHU, "重复代码", parent.id)).await {
+        Err(StoreError::Invalid(e)) => assert!(e[0].message.contains("已被使用")),
+        other => panic!("expected refusal, got {other:?}"),
+    }
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn subtree_queries_use_the_path_index() {
+    let db = seeded().await;
+    let county = by_code(&db.conn, YUNXI).await;
+    let plan = xuepei_store::diag::explain_subtree(&db.conn, &county.path).await.expect("explain");
+    assert!(plan.contains("ix_organizations_path"), "the subtree range must use the path index:\n{plan}");
+    db.cleanup().await;
+}

@@ -1,0 +1,139 @@
+//! People in the store: duplicate numbers, counters, filters, pagination and scope.
+
+use xuepei_domain::people::{Gender, RankLevel, Role, Roles};
+use xuepei_store::people::{self, PersonFilter, PersonInput, PersonSort};
+use xuepei_store::{Scope, StoreError};
+
+use crate::support::*;
+
+fn input(name: &str, id: &str, org_id: i64) -> PersonInput {
+    let birth = chrono::NaiveDate::parse_from_str(&id[6..14], "%Y%m%d").expect("birth");
+    PersonInput {
+        name: name.into(),
+        id_number: id.into(),
+        gender: if (id.as_bytes()[16] - b'0') % 2 == 1 { Gender::Male } else { Gender::Female },
+        birth_date: birth,
+        phone: None,
+        party_joined_on: None,
+        position: None,
+        rank_level: Some(RankLevel::Other),
+        roles: Roles::default(),
+        org_id,
+        managing_org_id: None,
+    }
+}
+
+#[tokio::test]
+async fn create_update_delete_keep_counters_right() {
+    let db = seeded().await;
+    let sys = Scope::system();
+    let a = by_code(&db.conn, JINGZHU).await;
+    let b = by_code(&db.conn, BAZIMEN).await;
+    let id = id_number(YUNXI, (1990, 1, 1), 11);
+    let p = people::create(&db.conn, &sys, &input("测试员", &id, a.id)).await.expect("create");
+    assert_eq!(by_code(&db.conn, JINGZHU).await.person_count, a.person_count + 1);
+    let mut moved = input("测试员", &id, b.id);
+    moved.roles.insert(Role::Secretary);
+    people::update(&db.conn, &sys, p.id, &moved).await.expect("update");
+    assert_eq!(by_code(&db.conn, JINGZHU).await.person_count, a.person_count);
+    assert_eq!(by_code(&db.conn, BAZIMEN).await.person_count, b.person_count + 1);
+    people::delete(&db.conn, &sys, p.id).await.expect("delete");
+    assert_eq!(by_code(&db.conn, BAZIMEN).await.person_count, b.person_count);
+    assert!(matches!(people::get(&db.conn, &sys, p.id).await, Err(StoreError::NotFound(_))));
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn one_person_per_id_number() {
+    let db = seeded().await;
+    let yunxi = county_scope(&db.conn, YUNXI).await;
+    let org = by_code(&db.conn, JINGZHU).await;
+    let id = id_number(YUNXI, (1990, 1, 1), 11);
+    people::create(&db.conn, &yunxi, &input("第一人", &id, org.id)).await.expect("create");
+    match people::create(&db.conn, &yunxi, &input("第二人", &id, org.id)).await {
+        Err(StoreError::Invalid(e)) => assert!(e[0].message.contains("已登记为“第一人”"), "{}", e[0].message),
+        other => panic!("expected refusal, got {other:?}"),
+    }
+    // Registered in the other county: refused without saying who.
+    let quyuan = by_code(&db.conn, QUYUAN_TOWN).await;
+    let other_id = id_number(QUYUAN, (1991, 1, 1), 21);
+    people::create(&db.conn, &Scope::system(), &input("外县人", &other_id, quyuan.id)).await.expect("create");
+    match people::create(&db.conn, &yunxi, &input("本县人", &other_id, org.id)).await {
+        Err(StoreError::Invalid(e)) => {
+            assert!(e[0].message.contains("您管理范围以外"), "{}", e[0].message);
+            assert!(!e[0].message.contains("外县人"));
+        }
+        other => panic!("expected refusal, got {other:?}"),
+    }
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn filters_and_keyset_pages_cover_everyone_once() {
+    let db = seeded().await;
+    let yunxi = county_scope(&db.conn, YUNXI).await;
+    let total = people::count(&db.conn, &yunxi, &PersonFilter::default()).await.expect("count").value;
+    for sort in [PersonSort::Org, PersonSort::Name] {
+        let mut seen = std::collections::HashSet::new();
+        let mut after: Option<String> = None;
+        let mut pages = 0;
+        loop {
+            let page = people::list(&db.conn, &yunxi, &PersonFilter::default(), sort, after.as_deref(), 37).await.expect("page");
+            for r in &page.items {
+                assert!(seen.insert(r.person.id), "person listed twice");
+            }
+            pages += 1;
+            match page.next {
+                Some(n) => after = Some(n),
+                None => break,
+            }
+        }
+        assert_eq!(seen.len() as u64, total, "{sort:?}");
+        assert!(pages > 1);
+    }
+    // Filters.
+    let secretaries = PersonFilter { role: Some(Role::Secretary), ..Default::default() };
+    let page = people::list(&db.conn, &yunxi, &secretaries, PersonSort::Org, None, 500).await.expect("list");
+    assert!(page.items.iter().all(|r| r.person.roles.contains(Role::Secretary)));
+    // Every village, community, town, street and the county have one secretary.
+    assert_eq!(page.items.len(), 1 + 5 + 56);
+    let villages = PersonFilter { sector: Some(xuepei_domain::org::Sector::Village), ..Default::default() };
+    let vcount = people::count(&db.conn, &yunxi, &villages).await.expect("count");
+    assert!(vcount.value > 0 && vcount.value < total && !vcount.capped);
+    let someone = page.items[3].person.clone();
+    let by_name = PersonFilter { q: Some(someone.name.chars().take(2).collect()), ..Default::default() };
+    let hits = people::list(&db.conn, &yunxi, &by_name, PersonSort::Name, None, 500).await.expect("list");
+    assert!(hits.items.iter().any(|r| r.person.id == someone.id));
+    assert!(hits.items.iter().all(|r| r.person.name.starts_with(&someone.name.chars().take(2).collect::<String>())));
+    let by_id = PersonFilter { q: Some(someone.id_number[..12].to_owned()), ..Default::default() };
+    let hits = people::list(&db.conn, &yunxi, &by_id, PersonSort::Org, None, 500).await.expect("list");
+    assert!(hits.items.iter().any(|r| r.person.id == someone.id));
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_county_cannot_read_or_change_another_countys_people() {
+    let db = seeded().await;
+    let yunxi = county_scope(&db.conn, YUNXI).await;
+    let quyuan = by_code(&db.conn, QUYUAN).await;
+    let f = PersonFilter { under: Some(quyuan.id), ..Default::default() };
+    let outsider = people::list(&db.conn, &Scope::system(), &f, PersonSort::Org, None, 1).await.expect("list").items.remove(0).person;
+    assert!(matches!(people::get(&db.conn, &yunxi, outsider.id).await, Err(StoreError::NotFound(_))));
+    assert!(matches!(people::delete(&db.conn, &yunxi, outsider.id).await, Err(StoreError::NotFound(_))));
+    let own = by_code(&db.conn, JINGZHU).await;
+    let changed = input(&outsider.name, &outsider.id_number, own.id);
+    assert!(matches!(people::update(&db.conn, &yunxi, outsider.id, &changed).await, Err(StoreError::NotFound(_))));
+    // Registering someone into the other county's organisation is refused.
+    let new = input("越权者", &id_number(YUNXI, (1990, 3, 3), 11), quyuan.id);
+    assert!(matches!(people::create(&db.conn, &yunxi, &new).await, Err(StoreError::Invalid(_))));
+    // Lists and searches stay inside.
+    let all = people::list(&db.conn, &yunxi, &PersonFilter { q: Some(outsider.name.clone()), ..Default::default() }, PersonSort::Name, None, 500)
+        .await
+        .expect("list");
+    assert!(all.items.iter().all(|r| r.person.id != outsider.id));
+    assert!(matches!(
+        people::list(&db.conn, &yunxi, &f, PersonSort::Org, None, 10).await,
+        Err(StoreError::NotFound(_))
+    ));
+    db.cleanup().await;
+}

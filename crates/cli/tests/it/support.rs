@@ -1,0 +1,47 @@
+//! Fixtures shared by the tests: a database seeded with two real counties of 岳阳市
+//! (云溪区 430603 and 屈原管理区 430671) and their people, and valid generated identities.
+
+use chrono::NaiveDate;
+use xuepei_domain::idcard::check_char;
+use xuepei_store::org::{self, Org};
+use xuepei_store::{DatabaseConnection, Scope};
+use xuepei_testkit::TestDb;
+
+pub const YUNXI: &str = "430603";
+pub const QUYUAN: &str = "430671";
+/// 荆竹村, a village of 长岭街道 in 云溪区.
+pub const JINGZHU: &str = "430603001203";
+/// 八字门社区 in 云溪区.
+pub const BAZIMEN: &str = "430603001002";
+/// A village of 屈原管理区.
+pub const QUYUAN_TOWN: &str = "430671101";
+
+/// A database holding the city, its departments, 云溪区 and 屈原管理区 with people.
+pub async fn seeded() -> TestDb {
+    let db = TestDb::new().await;
+    xuepei::demo::seed(&db.conn, 7, Some(&[YUNXI, QUYUAN])).await.expect("seed");
+    db
+}
+
+pub async fn by_code(db: &DatabaseConnection, code: &str) -> Org {
+    org::get_by_code(db, &Scope::system(), code).await.expect("org exists")
+}
+
+pub async fn county_scope(db: &DatabaseConnection, code: &str) -> Scope {
+    let o = by_code(db, code).await;
+    Scope::of_org(db, o.id).await.expect("scope")
+}
+
+/// A valid identity number for the given region, birth date and sequence.
+pub fn id_number(region: &str, birth: (i32, u32, u32), seq: u32) -> String {
+    let d = NaiveDate::from_ymd_opt(birth.0, birth.1, birth.2).expect("date");
+    let first17 = format!("{region}{}{seq:03}", d.format("%Y%m%d"));
+    format!("{first17}{}", check_char(first17.as_bytes()))
+}
+
+/// The same number with a wrong check character.
+pub fn wrong_check(id: &str) -> String {
+    let last = id.chars().last().expect("non-empty");
+    let bad = if last == '1' { '2' } else { '1' };
+    format!("{}{bad}", &id[..17])
+}

@@ -1,0 +1,172 @@
+//! The pages over HTTP: the tree, lists, details, forms, the import wizard and exports.
+
+use reqwest::multipart::{Form, Part};
+use xuepei_store::people::{self, PersonFilter};
+use xuepei_store::Scope;
+use xuepei_testkit::{TestApp, files};
+use xuepei_web::WebConfig;
+
+use crate::support::*;
+
+#[tokio::test]
+async fn pages_render_the_tree_and_its_people() {
+    let db = seeded().await;
+    let app = TestApp::spawn(&db).await;
+    let (s, body) = app.get("/healthz").await;
+    assert_eq!((s, body.as_str()), (200, "ok"));
+    let (s, body) = app.get("/orgs").await;
+    assert_eq!(s, 200);
+    assert!(body.contains("岳阳市") && body.contains("云溪区") && body.contains("下级"), "{body}");
+    let county = by_code(&db.conn, YUNXI).await;
+    let (s, frag) = app.get(&format!("/orgs/{}/children", county.id)).await;
+    assert_eq!(s, 200);
+    assert!(frag.contains("长岭街道") && !frag.contains("<html"));
+    let village = by_code(&db.conn, JINGZHU).await;
+    let (s, detail) = app.get(&format!("/orgs/{}", village.id)).await;
+    assert_eq!(s, 200);
+    assert!(detail.contains("中共云溪区长岭街道荆竹村总支部委员会") && detail.contains("430603001203"));
+    let (s, list) = app.get("/orgs/list?q=%E8%8D%86%E7%AB%B9").await;
+    assert_eq!(s, 200);
+    assert!(list.contains("荆竹村"));
+
+    let someone = people::list(&db.conn, &Scope::system(), &PersonFilter { under: Some(village.id), ..Default::default() }, Default::default(), None, 1)
+        .await
+        .expect("list")
+        .items
+        .remove(0)
+        .person;
+    let (s, page) = app.get(&format!("/people?q={}", xuepei_web_enc(&someone.name))).await;
+    assert_eq!(s, 200);
+    assert!(page.contains(&someone.name));
+    assert!(page.contains(&someone.masked_id()), "numbers are shown masked");
+    assert!(!page.contains(&someone.id_number), "never in full in lists");
+    let (s, p) = app.get(&format!("/people/{}", someone.id)).await;
+    assert_eq!(s, 200);
+    assert!(p.contains(&someone.name) && !p.contains(&someone.id_number));
+    db.cleanup().await;
+}
+
+fn xuepei_web_enc(s: &str) -> String {
+    s.bytes().map(|b| format!("%{b:02X}")).collect()
+}
+
+#[tokio::test]
+async fn unknown_pages_and_ids_answer_in_chinese() {
+    let db = seeded().await;
+    let app = TestApp::spawn(&db).await;
+    for path in ["/no/such/page", "/orgs/999999", "/orgs/abc", "/people/-1", "/people/1%27%20OR%201=1", "/import/unknown"] {
+        let (s, body) = app.get(path).await;
+        assert_eq!(s, 404, "{path}");
+        assert!(body.contains("不存在"), "{path}: {body}");
+    }
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn forms_validate_in_chinese_and_write_nothing_when_wrong() {
+    let db = seeded().await;
+    let app = TestApp::spawn(&db).await;
+    let parent = by_code(&db.conn, JINGZHU).await;
+    let pid = parent.id.to_string();
+    let (s, _, body) = app.post_form("/orgs", &[("parent", &pid), ("code", "坏 代码!"), ("name", ""), ("kind", "branch"), ("sector", "village")]).await;
+    assert_eq!(s, 200);
+    assert!(body.contains("只能包含数字、字母和短横线") && body.contains("不能为空"), "{body}");
+    let (s, loc, _) = app.post_form("/orgs", &[("parent", &pid), ("code", "JZ-01"), ("name", "荆竹村第一党支部"), ("kind", "branch"), ("sector", "village")]).await;
+    assert_eq!(s, 303);
+    assert!(loc.expect("location").contains("done=created"));
+    let created = by_code(&db.conn, "JZ-01").await;
+    assert_eq!(created.parent_id, Some(parent.id));
+
+    let bad_id = wrong_check(&id_number(YUNXI, (1988, 8, 8), 11));
+    let org_ref = JINGZHU;
+    let (s, _, body) = app.post_form("/people", &[("name", "<script>alert(1)</script>"), ("id_number", &bad_id), ("org", org_ref)]).await;
+    assert_eq!(s, 200);
+    assert!(body.contains("校验位不正确") && body.contains("含有不能出现在姓名中的字符"), "{body}");
+    assert!(!body.contains("<script>alert(1)</script>"), "user text is escaped");
+    let good = id_number(YUNXI, (1988, 8, 8), 11);
+    let (s, loc, _) = app.post_form("/people", &[("name", "王  芳"), ("id_number", &good), ("org", org_ref), ("roles", "secretary"), ("roles", "committee_member")]).await;
+    assert_eq!(s, 303, "created");
+    let id: i64 = loc.expect("location").trim_start_matches("/people/").split('?').next().expect("id").parse().expect("numeric");
+    let p = people::get(&db.conn, &Scope::system(), id).await.expect("stored");
+    assert_eq!(p.name, "王芳");
+    assert_eq!(p.roles.labels(), "书记、委员");
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn the_import_wizard_previews_bad_rows_then_imports_the_fixed_file() {
+    let db = seeded().await;
+    let app = TestApp::spawn(&db).await;
+    let good = id_number(YUNXI, (1980, 1, 1), 11);
+    let bad = wrong_check(&id_number(YUNXI, (1981, 1, 1), 21));
+    let upload = |rows: Vec<Vec<&str>>| {
+        let bytes = files::xlsx(&rows, &[]);
+        Form::new().part("file", Part::bytes(bytes).file_name("花名册.xlsx"))
+    };
+    let rows = vec![vec!["姓名", "身份证号", "所在党组织"], vec!["甲", &good, JINGZHU], vec!["乙乙", &bad, JINGZHU]];
+    let r = app.client.post(app.url("/import/people")).multipart(upload(rows)).send().await.expect("upload");
+    assert_eq!(r.status(), 200);
+    let body = r.text().await.expect("body");
+    assert!(body.contains("第3行") && body.contains("校验位不正确"), "{body}");
+    assert!(body.contains("第2行") && body.contains("至少应有2个字"), "{body}");
+    assert!(!body.contains("确认导入</button>"), "no confirm button while rows are bad");
+
+    let fixed = vec![vec!["姓名", "身份证号", "所在党组织"], vec!["甲甲", &good, JINGZHU]];
+    let r = app.client.post(app.url("/import/people")).multipart(upload(fixed)).send().await.expect("upload");
+    let body = r.text().await.expect("body");
+    assert!(body.contains("预检通过") && body.contains("将新增1条"), "{body}");
+    let action = body.split("action=\"").nth(1).expect("confirm form").split('"').next().expect("action").to_owned();
+    assert!(people::list(&db.conn, &Scope::system(), &PersonFilter { q: Some(good.clone()), ..Default::default() }, Default::default(), None, 1)
+        .await
+        .expect("list")
+        .items
+        .is_empty());
+    let r = app.client.post(app.url(&action)).send().await.expect("confirm");
+    let body = r.text().await.expect("body");
+    assert!(body.contains("导入完成") && body.contains("已新增1条"), "{body}");
+    let found = people::list(&db.conn, &Scope::system(), &PersonFilter { q: Some(good), ..Default::default() }, Default::default(), None, 1).await.expect("list");
+    assert_eq!(found.items.len(), 1);
+    // The upload is gone after a successful import.
+    let r = app.client.post(app.url(&action)).send().await.expect("confirm again");
+    assert_eq!(r.status(), 404);
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn oversized_and_empty_uploads_are_refused_in_chinese() {
+    let db = seeded().await;
+    let app = TestApp::spawn_with(&db, WebConfig { upload_limit: 1024 * 1024 }).await;
+    let big = vec![b'a'; 1024 * 1024 + 10];
+    let form = Form::new().part("file", Part::bytes(big).file_name("big.csv"));
+    let r = app.client.post(app.url("/import/people")).multipart(form).send().await.expect("upload");
+    assert_eq!(r.status(), 413);
+    assert!(r.text().await.expect("body").contains("文件超过上传大小限制（1MB）"));
+    let form = Form::new().part("file", Part::bytes(Vec::new()).file_name("empty.xlsx"));
+    let r = app.client.post(app.url("/import/people")).multipart(form).send().await.expect("upload");
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.expect("body").contains("是空的"));
+    let form = Form::new().part("file", Part::bytes(b"%PDF-1.4 not a sheet".to_vec()).file_name("x.pdf"));
+    let r = app.client.post(app.url("/import/people")).multipart(form).send().await.expect("upload");
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.expect("body").contains("文件不是表格"));
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn exports_download_as_xlsx() {
+    let db = seeded().await;
+    let app = TestApp::spawn(&db).await;
+    let county = by_code(&db.conn, YUNXI).await;
+    for path in [format!("/people/export.xlsx?under={}", county.id), "/orgs/export.xlsx".to_owned(), "/import/people/template.xlsx".to_owned()] {
+        let r = app.client.get(app.url(&path)).send().await.expect("download");
+        assert_eq!(r.status(), 200, "{path}");
+        let ct = r.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+        assert!(ct.contains("spreadsheetml"), "{path}: {ct}");
+        let cd = r.headers().get("content-disposition").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+        assert!(cd.contains("attachment") && cd.contains("UTF-8''"), "{cd}");
+        let bytes = r.bytes().await.expect("bytes");
+        assert!(bytes.starts_with(b"PK"), "{path}: a real xlsx");
+        xuepei_office::read::Workbook::open(xuepei_office::read::Source::Bytes(bytes.to_vec())).expect("readable");
+    }
+    db.cleanup().await;
+}
