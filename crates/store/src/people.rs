@@ -1,7 +1,7 @@
 //! People, read and changed within a scope.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::sea_query::{Expr, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, QueryFilter, QueryOrder,
     QuerySelect, QueryTrait, Set, StatementBuilder,
@@ -212,7 +212,7 @@ async fn condition(db: &impl ConnectionTrait, scope: &Scope, f: &PersonFilter) -
         c = c.add(person::Column::OrgId.in_subquery(sub.to_owned()));
     }
     if let Some(r) = f.role {
-        c = c.add(Expr::cust_with_values("(roles & ?) <> 0", [r.bit()]));
+        c = c.add(Expr::col(person::Column::Roles).bit_and(r.bit()).ne(0));
     }
     if let Some(r) = f.rank_level {
         c = c.add(person::Column::RankLevel.eq(r.code()));
@@ -235,18 +235,16 @@ pub async fn list(
     limit: u64,
 ) -> Result<Page<PersonRow>> {
     let (mut c, _) = condition(db, scope, f).await?;
-    let key = match sort {
-        PersonSort::Org => "org_path",
-        PersonSort::Name => "name",
-    };
-    if let Some((k, id)) = after.and_then(parse_cursor) {
-        c = c.add(Expr::cust_with_values(format!("({key}, id) > (?, ?)"), [sea_orm::Value::from(k), id.into()]));
-    }
-    let limit = limit.clamp(1, 500);
     let key_col = match sort {
         PersonSort::Org => person::Column::OrgPath,
         PersonSort::Name => person::Column::Name,
     };
+    if let Some((k, id)) = after.and_then(parse_cursor) {
+        // (key, id) > (k, id): a row-value comparison that the (key, id) index serves.
+        let cols = Expr::tuple([Expr::col(key_col).into(), Expr::col(person::Column::Id).into()]);
+        c = c.add(cols.gt(Expr::tuple([Expr::val(k).into(), Expr::val(id).into()])));
+    }
+    let limit = limit.clamp(1, 500);
     let mut rows = person::Entity::find()
         .filter(c)
         .order_by(key_col, Order::Asc)
@@ -287,7 +285,7 @@ pub async fn count(db: &impl ConnectionTrait, scope: &Scope, f: &PersonFilter) -
             Some(o) => org::subtree_totals(db, &o.path).await?,
             None => org::scope_totals(db, scope).await?,
         };
-        return Ok(PeopleCount { value: totals.people.max(0) as u64, capped: false });
+        return Ok(PeopleCount { value: u64::try_from(totals.people).unwrap_or(0), capped: false });
     }
     let inner = person::Entity::find()
         .select_only()
@@ -302,8 +300,8 @@ pub async fn count(db: &impl ConnectionTrait, scope: &Scope, f: &PersonFilter) -
         Some(row) => row.try_get("", "n")?,
         None => 0,
     };
-    let n = n.max(0) as u64;
-    Ok(PeopleCount { value: n.min(COUNT_CAP), capped: n > COUNT_CAP })
+    let n = u64::try_from(n).unwrap_or(0);
+    Ok(PeopleCount { value: Ord::min(n, COUNT_CAP), capped: n > COUNT_CAP })
 }
 
 /// One person.

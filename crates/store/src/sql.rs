@@ -6,9 +6,11 @@ use sea_orm::{DbBackend, Value};
 /// `new_prefix || SUBSTR(col, old_len + 1)`: rewrites the leading part of a path column
 /// when a subtree moves.
 pub(crate) fn replace_prefix(backend: DbBackend, col: &str, new_prefix: &str, old_len: usize) -> SimpleExpr {
-    let values: [Value; 2] = [new_prefix.into(), (old_len as i64 + 1).into()];
+    let values: [Value; 2] = [new_prefix.into(), (old_len as i32 + 1).into()];
+    // Placeholders are `$n` on PostgreSQL and `?` elsewhere.
     match backend {
         DbBackend::MySql => Expr::cust_with_values(format!("CONCAT(?, SUBSTR({col}, ?))"), values),
+        DbBackend::Postgres => Expr::cust_with_values(format!("$1 || SUBSTR({col}, $2)"), values),
         _ => Expr::cust_with_values(format!("? || SUBSTR({col}, ?)"), values),
     }
 }

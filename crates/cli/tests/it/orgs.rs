@@ -150,7 +150,7 @@ async fn codes_are_unique() {
 async fn subtree_queries_use_the_path_index() {
     let db = seeded().await;
     let county = by_code(&db.conn, YUNXI).await;
-    let plan = xuepei_store::diag::explain_subtree(&db.conn, &county.path).await.expect("explain");
+    let plan = xuepei_store::diag::explain_subtree(&db.conn, &county.path, true).await.expect("explain");
     assert!(plan.contains("ix_organizations_path"), "the subtree range must use the path index:\n{plan}");
     db.cleanup().await;
 }
