@@ -27,7 +27,11 @@ pub async fn serve(cfg: &Config) -> Result<ExitCode, String> {
 }
 
 /// Binds, reports the address through `on_ready`, and serves until Ctrl-C or SIGTERM.
-pub async fn serve_with(cfg: &Config, conn: DatabaseConnection, on_ready: impl FnOnce(std::net::SocketAddr)) -> Result<ExitCode, String> {
+pub async fn serve_with(
+    cfg: &Config,
+    conn: DatabaseConnection,
+    on_ready: impl FnOnce(std::net::SocketAddr),
+) -> Result<ExitCode, String> {
     let listener = tokio::net::TcpListener::bind(&cfg.listen)
         .await
         .map_err(|e| format!("无法监听地址 {}：{e}（端口可能已被占用，可用 --listen 换一个）", cfg.listen))?;
@@ -71,7 +75,11 @@ pub async fn migrate(cfg: &Config, status_only: bool) -> Result<ExitCode, String
     for m in applied {
         println!("  {m}");
     }
-    println!("待执行的迁移（{}）：{}", pending.len(), if pending.is_empty() { "无".to_owned() } else { pending.join("、") });
+    println!(
+        "待执行的迁移（{}）：{}",
+        pending.len(),
+        if pending.is_empty() { "无".to_owned() } else { pending.join("、") }
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -89,7 +97,13 @@ async fn scope_of(conn: &DatabaseConnection, org_code: Option<&str>) -> Result<S
     }
 }
 
-pub async fn import(cfg: &Config, kind: ImportKind, file: &Path, dry_run: bool, org_code: Option<&str>) -> Result<ExitCode, String> {
+pub async fn import(
+    cfg: &Config,
+    kind: ImportKind,
+    file: &Path,
+    dry_run: bool,
+    org_code: Option<&str>,
+) -> Result<ExitCode, String> {
     jobs::check_readable(file).map_err(|e| e.to_string())?;
     let conn = connect(cfg).await?;
     let scope = scope_of(&conn, org_code).await?;
@@ -113,7 +127,15 @@ pub async fn import(cfg: &Config, kind: ImportKind, file: &Path, dry_run: bool, 
         println!("提示 以下列未识别，已忽略：{}", outcome.ignored_columns.join("、"));
     }
     println!("{}", r.summary());
-    tracing::info!(rows = r.rows, inserted = r.inserted, updated = r.updated, unchanged = r.unchanged, errors = r.error_count, elapsed_ms = started.elapsed().as_millis() as u64, "import finished");
+    tracing::info!(
+        rows = r.rows,
+        inserted = r.inserted,
+        updated = r.updated,
+        unchanged = r.unchanged,
+        errors = r.error_count,
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "import finished"
+    );
     Ok(if r.is_ok() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
@@ -121,8 +143,19 @@ pub async fn export(cfg: &Config, kind: ImportKind, out: &Path, org_code: Option
     let conn = connect(cfg).await?;
     let scope = scope_of(&conn, org_code).await?;
     let n = match kind {
-        ImportKind::People => xuepei_web::exports::people_xlsx(&conn, &scope, &PersonFilter::default(), out, "人员信息").await,
-        ImportKind::Orgs => xuepei_web::exports::orgs_xlsx(&conn, &scope, &OrgFilter { include_inactive: true, ..Default::default() }, out, "组织机构").await,
+        ImportKind::People => {
+            xuepei_web::exports::people_xlsx(&conn, &scope, &PersonFilter::default(), out, "人员信息").await
+        }
+        ImportKind::Orgs => {
+            xuepei_web::exports::orgs_xlsx(
+                &conn,
+                &scope,
+                &OrgFilter { include_inactive: true, ..Default::default() },
+                out,
+                "组织机构",
+            )
+            .await
+        }
     }
     .map_err(|e| e.to_string())?;
     println!("已导出{n}行到 {}", out.display());

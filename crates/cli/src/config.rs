@@ -75,12 +75,14 @@ mod tests {
     fn flags_beat_file_beat_defaults() {
         let dir = tempfile::tempdir().expect("tempdir");
         let p = dir.path().join("x.toml");
-        std::fs::write(&p, "listen = \"0.0.0.0:9000\"\ndatabase_url = \"postgres://a@b/c\"\nupload_limit_mb = 5\n").expect("write");
+        std::fs::write(&p, "listen = \"0.0.0.0:9000\"\ndatabase_url = \"postgres://a@b/c\"\nupload_limit_mb = 5\n")
+            .expect("write");
         let c = Config::load(Overrides { config: Some(p.clone()), ..Default::default() }).expect("load");
         assert_eq!(c.listen, "0.0.0.0:9000");
         assert_eq!(c.database_url, "postgres://a@b/c");
         assert_eq!(c.upload_limit_mb, 5);
-        let c = Config::load(Overrides { config: Some(p), listen: Some("127.0.0.1:1".into()), ..Default::default() }).expect("load");
+        let c = Config::load(Overrides { config: Some(p), listen: Some("127.0.0.1:1".into()), ..Default::default() })
+            .expect("load");
         assert_eq!(c.listen, "127.0.0.1:1");
         let c = Config::load(Overrides { data_dir: Some("/srv/x".into()), ..Default::default() }).expect("load");
         assert_eq!(c.database_url, "sqlite:///srv/x/xuepei.db?mode=rwc");

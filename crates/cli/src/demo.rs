@@ -12,8 +12,8 @@ use xuepei_domain::idcard::{self, IdNumber};
 use xuepei_domain::org::{OrgKind, Sector};
 use xuepei_domain::people::{PersonDraft, RankLevel, Role, Roles};
 use xuepei_domain::synth::Synth;
-use xuepei_store::imports::people::{PeopleImport, today_in_china};
 use xuepei_store::imports::Present;
+use xuepei_store::imports::people::{PeopleImport, today_in_china};
 use xuepei_store::org::{self, OrgInput};
 use xuepei_store::{DatabaseConnection, Scope, TransactionTrait};
 
@@ -63,15 +63,69 @@ struct Dept {
 
 /// The city-level bodies named in the documents [002 heading and §五(一)].
 const CITY_BODIES: &[Dept] = &[
-    Dept { code: "430600-ZZB", name: "中共岳阳市委组织部", short: "市委组织部", kind: OrgKind::Department, sector: Sector::Organ },
-    Dept { code: "430600-XCB", name: "中共岳阳市委宣传部", short: "市委宣传部", kind: OrgKind::Department, sector: Sector::Organ },
-    Dept { code: "430600-JGGW", name: "中共岳阳市直属机关工作委员会", short: "市直机关工委", kind: OrgKind::WorkingCommittee, sector: Sector::Organ },
-    Dept { code: "430600-GZW", name: "中共岳阳市人民政府国有资产监督管理委员会委员会", short: "市国资委党委", kind: OrgKind::Committee, sector: Sector::StateEnterprise },
-    Dept { code: "430600-FGW", name: "中共岳阳市非公有制经济组织工作委员会", short: "市非公有制经济组织党工委", kind: OrgKind::WorkingCommittee, sector: Sector::NonPublic },
-    Dept { code: "430600-SZW", name: "中共岳阳市社会组织工作委员会", short: "市社会组织党工委", kind: OrgKind::WorkingCommittee, sector: Sector::Social },
-    Dept { code: "430600-JKQ", name: "中共岳阳经济技术开发区工作委员会", short: "岳阳经济技术开发区", kind: OrgKind::WorkingCommittee, sector: Sector::Organ },
-    Dept { code: "430600-CLJ", name: "中共城陵矶临港产业新区工作委员会", short: "城陵矶临港产业新区", kind: OrgKind::WorkingCommittee, sector: Sector::Organ },
-    Dept { code: "430600-NHQ", name: "中共南湖风景区工作委员会", short: "南湖风景区", kind: OrgKind::WorkingCommittee, sector: Sector::Organ },
+    Dept {
+        code: "430600-ZZB",
+        name: "中共岳阳市委组织部",
+        short: "市委组织部",
+        kind: OrgKind::Department,
+        sector: Sector::Organ,
+    },
+    Dept {
+        code: "430600-XCB",
+        name: "中共岳阳市委宣传部",
+        short: "市委宣传部",
+        kind: OrgKind::Department,
+        sector: Sector::Organ,
+    },
+    Dept {
+        code: "430600-JGGW",
+        name: "中共岳阳市直属机关工作委员会",
+        short: "市直机关工委",
+        kind: OrgKind::WorkingCommittee,
+        sector: Sector::Organ,
+    },
+    Dept {
+        code: "430600-GZW",
+        name: "中共岳阳市人民政府国有资产监督管理委员会委员会",
+        short: "市国资委党委",
+        kind: OrgKind::Committee,
+        sector: Sector::StateEnterprise,
+    },
+    Dept {
+        code: "430600-FGW",
+        name: "中共岳阳市非公有制经济组织工作委员会",
+        short: "市非公有制经济组织党工委",
+        kind: OrgKind::WorkingCommittee,
+        sector: Sector::NonPublic,
+    },
+    Dept {
+        code: "430600-SZW",
+        name: "中共岳阳市社会组织工作委员会",
+        short: "市社会组织党工委",
+        kind: OrgKind::WorkingCommittee,
+        sector: Sector::Social,
+    },
+    Dept {
+        code: "430600-JKQ",
+        name: "中共岳阳经济技术开发区工作委员会",
+        short: "岳阳经济技术开发区",
+        kind: OrgKind::WorkingCommittee,
+        sector: Sector::Organ,
+    },
+    Dept {
+        code: "430600-CLJ",
+        name: "中共城陵矶临港产业新区工作委员会",
+        short: "城陵矶临港产业新区",
+        kind: OrgKind::WorkingCommittee,
+        sector: Sector::Organ,
+    },
+    Dept {
+        code: "430600-NHQ",
+        name: "中共南湖风景区工作委员会",
+        short: "南湖风景区",
+        kind: OrgKind::WorkingCommittee,
+        sector: Sector::Organ,
+    },
 ];
 
 /// Organs under the organs work committee named in the documents [002 §五(一)].
@@ -97,7 +151,9 @@ fn member(roles: &'static [Role], position: String, rank: RankLevel, male_share:
 pub async fn seed(db: &DatabaseConnection, rng_seed: u64, counties: Option<&[&str]>) -> Result<Summary, String> {
     let divs: Vec<Division> = divisions::parse_csv(YUEYANG)?
         .into_iter()
-        .filter(|d| d.level == DivisionLevel::City || counties.is_none_or(|cs| cs.iter().any(|c| d.code.starts_with(c))))
+        .filter(|d| {
+            d.level == DivisionLevel::City || counties.is_none_or(|cs| cs.iter().any(|c| d.code.starts_with(c)))
+        })
         .collect();
     let system = Scope::system();
     let txn = db.begin().await.map_err(|e| e.to_string())?;
@@ -226,11 +282,21 @@ pub async fn seed(db: &DatabaseConnection, rng_seed: u64, counties: Option<&[&st
     // People, through the same importer as a roster file.
     let today = today_in_china();
     let mut synth = Synth::new(rng_seed);
-    let mut imp = PeopleImport::begin(db, system, Present::all(["phone", "party_joined_on", "position", "rank_level", "roles", "managing_org"]), false)
-        .await
-        .map_err(|e| e.to_string())?;
+    let mut imp = PeopleImport::begin(
+        db,
+        system,
+        Present::all(["phone", "party_joined_on", "position", "rank_level", "roles", "managing_org"]),
+        false,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
     let mut row = 1u64;
-    let mut add = async |synth: &mut Synth, org_code: &str, region: &str, m: &Member, managing: Option<&str>| -> Result<(), String> {
+    let mut add = async |synth: &mut Synth,
+                         org_code: &str,
+                         region: &str,
+                         m: &Member,
+                         managing: Option<&str>|
+           -> Result<(), String> {
         let gender = synth.gender(m.male_share);
         let birth = synth.birth_date(today, 30, 58);
         let number = synth.id_number(region, birth, gender);
@@ -268,9 +334,20 @@ pub async fn seed(db: &DatabaseConnection, rng_seed: u64, counties: Option<&[&st
         add(&mut synth, &city.code, "430602", &m, None).await?;
     }
     for d in CITY_BODIES.iter().take(6) {
-        let posts = if d.kind == OrgKind::Department { ["副部长", "干部教育科科长", "一级主任科员"] } else { ["专职副书记", "办公室主任", "一级主任科员"] };
+        let posts = if d.kind == OrgKind::Department {
+            ["副部长", "干部教育科科长", "一级主任科员"]
+        } else {
+            ["专职副书记", "办公室主任", "一级主任科员"]
+        };
         for (pos, rank) in posts.into_iter().zip([RankLevel::County, RankLevel::Township, RankLevel::Other]) {
-            add(&mut synth, d.code, "430602", &member(&[], format!("{}{pos}", d.short), rank, 0.55), Some("430600-ZZB")).await?;
+            add(
+                &mut synth,
+                d.code,
+                "430602",
+                &member(&[], format!("{}{pos}", d.short), rank, 0.55),
+                Some("430600-ZZB"),
+            )
+            .await?;
         }
     }
     for d in divs.iter().filter(|d| d.level == DivisionLevel::County) {
@@ -295,8 +372,13 @@ pub async fn seed(db: &DatabaseConnection, rng_seed: u64, counties: Option<&[&st
         }
         for (suffix, dept_name) in [("ZZB", "组织部"), ("XCB", "宣传部")] {
             let code = format!("{}-{suffix}", d.code);
-            for (pos, rank) in [("副部长", RankLevel::Township), ("干部教育科科长", RankLevel::Township), ("一级科员", RankLevel::Other)] {
-                add(&mut synth, &code, &d.code, &member(&[], format!("{dept_name}{pos}"), rank, 0.5), Some(&dept)).await?;
+            for (pos, rank) in [
+                ("副部长", RankLevel::Township),
+                ("干部教育科科长", RankLevel::Township),
+                ("一级科员", RankLevel::Other),
+            ] {
+                add(&mut synth, &code, &d.code, &member(&[], format!("{dept_name}{pos}"), rank, 0.5), Some(&dept))
+                    .await?;
             }
         }
     }
@@ -305,11 +387,32 @@ pub async fn seed(db: &DatabaseConnection, rng_seed: u64, counties: Option<&[&st
         let dept = format!("{county}-ZZB");
         let street = d.sector() == Sector::Street;
         let body = if street { "党工委" } else { "党委" };
-        let head = if street { "办事处主任" } else if d.name.ends_with('乡') { "乡长" } else { "镇长" };
+        let head = if street {
+            "办事处主任"
+        } else if d.name.ends_with('乡') {
+            "乡长"
+        } else {
+            "镇长"
+        };
         let team = [
-            member(&[Secretary, Principal, LeadershipMember], format!("{}{body}书记", d.name), RankLevel::Township, 0.85),
-            member(&[DeputySecretary, LeadershipMember], format!("{}{body}副书记、{head}", d.name), RankLevel::Township, 0.75),
-            member(&[DeputySecretary, LeadershipMember], format!("{}{body}专职副书记", d.name), RankLevel::Township, 0.6),
+            member(
+                &[Secretary, Principal, LeadershipMember],
+                format!("{}{body}书记", d.name),
+                RankLevel::Township,
+                0.85,
+            ),
+            member(
+                &[DeputySecretary, LeadershipMember],
+                format!("{}{body}副书记、{head}", d.name),
+                RankLevel::Township,
+                0.75,
+            ),
+            member(
+                &[DeputySecretary, LeadershipMember],
+                format!("{}{body}专职副书记", d.name),
+                RankLevel::Township,
+                0.6,
+            ),
             member(&[Member_, LeadershipMember], format!("{}{body}委员、组织委员", d.name), RankLevel::Township, 0.55),
             member(&[Member_, LeadershipMember], format!("{}{body}委员、宣传委员", d.name), RankLevel::Township, 0.5),
             member(&[Member_, LeadershipMember], format!("{}{body}委员、纪委书记", d.name), RankLevel::Township, 0.6),
@@ -323,11 +426,26 @@ pub async fn seed(db: &DatabaseConnection, rng_seed: u64, counties: Option<&[&st
         let dept = format!("{county}-ZZB");
         let short = d.short_name();
         let body = if d.org_kind() == OrgKind::GeneralBranch { "党总支" } else { "党委" };
-        add(&mut synth, &d.code, &county, &member(&[Secretary, Member_], format!("{short}{body}书记"), RankLevel::Other, 0.8), Some(&dept)).await?;
+        add(
+            &mut synth,
+            &d.code,
+            &county,
+            &member(&[Secretary, Member_], format!("{short}{body}书记"), RankLevel::Other, 0.8),
+            Some(&dept),
+        )
+        .await?;
         let members = 2 + synth.below(3);
-        for (i, role) in ["组织委员", "宣传委员", "纪检委员", "青年委员"].iter().take(members).enumerate() {
+        for (i, role) in ["组织委员", "宣传委员", "纪检委员", "青年委员"].iter().take(members).enumerate()
+        {
             let share = if i == 0 { 0.6 } else { 0.45 };
-            add(&mut synth, &d.code, &county, &member(&[Member_], format!("{short}{body}{role}"), RankLevel::Other, share), Some(&dept)).await?;
+            add(
+                &mut synth,
+                &d.code,
+                &county,
+                &member(&[Member_], format!("{short}{body}{role}"), RankLevel::Other, share),
+                Some(&dept),
+            )
+            .await?;
         }
     }
     let report = imp.finish().await.map_err(|e| e.to_string())?;

@@ -113,7 +113,8 @@ fn main() -> ExitCode {
 
 fn init_tracing() {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("XUEPEI_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
+    let filter =
+        EnvFilter::try_from_env("XUEPEI_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
     let json = std::env::var("XUEPEI_LOG_FORMAT").is_ok_and(|v| v == "json");
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     if json {
@@ -128,12 +129,15 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Serve { listen } | Command::Demo { listen, .. } => listen.clone(),
         _ => None,
     };
-    let cfg = Config::load(Overrides { config: cli.config, database_url: cli.database_url, listen, data_dir: cli.data_dir })?;
+    let cfg =
+        Config::load(Overrides { config: cli.config, database_url: cli.database_url, listen, data_dir: cli.data_dir })?;
     match cli.command {
         Command::Serve { .. } => commands::serve(&cfg).await,
         Command::Demo { seed, no_serve, .. } => demo::run(&cfg, seed, no_serve).await,
         Command::Migrate { status } => commands::migrate(&cfg, status).await,
-        Command::Import { kind, file, dry_run, org } => commands::import(&cfg, kind.into(), &file, dry_run, org.as_deref()).await,
+        Command::Import { kind, file, dry_run, org } => {
+            commands::import(&cfg, kind.into(), &file, dry_run, org.as_deref()).await
+        }
         Command::Export { kind, out, org } => commands::export(&cfg, kind.into(), &out, org.as_deref()).await,
         Command::Backup { out } => commands::backup(&cfg, &out).await,
         Command::Bench { what } => bench::run(&cfg, what).await,

@@ -48,9 +48,7 @@ pub fn parse(input: &str) -> Result<FlexDate, DateError> {
     let date_part = s.as_str();
     let date_part = date_part.trim_end_matches(['日', '号']);
 
-    let groups: Vec<&str> = date_part
-        .split(|c: char| matches!(c, '-' | '/' | '.' | '年' | '月' | '_'))
-        .collect();
+    let groups: Vec<&str> = date_part.split(['-', '/', '.', '年', '月', '_']).collect();
     if groups.iter().any(|g| !g.bytes().all(|b| b.is_ascii_digit())) {
         return Err(fmt_err());
     }
@@ -126,7 +124,17 @@ mod tests {
 
     #[test]
     fn day_formats() {
-        for s in ["2015-03-03", "2015.3.3", "2015/3/3", "2015年3月3日", "20150303", "２０１５－０３－０３", "2015-03-03 08:30:00", "2015-03-03T08:30", "2015年3月3号"] {
+        for s in [
+            "2015-03-03",
+            "2015.3.3",
+            "2015/3/3",
+            "2015年3月3日",
+            "20150303",
+            "２０１５－０３－０３",
+            "2015-03-03 08:30:00",
+            "2015-03-03T08:30",
+            "2015年3月3号",
+        ] {
             assert_eq!(parse(s), Ok(FlexDate { date: d(2015, 3, 3), precision: Precision::Day }), "{s}");
         }
     }

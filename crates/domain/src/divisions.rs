@@ -180,7 +180,10 @@ mod tests {
             div("430621105201", "长安村民委员会").party_org_name(Some("岳阳县"), Some("新墙镇")),
             "中共岳阳县新墙镇长安村总支部委员会"
         );
-        assert_eq!(div("430602001", "岳阳楼街道").party_org_name(Some("岳阳楼区"), None), "中共岳阳楼区岳阳楼街道工作委员会");
+        assert_eq!(
+            div("430602001", "岳阳楼街道").party_org_name(Some("岳阳楼区"), None),
+            "中共岳阳楼区岳阳楼街道工作委员会"
+        );
         assert_eq!(div("430602", "岳阳楼区").party_org_name(None, None), "中共岳阳楼区委员会");
         assert_eq!(div("430671", "岳阳市屈原管理区").party_org_name(None, None), "中共岳阳市屈原管理区工作委员会");
     }

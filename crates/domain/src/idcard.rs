@@ -14,9 +14,8 @@ const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 const CHECK_CHARS: [u8; 11] = *b"10X98765432";
 /// Province-level region codes in use (first two digits).
 const PROVINCES: [&str; 34] = [
-    "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37", "41",
-    "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65", "71",
-    "81", "82",
+    "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37", "41", "42", "43", "44",
+    "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65", "71", "81", "82",
 ];
 
 /// Why an identity number was refused. `Display` is the Chinese message shown to users.
@@ -54,11 +53,7 @@ pub struct IdNumber {
 
 /// Computes the check character for the first 17 digits.
 pub fn check_char(first17: &[u8]) -> char {
-    let sum: u32 = first17
-        .iter()
-        .zip(WEIGHTS)
-        .map(|(d, w)| u32::from(d - b'0') * w)
-        .sum();
+    let sum: u32 = first17.iter().zip(WEIGHTS).map(|(d, w)| u32::from(d - b'0') * w).sum();
     char::from(CHECK_CHARS[(sum % 11) as usize])
 }
 
@@ -85,11 +80,7 @@ pub fn parse(input: &str, today: NaiveDate) -> Result<IdNumber, IdNumberError> {
             converted = true;
         }
         n => {
-            return Err(if s.chars().count() != n {
-                IdNumberError::Characters
-            } else {
-                IdNumberError::Length(n)
-            });
+            return Err(if s.chars().count() != n { IdNumberError::Characters } else { IdNumberError::Length(n) });
         }
     }
     let bytes = s.as_bytes();

@@ -73,7 +73,9 @@ pub struct ColumnMap {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum HeaderError {
-    #[error("未找到表头：前{scanned}行中没有同时包含“{expected}”等列名的行。请使用导入模板，或检查文件是否为UTF-8或GBK编码的表格")]
+    #[error(
+        "未找到表头：前{scanned}行中没有同时包含“{expected}”等列名的行。请使用导入模板，或检查文件是否为UTF-8或GBK编码的表格"
+    )]
     NotFound { scanned: usize, expected: String },
     #[error("第{row}行表头缺少必填列：{missing}")]
     Missing { row: u64, missing: String },
@@ -102,9 +104,7 @@ fn match_column(spec: &ImportSpec, cell: &str) -> Option<usize> {
     if key.is_empty() {
         return None;
     }
-    spec.columns
-        .iter()
-        .position(|c| header_key(c.label) == key || c.synonyms.iter().any(|s| header_key(s) == key))
+    spec.columns.iter().position(|c| header_key(c.label) == key || c.synonyms.iter().any(|s| header_key(s) == key))
 }
 
 /// Finds the header among a sheet's first rows, fed one row at a time.
@@ -187,7 +187,12 @@ impl ColumnMap {
     }
 }
 
-fn build_map(spec: &ImportSpec, row: u64, cells: &[String], matches: &[(usize, Option<usize>)]) -> Result<ColumnMap, HeaderError> {
+fn build_map(
+    spec: &ImportSpec,
+    row: u64,
+    cells: &[String],
+    matches: &[(usize, Option<usize>)],
+) -> Result<ColumnMap, HeaderError> {
     let mut positions = vec![None; spec.columns.len()];
     let mut ignored = Vec::new();
     for &(cell_index, m) in matches {
@@ -207,13 +212,8 @@ fn build_map(spec: &ImportSpec, row: u64, cells: &[String], matches: &[(usize, O
             None => {}
         }
     }
-    let missing: Vec<&str> = spec
-        .columns
-        .iter()
-        .zip(&positions)
-        .filter(|(c, p)| c.required && p.is_none())
-        .map(|(c, _)| c.label)
-        .collect();
+    let missing: Vec<&str> =
+        spec.columns.iter().zip(&positions).filter(|(c, p)| c.required && p.is_none()).map(|(c, _)| c.label).collect();
     if !missing.is_empty() {
         return Err(HeaderError::Missing { row, missing: missing.join("、") });
     }
@@ -275,15 +275,22 @@ mod tests {
         title: "测试",
         columns: &[
             Column { key: "name", label: "姓名", synonyms: &["名字"], required: true, example: "", help: "" },
-            Column { key: "id", label: "身份证号", synonyms: &["公民身份号码", "身份证号码"], required: true, example: "", help: "" },
-            Column { key: "phone", label: "联系电话", synonyms: &["手机号"], required: false, example: "", help: "" },
+            Column {
+                key: "id",
+                label: "身份证号",
+                synonyms: &["公民身份号码", "身份证号码"],
+                required: true,
+                example: "",
+                help: "",
+            },
+            Column {
+                key: "phone", label: "联系电话", synonyms: &["手机号"], required: false, example: "", help: ""
+            },
         ],
     };
 
     fn rows(v: Vec<Vec<&str>>) -> impl Iterator<Item = Result<(u64, Vec<String>), ()>> {
-        v.into_iter()
-            .enumerate()
-            .map(|(i, r)| Ok((i as u64 + 1, r.into_iter().map(String::from).collect())))
+        v.into_iter().enumerate().map(|(i, r)| Ok((i as u64 + 1, r.into_iter().map(String::from).collect())))
     }
 
     #[test]

@@ -15,9 +15,10 @@ pub trait Labeled: Sized + Copy + 'static {
     /// Accepts the label, a synonym or the code, ignoring white space and width.
     fn parse_label(input: &str) -> Option<Self> {
         let s = crate::text::compact(input);
-        Self::ALL.iter().copied().find(|v| {
-            v.label() == s || v.code().eq_ignore_ascii_case(&s) || v.synonyms().contains(&s.as_str())
-        })
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|v| v.label() == s || v.code().eq_ignore_ascii_case(&s) || v.synonyms().contains(&s.as_str()))
     }
 
     /// "党委、党工委、…" — the allowed labels, for error messages.

@@ -40,13 +40,62 @@ pub const ORG_IMPORT: ImportSpec = ImportSpec {
     kind: "orgs",
     title: "党组织和单位",
     columns: &[
-        Column { key: "code", label: "组织代码", synonyms: &["代码", "党组织代码", "单位代码", "区划代码", "统计用区划代码", "组织编码"], required: true, example: "430602001001", help: "唯一；由行政区划产生的组织用统计用区划代码" },
-        Column { key: "name", label: "组织名称", synonyms: &["党组织名称", "名称", "单位名称", "全称", "组织全称"], required: true, example: "中共岳阳楼区岳阳楼街道郭亮社区委员会", help: "" },
-        Column { key: "short_name", label: "简称", synonyms: &["组织简称", "单位简称"], required: false, example: "郭亮社区", help: "" },
-        Column { key: "parent", label: "上级组织", synonyms: &["上级党组织", "上级组织代码", "上级党组织代码", "隶属组织", "上级单位", "上级党组织名称"], required: false, example: "430602001", help: "代码、全称或唯一的简称；可以是本表中的组织" },
-        Column { key: "kind", label: "组织类别", synonyms: &["类别", "组织类型", "党组织类别", "类型", "党组织类型"], required: true, example: "党委", help: "党委、党工委、党组、党总支、党支部、工作部门、行政事业单位" },
-        Column { key: "sector", label: "所属领域", synonyms: &["领域", "行业领域", "所在领域"], required: true, example: "社区", help: "乡镇、街道、村、社区、机关、事业单位、国有企业、非公有制经济组织、社会组织、其他" },
-        Column { key: "authority", label: "干部管理单位", synonyms: &["管理单位", "干部管理权限", "管理部门"], required: false, example: "", help: "按干部管理权限负责本单位干部培训的组织部门" },
+        Column {
+            key: "code",
+            label: "组织代码",
+            synonyms: &["代码", "党组织代码", "单位代码", "区划代码", "统计用区划代码", "组织编码"],
+            required: true,
+            example: "430602001001",
+            help: "唯一；由行政区划产生的组织用统计用区划代码",
+        },
+        Column {
+            key: "name",
+            label: "组织名称",
+            synonyms: &["党组织名称", "名称", "单位名称", "全称", "组织全称"],
+            required: true,
+            example: "中共岳阳楼区岳阳楼街道郭亮社区委员会",
+            help: "",
+        },
+        Column {
+            key: "short_name",
+            label: "简称",
+            synonyms: &["组织简称", "单位简称"],
+            required: false,
+            example: "郭亮社区",
+            help: "",
+        },
+        Column {
+            key: "parent",
+            label: "上级组织",
+            synonyms: &["上级党组织", "上级组织代码", "上级党组织代码", "隶属组织", "上级单位", "上级党组织名称"],
+            required: false,
+            example: "430602001",
+            help: "代码、全称或唯一的简称；可以是本表中的组织",
+        },
+        Column {
+            key: "kind",
+            label: "组织类别",
+            synonyms: &["类别", "组织类型", "党组织类别", "类型", "党组织类型"],
+            required: true,
+            example: "党委",
+            help: "党委、党工委、党组、党总支、党支部、工作部门、行政事业单位",
+        },
+        Column {
+            key: "sector",
+            label: "所属领域",
+            synonyms: &["领域", "行业领域", "所在领域"],
+            required: true,
+            example: "社区",
+            help: "乡镇、街道、村、社区、机关、事业单位、国有企业、非公有制经济组织、社会组织、其他",
+        },
+        Column {
+            key: "authority",
+            label: "干部管理单位",
+            synonyms: &["管理单位", "干部管理权限", "管理部门"],
+            required: false,
+            example: "",
+            help: "按干部管理权限负责本单位干部培训的组织部门",
+        },
     ],
 };
 
@@ -75,12 +124,12 @@ pub fn normalize_code(input: &str) -> Result<String, String> {
 pub fn split_ref(text: &str) -> (&str, Option<&str>) {
     let t = trim(text);
     for (open, close) in [('（', '）'), ('(', ')')] {
-        if let Some(body) = t.strip_suffix(close) {
-            if let Some(i) = body.rfind(open) {
-                let code = &body[i + open.len_utf8()..];
-                if !code.is_empty() && code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-                    return (trim(&body[..i]), Some(code));
-                }
+        if let Some(body) = t.strip_suffix(close)
+            && let Some(i) = body.rfind(open)
+        {
+            let code = &body[i + open.len_utf8()..];
+            if !code.is_empty() && code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+                return (trim(&body[..i]), Some(code));
             }
         }
     }
@@ -103,7 +152,11 @@ pub fn check_text(input: &str, max_chars: usize, required: bool) -> Result<Optio
         return Err(format!("不能超过{max_chars}个字"));
     }
     if let Some(c) = s.chars().find(|c| c.is_control() || matches!(c, '<' | '>')) {
-        return Err(if c.is_control() { "含有不可见的控制字符".into() } else { format!("不能包含字符“{c}”") });
+        return Err(if c.is_control() {
+            "含有不可见的控制字符".into()
+        } else {
+            format!("不能包含字符“{c}”")
+        });
     }
     Ok(Some(s.to_owned()))
 }
@@ -163,11 +216,15 @@ pub fn validate_org(f: &(impl Fields + ?Sized)) -> Result<OrgDraft, Vec<FieldErr
     let parent_ref = f.collect(&mut errors, "parent", check_text(f.get("parent"), MAX_ORG_NAME_CHARS, false));
     let authority_ref = f.collect(&mut errors, "authority", check_text(f.get("authority"), MAX_ORG_NAME_CHARS, false));
     match (code, name, short_name, kind, sector, parent_ref, authority_ref) {
-        (Some(code), Some(Some(name)), Some(short_name), Some(kind), Some(sector), Some(parent_ref), Some(authority_ref))
-            if errors.is_empty() =>
-        {
-            Ok(OrgDraft { code, name, short_name, kind, sector, parent_ref, authority_ref })
-        }
+        (
+            Some(code),
+            Some(Some(name)),
+            Some(short_name),
+            Some(kind),
+            Some(sector),
+            Some(parent_ref),
+            Some(authority_ref),
+        ) if errors.is_empty() => Ok(OrgDraft { code, name, short_name, kind, sector, parent_ref, authority_ref }),
         _ => Err(errors),
     }
 }

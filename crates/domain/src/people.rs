@@ -82,17 +82,104 @@ pub const PERSON_IMPORT: ImportSpec = ImportSpec {
     kind: "people",
     title: "人员花名册",
     columns: &[
-        Column { key: "name", label: "姓名", synonyms: &["名字", "人员姓名", "学员姓名", "干部姓名", "党员姓名"], required: true, example: "张三", help: "两字姓名中间的空格会自动去除" },
-        Column { key: "id_number", label: "身份证号", synonyms: &["公民身份号码", "身份证号码", "身份证", "证件号码", "身份证件号码", "公民身份证号码"], required: true, example: "11010519491231002X", help: "18位，末位X大小写均可；15位旧号码自动转换" },
-        Column { key: "gender", label: "性别", synonyms: &[], required: false, example: "女", help: "男或女，可不填（按身份证号）" },
-        Column { key: "birth_date", label: "出生日期", synonyms: &["出生年月", "出生年月日", "生日", "出生时间"], required: false, example: "1949-12-31", help: "可不填；填写时须与身份证号一致" },
-        Column { key: "phone", label: "联系电话", synonyms: &["手机号", "手机", "手机号码", "电话", "联系方式", "电话号码", "移动电话"], required: false, example: "13807301234", help: "手机号或带区号的固定电话" },
-        Column { key: "party_joined_on", label: "入党时间", synonyms: &["入党日期", "入党年月", "加入党组织日期", "入党时间(年月)"], required: false, example: "1970-07-01", help: "如2015-03-03、2015.3、2015年3月" },
-        Column { key: "position", label: "职务", synonyms: &["现任职务", "职位", "岗位", "行政职务"], required: false, example: "村党总支书记", help: "" },
-        Column { key: "rank_level", label: "职级", synonyms: &["级别", "职务层次", "职级层次", "职务级别"], required: false, example: "乡科级", help: "厅局级、县处级、乡科级、其他" },
-        Column { key: "roles", label: "身份", synonyms: &["角色", "人员类别", "班子职务", "党内职务", "党内身份"], required: false, example: "书记、委员", help: "书记、副书记、委员、班子成员、主要负责同志，多个用顿号分隔" },
-        Column { key: "org", label: "所在党组织", synonyms: &["党组织名称", "组织代码", "所在组织", "所属党组织", "党组织", "所在单位", "工作单位", "所在党组织代码", "党组织代码"], required: true, example: "430602001001", help: "组织代码、全称或唯一的简称" },
-        Column { key: "managing_org", label: "干部管理单位", synonyms: &["管理单位", "干部管理权限", "管理部门"], required: false, example: "", help: "负责其培训的组织部门（代码或名称），可不填" },
+        Column {
+            key: "name",
+            label: "姓名",
+            synonyms: &["名字", "人员姓名", "学员姓名", "干部姓名", "党员姓名"],
+            required: true,
+            example: "张三",
+            help: "两字姓名中间的空格会自动去除",
+        },
+        Column {
+            key: "id_number",
+            label: "身份证号",
+            synonyms: &["公民身份号码", "身份证号码", "身份证", "证件号码", "身份证件号码", "公民身份证号码"],
+            required: true,
+            example: "11010519491231002X",
+            help: "18位，末位X大小写均可；15位旧号码自动转换",
+        },
+        Column {
+            key: "gender",
+            label: "性别",
+            synonyms: &[],
+            required: false,
+            example: "女",
+            help: "男或女，可不填（按身份证号）",
+        },
+        Column {
+            key: "birth_date",
+            label: "出生日期",
+            synonyms: &["出生年月", "出生年月日", "生日", "出生时间"],
+            required: false,
+            example: "1949-12-31",
+            help: "可不填；填写时须与身份证号一致",
+        },
+        Column {
+            key: "phone",
+            label: "联系电话",
+            synonyms: &["手机号", "手机", "手机号码", "电话", "联系方式", "电话号码", "移动电话"],
+            required: false,
+            example: "13807301234",
+            help: "手机号或带区号的固定电话",
+        },
+        Column {
+            key: "party_joined_on",
+            label: "入党时间",
+            synonyms: &["入党日期", "入党年月", "加入党组织日期", "入党时间(年月)"],
+            required: false,
+            example: "1970-07-01",
+            help: "如2015-03-03、2015.3、2015年3月",
+        },
+        Column {
+            key: "position",
+            label: "职务",
+            synonyms: &["现任职务", "职位", "岗位", "行政职务"],
+            required: false,
+            example: "村党总支书记",
+            help: "",
+        },
+        Column {
+            key: "rank_level",
+            label: "职级",
+            synonyms: &["级别", "职务层次", "职级层次", "职务级别"],
+            required: false,
+            example: "乡科级",
+            help: "厅局级、县处级、乡科级、其他",
+        },
+        Column {
+            key: "roles",
+            label: "身份",
+            synonyms: &["角色", "人员类别", "班子职务", "党内职务", "党内身份"],
+            required: false,
+            example: "书记、委员",
+            help: "书记、副书记、委员、班子成员、主要负责同志，多个用顿号分隔",
+        },
+        Column {
+            key: "org",
+            label: "所在党组织",
+            synonyms: &[
+                "党组织名称",
+                "组织代码",
+                "所在组织",
+                "所属党组织",
+                "党组织",
+                "所在单位",
+                "工作单位",
+                "所在党组织代码",
+                "党组织代码",
+            ],
+            required: true,
+            example: "430602001001",
+            help: "组织代码、全称或唯一的简称",
+        },
+        Column {
+            key: "managing_org",
+            label: "干部管理单位",
+            synonyms: &["管理单位", "干部管理权限", "管理部门"],
+            required: false,
+            example: "",
+            help: "负责其培训的组织部门（代码或名称），可不填",
+        },
     ],
 };
 
@@ -144,10 +231,9 @@ pub fn validate_person(f: &(impl Fields + ?Sized), today: NaiveDate) -> Result<P
             &mut errors,
             "birth_date",
             dates::parse(b).map_err(|e| e.to_string()).and_then(|d| match &id {
-                Some(id) if !same_date(d, id.birth_date) => Err(format!(
-                    "与身份证号不一致（身份证号显示为{}）",
-                    id.birth_date.format("%Y年%-m月%-d日")
-                )),
+                Some(id) if !same_date(d, id.birth_date) => {
+                    Err(format!("与身份证号不一致（身份证号显示为{}）", id.birth_date.format("%Y年%-m月%-d日")))
+                }
                 _ => Ok(id.as_ref().map_or(d.date, |id| id.birth_date)),
             }),
         ),
@@ -188,12 +274,14 @@ pub fn validate_person(f: &(impl Fields + ?Sized), today: NaiveDate) -> Result<P
     };
     let roles = f.collect(&mut errors, "roles", Roles::parse(f.get("roles")));
     let org_ref = f.collect(&mut errors, "org", check_text(f.get("org"), MAX_ORG_REF_CHARS, true));
-    let managing_org_ref = f.collect(&mut errors, "managing_org", check_text(f.get("managing_org"), MAX_ORG_REF_CHARS, false));
+    let managing_org_ref =
+        f.collect(&mut errors, "managing_org", check_text(f.get("managing_org"), MAX_ORG_REF_CHARS, false));
 
     if !errors.is_empty() {
         return Err(errors);
     }
-    match (name, id, gender, birth_date, phone, party_joined_on, position, rank_level, roles, org_ref, managing_org_ref) {
+    match (name, id, gender, birth_date, phone, party_joined_on, position, rank_level, roles, org_ref, managing_org_ref)
+    {
         (
             Some(name),
             Some(id),
@@ -284,7 +372,8 @@ mod tests {
 
     #[test]
     fn every_bad_field_is_reported_at_once() {
-        let rows = [("name", "张"), ("id_number", "110105194912310021"), ("phone", "123"), ("roles", "队长"), ("org", "")];
+        let rows =
+            [("name", "张"), ("id_number", "110105194912310021"), ("phone", "123"), ("roles", "队长"), ("org", "")];
         let e = validate_person(&rows, today()).unwrap_err();
         let fields: Vec<_> = e.iter().map(|e| e.field).collect();
         assert_eq!(fields, ["name", "id_number", "phone", "roles", "org"]);

@@ -28,11 +28,7 @@ pub fn normalize(input: &str) -> Result<String, PhoneError> {
         Some(rest) if rest.len() == 11 && rest.starts_with('1') => rest.to_owned(),
         _ => digits,
     };
-    if is_mobile(&digits) || is_landline(&digits) {
-        Ok(digits)
-    } else {
-        Err(PhoneError::Shape)
-    }
+    if is_mobile(&digits) || is_landline(&digits) { Ok(digits) } else { Err(PhoneError::Shape) }
 }
 
 fn is_mobile(d: &str) -> bool {

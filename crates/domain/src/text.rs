@@ -17,10 +17,7 @@ fn halfwidth_char(c: char) -> char {
 
 /// Half-width form with every kind of white space removed (including no-break spaces).
 pub fn compact(s: &str) -> String {
-    s.chars()
-        .map(halfwidth_char)
-        .filter(|c| !c.is_whitespace() && *c != '\u{00A0}' && *c != '\u{FEFF}')
-        .collect()
+    s.chars().map(halfwidth_char).filter(|c| !c.is_whitespace() && *c != '\u{00A0}' && *c != '\u{FEFF}').collect()
 }
 
 /// Trims white space of every kind, including the ideographic space and the BOM.

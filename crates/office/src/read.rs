@@ -112,7 +112,11 @@ pub fn detect(head: &[u8]) -> Result<Format, ReadError> {
     let lower: Vec<u8> = head.iter().take(512).map(u8::to_ascii_lowercase).collect();
     let text = String::from_utf8_lossy(&lower);
     let trimmed = text.trim_start_matches('\u{feff}').trim_start();
-    if trimmed.starts_with("<html") || trimmed.starts_with("<!doctype") || trimmed.starts_with("<table") || trimmed.starts_with("<?xml") {
+    if trimmed.starts_with("<html")
+        || trimmed.starts_with("<!doctype")
+        || trimmed.starts_with("<table")
+        || trimmed.starts_with("<?xml")
+    {
         return Err(ReadError::Html);
     }
     let binary = head.contains(&0) || head.iter().filter(|b| **b < 0x09 || (0x0E..0x20).contains(*b)).count() > 4;
@@ -170,10 +174,7 @@ fn corrupt(format: Format, e: impl std::fmt::Display) -> ReadError {
 }
 
 /// Runs `f` over a seekable reader of the source.
-fn with_reader<T>(
-    source: &Source,
-    f: impl FnOnce(Box<dyn ReadSeek>) -> Result<T, ReadError>,
-) -> Result<T, ReadError> {
+fn with_reader<T>(source: &Source, f: impl FnOnce(Box<dyn ReadSeek>) -> Result<T, ReadError>) -> Result<T, ReadError> {
     match source {
         Source::Bytes(b) => f(Box::new(Cursor::new(b.clone()))),
         Source::Path(p) => {
@@ -248,7 +249,11 @@ fn emit(row: &mut Option<Row>, visit: &mut impl FnMut(Row) -> ControlFlow<()>) -
     }
 }
 
-fn read_xlsx(r: Box<dyn ReadSeek>, sheet: &str, visit: &mut impl FnMut(Row) -> ControlFlow<()>) -> Result<(), ReadError> {
+fn read_xlsx(
+    r: Box<dyn ReadSeek>,
+    sheet: &str,
+    visit: &mut impl FnMut(Row) -> ControlFlow<()>,
+) -> Result<(), ReadError> {
     let mut wb: Xlsx<_> = Xlsx::new(r).map_err(|e| corrupt(Format::Xlsx, e))?;
     let mut cells = wb.worksheet_cells_reader(sheet).map_err(|e| corrupt(Format::Xlsx, e))?;
     let mut current: Option<Row> = None;
@@ -275,12 +280,17 @@ fn read_xlsx(r: Box<dyn ReadSeek>, sheet: &str, visit: &mut impl FnMut(Row) -> C
     Ok(())
 }
 
-fn read_xls(r: Box<dyn ReadSeek>, index: usize, visit: &mut impl FnMut(Row) -> ControlFlow<()>) -> Result<(), ReadError> {
+fn read_xls(
+    r: Box<dyn ReadSeek>,
+    index: usize,
+    visit: &mut impl FnMut(Row) -> ControlFlow<()>,
+) -> Result<(), ReadError> {
     let mut wb: Xls<_> = Xls::new(r).map_err(|e| corrupt(Format::Xls, e))?;
     let range = wb.worksheet_range_at(index).ok_or(ReadError::NoSheet)?.map_err(|e| corrupt(Format::Xls, e))?;
     let Some((r0, c0)) = range.start() else { return Ok(()) };
     for (i, data) in range.rows().enumerate() {
-        let mut row = Row { number: u64::from(r0) + i as u64 + 1, cells: vec![String::new(); c0 as usize], lossy: Vec::new() };
+        let mut row =
+            Row { number: u64::from(r0) + i as u64 + 1, cells: vec![String::new(); c0 as usize], lossy: Vec::new() };
         for v in data.iter().take(MAX_COLUMNS.saturating_sub(c0 as usize)) {
             let (text, lossy) = data_text(v);
             if lossy {
@@ -322,13 +332,11 @@ fn read_csv(source: &Source, visit: &mut impl FnMut(Row) -> ControlFlow<()>) -> 
         Source::Bytes(b) => Box::new(Cursor::new(b.clone())),
         Source::Path(p) => Box::new(File::open(p).map_err(|e| ReadError::Io(e.to_string()))?),
     };
-    let decoded = encoding_rs_io::DecodeReaderBytesBuilder::new()
-        .encoding(Some(enc))
-        .bom_override(true)
-        .build(raw);
+    let decoded = encoding_rs_io::DecodeReaderBytesBuilder::new().encoding(Some(enc)).bom_override(true).build(raw);
     // The csv crate skips blank lines without counting them; line numbers are counted here.
     let newlines = Rc::new(RefCell::new(NewlineLog::default()));
-    let decoded = LineCounter { inner: decoded, offset: 0, line_start: 0, line_has_text: false, log: Rc::clone(&newlines) };
+    let decoded =
+        LineCounter { inner: decoded, offset: 0, line_start: 0, line_has_text: false, log: Rc::clone(&newlines) };
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -348,7 +356,9 @@ fn read_csv(source: &Source, visit: &mut impl FnMut(Row) -> ControlFlow<()>) -> 
             }
             Err(e) => {
                 let line = e.position().map_or(0, |p| p.line());
-                return Err(ReadError::Corrupt { format: Format::Csv.label(), detail: format!("第{line}行附近：{e}") });
+                return Err(ReadError::Corrupt {
+                    format: Format::Csv.label(), detail: format!("第{line}行附近：{e}")
+                });
             }
         }
     }
@@ -456,7 +466,7 @@ mod tests {
     #[test]
     fn long_numbers_are_flagged() {
         assert_eq!(float_text(13807301234.0), ("13807301234".into(), false));
-        assert_eq!(float_text(4.30602198507031e17).1, true);
+        assert!(float_text(4.30602198507031e17).1);
         assert_eq!(float_text(1.5), ("1.5".into(), false));
     }
 

@@ -25,7 +25,10 @@ pub fn template(spec: &ImportSpec, choices: &[(&str, Vec<&str>)]) -> Result<Vec<
         let col = i as u16;
         let (label, fmt) = if c.required { (format!("*{}", c.label), &required) } else { (c.label.to_owned(), &head) };
         ws.write_string_with_format(1, col, &label, fmt)?;
-        ws.set_column_width(col, (c.label.chars().count() as f64 * 2.2 + 4.0).max(c.example.chars().count() as f64 * 1.2 + 2.0))?;
+        ws.set_column_width(
+            col,
+            (c.label.chars().count() as f64 * 2.2 + 4.0).max(c.example.chars().count() as f64 * 1.2 + 2.0),
+        )?;
         ws.set_column_format(col, &text)?;
         if let Some((_, values)) = choices.iter().find(|(k, _)| *k == c.key) {
             let dv = DataValidation::new().allow_list_strings(values)?.ignore_blank(true);
@@ -43,7 +46,11 @@ pub fn template(spec: &ImportSpec, choices: &[(&str, Vec<&str>)]) -> Result<Vec<
         let r = r as u32 + 1;
         notes.write_string(r, 0, c.label)?;
         notes.write_string(r, 1, if c.required { "必填" } else { "选填" })?;
-        let also = if c.synonyms.is_empty() { String::new() } else { format!("（表头也可写作：{}）", c.synonyms.join("、")) };
+        let also = if c.synonyms.is_empty() {
+            String::new()
+        } else {
+            format!("（表头也可写作：{}）", c.synonyms.join("、"))
+        };
         notes.write_string(r, 2, format!("{}{also}", c.help))?;
         notes.write_string_with_format(r, 3, c.example, &text)?;
     }

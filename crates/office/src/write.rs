@@ -122,7 +122,9 @@ impl Export {
                 // and codes as typed when the user edits them.
                 Cell::Text(s) => ws.write_string_with_format(self.row, col, s, &self.text)?,
                 Cell::Number(n) => ws.write_number(self.row, col, *n)?,
-                Cell::Date(d) => ws.write_string_with_format(self.row, col, d.format("%Y-%m-%d").to_string(), &self.date)?,
+                Cell::Date(d) => {
+                    ws.write_string_with_format(self.row, col, d.format("%Y-%m-%d").to_string(), &self.date)?
+                }
                 Cell::Empty => ws,
             };
         }
@@ -161,7 +163,11 @@ mod tests {
 
     #[test]
     fn an_export_reads_back() {
-        let cols = [Column { header: "姓名", width: 10.0 }, Column { header: "身份证号", width: 22.0 }, Column { header: "出生日期", width: 12.0 }];
+        let cols = [
+            Column { header: "姓名", width: 10.0 },
+            Column { header: "身份证号", width: 22.0 },
+            Column { header: "出生日期", width: 12.0 },
+        ];
         let mut e = Export::new("人员", "人员名册", &cols).expect("new");
         let d = NaiveDate::from_ymd_opt(1949, 12, 31).expect("date");
         e.row(&["张三".into(), "11010519491231002X".into(), d.into()]).expect("row");

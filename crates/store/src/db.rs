@@ -81,7 +81,9 @@ pub async fn connect(url: &str, opts: &DbOptions) -> Result<DatabaseConnection> 
         co.set_schema_search_path(schema.clone());
     }
     Database::connect(co).await.map_err(|e| {
-        StoreError::Conflict(format!("无法连接数据库：{e}。请检查数据库地址（XUEPEI_DATABASE_URL）和数据库服务是否已启动"))
+        StoreError::Conflict(format!(
+            "无法连接数据库：{e}。请检查数据库地址（XUEPEI_DATABASE_URL）和数据库服务是否已启动"
+        ))
     })
 }
 
@@ -128,7 +130,8 @@ pub async fn backup(db: &DatabaseConnection, url: &str, out: &Path) -> Result<()
         return Err(StoreError::Conflict(format!("目标文件 {} 已存在，请换一个文件名或先删除它", out.display())));
     }
     if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| StoreError::Conflict(format!("无法创建目录 {}：{e}", dir.display())))?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| StoreError::Conflict(format!("无法创建目录 {}：{e}", dir.display())))?;
     }
     match db.get_database_backend() {
         DbBackend::Sqlite => {
@@ -136,26 +139,35 @@ pub async fn backup(db: &DatabaseConnection, url: &str, out: &Path) -> Result<()
             db.execute_unprepared(&format!("VACUUM INTO '{target}'")).await?;
             Ok(())
         }
-        DbBackend::Postgres => run_dump("pg_dump", &["--format=custom", "--no-owner", "--file", &out.to_string_lossy(), url], "postgresql-client").await,
+        DbBackend::Postgres => {
+            run_dump(
+                "pg_dump",
+                &["--format=custom", "--no-owner", "--file", &out.to_string_lossy(), url],
+                "postgresql-client",
+            )
+            .await
+        }
         _ => {
-            let file = std::fs::File::create(out).map_err(|e| StoreError::Conflict(format!("无法写入 {}：{e}", out.display())))?;
-            let status = tokio::process::Command::new("mysqldump")
-                .args(mysql_args(url))
-                .stdout(file)
-                .status()
-                .await
-                .map_err(|_| StoreError::Conflict("未找到 mysqldump，请安装 MariaDB/MySQL 客户端（Debian：apt-get install mariadb-client）".into()))?;
+            let file = std::fs::File::create(out)
+                .map_err(|e| StoreError::Conflict(format!("无法写入 {}：{e}", out.display())))?;
+            let status =
+                tokio::process::Command::new("mysqldump").args(mysql_args(url)).stdout(file).status().await.map_err(
+                    |_| {
+                        StoreError::Conflict(
+                            "未找到 mysqldump，请安装 MariaDB/MySQL 客户端（Debian：apt-get install mariadb-client）"
+                                .into(),
+                        )
+                    },
+                )?;
             if status.success() { Ok(()) } else { Err(StoreError::Conflict(format!("mysqldump 失败（{status}）"))) }
         }
     }
 }
 
 async fn run_dump(program: &str, args: &[&str], package: &str) -> Result<()> {
-    let out = tokio::process::Command::new(program)
-        .args(args)
-        .output()
-        .await
-        .map_err(|_| StoreError::Conflict(format!("未找到 {program}，请安装数据库客户端（Debian：apt-get install {package}）")))?;
+    let out = tokio::process::Command::new(program).args(args).output().await.map_err(|_| {
+        StoreError::Conflict(format!("未找到 {program}，请安装数据库客户端（Debian：apt-get install {package}）"))
+    })?;
     if out.status.success() {
         Ok(())
     } else {
@@ -171,7 +183,12 @@ fn mysql_args(url: &str) -> Vec<String> {
     let (hostport, dbq) = hostdb.split_once('/').unwrap_or((hostdb, ""));
     let dbname = dbq.split('?').next().unwrap_or_default();
     let (host, port) = hostport.split_once(':').unwrap_or((hostport, "3306"));
-    let mut args = vec![format!("--host={host}"), format!("--port={port}"), format!("--user={user}"), "--single-transaction".into()];
+    let mut args = vec![
+        format!("--host={host}"),
+        format!("--port={port}"),
+        format!("--user={user}"),
+        "--single-transaction".into(),
+    ];
     if !pass.is_empty() {
         args.push(format!("--password={pass}"));
     }

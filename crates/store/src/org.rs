@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, Order, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, Order, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
 };
 use xuepei_domain::labels::Labeled;
 use xuepei_domain::org::{OrgKind, Sector, path};
@@ -346,7 +346,10 @@ pub async fn resolve_ref(db: &impl ConnectionTrait, scope: &Scope, text: &str, a
             1 => return Ok(Org::from(found.into_iter().next().ok_or(StoreError::NotFound("组织"))?)),
             _ => {
                 let shown: Vec<String> = found.iter().take(5).map(|o| format!("{}（{}）", o.name, o.code)).collect();
-                return Err(StoreError::invalid(field, format!("“{name}”作为{what}对应多个组织：{}，请填写组织代码", shown.join("、"))));
+                return Err(StoreError::invalid(
+                    field,
+                    format!("“{name}”作为{what}对应多个组织：{}，请填写组织代码", shown.join("、")),
+                ));
             }
         }
     }
@@ -384,10 +387,10 @@ pub async fn create(db: &impl ConnectionTrait, scope: &Scope, input: &OrgInput) 
         None if scope.is_system() => None,
         None => return Err(StoreError::invalid("parent", "请选择上级组织（只能在您管理的组织之下新增）")),
     };
-    if let Some(p) = &parent {
-        if !p.active {
-            return Err(StoreError::invalid("parent", format!("上级组织“{}”已撤销，不能在其下新增组织", p.display_name())));
-        }
+    if let Some(p) = &parent
+        && !p.active
+    {
+        return Err(StoreError::invalid("parent", format!("上级组织“{}”已撤销，不能在其下新增组织", p.display_name())));
     }
     check_code_free(db, &input.code, None).await?;
     check_authority(db, scope, input.authority_org_id).await?;
@@ -396,7 +399,11 @@ pub async fn create(db: &impl ConnectionTrait, scope: &Scope, input: &OrgInput) 
 
 /// Inserts a row whose checks were done by the caller; the path needs the new id, so it
 /// is written in a second statement.
-pub(crate) async fn insert_unchecked(db: &impl ConnectionTrait, input: &OrgInput, parent_path: Option<&str>) -> Result<Org> {
+pub(crate) async fn insert_unchecked(
+    db: &impl ConnectionTrait,
+    input: &OrgInput,
+    parent_path: Option<&str>,
+) -> Result<Org> {
     let t = now();
     let am = organization::ActiveModel {
         code: Set(input.code.clone()),
@@ -519,12 +526,11 @@ pub async fn deactivate(db: &impl ConnectionTrait, scope: &Scope, id: i64) -> Re
 /// must be active.
 pub async fn reactivate(db: &impl ConnectionTrait, scope: &Scope, id: i64, subtree: bool) -> Result<u64> {
     let org = get(db, scope, id).await?;
-    if let Some(pid) = org.parent_id {
-        if let Ok(p) = get(db, scope, pid).await {
-            if !p.active {
-                return Err(StoreError::Conflict(format!("上级组织“{}”已撤销，请先恢复上级组织", p.display_name())));
-            }
-        }
+    if let Some(pid) = org.parent_id
+        && let Ok(p) = get(db, scope, pid).await
+        && !p.active
+    {
+        return Err(StoreError::Conflict(format!("上级组织“{}”已撤销，请先恢复上级组织", p.display_name())));
     }
     let cond = if subtree {
         subtree_cond(organization::Column::Path, &org.path)
@@ -694,9 +700,10 @@ impl OrgResolver {
         let (t, code_in_brackets) = path_ref_parts(text);
         let ok = |o: &&OrgRef| o.in_scope || !scope_only;
         if let Some(code) = code_in_brackets {
-            return self.by_code(&code).filter(ok).ok_or_else(|| {
-                format!("在您的管理范围内未找到组织代码“{code}”，请填写组织代码、全称或唯一的简称")
-            });
+            return self
+                .by_code(&code)
+                .filter(ok)
+                .ok_or_else(|| format!("在您的管理范围内未找到组织代码“{code}”，请填写组织代码、全称或唯一的简称"));
         }
         let code = xuepei_domain::text::compact(t).to_ascii_uppercase();
         if let Some(o) = self.by_code(&code).filter(ok) {

@@ -241,8 +241,8 @@ pub async fn list(
     };
     if let Some((k, id)) = after.and_then(parse_cursor) {
         // (key, id) > (k, id): a row-value comparison that the (key, id) index serves.
-        let cols = Expr::tuple([Expr::col(key_col).into(), Expr::col(person::Column::Id).into()]);
-        c = c.add(cols.gt(Expr::tuple([Expr::val(k).into(), Expr::val(id).into()])));
+        let cols = Expr::tuple([Expr::col(key_col), Expr::col(person::Column::Id)]);
+        c = c.add(cols.gt(Expr::tuple([Expr::val(k), Expr::val(id)])));
     }
     let limit = limit.clamp(1, 500);
     let mut rows = person::Entity::find()
@@ -287,12 +287,8 @@ pub async fn count(db: &impl ConnectionTrait, scope: &Scope, f: &PersonFilter) -
         };
         return Ok(PeopleCount { value: u64::try_from(totals.people).unwrap_or(0), capped: false });
     }
-    let inner = person::Entity::find()
-        .select_only()
-        .column(person::Column::Id)
-        .filter(c)
-        .limit(COUNT_CAP + 1)
-        .into_query();
+    let inner =
+        person::Entity::find().select_only().column(person::Column::Id).filter(c).limit(COUNT_CAP + 1).into_query();
     let mut outer = Query::select();
     outer.expr_as(Expr::cust("COUNT(*)"), "n").from_subquery(inner, "sub");
     let stmt = StatementBuilder::build(&outer, &db.get_database_backend());
@@ -315,12 +311,14 @@ pub async fn get(db: &impl ConnectionTrait, scope: &Scope, id: i64) -> Result<Pe
 }
 
 async fn target_org(db: &impl ConnectionTrait, scope: &Scope, input: &PersonInput) -> Result<Org> {
-    let o = org::get(db, scope, input.org_id).await.map_err(|_| StoreError::invalid("org", "请选择您管理范围内的组织"))?;
+    let o =
+        org::get(db, scope, input.org_id).await.map_err(|_| StoreError::invalid("org", "请选择您管理范围内的组织"))?;
     if !o.active {
         return Err(StoreError::invalid("org", format!("“{}”已撤销，不能登记人员", o.display_name())));
     }
     if let Some(m) = input.managing_org_id {
-        let ok = org::get(db, scope, m).await.is_ok() || org::authority_candidates(db, scope).await?.iter().any(|o| o.id == m);
+        let ok = org::get(db, scope, m).await.is_ok()
+            || org::authority_candidates(db, scope).await?.iter().any(|o| o.id == m);
         if !ok {
             return Err(StoreError::invalid("managing_org", "干部管理单位须为本级或上级的组织部门"));
         }

@@ -22,7 +22,13 @@ fn scope_key(scope: &Scope) -> String {
     scope.root_path().unwrap_or("/").to_owned()
 }
 
-pub async fn save(db: &impl ConnectionTrait, scope: &Scope, kind: &str, filename: &str, content: Vec<u8>) -> Result<i64> {
+pub async fn save(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    kind: &str,
+    filename: &str,
+    content: Vec<u8>,
+) -> Result<i64> {
     let m = upload::ActiveModel {
         kind: Set(kind.to_owned()),
         filename: Set(filename.chars().take(200).collect()),

@@ -31,7 +31,18 @@ pub fn xlsx(rows: &[Vec<&str>], numeric: &[(usize, usize)]) -> Vec<u8> {
 pub fn csv(rows: &[Vec<&str>], encoding: Encoding) -> Vec<u8> {
     let text: String = rows
         .iter()
-        .map(|r| r.iter().map(|c| if c.contains(',') || c.contains('"') { format!("\"{}\"", c.replace('"', "\"\"")) } else { (*c).to_owned() }).collect::<Vec<_>>().join(","))
+        .map(|r| {
+            r.iter()
+                .map(|c| {
+                    if c.contains(',') || c.contains('"') {
+                        format!("\"{}\"", c.replace('"', "\"\""))
+                    } else {
+                        (*c).to_owned()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(",")
+        })
         .collect::<Vec<_>>()
         .join("\r\n");
     match encoding {
@@ -49,4 +60,5 @@ pub enum Encoding {
 }
 
 /// A roster's header row as real files write it (synonyms, stars, notes in brackets).
-pub const ROSTER_HEADER: [&str; 9] = ["序号", "名字", "公民身份号码*", "性别", "出生年月", "手机号码", "职务", "身份", "所属党组织"];
+pub const ROSTER_HEADER: [&str; 9] =
+    ["序号", "名字", "公民身份号码*", "性别", "出生年月", "手机号码", "职务", "身份", "所属党组织"];

@@ -34,7 +34,8 @@ enum Cleanup {
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
 fn unique_name() -> String {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
     format!("xt_{}_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed), nanos % 1_000_000)
 }
 
@@ -69,18 +70,33 @@ impl TestDb {
             .unwrap_or_else(|e| panic!("PostgreSQL at TEST_DATABASE_URL is not reachable: {e}"));
         let sep = if base.contains('?') { '&' } else { '?' };
         let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
-        TestDb { conn, url, backend: DbBackend::Postgres, cleanup: Cleanup::PgSchema { base_url: base.to_owned(), schema }, _dir: None }
+        TestDb {
+            conn,
+            url,
+            backend: DbBackend::Postgres,
+            cleanup: Cleanup::PgSchema { base_url: base.to_owned(), schema },
+            _dir: None,
+        }
     }
 
     async fn mysql(base: &str) -> TestDb {
         let name = unique_name();
         let admin = Database::connect(ConnectOptions::new(base.to_owned())).await.expect("MySQL reachable");
-        admin.execute_unprepared(&format!("CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")).await.expect("create database");
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"))
+            .await
+            .expect("create database");
         let _ = admin.close().await;
         let (prefix, _) = base.rsplit_once('/').expect("mysql url has a database");
         let url = format!("{prefix}/{name}");
         let conn = db::connect(&url, &DbOptions::default()).await.expect("MySQL connects");
-        TestDb { conn, url, backend: DbBackend::MySql, cleanup: Cleanup::MySqlDatabase { base_url: base.to_owned(), name }, _dir: None }
+        TestDb {
+            conn,
+            url,
+            backend: DbBackend::MySql,
+            cleanup: Cleanup::MySqlDatabase { base_url: base.to_owned(), name },
+            _dir: None,
+        }
     }
 
     /// Drops what the test created on a server backend.
@@ -130,7 +146,11 @@ impl TestApp {
             .await;
         });
         let client = reqwest::Client::builder().cookie_store(true).build().expect("client");
-        let raw = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().expect("client");
+        let raw = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
         TestApp { base: format!("http://{addr}"), state, client, raw, stop: Some(stop) }
     }
 

@@ -50,7 +50,9 @@ impl AppError {
             AppError::Store(StoreError::Invalid(errs)) => {
                 errs.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("；")
             }
-            AppError::Store(StoreError::Db(_)) | AppError::Internal(_) => "系统内部错误，请稍后重试；如果问题持续，请联系系统管理员".into(),
+            AppError::Store(StoreError::Db(_)) | AppError::Internal(_) => {
+                "系统内部错误，请稍后重试；如果问题持续，请联系系统管理员".into()
+            }
             other => other.to_string(),
         }
     }

@@ -70,13 +70,22 @@ async fn write_in_background(
     (tx, handle)
 }
 
-async fn finish(tx: mpsc::Sender<Vec<Vec<Cell>>>, handle: tokio::task::JoinHandle<Result<u64, String>>) -> Result<u64, ExportError> {
+async fn finish(
+    tx: mpsc::Sender<Vec<Vec<Cell>>>,
+    handle: tokio::task::JoinHandle<Result<u64, String>>,
+) -> Result<u64, ExportError> {
     drop(tx);
     handle.await.map_err(|e| ExportError::Write(e.to_string()))?.map_err(ExportError::Write)
 }
 
 /// Exports the people matching `filter` to an `.xlsx` file; returns the row count.
-pub async fn people_xlsx(db: &DatabaseConnection, scope: &Scope, filter: &PersonFilter, out: &Path, title: &str) -> Result<u64, ExportError> {
+pub async fn people_xlsx(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    filter: &PersonFilter,
+    out: &Path,
+    title: &str,
+) -> Result<u64, ExportError> {
     let names = org_names(db, scope).await?;
     let (tx, handle) = write_in_background(out.to_owned(), "人员", title.to_owned(), &PEOPLE_COLUMNS).await;
     let mut after: Option<String> = None;
@@ -114,7 +123,13 @@ pub async fn people_xlsx(db: &DatabaseConnection, scope: &Scope, filter: &Person
 }
 
 /// Exports the organisations matching `filter`.
-pub async fn orgs_xlsx(db: &DatabaseConnection, scope: &Scope, filter: &OrgFilter, out: &Path, title: &str) -> Result<u64, ExportError> {
+pub async fn orgs_xlsx(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    filter: &OrgFilter,
+    out: &Path,
+    title: &str,
+) -> Result<u64, ExportError> {
     let names = org_names(db, scope).await?;
     let all = org::all(db, scope, filter).await?;
     let (tx, handle) = write_in_background(out.to_owned(), "组织", title.to_owned(), &ORG_COLUMNS).await;

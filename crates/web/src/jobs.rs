@@ -173,7 +173,8 @@ fn lossy_id_error(spec: &ImportSpec, view: &RowView<'_>, row: &Row) -> Option<Ro
     row.lossy.contains(&pos).then(|| RowError {
         row: row.number,
         column: Some(spec.label("id_number").to_owned()),
-        message: "该单元格是数字格式，Excel只保留15位有效数字，后几位已丢失。请把该列设为“文本”格式后重新填写身份证号".into(),
+        message: "该单元格是数字格式，Excel只保留15位有效数字，后几位已丢失。请把该列设为“文本”格式后重新填写身份证号"
+            .into(),
     })
 }
 
@@ -191,7 +192,12 @@ pub async fn import(
     }
 }
 
-async fn import_people(db: &DatabaseConnection, scope: &Scope, source: Source, dry_run: bool) -> Result<ImportOutcome, ImportFailure> {
+async fn import_people(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    source: Source,
+    dry_run: bool,
+) -> Result<ImportOutcome, ImportFailure> {
     let spec = &PERSON_IMPORT;
     let today = people::today_in_china();
     let (tx, mut rx) = mpsc::channel::<Msg<PersonDraft>>(8);
@@ -234,7 +240,12 @@ async fn import_people(db: &DatabaseConnection, scope: &Scope, source: Source, d
     Ok(ImportOutcome { report, sheet, header_row: map.header_row, ignored_columns: map.ignored })
 }
 
-async fn import_orgs(db: &DatabaseConnection, scope: &Scope, source: Source, dry_run: bool) -> Result<ImportOutcome, ImportFailure> {
+async fn import_orgs(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    source: Source,
+    dry_run: bool,
+) -> Result<ImportOutcome, ImportFailure> {
     let spec = &ORG_IMPORT;
     let (tx, mut rx) = mpsc::channel::<Msg<OrgDraft>>(8);
     let producer = tokio::task::spawn_blocking(move || {

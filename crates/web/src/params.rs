@@ -12,7 +12,10 @@ pub type Params = HashMap<String, String>;
 
 /// A path id; anything else is "not found".
 pub fn id(s: &str, what: &str) -> Result<i64, AppError> {
-    s.parse::<i64>().ok().filter(|v| *v > 0).ok_or_else(|| AppError::NotFound(format!("{what}不存在或不在您的管理范围内")))
+    s.parse::<i64>()
+        .ok()
+        .filter(|v| *v > 0)
+        .ok_or_else(|| AppError::NotFound(format!("{what}不存在或不在您的管理范围内")))
 }
 
 /// A non-empty, trimmed parameter.

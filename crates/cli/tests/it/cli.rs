@@ -70,7 +70,10 @@ async fn import_dry_run_prints_each_bad_row_and_fails_then_imports_once() {
     let out = xuepei(&db.url, &["import", "people", &path]);
     assert!(out.status.success());
     assert!(stdout(&out).contains("重复导入，数据没有变化"), "{}", stdout(&out));
-    assert_eq!(people::count(&db.conn, &Scope::system(), &PersonFilter::default()).await.expect("count").value, before + 1);
+    assert_eq!(
+        people::count(&db.conn, &Scope::system(), &PersonFilter::default()).await.expect("count").value,
+        before + 1
+    );
     db.cleanup().await;
 }
 
@@ -99,14 +102,22 @@ async fn export_migrate_and_backup() {
     let out = xuepei(&db.url, &["export", "people", "--out", &out_file.to_string_lossy(), "--org", YUNXI]);
     assert!(out.status.success(), "{}", stderr(&out));
     let county = by_code(&db.conn, YUNXI).await;
-    let expected = people::count(&db.conn, &Scope::system(), &PersonFilter { under: Some(county.id), ..Default::default() }).await.expect("count").value;
+    let expected =
+        people::count(&db.conn, &Scope::system(), &PersonFilter { under: Some(county.id), ..Default::default() })
+            .await
+            .expect("count")
+            .value;
     assert!(stdout(&out).contains(&format!("已导出{expected}行")), "{}", stdout(&out));
     let out = xuepei(&db.url, &["export", "orgs", "--out", &dir.path().join("orgs.xlsx").to_string_lossy()]);
     assert!(out.status.success(), "{}", stderr(&out));
 
     let out = xuepei(&db.url, &["migrate", "--status"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stdout(&out).contains("m20261123_000001_foundation") && stdout(&out).contains("待执行的迁移（0）"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("m20261123_000001_foundation") && stdout(&out).contains("待执行的迁移（0）"),
+        "{}",
+        stdout(&out)
+    );
 
     let backup = dir.path().join("backup.db");
     let out = xuepei(&db.url, &["backup", "--out", &backup.to_string_lossy()]);

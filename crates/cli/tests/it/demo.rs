@@ -2,9 +2,9 @@
 
 use xuepei_domain::org::Sector;
 use xuepei_domain::people::Role;
+use xuepei_store::Scope;
 use xuepei_store::org::{self, OrgFilter};
 use xuepei_store::people::{self, PersonFilter};
-use xuepei_store::Scope;
 use xuepei_testkit::TestDb;
 
 #[tokio::test]
@@ -30,7 +30,10 @@ async fn the_demo_holds_the_real_yueyang_tree_with_people_everywhere() {
         .collect();
     assert_eq!(counties.len(), 10);
     assert!(counties.iter().any(|c| c.org.short_name.as_deref() == Some("平江县")));
-    let secretaries = people::count(&db.conn, &sys, &PersonFilter { role: Some(Role::Secretary), ..Default::default() }).await.expect("count");
+    let secretaries =
+        people::count(&db.conn, &sys, &PersonFilter { role: Some(Role::Secretary), ..Default::default() })
+            .await
+            .expect("count");
     // One secretary for every village, community, town, street, county and the city.
     assert_eq!(secretaries.value, 1899 + 138 + 10 + 1);
     assert!(s.people > 8000, "{}", s.people);

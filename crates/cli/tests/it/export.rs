@@ -3,8 +3,8 @@
 use std::ops::ControlFlow;
 
 use xuepei_office::read::{Source, Workbook};
-use xuepei_store::people::{self, PersonFilter};
 use xuepei_store::Scope;
+use xuepei_store::people::{self, PersonFilter};
 use xuepei_web::jobs::{self, ImportKind};
 
 use crate::support::*;
@@ -27,7 +27,9 @@ async fn people_export_holds_the_scope_and_imports_back_unchanged() {
     let expected = people::count(&db.conn, &yunxi, &PersonFilter::default()).await.expect("count").value;
     let dir = tempfile::tempdir().expect("dir");
     let path = dir.path().join("people.xlsx");
-    let n = xuepei_web::exports::people_xlsx(&db.conn, &yunxi, &PersonFilter::default(), &path, "人员信息").await.expect("export");
+    let n = xuepei_web::exports::people_xlsx(&db.conn, &yunxi, &PersonFilter::default(), &path, "人员信息")
+        .await
+        .expect("export");
     assert_eq!(n, expected);
     let rows = read(&path);
     assert_eq!(rows[0], vec!["人员信息"]);

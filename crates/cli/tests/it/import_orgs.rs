@@ -10,7 +10,9 @@ use xuepei_web::jobs::{self, ImportKind, ImportOutcome};
 use crate::support::*;
 
 async fn run(db: &DatabaseConnection, scope: &Scope, rows: &[Vec<&str>], dry_run: bool) -> ImportOutcome {
-    jobs::import(db, scope, ImportKind::Orgs, Source::Bytes(files::xlsx(rows, &[])), dry_run).await.expect("import runs")
+    jobs::import(db, scope, ImportKind::Orgs, Source::Bytes(files::xlsx(rows, &[])), dry_run)
+        .await
+        .expect("import runs")
 }
 
 fn errors(o: &ImportOutcome) -> String {
@@ -27,7 +29,14 @@ async fn rows_may_name_parents_later_in_the_file_and_import_again_unchanged() {
         vec!["云溪区委机关组织名册"],
         HEADER.to_vec(),
         // The child comes before its parent, which is named by its full name.
-        vec!["YX-JG-01", "中共云溪区委办公室支部委员会", "区委办支部", "中共云溪区直属机关工作委员会", "支部", "党政机关"],
+        vec![
+            "YX-JG-01",
+            "中共云溪区委办公室支部委员会",
+            "区委办支部",
+            "中共云溪区直属机关工作委员会",
+            "支部",
+            "党政机关",
+        ],
         vec!["YX-JG", "中共云溪区直属机关工作委员会", "区直机关工委", YUNXI, "工委", "机关"],
         vec!["YX-JG-02", "中共云溪区财政局支部委员会", "区财政局支部", "YX-JG", "党支部", "机关"],
     ];
@@ -50,7 +59,10 @@ async fn rows_may_name_parents_later_in_the_file_and_import_again_unchanged() {
     renamed[4][2] = "财政局支部";
     let changed = run(&db.conn, &sys, &renamed, false).await;
     assert_eq!((changed.report.inserted, changed.report.updated), (0, 1));
-    assert_eq!(org::get(&db.conn, &sys, by_code(&db.conn, "YX-JG-02").await.id).await.expect("org").short_name.as_deref(), Some("财政局支部"));
+    assert_eq!(
+        org::get(&db.conn, &sys, by_code(&db.conn, "YX-JG-02").await.id).await.expect("org").short_name.as_deref(),
+        Some("财政局支部")
+    );
     db.cleanup().await;
 }
 
@@ -69,7 +81,8 @@ async fn cycles_and_moves_under_oneself_are_refused_and_nothing_is_written() {
     assert!(errors(&out).contains("第2行 上级组织: 上级组织关系形成循环：C-A → C-B → C-A"), "{}", errors(&out));
     assert!(org::get_by_code(&db.conn, &sys, "C-A").await.is_err());
     // An existing town moved under its own village.
-    let under_itself = vec![HEADER.to_vec(), vec!["430603001", "中共云溪区长岭街道工作委员会", "长岭街道", JINGZHU, "党工委", "街道"]];
+    let under_itself =
+        vec![HEADER.to_vec(), vec!["430603001", "中共云溪区长岭街道工作委员会", "长岭街道", JINGZHU, "党工委", "街道"]];
     let out = run(&db.conn, &sys, &under_itself, false).await;
     let text = errors(&out);
     assert!(text.contains("第2行 上级组织: 上级组织关系形成循环：430603001 → 430603001203 → 430603001"), "{text}");

@@ -35,19 +35,44 @@ fn messy_roster(ids: &[String; 3]) -> Vec<Vec<String>> {
         vec!["云溪区基层党组织书记花名册".into()],
         vec![],
         vec!["填报单位：云溪区委组织部".into(), "".into(), "".into(), "填报日期：2026年11月".into()],
-        vec!["序号", "名  字", "公民身份号码（必填）", "性别", "出生年月", "联系电话", "入党时间", "现任职务", "身份", "所在党组织"]
-            .into_iter()
-            .map(String::from)
-            .collect(),
-        vec!["1", "张  三", &ids[0].to_lowercase(), "女", "1985.07", "138 0730 1234", "2010年7月1日", "村党总支书记", "书记、委员", JINGZHU]
-            .into_iter()
-            .map(String::from)
-            .collect(),
+        vec![
+            "序号",
+            "名  字",
+            "公民身份号码（必填）",
+            "性别",
+            "出生年月",
+            "联系电话",
+            "入党时间",
+            "现任职务",
+            "身份",
+            "所在党组织",
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect(),
+        vec![
+            "1",
+            "张  三",
+            &ids[0].to_lowercase(),
+            "女",
+            "1985.07",
+            "138 0730 1234",
+            "2010年7月1日",
+            "村党总支书记",
+            "书记、委员",
+            JINGZHU,
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect(),
         vec!["2", "李\u{3000}四", &full_width, "", "1979年3月", "0730-8889364", "2008.3", "委员", "委员", "荆竹村"]
             .into_iter()
             .map(String::from)
             .collect(),
-        vec!["3", "欧阳修文", &ids[2], "", "", "", "", "", "", "中共云溪区长岭街道八字门社区委员会"].into_iter().map(String::from).collect(),
+        vec!["3", "欧阳修文", &ids[2], "", "", "", "", "", "", "中共云溪区长岭街道八字门社区委员会"]
+            .into_iter()
+            .map(String::from)
+            .collect(),
     ]
 }
 
@@ -152,17 +177,17 @@ async fn every_bad_row_is_reported_by_row_and_column_and_nothing_is_written() {
     };
     let rows: Vec<Vec<String>> = vec![
         vec!["姓名", "身份证号", "性别", "出生日期", "联系电话", "所在党组织"],
-        vec!["好人", &good, "", "", "", JINGZHU],                                       // row 2: fine
+        vec!["好人", &good, "", "", "", JINGZHU], // row 2: fine
         vec!["错校验", &wrong_check(&id_number(YUNXI, (1982, 2, 2), 31)), "", "", "", JINGZHU], // row 3
         vec!["坏日期", &id_number(YUNXI, (1983, 3, 3), 41), "", "1983-02-30", "", JINGZHU], // row 4
-        vec!["号内日期", &bad_date_in_id, "", "", "", JINGZHU],                              // row 5
-        vec!["重复甲", &dup, "", "", "", JINGZHU],                                          // row 6
-        vec!["重复乙", &dup, "", "", "", JINGZHU],                                          // row 7
-        vec!["无此组织", &id_number(YUNXI, (1984, 4, 4), 51), "", "", "", "不存在的村"],   // row 8
-        vec!["重名组织", &id_number(YUNXI, (1985, 5, 5), 61), "", "", "", "荆竹村"],        // row 9
-        vec!["坏电话", &id_number(YUNXI, (1986, 6, 6), 71), "", "", "12345", JINGZHU],      // row 10
-        vec!["性别错", &id_number(YUNXI, (1987, 7, 7), 81), "女", "", "", JINGZHU],         // row 11 (odd → male)
-        vec!["", &id_number(YUNXI, (1988, 8, 8), 91), "", "", "", JINGZHU],                 // row 12
+        vec!["号内日期", &bad_date_in_id, "", "", "", JINGZHU], // row 5
+        vec!["重复甲", &dup, "", "", "", JINGZHU], // row 6
+        vec!["重复乙", &dup, "", "", "", JINGZHU], // row 7
+        vec!["无此组织", &id_number(YUNXI, (1984, 4, 4), 51), "", "", "", "不存在的村"], // row 8
+        vec!["重名组织", &id_number(YUNXI, (1985, 5, 5), 61), "", "", "", "荆竹村"], // row 9
+        vec!["坏电话", &id_number(YUNXI, (1986, 6, 6), 71), "", "", "12345", JINGZHU], // row 10
+        vec!["性别错", &id_number(YUNXI, (1987, 7, 7), 81), "女", "", "", JINGZHU], // row 11 (odd → male)
+        vec!["", &id_number(YUNXI, (1988, 8, 8), 91), "", "", "", JINGZHU], // row 12
     ]
     .into_iter()
     .map(|r| r.into_iter().map(String::from).collect())
@@ -198,11 +223,21 @@ async fn an_id_number_of_someone_else_or_outside_the_scope_is_refused() {
     // Someone already on the 屈原管理区 roster.
     let quyuan = by_code(&db.conn, QUYUAN).await;
     let f = PersonFilter { under: Some(quyuan.id), ..Default::default() };
-    let outsider = people::list(&db.conn, &Scope::system(), &f, PersonSort::Org, None, 1).await.expect("list").items.remove(0).person;
+    let outsider = people::list(&db.conn, &Scope::system(), &f, PersonSort::Org, None, 1)
+        .await
+        .expect("list")
+        .items
+        .remove(0)
+        .person;
     // Someone on the 云溪区 roster.
     let yunxi_org = by_code(&db.conn, YUNXI).await;
     let f = PersonFilter { under: Some(yunxi_org.id), ..Default::default() };
-    let insider = people::list(&db.conn, &Scope::system(), &f, PersonSort::Org, None, 1).await.expect("list").items.remove(0).person;
+    let insider = people::list(&db.conn, &Scope::system(), &f, PersonSort::Org, None, 1)
+        .await
+        .expect("list")
+        .items
+        .remove(0)
+        .person;
     let cross = id_number(YUNXI, (1990, 2, 2), 11);
     let rows = vec![
         vec!["姓名", "身份证号", "所在党组织"],
@@ -212,7 +247,10 @@ async fn an_id_number_of_someone_else_or_outside_the_scope_is_refused() {
     ];
     let out = run(&db.conn, &yunxi, files::xlsx(&rows, &[]), false).await;
     let text = errors_text(&out);
-    assert!(text.contains(&format!("第2行 身份证号: 该身份证号已登记为“{}”，与本行姓名“冒名者”不一致", insider.name)), "{text}");
+    assert!(
+        text.contains(&format!("第2行 身份证号: 该身份证号已登记为“{}”，与本行姓名“冒名者”不一致", insider.name)),
+        "{text}"
+    );
     assert!(text.contains("第3行 身份证号: 该身份证号已在您管理范围以外的单位登记"), "{text}");
     assert!(!text.contains(&quyuan.name), "nothing about the other county is revealed:\n{text}");
     assert!(text.contains(&format!("第4行 所在党组织: 在您的管理范围内未找到组织“{QUYUAN_TOWN}”")), "{text}");
@@ -225,7 +263,10 @@ async fn an_id_number_of_someone_else_or_outside_the_scope_is_refused() {
 async fn file_level_problems_are_explained() {
     let db = seeded().await;
     let cases: Vec<(Vec<u8>, &str)> = vec![
-        (files::xlsx(&[vec!["姓名", "联系电话", "所在党组织"], vec!["张三", "13800000000", JINGZHU]], &[]), "缺少必填列：身份证号"),
+        (
+            files::xlsx(&[vec!["姓名", "联系电话", "所在党组织"], vec!["张三", "13800000000", JINGZHU]], &[]),
+            "缺少必填列：身份证号",
+        ),
         (b"PK\x03\x04 this is not really a zip".to_vec(), "文件已损坏或不是有效的Excel工作簿"),
         (vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, b'I', b'H', b'D', b'R'], "文件不是表格"),
         (Vec::new(), "文件中没有任何内容"),
@@ -307,6 +348,10 @@ async fn an_old_fifteen_digit_number_is_converted_and_noted() {
     assert_eq!(p.name, "老号码");
     let bad = vec![vec!["姓名", "身份证号", "所在党组织"], vec!["坏号码", "430603651312123", JINGZHU]];
     let out = run(&db.conn, &Scope::system(), files::xlsx(&bad, &[]), false).await;
-    assert!(errors_text(&out).contains("第2行 身份证号: 15位旧号码中的出生日期“1965年13月12日”不存在"), "{}", errors_text(&out));
+    assert!(
+        errors_text(&out).contains("第2行 身份证号: 15位旧号码中的出生日期“1965年13月12日”不存在"),
+        "{}",
+        errors_text(&out)
+    );
     db.cleanup().await;
 }

@@ -26,7 +26,9 @@ async fn subtree_totals_come_from_the_counters() {
     let sys = Scope::system();
     let county = by_code(&db.conn, YUNXI).await;
     let totals = org::subtree_totals(&db.conn, &county.path).await.expect("totals");
-    let people_count = people::count(&db.conn, &sys, &PersonFilter { under: Some(county.id), ..Default::default() }).await.expect("count");
+    let people_count = people::count(&db.conn, &sys, &PersonFilter { under: Some(county.id), ..Default::default() })
+        .await
+        .expect("count");
     assert_eq!(totals.people as u64, people_count.value);
     // 云溪区 itself, its 2 departments, 5 towns and streets, 56 villages and communities.
     assert_eq!(totals.orgs, 1 + 2 + 5 + 56);
@@ -51,7 +53,11 @@ async fn moving_a_subtree_carries_its_organisations_and_people() {
     assert!(village_after.path.starts_with(&moved.path), "descendant path rewritten");
     assert_eq!(village_after.depth, village.depth + 1);
     // The village's secretary is now found under the new parent by a real query.
-    let f = PersonFilter { under: Some(target.id), role: Some(xuepei_domain::people::Role::Secretary), ..Default::default() };
+    let f = PersonFilter {
+        under: Some(target.id),
+        role: Some(xuepei_domain::people::Role::Secretary),
+        ..Default::default()
+    };
     let mut found = false;
     let mut after: Option<String> = None;
     loop {
@@ -76,7 +82,9 @@ async fn a_subtree_cannot_move_under_itself() {
     let village = by_code(&db.conn, JINGZHU).await;
     for target in [town.id, village.id] {
         match org::move_subtree(&db.conn, &sys, town.id, target).await {
-            Err(StoreError::Invalid(e)) => assert!(e[0].message.contains("不能把“长岭街道”移动到它自己或其下级组织"), "{}", e[0].message),
+            Err(StoreError::Invalid(e)) => {
+                assert!(e[0].message.contains("不能把“长岭街道”移动到它自己或其下级组织"), "{}", e[0].message)
+            }
             other => panic!("expected refusal, got {other:?}"),
         }
     }
@@ -94,7 +102,9 @@ async fn deactivation_keeps_history_and_can_be_undone() {
     assert!(n > 1, "the whole subtree");
     let village = org::get(&db.conn, &sys, by_code(&db.conn, JINGZHU).await.id).await.expect("still readable");
     assert!(!village.active);
-    let listed = org::list(&db.conn, &sys, &OrgFilter { q: Some("荆竹".into()), ..Default::default() }, None, 10).await.expect("list");
+    let listed = org::list(&db.conn, &sys, &OrgFilter { q: Some("荆竹".into()), ..Default::default() }, None, 10)
+        .await
+        .expect("list");
     assert!(listed.items.is_empty(), "inactive organisations drop out of lists");
     let with_inactive = OrgFilter { q: Some("荆竹".into()), include_inactive: true, ..Default::default() };
     assert_eq!(org::list(&db.conn, &sys, &with_inactive, None, 10).await.expect("list").items.len(), 1);
@@ -117,7 +127,10 @@ async fn a_county_cannot_see_or_change_another_county() {
     let own = by_code(&db.conn, JINGZHU).await;
     assert!(matches!(org::get(&db.conn, &yunxi, other.id).await, Err(StoreError::NotFound(_))));
     assert!(matches!(org::get_by_code(&db.conn, &yunxi, QUYUAN_TOWN).await, Err(StoreError::NotFound(_))));
-    assert!(matches!(org::create(&db.conn, &yunxi, &input("T-X", "越权支部", other.id)).await, Err(StoreError::NotFound(_))));
+    assert!(matches!(
+        org::create(&db.conn, &yunxi, &input("T-X", "越权支部", other.id)).await,
+        Err(StoreError::NotFound(_))
+    ));
     assert!(matches!(org::move_subtree(&db.conn, &yunxi, own.id, other.id).await, Err(StoreError::NotFound(_))));
     assert!(matches!(org::move_subtree(&db.conn, &yunxi, other.id, own.id).await, Err(StoreError::NotFound(_))));
     assert!(matches!(org::deactivate(&db.conn, &yunxi, other.id).await, Err(StoreError::NotFound(_))));

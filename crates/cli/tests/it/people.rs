@@ -78,7 +78,9 @@ async fn filters_and_keyset_pages_cover_everyone_once() {
         let mut after: Option<String> = None;
         let mut pages = 0;
         loop {
-            let page = people::list(&db.conn, &yunxi, &PersonFilter::default(), sort, after.as_deref(), 37).await.expect("page");
+            let page = people::list(&db.conn, &yunxi, &PersonFilter::default(), sort, after.as_deref(), 37)
+                .await
+                .expect("page");
             for r in &page.items {
                 assert!(seen.insert(r.person.id), "person listed twice");
             }
@@ -117,7 +119,12 @@ async fn a_county_cannot_read_or_change_another_countys_people() {
     let yunxi = county_scope(&db.conn, YUNXI).await;
     let quyuan = by_code(&db.conn, QUYUAN).await;
     let f = PersonFilter { under: Some(quyuan.id), ..Default::default() };
-    let outsider = people::list(&db.conn, &Scope::system(), &f, PersonSort::Org, None, 1).await.expect("list").items.remove(0).person;
+    let outsider = people::list(&db.conn, &Scope::system(), &f, PersonSort::Org, None, 1)
+        .await
+        .expect("list")
+        .items
+        .remove(0)
+        .person;
     assert!(matches!(people::get(&db.conn, &yunxi, outsider.id).await, Err(StoreError::NotFound(_))));
     assert!(matches!(people::delete(&db.conn, &yunxi, outsider.id).await, Err(StoreError::NotFound(_))));
     let own = by_code(&db.conn, JINGZHU).await;
@@ -127,9 +134,16 @@ async fn a_county_cannot_read_or_change_another_countys_people() {
     let new = input("越权者", &id_number(YUNXI, (1990, 3, 3), 11), quyuan.id);
     assert!(matches!(people::create(&db.conn, &yunxi, &new).await, Err(StoreError::Invalid(_))));
     // Lists and searches stay inside.
-    let all = people::list(&db.conn, &yunxi, &PersonFilter { q: Some(outsider.name.clone()), ..Default::default() }, PersonSort::Name, None, 500)
-        .await
-        .expect("list");
+    let all = people::list(
+        &db.conn,
+        &yunxi,
+        &PersonFilter { q: Some(outsider.name.clone()), ..Default::default() },
+        PersonSort::Name,
+        None,
+        500,
+    )
+    .await
+    .expect("list");
     assert!(all.items.iter().all(|r| r.person.id != outsider.id));
     assert!(matches!(
         people::list(&db.conn, &yunxi, &f, PersonSort::Org, None, 10).await,

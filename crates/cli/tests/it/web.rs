@@ -1,8 +1,8 @@
 //! The pages over HTTP: the tree, lists, details, forms, the import wizard and exports.
 
 use reqwest::multipart::{Form, Part};
-use xuepei_store::people::{self, PersonFilter};
 use xuepei_store::Scope;
+use xuepei_store::people::{self, PersonFilter};
 use xuepei_testkit::{TestApp, files};
 use xuepei_web::WebConfig;
 
@@ -29,12 +29,19 @@ async fn pages_render_the_tree_and_its_people() {
     assert_eq!(s, 200);
     assert!(list.contains("荆竹村"));
 
-    let someone = people::list(&db.conn, &Scope::system(), &PersonFilter { under: Some(village.id), ..Default::default() }, Default::default(), None, 1)
-        .await
-        .expect("list")
-        .items
-        .remove(0)
-        .person;
+    let someone = people::list(
+        &db.conn,
+        &Scope::system(),
+        &PersonFilter { under: Some(village.id), ..Default::default() },
+        Default::default(),
+        None,
+        1,
+    )
+    .await
+    .expect("list")
+    .items
+    .remove(0)
+    .person;
     let (s, page) = app.get(&format!("/people?q={}", xuepei_web_enc(&someone.name))).await;
     assert_eq!(s, 200);
     assert!(page.contains(&someone.name));
@@ -54,7 +61,9 @@ fn xuepei_web_enc(s: &str) -> String {
 async fn unknown_pages_and_ids_answer_in_chinese() {
     let db = seeded().await;
     let app = TestApp::spawn(&db).await;
-    for path in ["/no/such/page", "/orgs/999999", "/orgs/abc", "/people/-1", "/people/1%27%20OR%201=1", "/import/unknown"] {
+    for path in
+        ["/no/such/page", "/orgs/999999", "/orgs/abc", "/people/-1", "/people/1%27%20OR%201=1", "/import/unknown"]
+    {
         let (s, body) = app.get(path).await;
         assert_eq!(s, 404, "{path}");
         assert!(body.contains("不存在"), "{path}: {body}");
@@ -68,10 +77,26 @@ async fn forms_validate_in_chinese_and_write_nothing_when_wrong() {
     let app = TestApp::spawn(&db).await;
     let parent = by_code(&db.conn, JINGZHU).await;
     let pid = parent.id.to_string();
-    let (s, _, body) = app.post_form("/orgs", &[("parent", &pid), ("code", "坏 代码!"), ("name", ""), ("kind", "branch"), ("sector", "village")]).await;
+    let (s, _, body) = app
+        .post_form(
+            "/orgs",
+            &[("parent", &pid), ("code", "坏 代码!"), ("name", ""), ("kind", "branch"), ("sector", "village")],
+        )
+        .await;
     assert_eq!(s, 200);
     assert!(body.contains("只能包含数字、字母和短横线") && body.contains("不能为空"), "{body}");
-    let (s, loc, _) = app.post_form("/orgs", &[("parent", &pid), ("code", "JZ-01"), ("name", "荆竹村第一党支部"), ("kind", "branch"), ("sector", "village")]).await;
+    let (s, loc, _) = app
+        .post_form(
+            "/orgs",
+            &[
+                ("parent", &pid),
+                ("code", "JZ-01"),
+                ("name", "荆竹村第一党支部"),
+                ("kind", "branch"),
+                ("sector", "village"),
+            ],
+        )
+        .await;
     assert_eq!(s, 303);
     assert!(loc.expect("location").contains("done=created"));
     let created = by_code(&db.conn, "JZ-01").await;
@@ -79,14 +104,28 @@ async fn forms_validate_in_chinese_and_write_nothing_when_wrong() {
 
     let bad_id = wrong_check(&id_number(YUNXI, (1988, 8, 8), 11));
     let org_ref = JINGZHU;
-    let (s, _, body) = app.post_form("/people", &[("name", "<script>alert(1)</script>"), ("id_number", &bad_id), ("org", org_ref)]).await;
+    let (s, _, body) = app
+        .post_form("/people", &[("name", "<script>alert(1)</script>"), ("id_number", &bad_id), ("org", org_ref)])
+        .await;
     assert_eq!(s, 200);
     assert!(body.contains("校验位不正确") && body.contains("含有不能出现在姓名中的字符"), "{body}");
     assert!(!body.contains("<script>alert(1)</script>"), "user text is escaped");
     let good = id_number(YUNXI, (1988, 8, 8), 11);
-    let (s, loc, _) = app.post_form("/people", &[("name", "王  芳"), ("id_number", &good), ("org", org_ref), ("roles", "secretary"), ("roles", "committee_member")]).await;
+    let (s, loc, _) = app
+        .post_form(
+            "/people",
+            &[
+                ("name", "王  芳"),
+                ("id_number", &good),
+                ("org", org_ref),
+                ("roles", "secretary"),
+                ("roles", "committee_member"),
+            ],
+        )
+        .await;
     assert_eq!(s, 303, "created");
-    let id: i64 = loc.expect("location").trim_start_matches("/people/").split('?').next().expect("id").parse().expect("numeric");
+    let id: i64 =
+        loc.expect("location").trim_start_matches("/people/").split('?').next().expect("id").parse().expect("numeric");
     let p = people::get(&db.conn, &Scope::system(), id).await.expect("stored");
     assert_eq!(p.name, "王芳");
     assert_eq!(p.roles.labels(), "书记、委员");
@@ -116,15 +155,33 @@ async fn the_import_wizard_previews_bad_rows_then_imports_the_fixed_file() {
     let body = r.text().await.expect("body");
     assert!(body.contains("预检通过") && body.contains("将新增1条"), "{body}");
     let action = body.split("action=\"").nth(1).expect("confirm form").split('"').next().expect("action").to_owned();
-    assert!(people::list(&db.conn, &Scope::system(), &PersonFilter { q: Some(good.clone()), ..Default::default() }, Default::default(), None, 1)
+    assert!(
+        people::list(
+            &db.conn,
+            &Scope::system(),
+            &PersonFilter { q: Some(good.clone()), ..Default::default() },
+            Default::default(),
+            None,
+            1
+        )
         .await
         .expect("list")
         .items
-        .is_empty());
+        .is_empty()
+    );
     let r = app.client.post(app.url(&action)).send().await.expect("confirm");
     let body = r.text().await.expect("body");
     assert!(body.contains("导入完成") && body.contains("已新增1条"), "{body}");
-    let found = people::list(&db.conn, &Scope::system(), &PersonFilter { q: Some(good), ..Default::default() }, Default::default(), None, 1).await.expect("list");
+    let found = people::list(
+        &db.conn,
+        &Scope::system(),
+        &PersonFilter { q: Some(good), ..Default::default() },
+        Default::default(),
+        None,
+        1,
+    )
+    .await
+    .expect("list");
     assert_eq!(found.items.len(), 1);
     // The upload is gone after a successful import.
     let r = app.client.post(app.url(&action)).send().await.expect("confirm again");
@@ -157,7 +214,11 @@ async fn exports_download_as_xlsx() {
     let db = seeded().await;
     let app = TestApp::spawn(&db).await;
     let county = by_code(&db.conn, YUNXI).await;
-    for path in [format!("/people/export.xlsx?under={}", county.id), "/orgs/export.xlsx".to_owned(), "/import/people/template.xlsx".to_owned()] {
+    for path in [
+        format!("/people/export.xlsx?under={}", county.id),
+        "/orgs/export.xlsx".to_owned(),
+        "/import/people/template.xlsx".to_owned(),
+    ] {
         let r = app.client.get(app.url(&path)).send().await.expect("download");
         assert_eq!(r.status(), 200, "{path}");
         let ct = r.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();

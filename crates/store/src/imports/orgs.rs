@@ -50,7 +50,11 @@ pub async fn import(
     for (row, d) in &rows {
         if let Some(first) = first_row.insert(&d.code, *row) {
             first_row.insert(&d.code, first);
-            report.add_error(RowError { row: *row, column: label("code"), message: format!("与第{first}行的组织代码重复") });
+            report.add_error(RowError {
+                row: *row,
+                column: label("code"),
+                message: format!("与第{first}行的组织代码重复"),
+            });
         }
     }
     let unknown: Vec<String> =
@@ -212,11 +216,19 @@ pub async fn import(
                 let input = OrgInput {
                     code: d.code.clone(),
                     name: d.name.clone(),
-                    short_name: if present.has("short_name") { d.short_name.clone() } else { current.short_name.clone() },
+                    short_name: if present.has("short_name") {
+                        d.short_name.clone()
+                    } else {
+                        current.short_name.clone()
+                    },
                     kind: d.kind,
                     sector: d.sector,
                     parent_id: if present.has("parent") { parent_id } else { current.parent_id },
-                    authority_org_id: if present.has("authority") { authority_org_id } else { current.authority_org_id },
+                    authority_org_id: if present.has("authority") {
+                        authority_org_id
+                    } else {
+                        current.authority_org_id
+                    },
                 };
                 let same = input.code == current.code
                     && input.name == current.name
@@ -287,7 +299,10 @@ pub async fn import(
 fn with_row(e: crate::StoreError, row: u64) -> crate::StoreError {
     match e {
         crate::StoreError::Invalid(fe) => crate::StoreError::Conflict(
-            fe.iter().map(|f| format!("第{row}行 {}: {}", ORG_IMPORT.label(f.field), f.message)).collect::<Vec<_>>().join("；"),
+            fe.iter()
+                .map(|f| format!("第{row}行 {}: {}", ORG_IMPORT.label(f.field), f.message))
+                .collect::<Vec<_>>()
+                .join("；"),
         ),
         other => other,
     }
@@ -319,10 +334,10 @@ fn topological(parents: &[Option<Target>]) -> Vec<usize> {
                 }
                 _ => {
                     state[i] = 1;
-                    if let Some(Target::Row(p)) = parents[i] {
-                        if state[p] == 0 {
-                            stack.push(p);
-                        }
+                    if let Some(Target::Row(p)) = parents[i]
+                        && state[p] == 0
+                    {
+                        stack.push(p);
                     }
                 }
             }

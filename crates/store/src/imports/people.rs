@@ -3,7 +3,9 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter, TransactionTrait,
+};
 use xuepei_domain::idcard;
 use xuepei_domain::import::RowError;
 use xuepei_domain::people::{PERSON_IMPORT, PersonDraft};
@@ -87,12 +89,12 @@ impl PeopleImport {
         if draft.id.converted {
             self.report.add_notice(err("id_number", format!("15位旧号码已转换为18位：{}", draft.id.number)));
         }
-        if let Some(packed) = idcard::pack(&draft.id.number) {
-            if let Some(first) = self.seen.insert(packed, row) {
-                self.seen.insert(packed, first);
-                self.report.add_error(err("id_number", format!("与第{first}行的身份证号重复，同一人只能出现一次")));
-                return Ok(());
-            }
+        if let Some(packed) = idcard::pack(&draft.id.number)
+            && let Some(first) = self.seen.insert(packed, row)
+        {
+            self.seen.insert(packed, first);
+            self.report.add_error(err("id_number", format!("与第{first}行的身份证号重复，同一人只能出现一次")));
+            return Ok(());
         }
         let target = match self.resolver.resolve(&draft.org_ref) {
             Ok(o) if !o.active => Err(format!("“{}”已撤销，不能导入人员", o.name)),
@@ -201,7 +203,10 @@ impl PeopleImport {
             input.position = m.position.clone();
         }
         if keep("rank_level") {
-            input.rank_level = m.rank_level.as_deref().and_then(<xuepei_domain::people::RankLevel as xuepei_domain::labels::Labeled>::from_code);
+            input.rank_level = m
+                .rank_level
+                .as_deref()
+                .and_then(<xuepei_domain::people::RankLevel as xuepei_domain::labels::Labeled>::from_code);
         }
         if keep("roles") {
             input.roles = xuepei_domain::people::Roles(m.roles);

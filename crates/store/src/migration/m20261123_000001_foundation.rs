@@ -31,7 +31,9 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone("created_at"))
                     .col(timestamp_with_time_zone("updated_at"))
                     .foreign_key(ForeignKey::create().from("organizations", "parent_id").to("organizations", "id"))
-                    .foreign_key(ForeignKey::create().from("organizations", "authority_org_id").to("organizations", "id"))
+                    .foreign_key(
+                        ForeignKey::create().from("organizations", "authority_org_id").to("organizations", "id"),
+                    )
                     .to_owned(),
             )
             .await?;
@@ -95,7 +97,13 @@ impl MigrationTrait for Migration {
     }
 }
 
-async fn index(manager: &SchemaManager<'_>, table: &'static str, name: &str, cols: &[&'static str], unique: bool) -> Result<(), DbErr> {
+async fn index(
+    manager: &SchemaManager<'_>,
+    table: &'static str,
+    name: &str,
+    cols: &[&'static str],
+    unique: bool,
+) -> Result<(), DbErr> {
     let mut stmt = Index::create();
     stmt.name(name).table(table);
     for c in cols {

@@ -25,7 +25,7 @@ pub(crate) fn binary_text(col: ColumnDef, backend: DbBackend) -> ColumnDef {
     let mut col = col;
     match backend {
         DbBackend::Postgres => col.extra("COLLATE \"C\""),
-        DbBackend::MySql => col.extra("CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"),
+        DbBackend::MySql => col.extra("COLLATE utf8mb4_bin"),
         _ => &mut col,
     };
     col

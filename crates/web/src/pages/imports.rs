@@ -2,20 +2,20 @@
 //! kept in the database between the steps, so any server process can finish it.
 
 use askama::Template;
+use axum::Router;
 use axum::extract::{Multipart, Path, State};
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::Router;
 use xuepei_office::read::Source;
 use xuepei_store::uploads;
 
 use super::Ctx;
+use crate::AppState;
 use crate::error::{AppError, AppResult, render};
 use crate::jobs::{self, ImportFailure, ImportKind, ImportOutcome};
 use crate::layout::Layout;
 use crate::params;
-use crate::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -48,7 +48,9 @@ struct UploadPage {
 }
 
 fn upload_page(st: &AppState, kind: ImportKind, error: Option<String>) -> AppResult<Html<String>> {
-    let layout = Layout::new(format!("导入{}", kind_title(kind)), "import").crumb("数据导入", None).crumb(kind_title(kind), None);
+    let layout = Layout::new(format!("导入{}", kind_title(kind)), "import")
+        .crumb("数据导入", None)
+        .crumb(kind_title(kind), None);
     render(&UploadPage {
         layout,
         kind: kind.code(),
@@ -111,7 +113,11 @@ async fn read_file(st: &AppState, mut mp: Multipart) -> Result<(String, Vec<u8>)
             return Err(too_large());
         }
         if bytes.is_empty() {
-            return Err(if name == "上传文件" || name.is_empty() { "请选择要导入的文件".into() } else { format!("文件“{name}”是空的") });
+            return Err(if name == "上传文件" || name.is_empty() {
+                "请选择要导入的文件".into()
+            } else {
+                format!("文件“{name}”是空的")
+            });
         }
         return Ok((name, bytes.to_vec()));
     }
@@ -122,26 +128,44 @@ async fn upload(State(st): State<AppState>, ctx: Ctx, Path(kind): Path<String>, 
     let (filename, bytes) = match read_file(&st, mp).await {
         Ok(f) => f,
         Err(msg) => {
-            let status = if msg.contains("大小限制") { axum::http::StatusCode::PAYLOAD_TOO_LARGE } else { axum::http::StatusCode::BAD_REQUEST };
+            let status = if msg.contains("大小限制") {
+                axum::http::StatusCode::PAYLOAD_TOO_LARGE
+            } else {
+                axum::http::StatusCode::BAD_REQUEST
+            };
             return Ok((status, upload_page(&st, kind, Some(msg))?).into_response());
         }
     };
-    let _ = uploads::purge_before(&st.db, chrono::Utc::now() - chrono::Duration::from_std(crate::UPLOAD_TTL).unwrap_or_default()).await;
+    let _ = uploads::purge_before(
+        &st.db,
+        chrono::Utc::now() - chrono::Duration::from_std(crate::UPLOAD_TTL).unwrap_or_default(),
+    )
+    .await;
     let upload_id = uploads::save(&st.db, &ctx.scope, kind.code(), &filename, bytes.clone()).await?;
     match jobs::import(&st.db, &ctx.scope, kind, Source::Bytes(bytes), true).await {
         Ok(outcome) => {
-            let layout = Layout::new("导入预检", "import").crumb("数据导入", Some(format!("/import/{}", kind.code()))).crumb("预检结果", None);
+            let layout = Layout::new("导入预检", "import")
+                .crumb("数据导入", Some(format!("/import/{}", kind.code())))
+                .crumb("预检结果", None);
             Ok(render(&ResultPage { layout, kind: kind.code(), filename, outcome, upload_id })?.into_response())
         }
         Err(ImportFailure::File(msg)) => {
             uploads::delete(&st.db, &ctx.scope, upload_id).await?;
-            Ok((axum::http::StatusCode::BAD_REQUEST, upload_page(&st, kind, Some(format!("“{filename}”无法导入：{msg}")))?).into_response())
+            Ok((
+                axum::http::StatusCode::BAD_REQUEST,
+                upload_page(&st, kind, Some(format!("“{filename}”无法导入：{msg}")))?,
+            )
+                .into_response())
         }
         Err(ImportFailure::Store(e)) => Err(AppError::Store(e)),
     }
 }
 
-async fn confirm(State(st): State<AppState>, ctx: Ctx, Path((kind, upload_id)): Path<(String, String)>) -> AppResult<Response> {
+async fn confirm(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path((kind, upload_id)): Path<(String, String)>,
+) -> AppResult<Response> {
     let kind = kind_of(&kind)?;
     let upload_id = params::id(&upload_id, "上传的文件")?;
     let up = uploads::get(&st.db, &ctx.scope, upload_id)
@@ -155,10 +179,15 @@ async fn confirm(State(st): State<AppState>, ctx: Ctx, Path((kind, upload_id)): 
             if outcome.report.committed {
                 uploads::delete(&st.db, &ctx.scope, upload_id).await?;
             }
-            let layout = Layout::new("导入结果", "import").crumb("数据导入", Some(format!("/import/{}", kind.code()))).crumb("导入结果", None);
-            Ok(render(&ResultPage { layout, kind: kind.code(), filename: up.filename, outcome, upload_id })?.into_response())
+            let layout = Layout::new("导入结果", "import")
+                .crumb("数据导入", Some(format!("/import/{}", kind.code())))
+                .crumb("导入结果", None);
+            Ok(render(&ResultPage { layout, kind: kind.code(), filename: up.filename, outcome, upload_id })?
+                .into_response())
         }
-        Err(ImportFailure::File(msg)) => Ok((axum::http::StatusCode::BAD_REQUEST, upload_page(&st, kind, Some(msg))?).into_response()),
+        Err(ImportFailure::File(msg)) => {
+            Ok((axum::http::StatusCode::BAD_REQUEST, upload_page(&st, kind, Some(msg))?).into_response())
+        }
         Err(ImportFailure::Store(e)) => Err(AppError::Store(e)),
     }
 }

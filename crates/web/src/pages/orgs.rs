@@ -2,23 +2,23 @@
 
 use std::collections::HashMap;
 
+use askama::Template;
+use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::Router;
-use askama::Template;
 use xuepei_domain::labels::Labeled;
 use xuepei_domain::org::{OrgKind, Sector, validate_org};
 use xuepei_domain::validate::FieldError;
+use xuepei_store::StoreError;
 use xuepei_store::org::{self, Org, OrgFilter, OrgInput, OrgNode};
 use xuepei_store::people::{self as people_repo, PersonFilter, PersonRow, PersonSort};
-use xuepei_store::StoreError;
 
 use super::{Ctx, send_export, today_stamp};
+use crate::AppState;
 use crate::error::{AppError, AppResult, render};
 use crate::layout::Layout;
 use crate::params::{self, Params};
-use crate::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -85,14 +85,20 @@ async fn tree(State(st): State<AppState>, ctx: Ctx, Query(p): Query<Params>) -> 
     for n in org::children(&st.db, &ctx.scope, None, inactive).await? {
         let id = n.org.id;
         let mut v = NodeView::from(n);
-        v.children = org::children(&st.db, &ctx.scope, Some(id), inactive).await?.into_iter().map(NodeView::from).collect();
+        v.children =
+            org::children(&st.db, &ctx.scope, Some(id), inactive).await?.into_iter().map(NodeView::from).collect();
         roots.push(v);
     }
     let layout = Layout::new("组织机构", "orgs").crumb("基础数据", None).crumb("组织机构", None);
     render(&TreePage { layout, roots, inactive })
 }
 
-async fn children(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>, Query(p): Query<Params>) -> AppResult<Html<String>> {
+async fn children(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(p): Query<Params>,
+) -> AppResult<Html<String>> {
     let id = params::id(&id, "组织")?;
     let inactive = params::flag(&p, "inactive");
     org::get(&st.db, &ctx.scope, id).await?;
@@ -165,7 +171,8 @@ async fn list(State(st): State<AppState>, ctx: Ctx, Query(p): Query<Params>) -> 
         .items
         .into_iter()
         .map(|o| {
-            let parent = o.parent_id.and_then(|id| parents.get(&id)).map(|p| p.display_name().to_owned()).unwrap_or_default();
+            let parent =
+                o.parent_id.and_then(|id| parents.get(&id)).map(|p| p.display_name().to_owned()).unwrap_or_default();
             OrgRowView { org: o, parent }
         })
         .collect();
@@ -193,7 +200,8 @@ async fn export(State(st): State<AppState>, ctx: Ctx, Query(p): Query<Params>) -
         org::get(&st.db, &ctx.scope, id).await?;
     }
     let name = format!("组织机构_{}.xlsx", today_stamp());
-    send_export(&name, |path| async move { crate::exports::orgs_xlsx(&st.db, &ctx.scope, &f, &path, "组织机构").await }).await
+    send_export(&name, |path| async move { crate::exports::orgs_xlsx(&st.db, &ctx.scope, &f, &path, "组织机构").await })
+        .await
 }
 
 #[derive(Template)]
@@ -210,7 +218,12 @@ struct DetailPage {
     is_scope_root: bool,
 }
 
-async fn detail(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>, Query(p): Query<Params>) -> AppResult<Html<String>> {
+async fn detail(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(p): Query<Params>,
+) -> AppResult<Html<String>> {
     let id = params::id(&id, "组织")?;
     let o = org::get(&st.db, &ctx.scope, id).await?;
     let chain = org::ancestors(&st.db, &ctx.scope, id).await?;
@@ -372,7 +385,11 @@ fn split_store_error(e: StoreError) -> AppResult<(Vec<FieldError>, Option<String
     }
 }
 
-async fn create(State(st): State<AppState>, ctx: Ctx, Form(values): Form<HashMap<String, String>>) -> AppResult<Response> {
+async fn create(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Form(values): Form<HashMap<String, String>>,
+) -> AppResult<Response> {
     let parent = match values.get("parent").and_then(|v| v.trim().parse::<i64>().ok()) {
         Some(pid) => Some(org::get(&st.db, &ctx.scope, pid).await?),
         None => None,

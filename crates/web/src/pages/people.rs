@@ -3,24 +3,24 @@
 use std::collections::HashMap;
 
 use askama::Template;
+use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::Router;
 use xuepei_domain::labels::Labeled;
 use xuepei_domain::org::{Sector, ref_text};
 use xuepei_domain::people::{RankLevel, Role, validate_person};
 use xuepei_domain::phone;
 use xuepei_domain::validate::FieldError;
-use xuepei_store::org::{self, Org};
-use xuepei_store::people::{self, Person, PersonFilter, PersonInput, PersonRow, PersonSort, PeopleCount};
 use xuepei_store::StoreError;
+use xuepei_store::org::{self, Org};
+use xuepei_store::people::{self, PeopleCount, Person, PersonFilter, PersonInput, PersonRow, PersonSort};
 
 use super::{Ctx, send_export, today_stamp};
+use crate::AppState;
 use crate::error::{AppError, AppResult, render};
 use crate::layout::Layout;
 use crate::params::{self, Params};
-use crate::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -116,7 +116,10 @@ async fn export(State(st): State<AppState>, ctx: Ctx, Query(p): Query<Params>) -
         org::get(&st.db, &ctx.scope, id).await?;
     }
     let name = format!("人员信息_{}.xlsx", today_stamp());
-    send_export(&name, |path| async move { crate::exports::people_xlsx(&st.db, &ctx.scope, &f, &path, "人员信息").await }).await
+    send_export(&name, |path| async move {
+        crate::exports::people_xlsx(&st.db, &ctx.scope, &f, &path, "人员信息").await
+    })
+    .await
 }
 
 fn notice(p: &Params) -> Option<String> {
@@ -142,7 +145,12 @@ struct DetailPage {
     phone: String,
 }
 
-async fn detail(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>, Query(p): Query<Params>) -> AppResult<Html<String>> {
+async fn detail(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(p): Query<Params>,
+) -> AppResult<Html<String>> {
     let id = params::id(&id, "人员")?;
     let person = people::get(&st.db, &ctx.scope, id).await?;
     let o = org::get(&st.db, &ctx.scope, person.org_id).await?;
@@ -290,7 +298,11 @@ fn split_store_error(e: StoreError) -> AppResult<(Vec<FieldError>, Option<String
     }
 }
 
-async fn create(State(st): State<AppState>, ctx: Ctx, Form(fields): Form<Vec<(String, String)>>) -> AppResult<Response> {
+async fn create(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
     let values = collect(fields);
     let result = match input_of(&st, &ctx, &values).await {
         Ok(input) => people::create(&st.db, &ctx.scope, &input).await,
