@@ -175,6 +175,16 @@ async fn run_dump(program: &str, args: &[&str], package: &str) -> Result<()> {
     }
 }
 
+/// The schema named by `options=-c search_path=X` in a PostgreSQL URL.
+fn pg_search_path(url: &str) -> Option<String> {
+    let query = url.split_once('?')?.1;
+    let options = query.split('&').find_map(|kv| kv.strip_prefix("options="))?;
+    let decoded = options.replace("%20", " ").replace("%3D", "=").replace("%3d", "=").replace('+', " ");
+    let value = decoded.split("search_path=").nth(1)?;
+    let schema: String = value.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+    (!schema.is_empty()).then_some(schema)
+}
+
 /// `mysql://user:pass@host:port/db` as mysqldump arguments.
 fn mysql_args(url: &str) -> Vec<String> {
     let rest = url.split_once("://").map_or(url, |(_, r)| r);
@@ -194,4 +204,16 @@ fn mysql_args(url: &str) -> Vec<String> {
     }
     args.push(dbname.to_owned());
     args
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn search_path_from_url() {
+        assert_eq!(pg_search_path("postgres://a@h/db?options=-c%20search_path%3Dxt_1").as_deref(), Some("xt_1"));
+        assert_eq!(pg_search_path("postgres://a@h/db"), None);
+        assert_eq!(mysql_args("mysql://root@127.0.0.1:3306/test").last().map(String::as_str), Some("test"));
+    }
 }

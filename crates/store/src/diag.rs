@@ -29,3 +29,87 @@ pub async fn explain_subtree(db: &DatabaseConnection, subtree: &str, prefer_inde
     txn.commit().await?;
     Ok(rows.iter().map(|r| r.try_get::<String>("", column).unwrap_or_default()).collect::<Vec<_>>().join("\n"))
 }
+
+/// A person row as the raw-insert reference of the import benchmark takes it.
+#[derive(Debug, Clone)]
+pub struct RawPerson {
+    pub name: String,
+    pub gender: &'static str,
+    pub birth_date: chrono::NaiveDate,
+    pub id_number: String,
+    pub phone: Option<String>,
+    pub party_joined_on: Option<chrono::NaiveDate>,
+    pub position: Option<String>,
+    pub rank_level: Option<&'static str>,
+    pub roles: i32,
+    pub org_id: i64,
+    pub org_path: String,
+}
+
+/// The physical reference of the import benchmark: multi-row INSERTs of ready rows, in
+/// batches of the importer's size, in one transaction, through the same driver — no
+/// parsing, validation or lookups. Benchmark-only, unscoped by design.
+pub async fn raw_insert_persons(db: &DatabaseConnection, rows: &[RawPerson]) -> Result<()> {
+    use sea_orm::sea_query::{Alias, Query};
+    let now = crate::org::now();
+    let cols = [
+        "name",
+        "gender",
+        "birth_date",
+        "id_number",
+        "phone",
+        "party_joined_on",
+        "position",
+        "rank_level",
+        "roles",
+        "org_id",
+        "org_path",
+        "managing_org_id",
+        "created_at",
+        "updated_at",
+    ];
+    let batch = (crate::sql::max_params(db.get_database_backend()) / 15).min(2000);
+    let txn = db.begin().await?;
+    for chunk in rows.chunks(batch) {
+        let mut q = Query::insert();
+        q.into_table(Alias::new("persons")).columns(cols.iter().map(|c| Alias::new(*c)));
+        for r in chunk {
+            q.values_panic([
+                r.name.clone().into(),
+                r.gender.into(),
+                r.birth_date.into(),
+                r.id_number.clone().into(),
+                r.phone.clone().into(),
+                r.party_joined_on.into(),
+                r.position.clone().into(),
+                r.rank_level.map(str::to_owned).into(),
+                r.roles.into(),
+                r.org_id.into(),
+                r.org_path.clone().into(),
+                Option::<i64>::None.into(),
+                now.into(),
+                now.into(),
+            ]);
+        }
+        txn.execute(&q).await?;
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Removes every person and zeroes the counters (between benchmark runs).
+pub async fn reset_people(db: &DatabaseConnection) -> Result<()> {
+    let stmt = match db.get_database_backend() {
+        DbBackend::Postgres => "TRUNCATE persons",
+        _ => "DELETE FROM persons",
+    };
+    db.execute_unprepared(stmt).await?;
+    db.execute_unprepared("UPDATE organizations SET person_count = 0").await?;
+    Ok(())
+}
+
+/// `(id, path)` of every organisation by code (the raw reference resolves codes with it).
+pub async fn org_paths(db: &DatabaseConnection) -> Result<std::collections::HashMap<String, (i64, String)>> {
+    let r = crate::org::OrgResolver::load(db, &crate::Scope::system()).await?;
+    Ok(r.iter().map(|o| (o.code.clone(), (o.id, o.path.clone()))).collect())
+}

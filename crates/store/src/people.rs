@@ -1,7 +1,7 @@
 //! People, read and changed within a scope.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, InsertStatement, OnConflict, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, QueryFilter, QueryOrder,
     QuerySelect, QueryTrait, Set, StatementBuilder,
@@ -142,6 +142,49 @@ impl PersonInput {
             && self.org_id == m.org_id
             && self.managing_org_id == m.managing_org_id
     }
+}
+
+/// A multi-row INSERT of people that skips identity numbers already registered (the
+/// importer's fast path); every row gets `created_at = stamp`.
+pub(crate) fn insert_statement(rows: &[(&PersonInput, &str)], stamp: DateTime<Utc>) -> InsertStatement {
+    use person::Column as C;
+    let mut q = Query::insert();
+    q.into_table(person::Entity).columns([
+        C::Name,
+        C::Gender,
+        C::BirthDate,
+        C::IdNumber,
+        C::Phone,
+        C::PartyJoinedOn,
+        C::Position,
+        C::RankLevel,
+        C::Roles,
+        C::OrgId,
+        C::OrgPath,
+        C::ManagingOrgId,
+        C::CreatedAt,
+        C::UpdatedAt,
+    ]);
+    for (p, org_path) in rows {
+        q.values_panic([
+            p.name.clone().into(),
+            p.gender.code().into(),
+            p.birth_date.into(),
+            p.id_number.clone().into(),
+            p.phone.clone().into(),
+            p.party_joined_on.into(),
+            p.position.clone().into(),
+            p.rank_level.map(|r| r.code().to_owned()).into(),
+            p.roles.0.into(),
+            p.org_id.into(),
+            (*org_path).to_owned().into(),
+            p.managing_org_id.into(),
+            stamp.into(),
+            stamp.into(),
+        ]);
+    }
+    q.on_conflict(OnConflict::column(C::IdNumber).do_nothing_on([C::IdNumber]).to_owned());
+    q.to_owned()
 }
 
 /// Filters for people lists.

@@ -355,3 +355,25 @@ async fn an_old_fifteen_digit_number_is_converted_and_noted() {
     );
     db.cleanup().await;
 }
+
+#[tokio::test]
+async fn a_file_mixing_new_changed_and_unchanged_people_is_reconciled_row_by_row() {
+    let db = seeded().await;
+    let ids = three_ids();
+    run(&db.conn, &Scope::system(), files::xlsx(&as_refs(&messy_roster(&ids)), &[]), false).await;
+    let village = by_code(&db.conn, JINGZHU).await;
+    let newcomer = id_number(YUNXI, (1991, 9, 9), 11);
+    let mut rows = messy_roster(&ids);
+    rows[5][7] = "组织委员".into(); // 李四 changes position
+    rows.push(
+        ["4", "新来者", newcomer.as_str(), "", "", "", "", "", "", JINGZHU].into_iter().map(String::from).collect(),
+    );
+    let out = run(&db.conn, &Scope::system(), files::xlsx(&as_refs(&rows), &[]), false).await;
+    assert!(out.report.is_ok(), "{}", errors_text(&out));
+    assert_eq!((out.report.inserted, out.report.updated, out.report.unchanged), (1, 1, 2));
+    assert_eq!(find(&db.conn, &ids[1]).await.and_then(|p| p.position).as_deref(), Some("组织委员"));
+    assert_eq!(find(&db.conn, &newcomer).await.map(|p| p.name).as_deref(), Some("新来者"));
+    // The counter follows: 张三, 李四 and the newcomer are in 荆竹村.
+    assert_eq!(by_code(&db.conn, JINGZHU).await.person_count, village.person_count + 1);
+    db.cleanup().await;
+}

@@ -3,7 +3,7 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
-use super::{binary_text, large_binary};
+use super::{binary_text, instant, large_binary};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -28,8 +28,8 @@ impl MigrationTrait for Migration {
                     .col(big_integer_null("authority_org_id"))
                     .col(boolean("active").default(true))
                     .col(big_integer("person_count").default(0))
-                    .col(timestamp_with_time_zone("created_at"))
-                    .col(timestamp_with_time_zone("updated_at"))
+                    .col(instant("created_at", b, false))
+                    .col(instant("updated_at", b, false))
                     .foreign_key(ForeignKey::create().from("organizations", "parent_id").to("organizations", "id"))
                     .foreign_key(
                         ForeignKey::create().from("organizations", "authority_org_id").to("organizations", "id"),
@@ -60,8 +60,8 @@ impl MigrationTrait for Migration {
                     .col(big_integer("org_id"))
                     .col(binary_text(string_len("org_path", 512), b))
                     .col(big_integer_null("managing_org_id"))
-                    .col(timestamp_with_time_zone("created_at"))
-                    .col(timestamp_with_time_zone("updated_at"))
+                    .col(instant("created_at", b, false))
+                    .col(instant("updated_at", b, false))
                     .foreign_key(ForeignKey::create().from("persons", "org_id").to("organizations", "id"))
                     .foreign_key(ForeignKey::create().from("persons", "managing_org_id").to("organizations", "id"))
                     .to_owned(),
@@ -82,7 +82,7 @@ impl MigrationTrait for Migration {
                     .col(large_binary("content", b))
                     .col(big_integer("size"))
                     .col(binary_text(string_len("scope_path", 512), b))
-                    .col(timestamp_with_time_zone("created_at"))
+                    .col(instant("created_at", b, false))
                     .to_owned(),
             )
             .await?;

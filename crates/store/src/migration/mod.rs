@@ -31,6 +31,22 @@ pub(crate) fn binary_text(col: ColumnDef, backend: DbBackend) -> ColumnDef {
     col
 }
 
+/// An instant (stored in UTC) with microseconds on every backend; MySQL's TIMESTAMP
+/// would drop them and end in 2038, so it gets DATETIME(6).
+pub(crate) fn instant(name: &'static str, backend: DbBackend, nullable: bool) -> ColumnDef {
+    let mut col = ColumnDef::new(Alias::new(name));
+    match backend {
+        DbBackend::MySql => col.custom(Alias::new("DATETIME(6)")),
+        _ => col.timestamp_with_time_zone(),
+    };
+    if nullable {
+        col.null();
+    } else {
+        col.not_null();
+    }
+    col
+}
+
 /// A column for file contents of any size.
 pub(crate) fn large_binary(name: &'static str, backend: DbBackend) -> ColumnDef {
     let mut col = ColumnDef::new(Alias::new(name));
