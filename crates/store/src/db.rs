@@ -140,12 +140,15 @@ pub async fn backup(db: &DatabaseConnection, url: &str, out: &Path) -> Result<()
             Ok(())
         }
         DbBackend::Postgres => {
-            run_dump(
-                "pg_dump",
-                &["--format=custom", "--no-owner", "--file", &out.to_string_lossy(), url],
-                "postgresql-client",
-            )
-            .await
+            let file = out.to_string_lossy();
+            let mut args = vec!["--format=custom", "--no-owner", "--file", &file];
+            // A deployment confined to one schema (search_path in the URL) dumps that schema.
+            let schema_arg = pg_search_path(url).map(|s| format!("--schema={s}"));
+            if let Some(a) = &schema_arg {
+                args.push(a);
+            }
+            args.push(url);
+            run_dump("pg_dump", &args, "postgresql-client").await
         }
         _ => {
             let file = std::fs::File::create(out)
