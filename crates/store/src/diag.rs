@@ -104,7 +104,7 @@ pub async fn reset_people(db: &DatabaseConnection) -> Result<()> {
         _ => "DELETE FROM persons",
     };
     db.execute_unprepared(stmt).await?;
-    db.execute_unprepared("UPDATE organizations SET person_count = 0").await?;
+    db.execute_unprepared("UPDATE organizations SET person_count = 0, subtree_people = 0").await?;
     Ok(())
 }
 

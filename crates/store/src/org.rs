@@ -32,6 +32,10 @@ pub struct Org {
     pub active: bool,
     /// People attached directly to this organisation.
     pub person_count: i64,
+    /// People in the subtree (maintained with every write).
+    pub subtree_people: i64,
+    /// Organisations in the subtree, this one included (maintained with every write).
+    pub subtree_orgs: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -58,6 +62,8 @@ impl From<organization::Model> for Org {
             authority_org_id: m.authority_org_id,
             active: m.active,
             person_count: m.person_count,
+            subtree_people: m.subtree_people,
+            subtree_orgs: m.subtree_orgs,
             created_at: m.created_at,
             updated_at: m.updated_at,
         }
@@ -141,20 +147,12 @@ pub async fn ancestors(db: &impl ConnectionTrait, scope: &Scope, id: i64) -> Res
     Ok(ids.iter().filter_map(|i| found.get(i).cloned()).collect())
 }
 
-/// Organisations and people in the subtree of `p`, from the maintained per-organisation
-/// counters: one range scan over organisations, never a count over people.
+/// Organisations and people in the subtree of `p`, read from the subtree root's maintained
+/// counters: one row, whatever the size of the subtree.
 pub async fn subtree_totals(db: &impl ConnectionTrait, p: &str) -> Result<SubtreeTotals> {
-    let backend = db.get_database_backend();
-    let row: Option<(i64, i64)> = organization::Entity::find()
-        .select_only()
-        .column_as(Expr::cust("COUNT(*)"), "orgs")
-        .column_as(sql::sum_i64(backend, "person_count"), "people")
-        .filter(subtree_cond(organization::Column::Path, p))
-        .into_tuple()
-        .one(db)
-        .await?;
-    let (orgs, people) = row.unwrap_or_default();
-    Ok(SubtreeTotals { orgs, people })
+    let Some(&id) = path::ids(p).last() else { return Ok(SubtreeTotals::default()) };
+    let m = organization::Entity::find_by_id(id).one(db).await?.ok_or(StoreError::NotFound("组织"))?;
+    Ok(SubtreeTotals { orgs: m.subtree_orgs, people: m.subtree_people })
 }
 
 /// Totals of the whole scope.
@@ -165,8 +163,9 @@ pub async fn scope_totals(db: &impl ConnectionTrait, scope: &Scope) -> Result<Su
             let backend = db.get_database_backend();
             let row: Option<(i64, i64)> = organization::Entity::find()
                 .select_only()
-                .column_as(Expr::cust("COUNT(*)"), "orgs")
-                .column_as(sql::sum_i64(backend, "person_count"), "people")
+                .column_as(sql::sum_i64(backend, "subtree_orgs"), "orgs")
+                .column_as(sql::sum_i64(backend, "subtree_people"), "people")
+                .filter(organization::Column::ParentId.is_null())
                 .into_tuple()
                 .one(db)
                 .await?;
@@ -193,12 +192,10 @@ pub async fn children(
         q = q.filter(organization::Column::Active.eq(true));
     }
     let rows = q.order_by(organization::Column::Code, Order::Asc).all(db).await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for m in rows {
-        let t = subtree_totals(db, &m.path).await?;
-        out.push(OrgNode { descendants: t.orgs - 1, people: t.people, org: Org::from(m) });
-    }
-    Ok(out)
+    Ok(rows
+        .into_iter()
+        .map(|m| OrgNode { descendants: m.subtree_orgs - 1, people: m.subtree_people, org: Org::from(m) })
+        .collect())
 }
 
 /// Filters for organisation lists.
@@ -417,6 +414,8 @@ pub(crate) async fn insert_unchecked(
         authority_org_id: Set(input.authority_org_id),
         active: Set(true),
         person_count: Set(0),
+        subtree_people: Set(0),
+        subtree_orgs: Set(1),
         created_at: Set(t),
         updated_at: Set(t),
         ..Default::default()
@@ -429,6 +428,9 @@ pub(crate) async fn insert_unchecked(
         .filter(organization::Column::Id.eq(id))
         .exec(db)
         .await?;
+    if let Some(pp) = parent_path {
+        add_to_ancestors(db, &path::ids(pp), 1, 0).await?;
+    }
     let m = organization::Entity::find_by_id(id).one(db).await?.ok_or(StoreError::NotFound("组织"))?;
     Ok(Org::from(m))
 }
@@ -483,6 +485,10 @@ pub async fn move_subtree(db: &impl ConnectionTrait, scope: &Scope, id: i64, new
         return Ok(org);
     }
     let backend = db.get_database_backend();
+    let old_ancestors = path::ids(&org.path);
+    let old_ancestors = &old_ancestors[..old_ancestors.len().saturating_sub(1)];
+    add_to_ancestors(db, old_ancestors, -org.subtree_orgs, -org.subtree_people).await?;
+    add_to_ancestors(db, &path::ids(&parent.path), org.subtree_orgs, org.subtree_people).await?;
     let new_path = path::child(Some(&parent.path), id);
     let depth_delta = path::depth(&new_path) as i32 - path::depth(&org.path) as i32;
     organization::Entity::update_many()
@@ -547,19 +553,57 @@ pub async fn reactivate(db: &impl ConnectionTrait, scope: &Scope, id: i64, subtr
     Ok(res.rows_affected)
 }
 
-/// Adds to organisations' people counters: one UPDATE per distinct change and thousand
-/// organisations (an import of a million people touches ~30,000 counters in a handful).
-pub(crate) async fn add_person_counts(db: &impl ConnectionTrait, deltas: &HashMap<i64, i64>) -> Result<()> {
+/// Adds to the subtree counters of the given organisations (ancestors of a change).
+async fn add_to_ancestors(db: &impl ConnectionTrait, ids: &[i64], orgs: i64, people: i64) -> Result<()> {
+    if ids.is_empty() || (orgs == 0 && people == 0) {
+        return Ok(());
+    }
+    organization::Entity::update_many()
+        .col_expr(organization::Column::SubtreeOrgs, Expr::col(organization::Column::SubtreeOrgs).add(orgs))
+        .col_expr(organization::Column::SubtreePeople, Expr::col(organization::Column::SubtreePeople).add(people))
+        .filter(organization::Column::Id.is_in(ids.iter().copied()))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Adds people to organisations (`org id → change`): each one's own counter and the
+/// subtree counters of it and its ancestors, in the caller's transaction. Changes are
+/// grouped by value, so an import touching 30,000 villages costs a few thousand UPDATEs.
+pub(crate) async fn add_people(db: &impl ConnectionTrait, changes: &HashMap<i64, i64>) -> Result<()> {
+    let ids: Vec<i64> = changes.iter().filter(|(_, d)| **d != 0).map(|(id, _)| *id).collect();
+    let mut subtree: HashMap<i64, i64> = HashMap::new();
+    for chunk in ids.chunks(1000) {
+        let rows: Vec<(i64, String)> = organization::Entity::find()
+            .select_only()
+            .columns([organization::Column::Id, organization::Column::Path])
+            .filter(organization::Column::Id.is_in(chunk.iter().copied()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        for (id, p) in rows {
+            let d = changes[&id];
+            for a in path::ids(&p) {
+                *subtree.entry(a).or_default() += d;
+            }
+        }
+    }
+    apply_grouped(db, organization::Column::PersonCount, changes).await?;
+    apply_grouped(db, organization::Column::SubtreePeople, &subtree).await
+}
+
+/// `col = col + d` for each (id, d), one statement per distinct d and thousand ids.
+async fn apply_grouped(db: &impl ConnectionTrait, col: organization::Column, deltas: &HashMap<i64, i64>) -> Result<()> {
     let mut by_delta: std::collections::BTreeMap<i64, Vec<i64>> = std::collections::BTreeMap::new();
-    for (&org, &d) in deltas {
+    for (&id, &d) in deltas {
         if d != 0 {
-            by_delta.entry(d).or_default().push(org);
+            by_delta.entry(d).or_default().push(id);
         }
     }
     for (d, ids) in by_delta {
         for chunk in ids.chunks(1000) {
             organization::Entity::update_many()
-                .col_expr(organization::Column::PersonCount, Expr::col(organization::Column::PersonCount).add(d))
+                .col_expr(col, Expr::col(col).add(d))
                 .filter(organization::Column::Id.is_in(chunk.iter().copied()))
                 .exec(db)
                 .await?;
@@ -568,19 +612,60 @@ pub(crate) async fn add_person_counts(db: &impl ConnectionTrait, deltas: &HashMa
     Ok(())
 }
 
-/// Recomputes the people counters of the given organisations from the people table.
-pub(crate) async fn recount(db: &impl ConnectionTrait, org_ids: &[i64]) -> Result<()> {
-    for chunk in org_ids.chunks(500) {
+/// Recomputes every counter from the rows themselves (repair; tests compare it with the
+/// maintained values).
+pub async fn rebuild_counters(db: &impl ConnectionTrait) -> Result<u64> {
+    let direct: Vec<(i64, i64)> = person::Entity::find()
+        .select_only()
+        .column(person::Column::OrgId)
+        .column_as(Expr::cust("COUNT(*)"), "n")
+        .group_by(person::Column::OrgId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let direct: HashMap<i64, i64> = direct.into_iter().collect();
+    let orgs: Vec<(i64, String)> = organization::Entity::find()
+        .select_only()
+        .columns([organization::Column::Id, organization::Column::Path])
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut people: HashMap<i64, i64> = HashMap::new();
+    let mut count: HashMap<i64, i64> = HashMap::new();
+    for (id, p) in &orgs {
+        let own = direct.get(id).copied().unwrap_or(0);
+        for a in path::ids(p) {
+            *people.entry(a).or_default() += own;
+            *count.entry(a).or_default() += 1;
+        }
+    }
+    for (id, _) in &orgs {
         organization::Entity::update_many()
-            .col_expr(
-                organization::Column::PersonCount,
-                Expr::cust("(SELECT COUNT(*) FROM persons WHERE persons.org_id = organizations.id)"),
-            )
-            .filter(organization::Column::Id.is_in(chunk.iter().copied()))
+            .col_expr(organization::Column::PersonCount, Expr::value(direct.get(id).copied().unwrap_or(0)))
+            .col_expr(organization::Column::SubtreePeople, Expr::value(people.get(id).copied().unwrap_or(0)))
+            .col_expr(organization::Column::SubtreeOrgs, Expr::value(count.get(id).copied().unwrap_or(1)))
+            .filter(organization::Column::Id.eq(*id))
             .exec(db)
             .await?;
     }
-    Ok(())
+    Ok(orgs.len() as u64)
+}
+
+/// The maintained counters of every organisation, `id → (own people, subtree people,
+/// subtree organisations)`, to compare with [`rebuild_counters`].
+pub async fn counters(db: &impl ConnectionTrait) -> Result<HashMap<i64, (i64, i64, i64)>> {
+    let rows: Vec<(i64, i64, i64, i64)> = organization::Entity::find()
+        .select_only()
+        .columns([
+            organization::Column::Id,
+            organization::Column::PersonCount,
+            organization::Column::SubtreePeople,
+            organization::Column::SubtreeOrgs,
+        ])
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|(id, a, b, c)| (id, (a, b, c))).collect())
 }
 
 /// The name part and the upper-cased code of a reference ("名称（代码）" or plain text).

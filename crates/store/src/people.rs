@@ -1,5 +1,7 @@
 //! People, read and changed within a scope.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, InsertStatement, OnConflict, Query};
 use sea_orm::{
@@ -391,7 +393,7 @@ pub async fn create(db: &impl ConnectionTrait, scope: &Scope, input: &PersonInpu
     let o = target_org(db, scope, input).await?;
     check_id_free(db, scope, &input.id_number, None).await?;
     let m = input.active_model(&o.path).insert(db).await?;
-    org::recount(db, &[o.id]).await?;
+    org::add_people(db, &HashMap::from([(o.id, 1)])).await?;
     Ok(Person::from(m))
 }
 
@@ -411,7 +413,7 @@ pub async fn update(db: &impl ConnectionTrait, scope: &Scope, id: i64, input: &P
     am.created_at = Set(before.created_at);
     let m = am.update(db).await?;
     if before.org_id != o.id {
-        org::recount(db, &[before.org_id, o.id]).await?;
+        org::add_people(db, &HashMap::from([(before.org_id, -1), (o.id, 1)])).await?;
     }
     Ok(Person::from(m))
 }
@@ -420,6 +422,6 @@ pub async fn update(db: &impl ConnectionTrait, scope: &Scope, id: i64, input: &P
 pub async fn delete(db: &impl ConnectionTrait, scope: &Scope, id: i64) -> Result<Person> {
     let p = get(db, scope, id).await?;
     person::Entity::delete_by_id(id).exec(db).await?;
-    org::recount(db, &[p.org_id]).await?;
+    org::add_people(db, &HashMap::from([(p.org_id, -1)])).await?;
     Ok(p)
 }

@@ -167,3 +167,65 @@ async fn subtree_queries_use_the_path_index() {
     assert!(plan.contains("ix_organizations_path"), "the subtree range must use the path index:\n{plan}");
     db.cleanup().await;
 }
+
+#[tokio::test]
+async fn maintained_counters_match_a_rebuild_after_every_kind_of_write() {
+    use xuepei_domain::people::{Gender, Roles};
+    use xuepei_office::read::Source;
+    use xuepei_store::people::PersonInput;
+    use xuepei_web::jobs::{self, ImportKind};
+    let db = seeded().await;
+    let sys = Scope::system();
+    // An import, a move across counties, a new organisation, and people created, moved and deleted.
+    let (a_id, b_id) = (id_number(YUNXI, (1980, 1, 1), 11), id_number(YUNXI, (1981, 1, 1), 21));
+    let rows = vec![vec!["姓名", "身份证号", "所在党组织"], vec!["甲某", &a_id, JINGZHU], vec!["乙某", &b_id, BAZIMEN]];
+    let out =
+        jobs::import(&db.conn, &sys, ImportKind::People, Source::Bytes(xuepei_testkit::files::xlsx(&rows, &[])), false)
+            .await
+            .expect("import");
+    assert!(out.report.committed);
+    let town = by_code(&db.conn, "430603001").await;
+    org::move_subtree(&db.conn, &sys, town.id, by_code(&db.conn, QUYUAN).await.id).await.expect("move");
+    let new_org = org::create(&db.conn, &sys, &input("CNT-1", "计数支部", by_code(&db.conn, JINGZHU).await.id))
+        .await
+        .expect("create");
+    let person = |name: &str, seq: u32, org_id| PersonInput {
+        name: name.into(),
+        id_number: id_number(YUNXI, (1990, 5, 5), seq),
+        gender: if seq % 2 == 1 { Gender::Male } else { Gender::Female },
+        birth_date: chrono::NaiveDate::from_ymd_opt(1990, 5, 5).expect("date"),
+        phone: None,
+        party_joined_on: None,
+        position: None,
+        rank_level: None,
+        roles: Roles::default(),
+        org_id,
+        managing_org_id: None,
+    };
+    let a = people::create(&db.conn, &sys, &person("丙某", 31, new_org.id)).await.expect("create");
+    people::create(&db.conn, &sys, &person("丁某", 42, new_org.id)).await.expect("create");
+    people::update(&db.conn, &sys, a.id, &person("丙某", 31, by_code(&db.conn, QUYUAN_TOWN).await.id))
+        .await
+        .expect("update");
+    let b = people::list(
+        &db.conn,
+        &sys,
+        &PersonFilter { under: Some(town.id), ..Default::default() },
+        Default::default(),
+        None,
+        1,
+    )
+    .await
+    .expect("list")
+    .items
+    .remove(0);
+    people::delete(&db.conn, &sys, b.person.id).await.expect("delete");
+    org::deactivate(&db.conn, &sys, new_org.id).await.expect("deactivate");
+
+    let maintained = org::counters(&db.conn).await.expect("counters");
+    org::rebuild_counters(&db.conn).await.expect("rebuild");
+    let rebuilt = org::counters(&db.conn).await.expect("counters");
+    let differing: Vec<_> = maintained.iter().filter(|(id, v)| rebuilt.get(id) != Some(v)).collect();
+    assert!(differing.is_empty(), "counters drifted: {differing:?}");
+    db.cleanup().await;
+}

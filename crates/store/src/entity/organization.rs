@@ -15,7 +15,12 @@ pub struct Model {
     pub depth: i32,
     pub authority_org_id: Option<i64>,
     pub active: bool,
+    /// People attached directly.
     pub person_count: i64,
+    /// People in the whole subtree, this organisation included.
+    pub subtree_people: i64,
+    /// Organisations in the whole subtree, this one included.
+    pub subtree_orgs: i64,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

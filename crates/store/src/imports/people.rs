@@ -269,7 +269,7 @@ impl PeopleImport {
             return Ok(report);
         }
         let started = std::time::Instant::now();
-        org::add_person_counts(&self.txn, &self.deltas).await?;
+        org::add_people(&self.txn, &self.deltas).await?;
         let recount = started.elapsed();
         let started = std::time::Instant::now();
         self.txn.commit().await?;

@@ -28,6 +28,8 @@ impl MigrationTrait for Migration {
                     .col(big_integer_null("authority_org_id"))
                     .col(boolean("active").default(true))
                     .col(big_integer("person_count").default(0))
+                    .col(big_integer("subtree_people").default(0))
+                    .col(big_integer("subtree_orgs").default(1))
                     .col(instant("created_at", b, false))
                     .col(instant("updated_at", b, false))
                     .foreign_key(ForeignKey::create().from("organizations", "parent_id").to("organizations", "id"))
