@@ -21,7 +21,7 @@ use xuepei_office::read::Source;
 use xuepei_store::db::{self, DbOptions};
 use xuepei_store::diag::{self, RawPerson};
 use xuepei_store::imports::people::today_in_china;
-use xuepei_store::{Scope, org};
+use xuepei_store::{Actor, Scope, org};
 use xuepei_web::jobs::{self, ImportKind};
 
 use crate::config::Config;
@@ -104,7 +104,8 @@ async fn child(c: ChildArgs) -> Result<ExitCode, String> {
     let (rows, seconds) = match c.job {
         Job::Import => {
             let t = Instant::now();
-            let out = jobs::import(&conn, &Scope::system(), ImportKind::People, Source::Path(c.file.clone()), false)
+            let job = jobs::ImportJob { kind: ImportKind::People, source: Source::Path(c.file.clone()), name: "bench".into(), dry_run: false };
+            let out = jobs::import(&conn, &Scope::system(), &Actor::operator("bench"), job)
                 .await
                 .map_err(|e| e.to_string())?;
             if !out.report.is_ok() {
@@ -337,7 +338,8 @@ async fn import_bench(a: ImportArgs) -> Result<ExitCode, String> {
         let conn = db::connect(&target.url, &DbOptions::default()).await.map_err(|e| e.to_string())?;
         db::migrate(&conn).await.map_err(|e| e.to_string())?;
         let t = Instant::now();
-        let out = jobs::import(&conn, &Scope::system(), ImportKind::Orgs, Source::Path(orgs_csv.clone()), false)
+        let job = jobs::ImportJob { kind: ImportKind::Orgs, source: Source::Path(orgs_csv.clone()), name: "bench".into(), dry_run: false };
+        let out = jobs::import(&conn, &Scope::system(), &Actor::operator("bench"), job)
             .await
             .map_err(|e| e.to_string())?;
         if !out.report.is_ok() {

@@ -2,7 +2,6 @@
 
 use std::path::Path;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use xuepei_office::read::Source;
 use xuepei_store::db::{self, DbOptions};
@@ -10,7 +9,8 @@ use xuepei_store::org::OrgFilter;
 use xuepei_store::people::PersonFilter;
 use xuepei_store::{DatabaseConnection, Scope, org};
 use xuepei_web::jobs::{self, ImportFailure, ImportKind};
-use xuepei_web::{AppState, WebConfig};
+use xuepei_store::Actor;
+use xuepei_web::AppState;
 
 use crate::config::Config;
 
@@ -37,10 +37,28 @@ pub async fn serve_with(
         .map_err(|e| format!("无法监听地址 {}：{e}（端口可能已被占用，可用 --listen 换一个）", cfg.listen))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     on_ready(addr);
-    let state = AppState { db: conn, config: Arc::new(WebConfig { upload_limit: cfg.upload_limit_mb * 1024 * 1024 }) };
+    let housekeeping = tokio::spawn(housekeeping(conn.clone(), cfg.clone()));
+    let state = AppState::new(conn, cfg.web(), cfg.policy.clone());
     xuepei_web::serve(listener, state, shutdown_signal()).await.map_err(|e| e.to_string())?;
+    housekeeping.abort();
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// Daily: archive audit entries past retention to files (never dropping them), and remove
+/// abandoned uploads.
+async fn housekeeping(conn: DatabaseConnection, cfg: Config) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(24 * 3600));
+    loop {
+        tick.tick().await;
+        let cutoff = chrono::Utc::now() - chrono::Duration::days(cfg.audit_retention_days);
+        match xuepei_store::audit::archive_before(&conn, cutoff, &cfg.data_dir.join("audit-archive")).await {
+            Ok(Some((file, n))) => tracing::info!(entries = n, file = %file.display(), "audit entries archived"),
+            Ok(None) => {}
+            Err(e) => tracing::error!(error = %e, "audit archiving failed"),
+        }
+        let _ = xuepei_store::uploads::purge_before(&conn, chrono::Utc::now() - chrono::Duration::hours(24)).await;
+    }
 }
 
 async fn shutdown_signal() {
@@ -108,7 +126,9 @@ pub async fn import(
     let conn = connect(cfg).await?;
     let scope = scope_of(&conn, org_code).await?;
     let started = std::time::Instant::now();
-    let outcome = match jobs::import(&conn, &scope, kind, Source::Path(file.to_owned()), dry_run).await {
+    let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let job = jobs::ImportJob { kind, source: Source::Path(file.to_owned()), name, dry_run };
+    let outcome = match jobs::import(&conn, &scope, &Actor::operator("命令行"), job).await {
         Ok(o) => o,
         Err(ImportFailure::File(msg)) => return Err(format!("{}：{msg}", file.display())),
         Err(ImportFailure::Store(e)) => return Err(e.to_string()),
@@ -168,4 +188,164 @@ pub async fn backup(cfg: &Config, out: &Path) -> Result<ExitCode, String> {
     let size = std::fs::metadata(out).map(|m| m.len()).unwrap_or(0);
     println!("已备份到 {}（{:.1} MB）", out.display(), size as f64 / 1_048_576.0);
     Ok(ExitCode::SUCCESS)
+}
+
+/// `xuepei user …`: the operator's account tools (the first administrators are made here).
+pub mod user {
+    use std::process::ExitCode;
+
+    use xuepei_domain::accounts::AccountRoles;
+    use xuepei_store::accounts::{self, NewAccount};
+    use xuepei_store::{Actor, Scope, Tx, org};
+
+    use super::connect;
+    use crate::config::Config;
+
+    fn actor() -> Actor {
+        Actor::operator("命令行")
+    }
+
+    /// A random password that meets the rules.
+    pub fn random_password() -> String {
+        let h = accounts::random_hex(8);
+        format!("Xp-{}{}", &h[..8], h[8..].to_uppercase())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub async fn add(
+        cfg: &Config,
+        username: &str,
+        name: &str,
+        roles: &str,
+        scope_code: &str,
+        org_code: Option<&str>,
+        password: Option<String>,
+        must_change: bool,
+    ) -> Result<ExitCode, String> {
+        let conn = connect(cfg).await?;
+        let sys = Scope::system();
+        let roles = AccountRoles::parse(roles)?;
+        let scope_org = org::get_by_code(&conn, &sys, &scope_code.to_ascii_uppercase()).await.map_err(|_| format!("未找到组织代码“{scope_code}”"))?;
+        let org_id = match org_code {
+            Some(c) => org::get_by_code(&conn, &sys, &c.to_ascii_uppercase()).await.map_err(|_| format!("未找到组织代码“{c}”"))?.id,
+            None => scope_org.id,
+        };
+        let generated = password.is_none();
+        let password = password.unwrap_or_else(random_password);
+        let tx = Tx::begin(&conn, &sys, &actor()).await.map_err(|e| e.to_string())?;
+        let new = NewAccount {
+            username: username.to_owned(),
+            display_name: name.to_owned(),
+            person_id: None,
+            org_id,
+            scope_org_id: scope_org.id,
+            roles,
+            password: password.clone(),
+            must_change_password: must_change,
+        };
+        let a = accounts::create(&tx, &new).await.map_err(super::explain)?;
+        tx.commit().await.map_err(|e| e.to_string())?;
+        println!("已创建账号 {}（{}，管理范围：{}）", a.username, a.roles.labels(), scope_org.name);
+        if generated {
+            println!("初始密码：{password}");
+        }
+        if must_change {
+            println!("首次登录须修改密码。");
+        }
+        Ok(ExitCode::SUCCESS)
+    }
+
+    pub async fn reset(cfg: &Config, username: &str, password: Option<String>) -> Result<ExitCode, String> {
+        let conn = connect(cfg).await?;
+        let a = accounts::by_username(&conn, username).await.map_err(|_| format!("账号“{username}”不存在"))?;
+        let generated = password.is_none();
+        let password = password.unwrap_or_else(random_password);
+        let tx = Tx::begin(&conn, &Scope::system(), &actor()).await.map_err(|e| e.to_string())?;
+        accounts::set_password(&tx, a.id, &password, true).await.map_err(super::explain)?;
+        accounts::set_lock(&tx, a.id, None).await.map_err(|e| e.to_string())?;
+        tx.commit().await.map_err(|e| e.to_string())?;
+        println!("已重置账号 {} 的密码并解锁{}，下次登录须修改密码。", a.username, if generated { format!("，临时密码：{password}") } else { String::new() });
+        Ok(ExitCode::SUCCESS)
+    }
+
+    pub async fn lock(cfg: &Config, username: &str, locked: bool) -> Result<ExitCode, String> {
+        let conn = connect(cfg).await?;
+        let a = accounts::by_username(&conn, username).await.map_err(|_| format!("账号“{username}”不存在"))?;
+        let tx = Tx::begin(&conn, &Scope::system(), &actor()).await.map_err(|e| e.to_string())?;
+        accounts::set_lock(&tx, a.id, locked.then(accounts::indefinitely)).await.map_err(|e| e.to_string())?;
+        tx.commit().await.map_err(|e| e.to_string())?;
+        println!("{}账号 {}", if locked { "已锁定" } else { "已解锁" }, a.username);
+        Ok(ExitCode::SUCCESS)
+    }
+
+    pub async fn list(cfg: &Config) -> Result<ExitCode, String> {
+        let conn = connect(cfg).await?;
+        let mut after: Option<String> = None;
+        loop {
+            let page = accounts::list(&conn, &Scope::system(), None, after.as_deref(), 500).await.map_err(|e| e.to_string())?;
+            for a in &page.items {
+                let state = if !a.active { "停用" } else if a.is_locked(chrono::Utc::now()) { "锁定" } else { "正常" };
+                println!("{}\t{}\t{}\t{}", a.username, a.display_name, a.roles.labels(), state);
+            }
+            match page.next {
+                Some(n) => after = Some(n),
+                None => break,
+            }
+        }
+        Ok(ExitCode::SUCCESS)
+    }
+}
+
+/// `xuepei audit …`: verification, archiving and export of the trail.
+pub mod audit {
+    use std::path::Path;
+    use std::process::ExitCode;
+
+    use xuepei_store::Scope;
+    use xuepei_store::audit;
+
+    use super::connect;
+    use crate::config::Config;
+
+    pub async fn verify(cfg: &Config) -> Result<ExitCode, String> {
+        let conn = connect(cfg).await?;
+        let r = audit::verify(&conn).await.map_err(|e| e.to_string())?;
+        match r.first_bad {
+            None => {
+                println!("审计日志完整：第{}条至第{}条共{}条记录，链条校验通过。", r.first_seq, r.last_seq, r.checked);
+                Ok(ExitCode::SUCCESS)
+            }
+            Some((seq, why)) => {
+                println!("审计日志校验未通过：{why}。第一处问题在第{seq}条（之前{}条完好）。", r.checked);
+                Ok(ExitCode::FAILURE)
+            }
+        }
+    }
+
+    pub async fn archive(cfg: &Config, days: Option<i64>, dir: Option<&Path>) -> Result<ExitCode, String> {
+        let conn = connect(cfg).await?;
+        let days = days.unwrap_or(cfg.audit_retention_days);
+        let dir = dir.map(Path::to_path_buf).unwrap_or_else(|| cfg.data_dir.join("audit-archive"));
+        let cutoff = chrono::Utc::now() - chrono::Duration::days(days);
+        match audit::archive_before(&conn, cutoff, &dir).await.map_err(|e| e.to_string())? {
+            Some((file, n)) => println!("已将{n}条{days}天前的审计记录归档到 {}", file.display()),
+            None => println!("没有{days}天前的审计记录需要归档"),
+        }
+        Ok(ExitCode::SUCCESS)
+    }
+
+    pub async fn export(cfg: &Config, out: &Path) -> Result<ExitCode, String> {
+        let conn = connect(cfg).await?;
+        let n = xuepei_web::exports::audit_xlsx(&conn, &Scope::system(), &Default::default(), out).await.map_err(|e| e.to_string())?;
+        println!("已导出{n}条审计记录到 {}", out.display());
+        Ok(ExitCode::SUCCESS)
+    }
+}
+
+/// A store error as one line for the operator, with field messages spelled out.
+pub fn explain(e: xuepei_store::StoreError) -> String {
+    match e {
+        xuepei_store::StoreError::Invalid(errs) => errs.iter().map(|f| format!("{}：{}", f.field, f.message)).collect::<Vec<_>>().join("；"),
+        other => other.to_string(),
+    }
 }

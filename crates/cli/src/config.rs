@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+use xuepei_store::accounts::SecurityPolicy;
 
 /// The TOML file's keys; all optional.
 #[derive(Debug, Default, Deserialize)]
@@ -14,6 +15,14 @@ pub struct FileConfig {
     pub data_dir: Option<PathBuf>,
     pub upload_limit_mb: Option<usize>,
     pub max_connections: Option<u32>,
+    pub lockout_threshold: Option<i32>,
+    pub lockout_minutes: Option<i64>,
+    pub idle_minutes: Option<i64>,
+    pub password_max_age_days: Option<i64>,
+    pub audit_retention_days: Option<i64>,
+    pub cookie_secure: Option<bool>,
+    pub trust_proxy: Option<bool>,
+    pub metrics_public: Option<bool>,
 }
 
 /// The settings a command runs with.
@@ -24,11 +33,18 @@ pub struct Config {
     pub data_dir: PathBuf,
     pub upload_limit_mb: usize,
     pub max_connections: u32,
+    pub policy: SecurityPolicy,
+    /// Audit entries older than this are archived to files (default 184 days, 网络安全法 ≥ 6 months).
+    pub audit_retention_days: i64,
+    pub cookie_secure: bool,
+    pub trust_proxy: bool,
+    pub metrics_public: bool,
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATA_DIR: &str = "./data";
 pub const DEFAULT_UPLOAD_LIMIT_MB: usize = 50;
+pub const DEFAULT_AUDIT_RETENTION_DAYS: i64 = 184;
 
 /// Values given on the command line or in the environment (clap reads both).
 #[derive(Debug, Default)]
@@ -40,6 +56,15 @@ pub struct Overrides {
 }
 
 impl Config {
+    pub fn web(&self) -> xuepei_web::WebConfig {
+        xuepei_web::WebConfig {
+            upload_limit: self.upload_limit_mb * 1024 * 1024,
+            cookie_secure: self.cookie_secure,
+            trust_proxy: self.trust_proxy,
+            metrics_public: self.metrics_public,
+        }
+    }
+
     pub fn load(o: Overrides) -> Result<Config, String> {
         let file = match &o.config {
             Some(p) => Some(read(p)?),
@@ -58,6 +83,19 @@ impl Config {
             data_dir,
             upload_limit_mb: file.upload_limit_mb.unwrap_or(DEFAULT_UPLOAD_LIMIT_MB),
             max_connections: file.max_connections.unwrap_or(16),
+            policy: {
+                let d = SecurityPolicy::default();
+                SecurityPolicy {
+                    lockout_threshold: file.lockout_threshold.unwrap_or(d.lockout_threshold).max(1),
+                    lockout_minutes: file.lockout_minutes.unwrap_or(d.lockout_minutes).max(1),
+                    idle_minutes: file.idle_minutes.unwrap_or(d.idle_minutes).max(1),
+                    password_max_age_days: file.password_max_age_days.unwrap_or(d.password_max_age_days).max(0),
+                }
+            },
+            audit_retention_days: file.audit_retention_days.unwrap_or(DEFAULT_AUDIT_RETENTION_DAYS).max(1),
+            cookie_secure: file.cookie_secure.unwrap_or(false),
+            trust_proxy: file.trust_proxy.unwrap_or(false),
+            metrics_public: file.metrics_public.unwrap_or(false),
         })
     }
 }

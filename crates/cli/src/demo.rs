@@ -15,7 +15,7 @@ use xuepei_domain::synth::Synth;
 use xuepei_store::imports::Present;
 use xuepei_store::imports::people::{PeopleImport, today_in_china};
 use xuepei_store::org::{self, OrgInput};
-use xuepei_store::{DatabaseConnection, Scope, TransactionTrait};
+use xuepei_store::{Actor, DatabaseConnection, Scope, Tx};
 
 use crate::commands;
 use crate::config::Config;
@@ -29,7 +29,11 @@ pub struct Summary {
     pub people: u64,
 }
 
-pub async fn run(cfg: &Config, seed_value: u64, no_serve: bool) -> Result<ExitCode, String> {
+/// The demo accounts' password unless `--password` says otherwise.
+pub const DEFAULT_PASSWORD: &str = "Xuepei@2026";
+
+pub async fn run(cfg: &Config, seed_value: u64, no_serve: bool, password: &str) -> Result<ExitCode, String> {
+    xuepei_domain::accounts::check_password(password, "").map_err(|e| format!("--password 不符合密码规则：{e}"))?;
     let file = cfg.data_dir.join("demo.db");
     for suffix in ["", "-wal", "-shm"] {
         let p = format!("{}{suffix}", file.display());
@@ -43,6 +47,11 @@ pub async fn run(cfg: &Config, seed_value: u64, no_serve: bool) -> Result<ExitCo
     println!("正在生成演示数据（岳阳市真实行政区划）……");
     let s = seed(&conn, seed_value, None).await?;
     println!("演示数据库：{}（{} 个组织，{} 名人员）", file.display(), s.orgs, s.people);
+    let accounts = seed_accounts(&conn, password).await?;
+    println!("演示账号（密码均为 {password}）：");
+    for (username, what) in &accounts {
+        println!("  {username:<12} {what}");
+    }
     if no_serve {
         return Ok(ExitCode::SUCCESS);
     }
@@ -156,12 +165,13 @@ pub async fn seed(db: &DatabaseConnection, rng_seed: u64, counties: Option<&[&st
         })
         .collect();
     let system = Scope::system();
-    let txn = db.begin().await.map_err(|e| e.to_string())?;
+    let actor = Actor::operator("演示数据");
+    let tx = Tx::begin(db, &system, &actor).await.map_err(|e| e.to_string())?;
     let mut ids: HashMap<String, i64> = HashMap::new();
     let mut names: HashMap<String, String> = HashMap::new();
     let mut orgs = 0;
     let create = async |input: OrgInput| -> Result<i64, String> {
-        let o = org::create(&txn, &system, &input).await.map_err(|e| format!("{}：{e}", input.name))?;
+        let o = org::create(&tx, &input).await.map_err(|e| format!("{}：{e}", input.name))?;
         Ok(o.id)
     };
 
@@ -277,7 +287,7 @@ pub async fn seed(db: &DatabaseConnection, rng_seed: u64, counties: Option<&[&st
         ids.insert(d.code.clone(), id);
         orgs += 1;
     }
-    txn.commit().await.map_err(|e| e.to_string())?;
+    tx.commit().await.map_err(|e| e.to_string())?;
 
     // People, through the same importer as a roster file.
     let today = today_in_china();
@@ -285,6 +295,8 @@ pub async fn seed(db: &DatabaseConnection, rng_seed: u64, counties: Option<&[&st
     let mut imp = PeopleImport::begin(
         db,
         system,
+        &actor,
+        "演示数据",
         Present::all(["phone", "party_joined_on", "position", "rank_level", "roles", "managing_org"]),
         false,
     )
@@ -473,4 +485,71 @@ fn county_head(name: &str) -> &'static str {
     } else {
         "市长"
     }
+}
+
+/// The demo accounts, each over the subtree its role needs; those whose organisation is not
+/// in the seeded data are skipped. Returns `(user name, description)`.
+pub async fn seed_accounts(db: &DatabaseConnection, password: &str) -> Result<Vec<(String, String)>, String> {
+    use xuepei_domain::accounts::{AccountRole as R, AccountRoles};
+    use xuepei_store::accounts::{self, NewAccount};
+    use xuepei_store::people::{self, PersonFilter, PersonSort};
+    let sys = Scope::system();
+    let tx = Tx::begin(db, &sys, &Actor::operator("演示数据")).await.map_err(|e| e.to_string())?;
+    let code = async |c: &str| org::get_by_code(tx.conn(), &sys, c).await.ok().map(|o| o.id);
+    let mut made = Vec::new();
+    let plan: [(&str, &str, R, &str, &str, &str); 6] = [
+        ("admin", "系统管理员", R::SystemAdmin, "430600", "430600-ZZB", "系统管理员（全市）"),
+        ("security", "安全管理员", R::SecurityAdmin, "430600", "430600-ZZB", "安全管理员（全市）"),
+        ("auditor", "安全审计员", R::AuditAdmin, "430600", "430600-ZZB", "安全审计员（全市）"),
+        ("city", "市委组织部", R::OrgStaff, "430600", "430600-ZZB", "市委组织部（全市）"),
+        ("yueyanglou", "岳阳楼区委组织部", R::OrgStaff, "430602", "430602-ZZB", "岳阳楼区委组织部"),
+        ("pingjiang", "平江县委组织部", R::OrgStaff, "430626", "430626-ZZB", "平江县委组织部"),
+    ];
+    for (username, name, role, scope, unit, what) in plan {
+        let (Some(scope_id), Some(org_id)) = (code(scope).await, code(unit).await) else { continue };
+        let new = NewAccount {
+            username: username.into(),
+            display_name: name.into(),
+            person_id: None,
+            org_id,
+            scope_org_id: scope_id,
+            roles: AccountRoles::of(&[role]),
+            password: password.into(),
+            must_change_password: false,
+        };
+        accounts::create(&tx, &new).await.map_err(commands::explain)?;
+        made.push((username.to_owned(), what.to_owned()));
+    }
+    // A village secretary and a cadre of the same village, each linked to their record.
+    if let Some(county) = code("430602").await {
+        let f = PersonFilter { under: Some(county), role: Some(Role::Secretary), sector: Some(Sector::Community), ..Default::default() };
+        let found = people::list(tx.conn(), &sys, &f, PersonSort::Org, None, 1).await.map_err(|e| e.to_string())?;
+        if let Some(sec) = found.items.into_iter().next() {
+            let village = org::get(tx.conn(), &sys, sec.person.org_id).await.map_err(|e| e.to_string())?;
+            let members = people::list(tx.conn(), &sys, &PersonFilter { under: Some(village.id), ..Default::default() }, PersonSort::Org, None, 10)
+                .await
+                .map_err(|e| e.to_string())?;
+            let cadre = members.items.into_iter().find(|r| r.person.id != sec.person.id);
+            let mut pairs = vec![("shuji", sec.person.clone(), R::UnitSecretary, "书记")];
+            if let Some(c) = cadre {
+                pairs.push(("ganbu", c.person, R::Cadre, "干部"));
+            }
+            for (username, person, role, what) in pairs {
+                let new = NewAccount {
+                    username: username.into(),
+                    display_name: person.name.clone(),
+                    person_id: Some(person.id),
+                    org_id: village.id,
+                    scope_org_id: village.id,
+                    roles: AccountRoles::of(&[role]),
+                    password: password.into(),
+                    must_change_password: false,
+                };
+                accounts::create(&tx, &new).await.map_err(commands::explain)?;
+                made.push((username.to_owned(), format!("{}{what}{}", village.display_name(), person.name)));
+            }
+        }
+    }
+    tx.commit().await.map_err(|e| e.to_string())?;
+    Ok(made)
 }

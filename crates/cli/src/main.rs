@@ -53,6 +53,9 @@ enum Command {
         /// Only create the database, do not serve.
         #[arg(long)]
         no_serve: bool,
+        /// Password of the demo accounts.
+        #[arg(long, default_value = xuepei::demo::DEFAULT_PASSWORD)]
+        password: String,
     },
     /// Apply database migrations.
     Migrate {
@@ -85,10 +88,79 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Manage accounts (the first administrators are made here).
+    User {
+        #[command(subcommand)]
+        what: UserCommand,
+    },
+    /// Verify, archive or export the audit trail.
+    Audit {
+        #[command(subcommand)]
+        what: AuditCommand,
+    },
     /// Benchmarks (not tests): generate data at scale, measure, print a table.
     Bench {
         #[command(subcommand)]
         what: bench::BenchCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Create an account.
+    Add {
+        username: String,
+        /// The holder's name.
+        #[arg(long)]
+        name: String,
+        /// Roles, by code or Chinese name, comma-separated (system_admin, security_admin,
+        /// audit_admin, org_staff, propaganda_staff, unit_secretary, training_institution,
+        /// inspector, cadre).
+        #[arg(long)]
+        role: String,
+        /// Code of the organisation whose subtree the account sees.
+        #[arg(long)]
+        scope: String,
+        /// Code of the account's own unit (default: the scope's organisation).
+        #[arg(long)]
+        org: Option<String>,
+        /// Initial password (default: generated and printed).
+        #[arg(long, env = "XUEPEI_NEW_PASSWORD")]
+        password: Option<String>,
+        /// Do not require a new password at first sign-in.
+        #[arg(long)]
+        keep_password: bool,
+    },
+    /// Reset a password (and unlock); the holder must change it.
+    Reset {
+        username: String,
+        #[arg(long, env = "XUEPEI_NEW_PASSWORD")]
+        password: Option<String>,
+    },
+    /// Lock an account.
+    Lock { username: String },
+    /// Unlock an account.
+    Unlock { username: String },
+    /// List accounts.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Check the hash chain; names the first bad entry.
+    Verify,
+    /// Move old entries to a JSON-lines file.
+    Archive {
+        /// Older than this many days (default: the configured retention, 184).
+        #[arg(long)]
+        days: Option<i64>,
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+    /// Export the trail to .xlsx.
+    Export {
+        #[arg(long)]
+        out: PathBuf,
     },
 }
 
@@ -133,13 +205,27 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
         Config::load(Overrides { config: cli.config, database_url: cli.database_url, listen, data_dir: cli.data_dir })?;
     match cli.command {
         Command::Serve { .. } => commands::serve(&cfg).await,
-        Command::Demo { seed, no_serve, .. } => demo::run(&cfg, seed, no_serve).await,
+        Command::Demo { seed, no_serve, password, .. } => demo::run(&cfg, seed, no_serve, &password).await,
         Command::Migrate { status } => commands::migrate(&cfg, status).await,
         Command::Import { kind, file, dry_run, org } => {
             commands::import(&cfg, kind.into(), &file, dry_run, org.as_deref()).await
         }
         Command::Export { kind, out, org } => commands::export(&cfg, kind.into(), &out, org.as_deref()).await,
         Command::Backup { out } => commands::backup(&cfg, &out).await,
+        Command::User { what } => match what {
+            UserCommand::Add { username, name, role, scope, org, password, keep_password } => {
+                commands::user::add(&cfg, &username, &name, &role, &scope, org.as_deref(), password, !keep_password).await
+            }
+            UserCommand::Reset { username, password } => commands::user::reset(&cfg, &username, password).await,
+            UserCommand::Lock { username } => commands::user::lock(&cfg, &username, true).await,
+            UserCommand::Unlock { username } => commands::user::lock(&cfg, &username, false).await,
+            UserCommand::List => commands::user::list(&cfg).await,
+        },
+        Command::Audit { what } => match what {
+            AuditCommand::Verify => commands::audit::verify(&cfg).await,
+            AuditCommand::Archive { days, dir } => commands::audit::archive(&cfg, days, dir.as_deref()).await,
+            AuditCommand::Export { out } => commands::audit::export(&cfg, &out).await,
+        },
         Command::Bench { what } => bench::run(&cfg, what).await,
     }
 }

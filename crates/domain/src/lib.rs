@@ -3,6 +3,7 @@
 //! Nothing here performs I/O, awaits, or knows about databases; every function can be
 //! unit-tested with plain values. Messages meant for users are Simplified Chinese.
 
+pub mod accounts;
 pub mod dates;
 pub mod divisions;
 pub mod idcard;

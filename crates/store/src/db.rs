@@ -220,3 +220,12 @@ mod tests {
         assert_eq!(mysql_args("mysql://root@127.0.0.1:3306/test").last().map(String::as_str), Some("test"));
     }
 }
+
+/// Connections the pool holds open (for metrics).
+pub fn pool_size(db: &DatabaseConnection) -> u32 {
+    match db.get_database_backend() {
+        DbBackend::Sqlite => db.get_sqlite_connection_pool().size(),
+        DbBackend::Postgres => db.get_postgres_connection_pool().size(),
+        _ => db.get_mysql_connection_pool().size(),
+    }
+}

@@ -3,6 +3,8 @@
 //! Every repository function takes a [`Scope`]; the table models are private, so data
 //! leaves this crate only through scoped functions.
 
+pub mod accounts;
+pub mod audit;
 pub mod db;
 pub mod diag;
 mod entity;
@@ -12,9 +14,12 @@ mod migration;
 pub mod org;
 pub mod people;
 pub mod scope;
+pub mod sessions;
 mod sql;
+pub mod tokens;
 pub mod uploads;
 
+pub use audit::{Actor, Tx};
 pub use error::{Result, StoreError};
 pub use scope::Scope;
 pub use sea_orm::{DatabaseConnection, DbBackend, TransactionTrait};

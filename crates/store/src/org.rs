@@ -11,6 +11,7 @@ use sea_orm::{
 use xuepei_domain::labels::Labeled;
 use xuepei_domain::org::{OrgKind, Sector, path};
 
+use crate::audit::{Entry, Tx, json};
 use crate::entity::{organization, person};
 use crate::error::{Result, StoreError};
 use crate::scope::{Scope, subtree_cond};
@@ -173,6 +174,27 @@ pub async fn scope_totals(db: &impl ConnectionTrait, scope: &Scope) -> Result<Su
             Ok(SubtreeTotals { orgs, people })
         }
     }
+}
+
+/// Organisations and their direct people by sector, over the active organisations of the
+/// scope (one range scan of the organisations table).
+pub async fn sector_breakdown(db: &impl ConnectionTrait, scope: &Scope) -> Result<Vec<(Sector, i64, i64)>> {
+    let backend = db.get_database_backend();
+    let rows: Vec<(String, i64, i64)> = organization::Entity::find()
+        .select_only()
+        .column(organization::Column::Sector)
+        .column_as(Expr::cust("COUNT(*)"), "orgs")
+        .column_as(sql::sum_i64(backend, "person_count"), "people")
+        .filter(scope.cond(organization::Column::Path))
+        .filter(organization::Column::Active.eq(true))
+        .group_by(organization::Column::Sector)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut out: Vec<(Sector, i64, i64)> =
+        rows.into_iter().map(|(s, o, p)| (Sector::from_code(&s).unwrap_or(Sector::Other), o, p)).collect();
+    out.sort_by_key(|(s, ..)| *s);
+    Ok(out)
 }
 
 /// The children of `parent` (or the scope's top when `None`) with subtree totals.
@@ -378,7 +400,8 @@ async fn check_code_free(db: &impl ConnectionTrait, code: &str, except: Option<i
 
 /// Creates an organisation under `input.parent_id`, which must lie in the scope; only the
 /// system scope may create a top-level organisation.
-pub async fn create(db: &impl ConnectionTrait, scope: &Scope, input: &OrgInput) -> Result<Org> {
+pub async fn create(tx: &Tx, input: &OrgInput) -> Result<Org> {
+    let (db, scope) = (tx.conn(), tx.scope());
     let parent = match input.parent_id {
         Some(pid) => Some(get(db, scope, pid).await?),
         None if scope.is_system() => None,
@@ -391,16 +414,13 @@ pub async fn create(db: &impl ConnectionTrait, scope: &Scope, input: &OrgInput) 
     }
     check_code_free(db, &input.code, None).await?;
     check_authority(db, scope, input.authority_org_id).await?;
-    insert_unchecked(db, input, parent.as_ref().map(|p| p.path.as_str())).await
+    insert_org(tx, input, parent.as_ref().map(|p| p.path.as_str())).await
 }
 
 /// Inserts a row whose checks were done by the caller; the path needs the new id, so it
 /// is written in a second statement.
-pub(crate) async fn insert_unchecked(
-    db: &impl ConnectionTrait,
-    input: &OrgInput,
-    parent_path: Option<&str>,
-) -> Result<Org> {
+pub(crate) async fn insert_org(tx: &Tx, input: &OrgInput, parent_path: Option<&str>) -> Result<Org> {
+    let db = tx.conn();
     let t = now();
     let am = organization::ActiveModel {
         code: Set(input.code.clone()),
@@ -432,11 +452,22 @@ pub(crate) async fn insert_unchecked(
         add_to_ancestors(db, &path::ids(pp), 1, 0).await?;
     }
     let m = organization::Entity::find_by_id(id).one(db).await?.ok_or(StoreError::NotFound("组织"))?;
-    Ok(Org::from(m))
+    let org = Org::from(m);
+    tx.record(Entry {
+        action: "org.create",
+        target_type: "org",
+        target_id: Some(org.id.to_string()),
+        scope_path: org.path.clone(),
+        summary: format!("新增组织“{}”（{}）", org.name, org.code),
+        before: None,
+        after: json(&org),
+    });
+    Ok(org)
 }
 
 /// Changes an organisation; a new parent moves its whole subtree.
-pub async fn update(db: &impl ConnectionTrait, scope: &Scope, id: i64, input: &OrgInput) -> Result<Org> {
+pub async fn update(tx: &Tx, id: i64, input: &OrgInput) -> Result<Org> {
+    let (db, scope) = (tx.conn(), tx.scope());
     let org = get(db, scope, id).await?;
     if input.code != org.code {
         check_code_free(db, &input.code, Some(id)).await?;
@@ -447,7 +478,7 @@ pub async fn update(db: &impl ConnectionTrait, scope: &Scope, id: i64, input: &O
     if input.parent_id != org.parent_id {
         match input.parent_id {
             Some(p) => {
-                move_subtree(db, scope, id, p).await?;
+                move_subtree(tx, id, p).await?;
             }
             None => return Err(StoreError::invalid("parent", "请选择上级组织")),
         }
@@ -463,13 +494,24 @@ pub async fn update(db: &impl ConnectionTrait, scope: &Scope, id: i64, input: &O
         .filter(organization::Column::Id.eq(id))
         .exec(db)
         .await?;
-    get(db, scope, id).await
+    let after = get(db, scope, id).await?;
+    tx.record(Entry {
+        action: "org.update",
+        target_type: "org",
+        target_id: Some(id.to_string()),
+        scope_path: after.path.clone(),
+        summary: format!("修改组织“{}”（{}）", after.name, after.code),
+        before: json(&org),
+        after: json(&after),
+    });
+    Ok(after)
 }
 
 /// Moves an organisation and everything below it under `new_parent`. Refused when the
 /// new parent is the organisation itself or one of its descendants, or when the
 /// organisation is the scope's own root.
-pub async fn move_subtree(db: &impl ConnectionTrait, scope: &Scope, id: i64, new_parent: i64) -> Result<Org> {
+pub async fn move_subtree(tx: &Tx, id: i64, new_parent: i64) -> Result<Org> {
+    let (db, scope) = (tx.conn(), tx.scope());
     let org = get(db, scope, id).await?;
     if scope.root_org_id() == Some(id) {
         return Err(StoreError::Forbidden("不能移动本级组织（您管理范围的最上级组织），请联系上级组织部门".into()));
@@ -508,12 +550,23 @@ pub async fn move_subtree(db: &impl ConnectionTrait, scope: &Scope, id: i64, new
         .filter(organization::Column::Id.eq(id))
         .exec(db)
         .await?;
-    get(db, scope, id).await
+    let after = get(db, scope, id).await?;
+    tx.record(Entry {
+        action: "org.move",
+        target_type: "org",
+        target_id: Some(id.to_string()),
+        scope_path: after.path.clone(),
+        summary: format!("将“{}”及其{}个下级组织移至“{}”之下", org.name, org.subtree_orgs - 1, parent.name),
+        before: json(&serde_json::json!({ "parent_id": org.parent_id, "path": org.path })),
+        after: json(&serde_json::json!({ "parent_id": after.parent_id, "path": after.path })),
+    });
+    Ok(after)
 }
 
 /// Deactivates (撤销) an organisation and its subtree. Rows, people and history stay;
 /// deactivated organisations drop out of lists and accept no new people.
-pub async fn deactivate(db: &impl ConnectionTrait, scope: &Scope, id: i64) -> Result<u64> {
+pub async fn deactivate(tx: &Tx, id: i64) -> Result<u64> {
+    let (db, scope) = (tx.conn(), tx.scope());
     let org = get(db, scope, id).await?;
     if scope.root_org_id() == Some(id) {
         return Err(StoreError::Forbidden("不能撤销本级组织（您管理范围的最上级组织）".into()));
@@ -525,12 +578,22 @@ pub async fn deactivate(db: &impl ConnectionTrait, scope: &Scope, id: i64) -> Re
         .filter(organization::Column::Active.eq(true))
         .exec(db)
         .await?;
+    tx.record(Entry {
+        action: "org.deactivate",
+        target_type: "org",
+        target_id: Some(id.to_string()),
+        scope_path: org.path.clone(),
+        summary: format!("撤销组织“{}”（含下级共{}个）", org.name, res.rows_affected),
+        before: json(&serde_json::json!({ "active": true })),
+        after: json(&serde_json::json!({ "active": false, "count": res.rows_affected })),
+    });
     Ok(res.rows_affected)
 }
 
 /// Restores a deactivated organisation, and its subtree when `subtree` is set. The parent
 /// must be active.
-pub async fn reactivate(db: &impl ConnectionTrait, scope: &Scope, id: i64, subtree: bool) -> Result<u64> {
+pub async fn reactivate(tx: &Tx, id: i64, subtree: bool) -> Result<u64> {
+    let (db, scope) = (tx.conn(), tx.scope());
     let org = get(db, scope, id).await?;
     if let Some(pid) = org.parent_id
         && let Ok(p) = get(db, scope, pid).await
@@ -550,6 +613,15 @@ pub async fn reactivate(db: &impl ConnectionTrait, scope: &Scope, id: i64, subtr
         .filter(organization::Column::Active.eq(false))
         .exec(db)
         .await?;
+    tx.record(Entry {
+        action: "org.reactivate",
+        target_type: "org",
+        target_id: Some(id.to_string()),
+        scope_path: org.path.clone(),
+        summary: format!("恢复组织“{}”（共{}个）", org.name, res.rows_affected),
+        before: json(&serde_json::json!({ "active": false })),
+        after: json(&serde_json::json!({ "active": true, "count": res.rows_affected })),
+    });
     Ok(res.rows_affected)
 }
 

@@ -14,6 +14,7 @@ use xuepei_domain::org::Sector;
 use xuepei_domain::people::{Gender, PersonDraft, RankLevel, Role, Roles};
 use xuepei_domain::text::compact;
 
+use crate::audit::{Entry, Tx, json};
 use crate::entity::{organization, person};
 use crate::error::{Result, StoreError};
 use crate::org::{self, Org, Page, now, prefix_cond};
@@ -389,16 +390,28 @@ async fn check_id_free(db: &impl ConnectionTrait, scope: &Scope, id_number: &str
 }
 
 /// Registers a person in an organisation of the scope.
-pub async fn create(db: &impl ConnectionTrait, scope: &Scope, input: &PersonInput) -> Result<Person> {
+pub async fn create(tx: &Tx, input: &PersonInput) -> Result<Person> {
+    let (db, scope) = (tx.conn(), tx.scope());
     let o = target_org(db, scope, input).await?;
     check_id_free(db, scope, &input.id_number, None).await?;
     let m = input.active_model(&o.path).insert(db).await?;
     org::add_people(db, &HashMap::from([(o.id, 1)])).await?;
-    Ok(Person::from(m))
+    let p = Person::from(m);
+    tx.record(Entry {
+        action: "person.create",
+        target_type: "person",
+        target_id: Some(p.id.to_string()),
+        scope_path: o.path.clone(),
+        summary: format!("登记人员“{}”（{}）", p.name, o.name),
+        before: None,
+        after: json(&p),
+    });
+    Ok(p)
 }
 
 /// Changes a person; moving them to another organisation keeps counters right.
-pub async fn update(db: &impl ConnectionTrait, scope: &Scope, id: i64, input: &PersonInput) -> Result<Person> {
+pub async fn update(tx: &Tx, id: i64, input: &PersonInput) -> Result<Person> {
+    let (db, scope) = (tx.conn(), tx.scope());
     let before = person::Entity::find_by_id(id)
         .filter(scope.cond(person::Column::OrgPath))
         .one(db)
@@ -415,13 +428,39 @@ pub async fn update(db: &impl ConnectionTrait, scope: &Scope, id: i64, input: &P
     if before.org_id != o.id {
         org::add_people(db, &HashMap::from([(before.org_id, -1), (o.id, 1)])).await?;
     }
-    Ok(Person::from(m))
+    let after = Person::from(m);
+    tx.record(Entry {
+        action: "person.update",
+        target_type: "person",
+        target_id: Some(id.to_string()),
+        scope_path: o.path.clone(),
+        summary: format!("修改人员“{}”的信息", after.name),
+        before: json(&Person::from(before)),
+        after: json(&after),
+    });
+    Ok(after)
 }
 
 /// Removes a person from the roster.
-pub async fn delete(db: &impl ConnectionTrait, scope: &Scope, id: i64) -> Result<Person> {
-    let p = get(db, scope, id).await?;
+pub async fn delete(tx: &Tx, id: i64) -> Result<Person> {
+    let (db, scope) = (tx.conn(), tx.scope());
+    let m = person::Entity::find_by_id(id)
+        .filter(scope.cond(person::Column::OrgPath))
+        .one(db)
+        .await?
+        .ok_or(StoreError::NotFound("人员"))?;
+    let org_path = m.org_path.clone();
+    let p = Person::from(m);
     person::Entity::delete_by_id(id).exec(db).await?;
     org::add_people(db, &HashMap::from([(p.org_id, -1)])).await?;
+    tx.record(Entry {
+        action: "person.delete",
+        target_type: "person",
+        target_id: Some(id.to_string()),
+        scope_path: org_path,
+        summary: format!("删除人员“{}”", p.name),
+        before: json(&p),
+        after: None,
+    });
     Ok(p)
 }

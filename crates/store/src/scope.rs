@@ -20,6 +20,7 @@ pub struct Scope {
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct ScopeRoot {
     org_id: i64,
+    name: String,
     path: String,
     lo: String,
     hi: String,
@@ -36,12 +37,13 @@ impl Scope {
     /// read: the id comes from an account record or from a narrower scope's check.
     pub async fn of_org(db: &impl ConnectionTrait, org_id: i64) -> Result<Self> {
         let org = organization::Entity::find_by_id(org_id).one(db).await?.ok_or(StoreError::NotFound("组织"))?;
-        Ok(Self::from_path(org.id, &org.path))
+        Ok(Self::from_org(&org))
     }
 
-    pub(crate) fn from_path(org_id: i64, p: &str) -> Self {
-        let (lo, hi) = path::subtree_range(p);
-        Scope { root: Some(ScopeRoot { org_id, path: p.to_owned(), lo, hi }) }
+    fn from_org(org: &organization::Model) -> Self {
+        let (lo, hi) = path::subtree_range(&org.path);
+        let name = org.short_name.clone().unwrap_or_else(|| org.name.clone());
+        Scope { root: Some(ScopeRoot { org_id: org.id, name, path: org.path.clone(), lo, hi }) }
     }
 
     /// A narrower scope under one of this scope's organisations (the organisation
@@ -52,7 +54,7 @@ impl Scope {
             .one(db)
             .await?
             .ok_or(StoreError::NotFound("组织"))?;
-        Ok(Self::from_path(org.id, &org.path))
+        Ok(Self::from_org(&org))
     }
 
     pub fn is_system(&self) -> bool {
@@ -62,6 +64,11 @@ impl Scope {
     /// The organisation at the top of the scope (None for the system scope).
     pub fn root_org_id(&self) -> Option<i64> {
         self.root.as_ref().map(|r| r.org_id)
+    }
+
+    /// The root organisation's short name ("全部" for the system scope).
+    pub fn name(&self) -> &str {
+        self.root.as_ref().map_or("全部", |r| r.name.as_str())
     }
 
     pub fn root_path(&self) -> Option<&str> {

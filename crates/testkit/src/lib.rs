@@ -4,13 +4,13 @@
 
 pub mod files;
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use sea_orm::{ConnectOptions, ConnectionTrait, Database};
 use tokio::sync::oneshot;
 use xuepei_store::db::{self, DbOptions};
 use xuepei_store::{DatabaseConnection, DbBackend};
+use xuepei_store::accounts::SecurityPolicy;
 use xuepei_web::{AppState, WebConfig};
 
 /// A database of one's own for one test.
@@ -126,6 +126,15 @@ pub struct TestApp {
     /// A client that does not follow redirects, to check them.
     pub raw: reqwest::Client,
     stop: Option<oneshot::Sender<()>>,
+    csrf_token: std::sync::Mutex<Option<String>>,
+}
+
+/// The value of the first hidden `_csrf` field of a page.
+pub fn hidden_csrf(page: &str) -> Option<String> {
+    let key = "name=\"_csrf\" value=\"";
+    let i = page.find(key)?;
+    let rest = &page[i + key.len()..];
+    Some(rest[..rest.find('"')?].to_owned())
 }
 
 impl TestApp {
@@ -134,9 +143,13 @@ impl TestApp {
     }
 
     pub async fn spawn_with(db: &TestDb, config: WebConfig) -> TestApp {
+        Self::spawn_full(db, config, SecurityPolicy::default()).await
+    }
+
+    pub async fn spawn_full(db: &TestDb, config: WebConfig, policy: SecurityPolicy) -> TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
-        let state = AppState { db: db.conn.clone(), config: Arc::new(config) };
+        let state = AppState::new(db.conn.clone(), config, policy);
         let (stop, stopped) = oneshot::channel::<()>();
         let s = state.clone();
         tokio::spawn(async move {
@@ -145,13 +158,41 @@ impl TestApp {
             })
             .await;
         });
-        let client = reqwest::Client::builder().cookie_store(true).build().expect("client");
+        // Both clients share one cookie jar, hence one session.
+        let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+        let client = reqwest::Client::builder().cookie_provider(jar.clone()).build().expect("client");
         let raw = reqwest::Client::builder()
-            .cookie_store(true)
+            .cookie_provider(jar)
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("client");
-        TestApp { base: format!("http://{addr}"), state, client, raw, stop: Some(stop) }
+        TestApp { base: format!("http://{addr}"), state, client, raw, stop: Some(stop), csrf_token: std::sync::Mutex::new(None) }
+    }
+
+    /// Signs in; returns the status of the sign-in POST (303 on success).
+    pub async fn login(&self, username: &str, password: &str) -> u16 {
+        let page = self.raw.get(self.url("/login")).send().await.expect("login page").text().await.expect("body");
+        let token = hidden_csrf(&page).expect("login form has a CSRF field");
+        let r = self
+            .raw
+            .post(self.url("/login"))
+            .form(&[("_csrf", token.as_str()), ("username", username), ("password", password), ("next", "/")])
+            .send()
+            .await
+            .expect("login");
+        *self.csrf_token.lock().expect("lock") = None;
+        r.status().as_u16()
+    }
+
+    /// The session's CSRF token, read from a page once.
+    pub async fn csrf(&self) -> String {
+        if let Some(t) = self.csrf_token.lock().expect("lock").clone() {
+            return t;
+        }
+        let page = self.raw.get(self.url("/account/password")).send().await.expect("page").text().await.expect("body");
+        let t = hidden_csrf(&page).unwrap_or_default();
+        *self.csrf_token.lock().expect("lock") = Some(t.clone());
+        t
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -165,9 +206,13 @@ impl TestApp {
         (status, r.text().await.expect("body"))
     }
 
-    /// POST a form without following the redirect; returns status, Location and body.
+    /// POST a form (with the session's CSRF token) without following the redirect; returns
+    /// status, Location and body.
     pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> (u16, Option<String>, String) {
-        let r = self.raw.post(self.url(path)).form(form).send().await.expect("request");
+        let token = self.csrf().await;
+        let mut fields: Vec<(&str, &str)> = vec![("_csrf", token.as_str())];
+        fields.extend_from_slice(form);
+        let r = self.raw.post(self.url(path)).form(&fields).send().await.expect("request");
         let status = r.status().as_u16();
         let loc = r.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_owned);
         (status, loc, r.text().await.expect("body"))

@@ -1,6 +1,8 @@
-//! Errors shown to users: a Chinese page with the right status, never a bare 500.
+//! Errors shown to users: a Chinese page (or, for the API, Chinese JSON) with the right
+//! status — never a bare 500 or a framework's English text.
 
 use askama::Template;
+use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use xuepei_store::StoreError;
@@ -17,10 +19,18 @@ pub enum AppError {
     Forbidden(String),
     #[error("{0}")]
     TooLarge(String),
+    #[error("页面已过期或来源不明（安全校验未通过），请刷新页面后重新提交")]
+    Csrf,
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("{0}")]
     Internal(String),
+    /// API: no usable token.
+    #[error("{0}")]
+    ApiUnauthorized(String),
+    /// API: the token may not do this.
+    #[error("{0}")]
+    ApiForbidden(String),
 }
 
 #[derive(Template)]
@@ -35,36 +45,64 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::NotFound(_) | AppError::Store(StoreError::NotFound(_)) => StatusCode::NOT_FOUND,
-            AppError::BadRequest(_) | AppError::Store(StoreError::Invalid(_) | StoreError::Conflict(_)) => {
-                StatusCode::BAD_REQUEST
+            AppError::BadRequest(_) | AppError::Store(StoreError::Invalid(_) | StoreError::Conflict(_)) => StatusCode::BAD_REQUEST,
+            AppError::Forbidden(_) | AppError::Csrf | AppError::ApiForbidden(_) | AppError::Store(StoreError::Forbidden(_)) => {
+                StatusCode::FORBIDDEN
             }
-            AppError::Forbidden(_) | AppError::Store(StoreError::Forbidden(_)) => StatusCode::FORBIDDEN,
+            AppError::ApiUnauthorized(_) => StatusCode::UNAUTHORIZED,
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Store(StoreError::Busy) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Store(StoreError::Db(_)) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
-    fn message(&self) -> String {
+    pub fn message(&self) -> String {
         match self {
-            AppError::Store(StoreError::Invalid(errs)) => {
-                errs.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("；")
-            }
+            AppError::Store(StoreError::Invalid(errs)) => errs.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("；"),
             AppError::Store(StoreError::Db(_)) | AppError::Internal(_) => {
                 "系统内部错误，请稍后重试；如果问题持续，请联系系统管理员".into()
             }
             other => other.to_string(),
         }
     }
+
+    fn code(&self) -> &'static str {
+        match self.status() {
+            StatusCode::NOT_FOUND => "not_found",
+            StatusCode::BAD_REQUEST => "invalid",
+            StatusCode::UNAUTHORIZED => "unauthorized",
+            StatusCode::FORBIDDEN => "forbidden",
+            StatusCode::PAYLOAD_TOO_LARGE => "too_large",
+            StatusCode::SERVICE_UNAVAILABLE => "busy",
+            _ => "internal",
+        }
+    }
+
+    /// The error as the API returns it: `{"error": {"code", "message", "fields"?}}`.
+    pub fn into_json(self) -> Response {
+        let status = self.status();
+        if status.is_server_error() {
+            tracing::error!(error = %self, "api request failed");
+        }
+        let fields = match &self {
+            AppError::Store(StoreError::Invalid(errs)) => Some(errs.clone()),
+            _ => None,
+        };
+        let body = serde_json::json!({ "error": { "code": self.code(), "message": self.message(), "fields": fields } });
+        (status, Json(body)).into_response()
+    }
 }
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
+        if matches!(self, AppError::ApiUnauthorized(_) | AppError::ApiForbidden(_)) {
+            return self.into_json();
+        }
         let status = self.status();
         if status.is_server_error() {
             tracing::error!(error = %self, "request failed");
         }
-        let page = ErrorPage { layout: Layout::new("出错了", ""), status: status.as_u16(), message: self.message() };
+        let page = ErrorPage { layout: Layout::bare("出错了"), status: status.as_u16(), message: self.message() };
         match page.render() {
             Ok(html) => (status, Html(html)).into_response(),
             Err(_) => (status, self.message()).into_response(),
@@ -74,8 +112,9 @@ impl IntoResponse for AppError {
 
 pub type AppResult<T> = Result<T, AppError>;
 
-pub async fn not_found() -> AppError {
-    AppError::NotFound("您访问的页面不存在，请检查地址是否正确".into())
+pub async fn not_found(uri: axum::http::Uri) -> Response {
+    let e = AppError::NotFound("您访问的页面不存在，请检查地址是否正确".into());
+    if uri.path().starts_with("/api/") { e.into_json() } else { e.into_response() }
 }
 
 /// Renders a template, turning a rendering failure into an internal error.

@@ -11,6 +11,7 @@ use xuepei_domain::phone;
 use xuepei_office::write::{Cell, Column, Export};
 use xuepei_store::org::{OrgFilter, OrgResolver};
 use xuepei_store::people::{PersonFilter, PersonSort};
+use xuepei_store::audit::{self, AuditFilter};
 use xuepei_store::{DatabaseConnection, Scope, StoreError, org, people};
 
 /// Why an export failed.
@@ -161,4 +162,51 @@ pub async fn orgs_xlsx(
 async fn org_names(db: &DatabaseConnection, scope: &Scope) -> Result<HashMap<i64, String>, StoreError> {
     let r = OrgResolver::load(db, scope).await?;
     Ok(r.iter().map(|o| (o.id, ref_text(&o.name, &o.code))).collect())
+}
+
+const AUDIT_COLUMNS: [Column; 9] = [
+    Column { header: "序号", width: 9.0 },
+    Column { header: "时间", width: 20.0 },
+    Column { header: "账号", width: 14.0 },
+    Column { header: "地址", width: 16.0 },
+    Column { header: "操作", width: 12.0 },
+    Column { header: "内容", width: 50.0 },
+    Column { header: "修改前", width: 40.0 },
+    Column { header: "修改后", width: 40.0 },
+    Column { header: "哈希", width: 66.0 },
+];
+
+/// Exports the audit entries of the scope matching `f`, newest first.
+pub async fn audit_xlsx(db: &DatabaseConnection, scope: &Scope, f: &AuditFilter, out: &Path) -> Result<u64, ExportError> {
+    use crate::pages::audit::{action_label, local};
+    let (tx, handle) = write_in_background(out.to_owned(), "审计日志", "审计日志".to_owned(), &AUDIT_COLUMNS).await;
+    let mut before = None;
+    loop {
+        let page = audit::search(db, scope, f, before, 5000).await?;
+        let batch = page
+            .items
+            .into_iter()
+            .map(|e| {
+                vec![
+                    Cell::Number(e.seq as f64),
+                    local(e.at).into(),
+                    e.username.into(),
+                    e.ip.into(),
+                    action_label(&e.action).into(),
+                    e.summary.into(),
+                    e.before.into(),
+                    e.after.into(),
+                    e.hash.into(),
+                ]
+            })
+            .collect();
+        if tx.send(batch).await.is_err() {
+            break;
+        }
+        match page.next.and_then(|n| n.parse().ok()) {
+            Some(n) => before = Some(n),
+            None => break,
+        }
+    }
+    finish(tx, handle).await
 }

@@ -4,6 +4,7 @@
 //! to the async side, which resolves and writes them: parsing and the database work run
 //! on different cores, and memory stays bounded by the channel.
 
+use std::collections::HashMap;
 use std::ops::ControlFlow;
 use std::path::Path;
 
@@ -14,7 +15,7 @@ use xuepei_domain::people::{PERSON_IMPORT, PersonDraft, validate_person};
 use xuepei_domain::validate::FieldError;
 use xuepei_office::read::{Row, Source, Workbook};
 use xuepei_store::imports::{ImportReport, Present, orgs, people};
-use xuepei_store::{DatabaseConnection, Scope, StoreError};
+use xuepei_store::{Actor, DatabaseConnection, Scope, StoreError};
 
 /// What is imported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -178,26 +179,31 @@ fn lossy_id_error(spec: &ImportSpec, view: &RowView<'_>, row: &Row) -> Option<Ro
     })
 }
 
+/// What an import reads, and who runs it.
+#[derive(Debug, Clone)]
+pub struct ImportJob {
+    pub kind: ImportKind,
+    pub source: Source,
+    /// The file's name as the user gave it (for the audit trail).
+    pub name: String,
+    pub dry_run: bool,
+}
+
 /// Runs an import (or a dry run) of a file into the caller's scope.
-pub async fn import(
-    db: &DatabaseConnection,
-    scope: &Scope,
-    kind: ImportKind,
-    source: Source,
-    dry_run: bool,
-) -> Result<ImportOutcome, ImportFailure> {
-    match kind {
-        ImportKind::People => import_people(db, scope, source, dry_run).await,
-        ImportKind::Orgs => import_orgs(db, scope, source, dry_run).await,
+pub async fn import(db: &DatabaseConnection, scope: &Scope, actor: &Actor, job: ImportJob) -> Result<ImportOutcome, ImportFailure> {
+    match job.kind {
+        ImportKind::People => import_people(db, scope, actor, job).await,
+        ImportKind::Orgs => import_orgs(db, scope, actor, job).await,
     }
 }
 
 async fn import_people(
     db: &DatabaseConnection,
     scope: &Scope,
-    source: Source,
-    dry_run: bool,
+    actor: &Actor,
+    job: ImportJob,
 ) -> Result<ImportOutcome, ImportFailure> {
+    let ImportJob { source, name, dry_run, .. } = job;
     let spec = &PERSON_IMPORT;
     let today = people::today_in_china();
     let (tx, mut rx) = mpsc::channel::<Msg<PersonDraft>>(8);
@@ -219,7 +225,7 @@ async fn import_people(
         match msg {
             Msg::Header { sheet, map } => {
                 let present = Present::all(map.present_keys(spec));
-                let imp = people::PeopleImport::begin(db, scope.clone(), present, dry_run).await?;
+                let imp = people::PeopleImport::begin(db, scope.clone(), actor, &name, present, dry_run).await?;
                 job = Some((imp, sheet, map));
             }
             Msg::Rows(items) => {
@@ -243,9 +249,10 @@ async fn import_people(
 async fn import_orgs(
     db: &DatabaseConnection,
     scope: &Scope,
-    source: Source,
-    dry_run: bool,
+    actor: &Actor,
+    job: ImportJob,
 ) -> Result<ImportOutcome, ImportFailure> {
+    let ImportJob { source, dry_run, .. } = job;
     let spec = &ORG_IMPORT;
     let (tx, mut rx) = mpsc::channel::<Msg<OrgDraft>>(8);
     let producer = tokio::task::spawn_blocking(move || {
@@ -274,8 +281,50 @@ async fn import_orgs(
     let _ = producer.await;
     let (sheet, map) = header.ok_or_else(|| ImportFailure::File(HeaderError::Empty.to_string()))?;
     let present = Present::all(map.present_keys(spec));
-    let report = orgs::import(db, scope, valid, invalid, &present, dry_run).await?;
+    let report = orgs::import(db, scope, actor, valid, invalid, &present, dry_run).await?;
     Ok(ImportOutcome { report, sheet, header_row: map.header_row, ignored_columns: map.ignored })
+}
+
+/// Imports rows given as field maps (the JSON API); a row's number is its position.
+pub async fn import_rows(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    actor: &Actor,
+    kind: ImportKind,
+    rows: Vec<HashMap<String, String>>,
+    dry_run: bool,
+) -> Result<ImportOutcome, ImportFailure> {
+    let spec = kind.spec();
+    let present_keys: Vec<&'static str> =
+        spec.columns.iter().map(|c| c.key).filter(|k| rows.iter().any(|r| r.contains_key(*k))).collect();
+    let present = Present::all(present_keys);
+    let report = match kind {
+        ImportKind::People => {
+            let today = people::today_in_china();
+            let mut imp = people::PeopleImport::begin(db, scope.clone(), actor, "接口提交（JSON）", present, dry_run).await?;
+            for (i, r) in rows.iter().enumerate() {
+                let row = i as u64 + 1;
+                match validate_person(r, today) {
+                    Ok(d) => imp.push(row, d).await?,
+                    Err(e) => imp.push_invalid(row_errors(spec, row, e)),
+                }
+            }
+            imp.finish().await?
+        }
+        ImportKind::Orgs => {
+            let mut valid = Vec::new();
+            let mut invalid = Vec::new();
+            for (i, r) in rows.iter().enumerate() {
+                let row = i as u64 + 1;
+                match validate_org(r) {
+                    Ok(d) => valid.push((row, d)),
+                    Err(e) => invalid.extend(row_errors(spec, row, e)),
+                }
+            }
+            orgs::import(db, scope, actor, valid, invalid, &present, dry_run).await?
+        }
+    };
+    Ok(ImportOutcome { report, sheet: "JSON".into(), header_row: 0, ignored_columns: Vec::new() })
 }
 
 /// Writes the import template of a kind.

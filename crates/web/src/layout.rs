@@ -1,10 +1,38 @@
-//! The page frame every template extends: title, menu, breadcrumbs, notices.
+//! The page frame every template extends: title, the menu the user's roles allow,
+//! breadcrumbs, the user box and the CSRF token forms carry.
+
+use xuepei_domain::accounts::Perm;
+
+use crate::auth::Ctx;
 
 /// A breadcrumb: text and, except for the current page, a link.
 #[derive(Debug, Clone)]
 pub struct Crumb {
     pub text: String,
     pub href: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct MenuItem {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub href: &'static str,
+}
+
+#[derive(Debug, Clone)]
+pub struct MenuGroup {
+    pub title: &'static str,
+    pub items: Vec<MenuItem>,
+}
+
+#[derive(Debug, Clone)]
+pub struct UserBox {
+    pub name: String,
+    pub roles: String,
+    pub scope: String,
+    /// The switcher narrowed the scope.
+    pub narrowed: bool,
+    pub base_scope: String,
 }
 
 #[derive(Debug, Clone)]
@@ -15,11 +43,70 @@ pub struct Layout {
     pub crumbs: Vec<Crumb>,
     /// A one-line message at the top (after a successful action).
     pub notice: Option<String>,
+    pub user: Option<UserBox>,
+    pub menu: Vec<MenuGroup>,
+    pub csrf: String,
+}
+
+/// The modules built so far; a module appears only when built and allowed.
+fn menu_for(can: impl Fn(Perm) -> bool) -> Vec<MenuGroup> {
+    let item = |key, label, href| MenuItem { key, label, href };
+    let mut groups = vec![MenuGroup { title: "工作台", items: vec![item("home", "首页", "/")] }];
+    if can(Perm::ViewData) {
+        let mut items = vec![
+            item("orgs", "组织机构", "/orgs"),
+            item("orgs-list", "组织列表", "/orgs/list"),
+            item("people", "人员信息", "/people"),
+        ];
+        if can(Perm::EditData) {
+            items.push(item("import", "数据导入", "/import/people"));
+        }
+        groups.push(MenuGroup { title: "基础数据", items });
+    }
+    if can(Perm::ViewOwn) {
+        groups[0].items.push(item("me", "我的信息", "/me"));
+    }
+    let mut admin = Vec::new();
+    if can(Perm::ViewAccounts) {
+        admin.push(item("accounts", "账号管理", "/admin/accounts"));
+    }
+    if can(Perm::ManageTokens) {
+        admin.push(item("tokens", "接口令牌", "/admin/tokens"));
+    }
+    if can(Perm::ViewAudit) {
+        admin.push(item("audit", "审计日志", "/admin/audit"));
+    }
+    if !admin.is_empty() {
+        groups.push(MenuGroup { title: "系统管理", items: admin });
+    }
+    groups
 }
 
 impl Layout {
-    pub fn new(title: impl Into<String>, active: &'static str) -> Self {
-        Layout { title: title.into(), active, crumbs: Vec::new(), notice: None }
+    /// A page for a signed-in user.
+    pub fn new(ctx: &Ctx, title: impl Into<String>, active: &'static str) -> Self {
+        let a = &ctx.session.account;
+        let roles = a.roles;
+        Layout {
+            title: title.into(),
+            active,
+            crumbs: Vec::new(),
+            notice: None,
+            user: Some(UserBox {
+                name: a.display_name.clone(),
+                roles: roles.labels(),
+                scope: ctx.scope.name().to_owned(),
+                narrowed: ctx.session.current_org_id.is_some(),
+                base_scope: ctx.session.base_scope.name().to_owned(),
+            }),
+            menu: menu_for(|p| roles.can(p)),
+            csrf: ctx.csrf().to_owned(),
+        }
+    }
+
+    /// A page without a signed-in user (sign-in, errors).
+    pub fn bare(title: impl Into<String>) -> Self {
+        Layout { title: title.into(), active: "", crumbs: Vec::new(), notice: None, user: None, menu: Vec::new(), csrf: String::new() }
     }
 
     pub fn crumb(mut self, text: impl Into<String>, href: Option<String>) -> Self {

@@ -1,33 +1,51 @@
-//! The xuepei web application: server-rendered pages in Simplified Chinese, with the
-//! import and export jobs they share with the command line.
+//! The xuepei web application: server-rendered pages in Simplified Chinese, a JSON API
+//! under `/api/v1/`, and the import and export jobs they share with the command line.
 
+mod api;
 mod assets;
+pub mod auth;
+mod chart;
 pub mod error;
 pub mod exports;
 pub mod jobs;
 mod layout;
-mod pages;
+mod metrics;
+pub(crate) mod pages;
 mod params;
+pub mod routes;
+mod security;
+mod stats;
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::get;
+use axum::middleware;
 use tokio::net::TcpListener;
 use xuepei_store::DatabaseConnection;
+use xuepei_store::accounts::SecurityPolicy;
+
+pub use metrics::Metrics;
+pub use routes::{Access, RouteInfo};
 
 /// Settings the web layer needs.
 #[derive(Debug, Clone)]
 pub struct WebConfig {
     /// Largest accepted upload, in bytes.
     pub upload_limit: usize,
+    /// Mark the session cookie Secure (serve over HTTPS, or behind a TLS proxy).
+    pub cookie_secure: bool,
+    /// Take the client address from X-Forwarded-For (behind a trusted proxy only).
+    pub trust_proxy: bool,
+    /// Serve `/metrics` to any address, not only loopback.
+    pub metrics_public: bool,
 }
 
 impl Default for WebConfig {
     fn default() -> Self {
-        WebConfig { upload_limit: 50 * 1024 * 1024 }
+        WebConfig { upload_limit: 50 * 1024 * 1024, cookie_secure: false, trust_proxy: false, metrics_public: false }
     }
 }
 
@@ -36,30 +54,52 @@ impl Default for WebConfig {
 pub struct AppState {
     pub db: DatabaseConnection,
     pub config: Arc<WebConfig>,
+    pub policy: Arc<SecurityPolicy>,
+    pub metrics: Arc<Metrics>,
+    pub stats: Arc<stats::StatsCache>,
 }
 
-/// All routes.
+impl AppState {
+    pub fn new(db: DatabaseConnection, config: WebConfig, policy: SecurityPolicy) -> Self {
+        AppState {
+            db,
+            config: Arc::new(config),
+            policy: Arc::new(policy),
+            metrics: Arc::new(Metrics::default()),
+            stats: Arc::new(stats::StatsCache::default()),
+        }
+    }
+}
+
+/// Every declared route (for tests that walk them all).
+pub fn route_list() -> Vec<RouteInfo> {
+    pages::routes().into_parts().1
+}
+
+/// All routes with their middleware.
 pub fn router(state: AppState) -> Router {
     let limit = state.config.upload_limit;
-    Router::new()
-        .route("/healthz", get(|| async { "ok" }))
+    let (pages, _) = pages::routes().into_parts();
+    pages
         .merge(assets::routes())
-        .merge(pages::routes())
+        .route("/metrics", axum::routing::get(metrics::endpoint))
+        .route("/healthz", axum::routing::get(|| async { "ok" }))
         .fallback(error::not_found)
-        // The body limit is enforced by the multipart handler with a clear message; this
-        // leaves room for the form fields around the file.
+        .layer(middleware::from_fn_with_state(state.clone(), auth::authenticate))
+        .layer(middleware::from_fn(security::headers))
+        .layer(middleware::from_fn_with_state(state.clone(), metrics::track))
+        // Multipart handlers enforce the upload limit with a clear message; this leaves room
+        // for the form fields around the file.
         .layer(DefaultBodyLimit::max(limit + 64 * 1024))
         .with_state(state)
 }
 
 /// Serves until `shutdown` resolves, then lets requests in flight finish.
-pub async fn serve(
-    listener: TcpListener,
-    state: AppState,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
+pub async fn serve(listener: TcpListener, state: AppState, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
     tracing::info!(addr = %listener.local_addr()?, "serving");
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
 }
 
 /// Upload files are kept for an hour between preview and confirmation.

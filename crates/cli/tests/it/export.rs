@@ -5,7 +5,7 @@ use std::ops::ControlFlow;
 use xuepei_office::read::{Source, Workbook};
 use xuepei_store::Scope;
 use xuepei_store::people::{self, PersonFilter};
-use xuepei_web::jobs::{self, ImportKind};
+use xuepei_web::jobs::{ImportKind};
 
 use crate::support::*;
 
@@ -36,7 +36,7 @@ async fn people_export_holds_the_scope_and_imports_back_unchanged() {
     assert_eq!(rows[1][..3], ["姓名", "身份证号", "性别"]);
     assert_eq!(rows.len() as u64, expected + 2);
     assert!(rows[2..].iter().all(|r| r[9].contains("（430603")), "every row belongs to 云溪区");
-    let out = jobs::import(&db.conn, &yunxi, ImportKind::People, Source::Path(path), false).await.expect("import");
+    let out = run_import(&db.conn, &yunxi, ImportKind::People, Source::Path(path), false).await.expect("import");
     assert!(out.report.is_ok(), "{:?}", out.report.errors.first());
     assert_eq!((out.report.inserted, out.report.updated, out.report.unchanged), (0, 0, expected));
     db.cleanup().await;

@@ -5,12 +5,12 @@ use xuepei_office::read::Source;
 use xuepei_store::org::{self, OrgFilter};
 use xuepei_store::{DatabaseConnection, Scope};
 use xuepei_testkit::files;
-use xuepei_web::jobs::{self, ImportKind, ImportOutcome};
+use xuepei_web::jobs::{ImportKind, ImportOutcome};
 
 use crate::support::*;
 
 async fn run(db: &DatabaseConnection, scope: &Scope, rows: &[Vec<&str>], dry_run: bool) -> ImportOutcome {
-    jobs::import(db, scope, ImportKind::Orgs, Source::Bytes(files::xlsx(rows, &[])), dry_run)
+    run_import(db, scope, ImportKind::Orgs, Source::Bytes(files::xlsx(rows, &[])), dry_run)
         .await
         .expect("import runs")
 }
@@ -128,7 +128,7 @@ async fn an_export_imports_back_unchanged() {
     let filter = OrgFilter { include_inactive: true, ..Default::default() };
     let n = xuepei_web::exports::orgs_xlsx(&db.conn, &yunxi, &filter, &path, "组织机构").await.expect("export");
     assert_eq!(n, 1 + 2 + 5 + 56);
-    let out = jobs::import(&db.conn, &yunxi, ImportKind::Orgs, Source::Path(path), false).await.expect("import");
+    let out = run_import(&db.conn, &yunxi, ImportKind::Orgs, Source::Path(path), false).await.expect("import");
     assert!(out.report.is_ok(), "{}", errors(&out));
     assert_eq!((out.report.inserted, out.report.updated, out.report.unchanged), (0, 0, n));
     db.cleanup().await;

@@ -6,12 +6,12 @@ use xuepei_office::read::Source;
 use xuepei_store::people::{self, Person, PersonFilter, PersonSort};
 use xuepei_store::{DatabaseConnection, Scope};
 use xuepei_testkit::files::{self, Encoding};
-use xuepei_web::jobs::{self, ImportFailure, ImportKind, ImportOutcome};
+use xuepei_web::jobs::{ImportFailure, ImportKind, ImportOutcome};
 
 use crate::support::*;
 
 async fn run(db: &DatabaseConnection, scope: &Scope, bytes: Vec<u8>, dry_run: bool) -> ImportOutcome {
-    jobs::import(db, scope, ImportKind::People, Source::Bytes(bytes), dry_run).await.expect("import runs")
+    run_import(db, scope, ImportKind::People, Source::Bytes(bytes), dry_run).await.expect("import runs")
 }
 
 async fn total(db: &DatabaseConnection) -> u64 {
@@ -153,10 +153,7 @@ async fn every_bad_row_is_reported_by_row_and_column_and_nothing_is_written() {
     let db = seeded().await;
     // An extra village with a short name that already exists, for the ambiguity case.
     let town = by_code(&db.conn, "430603101").await;
-    xuepei_store::org::create(
-        &db.conn,
-        &Scope::system(),
-        &xuepei_store::org::OrgInput {
+    let second = xuepei_store::org::OrgInput {
             code: "430603101299".into(),
             name: "中共云溪区陆城镇荆竹村总支部委员会".into(),
             short_name: Some("荆竹村".into()),
@@ -164,10 +161,8 @@ async fn every_bad_row_is_reported_by_row_and_column_and_nothing_is_written() {
             sector: xuepei_domain::org::Sector::Village,
             parent_id: Some(town.id),
             authority_org_id: None,
-        },
-    )
-    .await
-    .expect("second 荆竹村");
+    };
+    write(&db.conn, &Scope::system(), async |tx| xuepei_store::org::create(tx, &second).await).await.expect("second 荆竹村");
     let before = total(&db.conn).await;
     let good = id_number(YUNXI, (1980, 1, 1), 11);
     let dup = id_number(YUNXI, (1981, 1, 1), 21);
@@ -274,7 +269,7 @@ async fn file_level_problems_are_explained() {
         (files::xlsx(&[vec!["姓名", "身份证号", "名字", "所在党组织"]], &[]), "“姓名”出现了两次（第A列和第C列）"),
     ];
     for (bytes, expected) in cases {
-        match jobs::import(&db.conn, &Scope::system(), ImportKind::People, Source::Bytes(bytes), false).await {
+        match run_import(&db.conn, &Scope::system(), ImportKind::People, Source::Bytes(bytes), false).await {
             Err(ImportFailure::File(msg)) => assert!(msg.contains(expected), "«{expected}» not in «{msg}»"),
             other => panic!("expected a file error with «{expected}», got {other:?}"),
         }

@@ -46,7 +46,7 @@ async fn moving_a_subtree_carries_its_organisations_and_people() {
     let town = by_code(&db.conn, "430603001").await; // 长岭街道
     let village = by_code(&db.conn, JINGZHU).await;
     let target = by_code(&db.conn, "430603101").await; // 陆城镇
-    let moved = org::move_subtree(&db.conn, &sys, town.id, target.id).await.expect("move");
+    let moved = write(&db.conn, &sys, async |tx| org::move_subtree(tx, town.id, target.id).await).await.expect("move");
     assert!(moved.path.starts_with(&target.path));
     assert_eq!(moved.depth, target.depth + 1);
     let village_after = org::get(&db.conn, &sys, village.id).await.expect("village");
@@ -81,7 +81,7 @@ async fn a_subtree_cannot_move_under_itself() {
     let town = by_code(&db.conn, "430603001").await;
     let village = by_code(&db.conn, JINGZHU).await;
     for target in [town.id, village.id] {
-        match org::move_subtree(&db.conn, &sys, town.id, target).await {
+        match write(&db.conn, &sys, async |tx| org::move_subtree(tx, town.id, target).await).await {
             Err(StoreError::Invalid(e)) => {
                 assert!(e[0].message.contains("不能把“长岭街道”移动到它自己或其下级组织"), "{}", e[0].message)
             }
@@ -98,7 +98,7 @@ async fn deactivation_keeps_history_and_can_be_undone() {
     let sys = Scope::system();
     let town = by_code(&db.conn, "430603001").await;
     let before_people = org::subtree_totals(&db.conn, &town.path).await.expect("totals").people;
-    let n = org::deactivate(&db.conn, &sys, town.id).await.expect("deactivate");
+    let n = write(&db.conn, &sys, async |tx| org::deactivate(tx, town.id).await).await.expect("deactivate");
     assert!(n > 1, "the whole subtree");
     let village = org::get(&db.conn, &sys, by_code(&db.conn, JINGZHU).await.id).await.expect("still readable");
     assert!(!village.active);
@@ -110,11 +110,11 @@ async fn deactivation_keeps_history_and_can_be_undone() {
     assert_eq!(org::list(&db.conn, &sys, &with_inactive, None, 10).await.expect("list").items.len(), 1);
     assert_eq!(org::subtree_totals(&db.conn, &town.path).await.expect("totals").people, before_people, "people stay");
     // No new organisations under a deactivated one.
-    match org::create(&db.conn, &sys, &input("T-NEW", "新支部", village.id)).await {
+    match write(&db.conn, &sys, async |tx| org::create(tx, &input("T-NEW", "新支部", village.id)).await).await {
         Err(StoreError::Invalid(e)) => assert!(e[0].message.contains("已撤销")),
         other => panic!("expected refusal, got {other:?}"),
     }
-    org::reactivate(&db.conn, &sys, town.id, true).await.expect("reactivate");
+    write(&db.conn, &sys, async |tx| org::reactivate(tx, town.id, true).await).await.expect("reactivate");
     assert!(org::get(&db.conn, &sys, village.id).await.expect("village").active);
     db.cleanup().await;
 }
@@ -128,22 +128,22 @@ async fn a_county_cannot_see_or_change_another_county() {
     assert!(matches!(org::get(&db.conn, &yunxi, other.id).await, Err(StoreError::NotFound(_))));
     assert!(matches!(org::get_by_code(&db.conn, &yunxi, QUYUAN_TOWN).await, Err(StoreError::NotFound(_))));
     assert!(matches!(
-        org::create(&db.conn, &yunxi, &input("T-X", "越权支部", other.id)).await,
+        write(&db.conn, &yunxi, async |tx| org::create(tx, &input("T-X", "越权支部", other.id)).await).await,
         Err(StoreError::NotFound(_))
     ));
-    assert!(matches!(org::move_subtree(&db.conn, &yunxi, own.id, other.id).await, Err(StoreError::NotFound(_))));
-    assert!(matches!(org::move_subtree(&db.conn, &yunxi, other.id, own.id).await, Err(StoreError::NotFound(_))));
-    assert!(matches!(org::deactivate(&db.conn, &yunxi, other.id).await, Err(StoreError::NotFound(_))));
+    assert!(matches!(write(&db.conn, &yunxi, async |tx| org::move_subtree(tx, own.id, other.id).await).await, Err(StoreError::NotFound(_))));
+    assert!(matches!(write(&db.conn, &yunxi, async |tx| org::move_subtree(tx, other.id, own.id).await).await, Err(StoreError::NotFound(_))));
+    assert!(matches!(write(&db.conn, &yunxi, async |tx| org::deactivate(tx, other.id).await).await, Err(StoreError::NotFound(_))));
     let all = org::all(&db.conn, &yunxi, &OrgFilter::default()).await.expect("all");
     assert!(all.iter().all(|o| o.code.starts_with(YUNXI)), "only 云溪区's organisations are listed");
     assert!(!all.is_empty());
     // The scope's own root cannot be moved or deactivated by the county itself.
     let root = by_code(&db.conn, YUNXI).await;
-    assert!(matches!(org::deactivate(&db.conn, &yunxi, root.id).await, Err(StoreError::Forbidden(_))));
+    assert!(matches!(write(&db.conn, &yunxi, async |tx| org::deactivate(tx, root.id).await).await, Err(StoreError::Forbidden(_))));
     // Top-level organisations are the system's to create.
     let mut top = input("T-TOP", "顶级组织", root.id);
     top.parent_id = None;
-    assert!(matches!(org::create(&db.conn, &yunxi, &top).await, Err(StoreError::Invalid(_))));
+    assert!(matches!(write(&db.conn, &yunxi, async |tx| org::create(tx, &top).await).await, Err(StoreError::Invalid(_))));
     db.cleanup().await;
 }
 
@@ -152,7 +152,7 @@ async fn codes_are_unique() {
     let db = seeded().await;
     let sys = Scope::system();
     let parent = by_code(&db.conn, "430603001").await;
-    match org::create(&db.conn, &sys, &input(JINGZHU, "重复代码", parent.id)).await {
+    match write(&db.conn, &sys, async |tx| org::create(tx, &input(JINGZHU, "重复代码", parent.id)).await).await {
         Err(StoreError::Invalid(e)) => assert!(e[0].message.contains("已被使用")),
         other => panic!("expected refusal, got {other:?}"),
     }
@@ -173,22 +173,21 @@ async fn maintained_counters_match_a_rebuild_after_every_kind_of_write() {
     use xuepei_domain::people::{Gender, Roles};
     use xuepei_office::read::Source;
     use xuepei_store::people::PersonInput;
-    use xuepei_web::jobs::{self, ImportKind};
+    use xuepei_web::jobs::ImportKind;
     let db = seeded().await;
     let sys = Scope::system();
     // An import, a move across counties, a new organisation, and people created, moved and deleted.
     let (a_id, b_id) = (id_number(YUNXI, (1980, 1, 1), 11), id_number(YUNXI, (1981, 1, 1), 21));
     let rows = vec![vec!["姓名", "身份证号", "所在党组织"], vec!["甲某", &a_id, JINGZHU], vec!["乙某", &b_id, BAZIMEN]];
     let out =
-        jobs::import(&db.conn, &sys, ImportKind::People, Source::Bytes(xuepei_testkit::files::xlsx(&rows, &[])), false)
+        run_import(&db.conn, &sys, ImportKind::People, Source::Bytes(xuepei_testkit::files::xlsx(&rows, &[])), false)
             .await
             .expect("import");
     assert!(out.report.committed);
     let town = by_code(&db.conn, "430603001").await;
-    org::move_subtree(&db.conn, &sys, town.id, by_code(&db.conn, QUYUAN).await.id).await.expect("move");
-    let new_org = org::create(&db.conn, &sys, &input("CNT-1", "计数支部", by_code(&db.conn, JINGZHU).await.id))
-        .await
-        .expect("create");
+    write(&db.conn, &sys, async |tx| org::move_subtree(tx, town.id, by_code(&db.conn, QUYUAN).await.id).await).await.expect("move");
+    let jz = by_code(&db.conn, JINGZHU).await.id;
+    let new_org = write(&db.conn, &sys, async |tx| org::create(tx, &input("CNT-1", "计数支部", jz)).await).await.expect("create");
     let person = |name: &str, seq: u32, org_id| PersonInput {
         name: name.into(),
         id_number: id_number(YUNXI, (1990, 5, 5), seq),
@@ -202,11 +201,10 @@ async fn maintained_counters_match_a_rebuild_after_every_kind_of_write() {
         org_id,
         managing_org_id: None,
     };
-    let a = people::create(&db.conn, &sys, &person("丙某", 31, new_org.id)).await.expect("create");
-    people::create(&db.conn, &sys, &person("丁某", 42, new_org.id)).await.expect("create");
-    people::update(&db.conn, &sys, a.id, &person("丙某", 31, by_code(&db.conn, QUYUAN_TOWN).await.id))
-        .await
-        .expect("update");
+    let a = write(&db.conn, &sys, async |tx| people::create(tx, &person("丙某", 31, new_org.id)).await).await.expect("create");
+    write(&db.conn, &sys, async |tx| people::create(tx, &person("丁某", 42, new_org.id)).await).await.expect("create");
+    let qt = by_code(&db.conn, QUYUAN_TOWN).await.id;
+    write(&db.conn, &sys, async |tx| people::update(tx, a.id, &person("丙某", 31, qt)).await).await.expect("update");
     let b = people::list(
         &db.conn,
         &sys,
@@ -219,8 +217,8 @@ async fn maintained_counters_match_a_rebuild_after_every_kind_of_write() {
     .expect("list")
     .items
     .remove(0);
-    people::delete(&db.conn, &sys, b.person.id).await.expect("delete");
-    org::deactivate(&db.conn, &sys, new_org.id).await.expect("deactivate");
+    write(&db.conn, &sys, async |tx| people::delete(tx, b.person.id).await).await.expect("delete");
+    write(&db.conn, &sys, async |tx| org::deactivate(tx, new_org.id).await).await.expect("deactivate");
 
     let maintained = org::counters(&db.conn).await.expect("counters");
     org::rebuild_counters(&db.conn).await.expect("rebuild");

@@ -2,10 +2,14 @@
 //! (云溪区 430603 and 屈原管理区 430671) and their people, and valid generated identities.
 
 use chrono::NaiveDate;
+use xuepei_domain::accounts::{AccountRole, AccountRoles};
 use xuepei_domain::idcard::check_char;
+use xuepei_office::read::Source;
+use xuepei_store::accounts::{self, NewAccount};
 use xuepei_store::org::{self, Org};
-use xuepei_store::{DatabaseConnection, Scope};
-use xuepei_testkit::TestDb;
+use xuepei_store::{Actor, DatabaseConnection, Scope, Tx};
+use xuepei_testkit::{TestApp, TestDb};
+use xuepei_web::jobs::{self, ImportFailure, ImportKind, ImportOutcome};
 
 pub const YUNXI: &str = "430603";
 pub const QUYUAN: &str = "430671";
@@ -44,4 +48,58 @@ pub fn wrong_check(id: &str) -> String {
     let last = id.chars().last().expect("non-empty");
     let bad = if last == '1' { '2' } else { '1' };
     format!("{}{bad}", &id[..17])
+}
+
+/// Runs a change in a transaction as the test operator: committed when it succeeds.
+pub async fn write<T>(db: &DatabaseConnection, scope: &Scope, f: impl AsyncFnOnce(&Tx) -> xuepei_store::Result<T>) -> xuepei_store::Result<T> {
+    let tx = Tx::begin(db, scope, &Actor::operator("测试")).await?;
+    let r = f(&tx).await;
+    match r {
+        Ok(v) => {
+            tx.commit().await?;
+            Ok(v)
+        }
+        Err(e) => {
+            tx.rollback().await?;
+            Err(e)
+        }
+    }
+}
+
+/// Runs an import as the test operator.
+pub async fn run_import(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    kind: ImportKind,
+    source: Source,
+    dry_run: bool,
+) -> Result<ImportOutcome, ImportFailure> {
+    jobs::import(db, scope, &Actor::operator("测试"), jobs::ImportJob { kind, source, name: "测试文件".into(), dry_run }).await
+}
+
+pub const PASSWORD: &str = "Test@2026pass";
+
+/// Creates an account over the subtree of `scope_code`; returns its user name.
+pub async fn account(db: &DatabaseConnection, username: &str, roles: &[AccountRole], scope_code: &str) -> String {
+    let scope_org = by_code(db, scope_code).await;
+    let new = NewAccount {
+        username: username.into(),
+        display_name: format!("测试{username}"),
+        person_id: None,
+        org_id: scope_org.id,
+        scope_org_id: scope_org.id,
+        roles: AccountRoles::of(roles),
+        password: PASSWORD.into(),
+        must_change_password: false,
+    };
+    write(db, &Scope::system(), async |tx| accounts::create(tx, &new).await).await.expect("account");
+    username.to_owned()
+}
+
+/// The app, signed in as a new account with the given roles over `scope_code`.
+pub async fn signed_in(db: &TestDb, username: &str, roles: &[AccountRole], scope_code: &str) -> TestApp {
+    account(&db.conn, username, roles, scope_code).await;
+    let app = TestApp::spawn(db).await;
+    assert_eq!(app.login(username, PASSWORD).await, 303, "sign-in of {username}");
+    app
 }

@@ -3,6 +3,7 @@
 use reqwest::multipart::{Form, Part};
 use xuepei_store::Scope;
 use xuepei_store::people::{self, PersonFilter};
+use xuepei_domain::accounts::AccountRole;
 use xuepei_testkit::{TestApp, files};
 use xuepei_web::WebConfig;
 
@@ -11,7 +12,7 @@ use crate::support::*;
 #[tokio::test]
 async fn pages_render_the_tree_and_its_people() {
     let db = seeded().await;
-    let app = TestApp::spawn(&db).await;
+    let app = signed_in(&db, "tester", &[AccountRole::OrgStaff], "430600").await;
     let (s, body) = app.get("/healthz").await;
     assert_eq!((s, body.as_str()), (200, "ok"));
     let (s, body) = app.get("/orgs").await;
@@ -60,7 +61,7 @@ fn xuepei_web_enc(s: &str) -> String {
 #[tokio::test]
 async fn unknown_pages_and_ids_answer_in_chinese() {
     let db = seeded().await;
-    let app = TestApp::spawn(&db).await;
+    let app = signed_in(&db, "tester", &[AccountRole::OrgStaff], "430600").await;
     for path in
         ["/no/such/page", "/orgs/999999", "/orgs/abc", "/people/-1", "/people/1%27%20OR%201=1", "/import/unknown"]
     {
@@ -74,7 +75,7 @@ async fn unknown_pages_and_ids_answer_in_chinese() {
 #[tokio::test]
 async fn forms_validate_in_chinese_and_write_nothing_when_wrong() {
     let db = seeded().await;
-    let app = TestApp::spawn(&db).await;
+    let app = signed_in(&db, "tester", &[AccountRole::OrgStaff], "430600").await;
     let parent = by_code(&db.conn, JINGZHU).await;
     let pid = parent.id.to_string();
     let (s, _, body) = app
@@ -135,7 +136,7 @@ async fn forms_validate_in_chinese_and_write_nothing_when_wrong() {
 #[tokio::test]
 async fn the_import_wizard_previews_bad_rows_then_imports_the_fixed_file() {
     let db = seeded().await;
-    let app = TestApp::spawn(&db).await;
+    let app = signed_in(&db, "tester", &[AccountRole::OrgStaff], "430600").await;
     let good = id_number(YUNXI, (1980, 1, 1), 11);
     let bad = wrong_check(&id_number(YUNXI, (1981, 1, 1), 21));
     let upload = |rows: Vec<Vec<&str>>| {
@@ -143,7 +144,7 @@ async fn the_import_wizard_previews_bad_rows_then_imports_the_fixed_file() {
         Form::new().part("file", Part::bytes(bytes).file_name("花名册.xlsx"))
     };
     let rows = vec![vec!["姓名", "身份证号", "所在党组织"], vec!["甲", &good, JINGZHU], vec!["乙乙", &bad, JINGZHU]];
-    let r = app.client.post(app.url("/import/people")).multipart(upload(rows)).send().await.expect("upload");
+    let r = app.client.post(app.url(&format!("/import/people?_csrf={}", app.csrf().await))).multipart(upload(rows)).send().await.expect("upload");
     assert_eq!(r.status(), 200);
     let body = r.text().await.expect("body");
     assert!(body.contains("第3行") && body.contains("校验位不正确"), "{body}");
@@ -151,10 +152,15 @@ async fn the_import_wizard_previews_bad_rows_then_imports_the_fixed_file() {
     assert!(!body.contains("确认导入</button>"), "no confirm button while rows are bad");
 
     let fixed = vec![vec!["姓名", "身份证号", "所在党组织"], vec!["甲甲", &good, JINGZHU]];
-    let r = app.client.post(app.url("/import/people")).multipart(upload(fixed)).send().await.expect("upload");
+    let r = app.client.post(app.url(&format!("/import/people?_csrf={}", app.csrf().await))).multipart(upload(fixed)).send().await.expect("upload");
     let body = r.text().await.expect("body");
     assert!(body.contains("预检通过") && body.contains("将新增1条"), "{body}");
-    let action = body.split("action=\"").nth(1).expect("confirm form").split('"').next().expect("action").to_owned();
+    let action = body
+        .split("action=\"")
+        .filter_map(|a| a.split('"').next())
+        .find(|a| a.ends_with("/confirm"))
+        .expect("confirm form")
+        .to_owned();
     assert!(
         people::list(
             &db.conn,
@@ -169,7 +175,7 @@ async fn the_import_wizard_previews_bad_rows_then_imports_the_fixed_file() {
         .items
         .is_empty()
     );
-    let r = app.client.post(app.url(&action)).send().await.expect("confirm");
+    let r = app.client.post(app.url(&action)).form(&[("_csrf", app.csrf().await)]).send().await.expect("confirm");
     let body = r.text().await.expect("body");
     assert!(body.contains("导入完成") && body.contains("已新增1条"), "{body}");
     let found = people::list(
@@ -184,7 +190,7 @@ async fn the_import_wizard_previews_bad_rows_then_imports_the_fixed_file() {
     .expect("list");
     assert_eq!(found.items.len(), 1);
     // The upload is gone after a successful import.
-    let r = app.client.post(app.url(&action)).send().await.expect("confirm again");
+    let r = app.client.post(app.url(&action)).form(&[("_csrf", app.csrf().await)]).send().await.expect("confirm again");
     assert_eq!(r.status(), 404);
     db.cleanup().await;
 }
@@ -192,18 +198,20 @@ async fn the_import_wizard_previews_bad_rows_then_imports_the_fixed_file() {
 #[tokio::test]
 async fn oversized_and_empty_uploads_are_refused_in_chinese() {
     let db = seeded().await;
-    let app = TestApp::spawn_with(&db, WebConfig { upload_limit: 1024 * 1024 }).await;
+    account(&db.conn, "tester", &[AccountRole::OrgStaff], "430600").await;
+    let app = TestApp::spawn_with(&db, WebConfig { upload_limit: 1024 * 1024, ..Default::default() }).await;
+    assert_eq!(app.login("tester", PASSWORD).await, 303);
     let big = vec![b'a'; 1024 * 1024 + 10];
     let form = Form::new().part("file", Part::bytes(big).file_name("big.csv"));
-    let r = app.client.post(app.url("/import/people")).multipart(form).send().await.expect("upload");
+    let r = app.client.post(app.url(&format!("/import/people?_csrf={}", app.csrf().await))).multipart(form).send().await.expect("upload");
     assert_eq!(r.status(), 413);
     assert!(r.text().await.expect("body").contains("文件超过上传大小限制（1MB）"));
     let form = Form::new().part("file", Part::bytes(Vec::new()).file_name("empty.xlsx"));
-    let r = app.client.post(app.url("/import/people")).multipart(form).send().await.expect("upload");
+    let r = app.client.post(app.url(&format!("/import/people?_csrf={}", app.csrf().await))).multipart(form).send().await.expect("upload");
     assert_eq!(r.status(), 400);
     assert!(r.text().await.expect("body").contains("是空的"));
     let form = Form::new().part("file", Part::bytes(b"%PDF-1.4 not a sheet".to_vec()).file_name("x.pdf"));
-    let r = app.client.post(app.url("/import/people")).multipart(form).send().await.expect("upload");
+    let r = app.client.post(app.url(&format!("/import/people?_csrf={}", app.csrf().await))).multipart(form).send().await.expect("upload");
     assert_eq!(r.status(), 400);
     assert!(r.text().await.expect("body").contains("文件不是表格"));
     db.cleanup().await;
@@ -212,7 +220,7 @@ async fn oversized_and_empty_uploads_are_refused_in_chinese() {
 #[tokio::test]
 async fn exports_download_as_xlsx() {
     let db = seeded().await;
-    let app = TestApp::spawn(&db).await;
+    let app = signed_in(&db, "tester", &[AccountRole::OrgStaff], "430600").await;
     let county = by_code(&db.conn, YUNXI).await;
     for path in [
         format!("/people/export.xlsx?under={}", county.id),

@@ -1,6 +1,11 @@
 //! Table models. Private to the store: code outside reaches data only through the
 //! repositories, which all take a [`crate::Scope`].
 
+pub(crate) mod account;
+pub(crate) mod api_token;
+pub(crate) mod audit_head;
+pub(crate) mod audit_log;
 pub(crate) mod organization;
 pub(crate) mod person;
+pub(crate) mod session;
 pub(crate) mod upload;

@@ -4,11 +4,12 @@
 
 use std::collections::{HashMap, HashSet};
 
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, TransactionTrait};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
 use xuepei_domain::import::RowError;
 use xuepei_domain::org::{ORG_IMPORT, OrgDraft};
 
 use super::{ImportReport, Present};
+use crate::audit::{Actor, Tx};
 use crate::entity::organization;
 use crate::error::Result;
 use crate::org::{self, OrgInput, OrgResolver};
@@ -31,6 +32,7 @@ fn label(key: &str) -> Option<String> {
 pub async fn import(
     db: &DatabaseConnection,
     scope: &Scope,
+    actor: &Actor,
     rows: Vec<(u64, OrgDraft)>,
     invalid: Vec<RowError>,
     present: &Present,
@@ -42,8 +44,9 @@ pub async fn import(
     for e in invalid {
         report.add_error(e);
     }
-    let txn = db.begin().await?;
-    let resolver = OrgResolver::load(&txn, scope).await?;
+    let tx = Tx::begin(db, scope, actor).await?;
+    let txn = tx.conn();
+    let resolver = OrgResolver::load(txn, scope).await?;
 
     // Codes: unique in the file, and not taken outside the scope.
     let mut first_row: HashMap<&str, u64> = HashMap::new();
@@ -66,7 +69,7 @@ pub async fn import(
             .column(organization::Column::Code)
             .filter(organization::Column::Code.is_in(chunk.iter().cloned()))
             .into_tuple()
-            .all(&txn)
+            .all(txn)
             .await?;
         taken_elsewhere.extend(found);
     }
@@ -185,7 +188,7 @@ pub async fn import(
     }
 
     if report.error_count > 0 {
-        txn.rollback().await?;
+        tx.rollback().await?;
         report.sort();
         return Ok(report);
     }
@@ -212,7 +215,7 @@ pub async fn import(
         };
         match ids[i] {
             Some(id) => {
-                let current = org::get(&txn, scope, id).await?;
+                let current = org::get(txn, scope, id).await?;
                 let input = OrgInput {
                     code: d.code.clone(),
                     name: d.name.clone(),
@@ -242,7 +245,7 @@ pub async fn import(
                 } else {
                     report.updated += 1;
                     if !dry_run {
-                        org::update(&txn, scope, id, &input).await.map_err(|e| with_row(e, *row))?;
+                        org::update(&tx, id, &input).await.map_err(|e| with_row(e, *row))?;
                     }
                 }
             }
@@ -264,7 +267,7 @@ pub async fn import(
                 }
                 let parent_path = match parent_id {
                     Some(pid) => {
-                        let p = org::get(&txn, scope, pid).await.map_err(|e| with_row(e, *row))?;
+                        let p = org::get(txn, scope, pid).await.map_err(|e| with_row(e, *row))?;
                         if !p.active {
                             report.add_error(RowError {
                                 row: *row,
@@ -277,21 +280,27 @@ pub async fn import(
                     }
                     None => None,
                 };
-                let created = org::insert_unchecked(&txn, &input, parent_path.as_deref()).await?;
+                let created = org::insert_org(&tx, &input, parent_path.as_deref()).await?;
                 ids[i] = Some(created.id);
             }
         }
     }
     report.sort();
     if report.error_count > 0 || dry_run {
-        txn.rollback().await?;
+        tx.rollback().await?;
         if report.error_count > 0 {
             report.inserted = 0;
             report.updated = 0;
         }
         return Ok(report);
     }
-    txn.commit().await?;
+    tx.note(
+        "org.import",
+        scope.root_path().unwrap_or("/"),
+        format!("导入组织：新增{}个，更新{}个，未变化{}个", report.inserted, report.updated, report.unchanged),
+        None,
+    );
+    tx.commit().await?;
     report.committed = true;
     Ok(report)
 }

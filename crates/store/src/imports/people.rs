@@ -4,17 +4,18 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
 };
 use xuepei_domain::idcard;
 use xuepei_domain::import::RowError;
 use xuepei_domain::people::{PERSON_IMPORT, PersonDraft};
 
 use super::{ImportReport, Present};
+use crate::audit::{Actor, Entry, Tx, json};
 use crate::entity::person;
 use crate::error::Result;
 use crate::org::{self, OrgResolver};
-use crate::people::{PersonInput, insert_statement};
+use crate::people::{Person, PersonInput, insert_statement};
 use crate::scope::Scope;
 use crate::sql;
 
@@ -30,7 +31,9 @@ struct Pending {
 /// An import in progress. Feed rows in file order with [`Self::push`] and
 /// [`Self::push_invalid`], then [`Self::finish`].
 pub struct PeopleImport {
-    txn: DatabaseTransaction,
+    tx: Tx,
+    /// What is imported (a file name), for the audit trail.
+    source: String,
     scope: Scope,
     resolver: OrgResolver,
     present: Present,
@@ -66,12 +69,20 @@ fn label(key: &str) -> Option<String> {
 }
 
 impl PeopleImport {
-    pub async fn begin(db: &DatabaseConnection, scope: Scope, present: Present, dry_run: bool) -> Result<Self> {
-        let txn = db.begin().await?;
-        let resolver = OrgResolver::load(&txn, &scope).await?;
-        let batch = (sql::max_params(txn.get_database_backend()) / PERSON_COLUMNS).min(2000);
+    pub async fn begin(
+        db: &DatabaseConnection,
+        scope: Scope,
+        actor: &Actor,
+        source: &str,
+        present: Present,
+        dry_run: bool,
+    ) -> Result<Self> {
+        let tx = Tx::begin(db, &scope, actor).await?;
+        let resolver = OrgResolver::load(tx.conn(), &scope).await?;
+        let batch = (sql::max_params(tx.conn().get_database_backend()) / PERSON_COLUMNS).min(2000);
         Ok(PeopleImport {
-            txn,
+            tx,
+            source: source.chars().take(100).collect(),
             scope,
             resolver,
             present,
@@ -153,11 +164,11 @@ impl PeopleImport {
         if writing {
             let started = std::time::Instant::now();
             let rows: Vec<(&PersonInput, &str)> = batch.iter().map(|p| (&p.input, p.org_path.as_str())).collect();
-            let inserted = self.txn.execute(&insert_statement(&rows, self.stamp)).await?.rows_affected();
+            let inserted = self.tx.conn().execute(&insert_statement(&rows, self.stamp)).await?.rows_affected();
             self.timings.insert += started.elapsed();
             // MySQL counts a skipped duplicate as affected (sqlx sets CLIENT_FOUND_ROWS), so
             // there the stored rows are always read.
-            let exact = self.txn.get_database_backend() != sea_orm::DbBackend::MySql;
+            let exact = self.tx.conn().get_database_backend() != sea_orm::DbBackend::MySql;
             if exact && inserted as usize == batch.len() {
                 for p in &batch {
                     *self.deltas.entry(p.input.org_id).or_default() += 1;
@@ -172,7 +183,7 @@ impl PeopleImport {
         let existing: HashMap<String, person::Model> = person::Entity::find()
             .filter(person::Column::IdNumber.is_in(numbers))
             .filter(person::Column::CreatedAt.ne(self.stamp))
-            .all(&self.txn)
+            .all(self.tx.conn())
             .await?
             .into_iter()
             .map(|m| (m.id_number.clone(), m))
@@ -202,7 +213,7 @@ impl PeopleImport {
                 if input.same_as(m) {
                     self.report.unchanged += 1;
                 } else {
-                    updates.push((m.id, m.org_id, m.created_at, Pending { input, ..p }));
+                    updates.push((m.id, m.org_id, m.created_at, Person::from(m.clone()), Pending { input, ..p }));
                 }
             }
         }
@@ -211,11 +222,20 @@ impl PeopleImport {
             return Ok(());
         }
         let started = std::time::Instant::now();
-        for (id, old_org, created_at, p) in updates {
+        for (id, old_org, created_at, before, p) in updates {
             let mut am = p.input.active_model(&p.org_path);
             am.id = sea_orm::Set(id);
             am.created_at = sea_orm::Set(created_at);
-            person::Entity::update(am).exec(&self.txn).await?;
+            let after = person::Entity::update(am).exec(self.tx.conn()).await?;
+            self.tx.record(Entry {
+                action: "person.update",
+                target_type: "person",
+                target_id: Some(id.to_string()),
+                scope_path: after.org_path.clone(),
+                summary: format!("导入时修改人员“{}”的信息（第{}行）", after.name, p.row),
+                before: json(&before),
+                after: json(&Person::from(after)),
+            });
             if old_org != p.input.org_id {
                 *self.deltas.entry(old_org).or_default() -= 1;
                 *self.deltas.entry(p.input.org_id).or_default() += 1;
@@ -259,7 +279,7 @@ impl PeopleImport {
         let mut report = self.report;
         report.sort();
         if report.error_count > 0 || self.dry_run {
-            self.txn.rollback().await?;
+            self.tx.rollback().await?;
             if report.error_count > 0 {
                 // Counts of a failed file mean nothing.
                 report.inserted = 0;
@@ -269,10 +289,16 @@ impl PeopleImport {
             return Ok(report);
         }
         let started = std::time::Instant::now();
-        org::add_people(&self.txn, &self.deltas).await?;
+        org::add_people(self.tx.conn(), &self.deltas).await?;
         let recount = started.elapsed();
         let started = std::time::Instant::now();
-        self.txn.commit().await?;
+        self.tx.note(
+            "person.import",
+            self.tx.scope().root_path().unwrap_or("/"),
+            format!("导入人员（{}）：新增{}人，更新{}人，未变化{}人", self.source, report.inserted, report.updated, report.unchanged),
+            Some(serde_json::json!({ "source": self.source, "rows": report.rows, "inserted": report.inserted, "updated": report.updated })),
+        );
+        self.tx.commit().await?;
         tracing::info!(
             rows = report.rows,
             lookup_ms = self.timings.lookup.as_millis() as u64,

@@ -3,7 +3,7 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
-use super::{binary_text, instant, large_binary};
+use super::{binary_text, index, instant, large_binary};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -97,22 +97,4 @@ impl MigrationTrait for Migration {
         }
         Ok(())
     }
-}
-
-async fn index(
-    manager: &SchemaManager<'_>,
-    table: &'static str,
-    name: &str,
-    cols: &[&'static str],
-    unique: bool,
-) -> Result<(), DbErr> {
-    let mut stmt = Index::create();
-    stmt.name(name).table(table);
-    for c in cols {
-        stmt.col(*c);
-    }
-    if unique {
-        stmt.unique();
-    }
-    manager.create_index(stmt.to_owned()).await
 }

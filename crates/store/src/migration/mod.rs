@@ -9,6 +9,7 @@ use sea_orm::DbBackend;
 use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_foundation;
+mod m20261124_000002_accounts;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -16,7 +17,7 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261123_000001_foundation::Migration)]
+        vec![Box::new(m20261123_000001_foundation::Migration), Box::new(m20261124_000002_accounts::Migration)]
     }
 }
 
@@ -56,4 +57,23 @@ pub(crate) fn large_binary(name: &'static str, backend: DbBackend) -> ColumnDef 
     };
     col.not_null();
     col
+}
+
+/// Creates an index.
+pub(crate) async fn index(
+    manager: &SchemaManager<'_>,
+    table: &'static str,
+    name: &str,
+    cols: &[&'static str],
+    unique: bool,
+) -> Result<(), DbErr> {
+    let mut stmt = Index::create();
+    stmt.name(name).table(table);
+    for c in cols {
+        stmt.col(*c);
+    }
+    if unique {
+        stmt.unique();
+    }
+    manager.create_index(stmt.to_owned()).await
 }

@@ -2,27 +2,28 @@
 //! kept in the database between the steps, so any server process can finish it.
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Multipart, Path, State};
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+use xuepei_domain::accounts::Perm;
 use xuepei_office::read::Source;
 use xuepei_store::uploads;
 
-use super::Ctx;
+use crate::auth::Ctx;
+use crate::routes::{Access, Routes};
 use crate::AppState;
 use crate::error::{AppError, AppResult, render};
 use crate::jobs::{self, ImportFailure, ImportKind, ImportOutcome};
 use crate::layout::Layout;
 use crate::params;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/import", get(|| async { Redirect::to("/import/people") }))
-        .route("/import/{kind}", get(upload_form).post(upload))
-        .route("/import/{kind}/template.xlsx", get(template))
-        .route("/import/{kind}/{upload}/confirm", post(confirm))
+pub fn routes(r: Routes) -> Routes {
+    let edit = Access::Page(Perm::EditData);
+    r.get("/import", edit, || async { Redirect::to("/import/people") })
+        .get("/import/{kind}", edit, upload_form)
+        .post("/import/{kind}", edit, upload)
+        .get("/import/{kind}/template.xlsx", edit, template)
+        .post("/import/{kind}/{upload}/confirm", edit, confirm)
 }
 
 fn kind_of(s: &str) -> AppResult<ImportKind> {
@@ -47,8 +48,8 @@ struct UploadPage {
     error: Option<String>,
 }
 
-fn upload_page(st: &AppState, kind: ImportKind, error: Option<String>) -> AppResult<Html<String>> {
-    let layout = Layout::new(format!("导入{}", kind_title(kind)), "import")
+fn upload_page(st: &AppState, ctx: &Ctx, kind: ImportKind, error: Option<String>) -> AppResult<Html<String>> {
+    let layout = Layout::new(ctx, format!("导入{}", kind_title(kind)), "import")
         .crumb("数据导入", None)
         .crumb(kind_title(kind), None);
     render(&UploadPage {
@@ -61,8 +62,8 @@ fn upload_page(st: &AppState, kind: ImportKind, error: Option<String>) -> AppRes
     })
 }
 
-async fn upload_form(State(st): State<AppState>, Path(kind): Path<String>) -> AppResult<Html<String>> {
-    upload_page(&st, kind_of(&kind)?, None)
+async fn upload_form(State(st): State<AppState>, ctx: Ctx, Path(kind): Path<String>) -> AppResult<Html<String>> {
+    upload_page(&st, &ctx, kind_of(&kind)?, None)
 }
 
 async fn template(Path(kind): Path<String>) -> AppResult<Response> {
@@ -133,7 +134,7 @@ async fn upload(State(st): State<AppState>, ctx: Ctx, Path(kind): Path<String>, 
             } else {
                 axum::http::StatusCode::BAD_REQUEST
             };
-            return Ok((status, upload_page(&st, kind, Some(msg))?).into_response());
+            return Ok((status, upload_page(&st, &ctx, kind, Some(msg))?).into_response());
         }
     };
     let _ = uploads::purge_before(
@@ -142,9 +143,10 @@ async fn upload(State(st): State<AppState>, ctx: Ctx, Path(kind): Path<String>, 
     )
     .await;
     let upload_id = uploads::save(&st.db, &ctx.scope, kind.code(), &filename, bytes.clone()).await?;
-    match jobs::import(&st.db, &ctx.scope, kind, Source::Bytes(bytes), true).await {
+    let job = jobs::ImportJob { kind, source: Source::Bytes(bytes), name: filename.clone(), dry_run: true };
+    match jobs::import(&st.db, &ctx.scope, &ctx.actor, job).await {
         Ok(outcome) => {
-            let layout = Layout::new("导入预检", "import")
+            let layout = Layout::new(&ctx, "导入预检", "import")
                 .crumb("数据导入", Some(format!("/import/{}", kind.code())))
                 .crumb("预检结果", None);
             Ok(render(&ResultPage { layout, kind: kind.code(), filename, outcome, upload_id })?.into_response())
@@ -153,7 +155,7 @@ async fn upload(State(st): State<AppState>, ctx: Ctx, Path(kind): Path<String>, 
             uploads::delete(&st.db, &ctx.scope, upload_id).await?;
             Ok((
                 axum::http::StatusCode::BAD_REQUEST,
-                upload_page(&st, kind, Some(format!("“{filename}”无法导入：{msg}")))?,
+                upload_page(&st, &ctx, kind, Some(format!("“{filename}”无法导入：{msg}")))?,
             )
                 .into_response())
         }
@@ -174,19 +176,22 @@ async fn confirm(
     if up.kind != kind.code() {
         return Err(AppError::BadRequest("文件类型与导入类型不一致，请重新上传".into()));
     }
-    match jobs::import(&st.db, &ctx.scope, kind, Source::Bytes(up.content), false).await {
+    let job = jobs::ImportJob { kind, source: Source::Bytes(up.content), name: up.filename.clone(), dry_run: false };
+    match jobs::import(&st.db, &ctx.scope, &ctx.actor, job).await {
         Ok(outcome) => {
             if outcome.report.committed {
                 uploads::delete(&st.db, &ctx.scope, upload_id).await?;
+                st.metrics.imports.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                st.metrics.import_rows.fetch_add(outcome.report.inserted + outcome.report.updated, std::sync::atomic::Ordering::Relaxed);
             }
-            let layout = Layout::new("导入结果", "import")
+            let layout = Layout::new(&ctx, "导入结果", "import")
                 .crumb("数据导入", Some(format!("/import/{}", kind.code())))
                 .crumb("导入结果", None);
             Ok(render(&ResultPage { layout, kind: kind.code(), filename: up.filename, outcome, upload_id })?
                 .into_response())
         }
         Err(ImportFailure::File(msg)) => {
-            Ok((axum::http::StatusCode::BAD_REQUEST, upload_page(&st, kind, Some(msg))?).into_response())
+            Ok((axum::http::StatusCode::BAD_REQUEST, upload_page(&st, &ctx, kind, Some(msg))?).into_response())
         }
         Err(ImportFailure::Store(e)) => Err(AppError::Store(e)),
     }

@@ -1,55 +1,58 @@
-//! Server-rendered pages, one module per feature.
+//! Server-rendered pages, one module per feature; each declares its routes with the access
+//! they require.
 
+mod accounts;
+pub(crate) mod audit;
+mod home;
 mod imports;
 mod orgs;
 mod people;
+mod session;
+mod tokens;
 
-use axum::Router;
-use axum::extract::FromRequestParts;
 use axum::http::header;
-use axum::http::request::Parts;
-use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
-use xuepei_store::Scope;
+use axum::response::{IntoResponse, Response};
+use xuepei_store::audit::{self as audit_log, Actor};
 
-use crate::AppState;
 use crate::error::AppError;
+use crate::routes::Routes;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/", get(|| async { Redirect::to("/orgs") }))
-        .merge(orgs::routes())
-        .merge(people::routes())
-        .merge(imports::routes())
+pub fn routes() -> Routes {
+    let r = Routes::new();
+    let r = session::routes(r);
+    let r = home::routes(r);
+    let r = orgs::routes(r);
+    let r = people::routes(r);
+    let r = imports::routes(r);
+    let r = accounts::routes(r);
+    let r = tokens::routes(r);
+    let r = audit::routes(r);
+    crate::api::routes(r)
 }
 
-/// What a request may see and do.
-#[derive(Debug, Clone)]
-pub struct Ctx {
-    pub scope: Scope,
-}
-
-impl FromRequestParts<AppState> for Ctx {
-    type Rejection = AppError;
-
-    async fn from_request_parts(_parts: &mut Parts, _state: &AppState) -> Result<Self, Self::Rejection> {
-        Ok(Ctx { scope: Scope::system() })
-    }
-}
-
-/// Writes an export to a temporary file and streams it as a download. The file name is
-/// given in UTF-8 for browsers, with an ASCII fallback.
-pub async fn send_export<F, Fut>(filename: &str, write: F) -> Result<Response, AppError>
+/// Writes an export to a temporary file and streams it as a download, after recording in
+/// the audit trail who exported what. The file name is given in UTF-8 for browsers, with
+/// an ASCII fallback.
+pub async fn send_export<F, Fut>(
+    st: &crate::AppState,
+    actor: &Actor,
+    scope_path: &str,
+    what: &str,
+    filename: &str,
+    write: F,
+) -> Result<Response, AppError>
 where
     F: FnOnce(std::path::PathBuf) -> Fut,
     Fut: Future<Output = Result<u64, crate::exports::ExportError>>,
 {
     let dir = tempfile::tempdir().map_err(|e| AppError::Internal(e.to_string()))?;
     let path = dir.path().join("export.xlsx");
-    write(path.clone()).await.map_err(|e| match e {
+    let rows = write(path.clone()).await.map_err(|e| match e {
         crate::exports::ExportError::Store(s) => AppError::Store(s),
         crate::exports::ExportError::Write(w) => AppError::Internal(w),
     })?;
+    audit_log::event(&st.db, actor, scope_path, "export", format!("导出{what}（{rows}行）"), Some(serde_json::json!({ "rows": rows, "what": what })))
+        .await?;
     let file = tokio::fs::File::open(&path).await.map_err(|e| AppError::Internal(e.to_string()))?;
     let len = file.metadata().await.map_err(|e| AppError::Internal(e.to_string()))?.len();
     // The open handle keeps the data readable after the directory is removed.
@@ -71,4 +74,12 @@ where
 /// Today's date for export file names.
 pub fn today_stamp() -> String {
     xuepei_store::imports::people::today_in_china().format("%Y%m%d").to_string()
+}
+
+/// Where the user came from is a local path; anything else goes home.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && !n.starts_with("/login") => n.to_owned(),
+        _ => "/".to_owned(),
+    }
 }

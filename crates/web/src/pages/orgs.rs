@@ -3,35 +3,39 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use xuepei_domain::labels::Labeled;
 use xuepei_domain::org::{OrgKind, Sector, validate_org};
 use xuepei_domain::validate::FieldError;
-use xuepei_store::StoreError;
+use xuepei_domain::accounts::Perm;
+use xuepei_store::{StoreError, Tx};
 use xuepei_store::org::{self, Org, OrgFilter, OrgInput, OrgNode};
 use xuepei_store::people::{self as people_repo, PersonFilter, PersonRow, PersonSort};
 
-use super::{Ctx, send_export, today_stamp};
+use super::{send_export, today_stamp};
+use crate::auth::Ctx;
+use crate::routes::{Access, Routes};
 use crate::AppState;
 use crate::error::{AppError, AppResult, render};
 use crate::layout::Layout;
 use crate::params::{self, Params};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/orgs", get(tree).post(create))
-        .route("/orgs/list", get(list))
-        .route("/orgs/export.xlsx", get(export))
-        .route("/orgs/new", get(new_form))
-        .route("/orgs/{id}", get(detail).post(update))
-        .route("/orgs/{id}/children", get(children))
-        .route("/orgs/{id}/edit", get(edit_form))
-        .route("/orgs/{id}/move", post(move_org))
-        .route("/orgs/{id}/deactivate", post(deactivate))
-        .route("/orgs/{id}/reactivate", post(reactivate))
+pub fn routes(r: Routes) -> Routes {
+    let view = Access::Page(Perm::ViewData);
+    let edit = Access::Page(Perm::EditData);
+    r.get("/orgs", view, tree)
+        .post("/orgs", edit, create)
+        .get("/orgs/list", view, list)
+        .get("/orgs/export.xlsx", edit, export)
+        .get("/orgs/new", edit, new_form)
+        .get("/orgs/{id}", view, detail)
+        .post("/orgs/{id}", edit, update)
+        .get("/orgs/{id}/children", view, children)
+        .get("/orgs/{id}/edit", edit, edit_form)
+        .post("/orgs/{id}/move", edit, move_org)
+        .post("/orgs/{id}/deactivate", edit, deactivate)
+        .post("/orgs/{id}/reactivate", edit, reactivate)
 }
 
 /// A tree node as the templates show it.
@@ -89,7 +93,7 @@ async fn tree(State(st): State<AppState>, ctx: Ctx, Query(p): Query<Params>) -> 
             org::children(&st.db, &ctx.scope, Some(id), inactive).await?.into_iter().map(NodeView::from).collect();
         roots.push(v);
     }
-    let layout = Layout::new("组织机构", "orgs").crumb("基础数据", None).crumb("组织机构", None);
+    let layout = Layout::new(&ctx, "组织机构", "orgs").crumb("基础数据", None).crumb("组织机构", None);
     render(&TreePage { layout, roots, inactive })
 }
 
@@ -176,7 +180,7 @@ async fn list(State(st): State<AppState>, ctx: Ctx, Query(p): Query<Params>) -> 
             OrgRowView { org: o, parent }
         })
         .collect();
-    let layout = Layout::new("组织列表", "orgs-list").crumb("基础数据", None).crumb("组织列表", None);
+    let layout = Layout::new(&ctx, "组织列表", "orgs-list").crumb("基础数据", None).crumb("组织列表", None);
     render(&ListPage {
         layout,
         rows,
@@ -200,8 +204,12 @@ async fn export(State(st): State<AppState>, ctx: Ctx, Query(p): Query<Params>) -
         org::get(&st.db, &ctx.scope, id).await?;
     }
     let name = format!("组织机构_{}.xlsx", today_stamp());
-    send_export(&name, |path| async move { crate::exports::orgs_xlsx(&st.db, &ctx.scope, &f, &path, "组织机构").await })
-        .await
+    let scope_path = ctx.scope.root_path().unwrap_or("/").to_owned();
+    let (db, scope) = (st.db.clone(), ctx.scope.clone());
+    send_export(&st, &ctx.actor, &scope_path, "组织机构", &name, |path| async move {
+        crate::exports::orgs_xlsx(&db, &scope, &f, &path, "组织机构").await
+    })
+    .await
 }
 
 #[derive(Template)]
@@ -239,7 +247,7 @@ async fn detail(
     let filter = PersonFilter { under: Some(id), ..Default::default() };
     let people = people_repo::list(&st.db, &ctx.scope, &filter, PersonSort::Org, None, 20).await?.items;
     let totals = org::subtree_totals(&st.db, &o.path).await?;
-    let mut layout = Layout::new(o.display_name().to_owned(), "orgs").crumb("组织机构", Some("/orgs".into()));
+    let mut layout = Layout::new(&ctx, o.display_name().to_owned(), "orgs").crumb("组织机构", Some("/orgs".into()));
     for a in &chain[..chain.len().saturating_sub(1)] {
         layout = layout.crumb(a.display_name().to_owned(), Some(format!("/orgs/{}", a.id)));
     }
@@ -309,7 +317,7 @@ async fn form_page(
         Some(o) => (format!("编辑：{}", o.display_name()), format!("/orgs/{}", o.id)),
         None => ("新增组织".to_owned(), "/orgs".to_owned()),
     };
-    let layout = Layout::new(title.clone(), "orgs").crumb("组织机构", Some("/orgs".into())).crumb(title, None);
+    let layout = Layout::new(ctx, title.clone(), "orgs").crumb("组织机构", Some("/orgs".into())).crumb(title, None);
     render(&FormPage {
         layout,
         action,
@@ -398,8 +406,12 @@ async fn create(
         Ok(i) => i,
         Err(errs) => return Ok(form_page(&st, &ctx, None, parent, values, errs, None).await?.into_response()),
     };
-    match org::create(&st.db, &ctx.scope, &input).await {
-        Ok(o) => Ok(Redirect::to(&format!("/orgs/{}?done=created", o.id)).into_response()),
+    let tx = Tx::begin(&st.db, &ctx.scope, &ctx.actor).await?;
+    match org::create(&tx, &input).await {
+        Ok(o) => {
+            tx.commit().await?;
+            Ok(Redirect::to(&format!("/orgs/{}?done=created", o.id)).into_response())
+        }
         Err(e) => {
             let (errs, general) = split_store_error(e)?;
             Ok(form_page(&st, &ctx, None, parent, values, errs, general).await?.into_response())
@@ -419,8 +431,12 @@ async fn update(
         Ok(i) => i,
         Err(errs) => return Ok(form_page(&st, &ctx, Some(&current), None, values, errs, None).await?.into_response()),
     };
-    match org::update(&st.db, &ctx.scope, id, &input).await {
-        Ok(_) => Ok(Redirect::to(&format!("/orgs/{id}?done=updated")).into_response()),
+    let tx = Tx::begin(&st.db, &ctx.scope, &ctx.actor).await?;
+    match org::update(&tx, id, &input).await {
+        Ok(_) => {
+            tx.commit().await?;
+            Ok(Redirect::to(&format!("/orgs/{id}?done=updated")).into_response())
+        }
         Err(e) => {
             let (errs, general) = split_store_error(e)?;
             Ok(form_page(&st, &ctx, Some(&current), None, values, errs, general).await?.into_response())
@@ -440,13 +456,17 @@ async fn move_org(
         return Err(AppError::BadRequest("请填写新的上级组织（代码或名称）".into()));
     }
     let parent = org::resolve_ref(&st.db, &ctx.scope, target, false).await?;
-    org::move_subtree(&st.db, &ctx.scope, id, parent.id).await?;
+    let tx = Tx::begin(&st.db, &ctx.scope, &ctx.actor).await?;
+    org::move_subtree(&tx, id, parent.id).await?;
+    tx.commit().await?;
     Ok(Redirect::to(&format!("/orgs/{id}?done=moved")).into_response())
 }
 
 async fn deactivate(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult<Response> {
     let id = params::id(&id, "组织")?;
-    org::deactivate(&st.db, &ctx.scope, id).await?;
+    let tx = Tx::begin(&st.db, &ctx.scope, &ctx.actor).await?;
+    org::deactivate(&tx, id).await?;
+    tx.commit().await?;
     Ok(Redirect::to(&format!("/orgs/{id}?done=deactivated")).into_response())
 }
 
@@ -458,6 +478,8 @@ async fn reactivate(
 ) -> AppResult<Response> {
     let id = params::id(&id, "组织")?;
     let subtree = values.get("subtree").is_some_and(|v| v == "1");
-    org::reactivate(&st.db, &ctx.scope, id, subtree).await?;
+    let tx = Tx::begin(&st.db, &ctx.scope, &ctx.actor).await?;
+    org::reactivate(&tx, id, subtree).await?;
+    tx.commit().await?;
     Ok(Redirect::to(&format!("/orgs/{id}?done=reactivated")).into_response())
 }

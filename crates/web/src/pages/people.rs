@@ -3,33 +3,37 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use xuepei_domain::labels::Labeled;
 use xuepei_domain::org::{Sector, ref_text};
 use xuepei_domain::people::{RankLevel, Role, validate_person};
 use xuepei_domain::phone;
 use xuepei_domain::validate::FieldError;
-use xuepei_store::StoreError;
+use xuepei_domain::accounts::Perm;
+use xuepei_store::{StoreError, Tx};
 use xuepei_store::org::{self, Org};
 use xuepei_store::people::{self, PeopleCount, Person, PersonFilter, PersonInput, PersonRow, PersonSort};
 
-use super::{Ctx, send_export, today_stamp};
+use super::{send_export, today_stamp};
+use crate::auth::Ctx;
+use crate::routes::{Access, Routes};
 use crate::AppState;
 use crate::error::{AppError, AppResult, render};
 use crate::layout::Layout;
 use crate::params::{self, Params};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/people", get(list).post(create))
-        .route("/people/export.xlsx", get(export))
-        .route("/people/new", get(new_form))
-        .route("/people/{id}", get(detail).post(update))
-        .route("/people/{id}/edit", get(edit_form))
-        .route("/people/{id}/delete", post(delete))
+pub fn routes(r: Routes) -> Routes {
+    let view = Access::Page(Perm::ViewData);
+    let edit = Access::Page(Perm::EditData);
+    r.get("/people", view, list)
+        .post("/people", edit, create)
+        .get("/people/export.xlsx", edit, export)
+        .get("/people/new", edit, new_form)
+        .get("/people/{id}", view, detail)
+        .post("/people/{id}", edit, update)
+        .get("/people/{id}/edit", edit, edit_form)
+        .post("/people/{id}/delete", edit, delete)
 }
 
 const PAGE_SIZE: u64 = 20;
@@ -90,7 +94,7 @@ async fn list(State(st): State<AppState>, ctx: Ctx, Query(p): Query<Params>) -> 
     let after = params::text(&p, "after");
     let page = people::list(&st.db, &ctx.scope, &f, sort, after, PAGE_SIZE).await?;
     let count = people::count(&st.db, &ctx.scope, &f).await?;
-    let layout = Layout::new("人员信息", "people").crumb("基础数据", None).crumb("人员信息", None).notice(notice(&p));
+    let layout = Layout::new(&ctx, "人员信息", "people").crumb("基础数据", None).crumb("人员信息", None).notice(notice(&p));
     render(&ListPage {
         layout,
         rows: page.items,
@@ -116,8 +120,10 @@ async fn export(State(st): State<AppState>, ctx: Ctx, Query(p): Query<Params>) -
         org::get(&st.db, &ctx.scope, id).await?;
     }
     let name = format!("人员信息_{}.xlsx", today_stamp());
-    send_export(&name, |path| async move {
-        crate::exports::people_xlsx(&st.db, &ctx.scope, &f, &path, "人员信息").await
+    let scope_path = ctx.scope.root_path().unwrap_or("/").to_owned();
+    let (db, scope) = (st.db.clone(), ctx.scope.clone());
+    send_export(&st, &ctx.actor, &scope_path, "人员信息", &name, |path| async move {
+        crate::exports::people_xlsx(&db, &scope, &f, &path, "人员信息").await
     })
     .await
 }
@@ -163,7 +169,7 @@ async fn detail(
             .or(org::get(&st.db, &ctx.scope, m).await.ok().map(|c| c.name)),
         None => None,
     };
-    let layout = Layout::new(person.name.clone(), "people")
+    let layout = Layout::new(&ctx, person.name.clone(), "people")
         .crumb("人员信息", Some("/people".into()))
         .crumb(o.display_name().to_owned(), Some(format!("/orgs/{}", o.id)))
         .crumb(person.name.clone(), None)
@@ -215,7 +221,7 @@ async fn form_page(
         .get("roles")
         .map(|r| xuepei_domain::people::Roles::parse(r).unwrap_or_default().iter().map(Role::code).collect())
         .unwrap_or_default();
-    let layout = Layout::new(title.clone(), "people").crumb("人员信息", Some("/people".into())).crumb(title, None);
+    let layout = Layout::new(ctx, title.clone(), "people").crumb("人员信息", Some("/people".into())).crumb(title, None);
     render(&FormPage {
         layout,
         action,
@@ -304,12 +310,16 @@ async fn create(
     Form(fields): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
     let values = collect(fields);
+    let tx = Tx::begin(&st.db, &ctx.scope, &ctx.actor).await?;
     let result = match input_of(&st, &ctx, &values).await {
-        Ok(input) => people::create(&st.db, &ctx.scope, &input).await,
+        Ok(input) => people::create(&tx, &input).await,
         Err(e) => Err(e),
     };
     match result {
-        Ok(p) => Ok(Redirect::to(&format!("/people/{}?done=created", p.id)).into_response()),
+        Ok(p) => {
+            tx.commit().await?;
+            Ok(Redirect::to(&format!("/people/{}?done=created", p.id)).into_response())
+        }
         Err(e) => {
             let (errs, general) = split_store_error(e)?;
             Ok(form_page(&st, &ctx, None, values, errs, general).await?.into_response())
@@ -326,12 +336,16 @@ async fn update(
     let id = params::id(&id, "人员")?;
     let current = people::get(&st.db, &ctx.scope, id).await?;
     let values = collect(fields);
+    let tx = Tx::begin(&st.db, &ctx.scope, &ctx.actor).await?;
     let result = match input_of(&st, &ctx, &values).await {
-        Ok(input) => people::update(&st.db, &ctx.scope, id, &input).await,
+        Ok(input) => people::update(&tx, id, &input).await,
         Err(e) => Err(e),
     };
     match result {
-        Ok(_) => Ok(Redirect::to(&format!("/people/{id}?done=updated")).into_response()),
+        Ok(_) => {
+            tx.commit().await?;
+            Ok(Redirect::to(&format!("/people/{id}?done=updated")).into_response())
+        }
         Err(e) => {
             let (errs, general) = split_store_error(e)?;
             Ok(form_page(&st, &ctx, Some(&current), values, errs, general).await?.into_response())
@@ -341,6 +355,8 @@ async fn update(
 
 async fn delete(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult<Response> {
     let id = params::id(&id, "人员")?;
-    people::delete(&st.db, &ctx.scope, id).await?;
+    let tx = Tx::begin(&st.db, &ctx.scope, &ctx.actor).await?;
+    people::delete(&tx, id).await?;
+    tx.commit().await?;
     Ok(Redirect::to("/people?done=deleted").into_response())
 }

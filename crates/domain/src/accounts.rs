@@ -1,0 +1,219 @@
+//! Accounts: roles, what each role may do, and the password rules.
+//!
+//! 三员分立: the system administrator, the security administrator and the audit
+//! administrator are three roles that no account may combine — with each other or with a
+//! business role — so that no one person can act and also hide or approve the act.
+
+use crate::labeled_enum;
+use crate::labels::Labeled;
+
+labeled_enum! {
+    /// An account's role.
+    pub enum AccountRole {
+        SystemAdmin => ("system_admin", "系统管理员", ["系统管理"]),
+        SecurityAdmin => ("security_admin", "安全管理员", ["安全保密管理员"]),
+        AuditAdmin => ("audit_admin", "安全审计员", ["审计管理员", "审计员"]),
+        OrgStaff => ("org_staff", "组织部门工作人员", ["组织部"]),
+        PropagandaStaff => ("propaganda_staff", "宣传部门工作人员", ["宣传部"]),
+        UnitSecretary => ("unit_secretary", "单位党组织书记", ["书记"]),
+        TrainingInstitution => ("training_institution", "培训机构", ["党校", "培训机构工作人员"]),
+        Inspector => ("inspector", "巡听旁听组成员", ["巡听员"]),
+        Cadre => ("cadre", "干部", ["党员"]),
+    }
+}
+
+impl AccountRole {
+    pub fn bit(self) -> i32 {
+        1 << (self as i32)
+    }
+
+    /// One of the three administrator roles.
+    pub fn is_admin(self) -> bool {
+        matches!(self, AccountRole::SystemAdmin | AccountRole::SecurityAdmin | AccountRole::AuditAdmin)
+    }
+
+    pub fn perms(self) -> &'static [Perm] {
+        use Perm::*;
+        match self {
+            AccountRole::SystemAdmin => &[ViewData, EditData, ViewAccounts, ManageAccounts, ManageTokens],
+            AccountRole::SecurityAdmin => &[ViewAccounts, ManageSecurity],
+            AccountRole::AuditAdmin => &[ViewAudit],
+            AccountRole::OrgStaff | AccountRole::UnitSecretary => &[ViewData, EditData],
+            AccountRole::PropagandaStaff | AccountRole::TrainingInstitution | AccountRole::Inspector => &[ViewData],
+            AccountRole::Cadre => &[ViewOwn],
+        }
+    }
+}
+
+/// What an account may do; pages and API routes each require one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Perm {
+    /// Read organisations and people of the scope.
+    ViewData,
+    /// Change them, import and export.
+    EditData,
+    /// See the accounts of the scope.
+    ViewAccounts,
+    /// Create and edit accounts (not the three administrator roles).
+    ManageAccounts,
+    /// Lock, unlock, reset passwords, end sessions.
+    ManageSecurity,
+    /// Read and export the audit trail.
+    ViewAudit,
+    /// Issue and revoke API tokens.
+    ManageTokens,
+    /// See one's own record.
+    ViewOwn,
+}
+
+/// A set of roles, stored as a bit mask.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AccountRoles(pub i32);
+
+impl AccountRoles {
+    pub fn of(roles: &[AccountRole]) -> Self {
+        let mut r = AccountRoles::default();
+        for x in roles {
+            r.0 |= x.bit();
+        }
+        r
+    }
+
+    pub fn contains(self, r: AccountRole) -> bool {
+        self.0 & r.bit() != 0
+    }
+
+    pub fn iter(self) -> impl Iterator<Item = AccountRole> {
+        AccountRole::ALL.iter().copied().filter(move |r| self.contains(*r))
+    }
+
+    pub fn labels(self) -> String {
+        self.iter().map(AccountRole::label).collect::<Vec<_>>().join("、")
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    pub fn has_admin(self) -> bool {
+        self.iter().any(AccountRole::is_admin)
+    }
+
+    pub fn can(self, p: Perm) -> bool {
+        self.iter().any(|r| r.perms().contains(&p))
+    }
+
+    /// 三员分立: an administrator role stands alone.
+    pub fn validate(self) -> Result<(), String> {
+        if self.is_empty() {
+            return Err("请至少选择一个角色".into());
+        }
+        if self.has_admin() && self.iter().count() > 1 {
+            return Err("系统管理员、安全管理员、安全审计员须由不同账号分别担任（三员分立），且不能兼任其他角色".into());
+        }
+        Ok(())
+    }
+
+    /// Parses role codes or labels separated by commas or 、.
+    pub fn parse(input: &str) -> Result<Self, String> {
+        let mut r = AccountRoles::default();
+        for part in input.split([',', '，', '、', ' ']).filter(|p| !p.is_empty()) {
+            let role = AccountRole::parse_label(part)
+                .ok_or_else(|| format!("“{part}”不是可选角色，可选：{}", AccountRole::allowed_labels()))?;
+            r.0 |= role.bit();
+        }
+        Ok(r)
+    }
+}
+
+/// Login names: 3–32 letters, digits, dots, hyphens and underscores, starting with a letter.
+pub fn check_username(input: &str) -> Result<String, String> {
+    let s = crate::text::compact(input).to_ascii_lowercase();
+    if !(3..=32).contains(&s.len()) {
+        return Err("用户名应为3至32个字符".into());
+    }
+    if !s.starts_with(|c: char| c.is_ascii_lowercase()) {
+        return Err("用户名须以字母开头".into());
+    }
+    if !s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_')) {
+        return Err("用户名只能包含字母、数字、点、短横线和下划线".into());
+    }
+    Ok(s)
+}
+
+pub const MIN_PASSWORD_LEN: usize = 8;
+pub const MAX_PASSWORD_LEN: usize = 128;
+
+/// 等保 password rules: at least 8 characters of at least three kinds (lower case, upper
+/// case, digits, symbols), not containing the login name.
+pub fn check_password(password: &str, username: &str) -> Result<(), String> {
+    let n = password.chars().count();
+    if n < MIN_PASSWORD_LEN {
+        return Err(format!("密码至少{MIN_PASSWORD_LEN}位"));
+    }
+    if n > MAX_PASSWORD_LEN {
+        return Err(format!("密码不能超过{MAX_PASSWORD_LEN}位"));
+    }
+    let kinds = [
+        password.chars().any(|c| c.is_ascii_lowercase()),
+        password.chars().any(|c| c.is_ascii_uppercase()),
+        password.chars().any(|c| c.is_ascii_digit()),
+        password.chars().any(|c| !c.is_ascii_alphanumeric()),
+    ];
+    if kinds.iter().filter(|k| **k).count() < 3 {
+        return Err("密码须包含大写字母、小写字母、数字、符号中的至少三种".into());
+    }
+    if !username.is_empty() && password.to_lowercase().contains(&username.to_lowercase()) {
+        return Err("密码不能包含用户名".into());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn three_administrators_stand_alone() {
+        use AccountRole::*;
+        assert!(AccountRoles::of(&[SystemAdmin]).validate().is_ok());
+        assert!(AccountRoles::of(&[SystemAdmin, AuditAdmin]).validate().unwrap_err().contains("三员分立"));
+        assert!(AccountRoles::of(&[SecurityAdmin, OrgStaff]).validate().is_err());
+        assert!(AccountRoles::of(&[OrgStaff, PropagandaStaff]).validate().is_ok());
+        assert!(AccountRoles::default().validate().is_err());
+    }
+
+    #[test]
+    fn permissions_follow_roles() {
+        use AccountRole::*;
+        assert!(AccountRoles::of(&[AuditAdmin]).can(Perm::ViewAudit));
+        assert!(!AccountRoles::of(&[AuditAdmin]).can(Perm::ViewData));
+        assert!(!AccountRoles::of(&[SystemAdmin]).can(Perm::ViewAudit));
+        assert!(!AccountRoles::of(&[SecurityAdmin]).can(Perm::EditData));
+        assert!(AccountRoles::of(&[OrgStaff]).can(Perm::EditData));
+        assert!(!AccountRoles::of(&[Cadre]).can(Perm::ViewData));
+    }
+
+    #[test]
+    fn password_rules() {
+        assert!(check_password("Abcdef12", "zhang").is_ok());
+        assert!(check_password("abc12!", "zhang").unwrap_err().contains("至少8位"));
+        assert!(check_password("abcdefgh1", "zhang").unwrap_err().contains("至少三种"));
+        assert!(check_password("Zhang123!", "zhang").unwrap_err().contains("用户名"));
+        assert!(check_password("密码Abc123", "x").is_ok());
+    }
+
+    #[test]
+    fn usernames() {
+        assert_eq!(check_username(" Admin ").as_deref(), Ok("admin"));
+        assert!(check_username("1abc").is_err());
+        assert!(check_username("ab").is_err());
+        assert!(check_username("a b<c").is_err());
+    }
+
+    #[test]
+    fn roles_parse() {
+        assert_eq!(AccountRoles::parse("org_staff,宣传部门工作人员").map(AccountRoles::labels).as_deref(), Ok("组织部门工作人员、宣传部门工作人员"));
+        assert!(AccountRoles::parse("国王").is_err());
+    }
+}

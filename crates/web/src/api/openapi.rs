@@ -1,0 +1,113 @@
+//! The OpenAPI 3 document of the API, built here beside the routes it describes.
+
+use axum::Json;
+use serde_json::{Value, json};
+
+fn error_response(desc: &str) -> Value {
+    json!({ "description": desc, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } })
+}
+
+fn list_params(extra: &[(&str, &str)]) -> Value {
+    let mut p = vec![
+        json!({ "name": "q", "in": "query", "schema": { "type": "string" }, "description": "名称（或代码、身份证号）开头" }),
+        json!({ "name": "under", "in": "query", "schema": { "type": "integer", "minimum": 1 }, "description": "只取该组织及其下级" }),
+        json!({ "name": "after", "in": "query", "schema": { "type": "string" }, "description": "上一页返回的 next" }),
+        json!({ "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 500, "default": 100 } }),
+    ];
+    for (name, desc) in extra {
+        p.push(json!({ "name": name, "in": "query", "schema": { "type": "string" }, "description": desc }));
+    }
+    Value::Array(p)
+}
+
+fn import_op(what: &str, summary: &str) -> Value {
+    json!({
+        "summary": summary,
+        "description": format!("请求体为 .xlsx/.xls/.csv 文件（任意非 JSON 的 Content-Type），或 JSON {{\"rows\": [{{…}}]}}，字段同{what}导入模板。全部行无误才写入；dry_run=true 只检查。"),
+        "parameters": [
+            { "name": "dry_run", "in": "query", "schema": { "type": "boolean", "default": false } },
+            { "name": "filename", "in": "query", "schema": { "type": "string" }, "description": "文件名（记入审计日志）" }
+        ],
+        "requestBody": { "required": true, "content": {
+            "application/json": { "schema": { "$ref": "#/components/schemas/ImportRows" } },
+            "application/octet-stream": { "schema": { "type": "string", "format": "binary" } }
+        } },
+        "responses": {
+            "200": { "description": "导入（或预检）成功", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/ImportReport" } } } },
+            "422": { "description": "有错误行，未写入任何数据", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/ImportReport" } } } },
+            "400": error_response("文件或请求格式有误"),
+            "401": error_response("缺少或无效的接口令牌"),
+            "403": error_response("只读令牌不能导入"),
+            "413": error_response("超过上传大小限制")
+        }
+    })
+}
+
+fn get_op(summary: &str, schema: &str) -> Value {
+    json!({
+        "summary": summary,
+        "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }],
+        "responses": {
+            "200": { "description": "成功", "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } } },
+            "401": error_response("缺少或无效的接口令牌"),
+            "404": error_response("不存在或不在令牌的范围内")
+        }
+    })
+}
+
+fn list_op(summary: &str, schema: &str, extra: &[(&str, &str)]) -> Value {
+    json!({
+        "summary": summary,
+        "parameters": list_params(extra),
+        "responses": {
+            "200": { "description": "成功", "content": { "application/json": { "schema": {
+                "type": "object", "required": ["items", "next"],
+                "properties": { "items": { "type": "array", "items": { "$ref": format!("#/components/schemas/{schema}") } }, "next": { "type": ["string", "null"] } }
+            } } } },
+            "400": error_response("参数有误"),
+            "401": error_response("缺少或无效的接口令牌")
+        }
+    })
+}
+
+pub fn build() -> Value {
+    json!({
+        "openapi": "3.1.0",
+        "info": { "title": "学培 xuepei 接口", "version": env!("CARGO_PKG_VERSION"), "description": "组织机构和人员数据的查询与导入。令牌由管理员在“系统管理—接口令牌”签发，只能访问签发范围内的数据。" },
+        "servers": [{ "url": "/" }],
+        "security": [{ "bearer": [] }],
+        "paths": {
+            "/api/v1/orgs": { "get": list_op("组织列表（按组织代码排序）", "Org", &[("sector", "领域代码"), ("kind", "组织类别代码"), ("include_inactive", "是否包含已撤销（true/false）")]) },
+            "/api/v1/orgs/{id}": { "get": get_op("一个组织", "Org") },
+            "/api/v1/orgs/import": { "post": import_op("组织", "导入组织") },
+            "/api/v1/people": { "get": list_op("人员列表", "Person", &[("sector", "所在组织的领域代码"), ("role", "身份代码"), ("rank", "职级代码"), ("sort", "org（默认）或 name")]) },
+            "/api/v1/people/{id}": { "get": get_op("一名人员", "Person") },
+            "/api/v1/people/import": { "post": import_op("人员", "导入人员") }
+        },
+        "components": {
+            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer", "description": "接口令牌，形如 xp_…" } },
+            "schemas": {
+                "Error": { "type": "object", "required": ["error"], "properties": { "error": { "type": "object", "required": ["code", "message"], "properties": { "code": { "type": "string" }, "message": { "type": "string" }, "fields": { "type": ["array", "null"] } } } } },
+                "Org": { "type": "object", "required": ["id", "code", "name", "kind", "sector", "active", "person_count", "subtree_people", "subtree_orgs"], "properties": {
+                    "id": { "type": "integer" }, "code": { "type": "string" }, "name": { "type": "string" }, "short_name": { "type": ["string", "null"] },
+                    "kind": { "type": "string" }, "sector": { "type": "string" }, "parent_id": { "type": ["integer", "null"] }, "authority_org_id": { "type": ["integer", "null"] },
+                    "active": { "type": "boolean" }, "person_count": { "type": "integer" }, "subtree_people": { "type": "integer" }, "subtree_orgs": { "type": "integer" } } },
+                "Person": { "type": "object", "required": ["id", "name", "gender", "birth_date", "id_number", "roles", "org_id"], "properties": {
+                    "id": { "type": "integer" }, "name": { "type": "string" }, "gender": { "type": "string" }, "birth_date": { "type": "string", "format": "date" },
+                    "id_number": { "type": "string" }, "phone": { "type": ["string", "null"] }, "party_joined_on": { "type": ["string", "null"], "format": "date" },
+                    "position": { "type": ["string", "null"] }, "rank_level": { "type": ["string", "null"] }, "roles": { "type": "array", "items": { "type": "string" } },
+                    "org_id": { "type": "integer" }, "managing_org_id": { "type": ["integer", "null"] } } },
+                "ImportRows": { "type": "object", "required": ["rows"], "properties": { "rows": { "type": "array", "items": { "type": "object", "additionalProperties": { "type": ["string", "number", "null"] } } } } },
+                "ImportReport": { "type": "object", "required": ["dry_run", "committed", "rows", "inserted", "updated", "unchanged", "error_count", "errors", "summary"], "properties": {
+                    "dry_run": { "type": "boolean" }, "committed": { "type": "boolean" }, "rows": { "type": "integer" }, "inserted": { "type": "integer" },
+                    "updated": { "type": "integer" }, "unchanged": { "type": "integer" }, "error_count": { "type": "integer" },
+                    "errors": { "type": "array", "items": { "type": "object", "required": ["row", "message"], "properties": { "row": { "type": "integer" }, "column": { "type": ["string", "null"] }, "message": { "type": "string" } } } },
+                    "notices": { "type": "array" }, "summary": { "type": "string" } } }
+            }
+        }
+    })
+}
+
+pub async fn document() -> Json<Value> {
+    Json(build())
+}

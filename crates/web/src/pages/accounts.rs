@@ -1,0 +1,378 @@
+//! Account administration within the scope: the system administrator creates and edits
+//! accounts (business roles only — the three administrator roles are made at the command
+//! line); the security administrator locks, unlocks, resets passwords and ends sessions.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::{Form, Path, Query, State};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use xuepei_domain::accounts::{AccountRole, AccountRoles, Perm};
+use xuepei_domain::labels::Labeled;
+use xuepei_domain::validate::FieldError;
+use xuepei_store::accounts::{self, Account, AccountChanges, NewAccount};
+use xuepei_store::people::{self, PersonFilter, PersonSort};
+use xuepei_store::{StoreError, Tx, org, sessions};
+
+use crate::auth::Ctx;
+use crate::error::{AppError, AppResult, render};
+use crate::layout::Layout;
+use crate::params::{self, Params};
+use crate::routes::{Access, Routes};
+use crate::AppState;
+
+pub fn routes(r: Routes) -> Routes {
+    let view = Access::Page(Perm::ViewAccounts);
+    let manage = Access::Page(Perm::ManageAccounts);
+    let security = Access::Page(Perm::ManageSecurity);
+    r.get("/admin/accounts", view, list)
+        .get("/admin/accounts/new", manage, new_form)
+        .post("/admin/accounts", manage, create)
+        .get("/admin/accounts/{id}", view, detail)
+        .get("/admin/accounts/{id}/edit", manage, edit_form)
+        .post("/admin/accounts/{id}", manage, update)
+        .post("/admin/accounts/{id}/password", security, reset_password)
+        .post("/admin/accounts/{id}/lock", security, lock)
+        .post("/admin/accounts/{id}/unlock", security, unlock)
+}
+
+/// Roles an administrator may give in the interface (not the three administrator roles).
+fn business_roles() -> Vec<(&'static str, &'static str)> {
+    AccountRole::ALL.iter().filter(|r| !r.is_admin()).map(|r| (r.code(), r.label())).collect()
+}
+
+struct Row {
+    account: Account,
+    scope: String,
+    locked: bool,
+}
+
+#[derive(Template)]
+#[template(path = "accounts/list.html")]
+struct ListPage {
+    layout: Layout,
+    rows: Vec<Row>,
+    q: String,
+    can_manage: bool,
+    next_href: Option<String>,
+}
+
+async fn list(State(st): State<AppState>, ctx: Ctx, Query(p): Query<Params>) -> AppResult<Html<String>> {
+    let q = params::text(&p, "q");
+    let page = accounts::list(&st.db, &ctx.scope, q, params::text(&p, "after"), 50).await?;
+    let ids: Vec<i64> = page.items.iter().map(|a| a.scope_org_id).collect();
+    let orgs = org::get_many(&st.db, &ctx.scope, &ids).await?;
+    let now = chrono::Utc::now();
+    let rows = page
+        .items
+        .into_iter()
+        .map(|a| Row {
+            scope: orgs.get(&a.scope_org_id).map(|o| o.display_name().to_owned()).unwrap_or_default(),
+            locked: a.is_locked(now),
+            account: a,
+        })
+        .collect();
+    let next_href = page.next.map(|n| format!("/admin/accounts{}", params::query(&[("q", q.map(str::to_owned)), ("after", Some(n))])));
+    let layout = Layout::new(&ctx, "账号管理", "accounts").crumb("系统管理", None).crumb("账号管理", None).notice(notice(&p));
+    render(&ListPage {
+        layout,
+        rows,
+        q: q.unwrap_or_default().to_owned(),
+        can_manage: ctx.session.account.roles.can(Perm::ManageAccounts),
+        next_href,
+    })
+}
+
+fn notice(p: &Params) -> Option<String> {
+    Some(
+        match params::text(p, "done")? {
+            "created" => "账号已创建，请将用户名和初始密码告知本人，首次登录须修改密码",
+            "updated" => "账号已保存",
+            "locked" => "账号已锁定，其登录会话已全部结束",
+            "unlocked" => "账号已解锁",
+            _ => return None,
+        }
+        .to_owned(),
+    )
+}
+
+#[derive(Template)]
+#[template(path = "accounts/detail.html")]
+struct DetailPage {
+    layout: Layout,
+    account: Account,
+    org: String,
+    scope: String,
+    person: Option<String>,
+    locked: bool,
+    sessions: u64,
+    can_manage: bool,
+    can_secure: bool,
+    temp_password: Option<String>,
+}
+
+async fn detail_page(st: &AppState, ctx: &Ctx, id: i64, notice_text: Option<String>, temp_password: Option<String>) -> AppResult<Html<String>> {
+    let a = accounts::get(&st.db, &ctx.scope, id).await?;
+    let names = org::get_many(&st.db, &ctx.scope, &[a.org_id, a.scope_org_id]).await?;
+    let person = match a.person_id {
+        Some(pid) => people::get(&st.db, &ctx.scope, pid).await.ok().map(|p| format!("{}（{}）", p.name, p.masked_id())),
+        None => None,
+    };
+    let roles = ctx.session.account.roles;
+    let layout = Layout::new(ctx, a.username.clone(), "accounts")
+        .crumb("账号管理", Some("/admin/accounts".into()))
+        .crumb(a.username.clone(), None)
+        .notice(notice_text);
+    render(&DetailPage {
+        org: names.get(&a.org_id).map(|o| o.name.clone()).unwrap_or_default(),
+        scope: names.get(&a.scope_org_id).map(|o| o.name.clone()).unwrap_or_default(),
+        person,
+        locked: a.is_locked(chrono::Utc::now()),
+        sessions: sessions::count_for(&st.db, a.id).await?,
+        can_manage: roles.can(Perm::ManageAccounts) && !a.roles.has_admin(),
+        can_secure: roles.can(Perm::ManageSecurity),
+        temp_password,
+        account: a,
+        layout,
+    })
+}
+
+async fn detail(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>, Query(p): Query<Params>) -> AppResult<Html<String>> {
+    let id = params::id(&id, "账号")?;
+    detail_page(&st, &ctx, id, notice(&p), None).await
+}
+
+#[derive(Template)]
+#[template(path = "accounts/form.html")]
+struct FormPage {
+    layout: Layout,
+    action: String,
+    editing: bool,
+    values: HashMap<String, String>,
+    checked: Vec<String>,
+    errors: HashMap<&'static str, String>,
+    general_error: Option<String>,
+    roles: Vec<(&'static str, &'static str)>,
+}
+
+impl FormPage {
+    fn value(&self, key: &str) -> &str {
+        self.values.get(key).map_or("", String::as_str)
+    }
+    fn error(&self, key: &str) -> &str {
+        self.errors.get(key).map_or("", String::as_str)
+    }
+    fn has_role(&self, code: &str) -> bool {
+        self.checked.iter().any(|c| c == code)
+    }
+}
+
+fn form_page(ctx: &Ctx, editing: Option<i64>, values: HashMap<String, String>, checked: Vec<String>, errors: Vec<FieldError>, general: Option<String>) -> AppResult<Html<String>> {
+    let (title, action) = match editing {
+        Some(id) => ("编辑账号".to_owned(), format!("/admin/accounts/{id}")),
+        None => ("新建账号".to_owned(), "/admin/accounts".to_owned()),
+    };
+    let layout = Layout::new(ctx, title.clone(), "accounts").crumb("账号管理", Some("/admin/accounts".into())).crumb(title, None);
+    render(&FormPage {
+        layout,
+        action,
+        editing: editing.is_some(),
+        values,
+        checked,
+        errors: errors.into_iter().map(|e| (e.field, e.message)).collect(),
+        general_error: general,
+        roles: business_roles(),
+    })
+}
+
+async fn new_form(ctx: Ctx) -> AppResult<Html<String>> {
+    let mut values = HashMap::new();
+    let scope = ctx.scope.name().to_owned();
+    values.insert("org".into(), scope.clone());
+    values.insert("scope".into(), scope);
+    form_page(&ctx, None, values, Vec::new(), Vec::new(), None)
+}
+
+async fn edit_form(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult<Html<String>> {
+    let id = params::id(&id, "账号")?;
+    let a = accounts::get(&st.db, &ctx.scope, id).await?;
+    if a.roles.has_admin() {
+        return Err(AppError::Forbidden("三员账号只能由服务器管理员用命令行调整".into()));
+    }
+    let names = org::get_many(&st.db, &ctx.scope, &[a.org_id, a.scope_org_id]).await?;
+    let code = |i: i64| names.get(&i).map(|o| xuepei_domain::org::ref_text(&o.name, &o.code)).unwrap_or_default();
+    let person = match a.person_id {
+        Some(pid) => people::get(&st.db, &ctx.scope, pid).await.map(|p| p.id_number).unwrap_or_default(),
+        None => String::new(),
+    };
+    let values = HashMap::from([
+        ("username".to_owned(), a.username.clone()),
+        ("display_name".to_owned(), a.display_name.clone()),
+        ("org".to_owned(), code(a.org_id)),
+        ("scope".to_owned(), code(a.scope_org_id)),
+        ("person".to_owned(), person),
+        ("active".to_owned(), if a.active { "1" } else { "" }.to_owned()),
+    ]);
+    let checked = a.roles.iter().map(|r| r.code().to_owned()).collect();
+    form_page(&ctx, Some(id), values, checked, Vec::new(), None)
+}
+
+/// Reads the form: repeated `roles`, organisations by code or name, a person by number.
+async fn read_form(st: &AppState, ctx: &Ctx, fields: Vec<(String, String)>) -> (HashMap<String, String>, Vec<String>, Result<(AccountRoles, i64, i64, Option<i64>), StoreError>) {
+    let mut values = HashMap::new();
+    let mut checked = Vec::new();
+    for (k, v) in fields {
+        if k == "roles" {
+            checked.push(v);
+        } else {
+            values.insert(k, v);
+        }
+    }
+    let mut errors = Vec::new();
+    let mut roles = AccountRoles::default();
+    for c in &checked {
+        match AccountRole::from_code(c) {
+            Some(r) if !r.is_admin() => roles.0 |= r.bit(),
+            _ => errors.push(FieldError { field: "roles", message: "只能选择业务角色".into() }),
+        }
+    }
+    let get = |k: &str| values.get(k).map(|s| s.trim().to_owned()).unwrap_or_default();
+    let org_id = match org::resolve_ref(&st.db, &ctx.scope, &get("org"), false).await {
+        Ok(o) => o.id,
+        Err(_) => {
+            errors.push(FieldError { field: "org", message: "请填写您管理范围内的所在单位（代码或名称）".into() });
+            0
+        }
+    };
+    let scope_id = match org::resolve_ref(&st.db, &ctx.scope, &get("scope"), false).await {
+        Ok(o) => o.id,
+        Err(_) => {
+            errors.push(FieldError { field: "scope", message: "请填写您管理范围内的组织作为该账号的管理范围".into() });
+            0
+        }
+    };
+    let person_id = match get("person").as_str() {
+        "" => None,
+        number => {
+            let f = PersonFilter { q: Some(number.to_owned()), ..Default::default() };
+            let found = people::list(&st.db, &ctx.scope, &f, PersonSort::Org, None, 2).await.map(|p| p.items).unwrap_or_default();
+            match found.as_slice() {
+                [one] if one.person.id_number == xuepei_domain::text::compact(number).to_ascii_uppercase() => Some(one.person.id),
+                _ => {
+                    errors.push(FieldError { field: "person", message: "未在您的管理范围内找到该身份证号的人员".into() });
+                    None
+                }
+            }
+        }
+    };
+    let r = if errors.is_empty() { Ok((roles, org_id, scope_id, person_id)) } else { Err(StoreError::Invalid(errors)) };
+    (values, checked, r)
+}
+
+fn split(e: StoreError) -> AppResult<(Vec<FieldError>, Option<String>)> {
+    match e {
+        StoreError::Invalid(errs) => Ok((errs, None)),
+        StoreError::Conflict(m) | StoreError::Forbidden(m) => Ok((Vec::new(), Some(m))),
+        other => Err(AppError::Store(other)),
+    }
+}
+
+async fn create(State(st): State<AppState>, ctx: Ctx, Form(fields): Form<Vec<(String, String)>>) -> AppResult<Response> {
+    let (values, checked, parsed) = read_form(&st, &ctx, fields).await;
+    let get = |k: &str| values.get(k).cloned().unwrap_or_default();
+    let result = match parsed {
+        Ok((roles, org_id, scope_org_id, person_id)) => {
+            let tx = Tx::begin(&st.db, &ctx.scope, &ctx.actor).await?;
+            let new = NewAccount {
+                username: get("username"),
+                display_name: get("display_name"),
+                person_id,
+                org_id,
+                scope_org_id,
+                roles,
+                password: get("password"),
+                must_change_password: true,
+            };
+            match accounts::create(&tx, &new).await {
+                Ok(a) => {
+                    tx.commit().await?;
+                    Ok(a)
+                }
+                Err(e) => Err(e),
+            }
+        }
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(a) => Ok(Redirect::to(&format!("/admin/accounts/{}?done=created", a.id)).into_response()),
+        Err(e) => {
+            let (errs, general) = split(e)?;
+            Ok(form_page(&ctx, None, values, checked, errs, general)?.into_response())
+        }
+    }
+}
+
+async fn update(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>, Form(fields): Form<Vec<(String, String)>>) -> AppResult<Response> {
+    let id = params::id(&id, "账号")?;
+    accounts::get(&st.db, &ctx.scope, id).await?;
+    let (values, checked, parsed) = read_form(&st, &ctx, fields).await;
+    let result = match parsed {
+        Ok((roles, org_id, scope_org_id, person_id)) => {
+            let tx = Tx::begin(&st.db, &ctx.scope, &ctx.actor).await?;
+            let ch = AccountChanges {
+                display_name: values.get("display_name").cloned().unwrap_or_default(),
+                person_id,
+                org_id,
+                scope_org_id,
+                roles,
+                active: values.get("active").is_some_and(|v| v == "1"),
+            };
+            match accounts::update(&tx, id, &ch).await {
+                Ok(_) => tx.commit().await,
+                Err(e) => Err(e),
+            }
+        }
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/admin/accounts/{id}?done=updated")).into_response()),
+        Err(e) => {
+            let (errs, general) = split(e)?;
+            Ok(form_page(&ctx, Some(id), values, checked, errs, general)?.into_response())
+        }
+    }
+}
+
+/// A temporary password that meets the rules, shown once to the security administrator.
+fn temporary_password() -> String {
+    let hex = accounts::random_hex(6);
+    format!("Xp{}#{}", &hex[..6], &hex[6..])
+}
+
+async fn reset_password(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult<Html<String>> {
+    let id = params::id(&id, "账号")?;
+    let temp = temporary_password();
+    let tx = Tx::begin(&st.db, &ctx.scope, &ctx.actor).await?;
+    accounts::set_password(&tx, id, &temp, true).await?;
+    tx.commit().await?;
+    detail_page(&st, &ctx, id, Some("密码已重置，其登录会话已全部结束".into()), Some(temp)).await
+}
+
+async fn lock(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult<Response> {
+    let id = params::id(&id, "账号")?;
+    if id == ctx.session.account.id {
+        return Err(AppError::BadRequest("不能锁定自己的账号".into()));
+    }
+    let tx = Tx::begin(&st.db, &ctx.scope, &ctx.actor).await?;
+    accounts::set_lock(&tx, id, Some(accounts::indefinitely())).await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/admin/accounts/{id}?done=locked")).into_response())
+}
+
+async fn unlock(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult<Response> {
+    let id = params::id(&id, "账号")?;
+    let tx = Tx::begin(&st.db, &ctx.scope, &ctx.actor).await?;
+    accounts::set_lock(&tx, id, None).await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/admin/accounts/{id}?done=unlocked")).into_response())
+}

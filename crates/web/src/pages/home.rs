@@ -1,0 +1,75 @@
+//! The home page: key figures of the scope and a chart, for those who see data; the
+//! accounts and the trail for administrators; one's own record for cadres.
+
+use askama::Template;
+use axum::extract::State;
+use axum::response::Html;
+use xuepei_domain::accounts::Perm;
+use xuepei_domain::labels::Labeled;
+use xuepei_store::{accounts, audit};
+
+use crate::auth::Ctx;
+use crate::chart;
+use crate::error::{AppResult, render};
+use crate::layout::Layout;
+use crate::routes::{Access, Routes};
+use crate::AppState;
+
+pub fn routes(r: Routes) -> Routes {
+    r.get("/", Access::SignedIn, home)
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    layout: Layout,
+    data: Option<DataFigures>,
+    admin: Option<AdminFigures>,
+    cadre: bool,
+}
+
+struct DataFigures {
+    orgs: i64,
+    people: i64,
+    /// (sector label, organisations, people)
+    sectors: Vec<(&'static str, i64, i64)>,
+    chart: String,
+    chart_title: String,
+    computed_at: String,
+}
+
+struct AdminFigures {
+    accounts: u64,
+    audit_entries: Option<u64>,
+}
+
+async fn home(State(st): State<AppState>, ctx: Ctx) -> AppResult<Html<String>> {
+    let roles = ctx.session.account.roles;
+    let data = if roles.can(Perm::ViewData) {
+        let s = st.stats.get(&st.db, &ctx.scope).await?;
+        let items: Vec<(String, i64)> = s.children.iter().take(15).map(|(_, name, _, people)| (name.clone(), *people)).collect();
+        let local = s.computed_at + chrono::Duration::hours(8);
+        Some(DataFigures {
+            orgs: s.totals.orgs,
+            people: s.totals.people,
+            sectors: s.by_sector.iter().map(|(sec, o, p)| (sec.label(), *o, *p)).collect(),
+            chart: chart::bars(&items, "人"),
+            chart_title: format!("{}下属单位人员数（前15）", ctx.scope.name()),
+            computed_at: local.format("%H:%M:%S").to_string(),
+        })
+    } else {
+        None
+    };
+    let admin = if roles.can(Perm::ViewAccounts) || roles.can(Perm::ViewAudit) {
+        let audit_entries = if roles.can(Perm::ViewAudit) {
+            Some(audit::count(&st.db, &ctx.scope, &Default::default()).await?)
+        } else {
+            None
+        };
+        Some(AdminFigures { accounts: accounts::count(&st.db, &ctx.scope).await?, audit_entries })
+    } else {
+        None
+    };
+    let layout = Layout::new(&ctx, "首页", "home");
+    render(&HomePage { layout, data, admin, cadre: roles.can(Perm::ViewOwn) })
+}

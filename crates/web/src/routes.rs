@@ -1,0 +1,132 @@
+//! The route table. Every route is declared here with the access it requires, so that the
+//! check cannot be forgotten in a handler, and so that tests can walk every route.
+
+use std::collections::BTreeMap;
+
+use axum::Router;
+use axum::extract::Request;
+use axum::handler::Handler;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, delete, get, post};
+use xuepei_domain::accounts::Perm;
+
+use crate::AppState;
+use crate::auth::{Auth, api_refusal, login_redirect};
+use crate::error::AppError;
+
+/// What a route requires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone (sign-in page, health, assets).
+    Public,
+    /// A signed-in account holding the permission.
+    Page(Perm),
+    /// A signed-in account, any role (home, own password, sign-out).
+    SignedIn,
+    /// An API token; `true` when it must allow writing.
+    Api { write: bool },
+}
+
+/// One declared route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RouteInfo {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub access: Access,
+}
+
+/// Collects routes and the list of them.
+pub struct Routes {
+    by_path: BTreeMap<&'static str, MethodRouter<AppState>>,
+    list: Vec<RouteInfo>,
+}
+
+impl Routes {
+    pub fn new() -> Self {
+        Routes { by_path: BTreeMap::new(), list: Vec::new() }
+    }
+
+    fn add(mut self, method: &'static str, path: &'static str, access: Access, mr: MethodRouter<AppState>) -> Self {
+        let guarded = match access {
+            Access::Public => mr,
+            other => mr.route_layer(middleware::from_fn(move |req: Request, next: Next| guard(other, req, next))),
+        };
+        let entry = self.by_path.remove(path).map_or(guarded.clone(), |existing| existing.merge(guarded));
+        self.by_path.insert(path, entry);
+        self.list.push(RouteInfo { method, path, access });
+        self
+    }
+
+    pub fn get<H, T>(self, path: &'static str, access: Access, h: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add("GET", path, access, get(h))
+    }
+
+    pub fn post<H, T>(self, path: &'static str, access: Access, h: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add("POST", path, access, post(h))
+    }
+
+    pub fn delete<H, T>(self, path: &'static str, access: Access, h: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add("DELETE", path, access, delete(h))
+    }
+
+    pub fn into_parts(self) -> (Router<AppState>, Vec<RouteInfo>) {
+        let mut router = Router::new();
+        for (path, mr) in self.by_path {
+            router = router.route(path, mr);
+        }
+        (router, self.list)
+    }
+}
+
+impl std::fmt::Debug for Routes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Routes").field("routes", &self.list.len()).finish()
+    }
+}
+
+impl Default for Routes {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Checks a route's access before its handler runs.
+async fn guard(access: Access, req: Request, next: Next) -> Response {
+    let auth = req.extensions().get::<Auth>().cloned().unwrap_or_default();
+    match access {
+        Access::Public => {}
+        Access::Api { write } => match &auth.api {
+            Some(Ok(t)) if write && !t.token.can_write => {
+                return AppError::ApiForbidden("该接口令牌为只读，不能导入数据".into()).into_response();
+            }
+            Some(Ok(_)) => {}
+            Some(Err(r)) => return api_refusal(*r).into_response(),
+            None => return api_refusal(crate::auth::ApiRefusal::Missing).into_response(),
+        },
+        Access::SignedIn | Access::Page(_) => {
+            let Some(s) = &auth.session else { return login_redirect(&req, auth.expired) };
+            if let Some(resp) = crate::auth::password_gate(s, &req) {
+                return resp;
+            }
+            if let Access::Page(p) = access
+                && !s.account.roles.can(p)
+            {
+                return AppError::Forbidden("您的角色没有使用此功能的权限".into()).into_response();
+            }
+        }
+    }
+    next.run(req).await
+}
