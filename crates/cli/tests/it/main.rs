@@ -10,3 +10,5 @@ mod import_people;
 mod orgs;
 mod people;
 mod web;
+mod auth;
+mod audit;

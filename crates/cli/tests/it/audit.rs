@@ -1,0 +1,141 @@
+//! The audit trail: every write recorded with who, when, where from, before and after; the
+//! hash chain catches edited, inserted and deleted entries; archiving keeps everything.
+
+use std::process::Command;
+
+use sea_orm::ConnectionTrait;
+use xuepei_domain::accounts::AccountRole;
+use xuepei_store::Scope;
+use xuepei_store::audit::{self, AuditFilter};
+
+use crate::support::*;
+
+async fn entries(db: &xuepei_store::DatabaseConnection, action: &str) -> Vec<audit::AuditEntry> {
+    let f = AuditFilter { action: Some(action.into()), ..Default::default() };
+    audit::search(db, &Scope::system(), &f, None, 100).await.expect("search").items
+}
+
+#[tokio::test]
+async fn every_write_records_who_when_where_and_what() {
+    let db = seeded().await;
+    let app = signed_in(&db, "wuxi", &[AccountRole::OrgStaff], YUNXI).await;
+    let parent = by_code(&db.conn, JINGZHU).await.id.to_string();
+    let (_, loc, _) = app.post_form("/orgs", &[("parent", &parent), ("code", "AU-1"), ("name", "审计支部"), ("kind", "branch"), ("sector", "village")]).await;
+    let org_path = loc.expect("created").split('?').next().expect("path").to_owned();
+    app.post_form(&org_path, &[("code", "AU-1"), ("name", "审计支部（改）"), ("kind", "branch"), ("sector", "village")]).await;
+    let created = &entries(&db.conn, "org.create").await[0];
+    assert_eq!(created.username, "wuxi");
+    assert_eq!(created.ip.as_deref(), Some("127.0.0.1"));
+    assert!(created.summary.contains("审计支部") && created.before.is_none());
+    assert!(created.after.as_deref().unwrap_or_default().contains("\"code\":\"AU-1\""));
+    let updated = &entries(&db.conn, "org.update").await[0];
+    assert!(updated.before.as_deref().unwrap_or_default().contains("审计支部\""));
+    assert!(updated.after.as_deref().unwrap_or_default().contains("审计支部（改）"));
+    assert!((chrono::Utc::now() - updated.at).num_seconds() < 60);
+    // Sign-ins and exports are on the record too.
+    assert!(entries(&db.conn, "login").await.iter().any(|e| e.username == "wuxi"));
+    app.get("/people/export.xlsx").await;
+    assert!(entries(&db.conn, "export").await.iter().any(|e| e.username == "wuxi" && e.summary.contains("人员信息")));
+    assert!(audit::verify(&db.conn).await.expect("verify").first_bad.is_none());
+    db.cleanup().await;
+}
+
+fn xuepei(url: &str, args: &[&str]) -> (bool, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_xuepei")).args(args).env("XUEPEI_DATABASE_URL", url).env("XUEPEI_LOG", "warn").output().expect("runs");
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[tokio::test]
+async fn audit_verify_catches_an_edited_row() {
+    let db = seeded().await;
+    let (ok, text) = xuepei(&db.url, &["audit", "verify"]);
+    assert!(ok, "{text}");
+    assert!(text.contains("链条校验通过"));
+    db.conn.execute_unprepared("UPDATE audit_log SET summary = '无事发生' WHERE seq = 3").await.expect("tamper");
+    let (ok, text) = xuepei(&db.url, &["audit", "verify"]);
+    assert!(!ok);
+    assert!(text.contains("第3条记录的内容与其哈希不符（记录被篡改）"), "{text}");
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn deleted_and_inserted_entries_are_caught() {
+    let db = seeded().await;
+    let head = audit::verify(&db.conn).await.expect("verify");
+    assert!(head.first_bad.is_none() && head.checked > 5);
+    db.conn.execute_unprepared("DELETE FROM audit_log WHERE seq = 4").await.expect("tamper");
+    let r = audit::verify(&db.conn).await.expect("verify");
+    assert_eq!(r.first_bad.as_ref().map(|b| b.0), Some(4));
+    assert!(r.first_bad.expect("bad").1.contains("缺失"));
+    db.cleanup().await;
+
+    let db = seeded().await;
+    // A forged entry slipped in by renumbering the ones after it.
+    db.conn.execute_unprepared("UPDATE audit_log SET seq = seq + 1000000 WHERE seq >= 5").await.expect("shift");
+    db.conn.execute_unprepared("UPDATE audit_log SET seq = seq - 999999 WHERE seq >= 1000000").await.expect("shift");
+    // `before` and `after` are keywords in MySQL.
+    let q = if db.backend == xuepei_store::DbBackend::MySql { '`' } else { '"' };
+    let sql = format!(
+        "INSERT INTO audit_log (seq, at, account_id, username, ip, action, target_type, target_id, scope_path, summary, {q}before{q}, {q}after{q}, prev_hash, hash) \
+         SELECT 5, at, account_id, username, ip, action, target_type, target_id, scope_path, '伪造的记录', {q}before{q}, {q}after{q}, hash, hash FROM audit_log WHERE seq = 4"
+    );
+    db.conn.execute_unprepared(&sql).await.expect("insert");
+    let r = audit::verify(&db.conn).await.expect("verify");
+    assert_eq!(r.first_bad.as_ref().map(|b| b.0), Some(5), "{r:?}");
+    db.cleanup().await;
+
+    let db = seeded().await;
+    // The newest entries removed from the end.
+    db.conn.execute_unprepared("DELETE FROM audit_log WHERE seq > 6").await.expect("truncate");
+    let r = audit::verify(&db.conn).await.expect("verify");
+    assert!(r.first_bad.expect("bad").1.contains("末尾被删除"));
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn old_entries_are_archived_to_a_file_and_the_chain_still_verifies() {
+    let db = seeded().await;
+    let before = audit::verify(&db.conn).await.expect("verify");
+    let dir = tempfile::tempdir().expect("dir");
+    let (file, n) = audit::archive_before(&db.conn, chrono::Utc::now() + chrono::Duration::seconds(1), dir.path())
+        .await
+        .expect("archive")
+        .expect("something archived");
+    assert_eq!(n, before.checked);
+    let lines = std::fs::read_to_string(&file).expect("archive file").lines().count() as u64;
+    assert_eq!(lines, n, "every entry is in the file");
+    // New writes chain on from the archived anchor.
+    account(&db.conn, "chen", &[AccountRole::OrgStaff], YUNXI).await;
+    let after = audit::verify(&db.conn).await.expect("verify");
+    assert!(after.first_bad.is_none(), "{after:?}");
+    assert_eq!(after.first_seq, before.last_seq + 1);
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn the_auditor_searches_and_exports_within_the_scope() {
+    let db = seeded().await;
+    account(&db.conn, "yunxi1", &[AccountRole::OrgStaff], YUNXI).await;
+    account(&db.conn, "quyuan1", &[AccountRole::OrgStaff], QUYUAN).await;
+    let auditor = signed_in(&db, "shenji", &[AccountRole::AuditAdmin], YUNXI).await;
+    let page = auditor.get("/admin/audit?action=account.").await.1;
+    assert!(page.contains("yunxi1") && !page.contains("quyuan1"), "only 云溪区's accounts");
+    let page = auditor.get("/admin/audit?user=shenji&action=login").await.1;
+    assert!(page.contains("账号“shenji”登录"));
+    let r = auditor.client.get(auditor.url("/admin/audit/export.xlsx")).send().await.expect("export");
+    assert_eq!(r.status(), 200);
+    let bytes = r.bytes().await.expect("bytes").to_vec();
+    let mut text = String::new();
+    xuepei_office::read::Workbook::open(xuepei_office::read::Source::Bytes(bytes))
+        .expect("xlsx")
+        .read_sheet(0, |row| {
+            text.push_str(&row.cells.join("|"));
+            std::ops::ControlFlow::Continue(())
+        })
+        .expect("read");
+    assert!(text.contains("yunxi1") && !text.contains("quyuan1"));
+    let (s, _, body) = auditor.post_form("/admin/audit/verify", &[]).await;
+    assert_eq!(s, 200);
+    assert!(body.contains("校验通过"));
+    db.cleanup().await;
+}

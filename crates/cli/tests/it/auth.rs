@@ -1,0 +1,235 @@
+//! Signing in, lock-out, idle timeout, password rules, CSRF, headers, roles, and hostile
+//! text in every kind of field.
+
+use xuepei_domain::accounts::AccountRole;
+use xuepei_store::accounts::SecurityPolicy;
+use xuepei_store::org::{self, OrgFilter};
+use xuepei_store::Scope;
+use xuepei_testkit::{TestApp, hidden_csrf};
+use xuepei_web::WebConfig;
+
+use crate::support::*;
+
+#[tokio::test]
+async fn sign_in_wrong_password_and_sign_out() {
+    let db = seeded().await;
+    account(&db.conn, "zhang", &[AccountRole::OrgStaff], YUNXI).await;
+    let app = TestApp::spawn(&db).await;
+    let (s, page) = app.get("/orgs").await;
+    assert_eq!(s, 200);
+    assert!(page.contains("<h1>登录</h1>"), "pages need a session");
+    assert_eq!(app.login("zhang", "Wrong@pass1").await, 200);
+    let (_, page) = app.get("/login").await;
+    assert!(page.contains("用户名") && page.contains("密码"));
+    // Unknown names and wrong passwords read the same.
+    let token = hidden_csrf(&app.get("/login").await.1).expect("token");
+    let r = app.raw.post(app.url("/login")).form(&[("_csrf", token.as_str()), ("username", "nobody"), ("password", "x")]).send().await.expect("post");
+    assert!(r.text().await.expect("body").contains("用户名或密码错误"));
+    assert_eq!(app.login("zhang", PASSWORD).await, 303);
+    let (s, home) = app.get("/").await;
+    assert_eq!(s, 200);
+    assert!(home.contains("测试zhang") && home.contains("组织部门工作人员") && home.contains("范围：云溪区"));
+    let (s, loc, _) = app.post_form("/logout", &[]).await;
+    assert_eq!((s, loc.as_deref()), (303, Some("/login?bye=1")));
+    let (_, page) = app.get("/orgs").await;
+    assert!(page.contains("<h1>登录</h1>"), "the session ended");
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn five_failures_lock_the_account_for_thirty_minutes() {
+    let db = seeded().await;
+    account(&db.conn, "lisi", &[AccountRole::OrgStaff], YUNXI).await;
+    let app = TestApp::spawn(&db).await;
+    let mut last = String::new();
+    for _ in 0..5 {
+        let token = hidden_csrf(&app.get("/login").await.1).expect("token");
+        let r = app.raw.post(app.url("/login")).form(&[("_csrf", token.as_str()), ("username", "lisi"), ("password", "Bad@pass12")]).send().await.expect("post");
+        last = r.text().await.expect("body");
+    }
+    assert!(last.contains("账号已被锁定"), "{last}");
+    // Even the right password is refused now.
+    let token = hidden_csrf(&app.get("/login").await.1).expect("token");
+    let r = app.raw.post(app.url("/login")).form(&[("_csrf", token.as_str()), ("username", "lisi"), ("password", PASSWORD)]).send().await.expect("post");
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.expect("body").contains("账号已被锁定"));
+    let a = xuepei_store::accounts::by_username(&db.conn, "lisi").await.expect("account");
+    let until = a.locked_until.expect("locked");
+    let minutes = (until - chrono::Utc::now()).num_minutes();
+    assert!((28..=30).contains(&minutes), "{minutes}");
+    // The security administrator unlocks it.
+    let sec = signed_in(&db, "anquan", &[AccountRole::SecurityAdmin], YUNXI).await;
+    let (s, _, _) = sec.post_form(&format!("/admin/accounts/{}/unlock", a.id), &[]).await;
+    assert_eq!(s, 303);
+    assert_eq!(app.login("lisi", PASSWORD).await, 303);
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn idle_sessions_end() {
+    let db = seeded().await;
+    account(&db.conn, "wang", &[AccountRole::OrgStaff], YUNXI).await;
+    let policy = SecurityPolicy { idle_minutes: 0, ..Default::default() };
+    let app = TestApp::spawn_full(&db, WebConfig::default(), policy).await;
+    assert_eq!(app.login("wang", PASSWORD).await, 303);
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let r = app.raw.get(app.url("/orgs")).send().await.expect("get");
+    assert_eq!(r.status(), 303);
+    let loc = r.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    assert!(loc.contains("expired=1"), "{loc}");
+    let (_, page) = app.get(&loc).await;
+    assert!(page.contains("您已长时间未操作"));
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_first_password_must_be_changed_and_meet_the_rules() {
+    let db = seeded().await;
+    let county = by_code(&db.conn, YUNXI).await;
+    let new = xuepei_store::accounts::NewAccount {
+        username: "zhao".into(),
+        display_name: "赵".into(),
+        person_id: None,
+        org_id: county.id,
+        scope_org_id: county.id,
+        roles: xuepei_domain::accounts::AccountRoles::of(&[AccountRole::OrgStaff]),
+        password: PASSWORD.into(),
+        must_change_password: true,
+    };
+    write(&db.conn, &Scope::system(), async |tx| xuepei_store::accounts::create(tx, &new).await).await.expect("account");
+    let app = TestApp::spawn(&db).await;
+    assert_eq!(app.login("zhao", PASSWORD).await, 303);
+    let r = app.raw.get(app.url("/orgs")).send().await.expect("get");
+    assert_eq!(r.headers().get("location").and_then(|v| v.to_str().ok()), Some("/account/password"));
+    for (new, msg) in [("short1A", "至少8位"), ("alllowercase1", "至少三种"), ("Zhao@2026x", "不能包含用户名")] {
+        let (s, _, body) = app.post_form("/account/password", &[("old", PASSWORD), ("new", new), ("again", new)]).await;
+        assert_eq!(s, 200);
+        assert!(body.contains(msg), "{new}: {body}");
+    }
+    let (_, _, body) = app.post_form("/account/password", &[("old", "Wrong@1234"), ("new", "Good@pass99"), ("again", "Good@pass99")]).await;
+    assert!(body.contains("原密码不正确"));
+    let (s, loc, _) = app.post_form("/account/password", &[("old", PASSWORD), ("new", "Good@pass99"), ("again", "Good@pass99")]).await;
+    assert_eq!((s, loc.as_deref()), (303, Some("/login?changed=1")));
+    assert_eq!(app.login("zhao", PASSWORD).await, 200, "the old password no longer works");
+    assert_eq!(app.login("zhao", "Good@pass99").await, 303);
+    assert_eq!(app.raw.get(app.url("/orgs")).send().await.expect("get").status(), 200);
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn state_changes_need_the_sessions_csrf_token() {
+    let db = seeded().await;
+    let app = signed_in(&db, "sun", &[AccountRole::OrgStaff], YUNXI).await;
+    let parent = by_code(&db.conn, JINGZHU).await.id.to_string();
+    let form = [("parent", parent.as_str()), ("code", "CSRF-1"), ("name", "伪造的支部"), ("kind", "branch"), ("sector", "village")];
+    let count = |db| async move { org::count(db, &Scope::system(), &OrgFilter { include_inactive: true, ..Default::default() }).await.expect("count") };
+    let before = count(&db.conn).await;
+    // Missing, forged, and replayed from a session that has ended.
+    let r = app.raw.post(app.url("/orgs")).form(&form).send().await.expect("post");
+    assert_eq!(r.status(), 403);
+    assert!(r.text().await.expect("body").contains("安全校验未通过"));
+    let mut forged = vec![("_csrf", "0000000000000000000000000000000000000000000000000000000000000000")];
+    forged.extend_from_slice(&form);
+    assert_eq!(app.raw.post(app.url("/orgs")).form(&forged).send().await.expect("post").status(), 403);
+    let old_token = app.csrf().await;
+    app.post_form("/logout", &[]).await;
+    assert_eq!(app.login("sun", PASSWORD).await, 303);
+    let mut replayed = vec![("_csrf", old_token.as_str())];
+    replayed.extend_from_slice(&form);
+    assert_eq!(app.raw.post(app.url("/orgs")).form(&replayed).send().await.expect("post").status(), 403);
+    // A multipart upload without the token in its address.
+    let part = reqwest::multipart::Part::bytes(b"a,b".to_vec()).file_name("x.csv");
+    let r = app.raw.post(app.url("/import/people")).multipart(reqwest::multipart::Form::new().part("file", part)).send().await.expect("post");
+    assert_eq!(r.status(), 403);
+    assert_eq!(count(&db.conn).await, before, "nothing written");
+    // With the token it works.
+    let (s, _, _) = app.post_form("/orgs", &form).await;
+    assert_eq!(s, 303);
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn pages_carry_the_security_headers() {
+    let db = seeded().await;
+    let app = signed_in(&db, "qian", &[AccountRole::OrgStaff], YUNXI).await;
+    for path in ["/login", "/", "/orgs", "/no/such/page"] {
+        let r = app.raw.get(app.url(path)).send().await.expect("get");
+        let h = r.headers();
+        let csp = h.get("content-security-policy").and_then(|v| v.to_str().ok()).unwrap_or_default();
+        assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline") && csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        assert_eq!(h.get("x-frame-options").and_then(|v| v.to_str().ok()), Some("DENY"), "{path}");
+        assert_eq!(h.get("x-content-type-options").and_then(|v| v.to_str().ok()), Some("nosniff"), "{path}");
+    }
+    let body = app.get("/orgs").await.1;
+    assert!(!body.contains("<script>") && !body.contains("onclick="), "no inline script anywhere");
+    let cookie_page = reqwest::get(app.url("/login")).await.expect("get");
+    let set = cookie_page.headers().get("set-cookie").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    assert!(set.contains("HttpOnly"), "{set}");
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn the_three_administrators_are_separate_and_limited_to_their_work() {
+    let db = seeded().await;
+    let county = by_code(&db.conn, YUNXI).await;
+    let both = xuepei_store::accounts::NewAccount {
+        username: "both".into(),
+        display_name: "兼任".into(),
+        person_id: None,
+        org_id: county.id,
+        scope_org_id: county.id,
+        roles: xuepei_domain::accounts::AccountRoles::of(&[AccountRole::SystemAdmin, AccountRole::AuditAdmin]),
+        password: PASSWORD.into(),
+        must_change_password: false,
+    };
+    let e = write(&db.conn, &Scope::system(), async |tx| xuepei_store::accounts::create(tx, &both).await).await.unwrap_err();
+    assert!(format!("{e:?}").contains("三员分立"));
+    let auditor = signed_in(&db, "shenji", &[AccountRole::AuditAdmin], YUNXI).await;
+    assert_eq!(auditor.raw.get(auditor.url("/orgs")).send().await.expect("get").status(), 403);
+    assert_eq!(auditor.raw.get(auditor.url("/admin/audit")).send().await.expect("get").status(), 200);
+    let admin = signed_in(&db, "xitong", &[AccountRole::SystemAdmin], YUNXI).await;
+    assert_eq!(admin.raw.get(admin.url("/admin/audit")).send().await.expect("get").status(), 403);
+    // The system administrator cannot make administrator accounts in the interface.
+    let (s, _, body) = admin
+        .post_form(
+            "/admin/accounts",
+            &[("username", "newaudit"), ("display_name", "新审计"), ("roles", "audit_admin"), ("org", YUNXI), ("scope", YUNXI), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(s, 200);
+    assert!(body.contains("只能选择业务角色"), "{body}");
+    // The menu shows only what the role may use.
+    let home = auditor.get("/").await.1;
+    assert!(home.contains("审计日志") && !home.contains("组织机构") && !home.contains("账号管理"));
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn hostile_text_is_refused_or_shown_escaped_and_sql_stays_data() {
+    let db = seeded().await;
+    let app = signed_in(&db, "zhou", &[AccountRole::OrgStaff], YUNXI).await;
+    let parent = by_code(&db.conn, JINGZHU).await.id.to_string();
+    // Markup brackets are refused in names, with the reason.
+    let (s, _, body) = app.post_form("/orgs", &[("parent", &parent), ("code", "X-1"), ("name", "<script>alert(1)</script>"), ("kind", "branch"), ("sector", "village")]).await;
+    assert_eq!(s, 200);
+    assert!(body.contains("不能包含字符“&#60;”"), "{body}");
+    assert!(!body.contains("<script>alert(1)</script>"));
+    // SQL-looking and quote-laden text is stored as text and shown escaped.
+    let sql = "x'); DROP TABLE organizations; -- & \"引号\"";
+    let (s, loc, _) = app.post_form("/orgs", &[("parent", &parent), ("code", "X-2"), ("name", sql), ("kind", "branch"), ("sector", "village")]).await;
+    assert_eq!(s, 303, "accepted as a name");
+    let page = app.get(&loc.expect("location")).await.1;
+    let shown = page.split("<h1>").nth(1).and_then(|h| h.split("</h1>").next()).unwrap_or_default().to_owned();
+    assert!(shown.starts_with("x&#39;); DROP TABLE organizations; -- &#38; &#34;引号&#34;"), "escaped: {shown}");
+    assert!(org::get_by_code(&db.conn, &Scope::system(), "X-2").await.is_ok(), "the table is intact");
+    let (s, list) = app.get("/people?q=%27%20OR%201%3D1%20--").await;
+    assert_eq!(s, 200);
+    assert!(list.contains("共 0 人"), "a search is a search");
+    // Overlong and empty fields.
+    let long = "很".repeat(101);
+    let (_, _, body) = app.post_form("/orgs", &[("parent", &parent), ("code", "X-3"), ("name", &long), ("kind", "branch"), ("sector", "village")]).await;
+    assert!(body.contains("不能超过100个字"));
+    let (_, _, body) = app.post_form("/people", &[("name", ""), ("id_number", ""), ("org", "")]).await;
+    assert!(body.matches("不能为空").count() >= 3, "{body}");
+    db.cleanup().await;
+}
