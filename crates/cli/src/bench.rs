@@ -104,7 +104,12 @@ async fn child(c: ChildArgs) -> Result<ExitCode, String> {
     let (rows, seconds) = match c.job {
         Job::Import => {
             let t = Instant::now();
-            let job = jobs::ImportJob { kind: ImportKind::People, source: Source::Path(c.file.clone()), name: "bench".into(), dry_run: false };
+            let job = jobs::ImportJob {
+                kind: ImportKind::People,
+                source: Source::Path(c.file.clone()),
+                name: "bench".into(),
+                dry_run: false,
+            };
             let out = jobs::import(&conn, &Scope::system(), &Actor::operator("bench"), job)
                 .await
                 .map_err(|e| e.to_string())?;
@@ -338,10 +343,14 @@ async fn import_bench(a: ImportArgs) -> Result<ExitCode, String> {
         let conn = db::connect(&target.url, &DbOptions::default()).await.map_err(|e| e.to_string())?;
         db::migrate(&conn).await.map_err(|e| e.to_string())?;
         let t = Instant::now();
-        let job = jobs::ImportJob { kind: ImportKind::Orgs, source: Source::Path(orgs_csv.clone()), name: "bench".into(), dry_run: false };
-        let out = jobs::import(&conn, &Scope::system(), &Actor::operator("bench"), job)
-            .await
-            .map_err(|e| e.to_string())?;
+        let job = jobs::ImportJob {
+            kind: ImportKind::Orgs,
+            source: Source::Path(orgs_csv.clone()),
+            name: "bench".into(),
+            dry_run: false,
+        };
+        let out =
+            jobs::import(&conn, &Scope::system(), &Actor::operator("bench"), job).await.map_err(|e| e.to_string())?;
         if !out.report.is_ok() {
             return Err(format!("组织导入失败：{:?}", out.report.errors.first()));
         }

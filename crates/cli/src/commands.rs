@@ -4,13 +4,13 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use xuepei_office::read::Source;
+use xuepei_store::Actor;
 use xuepei_store::db::{self, DbOptions};
 use xuepei_store::org::OrgFilter;
 use xuepei_store::people::PersonFilter;
 use xuepei_store::{DatabaseConnection, Scope, org};
-use xuepei_web::jobs::{self, ImportFailure, ImportKind};
-use xuepei_store::Actor;
 use xuepei_web::AppState;
+use xuepei_web::jobs::{self, ImportFailure, ImportKind};
 
 use crate::config::Config;
 
@@ -225,9 +225,16 @@ pub mod user {
         let conn = connect(cfg).await?;
         let sys = Scope::system();
         let roles = AccountRoles::parse(roles)?;
-        let scope_org = org::get_by_code(&conn, &sys, &scope_code.to_ascii_uppercase()).await.map_err(|_| format!("未找到组织代码“{scope_code}”"))?;
+        let scope_org = org::get_by_code(&conn, &sys, &scope_code.to_ascii_uppercase())
+            .await
+            .map_err(|_| format!("未找到组织代码“{scope_code}”"))?;
         let org_id = match org_code {
-            Some(c) => org::get_by_code(&conn, &sys, &c.to_ascii_uppercase()).await.map_err(|_| format!("未找到组织代码“{c}”"))?.id,
+            Some(c) => {
+                org::get_by_code(&conn, &sys, &c.to_ascii_uppercase())
+                    .await
+                    .map_err(|_| format!("未找到组织代码“{c}”"))?
+                    .id
+            }
             None => scope_org.id,
         };
         let generated = password.is_none();
@@ -264,7 +271,11 @@ pub mod user {
         accounts::set_password(&tx, a.id, &password, true).await.map_err(super::explain)?;
         accounts::set_lock(&tx, a.id, None).await.map_err(|e| e.to_string())?;
         tx.commit().await.map_err(|e| e.to_string())?;
-        println!("已重置账号 {} 的密码并解锁{}，下次登录须修改密码。", a.username, if generated { format!("，临时密码：{password}") } else { String::new() });
+        println!(
+            "已重置账号 {} 的密码并解锁{}，下次登录须修改密码。",
+            a.username,
+            if generated { format!("，临时密码：{password}") } else { String::new() }
+        );
         Ok(ExitCode::SUCCESS)
     }
 
@@ -282,9 +293,17 @@ pub mod user {
         let conn = connect(cfg).await?;
         let mut after: Option<String> = None;
         loop {
-            let page = accounts::list(&conn, &Scope::system(), None, after.as_deref(), 500).await.map_err(|e| e.to_string())?;
+            let page = accounts::list(&conn, &Scope::system(), None, after.as_deref(), 500)
+                .await
+                .map_err(|e| e.to_string())?;
             for a in &page.items {
-                let state = if !a.active { "停用" } else if a.is_locked(chrono::Utc::now()) { "锁定" } else { "正常" };
+                let state = if !a.active {
+                    "停用"
+                } else if a.is_locked(chrono::Utc::now()) {
+                    "锁定"
+                } else {
+                    "正常"
+                };
                 println!("{}\t{}\t{}\t{}", a.username, a.display_name, a.roles.labels(), state);
             }
             match page.next {
@@ -336,7 +355,9 @@ pub mod audit {
 
     pub async fn export(cfg: &Config, out: &Path) -> Result<ExitCode, String> {
         let conn = connect(cfg).await?;
-        let n = xuepei_web::exports::audit_xlsx(&conn, &Scope::system(), &Default::default(), out).await.map_err(|e| e.to_string())?;
+        let n = xuepei_web::exports::audit_xlsx(&conn, &Scope::system(), &Default::default(), out)
+            .await
+            .map_err(|e| e.to_string())?;
         println!("已导出{n}条审计记录到 {}", out.display());
         Ok(ExitCode::SUCCESS)
     }
@@ -345,7 +366,9 @@ pub mod audit {
 /// A store error as one line for the operator, with field messages spelled out.
 pub fn explain(e: xuepei_store::StoreError) -> String {
     match e {
-        xuepei_store::StoreError::Invalid(errs) => errs.iter().map(|f| format!("{}：{}", f.field, f.message)).collect::<Vec<_>>().join("；"),
+        xuepei_store::StoreError::Invalid(errs) => {
+            errs.iter().map(|f| format!("{}：{}", f.field, f.message)).collect::<Vec<_>>().join("；")
+        }
         other => other.to_string(),
     }
 }

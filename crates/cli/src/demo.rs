@@ -522,13 +522,25 @@ pub async fn seed_accounts(db: &DatabaseConnection, password: &str) -> Result<Ve
     }
     // A village secretary and a cadre of the same village, each linked to their record.
     if let Some(county) = code("430602").await {
-        let f = PersonFilter { under: Some(county), role: Some(Role::Secretary), sector: Some(Sector::Community), ..Default::default() };
+        let f = PersonFilter {
+            under: Some(county),
+            role: Some(Role::Secretary),
+            sector: Some(Sector::Community),
+            ..Default::default()
+        };
         let found = people::list(tx.conn(), &sys, &f, PersonSort::Org, None, 1).await.map_err(|e| e.to_string())?;
         if let Some(sec) = found.items.into_iter().next() {
             let village = org::get(tx.conn(), &sys, sec.person.org_id).await.map_err(|e| e.to_string())?;
-            let members = people::list(tx.conn(), &sys, &PersonFilter { under: Some(village.id), ..Default::default() }, PersonSort::Org, None, 10)
-                .await
-                .map_err(|e| e.to_string())?;
+            let members = people::list(
+                tx.conn(),
+                &sys,
+                &PersonFilter { under: Some(village.id), ..Default::default() },
+                PersonSort::Org,
+                None,
+                10,
+            )
+            .await
+            .map_err(|e| e.to_string())?;
             let cadre = members.items.into_iter().find(|r| r.person.id != sec.person.id);
             let mut pairs = vec![("shuji", sec.person.clone(), R::UnitSecretary, "书记")];
             if let Some(c) = cadre {

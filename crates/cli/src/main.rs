@@ -214,7 +214,8 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Backup { out } => commands::backup(&cfg, &out).await,
         Command::User { what } => match what {
             UserCommand::Add { username, name, role, scope, org, password, keep_password } => {
-                commands::user::add(&cfg, &username, &name, &role, &scope, org.as_deref(), password, !keep_password).await
+                commands::user::add(&cfg, &username, &name, &role, &scope, org.as_deref(), password, !keep_password)
+                    .await
             }
             UserCommand::Reset { username, password } => commands::user::reset(&cfg, &username, password).await,
             UserCommand::Lock { username } => commands::user::lock(&cfg, &username, true).await,

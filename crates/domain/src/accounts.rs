@@ -213,7 +213,10 @@ mod tests {
 
     #[test]
     fn roles_parse() {
-        assert_eq!(AccountRoles::parse("org_staff,宣传部门工作人员").map(AccountRoles::labels).as_deref(), Ok("组织部门工作人员、宣传部门工作人员"));
+        assert_eq!(
+            AccountRoles::parse("org_staff,宣传部门工作人员").map(AccountRoles::labels).as_deref(),
+            Ok("组织部门工作人员、宣传部门工作人员")
+        );
         assert!(AccountRoles::parse("国王").is_err());
     }
 }

@@ -1,9 +1,9 @@
 //! Accounts: who may sign in, with which roles, over which subtree; passwords hashed with
 //! argon2id; lock-out after repeated failures. Every change is audited.
 
+use argon2::Argon2;
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -149,25 +149,39 @@ fn scope_cond(scope: &Scope) -> Condition {
         None => Condition::all(),
         Some(_) => {
             let mut sub = sea_orm::sea_query::Query::select();
-            sub.column(organization::Column::Id).from(organization::Entity).cond_where(scope.cond(organization::Column::Path));
+            sub.column(organization::Column::Id)
+                .from(organization::Entity)
+                .cond_where(scope.cond(organization::Column::Path));
             Condition::all().add(account::Column::ScopeOrgId.in_subquery(sub.to_owned()))
         }
     }
 }
 
-async fn check_refs(tx: &Tx, roles: AccountRoles, org_id: i64, scope_org_id: i64, person_id: Option<i64>) -> Result<()> {
+async fn check_refs(
+    tx: &Tx,
+    roles: AccountRoles,
+    org_id: i64,
+    scope_org_id: i64,
+    person_id: Option<i64>,
+) -> Result<()> {
     let (db, scope) = (tx.conn(), tx.scope());
     roles.validate().map_err(|m| StoreError::invalid("roles", m))?;
     if roles.has_admin() && !scope.is_system() {
-        return Err(StoreError::Forbidden("三员账号（系统管理员、安全管理员、安全审计员）只能由服务器管理员用命令行创建或调整".into()));
+        return Err(StoreError::Forbidden(
+            "三员账号（系统管理员、安全管理员、安全审计员）只能由服务器管理员用命令行创建或调整".into(),
+        ));
     }
     org::get(db, scope, org_id).await.map_err(|_| StoreError::invalid("org", "所在单位须在您的管理范围内"))?;
-    let s = org::get(db, scope, scope_org_id).await.map_err(|_| StoreError::invalid("scope", "管理范围须在您的管理范围之内"))?;
+    let s = org::get(db, scope, scope_org_id)
+        .await
+        .map_err(|_| StoreError::invalid("scope", "管理范围须在您的管理范围之内"))?;
     if !s.active {
         return Err(StoreError::invalid("scope", "管理范围所在的组织已撤销"));
     }
     if let Some(p) = person_id {
-        crate::people::get(db, scope, p).await.map_err(|_| StoreError::invalid("person", "关联人员须在您的管理范围内"))?;
+        crate::people::get(db, scope, p)
+            .await
+            .map_err(|_| StoreError::invalid("person", "关联人员须在您的管理范围内"))?;
     }
     Ok(())
 }
@@ -176,7 +190,9 @@ async fn check_refs(tx: &Tx, roles: AccountRoles, org_id: i64, scope_org_id: i64
 pub async fn create(tx: &Tx, new: &NewAccount) -> Result<Account> {
     let db = tx.conn();
     let username = check_username(&new.username).map_err(|m| StoreError::invalid("username", m))?;
-    let display_name = xuepei_domain::org::check_text(&new.display_name, 30, true).map_err(|m| StoreError::invalid("display_name", m))?.unwrap_or_default();
+    let display_name = xuepei_domain::org::check_text(&new.display_name, 30, true)
+        .map_err(|m| StoreError::invalid("display_name", m))?
+        .unwrap_or_default();
     check_password(&new.password, &username).map_err(|m| StoreError::invalid("password", m))?;
     check_refs(tx, new.roles, new.org_id, new.scope_org_id, new.person_id).await?;
     if account::Entity::find().filter(account::Column::Username.eq(username.as_str())).one(db).await?.is_some() {
@@ -204,22 +220,46 @@ pub async fn create(tx: &Tx, new: &NewAccount) -> Result<Account> {
     .insert(db)
     .await?;
     let a = Account::from(m);
-    tx.record(entry(tx, &a, "account.create", format!("新建账号“{}”（{}）", a.username, a.roles.labels()), None, json(&a)).await?);
+    tx.record(
+        entry(tx, &a, "account.create", format!("新建账号“{}”（{}）", a.username, a.roles.labels()), None, json(&a))
+            .await?,
+    );
     Ok(a)
 }
 
-async fn entry(tx: &Tx, a: &Account, action: &'static str, summary: String, before: Option<serde_json::Value>, after: Option<serde_json::Value>) -> Result<Entry> {
-    let scope_path = organization::Entity::find_by_id(a.scope_org_id).one(tx.conn()).await?.map_or_else(|| "/".to_owned(), |o| o.path);
+async fn entry(
+    tx: &Tx,
+    a: &Account,
+    action: &'static str,
+    summary: String,
+    before: Option<serde_json::Value>,
+    after: Option<serde_json::Value>,
+) -> Result<Entry> {
+    let scope_path = organization::Entity::find_by_id(a.scope_org_id)
+        .one(tx.conn())
+        .await?
+        .map_or_else(|| "/".to_owned(), |o| o.path);
     Ok(Entry { action, target_type: "account", target_id: Some(a.id.to_string()), scope_path, summary, before, after })
 }
 
 /// One account of the scope.
 pub async fn get(db: &impl ConnectionTrait, scope: &Scope, id: i64) -> Result<Account> {
-    account::Entity::find_by_id(id).filter(scope_cond(scope)).one(db).await?.map(Account::from).ok_or(StoreError::NotFound("账号"))
+    account::Entity::find_by_id(id)
+        .filter(scope_cond(scope))
+        .one(db)
+        .await?
+        .map(Account::from)
+        .ok_or(StoreError::NotFound("账号"))
 }
 
 /// Accounts of the scope by user name; `after` is the previous page's last name.
-pub async fn list(db: &impl ConnectionTrait, scope: &Scope, q: Option<&str>, after: Option<&str>, limit: u64) -> Result<Page<Account>> {
+pub async fn list(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    q: Option<&str>,
+    after: Option<&str>,
+    limit: u64,
+) -> Result<Page<Account>> {
     let mut c = scope_cond(scope);
     if let Some(q) = q.map(str::trim).filter(|q| !q.is_empty()) {
         c = c.add(
@@ -232,7 +272,12 @@ pub async fn list(db: &impl ConnectionTrait, scope: &Scope, q: Option<&str>, aft
         c = c.add(account::Column::Username.gt(a));
     }
     let limit = limit.clamp(1, 500);
-    let mut rows = account::Entity::find().filter(c).order_by(account::Column::Username, Order::Asc).limit(limit + 1).all(db).await?;
+    let mut rows = account::Entity::find()
+        .filter(c)
+        .order_by(account::Column::Username, Order::Asc)
+        .limit(limit + 1)
+        .all(db)
+        .await?;
     let next = if rows.len() as u64 > limit {
         rows.truncate(limit as usize);
         rows.last().map(|m| m.username.clone())
@@ -249,7 +294,9 @@ pub async fn update(tx: &Tx, id: i64, ch: &AccountChanges) -> Result<Account> {
     if before.roles.has_admin() && !tx.scope().is_system() {
         return Err(StoreError::Forbidden("三员账号只能由服务器管理员用命令行调整".into()));
     }
-    let display_name = xuepei_domain::org::check_text(&ch.display_name, 30, true).map_err(|m| StoreError::invalid("display_name", m))?.unwrap_or_default();
+    let display_name = xuepei_domain::org::check_text(&ch.display_name, 30, true)
+        .map_err(|m| StoreError::invalid("display_name", m))?
+        .unwrap_or_default();
     check_refs(tx, ch.roles, ch.org_id, ch.scope_org_id, ch.person_id).await?;
     account::Entity::update_many()
         .col_expr(account::Column::DisplayName, Expr::value(display_name))
@@ -266,7 +313,10 @@ pub async fn update(tx: &Tx, id: i64, ch: &AccountChanges) -> Result<Account> {
         crate::sessions::end_all(db, id).await?;
     }
     let after = get(db, &Scope::system(), id).await?;
-    tx.record(entry(tx, &after, "account.update", format!("修改账号“{}”", after.username), json(&before), json(&after)).await?);
+    tx.record(
+        entry(tx, &after, "account.update", format!("修改账号“{}”", after.username), json(&before), json(&after))
+            .await?,
+    );
     Ok(after)
 }
 
@@ -317,8 +367,22 @@ pub async fn set_lock(tx: &Tx, id: i64, until: Option<DateTime<Utc>>) -> Result<
         crate::sessions::end_all(db, id).await?;
     }
     let after = get(db, &Scope::system(), id).await?;
-    let summary = if until.is_some() { format!("锁定账号“{}”", after.username) } else { format!("解锁账号“{}”", after.username) };
-    tx.record(entry(tx, &after, if until.is_some() { "account.lock" } else { "account.unlock" }, summary, json(&before.locked_until), json(&after.locked_until)).await?);
+    let summary = if until.is_some() {
+        format!("锁定账号“{}”", after.username)
+    } else {
+        format!("解锁账号“{}”", after.username)
+    };
+    tx.record(
+        entry(
+            tx,
+            &after,
+            if until.is_some() { "account.lock" } else { "account.unlock" },
+            summary,
+            json(&before.locked_until),
+            json(&after.locked_until),
+        )
+        .await?,
+    );
     Ok(after)
 }
 
@@ -332,32 +396,64 @@ pub fn indefinitely() -> DateTime<Utc> {
 pub enum Login {
     Ok(Account),
     /// Unknown user name or wrong password (not told apart).
-    Rejected { attempts_left: Option<i32> },
-    Locked { until: DateTime<Utc> },
+    Rejected {
+        attempts_left: Option<i32>,
+    },
+    Locked {
+        until: DateTime<Utc>,
+    },
     Disabled,
 }
 
 /// Checks a sign-in, counting failures and locking the account at the threshold. Every
 /// outcome is audited with the address it came from.
-pub async fn authenticate(db: &DatabaseConnection, username: &str, password: &str, ip: Option<&str>, policy: &SecurityPolicy) -> Result<Login> {
+pub async fn authenticate(
+    db: &DatabaseConnection,
+    username: &str,
+    password: &str,
+    ip: Option<&str>,
+    policy: &SecurityPolicy,
+) -> Result<Login> {
     let name = xuepei_domain::text::compact(username).to_ascii_lowercase();
     let found = account::Entity::find().filter(account::Column::Username.eq(name.as_str())).one(db).await?;
     let at = now();
-    let actor = |id: Option<i64>| Actor { account_id: id, username: name.chars().take(32).collect(), ip: ip.map(str::to_owned) };
+    let actor = |id: Option<i64>| Actor {
+        account_id: id,
+        username: name.chars().take(32).collect(),
+        ip: ip.map(str::to_owned),
+    };
     let Some(m) = found else {
         // Spend the same time as a real check, so that timing does not tell names apart.
         let _ = verify_password(dummy_hash(), password);
-        audit::event(db, &actor(None), "/", "login.failed", format!("登录失败：用户名“{}”不存在", actor(None).username), None).await?;
+        audit::event(
+            db,
+            &actor(None),
+            "/",
+            "login.failed",
+            format!("登录失败：用户名“{}”不存在", actor(None).username),
+            None,
+        )
+        .await?;
         return Ok(Login::Rejected { attempts_left: None });
     };
-    let scope_path = organization::Entity::find_by_id(m.scope_org_id).one(db).await?.map_or_else(|| "/".to_owned(), |o| o.path);
+    let scope_path =
+        organization::Entity::find_by_id(m.scope_org_id).one(db).await?.map_or_else(|| "/".to_owned(), |o| o.path);
     let who = actor(Some(m.id));
     if !m.active {
-        audit::event(db, &who, &scope_path, "login.failed", format!("登录失败：账号“{}”已停用", m.username), None).await?;
+        audit::event(db, &who, &scope_path, "login.failed", format!("登录失败：账号“{}”已停用", m.username), None)
+            .await?;
         return Ok(Login::Disabled);
     }
     if let Some(until) = m.locked_until.filter(|u| *u > at) {
-        audit::event(db, &who, &scope_path, "login.failed", format!("登录失败：账号“{}”处于锁定状态", m.username), None).await?;
+        audit::event(
+            db,
+            &who,
+            &scope_path,
+            "login.failed",
+            format!("登录失败：账号“{}”处于锁定状态", m.username),
+            None,
+        )
+        .await?;
         return Ok(Login::Locked { until });
     }
     if !verify_password(&m.password_hash, password) {
@@ -371,7 +467,12 @@ pub async fn authenticate(db: &DatabaseConnection, username: &str, password: &st
                 .filter(account::Column::Id.eq(m.id))
                 .exec(tx.conn())
                 .await?;
-            tx.note("account.locked", &scope_path, format!("账号“{}”连续{failures}次密码错误，锁定{}分钟", m.username, policy.lockout_minutes), None);
+            tx.note(
+                "account.locked",
+                &scope_path,
+                format!("账号“{}”连续{failures}次密码错误，锁定{}分钟", m.username, policy.lockout_minutes),
+                None,
+            );
             tx.commit().await?;
             return Ok(Login::Locked { until });
         }

@@ -87,7 +87,13 @@ impl Tx {
     }
 
     /// Records an event that is not a row change (a login, an export).
-    pub fn note(&self, action: &'static str, scope_path: &str, summary: impl Into<String>, details: Option<serde_json::Value>) {
+    pub fn note(
+        &self,
+        action: &'static str,
+        scope_path: &str,
+        summary: impl Into<String>,
+        details: Option<serde_json::Value>,
+    ) {
         self.record(Entry {
             action,
             target_type: "event",
@@ -333,14 +339,24 @@ fn audit_cond(scope: &Scope, f: &AuditFilter) -> Condition {
 
 /// Entries of the scope, newest first; `before` is the previous page's last sequence
 /// number.
-pub async fn search(db: &impl ConnectionTrait, scope: &Scope, f: &AuditFilter, before: Option<i64>, limit: u64) -> Result<Page<AuditEntry>> {
+pub async fn search(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    f: &AuditFilter,
+    before: Option<i64>,
+    limit: u64,
+) -> Result<Page<AuditEntry>> {
     let mut c = audit_cond(scope, f);
     if let Some(b) = before {
         c = c.add(audit_log::Column::Seq.lt(b));
     }
     let limit = limit.clamp(1, 5000);
-    let mut rows =
-        audit_log::Entity::find().filter(c).order_by(audit_log::Column::Seq, Order::Desc).limit(limit + 1).all(db).await?;
+    let mut rows = audit_log::Entity::find()
+        .filter(c)
+        .order_by(audit_log::Column::Seq, Order::Desc)
+        .limit(limit + 1)
+        .all(db)
+        .await?;
     let next = if rows.len() as u64 > limit {
         rows.truncate(limit as usize);
         rows.last().map(|m| m.seq.to_string())
@@ -362,12 +378,20 @@ pub struct VerifyReport {
 
 /// Walks the whole chain from the last archived entry. Operator tool, unscoped.
 pub async fn verify(db: &DatabaseConnection) -> Result<VerifyReport> {
-    let head = audit_head::Entity::find_by_id(1).one(db).await?.ok_or_else(|| StoreError::Conflict("审计日志链头缺失".into()))?;
+    let head = audit_head::Entity::find_by_id(1)
+        .one(db)
+        .await?
+        .ok_or_else(|| StoreError::Conflict("审计日志链头缺失".into()))?;
     let mut expected_seq = head.archived_seq + 1;
     let mut prev = head.archived_hash.clone();
     let mut checked = 0;
     let mut after = head.archived_seq;
-    let bad = |seq: i64, why: String, checked: u64| VerifyReport { checked, first_seq: head.archived_seq + 1, last_seq: seq, first_bad: Some((seq, why)) };
+    let bad = |seq: i64, why: String, checked: u64| VerifyReport {
+        checked,
+        first_seq: head.archived_seq + 1,
+        last_seq: seq,
+        first_bad: Some((seq, why)),
+    };
     loop {
         let rows = audit_log::Entity::find()
             .filter(audit_log::Column::Seq.gt(after))
@@ -387,7 +411,11 @@ pub async fn verify(db: &DatabaseConnection) -> Result<VerifyReport> {
                 return Ok(bad(expected_seq, why, checked));
             }
             if m.prev_hash != prev {
-                return Ok(bad(m.seq, format!("第{}条记录与前一条的链接不符（记录被插入或前一条被改动）", m.seq), checked));
+                return Ok(bad(
+                    m.seq,
+                    format!("第{}条记录与前一条的链接不符（记录被插入或前一条被改动）", m.seq),
+                    checked,
+                ));
             }
             if hash_of(&m) != m.hash {
                 return Ok(bad(m.seq, format!("第{}条记录的内容与其哈希不符（记录被篡改）", m.seq), checked));
@@ -411,7 +439,11 @@ pub async fn verify(db: &DatabaseConnection) -> Result<VerifyReport> {
 /// Moves entries older than `cutoff` to a JSON-lines file in `dir` (never dropping them
 /// silently): the file is written and synced before the rows are deleted, and the chain's
 /// anchor moves to the last archived entry. Returns the file and the count.
-pub async fn archive_before(db: &DatabaseConnection, cutoff: DateTime<Utc>, dir: &Path) -> Result<Option<(PathBuf, u64)>> {
+pub async fn archive_before(
+    db: &DatabaseConnection,
+    cutoff: DateTime<Utc>,
+    dir: &Path,
+) -> Result<Option<(PathBuf, u64)>> {
     use std::io::Write;
     let txn = db.begin().await?;
     lock_head(&txn).await?;
@@ -425,13 +457,15 @@ pub async fn archive_before(db: &DatabaseConnection, cutoff: DateTime<Utc>, dir:
         return Ok(None);
     };
     let (first_seq, last_seq, last_hash) = (old[0].seq, last.seq, last.hash.clone());
-    std::fs::create_dir_all(dir).map_err(|e| StoreError::Conflict(format!("无法创建归档目录 {}：{e}", dir.display())))?;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| StoreError::Conflict(format!("无法创建归档目录 {}：{e}", dir.display())))?;
     let file = dir.join(format!("audit-{first_seq:010}-{last_seq:010}.jsonl"));
     let mut w = std::io::BufWriter::new(
         std::fs::File::create(&file).map_err(|e| StoreError::Conflict(format!("无法写入 {}：{e}", file.display())))?,
     );
     for m in &old {
-        let line = serde_json::to_string(&AuditEntry::from(m.clone())).map_err(|e| StoreError::Conflict(e.to_string()))?;
+        let line =
+            serde_json::to_string(&AuditEntry::from(m.clone())).map_err(|e| StoreError::Conflict(e.to_string()))?;
         writeln!(w, "{line}").map_err(|e| StoreError::Conflict(e.to_string()))?;
     }
     let f = w.into_inner().map_err(|e| StoreError::Conflict(e.to_string()))?;

@@ -209,6 +209,15 @@ fn mysql_args(url: &str) -> Vec<String> {
     args
 }
 
+/// Connections the pool holds open (for metrics).
+pub fn pool_size(db: &DatabaseConnection) -> u32 {
+    match db.get_database_backend() {
+        DbBackend::Sqlite => db.get_sqlite_connection_pool().size(),
+        DbBackend::Postgres => db.get_postgres_connection_pool().size(),
+        _ => db.get_mysql_connection_pool().size(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -218,14 +227,5 @@ mod tests {
         assert_eq!(pg_search_path("postgres://a@h/db?options=-c%20search_path%3Dxt_1").as_deref(), Some("xt_1"));
         assert_eq!(pg_search_path("postgres://a@h/db"), None);
         assert_eq!(mysql_args("mysql://root@127.0.0.1:3306/test").last().map(String::as_str), Some("test"));
-    }
-}
-
-/// Connections the pool holds open (for metrics).
-pub fn pool_size(db: &DatabaseConnection) -> u32 {
-    match db.get_database_backend() {
-        DbBackend::Sqlite => db.get_sqlite_connection_pool().size(),
-        DbBackend::Postgres => db.get_postgres_connection_pool().size(),
-        _ => db.get_mysql_connection_pool().size(),
     }
 }

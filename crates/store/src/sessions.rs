@@ -42,7 +42,12 @@ fn key_of(token: &str) -> String {
 }
 
 /// Opens a session; returns the cookie token.
-pub async fn create(db: &impl ConnectionTrait, account_id: i64, ip: Option<&str>, user_agent: Option<&str>) -> Result<String> {
+pub async fn create(
+    db: &impl ConnectionTrait,
+    account_id: i64,
+    ip: Option<&str>,
+    user_agent: Option<&str>,
+) -> Result<String> {
     let token = random_hex(32);
     let t = now();
     session::ActiveModel {

@@ -3,7 +3,10 @@
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, Order, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, Order, QueryFilter,
+    QueryOrder, Set,
+};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -61,7 +64,9 @@ fn in_scope(scope: &Scope) -> Condition {
         None => Condition::all(),
         Some(_) => {
             let mut sub = sea_orm::sea_query::Query::select();
-            sub.column(organization::Column::Id).from(organization::Entity).cond_where(scope.cond(organization::Column::Path));
+            sub.column(organization::Column::Id)
+                .from(organization::Entity)
+                .cond_where(scope.cond(organization::Column::Path));
             Condition::all().add(api_token::Column::ScopeOrgId.in_subquery(sub.to_owned()))
         }
     }
@@ -69,10 +74,20 @@ fn in_scope(scope: &Scope) -> Condition {
 
 /// Issues a token over an organisation of the issuer's scope; the token itself is
 /// returned once and never stored.
-pub async fn issue(tx: &Tx, name: &str, scope_org_id: i64, can_write: bool, valid_days: Option<i64>, created_by: i64) -> Result<(ApiToken, String)> {
+pub async fn issue(
+    tx: &Tx,
+    name: &str,
+    scope_org_id: i64,
+    can_write: bool,
+    valid_days: Option<i64>,
+    created_by: i64,
+) -> Result<(ApiToken, String)> {
     let db = tx.conn();
-    let name = xuepei_domain::org::check_text(name, 50, true).map_err(|m| StoreError::invalid("name", m))?.unwrap_or_default();
-    let o = org::get(db, tx.scope(), scope_org_id).await.map_err(|_| StoreError::invalid("scope", "令牌的范围须在您的管理范围内"))?;
+    let name =
+        xuepei_domain::org::check_text(name, 50, true).map_err(|m| StoreError::invalid("name", m))?.unwrap_or_default();
+    let o = org::get(db, tx.scope(), scope_org_id)
+        .await
+        .map_err(|_| StoreError::invalid("scope", "令牌的范围须在您的管理范围内"))?;
     let token = format!("xp_{}", random_hex(24));
     let t = now();
     let m = api_token::ActiveModel {
@@ -96,7 +111,12 @@ pub async fn issue(tx: &Tx, name: &str, scope_org_id: i64, can_write: bool, vali
         target_type: "token",
         target_id: Some(tok.id.to_string()),
         scope_path: o.path,
-        summary: format!("签发接口令牌“{}”（{}，范围：{}）", tok.name, if can_write { "可读写" } else { "只读" }, o.name),
+        summary: format!(
+            "签发接口令牌“{}”（{}，范围：{}）",
+            tok.name,
+            if can_write { "可读写" } else { "只读" },
+            o.name
+        ),
         before: None,
         after: json(&tok),
     });
@@ -105,20 +125,26 @@ pub async fn issue(tx: &Tx, name: &str, scope_org_id: i64, can_write: bool, vali
 
 /// Tokens over organisations of the scope, newest first.
 pub async fn list(db: &impl ConnectionTrait, scope: &Scope) -> Result<Vec<ApiToken>> {
-    let rows = api_token::Entity::find().filter(in_scope(scope)).order_by(api_token::Column::Id, Order::Desc).all(db).await?;
+    let rows =
+        api_token::Entity::find().filter(in_scope(scope)).order_by(api_token::Column::Id, Order::Desc).all(db).await?;
     Ok(rows.into_iter().map(ApiToken::from).collect())
 }
 
 /// Revokes a token at once.
 pub async fn revoke(tx: &Tx, id: i64) -> Result<ApiToken> {
     let db = tx.conn();
-    let m = api_token::Entity::find_by_id(id).filter(in_scope(tx.scope())).one(db).await?.ok_or(StoreError::NotFound("接口令牌"))?;
+    let m = api_token::Entity::find_by_id(id)
+        .filter(in_scope(tx.scope()))
+        .one(db)
+        .await?
+        .ok_or(StoreError::NotFound("接口令牌"))?;
     api_token::Entity::update_many()
         .col_expr(api_token::Column::RevokedAt, Expr::value(Some(now())))
         .filter(api_token::Column::Id.eq(id))
         .exec(db)
         .await?;
-    let path = organization::Entity::find_by_id(m.scope_org_id).one(db).await?.map_or_else(|| "/".to_owned(), |o| o.path);
+    let path =
+        organization::Entity::find_by_id(m.scope_org_id).one(db).await?.map_or_else(|| "/".to_owned(), |o| o.path);
     let tok = ApiToken::from(m);
     tx.record(Entry {
         action: "token.revoke",
@@ -141,7 +167,10 @@ pub enum Refusal {
 }
 
 /// The token and scope behind a bearer token, or why not.
-pub async fn authenticate(db: &DatabaseConnection, token: &str) -> Result<std::result::Result<(ApiToken, Scope), Refusal>> {
+pub async fn authenticate(
+    db: &DatabaseConnection,
+    token: &str,
+) -> Result<std::result::Result<(ApiToken, Scope), Refusal>> {
     if !token.starts_with("xp_") || token.len() > 100 {
         return Ok(Err(Refusal::Unknown));
     }

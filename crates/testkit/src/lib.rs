@@ -8,9 +8,9 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use sea_orm::{ConnectOptions, ConnectionTrait, Database};
 use tokio::sync::oneshot;
+use xuepei_store::accounts::SecurityPolicy;
 use xuepei_store::db::{self, DbOptions};
 use xuepei_store::{DatabaseConnection, DbBackend};
-use xuepei_store::accounts::SecurityPolicy;
 use xuepei_web::{AppState, WebConfig};
 
 /// A database of one's own for one test.
@@ -166,7 +166,14 @@ impl TestApp {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("client");
-        TestApp { base: format!("http://{addr}"), state, client, raw, stop: Some(stop), csrf_token: std::sync::Mutex::new(None) }
+        TestApp {
+            base: format!("http://{addr}"),
+            state,
+            client,
+            raw,
+            stop: Some(stop),
+            csrf_token: std::sync::Mutex::new(None),
+        }
     }
 
     /// Signs in; returns the status of the sign-in POST (303 on success).

@@ -103,7 +103,11 @@ pub async fn authenticate(State(st): State<AppState>, req: Request, next: Next) 
     let mut auth = Auth { ip: client_ip(&st, &req), ..Default::default() };
     let is_api = req.uri().path().starts_with("/api/");
     if is_api {
-        let bearer = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+        let bearer = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "));
         auth.api = match bearer {
             None => Some(Err(ApiRefusal::Missing)),
             Some(t) => match tokens::authenticate(&st.db, t.trim()).await {
@@ -144,10 +148,7 @@ async fn check_csrf(req: Request, expected: Option<&str>) -> Result<Request, Res
     let refuse = || AppError::Csrf.into_response();
     let Some(expected) = expected.filter(|e| !e.is_empty()) else { return Err(refuse()) };
     let from_header = req.headers().get("x-csrf-token").and_then(|v| v.to_str().ok()).map(str::to_owned);
-    let from_query = req
-        .uri()
-        .query()
-        .and_then(|q| url_param(q, "_csrf"));
+    let from_query = req.uri().query().and_then(|q| url_param(q, "_csrf"));
     if let Some(t) = from_header.or(from_query) {
         return if constant_time_eq(&t, expected) { Ok(req) } else { Err(refuse()) };
     }
@@ -164,7 +165,10 @@ async fn check_csrf(req: Request, expected: Option<&str>) -> Result<Request, Res
         Ok(b) => b,
         Err(_) => return Err(AppError::TooLarge("提交的内容过长，请精简后重试".into()).into_response()),
     };
-    let ok = std::str::from_utf8(&bytes).ok().and_then(|b| url_param(b, "_csrf")).is_some_and(|t| constant_time_eq(&t, expected));
+    let ok = std::str::from_utf8(&bytes)
+        .ok()
+        .and_then(|b| url_param(b, "_csrf"))
+        .is_some_and(|t| constant_time_eq(&t, expected));
     if !ok {
         return Err(refuse());
     }
@@ -221,7 +225,8 @@ impl FromRequestParts<AppState> for Ctx {
         let Some(session) = auth.session else {
             return Err(Redirect::to(if auth.expired { "/login?expired=1" } else { "/login" }).into_response());
         };
-        let actor = Actor { account_id: Some(session.account.id), username: session.account.username.clone(), ip: auth.ip };
+        let actor =
+            Actor { account_id: Some(session.account.id), username: session.account.username.clone(), ip: auth.ip };
         Ok(Ctx { scope: session.scope.clone(), session, actor })
     }
 }
@@ -241,7 +246,11 @@ impl FromRequestParts<AppState> for ApiCtx {
         let auth = parts.extensions.get::<Auth>().cloned().unwrap_or_default();
         match auth.api {
             Some(Ok(a)) => {
-                let actor = Actor { account_id: Some(a.token.created_by), username: format!("[接口令牌 {}]", a.token.prefix), ip: auth.ip };
+                let actor = Actor {
+                    account_id: Some(a.token.created_by),
+                    username: format!("[接口令牌 {}]", a.token.prefix),
+                    ip: auth.ip,
+                };
                 Ok(ApiCtx { token: a.token, scope: a.scope, actor })
             }
             Some(Err(r)) => Err(api_refusal(r).into_response()),

@@ -45,10 +45,13 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::NotFound(_) | AppError::Store(StoreError::NotFound(_)) => StatusCode::NOT_FOUND,
-            AppError::BadRequest(_) | AppError::Store(StoreError::Invalid(_) | StoreError::Conflict(_)) => StatusCode::BAD_REQUEST,
-            AppError::Forbidden(_) | AppError::Csrf | AppError::ApiForbidden(_) | AppError::Store(StoreError::Forbidden(_)) => {
-                StatusCode::FORBIDDEN
-            }
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Store(StoreError::Invalid(_)) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Store(StoreError::Conflict(_)) => StatusCode::CONFLICT,
+            AppError::Forbidden(_)
+            | AppError::Csrf
+            | AppError::ApiForbidden(_)
+            | AppError::Store(StoreError::Forbidden(_)) => StatusCode::FORBIDDEN,
             AppError::ApiUnauthorized(_) => StatusCode::UNAUTHORIZED,
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Store(StoreError::Busy) => StatusCode::SERVICE_UNAVAILABLE,
@@ -58,7 +61,9 @@ impl AppError {
 
     pub fn message(&self) -> String {
         match self {
-            AppError::Store(StoreError::Invalid(errs)) => errs.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("；"),
+            AppError::Store(StoreError::Invalid(errs)) => {
+                errs.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("；")
+            }
             AppError::Store(StoreError::Db(_)) | AppError::Internal(_) => {
                 "系统内部错误，请稍后重试；如果问题持续，请联系系统管理员".into()
             }
@@ -69,7 +74,9 @@ impl AppError {
     fn code(&self) -> &'static str {
         match self.status() {
             StatusCode::NOT_FOUND => "not_found",
-            StatusCode::BAD_REQUEST => "invalid",
+            StatusCode::BAD_REQUEST => "bad_request",
+            StatusCode::UNPROCESSABLE_ENTITY => "invalid",
+            StatusCode::CONFLICT => "conflict",
             StatusCode::UNAUTHORIZED => "unauthorized",
             StatusCode::FORBIDDEN => "forbidden",
             StatusCode::PAYLOAD_TOO_LARGE => "too_large",

@@ -9,9 +9,9 @@ use xuepei_domain::labels::Labeled;
 use xuepei_domain::org::ref_text;
 use xuepei_domain::phone;
 use xuepei_office::write::{Cell, Column, Export};
+use xuepei_store::audit::{self, AuditFilter};
 use xuepei_store::org::{OrgFilter, OrgResolver};
 use xuepei_store::people::{PersonFilter, PersonSort};
-use xuepei_store::audit::{self, AuditFilter};
 use xuepei_store::{DatabaseConnection, Scope, StoreError, org, people};
 
 /// Why an export failed.
@@ -177,7 +177,12 @@ const AUDIT_COLUMNS: [Column; 9] = [
 ];
 
 /// Exports the audit entries of the scope matching `f`, newest first.
-pub async fn audit_xlsx(db: &DatabaseConnection, scope: &Scope, f: &AuditFilter, out: &Path) -> Result<u64, ExportError> {
+pub async fn audit_xlsx(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    f: &AuditFilter,
+    out: &Path,
+) -> Result<u64, ExportError> {
     use crate::pages::audit::{action_label, local};
     let (tx, handle) = write_in_background(out.to_owned(), "审计日志", "审计日志".to_owned(), &AUDIT_COLUMNS).await;
     let mut before = None;

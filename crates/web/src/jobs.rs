@@ -190,7 +190,12 @@ pub struct ImportJob {
 }
 
 /// Runs an import (or a dry run) of a file into the caller's scope.
-pub async fn import(db: &DatabaseConnection, scope: &Scope, actor: &Actor, job: ImportJob) -> Result<ImportOutcome, ImportFailure> {
+pub async fn import(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    actor: &Actor,
+    job: ImportJob,
+) -> Result<ImportOutcome, ImportFailure> {
     match job.kind {
         ImportKind::People => import_people(db, scope, actor, job).await,
         ImportKind::Orgs => import_orgs(db, scope, actor, job).await,
@@ -301,7 +306,8 @@ pub async fn import_rows(
     let report = match kind {
         ImportKind::People => {
             let today = people::today_in_china();
-            let mut imp = people::PeopleImport::begin(db, scope.clone(), actor, "接口提交（JSON）", present, dry_run).await?;
+            let mut imp =
+                people::PeopleImport::begin(db, scope.clone(), actor, "接口提交（JSON）", present, dry_run).await?;
             for (i, r) in rows.iter().enumerate() {
                 let row = i as u64 + 1;
                 match validate_person(r, today) {

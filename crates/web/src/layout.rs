@@ -106,7 +106,15 @@ impl Layout {
 
     /// A page without a signed-in user (sign-in, errors).
     pub fn bare(title: impl Into<String>) -> Self {
-        Layout { title: title.into(), active: "", crumbs: Vec::new(), notice: None, user: None, menu: Vec::new(), csrf: String::new() }
+        Layout {
+            title: title.into(),
+            active: "",
+            crumbs: Vec::new(),
+            notice: None,
+            user: None,
+            menu: Vec::new(),
+            csrf: String::new(),
+        }
     }
 
     pub fn crumb(mut self, text: impl Into<String>, href: Option<String>) -> Self {

@@ -55,11 +55,19 @@ impl Metrics {
         let _ = writeln!(s, "# HELP xuepei_http_request_duration_seconds Request latency.");
         let _ = writeln!(s, "# TYPE xuepei_http_request_duration_seconds histogram");
         for (i, b) in BUCKETS.iter().enumerate() {
-            let _ = writeln!(s, "xuepei_http_request_duration_seconds_bucket{{le=\"{b}\"}} {}", self.buckets[i].load(Ordering::Relaxed));
+            let _ = writeln!(
+                s,
+                "xuepei_http_request_duration_seconds_bucket{{le=\"{b}\"}} {}",
+                self.buckets[i].load(Ordering::Relaxed)
+            );
         }
         let count = self.count.load(Ordering::Relaxed);
         let _ = writeln!(s, "xuepei_http_request_duration_seconds_bucket{{le=\"+Inf\"}} {count}");
-        let _ = writeln!(s, "xuepei_http_request_duration_seconds_sum {}", self.sum_us.load(Ordering::Relaxed) as f64 / 1e6);
+        let _ = writeln!(
+            s,
+            "xuepei_http_request_duration_seconds_sum {}",
+            self.sum_us.load(Ordering::Relaxed) as f64 / 1e6
+        );
         let _ = writeln!(s, "xuepei_http_request_duration_seconds_count {count}");
         for (name, help, v) in [
             ("xuepei_logins_failed_total", "Failed sign-ins.", &self.logins_failed),
@@ -68,7 +76,10 @@ impl Metrics {
         ] {
             let _ = writeln!(s, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}", v.load(Ordering::Relaxed));
         }
-        let _ = writeln!(s, "# HELP xuepei_db_pool_size Database connections open.\n# TYPE xuepei_db_pool_size gauge\nxuepei_db_pool_size {pool_size}");
+        let _ = writeln!(
+            s,
+            "# HELP xuepei_db_pool_size Database connections open.\n# TYPE xuepei_db_pool_size gauge\nxuepei_db_pool_size {pool_size}"
+        );
         s
     }
 }

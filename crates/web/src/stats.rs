@@ -45,7 +45,7 @@ impl StatsCache {
                 children.push((c.org.id, c.org.display_name().to_owned(), c.descendants + 1, c.people));
             }
         }
-        children.sort_by(|a, b| b.3.cmp(&a.3));
+        children.sort_by_key(|c| std::cmp::Reverse(c.3));
         let stats = Arc::new(Stats { computed_at: Utc::now(), totals, by_sector, children });
         if let Ok(mut map) = self.entries.lock() {
             if map.len() > 10_000 {

@@ -20,9 +20,18 @@ async fn every_write_records_who_when_where_and_what() {
     let db = seeded().await;
     let app = signed_in(&db, "wuxi", &[AccountRole::OrgStaff], YUNXI).await;
     let parent = by_code(&db.conn, JINGZHU).await.id.to_string();
-    let (_, loc, _) = app.post_form("/orgs", &[("parent", &parent), ("code", "AU-1"), ("name", "审计支部"), ("kind", "branch"), ("sector", "village")]).await;
+    let (_, loc, _) = app
+        .post_form(
+            "/orgs",
+            &[("parent", &parent), ("code", "AU-1"), ("name", "审计支部"), ("kind", "branch"), ("sector", "village")],
+        )
+        .await;
     let org_path = loc.expect("created").split('?').next().expect("path").to_owned();
-    app.post_form(&org_path, &[("code", "AU-1"), ("name", "审计支部（改）"), ("kind", "branch"), ("sector", "village")]).await;
+    app.post_form(
+        &org_path,
+        &[("code", "AU-1"), ("name", "审计支部（改）"), ("kind", "branch"), ("sector", "village")],
+    )
+    .await;
     let created = &entries(&db.conn, "org.create").await[0];
     assert_eq!(created.username, "wuxi");
     assert_eq!(created.ip.as_deref(), Some("127.0.0.1"));
@@ -41,7 +50,12 @@ async fn every_write_records_who_when_where_and_what() {
 }
 
 fn xuepei(url: &str, args: &[&str]) -> (bool, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_xuepei")).args(args).env("XUEPEI_DATABASE_URL", url).env("XUEPEI_LOG", "warn").output().expect("runs");
+    let out = Command::new(env!("CARGO_BIN_EXE_xuepei"))
+        .args(args)
+        .env("XUEPEI_DATABASE_URL", url)
+        .env("XUEPEI_LOG", "warn")
+        .output()
+        .expect("runs");
     (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned())
 }
 

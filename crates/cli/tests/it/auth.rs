@@ -2,9 +2,9 @@
 //! text in every kind of field.
 
 use xuepei_domain::accounts::AccountRole;
+use xuepei_store::Scope;
 use xuepei_store::accounts::SecurityPolicy;
 use xuepei_store::org::{self, OrgFilter};
-use xuepei_store::Scope;
 use xuepei_testkit::{TestApp, hidden_csrf};
 use xuepei_web::WebConfig;
 
@@ -23,7 +23,13 @@ async fn sign_in_wrong_password_and_sign_out() {
     assert!(page.contains("用户名") && page.contains("密码"));
     // Unknown names and wrong passwords read the same.
     let token = hidden_csrf(&app.get("/login").await.1).expect("token");
-    let r = app.raw.post(app.url("/login")).form(&[("_csrf", token.as_str()), ("username", "nobody"), ("password", "x")]).send().await.expect("post");
+    let r = app
+        .raw
+        .post(app.url("/login"))
+        .form(&[("_csrf", token.as_str()), ("username", "nobody"), ("password", "x")])
+        .send()
+        .await
+        .expect("post");
     assert!(r.text().await.expect("body").contains("用户名或密码错误"));
     assert_eq!(app.login("zhang", PASSWORD).await, 303);
     let (s, home) = app.get("/").await;
@@ -44,13 +50,25 @@ async fn five_failures_lock_the_account_for_thirty_minutes() {
     let mut last = String::new();
     for _ in 0..5 {
         let token = hidden_csrf(&app.get("/login").await.1).expect("token");
-        let r = app.raw.post(app.url("/login")).form(&[("_csrf", token.as_str()), ("username", "lisi"), ("password", "Bad@pass12")]).send().await.expect("post");
+        let r = app
+            .raw
+            .post(app.url("/login"))
+            .form(&[("_csrf", token.as_str()), ("username", "lisi"), ("password", "Bad@pass12")])
+            .send()
+            .await
+            .expect("post");
         last = r.text().await.expect("body");
     }
     assert!(last.contains("账号已被锁定"), "{last}");
     // Even the right password is refused now.
     let token = hidden_csrf(&app.get("/login").await.1).expect("token");
-    let r = app.raw.post(app.url("/login")).form(&[("_csrf", token.as_str()), ("username", "lisi"), ("password", PASSWORD)]).send().await.expect("post");
+    let r = app
+        .raw
+        .post(app.url("/login"))
+        .form(&[("_csrf", token.as_str()), ("username", "lisi"), ("password", PASSWORD)])
+        .send()
+        .await
+        .expect("post");
     assert_eq!(r.status(), 200);
     assert!(r.text().await.expect("body").contains("账号已被锁定"));
     let a = xuepei_store::accounts::by_username(&db.conn, "lisi").await.expect("account");
@@ -96,19 +114,26 @@ async fn a_first_password_must_be_changed_and_meet_the_rules() {
         password: PASSWORD.into(),
         must_change_password: true,
     };
-    write(&db.conn, &Scope::system(), async |tx| xuepei_store::accounts::create(tx, &new).await).await.expect("account");
+    write(&db.conn, &Scope::system(), async |tx| xuepei_store::accounts::create(tx, &new).await)
+        .await
+        .expect("account");
     let app = TestApp::spawn(&db).await;
     assert_eq!(app.login("zhao", PASSWORD).await, 303);
     let r = app.raw.get(app.url("/orgs")).send().await.expect("get");
     assert_eq!(r.headers().get("location").and_then(|v| v.to_str().ok()), Some("/account/password"));
-    for (new, msg) in [("short1A", "至少8位"), ("alllowercase1", "至少三种"), ("Zhao@2026x", "不能包含用户名")] {
+    for (new, msg) in [("short1A", "至少8位"), ("alllowercase1", "至少三种"), ("Zhao@2026x", "不能包含用户名")]
+    {
         let (s, _, body) = app.post_form("/account/password", &[("old", PASSWORD), ("new", new), ("again", new)]).await;
         assert_eq!(s, 200);
         assert!(body.contains(msg), "{new}: {body}");
     }
-    let (_, _, body) = app.post_form("/account/password", &[("old", "Wrong@1234"), ("new", "Good@pass99"), ("again", "Good@pass99")]).await;
+    let (_, _, body) = app
+        .post_form("/account/password", &[("old", "Wrong@1234"), ("new", "Good@pass99"), ("again", "Good@pass99")])
+        .await;
     assert!(body.contains("原密码不正确"));
-    let (s, loc, _) = app.post_form("/account/password", &[("old", PASSWORD), ("new", "Good@pass99"), ("again", "Good@pass99")]).await;
+    let (s, loc, _) = app
+        .post_form("/account/password", &[("old", PASSWORD), ("new", "Good@pass99"), ("again", "Good@pass99")])
+        .await;
     assert_eq!((s, loc.as_deref()), (303, Some("/login?changed=1")));
     assert_eq!(app.login("zhao", PASSWORD).await, 200, "the old password no longer works");
     assert_eq!(app.login("zhao", "Good@pass99").await, 303);
@@ -121,8 +146,18 @@ async fn state_changes_need_the_sessions_csrf_token() {
     let db = seeded().await;
     let app = signed_in(&db, "sun", &[AccountRole::OrgStaff], YUNXI).await;
     let parent = by_code(&db.conn, JINGZHU).await.id.to_string();
-    let form = [("parent", parent.as_str()), ("code", "CSRF-1"), ("name", "伪造的支部"), ("kind", "branch"), ("sector", "village")];
-    let count = |db| async move { org::count(db, &Scope::system(), &OrgFilter { include_inactive: true, ..Default::default() }).await.expect("count") };
+    let form = [
+        ("parent", parent.as_str()),
+        ("code", "CSRF-1"),
+        ("name", "伪造的支部"),
+        ("kind", "branch"),
+        ("sector", "village"),
+    ];
+    let count = |db| async move {
+        org::count(db, &Scope::system(), &OrgFilter { include_inactive: true, ..Default::default() })
+            .await
+            .expect("count")
+    };
     let before = count(&db.conn).await;
     // Missing, forged, and replayed from a session that has ended.
     let r = app.raw.post(app.url("/orgs")).form(&form).send().await.expect("post");
@@ -139,7 +174,13 @@ async fn state_changes_need_the_sessions_csrf_token() {
     assert_eq!(app.raw.post(app.url("/orgs")).form(&replayed).send().await.expect("post").status(), 403);
     // A multipart upload without the token in its address.
     let part = reqwest::multipart::Part::bytes(b"a,b".to_vec()).file_name("x.csv");
-    let r = app.raw.post(app.url("/import/people")).multipart(reqwest::multipart::Form::new().part("file", part)).send().await.expect("post");
+    let r = app
+        .raw
+        .post(app.url("/import/people"))
+        .multipart(reqwest::multipart::Form::new().part("file", part))
+        .send()
+        .await
+        .expect("post");
     assert_eq!(r.status(), 403);
     assert_eq!(count(&db.conn).await, before, "nothing written");
     // With the token it works.
@@ -156,7 +197,12 @@ async fn pages_carry_the_security_headers() {
         let r = app.raw.get(app.url(path)).send().await.expect("get");
         let h = r.headers();
         let csp = h.get("content-security-policy").and_then(|v| v.to_str().ok()).unwrap_or_default();
-        assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline") && csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        assert!(
+            csp.contains("script-src 'self'")
+                && !csp.contains("unsafe-inline")
+                && csp.contains("frame-ancestors 'none'"),
+            "{path}: {csp}"
+        );
         assert_eq!(h.get("x-frame-options").and_then(|v| v.to_str().ok()), Some("DENY"), "{path}");
         assert_eq!(h.get("x-content-type-options").and_then(|v| v.to_str().ok()), Some("nosniff"), "{path}");
     }
@@ -182,7 +228,9 @@ async fn the_three_administrators_are_separate_and_limited_to_their_work() {
         password: PASSWORD.into(),
         must_change_password: false,
     };
-    let e = write(&db.conn, &Scope::system(), async |tx| xuepei_store::accounts::create(tx, &both).await).await.unwrap_err();
+    let e = write(&db.conn, &Scope::system(), async |tx| xuepei_store::accounts::create(tx, &both).await)
+        .await
+        .unwrap_err();
     assert!(format!("{e:?}").contains("三员分立"));
     let auditor = signed_in(&db, "shenji", &[AccountRole::AuditAdmin], YUNXI).await;
     assert_eq!(auditor.raw.get(auditor.url("/orgs")).send().await.expect("get").status(), 403);
@@ -193,10 +241,17 @@ async fn the_three_administrators_are_separate_and_limited_to_their_work() {
     let (s, _, body) = admin
         .post_form(
             "/admin/accounts",
-            &[("username", "newaudit"), ("display_name", "新审计"), ("roles", "audit_admin"), ("org", YUNXI), ("scope", YUNXI), ("password", PASSWORD)],
+            &[
+                ("username", "newaudit"),
+                ("display_name", "新审计"),
+                ("roles", "audit_admin"),
+                ("org", YUNXI),
+                ("scope", YUNXI),
+                ("password", PASSWORD),
+            ],
         )
         .await;
-    assert_eq!(s, 200);
+    assert_eq!(s, 422);
     assert!(body.contains("只能选择业务角色"), "{body}");
     // The menu shows only what the role may use.
     let home = auditor.get("/").await.1;
@@ -210,13 +265,29 @@ async fn hostile_text_is_refused_or_shown_escaped_and_sql_stays_data() {
     let app = signed_in(&db, "zhou", &[AccountRole::OrgStaff], YUNXI).await;
     let parent = by_code(&db.conn, JINGZHU).await.id.to_string();
     // Markup brackets are refused in names, with the reason.
-    let (s, _, body) = app.post_form("/orgs", &[("parent", &parent), ("code", "X-1"), ("name", "<script>alert(1)</script>"), ("kind", "branch"), ("sector", "village")]).await;
-    assert_eq!(s, 200);
+    let (s, _, body) = app
+        .post_form(
+            "/orgs",
+            &[
+                ("parent", &parent),
+                ("code", "X-1"),
+                ("name", "<script>alert(1)</script>"),
+                ("kind", "branch"),
+                ("sector", "village"),
+            ],
+        )
+        .await;
+    assert_eq!(s, 422);
     assert!(body.contains("不能包含字符“&#60;”"), "{body}");
     assert!(!body.contains("<script>alert(1)</script>"));
     // SQL-looking and quote-laden text is stored as text and shown escaped.
     let sql = "x'); DROP TABLE organizations; -- & \"引号\"";
-    let (s, loc, _) = app.post_form("/orgs", &[("parent", &parent), ("code", "X-2"), ("name", sql), ("kind", "branch"), ("sector", "village")]).await;
+    let (s, loc, _) = app
+        .post_form(
+            "/orgs",
+            &[("parent", &parent), ("code", "X-2"), ("name", sql), ("kind", "branch"), ("sector", "village")],
+        )
+        .await;
     assert_eq!(s, 303, "accepted as a name");
     let page = app.get(&loc.expect("location")).await.1;
     let shown = page.split("<h1>").nth(1).and_then(|h| h.split("</h1>").next()).unwrap_or_default().to_owned();
@@ -227,7 +298,12 @@ async fn hostile_text_is_refused_or_shown_escaped_and_sql_stays_data() {
     assert!(list.contains("共 0 人"), "a search is a search");
     // Overlong and empty fields.
     let long = "很".repeat(101);
-    let (_, _, body) = app.post_form("/orgs", &[("parent", &parent), ("code", "X-3"), ("name", &long), ("kind", "branch"), ("sector", "village")]).await;
+    let (_, _, body) = app
+        .post_form(
+            "/orgs",
+            &[("parent", &parent), ("code", "X-3"), ("name", &long), ("kind", "branch"), ("sector", "village")],
+        )
+        .await;
     assert!(body.contains("不能超过100个字"));
     let (_, _, body) = app.post_form("/people", &[("name", ""), ("id_number", ""), ("org", "")]).await;
     assert!(body.matches("不能为空").count() >= 3, "{body}");

@@ -5,7 +5,7 @@ use std::ops::ControlFlow;
 use xuepei_office::read::{Source, Workbook};
 use xuepei_store::Scope;
 use xuepei_store::people::{self, PersonFilter};
-use xuepei_web::jobs::{ImportKind};
+use xuepei_web::jobs::ImportKind;
 
 use crate::support::*;
 

@@ -10,9 +10,7 @@ use xuepei_web::jobs::{ImportKind, ImportOutcome};
 use crate::support::*;
 
 async fn run(db: &DatabaseConnection, scope: &Scope, rows: &[Vec<&str>], dry_run: bool) -> ImportOutcome {
-    run_import(db, scope, ImportKind::Orgs, Source::Bytes(files::xlsx(rows, &[])), dry_run)
-        .await
-        .expect("import runs")
+    run_import(db, scope, ImportKind::Orgs, Source::Bytes(files::xlsx(rows, &[])), dry_run).await.expect("import runs")
 }
 
 fn errors(o: &ImportOutcome) -> String {

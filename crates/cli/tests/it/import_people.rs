@@ -154,15 +154,17 @@ async fn every_bad_row_is_reported_by_row_and_column_and_nothing_is_written() {
     // An extra village with a short name that already exists, for the ambiguity case.
     let town = by_code(&db.conn, "430603101").await;
     let second = xuepei_store::org::OrgInput {
-            code: "430603101299".into(),
-            name: "中共云溪区陆城镇荆竹村总支部委员会".into(),
-            short_name: Some("荆竹村".into()),
-            kind: xuepei_domain::org::OrgKind::GeneralBranch,
-            sector: xuepei_domain::org::Sector::Village,
-            parent_id: Some(town.id),
-            authority_org_id: None,
+        code: "430603101299".into(),
+        name: "中共云溪区陆城镇荆竹村总支部委员会".into(),
+        short_name: Some("荆竹村".into()),
+        kind: xuepei_domain::org::OrgKind::GeneralBranch,
+        sector: xuepei_domain::org::Sector::Village,
+        parent_id: Some(town.id),
+        authority_org_id: None,
     };
-    write(&db.conn, &Scope::system(), async |tx| xuepei_store::org::create(tx, &second).await).await.expect("second 荆竹村");
+    write(&db.conn, &Scope::system(), async |tx| xuepei_store::org::create(tx, &second).await)
+        .await
+        .expect("second 荆竹村");
     let before = total(&db.conn).await;
     let good = id_number(YUNXI, (1980, 1, 1), 11);
     let dup = id_number(YUNXI, (1981, 1, 1), 21);

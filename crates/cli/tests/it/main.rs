@@ -2,6 +2,9 @@
 
 mod support;
 
+mod api;
+mod audit;
+mod auth;
 mod cli;
 mod demo;
 mod export;
@@ -9,6 +12,5 @@ mod import_orgs;
 mod import_people;
 mod orgs;
 mod people;
+mod scope;
 mod web;
-mod auth;
-mod audit;

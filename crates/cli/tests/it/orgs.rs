@@ -131,19 +131,34 @@ async fn a_county_cannot_see_or_change_another_county() {
         write(&db.conn, &yunxi, async |tx| org::create(tx, &input("T-X", "越权支部", other.id)).await).await,
         Err(StoreError::NotFound(_))
     ));
-    assert!(matches!(write(&db.conn, &yunxi, async |tx| org::move_subtree(tx, own.id, other.id).await).await, Err(StoreError::NotFound(_))));
-    assert!(matches!(write(&db.conn, &yunxi, async |tx| org::move_subtree(tx, other.id, own.id).await).await, Err(StoreError::NotFound(_))));
-    assert!(matches!(write(&db.conn, &yunxi, async |tx| org::deactivate(tx, other.id).await).await, Err(StoreError::NotFound(_))));
+    assert!(matches!(
+        write(&db.conn, &yunxi, async |tx| org::move_subtree(tx, own.id, other.id).await).await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(matches!(
+        write(&db.conn, &yunxi, async |tx| org::move_subtree(tx, other.id, own.id).await).await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(matches!(
+        write(&db.conn, &yunxi, async |tx| org::deactivate(tx, other.id).await).await,
+        Err(StoreError::NotFound(_))
+    ));
     let all = org::all(&db.conn, &yunxi, &OrgFilter::default()).await.expect("all");
     assert!(all.iter().all(|o| o.code.starts_with(YUNXI)), "only 云溪区's organisations are listed");
     assert!(!all.is_empty());
     // The scope's own root cannot be moved or deactivated by the county itself.
     let root = by_code(&db.conn, YUNXI).await;
-    assert!(matches!(write(&db.conn, &yunxi, async |tx| org::deactivate(tx, root.id).await).await, Err(StoreError::Forbidden(_))));
+    assert!(matches!(
+        write(&db.conn, &yunxi, async |tx| org::deactivate(tx, root.id).await).await,
+        Err(StoreError::Forbidden(_))
+    ));
     // Top-level organisations are the system's to create.
     let mut top = input("T-TOP", "顶级组织", root.id);
     top.parent_id = None;
-    assert!(matches!(write(&db.conn, &yunxi, async |tx| org::create(tx, &top).await).await, Err(StoreError::Invalid(_))));
+    assert!(matches!(
+        write(&db.conn, &yunxi, async |tx| org::create(tx, &top).await).await,
+        Err(StoreError::Invalid(_))
+    ));
     db.cleanup().await;
 }
 
@@ -185,9 +200,12 @@ async fn maintained_counters_match_a_rebuild_after_every_kind_of_write() {
             .expect("import");
     assert!(out.report.committed);
     let town = by_code(&db.conn, "430603001").await;
-    write(&db.conn, &sys, async |tx| org::move_subtree(tx, town.id, by_code(&db.conn, QUYUAN).await.id).await).await.expect("move");
+    write(&db.conn, &sys, async |tx| org::move_subtree(tx, town.id, by_code(&db.conn, QUYUAN).await.id).await)
+        .await
+        .expect("move");
     let jz = by_code(&db.conn, JINGZHU).await.id;
-    let new_org = write(&db.conn, &sys, async |tx| org::create(tx, &input("CNT-1", "计数支部", jz)).await).await.expect("create");
+    let new_org =
+        write(&db.conn, &sys, async |tx| org::create(tx, &input("CNT-1", "计数支部", jz)).await).await.expect("create");
     let person = |name: &str, seq: u32, org_id| PersonInput {
         name: name.into(),
         id_number: id_number(YUNXI, (1990, 5, 5), seq),
@@ -201,7 +219,9 @@ async fn maintained_counters_match_a_rebuild_after_every_kind_of_write() {
         org_id,
         managing_org_id: None,
     };
-    let a = write(&db.conn, &sys, async |tx| people::create(tx, &person("丙某", 31, new_org.id)).await).await.expect("create");
+    let a = write(&db.conn, &sys, async |tx| people::create(tx, &person("丙某", 31, new_org.id)).await)
+        .await
+        .expect("create");
     write(&db.conn, &sys, async |tx| people::create(tx, &person("丁某", 42, new_org.id)).await).await.expect("create");
     let qt = by_code(&db.conn, QUYUAN_TOWN).await.id;
     write(&db.conn, &sys, async |tx| people::update(tx, a.id, &person("丙某", 31, qt)).await).await.expect("update");

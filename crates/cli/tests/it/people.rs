@@ -30,7 +30,8 @@ async fn create_update_delete_keep_counters_right() {
     let a = by_code(&db.conn, JINGZHU).await;
     let b = by_code(&db.conn, BAZIMEN).await;
     let id = id_number(YUNXI, (1990, 1, 1), 11);
-    let p = write(&db.conn, &sys, async |tx| people::create(tx, &input("测试员", &id, a.id)).await).await.expect("create");
+    let p =
+        write(&db.conn, &sys, async |tx| people::create(tx, &input("测试员", &id, a.id)).await).await.expect("create");
     assert_eq!(by_code(&db.conn, JINGZHU).await.person_count, a.person_count + 1);
     let mut moved = input("测试员", &id, b.id);
     moved.roles.insert(Role::Secretary);
@@ -57,7 +58,9 @@ async fn one_person_per_id_number() {
     // Registered in the other county: refused without saying who.
     let quyuan = by_code(&db.conn, QUYUAN_TOWN).await;
     let other_id = id_number(QUYUAN, (1991, 1, 1), 21);
-    write(&db.conn, &Scope::system(), async |tx| people::create(tx, &input("外县人", &other_id, quyuan.id)).await).await.expect("create");
+    write(&db.conn, &Scope::system(), async |tx| people::create(tx, &input("外县人", &other_id, quyuan.id)).await)
+        .await
+        .expect("create");
     match write(&db.conn, &yunxi, async |tx| people::create(tx, &input("本县人", &other_id, org.id)).await).await {
         Err(StoreError::Invalid(e)) => {
             assert!(e[0].message.contains("您管理范围以外"), "{}", e[0].message);
@@ -126,13 +129,22 @@ async fn a_county_cannot_read_or_change_another_countys_people() {
         .remove(0)
         .person;
     assert!(matches!(people::get(&db.conn, &yunxi, outsider.id).await, Err(StoreError::NotFound(_))));
-    assert!(matches!(write(&db.conn, &yunxi, async |tx| people::delete(tx, outsider.id).await).await, Err(StoreError::NotFound(_))));
+    assert!(matches!(
+        write(&db.conn, &yunxi, async |tx| people::delete(tx, outsider.id).await).await,
+        Err(StoreError::NotFound(_))
+    ));
     let own = by_code(&db.conn, JINGZHU).await;
     let changed = input(&outsider.name, &outsider.id_number, own.id);
-    assert!(matches!(write(&db.conn, &yunxi, async |tx| people::update(tx, outsider.id, &changed).await).await, Err(StoreError::NotFound(_))));
+    assert!(matches!(
+        write(&db.conn, &yunxi, async |tx| people::update(tx, outsider.id, &changed).await).await,
+        Err(StoreError::NotFound(_))
+    ));
     // Registering someone into the other county's organisation is refused.
     let new = input("越权者", &id_number(YUNXI, (1990, 3, 3), 11), quyuan.id);
-    assert!(matches!(write(&db.conn, &yunxi, async |tx| people::create(tx, &new).await).await, Err(StoreError::Invalid(_))));
+    assert!(matches!(
+        write(&db.conn, &yunxi, async |tx| people::create(tx, &new).await).await,
+        Err(StoreError::Invalid(_))
+    ));
     // Lists and searches stay inside.
     let all = people::list(
         &db.conn,

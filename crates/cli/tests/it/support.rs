@@ -51,7 +51,11 @@ pub fn wrong_check(id: &str) -> String {
 }
 
 /// Runs a change in a transaction as the test operator: committed when it succeeds.
-pub async fn write<T>(db: &DatabaseConnection, scope: &Scope, f: impl AsyncFnOnce(&Tx) -> xuepei_store::Result<T>) -> xuepei_store::Result<T> {
+pub async fn write<T>(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    f: impl AsyncFnOnce(&Tx) -> xuepei_store::Result<T>,
+) -> xuepei_store::Result<T> {
     let tx = Tx::begin(db, scope, &Actor::operator("测试")).await?;
     let r = f(&tx).await;
     match r {
@@ -74,7 +78,13 @@ pub async fn run_import(
     source: Source,
     dry_run: bool,
 ) -> Result<ImportOutcome, ImportFailure> {
-    jobs::import(db, scope, &Actor::operator("测试"), jobs::ImportJob { kind, source, name: "测试文件".into(), dry_run }).await
+    jobs::import(
+        db,
+        scope,
+        &Actor::operator("测试"),
+        jobs::ImportJob { kind, source, name: "测试文件".into(), dry_run },
+    )
+    .await
 }
 
 pub const PASSWORD: &str = "Test@2026pass";

@@ -1,9 +1,9 @@
 //! The pages over HTTP: the tree, lists, details, forms, the import wizard and exports.
 
 use reqwest::multipart::{Form, Part};
+use xuepei_domain::accounts::AccountRole;
 use xuepei_store::Scope;
 use xuepei_store::people::{self, PersonFilter};
-use xuepei_domain::accounts::AccountRole;
 use xuepei_testkit::{TestApp, files};
 use xuepei_web::WebConfig;
 
@@ -84,7 +84,7 @@ async fn forms_validate_in_chinese_and_write_nothing_when_wrong() {
             &[("parent", &pid), ("code", "坏 代码!"), ("name", ""), ("kind", "branch"), ("sector", "village")],
         )
         .await;
-    assert_eq!(s, 200);
+    assert_eq!(s, 422, "shown again with what to fix");
     assert!(body.contains("只能包含数字、字母和短横线") && body.contains("不能为空"), "{body}");
     let (s, loc, _) = app
         .post_form(
@@ -108,7 +108,7 @@ async fn forms_validate_in_chinese_and_write_nothing_when_wrong() {
     let (s, _, body) = app
         .post_form("/people", &[("name", "<script>alert(1)</script>"), ("id_number", &bad_id), ("org", org_ref)])
         .await;
-    assert_eq!(s, 200);
+    assert_eq!(s, 422);
     assert!(body.contains("校验位不正确") && body.contains("含有不能出现在姓名中的字符"), "{body}");
     assert!(!body.contains("<script>alert(1)</script>"), "user text is escaped");
     let good = id_number(YUNXI, (1988, 8, 8), 11);
@@ -144,15 +144,27 @@ async fn the_import_wizard_previews_bad_rows_then_imports_the_fixed_file() {
         Form::new().part("file", Part::bytes(bytes).file_name("花名册.xlsx"))
     };
     let rows = vec![vec!["姓名", "身份证号", "所在党组织"], vec!["甲", &good, JINGZHU], vec!["乙乙", &bad, JINGZHU]];
-    let r = app.client.post(app.url(&format!("/import/people?_csrf={}", app.csrf().await))).multipart(upload(rows)).send().await.expect("upload");
-    assert_eq!(r.status(), 200);
+    let r = app
+        .client
+        .post(app.url(&format!("/import/people?_csrf={}", app.csrf().await)))
+        .multipart(upload(rows))
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(r.status(), 422);
     let body = r.text().await.expect("body");
     assert!(body.contains("第3行") && body.contains("校验位不正确"), "{body}");
     assert!(body.contains("第2行") && body.contains("至少应有2个字"), "{body}");
     assert!(!body.contains("确认导入</button>"), "no confirm button while rows are bad");
 
     let fixed = vec![vec!["姓名", "身份证号", "所在党组织"], vec!["甲甲", &good, JINGZHU]];
-    let r = app.client.post(app.url(&format!("/import/people?_csrf={}", app.csrf().await))).multipart(upload(fixed)).send().await.expect("upload");
+    let r = app
+        .client
+        .post(app.url(&format!("/import/people?_csrf={}", app.csrf().await)))
+        .multipart(upload(fixed))
+        .send()
+        .await
+        .expect("upload");
     let body = r.text().await.expect("body");
     assert!(body.contains("预检通过") && body.contains("将新增1条"), "{body}");
     let action = body
@@ -203,15 +215,33 @@ async fn oversized_and_empty_uploads_are_refused_in_chinese() {
     assert_eq!(app.login("tester", PASSWORD).await, 303);
     let big = vec![b'a'; 1024 * 1024 + 10];
     let form = Form::new().part("file", Part::bytes(big).file_name("big.csv"));
-    let r = app.client.post(app.url(&format!("/import/people?_csrf={}", app.csrf().await))).multipart(form).send().await.expect("upload");
+    let r = app
+        .client
+        .post(app.url(&format!("/import/people?_csrf={}", app.csrf().await)))
+        .multipart(form)
+        .send()
+        .await
+        .expect("upload");
     assert_eq!(r.status(), 413);
     assert!(r.text().await.expect("body").contains("文件超过上传大小限制（1MB）"));
     let form = Form::new().part("file", Part::bytes(Vec::new()).file_name("empty.xlsx"));
-    let r = app.client.post(app.url(&format!("/import/people?_csrf={}", app.csrf().await))).multipart(form).send().await.expect("upload");
+    let r = app
+        .client
+        .post(app.url(&format!("/import/people?_csrf={}", app.csrf().await)))
+        .multipart(form)
+        .send()
+        .await
+        .expect("upload");
     assert_eq!(r.status(), 400);
     assert!(r.text().await.expect("body").contains("是空的"));
     let form = Form::new().part("file", Part::bytes(b"%PDF-1.4 not a sheet".to_vec()).file_name("x.pdf"));
-    let r = app.client.post(app.url(&format!("/import/people?_csrf={}", app.csrf().await))).multipart(form).send().await.expect("upload");
+    let r = app
+        .client
+        .post(app.url(&format!("/import/people?_csrf={}", app.csrf().await)))
+        .multipart(form)
+        .send()
+        .await
+        .expect("upload");
     assert_eq!(r.status(), 400);
     assert!(r.text().await.expect("body").contains("文件不是表格"));
     db.cleanup().await;

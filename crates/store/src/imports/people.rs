@@ -3,9 +3,7 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use xuepei_domain::idcard;
 use xuepei_domain::import::RowError;
 use xuepei_domain::people::{PERSON_IMPORT, PersonDraft};

@@ -22,11 +22,11 @@ use xuepei_office::read::Source;
 use xuepei_store::org::{self, Org, OrgFilter};
 use xuepei_store::people::{self, Person, PersonFilter, PersonSort};
 
+use crate::AppState;
 use crate::auth::ApiCtx;
 use crate::error::AppError;
 use crate::jobs::{self, ImportFailure, ImportJob, ImportKind, ImportOutcome};
 use crate::routes::{Access, Routes};
-use crate::AppState;
 
 pub fn routes(r: Routes) -> Routes {
     let read = Access::Api { write: false };
@@ -101,7 +101,10 @@ impl Q {
 }
 
 fn path_id(s: &str) -> ApiResult<i64> {
-    s.parse::<i64>().ok().filter(|v| *v > 0).ok_or_else(|| ApiError(AppError::NotFound("不存在或不在令牌的范围内".into())))
+    s.parse::<i64>()
+        .ok()
+        .filter(|v| *v > 0)
+        .ok_or_else(|| ApiError(AppError::NotFound("不存在或不在令牌的范围内".into())))
 }
 
 #[derive(Serialize)]
@@ -180,7 +183,11 @@ struct ListJson<T> {
     next: Option<String>,
 }
 
-async fn list_orgs(State(st): State<AppState>, api: ApiCtx, Query(q): Query<HashMap<String, String>>) -> ApiResult<Json<ListJson<OrgJson>>> {
+async fn list_orgs(
+    State(st): State<AppState>,
+    api: ApiCtx,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<Json<ListJson<OrgJson>>> {
     let q = Q(q);
     let f = OrgFilter {
         q: q.text("q").map(str::to_owned),
@@ -198,7 +205,11 @@ async fn get_org(State(st): State<AppState>, api: ApiCtx, Path(id): Path<String>
     Ok(Json(org::get(&st.db, &api.scope, path_id(&id)?).await?.into()))
 }
 
-async fn list_people(State(st): State<AppState>, api: ApiCtx, Query(q): Query<HashMap<String, String>>) -> ApiResult<Json<ListJson<PersonJson>>> {
+async fn list_people(
+    State(st): State<AppState>,
+    api: ApiCtx,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<Json<ListJson<PersonJson>>> {
     let q = Q(q);
     let f = PersonFilter {
         q: q.text("q").map(str::to_owned),
@@ -221,11 +232,23 @@ async fn get_person(State(st): State<AppState>, api: ApiCtx, Path(id): Path<Stri
     Ok(Json(people::get(&st.db, &api.scope, path_id(&id)?).await?.into()))
 }
 
-async fn import_orgs(st: State<AppState>, api: ApiCtx, q: Query<HashMap<String, String>>, h: HeaderMap, body: Bytes) -> ApiResult<Response> {
+async fn import_orgs(
+    st: State<AppState>,
+    api: ApiCtx,
+    q: Query<HashMap<String, String>>,
+    h: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
     import(st, api, q, h, body, ImportKind::Orgs).await
 }
 
-async fn import_people(st: State<AppState>, api: ApiCtx, q: Query<HashMap<String, String>>, h: HeaderMap, body: Bytes) -> ApiResult<Response> {
+async fn import_people(
+    st: State<AppState>,
+    api: ApiCtx,
+    q: Query<HashMap<String, String>>,
+    h: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
     import(st, api, q, h, body, ImportKind::People).await
 }
 
@@ -242,18 +265,30 @@ async fn import(
     let q = Q(q);
     let dry_run = q.flag("dry_run")?;
     if body.len() > st.config.upload_limit {
-        return Err(ApiError(AppError::TooLarge(format!("请求内容超过上传大小限制（{}MB）", st.config.upload_limit / 1_048_576))));
+        return Err(ApiError(AppError::TooLarge(format!(
+            "请求内容超过上传大小限制（{}MB）",
+            st.config.upload_limit / 1_048_576
+        ))));
     }
     if body.is_empty() {
         return Err(bad("请求内容为空：请提交表格文件，或 JSON {\"rows\": [...]}"));
     }
-    let is_json = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("application/json"));
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
     let result = if is_json {
         let rows = parse_rows(kind, &body)?;
         jobs::import_rows(&st.db, &api.scope, &api.actor, kind, rows, dry_run).await
     } else {
         let name = q.text("filename").unwrap_or("接口提交").to_owned();
-        jobs::import(&st.db, &api.scope, &api.actor, ImportJob { kind, source: Source::Bytes(body.to_vec()), name, dry_run }).await
+        jobs::import(
+            &st.db,
+            &api.scope,
+            &api.actor,
+            ImportJob { kind, source: Source::Bytes(body.to_vec()), name, dry_run },
+        )
+        .await
     };
     match result {
         Ok(outcome) => {
@@ -267,8 +302,12 @@ async fn import(
 
 /// `{"rows": [{…}]}` with string values (numbers are accepted as their text).
 fn parse_rows(kind: ImportKind, body: &[u8]) -> ApiResult<Vec<HashMap<String, String>>> {
-    let v: Value = serde_json::from_slice(body).map_err(|e| bad(format!("JSON 格式错误（第{}行第{}列）：请检查括号、引号和逗号", e.line(), e.column())))?;
-    let rows = v.get("rows").and_then(Value::as_array).ok_or_else(|| bad("JSON 中缺少数组 rows：应为 {\"rows\": [{…}, …]}"))?;
+    let v: Value = serde_json::from_slice(body)
+        .map_err(|e| bad(format!("JSON 格式错误（第{}行第{}列）：请检查括号、引号和逗号", e.line(), e.column())))?;
+    let rows = v
+        .get("rows")
+        .and_then(Value::as_array)
+        .ok_or_else(|| bad("JSON 中缺少数组 rows：应为 {\"rows\": [{…}, …]}"))?;
     if rows.len() > 100_000 {
         return Err(bad("一次最多提交100000行，请分批提交"));
     }

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::{Form, Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use xuepei_domain::accounts::{AccountRole, AccountRoles, Perm};
 use xuepei_domain::labels::Labeled;
@@ -14,12 +15,12 @@ use xuepei_store::accounts::{self, Account, AccountChanges, NewAccount};
 use xuepei_store::people::{self, PersonFilter, PersonSort};
 use xuepei_store::{StoreError, Tx, org, sessions};
 
+use crate::AppState;
 use crate::auth::Ctx;
 use crate::error::{AppError, AppResult, render};
 use crate::layout::Layout;
 use crate::params::{self, Params};
 use crate::routes::{Access, Routes};
-use crate::AppState;
 
 pub fn routes(r: Routes) -> Routes {
     let view = Access::Page(Perm::ViewAccounts);
@@ -72,8 +73,11 @@ async fn list(State(st): State<AppState>, ctx: Ctx, Query(p): Query<Params>) -> 
             account: a,
         })
         .collect();
-    let next_href = page.next.map(|n| format!("/admin/accounts{}", params::query(&[("q", q.map(str::to_owned)), ("after", Some(n))])));
-    let layout = Layout::new(&ctx, "账号管理", "accounts").crumb("系统管理", None).crumb("账号管理", None).notice(notice(&p));
+    let next_href = page
+        .next
+        .map(|n| format!("/admin/accounts{}", params::query(&[("q", q.map(str::to_owned)), ("after", Some(n))])));
+    let layout =
+        Layout::new(&ctx, "账号管理", "accounts").crumb("系统管理", None).crumb("账号管理", None).notice(notice(&p));
     render(&ListPage {
         layout,
         rows,
@@ -111,11 +115,19 @@ struct DetailPage {
     temp_password: Option<String>,
 }
 
-async fn detail_page(st: &AppState, ctx: &Ctx, id: i64, notice_text: Option<String>, temp_password: Option<String>) -> AppResult<Html<String>> {
+async fn detail_page(
+    st: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    notice_text: Option<String>,
+    temp_password: Option<String>,
+) -> AppResult<Html<String>> {
     let a = accounts::get(&st.db, &ctx.scope, id).await?;
     let names = org::get_many(&st.db, &ctx.scope, &[a.org_id, a.scope_org_id]).await?;
     let person = match a.person_id {
-        Some(pid) => people::get(&st.db, &ctx.scope, pid).await.ok().map(|p| format!("{}（{}）", p.name, p.masked_id())),
+        Some(pid) => {
+            people::get(&st.db, &ctx.scope, pid).await.ok().map(|p| format!("{}（{}）", p.name, p.masked_id()))
+        }
         None => None,
     };
     let roles = ctx.session.account.roles;
@@ -137,7 +149,12 @@ async fn detail_page(st: &AppState, ctx: &Ctx, id: i64, notice_text: Option<Stri
     })
 }
 
-async fn detail(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>, Query(p): Query<Params>) -> AppResult<Html<String>> {
+async fn detail(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(p): Query<Params>,
+) -> AppResult<Html<String>> {
     let id = params::id(&id, "账号")?;
     detail_page(&st, &ctx, id, notice(&p), None).await
 }
@@ -167,12 +184,21 @@ impl FormPage {
     }
 }
 
-fn form_page(ctx: &Ctx, editing: Option<i64>, values: HashMap<String, String>, checked: Vec<String>, errors: Vec<FieldError>, general: Option<String>) -> AppResult<Html<String>> {
+fn form_page(
+    ctx: &Ctx,
+    editing: Option<i64>,
+    values: HashMap<String, String>,
+    checked: Vec<String>,
+    errors: Vec<FieldError>,
+    general: Option<String>,
+) -> AppResult<Html<String>> {
     let (title, action) = match editing {
         Some(id) => ("编辑账号".to_owned(), format!("/admin/accounts/{id}")),
         None => ("新建账号".to_owned(), "/admin/accounts".to_owned()),
     };
-    let layout = Layout::new(ctx, title.clone(), "accounts").crumb("账号管理", Some("/admin/accounts".into())).crumb(title, None);
+    let layout = Layout::new(ctx, title.clone(), "accounts")
+        .crumb("账号管理", Some("/admin/accounts".into()))
+        .crumb(title, None);
     render(&FormPage {
         layout,
         action,
@@ -218,7 +244,11 @@ async fn edit_form(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>)
 }
 
 /// Reads the form: repeated `roles`, organisations by code or name, a person by number.
-async fn read_form(st: &AppState, ctx: &Ctx, fields: Vec<(String, String)>) -> (HashMap<String, String>, Vec<String>, Result<(AccountRoles, i64, i64, Option<i64>), StoreError>) {
+async fn read_form(
+    st: &AppState,
+    ctx: &Ctx,
+    fields: Vec<(String, String)>,
+) -> (HashMap<String, String>, Vec<String>, Result<(AccountRoles, i64, i64, Option<i64>), StoreError>) {
     let mut values = HashMap::new();
     let mut checked = Vec::new();
     for (k, v) in fields {
@@ -240,14 +270,18 @@ async fn read_form(st: &AppState, ctx: &Ctx, fields: Vec<(String, String)>) -> (
     let org_id = match org::resolve_ref(&st.db, &ctx.scope, &get("org"), false).await {
         Ok(o) => o.id,
         Err(_) => {
-            errors.push(FieldError { field: "org", message: "请填写您管理范围内的所在单位（代码或名称）".into() });
+            errors.push(FieldError {
+                field: "org", message: "请填写您管理范围内的所在单位（代码或名称）".into()
+            });
             0
         }
     };
     let scope_id = match org::resolve_ref(&st.db, &ctx.scope, &get("scope"), false).await {
         Ok(o) => o.id,
         Err(_) => {
-            errors.push(FieldError { field: "scope", message: "请填写您管理范围内的组织作为该账号的管理范围".into() });
+            errors.push(FieldError {
+                field: "scope", message: "请填写您管理范围内的组织作为该账号的管理范围".into()
+            });
             0
         }
     };
@@ -255,11 +289,19 @@ async fn read_form(st: &AppState, ctx: &Ctx, fields: Vec<(String, String)>) -> (
         "" => None,
         number => {
             let f = PersonFilter { q: Some(number.to_owned()), ..Default::default() };
-            let found = people::list(&st.db, &ctx.scope, &f, PersonSort::Org, None, 2).await.map(|p| p.items).unwrap_or_default();
+            let found = people::list(&st.db, &ctx.scope, &f, PersonSort::Org, None, 2)
+                .await
+                .map(|p| p.items)
+                .unwrap_or_default();
             match found.as_slice() {
-                [one] if one.person.id_number == xuepei_domain::text::compact(number).to_ascii_uppercase() => Some(one.person.id),
+                [one] if one.person.id_number == xuepei_domain::text::compact(number).to_ascii_uppercase() => {
+                    Some(one.person.id)
+                }
                 _ => {
-                    errors.push(FieldError { field: "person", message: "未在您的管理范围内找到该身份证号的人员".into() });
+                    errors
+                        .push(FieldError {
+                            field: "person", message: "未在您的管理范围内找到该身份证号的人员".into()
+                        });
                     None
                 }
             }
@@ -277,7 +319,11 @@ fn split(e: StoreError) -> AppResult<(Vec<FieldError>, Option<String>)> {
     }
 }
 
-async fn create(State(st): State<AppState>, ctx: Ctx, Form(fields): Form<Vec<(String, String)>>) -> AppResult<Response> {
+async fn create(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
     let (values, checked, parsed) = read_form(&st, &ctx, fields).await;
     let get = |k: &str| values.get(k).cloned().unwrap_or_default();
     let result = match parsed {
@@ -307,12 +353,18 @@ async fn create(State(st): State<AppState>, ctx: Ctx, Form(fields): Form<Vec<(St
         Ok(a) => Ok(Redirect::to(&format!("/admin/accounts/{}?done=created", a.id)).into_response()),
         Err(e) => {
             let (errs, general) = split(e)?;
-            Ok(form_page(&ctx, None, values, checked, errs, general)?.into_response())
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, form_page(&ctx, None, values, checked, errs, general)?)
+                .into_response())
         }
     }
 }
 
-async fn update(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>, Form(fields): Form<Vec<(String, String)>>) -> AppResult<Response> {
+async fn update(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
     let id = params::id(&id, "账号")?;
     accounts::get(&st.db, &ctx.scope, id).await?;
     let (values, checked, parsed) = read_form(&st, &ctx, fields).await;
@@ -338,7 +390,8 @@ async fn update(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>, Fo
         Ok(()) => Ok(Redirect::to(&format!("/admin/accounts/{id}?done=updated")).into_response()),
         Err(e) => {
             let (errs, general) = split(e)?;
-            Ok(form_page(&ctx, Some(id), values, checked, errs, general)?.into_response())
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, form_page(&ctx, Some(id), values, checked, errs, general)?)
+                .into_response())
         }
     }
 }

@@ -9,16 +9,20 @@ use xuepei_domain::accounts::Perm;
 use xuepei_store::audit::{self, AuditEntry, AuditFilter, VerifyReport};
 
 use super::{send_export, today_stamp};
+use crate::AppState;
 use crate::auth::Ctx;
 use crate::error::{AppResult, render};
 use crate::layout::Layout;
 use crate::params::{self, Params};
 use crate::routes::{Access, Routes};
-use crate::AppState;
 
 pub fn routes(r: Routes) -> Routes {
     let audit = Access::Page(Perm::ViewAudit);
-    r.get("/admin/audit", audit, search).get("/admin/audit/export.xlsx", audit, export).post("/admin/audit/verify", audit, verify)
+    r.get("/admin/audit", audit, search).get("/admin/audit/export.xlsx", audit, export).post(
+        "/admin/audit/verify",
+        audit,
+        verify,
+    )
 }
 
 /// Action codes and their Chinese names, for the filter and the table.
@@ -43,7 +47,12 @@ pub const ACTIONS: [(&str, &str); 17] = [
 ];
 
 pub(crate) fn action_label(code: &str) -> &'static str {
-    ACTIONS.iter().find(|(c, _)| *c == code).map(|(_, l)| *l).or_else(|| ACTIONS.iter().find(|(c, _)| c.ends_with('.') && code.starts_with(c)).map(|(_, l)| *l)).unwrap_or("其他")
+    ACTIONS
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map(|(_, l)| *l)
+        .or_else(|| ACTIONS.iter().find(|(c, _)| c.ends_with('.') && code.starts_with(c)).map(|(_, l)| *l))
+        .unwrap_or("其他")
 }
 
 pub(crate) fn local(t: chrono::DateTime<Utc>) -> String {

@@ -8,12 +8,12 @@ use xuepei_domain::accounts::Perm;
 use xuepei_domain::labels::Labeled;
 use xuepei_store::{accounts, audit};
 
+use crate::AppState;
 use crate::auth::Ctx;
 use crate::chart;
 use crate::error::{AppResult, render};
 use crate::layout::Layout;
 use crate::routes::{Access, Routes};
-use crate::AppState;
 
 pub fn routes(r: Routes) -> Routes {
     r.get("/", Access::SignedIn, home)
@@ -47,7 +47,8 @@ async fn home(State(st): State<AppState>, ctx: Ctx) -> AppResult<Html<String>> {
     let roles = ctx.session.account.roles;
     let data = if roles.can(Perm::ViewData) {
         let s = st.stats.get(&st.db, &ctx.scope).await?;
-        let items: Vec<(String, i64)> = s.children.iter().take(15).map(|(_, name, _, people)| (name.clone(), *people)).collect();
+        let items: Vec<(String, i64)> =
+            s.children.iter().take(15).map(|(_, name, _, people)| (name.clone(), *people)).collect();
         let local = s.computed_at + chrono::Duration::hours(8);
         Some(DataFigures {
             orgs: s.totals.orgs,

@@ -3,19 +3,19 @@
 
 use askama::Template;
 use axum::extract::{Multipart, Path, State};
-use axum::http::header;
+use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use xuepei_domain::accounts::Perm;
 use xuepei_office::read::Source;
 use xuepei_store::uploads;
 
-use crate::auth::Ctx;
-use crate::routes::{Access, Routes};
 use crate::AppState;
+use crate::auth::Ctx;
 use crate::error::{AppError, AppResult, render};
 use crate::jobs::{self, ImportFailure, ImportKind, ImportOutcome};
 use crate::layout::Layout;
 use crate::params;
+use crate::routes::{Access, Routes};
 
 pub fn routes(r: Routes) -> Routes {
     let edit = Access::Page(Perm::EditData);
@@ -98,7 +98,7 @@ async fn read_file(st: &AppState, mut mp: Multipart) -> Result<(String, Vec<u8>)
         let field = match mp.next_field().await {
             Ok(Some(f)) => f,
             Ok(None) => return Err("请选择要导入的文件".into()),
-            Err(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => return Err(too_large()),
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_large()),
             Err(_) => return Err("上传未完成或格式有误，请重新选择文件上传".into()),
         };
         if field.name() != Some("file") {
@@ -107,7 +107,7 @@ async fn read_file(st: &AppState, mut mp: Multipart) -> Result<(String, Vec<u8>)
         let name = field.file_name().unwrap_or("上传文件").to_owned();
         let bytes = match field.bytes().await {
             Ok(b) => b,
-            Err(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => return Err(too_large()),
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_large()),
             Err(_) => return Err(too_large()),
         };
         if bytes.len() > limit {
@@ -129,11 +129,8 @@ async fn upload(State(st): State<AppState>, ctx: Ctx, Path(kind): Path<String>, 
     let (filename, bytes) = match read_file(&st, mp).await {
         Ok(f) => f,
         Err(msg) => {
-            let status = if msg.contains("大小限制") {
-                axum::http::StatusCode::PAYLOAD_TOO_LARGE
-            } else {
-                axum::http::StatusCode::BAD_REQUEST
-            };
+            let status =
+                if msg.contains("大小限制") { StatusCode::PAYLOAD_TOO_LARGE } else { StatusCode::BAD_REQUEST };
             return Ok((status, upload_page(&st, &ctx, kind, Some(msg))?).into_response());
         }
     };
@@ -149,14 +146,13 @@ async fn upload(State(st): State<AppState>, ctx: Ctx, Path(kind): Path<String>, 
             let layout = Layout::new(&ctx, "导入预检", "import")
                 .crumb("数据导入", Some(format!("/import/{}", kind.code())))
                 .crumb("预检结果", None);
-            Ok(render(&ResultPage { layout, kind: kind.code(), filename, outcome, upload_id })?.into_response())
+            let status = if outcome.report.is_ok() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+            Ok((status, render(&ResultPage { layout, kind: kind.code(), filename, outcome, upload_id })?)
+                .into_response())
         }
         Err(ImportFailure::File(msg)) => {
             uploads::delete(&st.db, &ctx.scope, upload_id).await?;
-            Ok((
-                axum::http::StatusCode::BAD_REQUEST,
-                upload_page(&st, &ctx, kind, Some(format!("“{filename}”无法导入：{msg}")))?,
-            )
+            Ok((StatusCode::BAD_REQUEST, upload_page(&st, &ctx, kind, Some(format!("“{filename}”无法导入：{msg}")))?)
                 .into_response())
         }
         Err(ImportFailure::Store(e)) => Err(AppError::Store(e)),
@@ -182,7 +178,9 @@ async fn confirm(
             if outcome.report.committed {
                 uploads::delete(&st.db, &ctx.scope, upload_id).await?;
                 st.metrics.imports.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                st.metrics.import_rows.fetch_add(outcome.report.inserted + outcome.report.updated, std::sync::atomic::Ordering::Relaxed);
+                st.metrics
+                    .import_rows
+                    .fetch_add(outcome.report.inserted + outcome.report.updated, std::sync::atomic::Ordering::Relaxed);
             }
             let layout = Layout::new(&ctx, "导入结果", "import")
                 .crumb("数据导入", Some(format!("/import/{}", kind.code())))
@@ -191,7 +189,7 @@ async fn confirm(
                 .into_response())
         }
         Err(ImportFailure::File(msg)) => {
-            Ok((axum::http::StatusCode::BAD_REQUEST, upload_page(&st, &ctx, kind, Some(msg))?).into_response())
+            Ok((StatusCode::BAD_REQUEST, upload_page(&st, &ctx, kind, Some(msg))?).into_response())
         }
         Err(ImportFailure::Store(e)) => Err(AppError::Store(e)),
     }

@@ -51,8 +51,15 @@ where
         crate::exports::ExportError::Store(s) => AppError::Store(s),
         crate::exports::ExportError::Write(w) => AppError::Internal(w),
     })?;
-    audit_log::event(&st.db, actor, scope_path, "export", format!("导出{what}（{rows}行）"), Some(serde_json::json!({ "rows": rows, "what": what })))
-        .await?;
+    audit_log::event(
+        &st.db,
+        actor,
+        scope_path,
+        "export",
+        format!("导出{what}（{rows}行）"),
+        Some(serde_json::json!({ "rows": rows, "what": what })),
+    )
+    .await?;
     let file = tokio::fs::File::open(&path).await.map_err(|e| AppError::Internal(e.to_string()))?;
     let len = file.metadata().await.map_err(|e| AppError::Internal(e.to_string()))?.len();
     // The open handle keeps the data readable after the directory is removed.
@@ -79,7 +86,9 @@ pub fn today_stamp() -> String {
 /// Where the user came from is a local path; anything else goes home.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && !n.starts_with("/login") => n.to_owned(),
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && !n.starts_with("/login") => {
+            n.to_owned()
+        }
         _ => "/".to_owned(),
     }
 }

@@ -4,22 +4,23 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::{Form, Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use xuepei_domain::accounts::Perm;
 use xuepei_domain::labels::Labeled;
 use xuepei_domain::org::{OrgKind, Sector, validate_org};
 use xuepei_domain::validate::FieldError;
-use xuepei_domain::accounts::Perm;
-use xuepei_store::{StoreError, Tx};
 use xuepei_store::org::{self, Org, OrgFilter, OrgInput, OrgNode};
 use xuepei_store::people::{self as people_repo, PersonFilter, PersonRow, PersonSort};
+use xuepei_store::{StoreError, Tx};
 
 use super::{send_export, today_stamp};
-use crate::auth::Ctx;
-use crate::routes::{Access, Routes};
 use crate::AppState;
+use crate::auth::Ctx;
 use crate::error::{AppError, AppResult, render};
 use crate::layout::Layout;
 use crate::params::{self, Params};
+use crate::routes::{Access, Routes};
 
 pub fn routes(r: Routes) -> Routes {
     let view = Access::Page(Perm::ViewData);
@@ -404,7 +405,13 @@ async fn create(
     };
     let input = match form_input(&values, parent.as_ref().map(|p| p.id)) {
         Ok(i) => i,
-        Err(errs) => return Ok(form_page(&st, &ctx, None, parent, values, errs, None).await?.into_response()),
+        Err(errs) => {
+            return Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                form_page(&st, &ctx, None, parent, values, errs, None).await?,
+            )
+                .into_response());
+        }
     };
     let tx = Tx::begin(&st.db, &ctx.scope, &ctx.actor).await?;
     match org::create(&tx, &input).await {
@@ -414,7 +421,8 @@ async fn create(
         }
         Err(e) => {
             let (errs, general) = split_store_error(e)?;
-            Ok(form_page(&st, &ctx, None, parent, values, errs, general).await?.into_response())
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, form_page(&st, &ctx, None, parent, values, errs, general).await?)
+                .into_response())
         }
     }
 }
@@ -429,7 +437,13 @@ async fn update(
     let current = org::get(&st.db, &ctx.scope, id).await?;
     let input = match form_input(&values, current.parent_id) {
         Ok(i) => i,
-        Err(errs) => return Ok(form_page(&st, &ctx, Some(&current), None, values, errs, None).await?.into_response()),
+        Err(errs) => {
+            return Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                form_page(&st, &ctx, Some(&current), None, values, errs, None).await?,
+            )
+                .into_response());
+        }
     };
     let tx = Tx::begin(&st.db, &ctx.scope, &ctx.actor).await?;
     match org::update(&tx, id, &input).await {
@@ -439,7 +453,11 @@ async fn update(
         }
         Err(e) => {
             let (errs, general) = split_store_error(e)?;
-            Ok(form_page(&st, &ctx, Some(&current), None, values, errs, general).await?.into_response())
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                form_page(&st, &ctx, Some(&current), None, values, errs, general).await?,
+            )
+                .into_response())
         }
     }
 }

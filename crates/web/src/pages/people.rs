@@ -4,24 +4,25 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::{Form, Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use xuepei_domain::accounts::Perm;
 use xuepei_domain::labels::Labeled;
 use xuepei_domain::org::{Sector, ref_text};
 use xuepei_domain::people::{RankLevel, Role, validate_person};
 use xuepei_domain::phone;
 use xuepei_domain::validate::FieldError;
-use xuepei_domain::accounts::Perm;
-use xuepei_store::{StoreError, Tx};
 use xuepei_store::org::{self, Org};
 use xuepei_store::people::{self, PeopleCount, Person, PersonFilter, PersonInput, PersonRow, PersonSort};
+use xuepei_store::{StoreError, Tx};
 
 use super::{send_export, today_stamp};
-use crate::auth::Ctx;
-use crate::routes::{Access, Routes};
 use crate::AppState;
+use crate::auth::Ctx;
 use crate::error::{AppError, AppResult, render};
 use crate::layout::Layout;
 use crate::params::{self, Params};
+use crate::routes::{Access, Routes};
 
 pub fn routes(r: Routes) -> Routes {
     let view = Access::Page(Perm::ViewData);
@@ -94,7 +95,8 @@ async fn list(State(st): State<AppState>, ctx: Ctx, Query(p): Query<Params>) -> 
     let after = params::text(&p, "after");
     let page = people::list(&st.db, &ctx.scope, &f, sort, after, PAGE_SIZE).await?;
     let count = people::count(&st.db, &ctx.scope, &f).await?;
-    let layout = Layout::new(&ctx, "人员信息", "people").crumb("基础数据", None).crumb("人员信息", None).notice(notice(&p));
+    let layout =
+        Layout::new(&ctx, "人员信息", "people").crumb("基础数据", None).crumb("人员信息", None).notice(notice(&p));
     render(&ListPage {
         layout,
         rows: page.items,
@@ -322,7 +324,8 @@ async fn create(
         }
         Err(e) => {
             let (errs, general) = split_store_error(e)?;
-            Ok(form_page(&st, &ctx, None, values, errs, general).await?.into_response())
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, form_page(&st, &ctx, None, values, errs, general).await?)
+                .into_response())
         }
     }
 }
@@ -348,7 +351,8 @@ async fn update(
         }
         Err(e) => {
             let (errs, general) = split_store_error(e)?;
-            Ok(form_page(&st, &ctx, Some(&current), values, errs, general).await?.into_response())
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, form_page(&st, &ctx, Some(&current), values, errs, general).await?)
+                .into_response())
         }
     }
 }

@@ -14,12 +14,12 @@ use xuepei_store::people::{self, Person};
 use xuepei_store::{Tx, audit, sessions};
 
 use super::safe_next;
+use crate::AppState;
 use crate::auth::{Auth, Ctx, LOGIN_CSRF_COOKIE, session_cookie};
 use crate::error::{AppResult, render};
 use crate::layout::Layout;
 use crate::params::{self, Params};
 use crate::routes::{Access, Routes};
-use crate::AppState;
 
 pub fn routes(r: Routes) -> Routes {
     r.get("/login", Access::Public, login_form)
@@ -43,7 +43,13 @@ struct LoginPage {
     info: Option<String>,
 }
 
-fn login_page(csrf: String, username: String, next: String, message: Option<String>, info: Option<String>) -> AppResult<Response> {
+fn login_page(
+    csrf: String,
+    username: String,
+    next: String,
+    message: Option<String>,
+    info: Option<String>,
+) -> AppResult<Response> {
     let page = LoginPage { layout: Layout::bare("登录"), csrf: csrf.clone(), username, next, message, info };
     let cookie = format!("{LOGIN_CSRF_COOKIE}={csrf}; Path=/login; HttpOnly; SameSite=Strict");
     Ok(([(header::SET_COOKIE, cookie)], render(&page)?).into_response())
@@ -75,7 +81,9 @@ async fn login(
     let username = f.get("username").map(|s| s.trim().to_owned()).unwrap_or_default();
     let password = f.get("password").cloned().unwrap_or_default();
     let next = safe_next(f.get("next").map(String::as_str));
-    let retry = |message: String| login_page(accounts::random_hex(16), username.chars().take(32).collect(), next.clone(), Some(message), None);
+    let retry = |message: String| {
+        login_page(accounts::random_hex(16), username.chars().take(32).collect(), next.clone(), Some(message), None)
+    };
     if username.is_empty() || password.is_empty() {
         return retry("请输入用户名和密码".into());
     }
@@ -97,7 +105,11 @@ async fn login(
         Login::Locked { until } => {
             st.metrics.logins_failed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let local = until + chrono::Duration::hours(8);
-            let when = if until.timestamp() > 4_000_000_000 { "由安全管理员解锁后".to_owned() } else { local.format("%H:%M以后").to_string() };
+            let when = if until.timestamp() > 4_000_000_000 {
+                "由安全管理员解锁后".to_owned()
+            } else {
+                local.format("%H:%M以后").to_string()
+            };
             retry(format!("密码错误次数过多，账号已被锁定，请{when}再试，或联系安全管理员解锁"))
         }
         Login::Disabled => retry("该账号已停用，请联系系统管理员".into()),
@@ -107,7 +119,8 @@ async fn login(
 async fn logout(State(st): State<AppState>, ctx: Ctx) -> AppResult<Response> {
     sessions::end(&st.db, &ctx.session.key).await?;
     let path = ctx.session.base_scope.root_path().unwrap_or("/").to_owned();
-    audit::event(&st.db, &ctx.actor, &path, "logout", format!("账号“{}”退出", ctx.session.account.username), None).await?;
+    audit::event(&st.db, &ctx.actor, &path, "logout", format!("账号“{}”退出", ctx.session.account.username), None)
+        .await?;
     let cookie = session_cookie("", st.config.cookie_secure, Some(0));
     Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/login?bye=1")).into_response())
 }
@@ -125,11 +138,19 @@ async fn password_form(ctx: Ctx) -> AppResult<Html<String>> {
     render(&PasswordPage { layout: Layout::new(&ctx, "修改密码", ""), forced, message: None })
 }
 
-async fn change_password(State(st): State<AppState>, ctx: Ctx, Form(f): Form<HashMap<String, String>>) -> AppResult<Response> {
+async fn change_password(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<HashMap<String, String>>,
+) -> AppResult<Response> {
     let get = |k: &str| f.get(k).cloned().unwrap_or_default();
     let (old, new, again) = (get("old"), get("new"), get("again"));
     let fail = |m: &str| -> AppResult<Response> {
-        let page = PasswordPage { layout: Layout::new(&ctx, "修改密码", ""), forced: ctx.session.password_change_due, message: Some(m.to_owned()) };
+        let page = PasswordPage {
+            layout: Layout::new(&ctx, "修改密码", ""),
+            forced: ctx.session.password_change_due,
+            message: Some(m.to_owned()),
+        };
         Ok(render(&page)?.into_response())
     };
     if new != again {
@@ -183,7 +204,7 @@ async fn switch_form(State(st): State<AppState>, ctx: Ctx) -> AppResult<Html<Str
 
 async fn switch(State(st): State<AppState>, ctx: Ctx, Form(f): Form<HashMap<String, String>>) -> AppResult<Response> {
     let target = f.get("org").map(|s| s.trim()).unwrap_or_default();
-    let org_id = if target.is_empty() || f.get("all").is_some() {
+    let org_id = if target.is_empty() || f.contains_key("all") {
         None
     } else if let Ok(id) = target.parse::<i64>() {
         Some(org::get(&st.db, &ctx.session.base_scope, id).await?.id)
@@ -214,4 +235,3 @@ async fn me(State(st): State<AppState>, ctx: Ctx) -> AppResult<Html<String>> {
     };
     render(&MePage { layout: Layout::new(&ctx, "我的信息", "me").crumb("我的信息", None), person, org })
 }
-

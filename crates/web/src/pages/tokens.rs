@@ -10,16 +10,20 @@ use xuepei_domain::accounts::Perm;
 use xuepei_store::tokens::{self, ApiToken};
 use xuepei_store::{StoreError, Tx, org};
 
+use crate::AppState;
 use crate::auth::Ctx;
 use crate::error::{AppResult, render};
 use crate::layout::Layout;
 use crate::params::{self, Params};
 use crate::routes::{Access, Routes};
-use crate::AppState;
 
 pub fn routes(r: Routes) -> Routes {
     let manage = Access::Page(Perm::ManageTokens);
-    r.get("/admin/tokens", manage, list).post("/admin/tokens", manage, issue).post("/admin/tokens/{id}/revoke", manage, revoke)
+    r.get("/admin/tokens", manage, list).post("/admin/tokens", manage, issue).post(
+        "/admin/tokens/{id}/revoke",
+        manage,
+        revoke,
+    )
 }
 
 struct Row {
@@ -38,7 +42,13 @@ struct ListPage {
     scope_default: String,
 }
 
-async fn page(st: &AppState, ctx: &Ctx, issued: Option<String>, error: Option<String>, notice: Option<String>) -> AppResult<Html<String>> {
+async fn page(
+    st: &AppState,
+    ctx: &Ctx,
+    issued: Option<String>,
+    error: Option<String>,
+    notice: Option<String>,
+) -> AppResult<Html<String>> {
     let list = tokens::list(&st.db, &ctx.scope).await?;
     let ids: Vec<i64> = list.iter().map(|t| t.scope_org_id).collect();
     let orgs = org::get_many(&st.db, &ctx.scope, &ids).await?;
@@ -72,22 +82,48 @@ async fn issue(State(st): State<AppState>, ctx: Ctx, Form(f): Form<HashMap<Strin
         "" => None,
         d => match d.parse::<i64>() {
             Ok(n) if (1..=3650).contains(&n) => Some(n),
-            _ => return Ok(page(&st, &ctx, None, Some("有效天数应为1至3650之间的整数，留空表示长期有效".into()), None).await?.into_response()),
+            _ => {
+                return refuse(
+                    page(&st, &ctx, None, Some("有效天数应为1至3650之间的整数，留空表示长期有效".into()), None).await?,
+                );
+            }
         },
     };
     let scope = match org::resolve_ref(&st.db, &ctx.scope, &get("scope"), false).await {
         Ok(o) => o,
-        Err(_) => return Ok(page(&st, &ctx, None, Some("令牌的范围须为您管理范围内的组织（代码或名称）".into()), None).await?.into_response()),
+        Err(_) => {
+            return refuse(
+                page(&st, &ctx, None, Some("令牌的范围须为您管理范围内的组织（代码或名称）".into()), None).await?,
+            );
+        }
     };
     let tx = Tx::begin(&st.db, &ctx.scope, &ctx.actor).await?;
-    match tokens::issue(&tx, &get("name"), scope.id, f.get("can_write").is_some_and(|v| v == "1"), days, ctx.session.account.id).await {
+    match tokens::issue(
+        &tx,
+        &get("name"),
+        scope.id,
+        f.get("can_write").is_some_and(|v| v == "1"),
+        days,
+        ctx.session.account.id,
+    )
+    .await
+    {
         Ok((_, token)) => {
             tx.commit().await?;
-            Ok(page(&st, &ctx, Some(token), None, Some("令牌已签发。请立即复制保存，离开本页后将无法再次查看".into())).await?.into_response())
+            Ok(page(&st, &ctx, Some(token), None, Some("令牌已签发。请立即复制保存，离开本页后将无法再次查看".into()))
+                .await?
+                .into_response())
         }
-        Err(StoreError::Invalid(e)) => Ok(page(&st, &ctx, None, Some(format!("令牌名称{}", e[0].message)), None).await?.into_response()),
+        Err(StoreError::Invalid(e)) => {
+            refuse(page(&st, &ctx, None, Some(format!("令牌名称{}", e[0].message)), None).await?)
+        }
         Err(e) => Err(e.into()),
     }
+}
+
+/// A page shown again with what to fix.
+fn refuse(page: Html<String>) -> AppResult<Response> {
+    Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
 }
 
 async fn revoke(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult<Response> {

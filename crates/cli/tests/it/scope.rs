@@ -1,0 +1,453 @@
+//! Route by route: an account of one county (云溪区) can neither list, read, change, export
+//! nor import into another county's (屈原管理区) organisations or people. Every declared
+//! route is covered — the test fails when a route is added without a case here.
+
+use std::collections::{BTreeSet, HashMap};
+
+use xuepei_domain::accounts::AccountRole;
+use xuepei_office::read::{Source, Workbook};
+use xuepei_store::org::{self, OrgFilter};
+use xuepei_store::people::{self, PersonFilter, PersonSort};
+use xuepei_store::{Scope, accounts, tokens, uploads};
+use xuepei_testkit::{TestApp, files};
+use xuepei_web::Access;
+
+use crate::support::*;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Who {
+    Staff,
+    Admin,
+    Security,
+    Auditor,
+    Cadre,
+    Api,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    /// Refused: 403, 404, or 422 (a form or file shown again with what to fix).
+    Deny,
+    /// Served, with nothing of the other county in it.
+    Clean,
+    /// Not about data of a county (signing in and out, one's own password).
+    Skip,
+}
+
+struct Case {
+    who: Who,
+    url: String,
+    form: Vec<(String, String)>,
+    upload: Option<Vec<u8>>,
+    json: Option<String>,
+    expect: Expect,
+}
+
+fn case(who: Who, url: impl Into<String>, expect: Expect) -> Case {
+    Case { who, url: url.into(), form: Vec::new(), upload: None, json: None, expect }
+}
+
+fn with_form(mut c: Case, form: &[(&str, &str)]) -> Case {
+    c.form = form.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+    c
+}
+
+/// What the other county holds, and what may not appear in any answer.
+struct Other {
+    /// An organisation of this county (to try moving it over there).
+    own_org: i64,
+    org: i64,
+    org_code: String,
+    person: i64,
+    id_number: String,
+    account: i64,
+    token: i64,
+    upload: i64,
+    secrets: Vec<String>,
+}
+
+async fn fingerprint(db: &xuepei_store::DatabaseConnection) -> String {
+    let b = county_scope(db, QUYUAN).await;
+    let orgs = org::all(db, &b, &OrgFilter { include_inactive: true, ..Default::default() }).await.expect("orgs");
+    let mut people_ids = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page = people::list(db, &b, &PersonFilter::default(), PersonSort::Org, after.as_deref(), 500)
+            .await
+            .expect("people");
+        people_ids.extend(page.items.into_iter().map(|r| (r.person.id, r.person.updated_at, r.person.org_id)));
+        match page.next {
+            Some(n) => after = Some(n),
+            None => break,
+        }
+    }
+    let accts = accounts::list(db, &b, None, None, 500).await.expect("accounts").items;
+    let toks = tokens::list(db, &b).await.expect("tokens");
+    format!("{orgs:?}{people_ids:?}{accts:?}{toks:?}")
+}
+
+fn cases(o: &Other) -> HashMap<(&'static str, &'static str), Vec<Case>> {
+    use Expect::*;
+    use Who::*;
+    let own_org = "430603001203";
+    let row = |org: &str| {
+        files::xlsx(&[vec!["姓名", "身份证号", "所在党组织"], vec!["越界者", "430603199001011230", org]], &[])
+    };
+    let mut m: HashMap<(&'static str, &'static str), Vec<Case>> = HashMap::new();
+    let mut add = |method, path, c: Vec<Case>| {
+        m.insert((method, path), c);
+    };
+    let (org, person, account, token, upload) = (o.org, o.person, o.account, o.token, o.upload);
+    let code = o.org_code.clone();
+    add("GET", "/login", vec![case(Staff, "/login", Skip)]);
+    add("POST", "/login", vec![case(Staff, "/login", Skip)]);
+    add("POST", "/logout", vec![case(Staff, "/logout", Skip)]);
+    add("GET", "/account/password", vec![case(Staff, "/account/password", Clean)]);
+    add("POST", "/account/password", vec![case(Staff, "/account/password", Skip)]);
+    add("GET", "/switch", vec![case(Staff, "/switch", Clean)]);
+    add(
+        "POST",
+        "/switch",
+        vec![
+            with_form(case(Staff, "/switch", Deny), &[("org", &org.to_string())]),
+            with_form(case(Staff, "/switch", Deny), &[("org", &code)]),
+        ],
+    );
+    add("GET", "/me", vec![case(Cadre, "/me", Clean)]);
+    add("GET", "/", vec![case(Staff, "/", Clean), case(Admin, "/", Clean), case(Auditor, "/", Clean)]);
+    add("GET", "/orgs", vec![case(Staff, "/orgs", Clean), case(Staff, "/orgs?inactive=1", Clean)]);
+    add(
+        "POST",
+        "/orgs",
+        vec![with_form(
+            case(Staff, "/orgs", Deny),
+            &[
+                ("parent", &org.to_string()),
+                ("code", "SC-1"),
+                ("name", "越界支部"),
+                ("kind", "branch"),
+                ("sector", "village"),
+            ],
+        )],
+    );
+    add(
+        "GET",
+        "/orgs/list",
+        vec![
+            case(Staff, format!("/orgs/list?under={org}"), Deny),
+            case(Staff, "/orgs/list?q=43067", Clean),
+            case(Staff, "/orgs/list?inactive=1", Clean),
+        ],
+    );
+    add(
+        "GET",
+        "/orgs/export.xlsx",
+        vec![
+            case(Staff, format!("/orgs/export.xlsx?under={org}"), Deny),
+            case(Staff, "/orgs/export.xlsx?inactive=1", Clean),
+        ],
+    );
+    add("GET", "/orgs/new", vec![case(Staff, format!("/orgs/new?parent={org}"), Deny)]);
+    add("GET", "/orgs/{id}", vec![case(Staff, format!("/orgs/{org}"), Deny)]);
+    add(
+        "POST",
+        "/orgs/{id}",
+        vec![with_form(
+            case(Staff, format!("/orgs/{org}"), Deny),
+            &[("code", &code), ("name", "改名"), ("kind", "committee"), ("sector", "township")],
+        )],
+    );
+    add("GET", "/orgs/{id}/children", vec![case(Staff, format!("/orgs/{org}/children"), Deny)]);
+    add("GET", "/orgs/{id}/edit", vec![case(Staff, format!("/orgs/{org}/edit"), Deny)]);
+    add(
+        "POST",
+        "/orgs/{id}/move",
+        vec![
+            with_form(case(Staff, format!("/orgs/{org}/move"), Deny), &[("parent", own_org)]),
+            with_form(case(Staff, format!("/orgs/{}/move", o.own_org), Deny), &[("parent", &code)]),
+        ],
+    );
+    add("POST", "/orgs/{id}/deactivate", vec![case(Staff, format!("/orgs/{org}/deactivate"), Deny)]);
+    add(
+        "POST",
+        "/orgs/{id}/reactivate",
+        vec![with_form(case(Staff, format!("/orgs/{org}/reactivate"), Deny), &[("subtree", "1")])],
+    );
+    add(
+        "GET",
+        "/people",
+        vec![
+            case(Staff, format!("/people?under={org}"), Deny),
+            case(Staff, format!("/people?q={}", o.id_number), Clean),
+            case(Staff, "/people?sort=name", Clean),
+        ],
+    );
+    add(
+        "POST",
+        "/people",
+        vec![with_form(
+            case(Staff, "/people", Deny),
+            &[("name", "越界者"), ("id_number", "430603199001011230"), ("org", &code)],
+        )],
+    );
+    add(
+        "GET",
+        "/people/export.xlsx",
+        vec![case(Staff, format!("/people/export.xlsx?under={org}"), Deny), case(Staff, "/people/export.xlsx", Clean)],
+    );
+    add("GET", "/people/new", vec![case(Staff, format!("/people/new?org={org}"), Deny)]);
+    add("GET", "/people/{id}", vec![case(Staff, format!("/people/{person}"), Deny)]);
+    add(
+        "POST",
+        "/people/{id}",
+        vec![with_form(
+            case(Staff, format!("/people/{person}"), Deny),
+            &[("name", "改名"), ("id_number", &o.id_number), ("org", own_org)],
+        )],
+    );
+    add("GET", "/people/{id}/edit", vec![case(Staff, format!("/people/{person}/edit"), Deny)]);
+    add("POST", "/people/{id}/delete", vec![case(Staff, format!("/people/{person}/delete"), Deny)]);
+    add("GET", "/import", vec![case(Staff, "/import", Clean)]);
+    add("GET", "/import/{kind}", vec![case(Staff, "/import/people", Clean), case(Staff, "/import/orgs", Clean)]);
+    let mut up = case(Staff, "/import/people", Deny);
+    up.upload = Some(row(&code));
+    let mut up_orgs = case(Staff, "/import/orgs", Deny);
+    up_orgs.upload = Some(files::xlsx(
+        &[
+            vec!["组织代码", "组织名称", "上级组织", "组织类别", "所属领域"],
+            vec!["SC-2", "越界组织", &code, "党支部", "村"],
+        ],
+        &[],
+    ));
+    add("POST", "/import/{kind}", vec![up, up_orgs]);
+    add("GET", "/import/{kind}/template.xlsx", vec![case(Staff, "/import/people/template.xlsx", Clean)]);
+    add("POST", "/import/{kind}/{upload}/confirm", vec![case(Staff, format!("/import/people/{upload}/confirm"), Deny)]);
+    add(
+        "GET",
+        "/admin/accounts",
+        vec![case(Admin, "/admin/accounts", Clean), case(Security, "/admin/accounts?q=bstaff", Clean)],
+    );
+    add("GET", "/admin/accounts/new", vec![case(Admin, "/admin/accounts/new", Clean)]);
+    add(
+        "POST",
+        "/admin/accounts",
+        vec![with_form(
+            case(Admin, "/admin/accounts", Deny),
+            &[
+                ("username", "intruder"),
+                ("display_name", "越界"),
+                ("roles", "org_staff"),
+                ("org", &code),
+                ("scope", &code),
+                ("password", PASSWORD),
+            ],
+        )],
+    );
+    add(
+        "GET",
+        "/admin/accounts/{id}",
+        vec![
+            case(Admin, format!("/admin/accounts/{account}"), Deny),
+            case(Security, format!("/admin/accounts/{account}"), Deny),
+        ],
+    );
+    add("GET", "/admin/accounts/{id}/edit", vec![case(Admin, format!("/admin/accounts/{account}/edit"), Deny)]);
+    add(
+        "POST",
+        "/admin/accounts/{id}",
+        vec![with_form(
+            case(Admin, format!("/admin/accounts/{account}"), Deny),
+            &[("display_name", "改名"), ("roles", "org_staff"), ("org", own_org), ("scope", own_org), ("active", "1")],
+        )],
+    );
+    add(
+        "POST",
+        "/admin/accounts/{id}/password",
+        vec![case(Security, format!("/admin/accounts/{account}/password"), Deny)],
+    );
+    add("POST", "/admin/accounts/{id}/lock", vec![case(Security, format!("/admin/accounts/{account}/lock"), Deny)]);
+    add("POST", "/admin/accounts/{id}/unlock", vec![case(Security, format!("/admin/accounts/{account}/unlock"), Deny)]);
+    add("GET", "/admin/tokens", vec![case(Admin, "/admin/tokens", Clean)]);
+    add(
+        "POST",
+        "/admin/tokens",
+        vec![with_form(case(Admin, "/admin/tokens", Deny), &[("name", "越界令牌"), ("scope", &code)])],
+    );
+    add("POST", "/admin/tokens/{id}/revoke", vec![case(Admin, format!("/admin/tokens/{token}/revoke"), Deny)]);
+    add(
+        "GET",
+        "/admin/audit",
+        vec![case(Auditor, "/admin/audit", Clean), case(Auditor, "/admin/audit?user=bstaff", Clean)],
+    );
+    add("GET", "/admin/audit/export.xlsx", vec![case(Auditor, "/admin/audit/export.xlsx", Clean)]);
+    add("POST", "/admin/audit/verify", vec![case(Auditor, "/admin/audit/verify", Clean)]);
+    add("GET", "/api/v1/openapi.json", vec![case(Api, "/api/v1/openapi.json", Clean)]);
+    add(
+        "GET",
+        "/api/v1/orgs",
+        vec![
+            case(Api, format!("/api/v1/orgs?under={org}"), Deny),
+            case(Api, "/api/v1/orgs?limit=500&include_inactive=true", Clean),
+        ],
+    );
+    add("GET", "/api/v1/orgs/{id}", vec![case(Api, format!("/api/v1/orgs/{org}"), Deny)]);
+    let mut api_orgs = case(Api, "/api/v1/orgs/import", Deny);
+    api_orgs.json = Some(serde_json::json!({ "rows": [{ "code": "SC-3", "name": "越界组织", "parent": code, "kind": "党支部", "sector": "村" }] }).to_string());
+    add("POST", "/api/v1/orgs/import", vec![api_orgs]);
+    add(
+        "GET",
+        "/api/v1/people",
+        vec![
+            case(Api, format!("/api/v1/people?under={org}"), Deny),
+            case(Api, format!("/api/v1/people?q={}", o.id_number), Clean),
+            case(Api, "/api/v1/people?limit=500", Clean),
+        ],
+    );
+    add("GET", "/api/v1/people/{id}", vec![case(Api, format!("/api/v1/people/{person}"), Deny)]);
+    let mut api_people = case(Api, "/api/v1/people/import", Deny);
+    api_people.json = Some(
+        serde_json::json!({ "rows": [{ "name": "越界者", "id_number": "430603199001011230", "org": code }] })
+            .to_string(),
+    );
+    add("POST", "/api/v1/people/import", vec![api_people]);
+    m
+}
+
+fn text_of(bytes: &[u8]) -> String {
+    if bytes.starts_with(b"PK") {
+        let mut t = String::new();
+        if let Ok(wb) = Workbook::open(Source::Bytes(bytes.to_vec())) {
+            for i in 0..wb.sheet_names().len() {
+                let _ = wb.read_sheet(i, |r| {
+                    t.push_str(&r.cells.join("|"));
+                    t.push('\n');
+                    std::ops::ControlFlow::Continue(())
+                });
+            }
+        }
+        t
+    } else {
+        String::from_utf8_lossy(bytes).into_owned()
+    }
+}
+
+#[tokio::test]
+async fn no_route_reaches_another_county() {
+    let db = seeded().await;
+    // The other county: an account, a token, an upload awaiting confirmation.
+    let b_scope = county_scope(&db.conn, QUYUAN).await;
+    let b_org = by_code(&db.conn, QUYUAN_TOWN).await;
+    let b_person = people::list(&db.conn, &b_scope, &PersonFilter::default(), PersonSort::Org, None, 1)
+        .await
+        .expect("list")
+        .items
+        .remove(0)
+        .person;
+    account(&db.conn, "bstaff", &[AccountRole::OrgStaff], QUYUAN).await;
+    let b_account = accounts::by_username(&db.conn, "bstaff").await.expect("account");
+    let (b_token, _) = write(&db.conn, &Scope::system(), async |tx| {
+        tokens::issue(tx, "外县令牌", b_org.id, true, None, b_account.id).await
+    })
+    .await
+    .expect("token");
+    let b_upload = uploads::save(&db.conn, &b_scope, "people", "外县.xlsx", files::xlsx(&[vec!["姓名"]], &[]))
+        .await
+        .expect("upload");
+    let other = Other {
+        own_org: by_code(&db.conn, "430603001").await.id,
+        org: b_org.id,
+        org_code: b_org.code.clone(),
+        person: b_person.id,
+        id_number: b_person.id_number.clone(),
+        account: b_account.id,
+        token: b_token.id,
+        upload: b_upload,
+        secrets: vec![
+            "430671".into(),
+            "屈原".into(),
+            b_person.id_number.clone(),
+            "bstaff".into(),
+            b_token.prefix.clone(),
+            "外县".into(),
+        ],
+    };
+    // This county's accounts and token.
+    let staff = signed_in(&db, "astaff", &[AccountRole::OrgStaff], YUNXI).await;
+    let admin = signed_in(&db, "aadmin", &[AccountRole::SystemAdmin], YUNXI).await;
+    let security = signed_in(&db, "asecurity", &[AccountRole::SecurityAdmin], YUNXI).await;
+    let auditor = signed_in(&db, "aauditor", &[AccountRole::AuditAdmin], YUNXI).await;
+    let cadre = signed_in(&db, "acadre", &[AccountRole::Cadre], YUNXI).await;
+    let a_org = by_code(&db.conn, YUNXI).await;
+    let (_, api_token) = write(&db.conn, &Scope::system(), async |tx| {
+        tokens::issue(tx, "本县令牌", a_org.id, true, None, b_account.id).await
+    })
+    .await
+    .expect("token");
+    let before = fingerprint(&db.conn).await;
+
+    let table = cases(&other);
+    let declared: BTreeSet<(&str, &str)> = xuepei_web::route_list().iter().map(|r| (r.method, r.path)).collect();
+    let covered: BTreeSet<(&str, &str)> = table.keys().copied().collect();
+    assert_eq!(declared, covered, "every declared route has cases here");
+    for r in xuepei_web::route_list() {
+        for c in &table[&(r.method, r.path)] {
+            if c.expect == Expect::Skip {
+                continue;
+            }
+            let app: &TestApp = match c.who {
+                Who::Staff => &staff,
+                Who::Admin => &admin,
+                Who::Security => &security,
+                Who::Auditor => &auditor,
+                Who::Cadre => &cadre,
+                Who::Api => &staff,
+            };
+            let api = matches!(r.access, Access::Api { .. }) || c.who == Who::Api;
+            let mut rb = match r.method {
+                "GET" => app.raw.get(app.url(&c.url)),
+                _ if c.upload.is_some() => {
+                    let part =
+                        reqwest::multipart::Part::bytes(c.upload.clone().unwrap_or_default()).file_name("越界.xlsx");
+                    app.raw
+                        .post(app.url(&format!("{}?_csrf={}", c.url, app.csrf().await)))
+                        .multipart(reqwest::multipart::Form::new().part("file", part))
+                }
+                _ if api => app
+                    .raw
+                    .post(app.url(&c.url))
+                    .header("content-type", "application/json")
+                    .body(c.json.clone().unwrap_or_default()),
+                _ => {
+                    let mut f = c.form.clone();
+                    f.push(("_csrf".into(), app.csrf().await));
+                    app.raw.post(app.url(&c.url)).form(&f)
+                }
+            };
+            if api {
+                rb = rb.bearer_auth(&api_token);
+            }
+            let resp = rb.send().await.expect("request");
+            let status = resp.status().as_u16();
+            let body = text_of(&resp.bytes().await.expect("body"));
+            let what = format!("{} {} as {:?}", r.method, c.url, c.who);
+            match c.expect {
+                Expect::Deny => assert!(matches!(status, 403 | 404 | 422), "{what}: expected refusal, got {status}"),
+                Expect::Clean => assert!(matches!(status, 200 | 303), "{what}: expected success, got {status}"),
+                Expect::Skip => {}
+            }
+            // What the request itself said may be echoed (a search box keeps its text).
+            let asked = format!(
+                "{}{:?}{}{}",
+                c.url,
+                c.form,
+                c.json.clone().unwrap_or_default(),
+                text_of(c.upload.as_deref().unwrap_or_default())
+            );
+            for s in other.secrets.iter().filter(|s| !asked.contains(s.as_str())) {
+                assert!(!body.contains(s.as_str()), "{what}: the answer shows “{s}” of the other county");
+            }
+        }
+    }
+    assert_eq!(fingerprint(&db.conn).await, before, "nothing of the other county changed");
+    db.cleanup().await;
+}
