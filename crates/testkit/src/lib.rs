@@ -2,6 +2,7 @@
 //! (a temporary SQLite file when unset), the application on a random port, and real
 //! spreadsheet files built on the fly.
 
+pub mod browser;
 pub mod files;
 
 use std::sync::atomic::{AtomicU32, Ordering};

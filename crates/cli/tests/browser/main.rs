@@ -1,0 +1,185 @@
+//! End-to-end tests in headless Chromium over the demo data of 岳阳楼区 and 平江县 with the
+//! demo accounts: sign-in, lock-out, the tree, the import wizard, export, sign-out, scope by
+//! URL, a phone-sized screen. Screenshots of the main pages are saved as artifacts.
+
+use std::time::Duration;
+
+use fantoccini::Locator;
+use xuepei_store::people::{self, PersonFilter, PersonSort};
+use xuepei_store::{Scope, org};
+use xuepei_testkit::browser::Browser;
+use xuepei_testkit::{TestApp, TestDb, files};
+
+const PASSWORD: &str = "Demo@2026pass";
+
+async fn demo() -> (TestDb, TestApp) {
+    let db = TestDb::new().await;
+    xuepei::demo::seed(&db.conn, 3, Some(&["430602", "430626"])).await.expect("seed");
+    xuepei::demo::seed_accounts(&db.conn, PASSWORD).await.expect("accounts");
+    let app = TestApp::spawn(&db).await;
+    (db, app)
+}
+
+async fn sign_in(b: &Browser, app: &TestApp, username: &str, password: &str) {
+    b.client.goto(&app.url("/login")).await.expect("login page");
+    b.client.find(Locator::Css("input[name=username]")).await.expect("user").send_keys(username).await.expect("type");
+    b.client.find(Locator::Css("input[name=password]")).await.expect("pass").send_keys(password).await.expect("type");
+    b.client.find(Locator::Css("form button[type=submit]")).await.expect("button").click().await.expect("submit");
+}
+
+#[tokio::test]
+async fn sign_in_browse_the_tree_and_sign_out() {
+    let (db, app) = demo().await;
+    let b = Browser::start().await;
+    b.client.goto(&app.url("/orgs")).await.expect("goto");
+    b.wait_for_text("用户名").await;
+    b.screenshot("01-login").await;
+    sign_in(&b, &app, "city", PASSWORD).await;
+    let home = b.wait_for_text("工作台").await;
+    assert!(home.contains("市委组织部") && home.contains("人员"));
+    b.screenshot("02-home").await;
+    b.client.find(Locator::LinkText("组织机构")).await.expect("menu").click().await.expect("click");
+    b.wait_for_text("岳阳楼区").await;
+    // Open 岳阳楼区: its towns load into the tree.
+    let county = org::get_by_code(&db.conn, &Scope::system(), "430602").await.expect("county");
+    let summary = b.client.find(Locator::Css(&format!("details[data-children='/orgs/{}/children'] > summary", county.id))).await.expect("node");
+    summary.click().await.expect("open");
+    b.wait_for_text("岳阳楼街道").await;
+    b.screenshot("03-tree").await;
+    b.client.find(Locator::LinkText("岳阳楼街道")).await.expect("town").click().await.expect("click");
+    b.wait_for_text("组织代码").await;
+    b.screenshot("04-org-detail").await;
+    b.client.find(Locator::LinkText("人员信息")).await.expect("menu").click().await.expect("click");
+    let list = b.wait_for_text("人员信息").await;
+    assert!(list.contains("***"), "numbers are masked");
+    b.screenshot("05-people").await;
+    b.client.find(Locator::Css("table.data tbody a")).await.expect("a person").click().await.expect("click");
+    b.wait_for_text("身份证号").await;
+    b.screenshot("06-person").await;
+    b.client.find(Locator::Css("form[action='/logout'] button")).await.expect("logout").click().await.expect("click");
+    b.wait_for_text("您已安全退出").await;
+    b.client.goto(&app.url("/people")).await.expect("goto");
+    b.wait_for_text("用户名").await;
+    b.close().await;
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn five_wrong_passwords_lock_the_account() {
+    let (db, app) = demo().await;
+    let b = Browser::start().await;
+    for i in 1..=5 {
+        sign_in(&b, &app, "pingjiang", "Wrong@pass1").await;
+        let t = b.wait_for_text(if i < 5 { "用户名或密码错误" } else { "账号已被锁定" }).await;
+        if i == 3 {
+            assert!(t.contains("再错2次账号将被锁定30分钟"), "{t}");
+        }
+    }
+    b.screenshot("07-locked").await;
+    sign_in(&b, &app, "pingjiang", PASSWORD).await;
+    b.wait_for_text("账号已被锁定").await;
+    b.close().await;
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn the_import_wizard_reports_a_bad_row_then_imports_the_fixed_file() {
+    let (db, app) = demo().await;
+    let b = Browser::start().await;
+    sign_in(&b, &app, "yueyanglou", PASSWORD).await;
+    b.wait_for_text("工作台").await;
+    let dir = tempfile::tempdir().expect("dir");
+    let good = "430602199001011235";
+    let rows = |second: &str| files::xlsx(&[vec!["岳阳楼区党员花名册"], vec![], vec!["姓名", "身份证号", "所在党组织"], vec!["浏览甲", good, "430602001001"], vec!["浏览乙", second, "430602001001"]], &[]);
+    let bad_file = dir.path().join("花名册-有误.xlsx");
+    std::fs::write(&bad_file, rows("430602199002021234")).expect("write"); // check digit should be 2
+    b.client.goto(&app.url("/import/people")).await.expect("goto");
+    b.client.find(Locator::Css("input[type=file]")).await.expect("input").send_keys(&bad_file.to_string_lossy()).await.expect("choose");
+    b.client.find(Locator::Css("form.upload button[type=submit]")).await.expect("submit").click().await.expect("click");
+    let t = b.wait_for_text("发现问题").await;
+    assert!(t.contains("第5行") && t.contains("校验位不正确"), "{t}");
+    b.screenshot("08-import-errors").await;
+    let fixed = dir.path().join("花名册.xlsx");
+    std::fs::write(&fixed, rows("430602199002021232")).expect("write");
+    b.client.find(Locator::LinkText("修改后重新上传")).await.expect("again").click().await.expect("click");
+    b.client.find(Locator::Css("input[type=file]")).await.expect("input").send_keys(&fixed.to_string_lossy()).await.expect("choose");
+    b.client.find(Locator::Css("form.upload button[type=submit]")).await.expect("submit").click().await.expect("click");
+    b.wait_for_text("预检通过").await;
+    b.screenshot("09-import-preview").await;
+    b.client.find(Locator::XPath("//button[text()='确认导入']")).await.expect("confirm").click().await.expect("click");
+    let t = b.wait_for_text("导入完成").await;
+    assert!(t.contains("已新增2条"), "{t}");
+    b.screenshot("10-import-done").await;
+    let f = PersonFilter { q: Some(good.into()), ..Default::default() };
+    assert_eq!(people::list(&db.conn, &Scope::system(), &f, PersonSort::Org, None, 5).await.expect("list").items.len(), 1);
+    b.close().await;
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn export_gives_an_xlsx_and_other_counties_stay_out_of_reach() {
+    let (db, app) = demo().await;
+    let b = Browser::start().await;
+    sign_in(&b, &app, "yueyanglou", PASSWORD).await;
+    b.wait_for_text("工作台").await;
+    b.client.goto(&app.url("/people")).await.expect("goto");
+    let href = b.client.find(Locator::LinkText("导出Excel")).await.expect("export").attr("href").await.expect("attr").expect("href");
+    let answer = b
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1]; fetch(arguments[0], { credentials: 'same-origin' })
+               .then(r => r.arrayBuffer().then(buf => done([r.status, r.headers.get('content-type'), buf.byteLength])))
+               .catch(e => done([0, String(e), 0]));",
+            vec![serde_json::Value::String(href)],
+        )
+        .await
+        .expect("fetch");
+    assert_eq!(answer[0], 200, "{answer}");
+    assert!(answer[1].as_str().unwrap_or_default().contains("spreadsheetml"), "{answer}");
+    assert!(answer[2].as_u64().unwrap_or(0) > 5000, "{answer}");
+    // A person of 平江县, opened by address.
+    let pingjiang = org::get_by_code(&db.conn, &Scope::system(), "430626").await.expect("county");
+    let f = PersonFilter { under: Some(pingjiang.id), ..Default::default() };
+    let other = people::list(&db.conn, &Scope::system(), &f, PersonSort::Org, None, 1).await.expect("list").items.remove(0).person;
+    b.client.goto(&app.url(&format!("/people/{}", other.id))).await.expect("goto");
+    let t = b.wait_for_text("不存在").await;
+    assert!(!t.contains(&other.name), "nothing of 平江县 shows");
+    b.screenshot("11-other-county").await;
+    b.close().await;
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn pages_fit_a_phone_and_administration_pages_render() {
+    let (db, app) = demo().await;
+    let b = Browser::start().await;
+    b.client.set_window_size(360, 740).await.expect("resize");
+    sign_in(&b, &app, "city", PASSWORD).await;
+    b.wait_for_text("工作台").await;
+    b.client.goto(&app.url("/people")).await.expect("goto");
+    b.wait_for_text("人员信息").await;
+    let width = b.client.execute("return document.documentElement.scrollWidth", vec![]).await.expect("width");
+    assert!(width.as_u64().unwrap_or(9999) <= 361, "no sideways scrolling of the page: {width}");
+    b.client.find(Locator::Css("button.menu-toggle")).await.expect("menu button").click().await.expect("click");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(b.client.find(Locator::Css("#nav.open")).await.is_ok(), "the menu opens");
+    b.screenshot("12-phone-people").await;
+    b.client.set_window_size(1280, 900).await.expect("resize");
+    b.client.find(Locator::Css("form[action='/logout'] button")).await.expect("logout").click().await.expect("click");
+    b.wait_for_text("您已安全退出").await;
+    for (user, path, name, needle) in [
+        ("admin", "/admin/accounts", "13-accounts", "账号管理"),
+        ("admin", "/admin/tokens", "14-tokens", "接口令牌"),
+        ("auditor", "/admin/audit", "15-audit", "审计日志"),
+    ] {
+        sign_in(&b, &app, user, PASSWORD).await;
+        b.wait_for_text("工作台").await;
+        b.client.goto(&app.url(path)).await.expect("goto");
+        b.wait_for_text(needle).await;
+        b.screenshot(name).await;
+        b.client.find(Locator::Css("form[action='/logout'] button")).await.expect("logout").click().await.expect("click");
+        b.wait_for_text("您已安全退出").await;
+    }
+    b.close().await;
+    db.cleanup().await;
+}
