@@ -158,8 +158,8 @@ async fn load_raw(conn: &xuepei_store::DatabaseConnection, file: &Path) -> Resul
     }
 }
 
-fn raw_row(c: &[String], paths: &HashMap<String, (i64, String)>) -> Option<RawPerson> {
-    let (org_id, org_path) = paths.get(c.get(8)?)?.clone();
+fn raw_row(c: &[String], paths: &HashMap<String, (i64, String, &'static str)>) -> Option<RawPerson> {
+    let (org_id, org_path, org_sector) = paths.get(c.get(8)?)?.clone();
     Some(RawPerson {
         name: c.first()?.clone(),
         id_number: c.get(1)?.clone(),
@@ -172,6 +172,7 @@ fn raw_row(c: &[String], paths: &HashMap<String, (i64, String)>) -> Option<RawPe
         roles: 4,
         org_id,
         org_path,
+        org_sector,
     })
 }
 

@@ -44,6 +44,7 @@ pub struct RawPerson {
     pub roles: i32,
     pub org_id: i64,
     pub org_path: String,
+    pub org_sector: &'static str,
 }
 
 /// The physical reference of the import benchmark: multi-row INSERTs of ready rows, in
@@ -64,11 +65,12 @@ pub async fn raw_insert_persons(db: &DatabaseConnection, rows: &[RawPerson]) -> 
         "roles",
         "org_id",
         "org_path",
+        "org_sector",
         "managing_org_id",
         "created_at",
         "updated_at",
     ];
-    let batch = (crate::sql::max_params(db.get_database_backend()) / 15).min(2000);
+    let batch = (crate::sql::max_params(db.get_database_backend()) / 16).min(2000);
     let txn = db.begin().await?;
     for chunk in rows.chunks(batch) {
         let mut q = Query::insert();
@@ -86,6 +88,7 @@ pub async fn raw_insert_persons(db: &DatabaseConnection, rows: &[RawPerson]) -> 
                 r.roles.into(),
                 r.org_id.into(),
                 r.org_path.clone().into(),
+                r.org_sector.into(),
                 Option::<i64>::None.into(),
                 now.into(),
                 now.into(),
@@ -109,7 +112,8 @@ pub async fn reset_people(db: &DatabaseConnection) -> Result<()> {
 }
 
 /// `(id, path)` of every organisation by code (the raw reference resolves codes with it).
-pub async fn org_paths(db: &DatabaseConnection) -> Result<std::collections::HashMap<String, (i64, String)>> {
+pub async fn org_paths(db: &DatabaseConnection) -> Result<std::collections::HashMap<String, (i64, String, &'static str)>> {
+    use xuepei_domain::labels::Labeled;
     let r = crate::org::OrgResolver::load(db, &crate::Scope::system()).await?;
-    Ok(r.iter().map(|o| (o.code.clone(), (o.id, o.path.clone()))).collect())
+    Ok(r.iter().map(|o| (o.code.clone(), (o.id, o.path.clone(), o.sector.code()))).collect())
 }

@@ -494,6 +494,13 @@ pub async fn update(tx: &Tx, id: i64, input: &OrgInput) -> Result<Org> {
         .filter(organization::Column::Id.eq(id))
         .exec(db)
         .await?;
+    if input.sector != org.sector {
+        person::Entity::update_many()
+            .col_expr(person::Column::OrgSector, Expr::value(input.sector.code()))
+            .filter(person::Column::OrgId.eq(id))
+            .exec(db)
+            .await?;
+    }
     let after = get(db, scope, id).await?;
     tx.record(Entry {
         action: "org.update",
@@ -754,6 +761,7 @@ struct RefRow {
     short_name: Option<String>,
     parent_id: Option<i64>,
     path: String,
+    sector: String,
     active: bool,
 }
 
@@ -766,6 +774,7 @@ pub struct OrgRef {
     pub short_name: Option<String>,
     pub parent_id: Option<i64>,
     pub path: String,
+    pub sector: Sector,
     pub active: bool,
     /// False for the ancestors' departments, which may only be named as a management
     /// authority.
@@ -796,6 +805,7 @@ impl OrgResolver {
                 organization::Column::ShortName,
                 organization::Column::ParentId,
                 organization::Column::Path,
+                organization::Column::Sector,
                 organization::Column::Active,
             ])
             .filter(scope.cond(organization::Column::Path))
@@ -811,6 +821,7 @@ impl OrgResolver {
                 short_name: row.short_name,
                 parent_id: row.parent_id,
                 path: row.path,
+                sector: Sector::from_code(&row.sector).unwrap_or(Sector::Other),
                 active: row.active,
                 in_scope: true,
             });
@@ -824,6 +835,7 @@ impl OrgResolver {
                     short_name: o.short_name,
                     parent_id: o.parent_id,
                     path: o.path,
+                    sector: o.sector,
                     active: o.active,
                     in_scope: false,
                 });

@@ -15,7 +15,7 @@ use xuepei_domain::people::{Gender, PersonDraft, RankLevel, Role, Roles};
 use xuepei_domain::text::compact;
 
 use crate::audit::{Entry, Tx, json};
-use crate::entity::{organization, person};
+use crate::entity::person;
 use crate::error::{Result, StoreError};
 use crate::org::{self, Org, Page, now, prefix_cond};
 use crate::scope::{Scope, subtree_cond};
@@ -111,7 +111,7 @@ impl PersonInput {
         }
     }
 
-    pub(crate) fn active_model(&self, org_path: &str) -> person::ActiveModel {
+    pub(crate) fn active_model(&self, at: &Placement) -> person::ActiveModel {
         let t = now();
         person::ActiveModel {
             name: Set(self.name.clone()),
@@ -124,7 +124,8 @@ impl PersonInput {
             rank_level: Set(self.rank_level.map(|r| r.code().to_owned())),
             roles: Set(self.roles.0),
             org_id: Set(self.org_id),
-            org_path: Set(org_path.to_owned()),
+            org_path: Set(at.path.clone()),
+            org_sector: Set(at.sector.code().to_owned()),
             managing_org_id: Set(self.managing_org_id),
             created_at: Set(t),
             updated_at: Set(t),
@@ -149,7 +150,7 @@ impl PersonInput {
 
 /// A multi-row INSERT of people that skips identity numbers already registered (the
 /// importer's fast path); every row gets `created_at = stamp`.
-pub(crate) fn insert_statement(rows: &[(&PersonInput, &str)], stamp: DateTime<Utc>) -> InsertStatement {
+pub(crate) fn insert_statement(rows: &[(&PersonInput, &Placement)], stamp: DateTime<Utc>) -> InsertStatement {
     use person::Column as C;
     let mut q = Query::insert();
     q.into_table(person::Entity).columns([
@@ -164,11 +165,12 @@ pub(crate) fn insert_statement(rows: &[(&PersonInput, &str)], stamp: DateTime<Ut
         C::Roles,
         C::OrgId,
         C::OrgPath,
+        C::OrgSector,
         C::ManagingOrgId,
         C::CreatedAt,
         C::UpdatedAt,
     ]);
-    for (p, org_path) in rows {
+    for (p, at) in rows {
         q.values_panic([
             p.name.clone().into(),
             p.gender.code().into(),
@@ -180,7 +182,8 @@ pub(crate) fn insert_statement(rows: &[(&PersonInput, &str)], stamp: DateTime<Ut
             p.rank_level.map(|r| r.code().to_owned()).into(),
             p.roles.0.into(),
             p.org_id.into(),
-            (*org_path).to_owned().into(),
+            at.path.clone().into(),
+            at.sector.code().into(),
             p.managing_org_id.into(),
             stamp.into(),
             stamp.into(),
@@ -188,6 +191,19 @@ pub(crate) fn insert_statement(rows: &[(&PersonInput, &str)], stamp: DateTime<Ut
     }
     q.on_conflict(OnConflict::column(C::IdNumber).do_nothing_on([C::IdNumber]).to_owned());
     q.to_owned()
+}
+
+/// Where a person sits in the tree: what their row copies from their organisation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Placement {
+    pub path: String,
+    pub sector: Sector,
+}
+
+impl From<&Org> for Placement {
+    fn from(o: &Org) -> Self {
+        Placement { path: o.path.clone(), sector: o.sector }
+    }
 }
 
 /// Filters for people lists.
@@ -250,12 +266,7 @@ async fn condition(db: &impl ConnectionTrait, scope: &Scope, f: &PersonFilter) -
         }
     }
     if let Some(s) = f.sector {
-        let mut sub = Query::select();
-        sub.column(organization::Column::Id)
-            .from(organization::Entity)
-            .and_where(organization::Column::Sector.eq(s.code()))
-            .cond_where(scope.cond(organization::Column::Path));
-        c = c.add(person::Column::OrgId.in_subquery(sub.to_owned()));
+        c = c.add(person::Column::OrgSector.eq(s.code()));
     }
     if let Some(r) = f.role {
         c = c.add(Expr::col(person::Column::Roles).bit_and(r.bit()).ne(0));
@@ -394,7 +405,7 @@ pub async fn create(tx: &Tx, input: &PersonInput) -> Result<Person> {
     let (db, scope) = (tx.conn(), tx.scope());
     let o = target_org(db, scope, input).await?;
     check_id_free(db, scope, &input.id_number, None).await?;
-    let m = input.active_model(&o.path).insert(db).await?;
+    let m = input.active_model(&Placement::from(&o)).insert(db).await?;
     org::add_people(db, &HashMap::from([(o.id, 1)])).await?;
     let p = Person::from(m);
     tx.record(Entry {
@@ -421,7 +432,7 @@ pub async fn update(tx: &Tx, id: i64, input: &PersonInput) -> Result<Person> {
     if input.id_number != before.id_number {
         check_id_free(db, scope, &input.id_number, Some(id)).await?;
     }
-    let mut am = input.active_model(&o.path);
+    let mut am = input.active_model(&Placement::from(&o));
     am.id = Set(id);
     am.created_at = Set(before.created_at);
     let m = am.update(db).await?;

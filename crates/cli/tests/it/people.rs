@@ -163,3 +163,30 @@ async fn a_county_cannot_read_or_change_another_countys_people() {
     ));
     db.cleanup().await;
 }
+
+#[tokio::test]
+async fn the_sector_filter_follows_an_organisations_change_of_sector() {
+    let db = seeded().await;
+    let sys = Scope::system();
+    let village = xuepei_store::org::get(&db.conn, &sys, by_code(&db.conn, JINGZHU).await.id).await.expect("village");
+    let in_sector = |s| PersonFilter { under: Some(village.id), sector: Some(s), ..Default::default() };
+    let n = |f: PersonFilter| {
+        let conn = db.conn.clone();
+        async move { people::count(&conn, &Scope::system(), &f).await.expect("count").value }
+    };
+    let before = n(in_sector(xuepei_domain::org::Sector::Village)).await;
+    assert_eq!(before as i64, village.person_count);
+    let input = xuepei_store::org::OrgInput {
+        code: village.code.clone(),
+        name: village.name.clone(),
+        short_name: village.short_name.clone(),
+        kind: village.kind,
+        sector: xuepei_domain::org::Sector::Community,
+        parent_id: village.parent_id,
+        authority_org_id: village.authority_org_id,
+    };
+    write(&db.conn, &sys, async |tx| xuepei_store::org::update(tx, village.id, &input).await).await.expect("update");
+    assert_eq!(n(in_sector(xuepei_domain::org::Sector::Village)).await, 0);
+    assert_eq!(n(in_sector(xuepei_domain::org::Sector::Community)).await, before);
+    db.cleanup().await;
+}

@@ -17,6 +17,8 @@ pub struct Model {
     pub org_id: i64,
     /// Copy of the organisation's path, so that a subtree's people are one index range.
     pub org_path: String,
+    /// Copy of the organisation's sector, so that sector filters need no join.
+    pub org_sector: String,
     pub managing_org_id: Option<i64>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

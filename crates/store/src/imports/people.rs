@@ -13,17 +13,17 @@ use crate::audit::{Actor, Entry, Tx, json};
 use crate::entity::person;
 use crate::error::Result;
 use crate::org::{self, OrgResolver};
-use crate::people::{Person, PersonInput, insert_statement};
+use crate::people::{Person, PersonInput, Placement, insert_statement};
 use crate::scope::Scope;
 use crate::sql;
 
 /// Columns of the persons table written per row (sizes insert batches).
-const PERSON_COLUMNS: usize = 15;
+const PERSON_COLUMNS: usize = 16;
 
 struct Pending {
     row: u64,
     input: PersonInput,
-    org_path: String,
+    at: Placement,
 }
 
 /// An import in progress. Feed rows in file order with [`Self::push`] and
@@ -121,7 +121,7 @@ impl PeopleImport {
         }
         let target = match self.resolver.resolve(&draft.org_ref) {
             Ok(o) if !o.active => Err(format!("“{}”已撤销，不能导入人员", o.name)),
-            Ok(o) => Ok((o.id, o.path.clone())),
+            Ok(o) => Ok((o.id, Placement { path: o.path.clone(), sector: o.sector })),
             Err(e) => Err(e),
         };
         let managing = match draft.managing_org_ref.as_deref() {
@@ -129,9 +129,9 @@ impl PeopleImport {
             None => Ok(None),
         };
         match (target, managing) {
-            (Ok((org_id, org_path)), Ok(managing)) => {
+            (Ok((org_id, at)), Ok(managing)) => {
                 let input = PersonInput::from_draft(&draft, org_id, managing);
-                self.pending.push(Pending { row, input, org_path });
+                self.pending.push(Pending { row, input, at });
                 if self.pending.len() >= self.batch {
                     self.flush().await?;
                 }
@@ -161,7 +161,7 @@ impl PeopleImport {
         let writing = self.report.error_count == 0;
         if writing {
             let started = std::time::Instant::now();
-            let rows: Vec<(&PersonInput, &str)> = batch.iter().map(|p| (&p.input, p.org_path.as_str())).collect();
+            let rows: Vec<(&PersonInput, &Placement)> = batch.iter().map(|p| (&p.input, &p.at)).collect();
             let inserted = self.tx.conn().execute(&insert_statement(&rows, self.stamp)).await?.rows_affected();
             self.timings.insert += started.elapsed();
             // MySQL counts a skipped duplicate as affected (sqlx sets CLIENT_FOUND_ROWS), so
@@ -221,7 +221,7 @@ impl PeopleImport {
         }
         let started = std::time::Instant::now();
         for (id, old_org, created_at, before, p) in updates {
-            let mut am = p.input.active_model(&p.org_path);
+            let mut am = p.input.active_model(&p.at);
             am.id = sea_orm::Set(id);
             am.created_at = sea_orm::Set(created_at);
             let after = person::Entity::update(am).exec(self.tx.conn()).await?;

@@ -61,6 +61,7 @@ impl MigrationTrait for Migration {
                     .col(integer("roles").default(0))
                     .col(big_integer("org_id"))
                     .col(binary_text(string_len("org_path", 512), b))
+                    .col(string_len("org_sector", 32))
                     .col(big_integer_null("managing_org_id"))
                     .col(instant("created_at", b, false))
                     .col(instant("updated_at", b, false))
