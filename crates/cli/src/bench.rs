@@ -32,6 +32,8 @@ const HUNAN: &str = include_str!("../../../data/divisions/430000-hunan.csv");
 pub enum BenchCommand {
     /// Import a generated roster at scale and compare with a raw bulk insert.
     Import(ImportArgs),
+    /// Serve the 1,000,000-person data and load pages with wrk, beside a trivial route.
+    Web(WebArgs),
     /// One measured step, in its own process (used by `bench import`).
     #[command(hide = true)]
     Child(ChildArgs),
@@ -58,6 +60,30 @@ pub struct ImportArgs {
     skip_sqlite: bool,
 }
 
+#[derive(Debug, Args)]
+pub struct WebArgs {
+    /// People loaded before measuring.
+    #[arg(long, default_value_t = 1_000_000)]
+    rows: usize,
+    /// PostgreSQL server to measure (a schema is created and dropped); "none" to skip.
+    #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/test")]
+    pg: String,
+    /// Measure PostgreSQL only.
+    #[arg(long)]
+    skip_sqlite: bool,
+    /// Seconds per page.
+    #[arg(long, default_value_t = 60)]
+    duration: u64,
+    /// Concurrent connections.
+    #[arg(long, default_value_t = 32)]
+    connections: u32,
+    /// Where the generated files and the SQLite database go (default: a temporary directory).
+    #[arg(long)]
+    work_dir: Option<PathBuf>,
+    #[arg(long, default_value_t = 2026)]
+    seed: u64,
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum Job {
     /// Our import of the file.
@@ -79,6 +105,7 @@ pub struct ChildArgs {
 pub async fn run(_cfg: &Config, what: BenchCommand) -> Result<ExitCode, String> {
     match what {
         BenchCommand::Import(a) => import_bench(a).await,
+        BenchCommand::Web(a) => web_bench(a).await,
         BenchCommand::Child(c) => child(c).await,
     }
 }
@@ -437,4 +464,255 @@ async fn subtree_timings(conn: &xuepei_store::DatabaseConnection, label: &str) -
         ));
     }
     Ok(out)
+}
+
+/// What wrk measured for one page.
+#[derive(Debug, Clone, Default)]
+struct Load {
+    rps: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    errors: u64,
+}
+
+fn parse_duration_ms(s: &str) -> f64 {
+    let (num, unit) = s.trim().split_at(s.trim().find(|c: char| c.is_ascii_alphabetic()).unwrap_or(s.len()));
+    let v: f64 = num.parse().unwrap_or(0.0);
+    match unit {
+        "us" => v / 1000.0,
+        "s" => v * 1000.0,
+        "m" => v * 60_000.0,
+        _ => v,
+    }
+}
+
+fn parse_wrk(out: &str) -> Load {
+    let mut l = Load::default();
+    for line in out.lines() {
+        let t = line.trim();
+        if let Some(v) = t.strip_prefix("50%") {
+            l.p50_ms = parse_duration_ms(v);
+        } else if let Some(v) = t.strip_prefix("99%") {
+            l.p99_ms = parse_duration_ms(v);
+        } else if let Some(v) = t.strip_prefix("Requests/sec:") {
+            l.rps = v.trim().parse().unwrap_or(0.0);
+        } else if let Some(v) = t.strip_prefix("Non-2xx or 3xx responses:") {
+            l.errors += v.trim().parse::<u64>().unwrap_or(0);
+        } else if let Some(v) = t.strip_prefix("Socket errors:") {
+            l.errors += v.split(',').filter_map(|p| p.split_whitespace().last()?.parse::<u64>().ok()).sum::<u64>();
+        }
+    }
+    l
+}
+
+async fn wrk(url: &str, cookie: &str, duration: u64, connections: u32) -> Result<Load, String> {
+    let out = tokio::process::Command::new("wrk")
+        .args([
+            "-t2",
+            &format!("-c{connections}"),
+            &format!("-d{duration}s"),
+            "--latency",
+            "-H",
+            &format!("Cookie: {cookie}"),
+            url,
+        ])
+        .output()
+        .await
+        .map_err(|_| "未找到 wrk，请先安装（Debian：apt-get install wrk）".to_owned())?;
+    if !out.status.success() {
+        return Err(format!("wrk 失败：{}", String::from_utf8_lossy(&out.stderr)));
+    }
+    Ok(parse_wrk(&String::from_utf8_lossy(&out.stdout)))
+}
+
+async fn web_bench(a: WebArgs) -> Result<ExitCode, String> {
+    use xuepei_domain::accounts::{AccountRole, AccountRoles};
+    use xuepei_store::accounts::{self, NewAccount, SecurityPolicy};
+    let tmp = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let dir = a.work_dir.clone().unwrap_or_else(|| tmp.path().to_owned());
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let divs = divisions::parse_csv(HUNAN)?;
+    let vs = villages(&divs);
+    let orgs_csv = dir.join("hunan-orgs.csv");
+    write_orgs_csv(&divs, &orgs_csv)?;
+    let roster_csv = dir.join(format!("roster-{}.csv", a.rows));
+    if !roster_csv.exists() {
+        write_roster_csv(&mut Synth::new(a.seed), &vs, a.rows, &roster_csv)?;
+    }
+    let mut targets = Vec::new();
+    if !a.skip_sqlite {
+        let file = dir.join("bench-web.db");
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
+        }
+        targets.push(Target {
+            label: "SQLite",
+            url: db::sqlite_url(&file).map_err(|e| e.to_string())?,
+            drop_schema: None,
+        });
+    }
+    if a.pg != "none" {
+        let schema = format!("benchweb_{}", std::process::id());
+        let sep = if a.pg.contains('?') { '&' } else { '?' };
+        db::connect(&a.pg, &DbOptions { max_connections: 1, pg_schema: Some(schema.clone()) })
+            .await
+            .map_err(|e| e.to_string())?;
+        targets.push(Target {
+            label: "PostgreSQL",
+            url: format!("{}{sep}options=-c%20search_path%3D{schema}", a.pg),
+            drop_schema: Some((a.pg.clone(), schema)),
+        });
+    }
+    let operator = Actor::operator("bench");
+    let mut table = Vec::new();
+    for target in &targets {
+        let conn = db::connect(&target.url, &DbOptions::default()).await.map_err(|e| e.to_string())?;
+        db::migrate(&conn).await.map_err(|e| e.to_string())?;
+        for (kind, file) in [(ImportKind::Orgs, &orgs_csv), (ImportKind::People, &roster_csv)] {
+            let t = Instant::now();
+            let job =
+                jobs::ImportJob { kind, source: Source::Path(file.clone()), name: "bench".into(), dry_run: false };
+            let out = jobs::import(&conn, &Scope::system(), &operator, job).await.map_err(|e| e.to_string())?;
+            if !out.report.is_ok() {
+                return Err(format!("数据准备失败：{:?}", out.report.errors.first()));
+            }
+            println!("{}：导入{}行用时 {:.1}s", target.label, out.report.inserted, t.elapsed().as_secs_f64());
+        }
+        let province = org::get_by_code(&conn, &Scope::system(), "430000").await.map_err(|e| e.to_string())?;
+        let password = "Load@2026test";
+        let tx = xuepei_store::Tx::begin(&conn, &Scope::system(), &operator).await.map_err(|e| e.to_string())?;
+        let new = NewAccount {
+            username: "bench".into(),
+            display_name: "基准测试".into(),
+            person_id: None,
+            org_id: province.id,
+            scope_org_id: province.id,
+            roles: AccountRoles::of(&[AccountRole::OrgStaff]),
+            password: password.into(),
+            must_change_password: false,
+        };
+        accounts::create(&tx, &new).await.map_err(crate::commands::explain)?;
+        tx.commit().await.map_err(|e| e.to_string())?;
+
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(|e| e.to_string())?;
+        let base = format!("http://{}", listener.local_addr().map_err(|e| e.to_string())?);
+        let state =
+            xuepei_web::AppState::new(conn.clone(), xuepei_web::WebConfig::default(), SecurityPolicy::default());
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(xuepei_web::serve(listener, state, async move {
+            let _ = stop_rx.await;
+        }));
+        let cookie = sign_in(&base, "bench", password).await?;
+        // A page deep in the filtered list: the cursor of a village 80% of the way down.
+        let mut paths: Vec<String> = org::all(&conn, &Scope::system(), &Default::default())
+            .await
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .filter(|o| o.sector == xuepei_domain::org::Sector::Village)
+            .map(|o| o.path)
+            .collect();
+        paths.sort();
+        let deep = paths.get(paths.len() * 4 / 5).cloned().unwrap_or_default();
+        let pages = [
+            ("参考：/healthz", "/healthz".to_owned()),
+            ("人员列表首页", "/people".to_owned()),
+            (
+                "人员列表（领域=村，深处一页）",
+                format!("/people?sector=village&after={}", xuepei_web_enc(&format!("{deep}\t0"))),
+            ),
+            ("首页统计（含图表）", "/".to_owned()),
+        ];
+        let client = reqwest::Client::new();
+        for (label, path) in &pages {
+            let r = client
+                .get(format!("{base}{path}"))
+                .header("cookie", &cookie)
+                .send()
+                .await
+                .map_err(|e| e.to_string())?;
+            if r.status() != 200 {
+                return Err(format!("{label} 返回 {}", r.status()));
+            }
+            let load = wrk(&format!("{base}{path}"), &cookie, a.duration, a.connections).await?;
+            println!("{} {label}：{:.0} 请求/秒，p99 {:.1} ms", target.label, load.rps, load.p99_ms);
+            table.push((target.label, *label, load));
+        }
+        let _ = stop_tx.send(());
+        let _ = server.await;
+        let _ = conn.close().await;
+        if let Some((base, schema)) = &target.drop_schema {
+            db::drop_pg_schema(base, schema).await.map_err(|e| e.to_string())?;
+        }
+    }
+    println!();
+    println!("| 数据库 | 页面 | 请求/秒 | p50 ms | p99 ms | 吞吐/参考 | 错误 |");
+    println!("|---|---|---:|---:|---:|---:|---:|");
+    for (db_label, page, l) in &table {
+        let reference = table
+            .iter()
+            .find(|(d, p, _)| d == db_label && p.starts_with("参考"))
+            .map_or(1.0, |(_, _, r)| r.rps.max(1e-9));
+        println!(
+            "| {db_label} | {page} | {:.0} | {:.1} | {:.1} | {:.0}% | {} |",
+            l.rps,
+            l.p50_ms,
+            l.p99_ms,
+            100.0 * l.rps / reference,
+            l.errors
+        );
+    }
+    if a.work_dir.is_none() {
+        drop(tmp);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn xuepei_web_enc(s: &str) -> String {
+    s.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
+}
+
+/// Signs in through the pages and returns the session cookie.
+async fn sign_in(base: &str, username: &str, password: &str) -> Result<String, String> {
+    let client =
+        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().map_err(|e| e.to_string())?;
+    let page = client.get(format!("{base}/login")).send().await.map_err(|e| e.to_string())?;
+    let login_cookie = page
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .unwrap_or_default()
+        .to_owned();
+    let body = page.text().await.map_err(|e| e.to_string())?;
+    let token =
+        body.split("name=\"_csrf\" value=\"").nth(1).and_then(|r| r.split('"').next()).unwrap_or_default().to_owned();
+    let r = client
+        .post(format!("{base}/login"))
+        .header("cookie", login_cookie)
+        .form(&[("_csrf", token.as_str()), ("username", username), ("password", password), ("next", "/")])
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    r.headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .filter(|c| c.starts_with("xp_session="))
+        .map(str::to_owned)
+        .ok_or_else(|| "登录失败".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrk_output_is_read() {
+        let out = "Running 1s test\n  Latency Distribution\n     50%  812.00us\n     75%    1.20ms\n     99%   12.50ms\n  1000 requests\nRequests/sec:   2345.67\nNon-2xx or 3xx responses: 3\n";
+        let l = parse_wrk(out);
+        assert!((l.p50_ms - 0.812).abs() < 1e-9);
+        assert!((l.p99_ms - 12.5).abs() < 1e-9);
+        assert!((l.rps - 2345.67).abs() < 1e-9);
+        assert_eq!(l.errors, 3);
+    }
 }

@@ -109,6 +109,23 @@ pub async fn drop_pg_schema(url: &str, schema: &str) -> Result<()> {
     Ok(())
 }
 
+/// Rows written by one import beyond which the planner's statistics are refreshed.
+pub const STATISTICS_AFTER_ROWS: u64 = 10_000;
+
+/// Refreshes the planner's statistics of `tables` after a bulk write, so that PostgreSQL and
+/// MySQL do not plan the next queries for the table as it was (an empty table's estimates
+/// turn a keyset page into a sort of the whole subtree). Autovacuum would catch up later,
+/// or never where it is off. SQLite plans well without statistics and is left alone.
+pub async fn refresh_statistics(db: &DatabaseConnection, tables: &[&str]) -> Result<()> {
+    let list = tables.join(", ");
+    match db.get_database_backend() {
+        DbBackend::Postgres => db.execute_unprepared(&format!("ANALYZE {list}")).await?,
+        DbBackend::MySql => db.execute_unprepared(&format!("ANALYZE TABLE {list}")).await?,
+        _ => return Ok(()),
+    };
+    Ok(())
+}
+
 /// Applies pending migrations.
 pub async fn migrate(db: &DatabaseConnection) -> Result<()> {
     Migrator::up(db, None).await?;

@@ -112,7 +112,9 @@ pub async fn reset_people(db: &DatabaseConnection) -> Result<()> {
 }
 
 /// `(id, path)` of every organisation by code (the raw reference resolves codes with it).
-pub async fn org_paths(db: &DatabaseConnection) -> Result<std::collections::HashMap<String, (i64, String, &'static str)>> {
+pub async fn org_paths(
+    db: &DatabaseConnection,
+) -> Result<std::collections::HashMap<String, (i64, String, &'static str)>> {
     use xuepei_domain::labels::Labeled;
     let r = crate::org::OrgResolver::load(db, &crate::Scope::system()).await?;
     Ok(r.iter().map(|o| (o.code.clone(), (o.id, o.path.clone(), o.sector.code()))).collect())

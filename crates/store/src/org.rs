@@ -420,6 +420,17 @@ pub async fn create(tx: &Tx, input: &OrgInput) -> Result<Org> {
 /// Inserts a row whose checks were done by the caller; the path needs the new id, so it
 /// is written in a second statement.
 pub(crate) async fn insert_org(tx: &Tx, input: &OrgInput, parent_path: Option<&str>) -> Result<Org> {
+    let org = insert_org_row(tx, input, parent_path).await?;
+    if let Some(pp) = parent_path {
+        add_to_ancestors(tx.conn(), &path::ids(pp), 1, 0).await?;
+    }
+    Ok(org)
+}
+
+/// Inserts an organisation without counting it in its ancestors' `subtree_orgs`: an import
+/// adds those up and applies them once with [`add_orgs`] (PostgreSQL slows down sharply when
+/// one transaction updates the same row thousands of times).
+pub(crate) async fn insert_org_row(tx: &Tx, input: &OrgInput, parent_path: Option<&str>) -> Result<Org> {
     let db = tx.conn();
     let t = now();
     let am = organization::ActiveModel {
@@ -448,9 +459,6 @@ pub(crate) async fn insert_org(tx: &Tx, input: &OrgInput, parent_path: Option<&s
         .filter(organization::Column::Id.eq(id))
         .exec(db)
         .await?;
-    if let Some(pp) = parent_path {
-        add_to_ancestors(db, &path::ids(pp), 1, 0).await?;
-    }
     let m = organization::Entity::find_by_id(id).one(db).await?.ok_or(StoreError::NotFound("组织"))?;
     let org = Org::from(m);
     tx.record(Entry {
@@ -669,6 +677,11 @@ pub(crate) async fn add_people(db: &impl ConnectionTrait, changes: &HashMap<i64,
     }
     apply_grouped(db, organization::Column::PersonCount, changes).await?;
     apply_grouped(db, organization::Column::SubtreePeople, &subtree).await
+}
+
+/// Adds organisations to subtree counters (`org id → change`).
+pub(crate) async fn add_orgs(db: &impl ConnectionTrait, changes: &HashMap<i64, i64>) -> Result<()> {
+    apply_grouped(db, organization::Column::SubtreeOrgs, changes).await
 }
 
 /// `col = col + d` for each (id, d), one statement per distinct d and thousand ids.

@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, InsertStatement, OnConflict, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait, Set, StatementBuilder,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, JoinType, Order,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, RelationTrait, Set, StatementBuilder,
 };
 use xuepei_domain::idcard;
 use xuepei_domain::labels::Labeled;
@@ -15,10 +15,10 @@ use xuepei_domain::people::{Gender, PersonDraft, RankLevel, Role, Roles};
 use xuepei_domain::text::compact;
 
 use crate::audit::{Entry, Tx, json};
-use crate::entity::person;
+use crate::entity::{organization, person};
 use crate::error::{Result, StoreError};
 use crate::org::{self, Org, Page, now, prefix_cond};
-use crate::scope::{Scope, subtree_cond};
+use crate::scope::Scope;
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Person {
@@ -221,7 +221,7 @@ pub struct PersonFilter {
 
 impl PersonFilter {
     /// Filters beyond the subtree: those that the maintained counters cannot answer.
-    fn narrows(&self) -> bool {
+    pub fn narrows(&self) -> bool {
         self.q.as_deref().is_some_and(|q| !q.trim().is_empty())
             || self.sector.is_some()
             || self.role.is_some()
@@ -249,12 +249,46 @@ pub struct PeopleCount {
 
 pub const COUNT_CAP: u64 = 10_000;
 
-async fn condition(db: &impl ConnectionTrait, scope: &Scope, f: &PersonFilter) -> Result<(Condition, Option<Org>)> {
-    let mut c = scope.cond(person::Column::OrgPath);
+/// A filter as SQL: the subtree as one path range (the narrower of the scope and `under`),
+/// kept apart so that a cursor can tighten its lower bound, and the other conditions.
+struct Conditions {
+    /// `[lo, hi)` over `org_path`; none for the whole system.
+    range: Option<(String, String)>,
+    rest: Condition,
+    under: Option<Org>,
+}
+
+impl Conditions {
+    /// All conditions, the range's lower bound raised to `from` when given. A single lower
+    /// bound matters: SQLite uses one bound of an index range and would otherwise start at
+    /// the subtree's beginning and walk to the cursor.
+    fn with_range_from(self, from: Option<&str>) -> Condition {
+        let (lo, hi) = match self.range {
+            Some((lo, hi)) => (Some(lo), Some(hi)),
+            None => (None, None),
+        };
+        let lo = match (lo, from) {
+            (Some(l), Some(f)) => Some(if f > l.as_str() { f.to_owned() } else { l }),
+            (l, f) => l.or(f.map(str::to_owned)),
+        };
+        let mut c = self.rest;
+        if let Some(lo) = lo {
+            c = c.add(person::Column::OrgPath.gte(lo));
+        }
+        if let Some(hi) = hi {
+            c = c.add(person::Column::OrgPath.lt(hi));
+        }
+        c
+    }
+}
+
+async fn condition(db: &impl ConnectionTrait, scope: &Scope, f: &PersonFilter) -> Result<Conditions> {
+    let mut c = Condition::all();
     let mut under = None;
+    let mut range = scope.root_path().map(xuepei_domain::org::path::subtree_range);
     if let Some(id) = f.under {
         let o = org::get(db, scope, id).await?;
-        c = c.add(subtree_cond(person::Column::OrgPath, &o.path));
+        range = Some(xuepei_domain::org::path::subtree_range(&o.path));
         under = Some(o);
     }
     if let Some(q) = f.q.as_deref().map(compact).filter(|q| !q.is_empty()) {
@@ -269,17 +303,24 @@ async fn condition(db: &impl ConnectionTrait, scope: &Scope, f: &PersonFilter) -
         c = c.add(person::Column::OrgSector.eq(s.code()));
     }
     if let Some(r) = f.role {
-        c = c.add(Expr::col(person::Column::Roles).bit_and(r.bit()).ne(0));
+        c = c.add(Expr::col((person::Entity, person::Column::Roles)).bit_and(r.bit()).ne(0));
     }
     if let Some(r) = f.rank_level {
         c = c.add(person::Column::RankLevel.eq(r.code()));
     }
-    Ok((c, under))
+    Ok(Conditions { range, rest: c, under })
 }
 
 fn parse_cursor(after: &str) -> Option<(String, i64)> {
     let (key, id) = after.rsplit_once('\t')?;
     Some((key.to_owned(), id.parse().ok()?))
+}
+
+#[derive(FromQueryResult)]
+struct WithOrgName {
+    #[sea_orm(nested)]
+    person: person::Model,
+    org_name: Option<String>,
 }
 
 /// A page of people, keyset-paginated: `after` is the previous page's `next`.
@@ -291,27 +332,40 @@ pub async fn list(
     after: Option<&str>,
     limit: u64,
 ) -> Result<Page<PersonRow>> {
-    let (mut c, _) = condition(db, scope, f).await?;
+    let conds = condition(db, scope, f).await?;
     let key_col = match sort {
         PersonSort::Org => person::Column::OrgPath,
         PersonSort::Name => person::Column::Name,
     };
-    if let Some((k, id)) = after.and_then(parse_cursor) {
+    let cursor = after.and_then(parse_cursor);
+    let from = match (&cursor, sort) {
+        (Some((k, _)), PersonSort::Org) => Some(k.as_str()),
+        _ => None,
+    };
+    let mut c = conds.with_range_from(from);
+    if let Some((k, id)) = cursor {
         // (key, id) > (k, id): a row-value comparison that the (key, id) index serves.
-        let cols = Expr::tuple([Expr::col(key_col), Expr::col(person::Column::Id)]);
+        let cols = Expr::tuple([Expr::col((person::Entity, key_col)), Expr::col((person::Entity, person::Column::Id))]);
+        if sort == PersonSort::Name {
+            c = c.add(person::Column::Name.gte(k.clone()));
+        }
         c = c.add(cols.gt(Expr::tuple([Expr::val(k), Expr::val(id)])));
     }
     let limit = limit.clamp(1, 500);
-    let mut rows = person::Entity::find()
+    // The organisation's name comes in the same query: a page is one round trip.
+    let mut rows: Vec<WithOrgName> = person::Entity::find()
+        .column_as(organization::Column::Name, "org_name")
+        .join(JoinType::LeftJoin, person::Relation::Organization.def())
         .filter(c)
         .order_by(key_col, Order::Asc)
         .order_by(person::Column::Id, Order::Asc)
         .limit(limit + 1)
+        .into_model()
         .all(db)
         .await?;
     let next = if rows.len() as u64 > limit {
         rows.truncate(limit as usize);
-        rows.last().map(|m| {
+        rows.last().map(|WithOrgName { person: m, .. }| {
             let k = match sort {
                 PersonSort::Org => &m.org_path,
                 PersonSort::Name => &m.name,
@@ -321,14 +375,9 @@ pub async fn list(
     } else {
         None
     };
-    let org_ids: Vec<i64> = rows.iter().map(|m| m.org_id).collect();
-    let orgs = org::get_many(db, scope, &org_ids).await?;
     let items = rows
         .into_iter()
-        .map(|m| {
-            let org_name = orgs.get(&m.org_id).map(|o| o.name.clone()).unwrap_or_default();
-            PersonRow { person: Person::from(m), org_name }
-        })
+        .map(|r| PersonRow { person: Person::from(r.person), org_name: r.org_name.unwrap_or_default() })
         .collect();
     Ok(Page { items, next })
 }
@@ -336,7 +385,9 @@ pub async fn list(
 /// How many people match: from the maintained counters when only the subtree is
 /// filtered, else counted up to [`COUNT_CAP`].
 pub async fn count(db: &impl ConnectionTrait, scope: &Scope, f: &PersonFilter) -> Result<PeopleCount> {
-    let (c, under) = condition(db, scope, f).await?;
+    let conds = condition(db, scope, f).await?;
+    let under = conds.under.clone();
+    let c = conds.with_range_from(None);
     if !f.narrows() {
         let totals = match &under {
             Some(o) => org::subtree_totals(db, &o.path).await?,

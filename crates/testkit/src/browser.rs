@@ -2,6 +2,7 @@
 //! (both installed by `scripts/test-all.sh`), headless, with no network beyond loopback.
 //! Screenshots go to `target/artifacts/screenshots/` (or `$XUEPEI_ARTIFACTS`).
 
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -11,15 +12,16 @@ use hyper_util::client::legacy::connect::HttpConnector;
 
 fn find(program: &str, candidates: &[&str]) -> Option<PathBuf> {
     candidates.iter().map(PathBuf::from).find(|p| p.exists()).or_else(|| {
-        std::env::var_os("PATH").and_then(|paths| std::env::split_paths(&paths).map(|d| d.join(program)).find(|p| p.exists()))
+        std::env::var_os("PATH")
+            .and_then(|paths| std::env::split_paths(&paths).map(|d| d.join(program)).find(|p| p.exists()))
     })
 }
 
 /// Where test artifacts (screenshots) are written.
 pub fn artifacts_dir() -> PathBuf {
-    let base = std::env::var_os("XUEPEI_ARTIFACTS").map(PathBuf::from).unwrap_or_else(|| {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/artifacts")
-    });
+    let base = std::env::var_os("XUEPEI_ARTIFACTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/artifacts"));
     let dir = base.join("screenshots");
     let _ = std::fs::create_dir_all(&dir);
     dir
@@ -44,8 +46,14 @@ impl Browser {
         let driver_bin = find("chromedriver", &["/usr/bin/chromedriver"])
             .expect("未找到 chromedriver：请运行 scripts/test-all.sh（会安装 Debian 的 chromium 和 chromium-driver）");
         let chrome = find("chromium", &["/usr/bin/chromium"]).expect("未找到 chromium：请运行 scripts/test-all.sh");
-        let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port");
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("free port");
+        // Its own process group, so that the browsers it starts are ended with it even when
+        // a test fails before closing the session.
         let driver = Command::new(driver_bin)
+            .process_group(0)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -111,15 +119,15 @@ impl Browser {
         panic!("页面中没有出现“{needle}”：\n{t}");
     }
 
-    pub async fn close(mut self) {
+    pub async fn close(self) {
         let _ = self.client.clone().close().await;
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
     }
 }
 
 impl Drop for Browser {
     fn drop(&mut self) {
-        let _ = self.driver.kill();
+        // The whole group: chromedriver and every chromium process under it.
+        let _ = Command::new("kill").args(["-KILL", "--", &format!("-{}", self.driver.id())]).status();
+        let _ = self.driver.wait();
     }
 }

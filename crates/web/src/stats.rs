@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use xuepei_domain::org::Sector;
 use xuepei_store::org::{self, SubtreeTotals};
+use xuepei_store::people::{self, PeopleCount, PersonFilter};
 use xuepei_store::{DatabaseConnection, Result, Scope};
 
 /// How long figures are reused.
@@ -26,9 +27,37 @@ pub struct Stats {
 #[derive(Debug, Default)]
 pub struct StatsCache {
     entries: Mutex<HashMap<String, (Instant, Arc<Stats>)>>,
+    counts: Mutex<HashMap<String, (Instant, PeopleCount)>>,
 }
 
+/// How long a filtered list's count is reused (paging through one filter asks it again
+/// and again; an unfiltered count comes from the maintained counters and is never cached).
+pub const COUNT_FRESHNESS: Duration = Duration::from_secs(30);
+
 impl StatsCache {
+    /// The people count of a list filter, reused for [`COUNT_FRESHNESS`] when it had to be
+    /// counted.
+    pub async fn people_count(&self, db: &DatabaseConnection, scope: &Scope, f: &PersonFilter) -> Result<PeopleCount> {
+        if !f.narrows() {
+            return people::count(db, scope, f).await;
+        }
+        let key = format!("{}|{f:?}", scope.root_path().unwrap_or("/"));
+        if let Ok(map) = self.counts.lock()
+            && let Some((at, c)) = map.get(&key)
+            && at.elapsed() < COUNT_FRESHNESS
+        {
+            return Ok(*c);
+        }
+        let c = people::count(db, scope, f).await?;
+        if let Ok(mut map) = self.counts.lock() {
+            if map.len() > 10_000 {
+                map.clear();
+            }
+            map.insert(key, (Instant::now(), c));
+        }
+        Ok(c)
+    }
+
     pub async fn get(&self, db: &DatabaseConnection, scope: &Scope) -> Result<Arc<Stats>> {
         let key = scope.root_path().unwrap_or("/").to_owned();
         if let Ok(map) = self.entries.lock()

@@ -42,7 +42,11 @@ async fn sign_in_browse_the_tree_and_sign_out() {
     b.wait_for_text("岳阳楼区").await;
     // Open 岳阳楼区: its towns load into the tree.
     let county = org::get_by_code(&db.conn, &Scope::system(), "430602").await.expect("county");
-    let summary = b.client.find(Locator::Css(&format!("details[data-children='/orgs/{}/children'] > summary", county.id))).await.expect("node");
+    let summary = b
+        .client
+        .find(Locator::Css(&format!("details[data-children='/orgs/{}/children'] > summary", county.id)))
+        .await
+        .expect("node");
     summary.click().await.expect("open");
     b.wait_for_text("岳阳楼街道").await;
     b.screenshot("03-tree").await;
@@ -90,11 +94,28 @@ async fn the_import_wizard_reports_a_bad_row_then_imports_the_fixed_file() {
     b.wait_for_text("工作台").await;
     let dir = tempfile::tempdir().expect("dir");
     let good = "430602199001011235";
-    let rows = |second: &str| files::xlsx(&[vec!["岳阳楼区党员花名册"], vec![], vec!["姓名", "身份证号", "所在党组织"], vec!["浏览甲", good, "430602001001"], vec!["浏览乙", second, "430602001001"]], &[]);
+    let rows = |second: &str| {
+        files::xlsx(
+            &[
+                vec!["岳阳楼区党员花名册"],
+                vec![],
+                vec!["姓名", "身份证号", "所在党组织"],
+                vec!["浏览甲", good, "430602001001"],
+                vec!["浏览乙", second, "430602001001"],
+            ],
+            &[],
+        )
+    };
     let bad_file = dir.path().join("花名册-有误.xlsx");
     std::fs::write(&bad_file, rows("430602199002021234")).expect("write"); // check digit should be 2
     b.client.goto(&app.url("/import/people")).await.expect("goto");
-    b.client.find(Locator::Css("input[type=file]")).await.expect("input").send_keys(&bad_file.to_string_lossy()).await.expect("choose");
+    b.client
+        .find(Locator::Css("input[type=file]"))
+        .await
+        .expect("input")
+        .send_keys(&bad_file.to_string_lossy())
+        .await
+        .expect("choose");
     b.client.find(Locator::Css("form.upload button[type=submit]")).await.expect("submit").click().await.expect("click");
     let t = b.wait_for_text("发现问题").await;
     assert!(t.contains("第5行") && t.contains("校验位不正确"), "{t}");
@@ -102,7 +123,13 @@ async fn the_import_wizard_reports_a_bad_row_then_imports_the_fixed_file() {
     let fixed = dir.path().join("花名册.xlsx");
     std::fs::write(&fixed, rows("430602199002021232")).expect("write");
     b.client.find(Locator::LinkText("修改后重新上传")).await.expect("again").click().await.expect("click");
-    b.client.find(Locator::Css("input[type=file]")).await.expect("input").send_keys(&fixed.to_string_lossy()).await.expect("choose");
+    b.client
+        .find(Locator::Css("input[type=file]"))
+        .await
+        .expect("input")
+        .send_keys(&fixed.to_string_lossy())
+        .await
+        .expect("choose");
     b.client.find(Locator::Css("form.upload button[type=submit]")).await.expect("submit").click().await.expect("click");
     b.wait_for_text("预检通过").await;
     b.screenshot("09-import-preview").await;
@@ -111,7 +138,10 @@ async fn the_import_wizard_reports_a_bad_row_then_imports_the_fixed_file() {
     assert!(t.contains("已新增2条"), "{t}");
     b.screenshot("10-import-done").await;
     let f = PersonFilter { q: Some(good.into()), ..Default::default() };
-    assert_eq!(people::list(&db.conn, &Scope::system(), &f, PersonSort::Org, None, 5).await.expect("list").items.len(), 1);
+    assert_eq!(
+        people::list(&db.conn, &Scope::system(), &f, PersonSort::Org, None, 5).await.expect("list").items.len(),
+        1
+    );
     b.close().await;
     db.cleanup().await;
 }
@@ -123,7 +153,15 @@ async fn export_gives_an_xlsx_and_other_counties_stay_out_of_reach() {
     sign_in(&b, &app, "yueyanglou", PASSWORD).await;
     b.wait_for_text("工作台").await;
     b.client.goto(&app.url("/people")).await.expect("goto");
-    let href = b.client.find(Locator::LinkText("导出Excel")).await.expect("export").attr("href").await.expect("attr").expect("href");
+    let href = b
+        .client
+        .find(Locator::LinkText("导出Excel"))
+        .await
+        .expect("export")
+        .attr("href")
+        .await
+        .expect("attr")
+        .expect("href");
     let answer = b
         .client
         .execute_async(
@@ -140,7 +178,12 @@ async fn export_gives_an_xlsx_and_other_counties_stay_out_of_reach() {
     // A person of 平江县, opened by address.
     let pingjiang = org::get_by_code(&db.conn, &Scope::system(), "430626").await.expect("county");
     let f = PersonFilter { under: Some(pingjiang.id), ..Default::default() };
-    let other = people::list(&db.conn, &Scope::system(), &f, PersonSort::Org, None, 1).await.expect("list").items.remove(0).person;
+    let other = people::list(&db.conn, &Scope::system(), &f, PersonSort::Org, None, 1)
+        .await
+        .expect("list")
+        .items
+        .remove(0)
+        .person;
     b.client.goto(&app.url(&format!("/people/{}", other.id))).await.expect("goto");
     let t = b.wait_for_text("不存在").await;
     assert!(!t.contains(&other.name), "nothing of 平江县 shows");
@@ -177,7 +220,13 @@ async fn pages_fit_a_phone_and_administration_pages_render() {
         b.client.goto(&app.url(path)).await.expect("goto");
         b.wait_for_text(needle).await;
         b.screenshot(name).await;
-        b.client.find(Locator::Css("form[action='/logout'] button")).await.expect("logout").click().await.expect("click");
+        b.client
+            .find(Locator::Css("form[action='/logout'] button"))
+            .await
+            .expect("logout")
+            .click()
+            .await
+            .expect("click");
         b.wait_for_text("您已安全退出").await;
     }
     b.close().await;

@@ -199,6 +199,20 @@ async fn maintained_counters_match_a_rebuild_after_every_kind_of_write() {
             .await
             .expect("import");
     assert!(out.report.committed);
+    // Organisations imported under new organisations of the same file: their ancestors'
+    // counters are added up and applied once at the end.
+    let orgs = vec![
+        vec!["组织代码", "组织名称", "上级组织", "组织类别", "所属领域"],
+        vec!["CNT-W", "计数工委", YUNXI, "工委", "机关"],
+        vec!["CNT-W-1", "计数一支部", "CNT-W", "党支部", "机关"],
+        vec!["CNT-W-2", "计数二支部", "CNT-W", "党支部", "机关"],
+        vec!["CNT-J-1", "计数村支部", JINGZHU, "党支部", "机关"],
+    ];
+    let out =
+        run_import(&db.conn, &sys, ImportKind::Orgs, Source::Bytes(xuepei_testkit::files::xlsx(&orgs, &[])), false)
+            .await
+            .expect("import");
+    assert_eq!(out.report.inserted, 4, "{:?}", out.report.errors);
     let town = by_code(&db.conn, "430603001").await;
     write(&db.conn, &sys, async |tx| org::move_subtree(tx, town.id, by_code(&db.conn, QUYUAN).await.id).await)
         .await

@@ -109,7 +109,7 @@ fn cases(o: &Other) -> HashMap<(&'static str, &'static str), Vec<Case>> {
         "POST",
         "/switch",
         vec![
-            with_form(case(Staff, "/switch", Deny), &[("org", &org.to_string())]),
+            with_form(case(Staff, "/switch", Deny), &[("org_id", &org.to_string())]),
             with_form(case(Staff, "/switch", Deny), &[("org", &code)]),
         ],
     );

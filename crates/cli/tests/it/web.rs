@@ -269,3 +269,48 @@ async fn exports_download_as_xlsx() {
     }
     db.cleanup().await;
 }
+
+#[tokio::test]
+async fn metrics_and_health_for_operators() {
+    let db = seeded().await;
+    let app = signed_in(&db, "tester", &[AccountRole::OrgStaff], "430600").await;
+    app.get("/orgs").await;
+    let (s, text) = app.get("/metrics").await;
+    assert_eq!(s, 200);
+    assert!(text.contains("# TYPE xuepei_http_requests_total counter"), "{text}");
+    assert!(text.contains("xuepei_http_request_duration_seconds_bucket{le=\"0.1\"}"));
+    let served: u64 = text
+        .lines()
+        .find(|l| l.starts_with("xuepei_http_requests_total{class=\"2xx\"}"))
+        .and_then(|l| l.split_whitespace().last())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    assert!(served >= 2, "{text}");
+    assert_eq!(app.get("/healthz").await, (200, "ok".to_owned()));
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn the_switcher_narrows_the_view_within_the_scope() {
+    let db = seeded().await;
+    let app = signed_in(&db, "tester", &[AccountRole::OrgStaff], "430600").await;
+    let village = by_code(&db.conn, JINGZHU).await;
+    let (s, loc, body) = app.post_form("/switch", &[("org", JINGZHU)]).await;
+    assert_eq!((s, loc.as_deref()), (303, Some("/")), "{body}");
+    let home = app.get("/").await.1;
+    assert!(home.contains("范围：荆竹村（岳阳市内）"), "{home}");
+    let list = app.get("/people").await.1;
+    assert!(list.contains(&format!("共 {} 人", village.person_count)), "only the village's people");
+    // A button names the organisation by id; an empty entry is refused with a message.
+    let county = by_code(&db.conn, YUNXI).await;
+    let (s, _, _) = app.post_form("/switch", &[("org_id", &county.id.to_string())]).await;
+    assert_eq!(s, 303);
+    assert!(app.get("/").await.1.contains(&format!("范围：{}（岳阳市内）", county.display_name())));
+    let (s, _, body) = app.post_form("/switch", &[("org", " ")]).await;
+    assert_eq!(s, 400);
+    assert!(body.contains("请填写要切换到的组织代码或名称"), "{body}");
+    let (s, _, _) = app.post_form("/switch", &[("all", "1")]).await;
+    assert_eq!(s, 303);
+    assert!(app.get("/").await.1.contains("范围：岳阳市"));
+    db.cleanup().await;
+}

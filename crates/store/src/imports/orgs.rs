@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
 use xuepei_domain::import::RowError;
-use xuepei_domain::org::{ORG_IMPORT, OrgDraft};
+use xuepei_domain::org::{ORG_IMPORT, OrgDraft, path};
 
 use super::{ImportReport, Present};
 use crate::audit::{Actor, Tx};
@@ -196,6 +196,8 @@ pub async fn import(
     // Write parents before children.
     let order = topological(&parents);
     let mut ids: Vec<Option<i64>> = vec![None; rows.len()];
+    // Organisations added under each existing or new ancestor, applied once at the end.
+    let mut added: HashMap<i64, i64> = HashMap::new();
     for &i in &order {
         if let Some(o) = resolver.by_code(&rows[i].1.code).filter(|o| o.in_scope) {
             ids[i] = Some(o.id);
@@ -280,7 +282,10 @@ pub async fn import(
                     }
                     None => None,
                 };
-                let created = org::insert_org(&tx, &input, parent_path.as_deref()).await?;
+                let created = org::insert_org_row(&tx, &input, parent_path.as_deref()).await?;
+                for a in parent_path.as_deref().map(path::ids).unwrap_or_default() {
+                    *added.entry(a).or_default() += 1;
+                }
                 ids[i] = Some(created.id);
             }
         }
@@ -294,6 +299,7 @@ pub async fn import(
         }
         return Ok(report);
     }
+    org::add_orgs(tx.conn(), &added).await?;
     tx.note(
         "org.import",
         scope.root_path().unwrap_or("/"),
@@ -302,6 +308,12 @@ pub async fn import(
     );
     tx.commit().await?;
     report.committed = true;
+    if report.inserted + report.updated >= crate::db::STATISTICS_AFTER_ROWS {
+        // The rows are committed; stale statistics only slow later queries down.
+        if let Err(e) = crate::db::refresh_statistics(db, &["organizations"]).await {
+            tracing::warn!(error = %e, "refreshing planner statistics failed");
+        }
+    }
     Ok(report)
 }
 

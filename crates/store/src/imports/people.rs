@@ -29,6 +29,7 @@ struct Pending {
 /// An import in progress. Feed rows in file order with [`Self::push`] and
 /// [`Self::push_invalid`], then [`Self::finish`].
 pub struct PeopleImport {
+    db: DatabaseConnection,
     tx: Tx,
     /// What is imported (a file name), for the audit trail.
     source: String,
@@ -79,6 +80,7 @@ impl PeopleImport {
         let resolver = OrgResolver::load(tx.conn(), &scope).await?;
         let batch = (sql::max_params(tx.conn().get_database_backend()) / PERSON_COLUMNS).min(2000);
         Ok(PeopleImport {
+            db: db.clone(),
             tx,
             source: source.chars().take(100).collect(),
             scope,
@@ -307,6 +309,12 @@ impl PeopleImport {
             "people import committed"
         );
         report.committed = true;
+        if report.inserted + report.updated >= crate::db::STATISTICS_AFTER_ROWS {
+            // The rows are committed; stale statistics only slow later queries down.
+            if let Err(e) = crate::db::refresh_statistics(&self.db, &["persons", "organizations"]).await {
+                tracing::warn!(error = %e, "refreshing planner statistics failed");
+            }
+        }
         Ok(report)
     }
 }

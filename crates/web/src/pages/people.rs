@@ -94,7 +94,7 @@ async fn list(State(st): State<AppState>, ctx: Ctx, Query(p): Query<Params>) -> 
     let sort = if params::text(&p, "sort") == Some("name") { PersonSort::Name } else { PersonSort::Org };
     let after = params::text(&p, "after");
     let page = people::list(&st.db, &ctx.scope, &f, sort, after, PAGE_SIZE).await?;
-    let count = people::count(&st.db, &ctx.scope, &f).await?;
+    let count = st.stats.people_count(&st.db, &ctx.scope, &f).await?;
     let layout =
         Layout::new(&ctx, "人员信息", "people").crumb("基础数据", None).crumb("人员信息", None).notice(notice(&p));
     render(&ListPage {

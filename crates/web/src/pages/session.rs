@@ -16,7 +16,7 @@ use xuepei_store::{Tx, audit, sessions};
 use super::safe_next;
 use crate::AppState;
 use crate::auth::{Auth, Ctx, LOGIN_CSRF_COOKIE, session_cookie};
-use crate::error::{AppResult, render};
+use crate::error::{AppError, AppResult, render};
 use crate::layout::Layout;
 use crate::params::{self, Params};
 use crate::routes::{Access, Routes};
@@ -203,11 +203,14 @@ async fn switch_form(State(st): State<AppState>, ctx: Ctx) -> AppResult<Html<Str
 }
 
 async fn switch(State(st): State<AppState>, ctx: Ctx, Form(f): Form<HashMap<String, String>>) -> AppResult<Response> {
+    // `org_id` comes from the buttons; `org` is typed (a code is digits too, never an id).
     let target = f.get("org").map(|s| s.trim()).unwrap_or_default();
-    let org_id = if target.is_empty() || f.contains_key("all") {
+    let org_id = if f.contains_key("all") {
         None
-    } else if let Ok(id) = target.parse::<i64>() {
-        Some(org::get(&st.db, &ctx.session.base_scope, id).await?.id)
+    } else if let Some(id) = f.get("org_id") {
+        Some(org::get(&st.db, &ctx.session.base_scope, params::id(id, "组织")?).await?.id)
+    } else if target.is_empty() {
+        return Err(AppError::BadRequest("请填写要切换到的组织代码或名称".into()));
     } else {
         Some(org::resolve_ref(&st.db, &ctx.session.base_scope, target, false).await?.id)
     };
