@@ -321,6 +321,35 @@ struct Target {
     drop_schema: Option<(String, String)>,
 }
 
+/// The databases to measure: a fresh SQLite file unless skipped, and a new schema on the
+/// PostgreSQL server unless `pg` is "none".
+async fn targets(sqlite: Option<PathBuf>, pg: &str, prefix: &str) -> Result<Vec<Target>, String> {
+    let mut targets = Vec::new();
+    if let Some(file) = sqlite {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
+        }
+        targets.push(Target {
+            label: "SQLite",
+            url: db::sqlite_url(&file).map_err(|e| e.to_string())?,
+            drop_schema: None,
+        });
+    }
+    if pg != "none" {
+        let schema = format!("{prefix}_{}", std::process::id());
+        let sep = if pg.contains('?') { '&' } else { '?' };
+        db::connect(pg, &DbOptions { max_connections: 1, pg_schema: Some(schema.clone()) })
+            .await
+            .map_err(|e| e.to_string())?;
+        targets.push(Target {
+            label: "PostgreSQL",
+            url: format!("{pg}{sep}options=-c%20search_path%3D{schema}"),
+            drop_schema: Some((pg.to_owned(), schema)),
+        });
+    }
+    Ok(targets)
+}
+
 async fn import_bench(a: ImportArgs) -> Result<ExitCode, String> {
     let tmp = tempfile::tempdir().map_err(|e| e.to_string())?;
     let dir = a.work_dir.clone().unwrap_or_else(|| tmp.path().to_owned());
@@ -347,23 +376,7 @@ async fn import_bench(a: ImportArgs) -> Result<ExitCode, String> {
         mb(&roster_xlsx)
     );
 
-    let mut targets = Vec::new();
-    if !a.skip_sqlite {
-        let url = db::sqlite_url(&dir.join("bench.db")).map_err(|e| e.to_string())?;
-        targets.push(Target { label: "SQLite", url, drop_schema: None });
-    }
-    if a.pg != "none" {
-        let schema = format!("bench_{}", std::process::id());
-        let sep = if a.pg.contains('?') { '&' } else { '?' };
-        db::connect(&a.pg, &DbOptions { max_connections: 1, pg_schema: Some(schema.clone()) })
-            .await
-            .map_err(|e| e.to_string())?;
-        targets.push(Target {
-            label: "PostgreSQL",
-            url: format!("{}{sep}options=-c%20search_path%3D{schema}", a.pg),
-            drop_schema: Some((a.pg.clone(), schema)),
-        });
-    }
+    let targets = targets((!a.skip_sqlite).then(|| dir.join("bench.db")), &a.pg, "bench").await?;
 
     let mut table = Vec::new();
     let mut notes = Vec::new();
@@ -539,30 +552,7 @@ async fn web_bench(a: WebArgs) -> Result<ExitCode, String> {
     if !roster_csv.exists() {
         write_roster_csv(&mut Synth::new(a.seed), &vs, a.rows, &roster_csv)?;
     }
-    let mut targets = Vec::new();
-    if !a.skip_sqlite {
-        let file = dir.join("bench-web.db");
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
-        }
-        targets.push(Target {
-            label: "SQLite",
-            url: db::sqlite_url(&file).map_err(|e| e.to_string())?,
-            drop_schema: None,
-        });
-    }
-    if a.pg != "none" {
-        let schema = format!("benchweb_{}", std::process::id());
-        let sep = if a.pg.contains('?') { '&' } else { '?' };
-        db::connect(&a.pg, &DbOptions { max_connections: 1, pg_schema: Some(schema.clone()) })
-            .await
-            .map_err(|e| e.to_string())?;
-        targets.push(Target {
-            label: "PostgreSQL",
-            url: format!("{}{sep}options=-c%20search_path%3D{schema}", a.pg),
-            drop_schema: Some((a.pg.clone(), schema)),
-        });
-    }
+    let targets = targets((!a.skip_sqlite).then(|| dir.join("bench-web.db")), &a.pg, "benchweb").await?;
     let operator = Actor::operator("bench");
     let mut table = Vec::new();
     for target in &targets {

@@ -144,19 +144,6 @@ pub struct AccountChanges {
     pub active: bool,
 }
 
-fn scope_cond(scope: &Scope) -> Condition {
-    match scope.root_path() {
-        None => Condition::all(),
-        Some(_) => {
-            let mut sub = sea_orm::sea_query::Query::select();
-            sub.column(organization::Column::Id)
-                .from(organization::Entity)
-                .cond_where(scope.cond(organization::Column::Path));
-            Condition::all().add(account::Column::ScopeOrgId.in_subquery(sub.to_owned()))
-        }
-    }
-}
-
 async fn check_refs(
     tx: &Tx,
     roles: AccountRoles,
@@ -245,7 +232,7 @@ async fn entry(
 /// One account of the scope.
 pub async fn get(db: &impl ConnectionTrait, scope: &Scope, id: i64) -> Result<Account> {
     account::Entity::find_by_id(id)
-        .filter(scope_cond(scope))
+        .filter(scope.org_id_cond(account::Column::ScopeOrgId))
         .one(db)
         .await?
         .map(Account::from)
@@ -260,7 +247,7 @@ pub async fn list(
     after: Option<&str>,
     limit: u64,
 ) -> Result<Page<Account>> {
-    let mut c = scope_cond(scope);
+    let mut c = scope.org_id_cond(account::Column::ScopeOrgId);
     if let Some(q) = q.map(str::trim).filter(|q| !q.is_empty()) {
         c = c.add(
             Condition::any()
@@ -513,5 +500,5 @@ pub async fn by_username(db: &impl ConnectionTrait, username: &str) -> Result<Ac
 /// How many accounts the scope holds, by state (for the dashboard of administrators).
 pub async fn count(db: &impl ConnectionTrait, scope: &Scope) -> Result<u64> {
     use sea_orm::PaginatorTrait;
-    Ok(account::Entity::find().filter(scope_cond(scope)).count(db).await?)
+    Ok(account::Entity::find().filter(scope.org_id_cond(account::Column::ScopeOrgId)).count(db).await?)
 }

@@ -586,23 +586,7 @@ pub async fn deactivate(tx: &Tx, id: i64) -> Result<u64> {
     if scope.root_org_id() == Some(id) {
         return Err(StoreError::Forbidden("不能撤销本级组织（您管理范围的最上级组织）".into()));
     }
-    let res = organization::Entity::update_many()
-        .col_expr(organization::Column::Active, Expr::value(false))
-        .col_expr(organization::Column::UpdatedAt, Expr::value(now()))
-        .filter(subtree_cond(organization::Column::Path, &org.path))
-        .filter(organization::Column::Active.eq(true))
-        .exec(db)
-        .await?;
-    tx.record(Entry {
-        action: "org.deactivate",
-        target_type: "org",
-        target_id: Some(id.to_string()),
-        scope_path: org.path.clone(),
-        summary: format!("撤销组织“{}”（含下级共{}个）", org.name, res.rows_affected),
-        before: json(&serde_json::json!({ "active": true })),
-        after: json(&serde_json::json!({ "active": false, "count": res.rows_affected })),
-    });
-    Ok(res.rows_affected)
+    set_active(tx, &org, subtree_cond(organization::Column::Path, &org.path), false).await
 }
 
 /// Restores a deactivated organisation, and its subtree when `subtree` is set. The parent
@@ -621,21 +605,28 @@ pub async fn reactivate(tx: &Tx, id: i64, subtree: bool) -> Result<u64> {
     } else {
         Condition::all().add(organization::Column::Id.eq(id))
     };
+    set_active(tx, &org, cond, true).await
+}
+
+/// Sets `active` on the organisations of `cond` (`org` and maybe its subtree) and records
+/// how many changed.
+async fn set_active(tx: &Tx, org: &Org, cond: Condition, active: bool) -> Result<u64> {
     let res = organization::Entity::update_many()
-        .col_expr(organization::Column::Active, Expr::value(true))
+        .col_expr(organization::Column::Active, Expr::value(active))
         .col_expr(organization::Column::UpdatedAt, Expr::value(now()))
         .filter(cond)
-        .filter(organization::Column::Active.eq(false))
-        .exec(db)
+        .filter(organization::Column::Active.eq(!active))
+        .exec(tx.conn())
         .await?;
+    let (action, verb) = if active { ("org.reactivate", "恢复") } else { ("org.deactivate", "撤销") };
     tx.record(Entry {
-        action: "org.reactivate",
+        action,
         target_type: "org",
-        target_id: Some(id.to_string()),
+        target_id: Some(org.id.to_string()),
         scope_path: org.path.clone(),
-        summary: format!("恢复组织“{}”（共{}个）", org.name, res.rows_affected),
-        before: json(&serde_json::json!({ "active": false })),
-        after: json(&serde_json::json!({ "active": true, "count": res.rows_affected })),
+        summary: format!("{verb}组织“{}”（含下级共{}个）", org.name, res.rows_affected),
+        before: json(&serde_json::json!({ "active": !active })),
+        after: json(&serde_json::json!({ "active": active, "count": res.rows_affected })),
     });
     Ok(res.rows_affected)
 }

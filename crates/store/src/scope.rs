@@ -86,6 +86,19 @@ impl Scope {
             Some(r) => Condition::all().add(col.gte(r.lo.clone())).add(col.lt(r.hi.clone())),
         }
     }
+
+    /// `col` holds the id of an organisation in the scope (for rows that name an
+    /// organisation but carry no path: accounts, tokens).
+    pub(crate) fn org_id_cond(&self, col: impl ColumnTrait) -> Condition {
+        if self.root.is_none() {
+            return Condition::all();
+        }
+        let mut sub = sea_orm::sea_query::Query::select();
+        sub.column(organization::Column::Id)
+            .from(organization::Entity)
+            .cond_where(self.cond(organization::Column::Path));
+        Condition::all().add(col.in_subquery(sub.to_owned()))
+    }
 }
 
 /// `col` lies in the subtree of `p`.

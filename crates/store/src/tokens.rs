@@ -4,8 +4,8 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, Order, QueryFilter,
-    QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Order, QueryFilter, QueryOrder,
+    Set,
 };
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -57,19 +57,6 @@ impl From<api_token::Model> for ApiToken {
 
 fn hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
-}
-
-fn in_scope(scope: &Scope) -> Condition {
-    match scope.root_path() {
-        None => Condition::all(),
-        Some(_) => {
-            let mut sub = sea_orm::sea_query::Query::select();
-            sub.column(organization::Column::Id)
-                .from(organization::Entity)
-                .cond_where(scope.cond(organization::Column::Path));
-            Condition::all().add(api_token::Column::ScopeOrgId.in_subquery(sub.to_owned()))
-        }
-    }
 }
 
 /// Issues a token over an organisation of the issuer's scope; the token itself is
@@ -125,8 +112,11 @@ pub async fn issue(
 
 /// Tokens over organisations of the scope, newest first.
 pub async fn list(db: &impl ConnectionTrait, scope: &Scope) -> Result<Vec<ApiToken>> {
-    let rows =
-        api_token::Entity::find().filter(in_scope(scope)).order_by(api_token::Column::Id, Order::Desc).all(db).await?;
+    let rows = api_token::Entity::find()
+        .filter(scope.org_id_cond(api_token::Column::ScopeOrgId))
+        .order_by(api_token::Column::Id, Order::Desc)
+        .all(db)
+        .await?;
     Ok(rows.into_iter().map(ApiToken::from).collect())
 }
 
@@ -134,7 +124,7 @@ pub async fn list(db: &impl ConnectionTrait, scope: &Scope) -> Result<Vec<ApiTok
 pub async fn revoke(tx: &Tx, id: i64) -> Result<ApiToken> {
     let db = tx.conn();
     let m = api_token::Entity::find_by_id(id)
-        .filter(in_scope(tx.scope()))
+        .filter(tx.scope().org_id_cond(api_token::Column::ScopeOrgId))
         .one(db)
         .await?
         .ok_or(StoreError::NotFound("接口令牌"))?;

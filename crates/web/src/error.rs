@@ -5,6 +5,7 @@ use askama::Template;
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
+use xuepei_domain::validate::FieldError;
 use xuepei_store::StoreError;
 
 use crate::layout::Layout;
@@ -31,6 +32,16 @@ pub enum AppError {
     /// API: the token may not do this.
     #[error("{0}")]
     ApiForbidden(String),
+}
+
+/// A refused form: the field errors to show beside the fields, or one message above the
+/// form; anything else is not the form's fault and becomes an error page.
+pub fn form_refusal(e: StoreError) -> AppResult<(Vec<FieldError>, Option<String>)> {
+    match e {
+        StoreError::Invalid(errs) => Ok((errs, None)),
+        StoreError::Conflict(m) | StoreError::Forbidden(m) => Ok((Vec::new(), Some(m))),
+        other => Err(AppError::Store(other)),
+    }
 }
 
 #[derive(Template)]

@@ -49,3 +49,16 @@ pub fn query(pairs: &[(&str, Option<String>)]) -> String {
         .collect();
     if parts.is_empty() { String::new() } else { format!("?{}", parts.join("&")) }
 }
+
+/// The query string of a list page that keeps the request's filters `keys` and moves to
+/// the page after `after` (the first page when `None`).
+pub fn keep(p: &Params, keys: &[&str], after: Option<String>) -> String {
+    let mut pairs: Vec<(&str, Option<String>)> = keys.iter().map(|k| (*k, text(p, k).map(str::to_owned))).collect();
+    pairs.push(("after", after));
+    query(&pairs)
+}
+
+/// A labelled enumeration as `(code, label)` choices for a select.
+pub fn options<T: Labeled>() -> Vec<(&'static str, &'static str)> {
+    T::ALL.iter().map(|v| (v.code(), v.label())).collect()
+}

@@ -374,3 +374,26 @@ async fn a_file_mixing_new_changed_and_unchanged_people_is_reconciled_row_by_row
     assert_eq!(by_code(&db.conn, JINGZHU).await.person_count, village.person_count + 1);
     db.cleanup().await;
 }
+
+#[tokio::test]
+async fn planner_statistics_are_refreshed_after_bulk_writes() {
+    use sea_orm::{ConnectionTrait, Statement};
+    let db = seeded().await;
+    let people = total(&db.conn).await as f64;
+    xuepei_store::db::refresh_statistics(&db.conn, &["persons", "organizations"]).await.expect("refresh");
+    if db.backend == xuepei_store::DbBackend::Postgres {
+        // ANALYZE writes the row estimate into the catalogue (0 or -1 before).
+        let row = db
+            .conn
+            .query_one_raw(Statement::from_string(
+                db.backend,
+                "SELECT reltuples::float8 AS n FROM pg_class WHERE oid = 'persons'::regclass",
+            ))
+            .await
+            .expect("query")
+            .expect("row");
+        let estimate: f64 = row.try_get("", "n").expect("n");
+        assert_eq!(estimate, people, "the planner knows how many people there are");
+    }
+    db.cleanup().await;
+}

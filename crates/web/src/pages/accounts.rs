@@ -17,7 +17,7 @@ use xuepei_store::{StoreError, Tx, org, sessions};
 
 use crate::AppState;
 use crate::auth::Ctx;
-use crate::error::{AppError, AppResult, render};
+use crate::error::{AppError, AppResult, form_refusal, render};
 use crate::layout::Layout;
 use crate::params::{self, Params};
 use crate::routes::{Access, Routes};
@@ -311,14 +311,6 @@ async fn read_form(
     (values, checked, r)
 }
 
-fn split(e: StoreError) -> AppResult<(Vec<FieldError>, Option<String>)> {
-    match e {
-        StoreError::Invalid(errs) => Ok((errs, None)),
-        StoreError::Conflict(m) | StoreError::Forbidden(m) => Ok((Vec::new(), Some(m))),
-        other => Err(AppError::Store(other)),
-    }
-}
-
 async fn create(
     State(st): State<AppState>,
     ctx: Ctx,
@@ -352,7 +344,7 @@ async fn create(
     match result {
         Ok(a) => Ok(Redirect::to(&format!("/admin/accounts/{}?done=created", a.id)).into_response()),
         Err(e) => {
-            let (errs, general) = split(e)?;
+            let (errs, general) = form_refusal(e)?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, form_page(&ctx, None, values, checked, errs, general)?)
                 .into_response())
         }
@@ -389,7 +381,7 @@ async fn update(
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/admin/accounts/{id}?done=updated")).into_response()),
         Err(e) => {
-            let (errs, general) = split(e)?;
+            let (errs, general) = form_refusal(e)?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, form_page(&ctx, Some(id), values, checked, errs, general)?)
                 .into_response())
         }

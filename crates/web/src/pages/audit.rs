@@ -8,7 +8,7 @@ use chrono::{NaiveDate, TimeZone, Utc};
 use xuepei_domain::accounts::Perm;
 use xuepei_store::audit::{self, AuditEntry, AuditFilter, VerifyReport};
 
-use super::{send_export, today_stamp};
+use super::send_export;
 use crate::AppState;
 use crate::auth::Ctx;
 use crate::error::{AppResult, render};
@@ -143,11 +143,7 @@ async fn verify(State(st): State<AppState>, ctx: Ctx) -> AppResult<Html<String>>
 
 async fn export(State(st): State<AppState>, ctx: Ctx, Query(p): Query<Params>) -> AppResult<Response> {
     let f = filter(&p);
-    let name = format!("审计日志_{}.xlsx", today_stamp());
-    let scope_path = ctx.scope.root_path().unwrap_or("/").to_owned();
     let (db, scope) = (st.db.clone(), ctx.scope.clone());
-    send_export(&st, &ctx.actor, &scope_path, "审计日志", &name, |path| async move {
-        crate::exports::audit_xlsx(&db, &scope, &f, &path).await
-    })
-    .await
+    send_export(&st, &ctx, "审计日志", |path| async move { crate::exports::audit_xlsx(&db, &scope, &f, &path).await })
+        .await
 }

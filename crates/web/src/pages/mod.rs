@@ -12,8 +12,9 @@ mod tokens;
 
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use xuepei_store::audit::{self as audit_log, Actor};
+use xuepei_store::audit as audit_log;
 
+use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::routes::Routes;
 
@@ -30,17 +31,10 @@ pub fn routes() -> Routes {
     crate::api::routes(r)
 }
 
-/// Writes an export to a temporary file and streams it as a download, after recording in
-/// the audit trail who exported what. The file name is given in UTF-8 for browsers, with
-/// an ASCII fallback.
-pub async fn send_export<F, Fut>(
-    st: &crate::AppState,
-    actor: &Actor,
-    scope_path: &str,
-    what: &str,
-    filename: &str,
-    write: F,
-) -> Result<Response, AppError>
+/// Writes an export to a temporary file and streams it as a download named
+/// `<what>_<date>.xlsx`, after recording in the audit trail who exported what. The file
+/// name is given in UTF-8 for browsers, with an ASCII fallback.
+pub async fn send_export<F, Fut>(st: &crate::AppState, ctx: &Ctx, what: &str, write: F) -> Result<Response, AppError>
 where
     F: FnOnce(std::path::PathBuf) -> Fut,
     Fut: Future<Output = Result<u64, crate::exports::ExportError>>,
@@ -53,8 +47,8 @@ where
     })?;
     audit_log::event(
         &st.db,
-        actor,
-        scope_path,
+        &ctx.actor,
+        ctx.scope.root_path().unwrap_or("/"),
         "export",
         format!("导出{what}（{rows}行）"),
         Some(serde_json::json!({ "rows": rows, "what": what })),
@@ -65,7 +59,7 @@ where
     // The open handle keeps the data readable after the directory is removed.
     drop(dir);
     let body = axum::body::Body::from_stream(tokio_util::io::ReaderStream::new(file));
-    let encoded = crate::params::enc(filename);
+    let encoded = crate::params::enc(&format!("{what}_{}.xlsx", today_stamp()));
     Ok((
         [
             (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned()),
@@ -79,7 +73,7 @@ where
 }
 
 /// Today's date for export file names.
-pub fn today_stamp() -> String {
+fn today_stamp() -> String {
     xuepei_store::imports::people::today_in_china().format("%Y%m%d").to_string()
 }
 

@@ -14,10 +14,10 @@ use xuepei_store::org::{self, Org, OrgFilter, OrgInput, OrgNode};
 use xuepei_store::people::{self as people_repo, PersonFilter, PersonRow, PersonSort};
 use xuepei_store::{StoreError, Tx};
 
-use super::{send_export, today_stamp};
+use super::send_export;
 use crate::AppState;
 use crate::auth::Ctx;
-use crate::error::{AppError, AppResult, render};
+use crate::error::{AppError, AppResult, form_refusal, render};
 use crate::layout::Layout;
 use crate::params::{self, Params};
 use crate::routes::{Access, Routes};
@@ -136,10 +136,6 @@ struct ListPage {
     export_href: String,
 }
 
-fn options<T: Labeled>() -> Vec<(&'static str, &'static str)> {
-    T::ALL.iter().map(|v| (v.code(), v.label())).collect()
-}
-
 fn org_filter(p: &Params) -> OrgFilter {
     OrgFilter {
         q: params::text(p, "q").map(str::to_owned),
@@ -150,15 +146,11 @@ fn org_filter(p: &Params) -> OrgFilter {
     }
 }
 
+/// The filters a list page carries into its links.
+const FILTERS: [&str; 5] = ["q", "sector", "kind", "under", "inactive"];
+
 fn filter_query(p: &Params, after: Option<String>) -> String {
-    params::query(&[
-        ("q", params::text(p, "q").map(str::to_owned)),
-        ("sector", params::text(p, "sector").map(str::to_owned)),
-        ("kind", params::text(p, "kind").map(str::to_owned)),
-        ("under", params::text(p, "under").map(str::to_owned)),
-        ("inactive", params::flag(p, "inactive").then(|| "1".to_owned())),
-        ("after", after),
-    ])
+    params::keep(p, &FILTERS, after)
 }
 
 async fn list(State(st): State<AppState>, ctx: Ctx, Query(p): Query<Params>) -> AppResult<Html<String>> {
@@ -191,8 +183,8 @@ async fn list(State(st): State<AppState>, ctx: Ctx, Query(p): Query<Params>) -> 
         kind: f.kind.map(|k| k.code()).unwrap_or_default().to_owned(),
         under,
         inactive: f.include_inactive,
-        sectors: options::<Sector>(),
-        kinds: options::<OrgKind>(),
+        sectors: params::options::<Sector>(),
+        kinds: params::options::<OrgKind>(),
         next_href: page.next.map(|n| format!("/orgs/list{}", filter_query(&p, Some(n)))),
         first_href: after.map(|_| format!("/orgs/list{}", filter_query(&p, None))),
         export_href: format!("/orgs/export.xlsx{}", filter_query(&p, None)),
@@ -204,10 +196,8 @@ async fn export(State(st): State<AppState>, ctx: Ctx, Query(p): Query<Params>) -
     if let Some(id) = f.under {
         org::get(&st.db, &ctx.scope, id).await?;
     }
-    let name = format!("组织机构_{}.xlsx", today_stamp());
-    let scope_path = ctx.scope.root_path().unwrap_or("/").to_owned();
     let (db, scope) = (st.db.clone(), ctx.scope.clone());
-    send_export(&st, &ctx.actor, &scope_path, "组织机构", &name, |path| async move {
+    send_export(&st, &ctx, "组织机构", |path| async move {
         crate::exports::orgs_xlsx(&db, &scope, &f, &path, "组织机构").await
     })
     .await
@@ -326,8 +316,8 @@ async fn form_page(
         values,
         errors: errors.into_iter().map(|e| (e.field, e.message)).collect(),
         general_error,
-        kinds: options::<OrgKind>(),
-        sectors: options::<Sector>(),
+        kinds: params::options::<OrgKind>(),
+        sectors: params::options::<Sector>(),
         authorities: org::authority_candidates(&st.db, &ctx.scope).await?,
     })
 }
@@ -386,14 +376,6 @@ fn form_input(values: &HashMap<String, String>, parent_id: Option<i64>) -> Resul
     })
 }
 
-fn split_store_error(e: StoreError) -> AppResult<(Vec<FieldError>, Option<String>)> {
-    match e {
-        StoreError::Invalid(errs) => Ok((errs, None)),
-        StoreError::Conflict(m) | StoreError::Forbidden(m) => Ok((Vec::new(), Some(m))),
-        other => Err(AppError::Store(other)),
-    }
-}
-
 async fn create(
     State(st): State<AppState>,
     ctx: Ctx,
@@ -403,24 +385,18 @@ async fn create(
         Some(pid) => Some(org::get(&st.db, &ctx.scope, pid).await?),
         None => None,
     };
-    let input = match form_input(&values, parent.as_ref().map(|p| p.id)) {
-        Ok(i) => i,
-        Err(errs) => {
-            return Ok((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                form_page(&st, &ctx, None, parent, values, errs, None).await?,
-            )
-                .into_response());
-        }
-    };
     let tx = Tx::begin(&st.db, &ctx.scope, &ctx.actor).await?;
-    match org::create(&tx, &input).await {
+    let result = match form_input(&values, parent.as_ref().map(|p| p.id)) {
+        Ok(input) => org::create(&tx, &input).await,
+        Err(errs) => Err(StoreError::Invalid(errs)),
+    };
+    match result {
         Ok(o) => {
             tx.commit().await?;
             Ok(Redirect::to(&format!("/orgs/{}?done=created", o.id)).into_response())
         }
         Err(e) => {
-            let (errs, general) = split_store_error(e)?;
+            let (errs, general) = form_refusal(e)?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, form_page(&st, &ctx, None, parent, values, errs, general).await?)
                 .into_response())
         }
@@ -435,24 +411,18 @@ async fn update(
 ) -> AppResult<Response> {
     let id = params::id(&id, "组织")?;
     let current = org::get(&st.db, &ctx.scope, id).await?;
-    let input = match form_input(&values, current.parent_id) {
-        Ok(i) => i,
-        Err(errs) => {
-            return Ok((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                form_page(&st, &ctx, Some(&current), None, values, errs, None).await?,
-            )
-                .into_response());
-        }
-    };
     let tx = Tx::begin(&st.db, &ctx.scope, &ctx.actor).await?;
-    match org::update(&tx, id, &input).await {
+    let result = match form_input(&values, current.parent_id) {
+        Ok(input) => org::update(&tx, id, &input).await,
+        Err(errs) => Err(StoreError::Invalid(errs)),
+    };
+    match result {
         Ok(_) => {
             tx.commit().await?;
             Ok(Redirect::to(&format!("/orgs/{id}?done=updated")).into_response())
         }
         Err(e) => {
-            let (errs, general) = split_store_error(e)?;
+            let (errs, general) = form_refusal(e)?;
             Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
                 form_page(&st, &ctx, Some(&current), None, values, errs, general).await?,

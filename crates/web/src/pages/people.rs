@@ -16,10 +16,10 @@ use xuepei_store::org::{self, Org};
 use xuepei_store::people::{self, PeopleCount, Person, PersonFilter, PersonInput, PersonRow, PersonSort};
 use xuepei_store::{StoreError, Tx};
 
-use super::{send_export, today_stamp};
+use super::send_export;
 use crate::AppState;
 use crate::auth::Ctx;
-use crate::error::{AppError, AppResult, render};
+use crate::error::{AppResult, form_refusal, render};
 use crate::layout::Layout;
 use crate::params::{self, Params};
 use crate::routes::{Access, Routes};
@@ -39,10 +39,6 @@ pub fn routes(r: Routes) -> Routes {
 
 const PAGE_SIZE: u64 = 20;
 
-fn options<T: Labeled>() -> Vec<(&'static str, &'static str)> {
-    T::ALL.iter().map(|v| (v.code(), v.label())).collect()
-}
-
 fn person_filter(p: &Params) -> PersonFilter {
     PersonFilter {
         q: params::text(p, "q").map(str::to_owned),
@@ -53,16 +49,11 @@ fn person_filter(p: &Params) -> PersonFilter {
     }
 }
 
+/// The filters a list page carries into its links.
+const FILTERS: [&str; 6] = ["q", "sector", "role", "rank", "under", "sort"];
+
 fn filter_query(p: &Params, after: Option<String>) -> String {
-    params::query(&[
-        ("q", params::text(p, "q").map(str::to_owned)),
-        ("sector", params::text(p, "sector").map(str::to_owned)),
-        ("role", params::text(p, "role").map(str::to_owned)),
-        ("rank", params::text(p, "rank").map(str::to_owned)),
-        ("under", params::text(p, "under").map(str::to_owned)),
-        ("sort", params::text(p, "sort").map(str::to_owned)),
-        ("after", after),
-    ])
+    params::keep(p, &FILTERS, after)
 }
 
 #[derive(Template)]
@@ -107,9 +98,9 @@ async fn list(State(st): State<AppState>, ctx: Ctx, Query(p): Query<Params>) -> 
         rank: f.rank_level.map(|s| s.code()).unwrap_or_default().to_owned(),
         sort: if sort == PersonSort::Name { "name" } else { "" }.to_owned(),
         under,
-        sectors: options::<Sector>(),
-        roles: options::<Role>(),
-        ranks: options::<RankLevel>(),
+        sectors: params::options::<Sector>(),
+        roles: params::options::<Role>(),
+        ranks: params::options::<RankLevel>(),
         next_href: page.next.map(|n| format!("/people{}", filter_query(&p, Some(n)))),
         first_href: after.map(|_| format!("/people{}", filter_query(&p, None))),
         export_href: format!("/people/export.xlsx{}", filter_query(&p, None)),
@@ -121,10 +112,8 @@ async fn export(State(st): State<AppState>, ctx: Ctx, Query(p): Query<Params>) -
     if let Some(id) = f.under {
         org::get(&st.db, &ctx.scope, id).await?;
     }
-    let name = format!("人员信息_{}.xlsx", today_stamp());
-    let scope_path = ctx.scope.root_path().unwrap_or("/").to_owned();
     let (db, scope) = (st.db.clone(), ctx.scope.clone());
-    send_export(&st, &ctx.actor, &scope_path, "人员信息", &name, |path| async move {
+    send_export(&st, &ctx, "人员信息", |path| async move {
         crate::exports::people_xlsx(&db, &scope, &f, &path, "人员信息").await
     })
     .await
@@ -231,8 +220,8 @@ async fn form_page(
         roles_checked,
         errors: errors.into_iter().map(|e| (e.field, e.message)).collect(),
         general_error,
-        roles: options::<Role>(),
-        ranks: options::<RankLevel>(),
+        roles: params::options::<Role>(),
+        ranks: params::options::<RankLevel>(),
         authorities: org::authority_candidates(&st.db, &ctx.scope).await?,
         cancel_href: cancel,
     })
@@ -298,14 +287,6 @@ async fn input_of(st: &AppState, ctx: &Ctx, values: &HashMap<String, String>) ->
     Ok(PersonInput::from_draft(&draft, o.id, managing_id))
 }
 
-fn split_store_error(e: StoreError) -> AppResult<(Vec<FieldError>, Option<String>)> {
-    match e {
-        StoreError::Invalid(errs) => Ok((errs, None)),
-        StoreError::Conflict(m) | StoreError::Forbidden(m) => Ok((Vec::new(), Some(m))),
-        other => Err(AppError::Store(other)),
-    }
-}
-
 async fn create(
     State(st): State<AppState>,
     ctx: Ctx,
@@ -323,7 +304,7 @@ async fn create(
             Ok(Redirect::to(&format!("/people/{}?done=created", p.id)).into_response())
         }
         Err(e) => {
-            let (errs, general) = split_store_error(e)?;
+            let (errs, general) = form_refusal(e)?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, form_page(&st, &ctx, None, values, errs, general).await?)
                 .into_response())
         }
@@ -350,7 +331,7 @@ async fn update(
             Ok(Redirect::to(&format!("/people/{id}?done=updated")).into_response())
         }
         Err(e) => {
-            let (errs, general) = split_store_error(e)?;
+            let (errs, general) = form_refusal(e)?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, form_page(&st, &ctx, Some(&current), values, errs, general).await?)
                 .into_response())
         }
