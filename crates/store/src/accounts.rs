@@ -5,7 +5,7 @@ use argon2::Argon2;
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, Order, QueryFilter,
     QueryOrder, QuerySelect, Set,
@@ -312,6 +312,11 @@ pub async fn update(tx: &Tx, id: i64, ch: &AccountChanges) -> Result<Account> {
 pub async fn set_password(tx: &Tx, id: i64, password: &str, must_change: bool) -> Result<()> {
     let db = tx.conn();
     let a = get(db, tx.scope(), id).await?;
+    // Whoever is shown a reset password can sign in as the holder: a security administrator
+    // resetting another administrator would break 三员分立.
+    if must_change && a.roles.has_admin() && !tx.scope().is_system() {
+        return Err(StoreError::Forbidden("三员账号的密码只能由服务器管理员用命令行重置".into()));
+    }
     check_password(password, &a.username).map_err(|m| StoreError::invalid("password", m))?;
     account::Entity::update_many()
         .col_expr(account::Column::PasswordHash, Expr::value(hash_password(password)?))
@@ -444,8 +449,17 @@ pub async fn authenticate(
         return Ok(Login::Locked { until });
     }
     if !verify_password(&m.password_hash, password) {
-        let failures = m.failed_attempts + 1;
         let tx = Tx::begin(db, &Scope::system(), &who).await?;
+        // Counted in the database, so that guesses sent in parallel each count.
+        account::Entity::update_many()
+            .col_expr(account::Column::FailedAttempts, Expr::col(account::Column::FailedAttempts).add(1))
+            .filter(account::Column::Id.eq(m.id))
+            .exec(tx.conn())
+            .await?;
+        let failures = account::Entity::find_by_id(m.id)
+            .one(tx.conn())
+            .await?
+            .map_or(policy.lockout_threshold, |a| a.failed_attempts);
         if failures >= policy.lockout_threshold {
             let until = at + Duration::minutes(policy.lockout_minutes);
             account::Entity::update_many()
@@ -463,23 +477,25 @@ pub async fn authenticate(
             tx.commit().await?;
             return Ok(Login::Locked { until });
         }
-        account::Entity::update_many()
-            .col_expr(account::Column::FailedAttempts, Expr::value(failures))
-            .filter(account::Column::Id.eq(m.id))
-            .exec(tx.conn())
-            .await?;
         tx.note("login.failed", &scope_path, format!("登录失败：账号“{}”密码错误（第{failures}次）", m.username), None);
         tx.commit().await?;
         return Ok(Login::Rejected { attempts_left: Some(policy.lockout_threshold - failures) });
     }
     let tx = Tx::begin(db, &Scope::system(), &who).await?;
-    account::Entity::update_many()
+    // A guess sent in parallel may have locked the account while this password was checked.
+    let res = account::Entity::update_many()
         .col_expr(account::Column::FailedAttempts, Expr::value(0))
         .col_expr(account::Column::LockedUntil, Expr::value(Option::<DateTime<Utc>>::None))
         .col_expr(account::Column::LastLoginAt, Expr::value(Some(at)))
         .filter(account::Column::Id.eq(m.id))
+        .filter(Condition::any().add(account::Column::LockedUntil.is_null()).add(account::Column::LockedUntil.lte(at)))
         .exec(tx.conn())
         .await?;
+    if res.rows_affected == 0 {
+        tx.rollback().await?;
+        let until = account::Entity::find_by_id(m.id).one(db).await?.and_then(|a| a.locked_until).unwrap_or(at);
+        return Ok(Login::Locked { until });
+    }
     tx.note("login", &scope_path, format!("账号“{}”登录", m.username), None);
     tx.commit().await?;
     let m = account::Entity::find_by_id(m.id).one(db).await?.ok_or(StoreError::NotFound("账号"))?;

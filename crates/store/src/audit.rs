@@ -393,8 +393,10 @@ pub async fn verify(db: &DatabaseConnection) -> Result<VerifyReport> {
         first_bad: Some((seq, why)),
     };
     loop {
+        // Up to the head read above: entries appended while this runs are for the next check.
         let rows = audit_log::Entity::find()
             .filter(audit_log::Column::Seq.gt(after))
+            .filter(audit_log::Column::Seq.lte(head.last_seq))
             .order_by(audit_log::Column::Seq, Order::Asc)
             .limit(5000)
             .all(db)
@@ -433,6 +435,16 @@ pub async fn verify(db: &DatabaseConnection) -> Result<VerifyReport> {
         };
         return Ok(bad(expected_seq, why, checked));
     }
+    // An entry beyond the current head was not appended through the chain.
+    let head_now = audit_head::Entity::find_by_id(1).one(db).await?.map_or(head.last_seq, |h| h.last_seq);
+    if let Some(extra) = audit_log::Entity::find()
+        .filter(audit_log::Column::Seq.gt(head_now))
+        .order_by(audit_log::Column::Seq, Order::Asc)
+        .one(db)
+        .await?
+    {
+        return Ok(bad(extra.seq, format!("第{}条记录在链头之后（记录被插入）", extra.seq), checked));
+    }
     Ok(VerifyReport { checked, first_seq: head.archived_seq + 1, last_seq: head.last_seq, first_bad: None })
 }
 
@@ -447,11 +459,19 @@ pub async fn archive_before(
     use std::io::Write;
     let txn = db.begin().await?;
     lock_head(&txn).await?;
-    let old = audit_log::Entity::find()
-        .filter(audit_log::Column::At.lt(cutoff))
+    // A contiguous run from the start of the chain: entries before the first one at or after
+    // the cutoff (by sequence, not by time, so a clock that stepped back loses nothing).
+    let boundary = audit_log::Entity::find()
+        .filter(audit_log::Column::At.gte(cutoff))
         .order_by(audit_log::Column::Seq, Order::Asc)
-        .all(&txn)
-        .await?;
+        .one(&txn)
+        .await?
+        .map(|m| m.seq);
+    let mut old = audit_log::Entity::find().order_by(audit_log::Column::Seq, Order::Asc);
+    if let Some(b) = boundary {
+        old = old.filter(audit_log::Column::Seq.lt(b));
+    }
+    let old = old.all(&txn).await?;
     let Some(last) = old.last() else {
         txn.rollback().await?;
         return Ok(None);

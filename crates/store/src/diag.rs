@@ -100,10 +100,12 @@ pub async fn raw_insert_persons(db: &DatabaseConnection, rows: &[RawPerson]) -> 
     Ok(())
 }
 
-/// Removes every person and zeroes the counters (between benchmark runs).
+/// Removes every person and zeroes the counters (between benchmark runs, in the
+/// benchmark's own database: on PostgreSQL the truncation cascades to accounts bound to
+/// people, which a plain TRUNCATE refuses because of their foreign key).
 pub async fn reset_people(db: &DatabaseConnection) -> Result<()> {
     let stmt = match db.get_database_backend() {
-        DbBackend::Postgres => "TRUNCATE persons",
+        DbBackend::Postgres => "TRUNCATE persons CASCADE",
         _ => "DELETE FROM persons",
     };
     db.execute_unprepared(stmt).await?;

@@ -594,6 +594,10 @@ pub async fn deactivate(tx: &Tx, id: i64) -> Result<u64> {
 pub async fn reactivate(tx: &Tx, id: i64, subtree: bool) -> Result<u64> {
     let (db, scope) = (tx.conn(), tx.scope());
     let org = get(db, scope, id).await?;
+    // The top of a scope was deactivated from above; restoring it is for the level above too.
+    if scope.root_org_id() == Some(id) {
+        return Err(StoreError::Forbidden("不能恢复本级组织（您管理范围的最上级组织），请由上级组织办理".into()));
+    }
     if let Some(pid) = org.parent_id
         && let Ok(p) = get(db, scope, pid).await
         && !p.active

@@ -75,15 +75,16 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     })
 }
 
-/// The client's address: the peer, or the first X-Forwarded-For entry when the server is
-/// configured to sit behind a trusted proxy.
+/// The client's address: the peer, or — when the server is configured to sit behind a
+/// trusted proxy — the last X-Forwarded-For entry, the one that proxy added (earlier
+/// entries come from the client and may be forged).
 fn client_ip(st: &AppState, req: &Request) -> Option<String> {
     if st.config.trust_proxy
         && let Some(ip) = req
             .headers()
             .get("x-forwarded-for")
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
+            .and_then(|v| v.rsplit(',').next())
             .and_then(|v| v.trim().parse::<IpAddr>().ok())
     {
         return Some(ip.to_string());

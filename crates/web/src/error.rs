@@ -130,6 +130,17 @@ impl IntoResponse for AppError {
 
 pub type AppResult<T> = Result<T, AppError>;
 
+/// A handler that panicked answers like any internal error — a Chinese page, its
+/// transaction rolled back as it was dropped — instead of a dropped connection.
+pub fn panicked(panic: Box<dyn std::any::Any + Send>) -> Response {
+    let what = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("unknown");
+    AppError::Internal(format!("handler panicked: {what}")).into_response()
+}
+
 pub async fn not_found(uri: axum::http::Uri) -> Response {
     let e = AppError::NotFound("您访问的页面不存在，请检查地址是否正确".into());
     if uri.path().starts_with("/api/") { e.into_json() } else { e.into_response() }
@@ -138,4 +149,16 @@ pub async fn not_found(uri: axum::http::Uri) -> Response {
 /// Renders a template, turning a rendering failure into an internal error.
 pub fn render(t: &impl Template) -> AppResult<Html<String>> {
     t.render().map(Html).map_err(|e| AppError::Internal(format!("template: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    #[tokio::test]
+    async fn a_panic_answers_with_the_chinese_error_page() {
+        let r = super::panicked(Box::new("boom"));
+        assert_eq!(r.status(), axum::http::StatusCode::INTERNAL_SERVER_ERROR);
+        let body = axum::body::to_bytes(r.into_body(), 1 << 20).await.expect("body");
+        let text = String::from_utf8_lossy(&body);
+        assert!(text.contains("系统内部错误") && !text.contains("boom"), "{text}");
+    }
 }

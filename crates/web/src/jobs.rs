@@ -245,7 +245,7 @@ async fn import_people(
             Msg::Fatal(e) => return Err(ImportFailure::File(e)),
         }
     }
-    let _ = producer.await;
+    finished(producer).await?;
     let (imp, sheet, map) = job.ok_or_else(|| ImportFailure::File(HeaderError::Empty.to_string()))?;
     let report = imp.finish().await?;
     Ok(ImportOutcome { report, sheet, header_row: map.header_row, ignored_columns: map.ignored })
@@ -283,11 +283,23 @@ async fn import_orgs(
             Msg::Fatal(e) => return Err(ImportFailure::File(e)),
         }
     }
-    let _ = producer.await;
+    finished(producer).await?;
     let (sheet, map) = header.ok_or_else(|| ImportFailure::File(HeaderError::Empty.to_string()))?;
     let present = Present::all(map.present_keys(spec));
     let report = orgs::import(db, scope, actor, valid, invalid, &present, dry_run).await?;
     Ok(ImportOutcome { report, sheet, header_row: map.header_row, ignored_columns: map.ignored })
+}
+
+/// Waits for the file reader; a reader that stopped abnormally (a panic inside the
+/// spreadsheet library on a malformed file) has sent only part of the rows, so nothing
+/// may be written.
+async fn finished(producer: tokio::task::JoinHandle<()>) -> Result<(), ImportFailure> {
+    producer.await.map_err(|e| {
+        tracing::error!(error = %e, "the file reader stopped abnormally");
+        ImportFailure::File(
+            "读取文件时发生异常，文件可能已损坏，未导入任何数据。请用 Excel 打开后另存为 .xlsx 再导入".into(),
+        )
+    })
 }
 
 /// Imports rows given as field maps (the JSON API); a row's number is its position.
@@ -302,7 +314,19 @@ pub async fn import_rows(
     let spec = kind.spec();
     let present_keys: Vec<&'static str> =
         spec.columns.iter().map(|c| c.key).filter(|k| rows.iter().any(|r| r.contains_key(*k))).collect();
-    let present = Present::all(present_keys);
+    // A field given for some rows only would clear it in the others: refused instead.
+    let missing = |row: u64, r: &HashMap<String, String>| -> Vec<RowError> {
+        present_keys
+            .iter()
+            .filter(|k| !r.contains_key(**k))
+            .map(|k| RowError {
+                row,
+                column: Some(spec.label(k).to_owned()),
+                message: format!("缺少字段“{k}”：同一次提交的各行须包含相同的字段（不修改的字段请在所有行中省略）"),
+            })
+            .collect()
+    };
+    let present = Present::all(present_keys.iter().copied());
     let report = match kind {
         ImportKind::People => {
             let today = people::today_in_china();
@@ -310,6 +334,11 @@ pub async fn import_rows(
                 people::PeopleImport::begin(db, scope.clone(), actor, "接口提交（JSON）", present, dry_run).await?;
             for (i, r) in rows.iter().enumerate() {
                 let row = i as u64 + 1;
+                let absent = missing(row, r);
+                if !absent.is_empty() {
+                    imp.push_invalid(absent);
+                    continue;
+                }
                 match validate_person(r, today) {
                     Ok(d) => imp.push(row, d).await?,
                     Err(e) => imp.push_invalid(row_errors(spec, row, e)),
@@ -322,6 +351,11 @@ pub async fn import_rows(
             let mut invalid = Vec::new();
             for (i, r) in rows.iter().enumerate() {
                 let row = i as u64 + 1;
+                let absent = missing(row, r);
+                if !absent.is_empty() {
+                    invalid.extend(absent);
+                    continue;
+                }
                 match validate_org(r) {
                     Ok(d) => valid.push((row, d)),
                     Err(e) => invalid.extend(row_errors(spec, row, e)),
@@ -353,4 +387,21 @@ pub fn check_readable(path: &Path) -> Result<(), ImportFailure> {
     std::fs::metadata(path)
         .map(|_| ())
         .map_err(|e| ImportFailure::File(format!("无法读取文件 {}：{e}", path.display())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_reader_that_stopped_abnormally_refuses_the_import() {
+        let ok = tokio::task::spawn_blocking(|| ());
+        assert!(finished(ok).await.is_ok());
+        let broken = tokio::task::spawn_blocking(|| panic!("malformed sheet"));
+        match finished(broken).await {
+            Err(ImportFailure::File(msg)) => assert!(msg.contains("未导入任何数据"), "{msg}"),
+            Err(ImportFailure::Store(e)) => panic!("expected a file error, got {e:?}"),
+            Ok(()) => panic!("a reader that panicked must refuse the import"),
+        }
+    }
 }

@@ -86,6 +86,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", axum::routing::get(|| async { "ok" }))
         .fallback(error::not_found)
         .layer(middleware::from_fn_with_state(state.clone(), auth::authenticate))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(error::panicked))
         .layer(middleware::from_fn(security::headers))
         .layer(middleware::from_fn_with_state(state.clone(), metrics::track))
         // Multipart handlers enforce the upload limit with a clear message; this leaves room

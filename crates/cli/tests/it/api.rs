@@ -107,7 +107,7 @@ async fn imports_through_the_api_check_every_row_and_write_all_or_nothing() {
     let token = issue(&admin, YUNXI, true).await;
     let good = id_number(YUNXI, (1980, 1, 1), 11);
     let rows = serde_json::json!({ "rows": [
-        { "name": "接口甲", "id_number": good, "org": JINGZHU, "phone": "13800000000" },
+        { "name": "接口甲", "id_number": good, "org": JINGZHU },
         { "name": "接口乙", "id_number": wrong_check(&id_number(YUNXI, (1981, 1, 1), 21)), "org": JINGZHU },
     ] });
     let (s, v) = call(
@@ -141,6 +141,25 @@ async fn imports_through_the_api_check_every_row_and_write_all_or_nothing() {
     )
     .await;
     assert_eq!((s, v["inserted"].as_u64()), (200, Some(1)), "{v}");
+    // A field given for some rows only is refused rather than cleared in the others.
+    let rows = serde_json::json!({ "rows": [
+        { "name": "接口甲", "id_number": good, "org": JINGZHU, "phone": "13800000000" },
+        { "name": "接口丁", "id_number": id_number(YUNXI, (1983, 3, 3), 41), "org": JINGZHU },
+    ] });
+    let (s, v) = call(
+        &admin,
+        "POST",
+        "/api/v1/people/import",
+        Some(&token),
+        Some(("application/json", rows.to_string().into_bytes())),
+    )
+    .await;
+    assert_eq!((s, v["committed"].as_bool()), (422, Some(false)), "{v}");
+    assert_eq!(v["errors"][0]["row"], 2);
+    assert!(v["errors"][0]["message"].as_str().unwrap_or_default().contains("缺少字段“phone”"), "{v}");
+    let (_, listed) = call(&admin, "GET", "/api/v1/people?q=接口", Some(&token), None).await;
+    assert_eq!(listed["items"].as_array().map(Vec::len), Some(1), "nothing written: {listed}");
+    assert!(listed["items"][0]["phone"].is_null(), "{listed}");
     // A spreadsheet body works the same.
     let file = xuepei_testkit::files::csv(
         &[vec!["姓名", "身份证号", "所在党组织"], vec!["接口丙", &id_number(YUNXI, (1982, 2, 2), 31), JINGZHU]],

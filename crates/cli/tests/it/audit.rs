@@ -104,6 +104,49 @@ async fn deleted_and_inserted_entries_are_caught() {
     let r = audit::verify(&db.conn).await.expect("verify");
     assert!(r.first_bad.expect("bad").1.contains("末尾被删除"));
     db.cleanup().await;
+
+    let db = seeded().await;
+    // An entry added after the end without moving the chain's head.
+    let last = audit::verify(&db.conn).await.expect("verify").last_seq;
+    let q = if db.backend == xuepei_store::DbBackend::MySql { '`' } else { '"' };
+    let sql = format!(
+        "INSERT INTO audit_log (seq, at, account_id, username, ip, action, target_type, target_id, scope_path, summary, {q}before{q}, {q}after{q}, prev_hash, hash) \
+         SELECT seq + 1, at, account_id, username, ip, action, target_type, target_id, scope_path, '伪造的记录', {q}before{q}, {q}after{q}, hash, hash FROM audit_log WHERE seq = {last}"
+    );
+    db.conn.execute_unprepared(&sql).await.expect("insert");
+    let r = audit::verify(&db.conn).await.expect("verify");
+    assert_eq!(r.first_bad.as_ref().map(|b| b.0), Some(last + 1), "{r:?}");
+    assert!(r.first_bad.expect("bad").1.contains("链头之后"));
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn archiving_takes_a_run_from_the_start_even_when_the_clock_stepped_back() {
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+    let db = seeded().await;
+    let before = audit::verify(&db.conn).await.expect("verify");
+    // Entry 3 carries a later time than the cutoff, those after it an earlier one.
+    let later = chrono::Utc::now() + chrono::Duration::days(1);
+    let mut q = Query::update();
+    q.table(Alias::new("audit_log")).value(Alias::new("at"), later).and_where(Expr::col(Alias::new("seq")).eq(3));
+    db.conn.execute(&q).await.expect("clock");
+    let dir = tempfile::tempdir().expect("dir");
+    let (file, n) = audit::archive_before(&db.conn, chrono::Utc::now() + chrono::Duration::seconds(1), dir.path())
+        .await
+        .expect("archive")
+        .expect("something archived");
+    assert_eq!(n, 2, "entries 1 and 2 only");
+    assert_eq!(std::fs::read_to_string(&file).expect("archive file").lines().count(), 2);
+    let kept = db
+        .conn
+        .query_one_raw(sea_orm::Statement::from_string(db.backend, "SELECT COUNT(*) AS n FROM audit_log"))
+        .await
+        .expect("count")
+        .expect("row")
+        .try_get::<i64>("", "n")
+        .expect("n");
+    assert_eq!(kept as u64, before.checked - 2, "nothing deleted that was not written to the file");
+    db.cleanup().await;
 }
 
 #[tokio::test]
@@ -151,5 +194,30 @@ async fn the_auditor_searches_and_exports_within_the_scope() {
     let (s, _, body) = auditor.post_form("/admin/audit/verify", &[]).await;
     assert_eq!(s, 200);
     assert!(body.contains("校验通过"));
+    // Dates at the ends of the calendar are ignored, not a failure.
+    let (s, _) = auditor.get("/admin/audit?from=-262143-01-01&to=%2B262142-12-31").await;
+    assert_eq!(s, 200);
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_the_address_is_the_one_it_added() {
+    let db = seeded().await;
+    account(&db.conn, "daili", &[AccountRole::OrgStaff], YUNXI).await;
+    let config = xuepei_web::WebConfig { trust_proxy: true, ..Default::default() };
+    let app = xuepei_testkit::TestApp::spawn_full(&db, config, Default::default()).await;
+    let page = app.raw.get(app.url("/login")).send().await.expect("page").text().await.expect("body");
+    let token = xuepei_testkit::hidden_csrf(&page).expect("token");
+    let r = app
+        .raw
+        .post(app.url("/login"))
+        .header("x-forwarded-for", "6.6.6.6, 10.1.2.3")
+        .form(&[("_csrf", token.as_str()), ("username", "daili"), ("password", PASSWORD)])
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(r.status(), 303);
+    let login = entries(&db.conn, "login").await.into_iter().find(|e| e.username == "daili").expect("recorded");
+    assert_eq!(login.ip.as_deref(), Some("10.1.2.3"), "the client-supplied first entry is not trusted");
     db.cleanup().await;
 }

@@ -256,6 +256,47 @@ async fn the_three_administrators_are_separate_and_limited_to_their_work() {
     // The menu shows only what the role may use.
     let home = auditor.get("/").await.1;
     assert!(home.contains("审计日志") && !home.contains("组织机构") && !home.contains("账号管理"));
+    // The security administrator resets business accounts, but neither another
+    // administrator's password (whoever sees it could sign in as them) nor their own.
+    let security = signed_in(&db, "anquan", &[AccountRole::SecurityAdmin], YUNXI).await;
+    let id_of = async |name: &str| xuepei_store::accounts::by_username(&db.conn, name).await.expect("account").id;
+    let (s, _, body) = security.post_form(&format!("/admin/accounts/{}/password", id_of("shenji").await), &[]).await;
+    assert_eq!(s, 403, "{body}");
+    assert!(body.contains("只能由服务器管理员用命令行重置"), "{body}");
+    let (s, _, _) = security.post_form(&format!("/admin/accounts/{}/password", id_of("anquan").await), &[]).await;
+    assert_eq!(s, 400);
+    assert_eq!(TestApp::spawn(&db).await.login("shenji", PASSWORD).await, 303, "the auditor's password stands");
+    account(&db.conn, "yewu", &[AccountRole::OrgStaff], YUNXI).await;
+    let (s, _, body) = security.post_form(&format!("/admin/accounts/{}/password", id_of("yewu").await), &[]).await;
+    assert_eq!(s, 200);
+    assert!(body.contains("密码已重置"), "{body}");
+    assert_eq!(TestApp::spawn(&db).await.login("yewu", PASSWORD).await, 200, "the old password no longer works");
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn guesses_sent_in_parallel_each_count_towards_the_lock() {
+    let db = seeded().await;
+    account(&db.conn, "bingfa", &[AccountRole::OrgStaff], YUNXI).await;
+    let policy = SecurityPolicy::default();
+    let mut guesses = tokio::task::JoinSet::new();
+    for i in 0..policy.lockout_threshold {
+        let (conn, policy) = (db.conn.clone(), policy.clone());
+        guesses.spawn(async move {
+            xuepei_store::accounts::authenticate(&conn, "bingfa", &format!("Wrong@pass{i}"), None, &policy).await
+        });
+    }
+    for r in guesses.join_all().await {
+        r.expect("authenticate");
+    }
+    let a = xuepei_store::accounts::by_username(&db.conn, "bingfa").await.expect("account");
+    assert!(
+        a.locked_until.is_some_and(|u| u > chrono::Utc::now()),
+        "locked after {} parallel guesses",
+        policy.lockout_threshold
+    );
+    let app = TestApp::spawn(&db).await;
+    assert_eq!(app.login("bingfa", PASSWORD).await, 200, "even the right password waits out the lock");
     db.cleanup().await;
 }
 

@@ -114,6 +114,13 @@ async fn deactivation_keeps_history_and_can_be_undone() {
         Err(StoreError::Invalid(e)) => assert!(e[0].message.contains("已撤销")),
         other => panic!("expected refusal, got {other:?}"),
     }
+    // The town's own staff cannot undo what the level above decided.
+    let town_scope = Scope::of_org(&db.conn, town.id).await.expect("scope");
+    match write(&db.conn, &town_scope, async |tx| org::reactivate(tx, town.id, true).await).await {
+        Err(StoreError::Forbidden(m)) => assert!(m.contains("请由上级组织办理"), "{m}"),
+        other => panic!("expected refusal, got {other:?}"),
+    }
+    assert!(!org::get(&db.conn, &sys, town.id).await.expect("town").active);
     write(&db.conn, &sys, async |tx| org::reactivate(tx, town.id, true).await).await.expect("reactivate");
     assert!(org::get(&db.conn, &sys, village.id).await.expect("village").active);
     db.cleanup().await;
@@ -185,6 +192,7 @@ async fn subtree_queries_use_the_path_index() {
 
 #[tokio::test]
 async fn maintained_counters_match_a_rebuild_after_every_kind_of_write() {
+    use xuepei_domain::labels::Labeled;
     use xuepei_domain::people::{Gender, Roles};
     use xuepei_office::read::Source;
     use xuepei_store::people::PersonInput;
@@ -200,20 +208,25 @@ async fn maintained_counters_match_a_rebuild_after_every_kind_of_write() {
             .expect("import");
     assert!(out.report.committed);
     // Organisations imported under new organisations of the same file: their ancestors'
-    // counters are added up and applied once at the end.
+    // counters are added up and applied once at the end — and before a later row of the
+    // file moves one of those ancestors (the town above 荆竹村 goes under the new 工委).
+    let town = by_code(&db.conn, "430603001").await;
+    let (town_kind, town_sector) = (town.kind.label(), town.sector.label());
     let orgs = vec![
         vec!["组织代码", "组织名称", "上级组织", "组织类别", "所属领域"],
         vec!["CNT-W", "计数工委", YUNXI, "工委", "机关"],
         vec!["CNT-W-1", "计数一支部", "CNT-W", "党支部", "机关"],
         vec!["CNT-W-2", "计数二支部", "CNT-W", "党支部", "机关"],
         vec!["CNT-J-1", "计数村支部", JINGZHU, "党支部", "机关"],
+        vec![&town.code, &town.name, "CNT-W", town_kind, town_sector],
     ];
     let out =
         run_import(&db.conn, &sys, ImportKind::Orgs, Source::Bytes(xuepei_testkit::files::xlsx(&orgs, &[])), false)
             .await
             .expect("import");
-    assert_eq!(out.report.inserted, 4, "{:?}", out.report.errors);
-    let town = by_code(&db.conn, "430603001").await;
+    assert_eq!((out.report.inserted, out.report.updated), (4, 1), "{:?}", out.report.errors);
+    let w = by_code(&db.conn, "CNT-W").await;
+    assert_eq!(w.subtree_orgs, 3 + town.subtree_orgs + 1, "the moved town arrives with its new 村支部");
     write(&db.conn, &sys, async |tx| org::move_subtree(tx, town.id, by_code(&db.conn, QUYUAN).await.id).await)
         .await
         .expect("move");

@@ -187,6 +187,19 @@ async fn the_import_wizard_previews_bad_rows_then_imports_the_fixed_file() {
         .items
         .is_empty()
     );
+    // An upload left for more than an hour is no longer confirmed.
+    let age = async |at: chrono::DateTime<chrono::Utc>| {
+        use sea_orm::ConnectionTrait;
+        use sea_orm::sea_query::{Alias, Query};
+        let mut q = Query::update();
+        q.table(Alias::new("uploads")).value(Alias::new("created_at"), at);
+        db.conn.execute(&q).await.expect("age the upload");
+    };
+    age(chrono::Utc::now() - chrono::Duration::hours(2)).await;
+    let r = app.client.post(app.url(&action)).form(&[("_csrf", app.csrf().await)]).send().await.expect("confirm");
+    assert_eq!(r.status(), 404);
+    assert!(r.text().await.expect("body").contains("上传的文件已过期"));
+    age(chrono::Utc::now()).await;
     let r = app.client.post(app.url(&action)).form(&[("_csrf", app.csrf().await)]).send().await.expect("confirm");
     let body = r.text().await.expect("body");
     assert!(body.contains("导入完成") && body.contains("已新增1条"), "{body}");

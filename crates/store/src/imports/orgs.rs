@@ -247,6 +247,12 @@ pub async fn import(
                 } else {
                     report.updated += 1;
                     if !dry_run {
+                        if input.parent_id != current.parent_id && !added.is_empty() {
+                            // A move carries the subtree's counters; they must hold this
+                            // file's new organisations first.
+                            org::add_orgs(tx.conn(), &added).await?;
+                            added.clear();
+                        }
                         org::update(&tx, id, &input).await.map_err(|e| with_row(e, *row))?;
                     }
                 }

@@ -23,7 +23,7 @@ fn list_params(extra: &[(&str, &str)]) -> Value {
 fn import_op(what: &str, summary: &str) -> Value {
     json!({
         "summary": summary,
-        "description": format!("请求体为 .xlsx/.xls/.csv 文件（任意非 JSON 的 Content-Type），或 JSON {{\"rows\": [{{…}}]}}，字段同{what}导入模板。全部行无误才写入；dry_run=true 只检查。"),
+        "description": format!("请求体为 .xlsx/.xls/.csv 文件（任意非 JSON 的 Content-Type），或 JSON {{\"rows\": [{{…}}]}}，字段同{what}导入模板；已有记录中未提供的字段保持不变，提供的空值则清空，因此同一次提交的各行须包含相同的字段。全部行无误才写入；dry_run=true 只检查。"),
         "parameters": [
             { "name": "dry_run", "in": "query", "schema": { "type": "boolean", "default": false } },
             { "name": "filename", "in": "query", "schema": { "type": "string" }, "description": "文件名（记入审计日志）" }

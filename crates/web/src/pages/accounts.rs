@@ -396,6 +396,9 @@ fn temporary_password() -> String {
 
 async fn reset_password(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult<Html<String>> {
     let id = params::id(&id, "账号")?;
+    if id == ctx.session.account.id {
+        return Err(AppError::BadRequest("不能重置自己的密码，请通过“修改密码”设置新密码".into()));
+    }
     let temp = temporary_password();
     let tx = Tx::begin(&st.db, &ctx.scope, &ctx.actor).await?;
     accounts::set_password(&tx, id, &temp, true).await?;

@@ -62,6 +62,10 @@ pub(crate) fn local(t: chrono::DateTime<Utc>) -> String {
 /// A day in China as the instant it starts.
 fn day_start(s: &str) -> Option<chrono::DateTime<Utc>> {
     let d = NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()?;
+    // Far years would overflow the arithmetic below (and mean nothing in an audit trail).
+    if !(1900..=9999).contains(&chrono::Datelike::year(&d)) {
+        return None;
+    }
     Some(Utc.from_utc_datetime(&d.and_hms_opt(0, 0, 0)?) - chrono::Duration::hours(8))
 }
 

@@ -124,6 +124,11 @@ async fn read_file(st: &AppState, mut mp: Multipart) -> Result<(String, Vec<u8>)
     }
 }
 
+/// Uploads older than this are abandoned: purged, and no longer confirmed.
+fn upload_cutoff() -> chrono::DateTime<chrono::Utc> {
+    chrono::Utc::now() - chrono::Duration::from_std(crate::UPLOAD_TTL).unwrap_or_default()
+}
+
 async fn upload(State(st): State<AppState>, ctx: Ctx, Path(kind): Path<String>, mp: Multipart) -> AppResult<Response> {
     let kind = kind_of(&kind)?;
     let (filename, bytes) = match read_file(&st, mp).await {
@@ -134,11 +139,7 @@ async fn upload(State(st): State<AppState>, ctx: Ctx, Path(kind): Path<String>, 
             return Ok((status, upload_page(&st, &ctx, kind, Some(msg))?).into_response());
         }
     };
-    let _ = uploads::purge_before(
-        &st.db,
-        chrono::Utc::now() - chrono::Duration::from_std(crate::UPLOAD_TTL).unwrap_or_default(),
-    )
-    .await;
+    let _ = uploads::purge_before(&st.db, upload_cutoff()).await;
     let upload_id = uploads::save(&st.db, &ctx.scope, kind.code(), &filename, bytes.clone()).await?;
     let job = jobs::ImportJob { kind, source: Source::Bytes(bytes), name: filename.clone(), dry_run: true };
     match jobs::import(&st.db, &ctx.scope, &ctx.actor, job).await {
@@ -166,9 +167,12 @@ async fn confirm(
 ) -> AppResult<Response> {
     let kind = kind_of(&kind)?;
     let upload_id = params::id(&upload_id, "上传的文件")?;
+    let expired = upload_cutoff();
     let up = uploads::get(&st.db, &ctx.scope, upload_id)
         .await
-        .map_err(|_| AppError::NotFound("上传的文件已过期或不存在，请重新上传".into()))?;
+        .ok()
+        .filter(|u| u.created_at >= expired)
+        .ok_or_else(|| AppError::NotFound("上传的文件已过期或不存在，请重新上传".into()))?;
     if up.kind != kind.code() {
         return Err(AppError::BadRequest("文件类型与导入类型不一致，请重新上传".into()));
     }

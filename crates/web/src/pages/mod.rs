@@ -80,9 +80,38 @@ fn today_stamp() -> String {
 /// Where the user came from is a local path; anything else goes home.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && !n.starts_with("/login") => {
+        // Browsers drop tabs and line breaks from a URL, so "/\t/host" would become "//host".
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.contains('\\')
+                && !n.chars().any(char::is_control)
+                && !n.starts_with("/login") =>
+        {
             n.to_owned()
         }
         _ => "/".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_local_paths_are_followed_after_sign_in() {
+        for (next, expected) in [
+            (Some("/people?q=张三&page=2"), "/people?q=张三&page=2"),
+            (Some("/orgs/5"), "/orgs/5"),
+            (None, "/"),
+            (Some("https://evil.example/"), "/"),
+            (Some("//evil.example/"), "/"),
+            (Some("/\\evil.example/"), "/"),
+            (Some("/\t/evil.example/"), "/"),
+            (Some("/\n/evil.example/"), "/"),
+            (Some("/login?next=/"), "/"),
+        ] {
+            assert_eq!(safe_next(next), expected, "{next:?}");
+        }
     }
 }
