@@ -118,6 +118,15 @@ struct Measured {
     peak_mb: f64,
 }
 
+impl Measured {
+    /// The faster run, with the larger peak of the two.
+    fn faster(self, other: Measured) -> Measured {
+        let peak_mb = self.peak_mb.max(other.peak_mb);
+        let m = if other.seconds < self.seconds { other } else { self };
+        Measured { peak_mb, ..m }
+    }
+}
+
 fn peak_rss_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
@@ -405,12 +414,23 @@ async fn import_bench(a: ImportArgs) -> Result<ExitCode, String> {
         ));
         notes.extend(subtree_timings(&conn, target.label).await?);
 
-        for (input, file) in [("CSV", &roster_csv), ("XLSX", &roster_xlsx)] {
-            diag::reset_people(&conn).await.map_err(|e| e.to_string())?;
-            let raw = measure(&target.url, Job::Raw, file)?;
-            diag::reset_people(&conn).await.map_err(|e| e.to_string())?;
-            let imp = measure(&target.url, Job::Import, file)?;
-            table.push((target.label, input, raw, imp));
+        for (input, file, rows) in [("CSV", &roster_csv, a.rows), ("XLSX", &roster_xlsx, a.xlsx_rows)] {
+            // Runs of a few seconds vary much from one to the next: the fastest of three.
+            let runs = if rows <= 200_000 { 3 } else { 1 };
+            let mut best: Option<(Measured, Measured)> = None;
+            for _ in 0..runs {
+                diag::reset_people(&conn).await.map_err(|e| e.to_string())?;
+                let raw = measure(&target.url, Job::Raw, file)?;
+                diag::reset_people(&conn).await.map_err(|e| e.to_string())?;
+                let imp = measure(&target.url, Job::Import, file)?;
+                best = Some(match best {
+                    Some((r, i)) => (r.faster(raw), i.faster(imp)),
+                    None => (raw, imp),
+                });
+            }
+            if let Some((raw, imp)) = best {
+                table.push((target.label, input, runs, raw, imp));
+            }
         }
         let _ = conn.close().await;
         if let Some((base, schema)) = &target.drop_schema {
@@ -424,14 +444,14 @@ async fn import_bench(a: ImportArgs) -> Result<ExitCode, String> {
     }
     println!();
     println!(
-        "| 数据库 | 文件 | 行数 | 原始批量插入 行/秒 | 导入 行/秒 | 导入/原始 | 导入峰值内存 MB | 原始插入峰值内存 MB |"
+        "| 数据库 | 文件 | 行数 | 测量次数（取最快） | 原始批量插入 行/秒 | 导入 行/秒 | 导入/原始 | 导入峰值内存 MB | 原始插入峰值内存 MB |"
     );
-    println!("|---|---|---:|---:|---:|---:|---:|---:|");
-    for (db_label, input, raw, imp) in &table {
+    println!("|---|---|---:|---:|---:|---:|---:|---:|---:|");
+    for (db_label, input, runs, raw, imp) in &table {
         let raw_rate = raw.rows as f64 / raw.seconds.max(1e-9);
         let imp_rate = imp.rows as f64 / imp.seconds.max(1e-9);
         println!(
-            "| {db_label} | {input} | {} | {:.0} | {:.0} | {:.0}% | {:.0} | {:.0} |",
+            "| {db_label} | {input} | {} | {runs} | {:.0} | {:.0} | {:.0}% | {:.0} | {:.0} |",
             imp.rows,
             raw_rate,
             imp_rate,

@@ -332,6 +332,7 @@ pub mod audit {
         match r.first_bad {
             None => {
                 println!("审计日志完整：第{}条至第{}条共{}条记录，链条校验通过。", r.first_seq, r.last_seq, r.checked);
+                println!("链头哈希（请另行留存，用于发现末尾记录被整体删除）：第{}条 {}", r.last_seq, r.last_hash);
                 Ok(ExitCode::SUCCESS)
             }
             Some((seq, why)) => {

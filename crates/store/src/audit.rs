@@ -374,6 +374,9 @@ pub struct VerifyReport {
     pub last_seq: i64,
     /// The first entry that fails, with the reason.
     pub first_bad: Option<(i64, String)>,
+    /// The head's hash, for the operator to record outside the database: a chain cut off at
+    /// the end with its head rewritten no longer ends in it.
+    pub last_hash: String,
 }
 
 /// Walks the whole chain from the last archived entry. Operator tool, unscoped.
@@ -391,6 +394,7 @@ pub async fn verify(db: &DatabaseConnection) -> Result<VerifyReport> {
         first_seq: head.archived_seq + 1,
         last_seq: seq,
         first_bad: Some((seq, why)),
+        last_hash: head.last_hash.clone(),
     };
     loop {
         // Up to the head read above: entries appended while this runs are for the next check.
@@ -445,7 +449,13 @@ pub async fn verify(db: &DatabaseConnection) -> Result<VerifyReport> {
     {
         return Ok(bad(extra.seq, format!("第{}条记录在链头之后（记录被插入）", extra.seq), checked));
     }
-    Ok(VerifyReport { checked, first_seq: head.archived_seq + 1, last_seq: head.last_seq, first_bad: None })
+    Ok(VerifyReport {
+        checked,
+        first_seq: head.archived_seq + 1,
+        last_seq: head.last_seq,
+        first_bad: None,
+        last_hash: head.last_hash.clone(),
+    })
 }
 
 /// Moves entries older than `cutoff` to a JSON-lines file in `dir` (never dropping them

@@ -654,7 +654,9 @@ async fn add_to_ancestors(db: &impl ConnectionTrait, ids: &[i64], orgs: i64, peo
 /// grouped by value, so an import touching 30,000 villages costs a few thousand UPDATEs.
 pub(crate) async fn add_people(db: &impl ConnectionTrait, changes: &HashMap<i64, i64>) -> Result<()> {
     let ids: Vec<i64> = changes.iter().filter(|(_, d)| **d != 0).map(|(id, _)| *id).collect();
-    let mut subtree: HashMap<i64, i64> = HashMap::new();
+    // org id → (own people, subtree people): one row update per organisation, as a leaf's
+    // two counters move together.
+    let mut both: HashMap<i64, [i64; 2]> = HashMap::new();
     for chunk in ids.chunks(1000) {
         let rows: Vec<(i64, String)> = organization::Entity::find()
             .select_only()
@@ -665,35 +667,43 @@ pub(crate) async fn add_people(db: &impl ConnectionTrait, changes: &HashMap<i64,
             .await?;
         for (id, p) in rows {
             let d = changes[&id];
+            both.entry(id).or_default()[0] += d;
             for a in path::ids(&p) {
-                *subtree.entry(a).or_default() += d;
+                both.entry(a).or_default()[1] += d;
             }
         }
     }
-    apply_grouped(db, organization::Column::PersonCount, changes).await?;
-    apply_grouped(db, organization::Column::SubtreePeople, &subtree).await
+    apply_grouped(db, [organization::Column::PersonCount, organization::Column::SubtreePeople], &both).await
 }
 
 /// Adds organisations to subtree counters (`org id → change`).
 pub(crate) async fn add_orgs(db: &impl ConnectionTrait, changes: &HashMap<i64, i64>) -> Result<()> {
-    apply_grouped(db, organization::Column::SubtreeOrgs, changes).await
+    let changes: HashMap<i64, [i64; 1]> = changes.iter().map(|(&id, &d)| (id, [d])).collect();
+    apply_grouped(db, [organization::Column::SubtreeOrgs], &changes).await
 }
 
-/// `col = col + d` for each (id, d), one statement per distinct d and thousand ids.
-async fn apply_grouped(db: &impl ConnectionTrait, col: organization::Column, deltas: &HashMap<i64, i64>) -> Result<()> {
-    let mut by_delta: std::collections::BTreeMap<i64, Vec<i64>> = std::collections::BTreeMap::new();
+/// `col = col + d` for each (id, deltas), one statement per distinct set of deltas and
+/// thousand ids.
+async fn apply_grouped<const N: usize>(
+    db: &impl ConnectionTrait,
+    cols: [organization::Column; N],
+    deltas: &HashMap<i64, [i64; N]>,
+) -> Result<()> {
+    let mut by_delta: std::collections::BTreeMap<[i64; N], Vec<i64>> = std::collections::BTreeMap::new();
     for (&id, &d) in deltas {
-        if d != 0 {
+        if d.iter().any(|x| *x != 0) {
             by_delta.entry(d).or_default().push(id);
         }
     }
     for (d, ids) in by_delta {
         for chunk in ids.chunks(1000) {
-            organization::Entity::update_many()
-                .col_expr(col, Expr::col(col).add(d))
-                .filter(organization::Column::Id.is_in(chunk.iter().copied()))
-                .exec(db)
-                .await?;
+            let mut q = organization::Entity::update_many();
+            for (col, x) in cols.iter().zip(d) {
+                if x != 0 {
+                    q = q.col_expr(*col, Expr::col(*col).add(x));
+                }
+            }
+            q.filter(organization::Column::Id.is_in(chunk.iter().copied())).exec(db).await?;
         }
     }
     Ok(())

@@ -65,6 +65,8 @@ async fn audit_verify_catches_an_edited_row() {
     let (ok, text) = xuepei(&db.url, &["audit", "verify"]);
     assert!(ok, "{text}");
     assert!(text.contains("链条校验通过"));
+    let head = audit::verify(&db.conn).await.expect("verify").last_hash;
+    assert!(head.len() == 64 && text.contains("链头哈希") && text.contains(&head), "{text}");
     db.conn.execute_unprepared("UPDATE audit_log SET summary = '无事发生' WHERE seq = 3").await.expect("tamper");
     let (ok, text) = xuepei(&db.url, &["audit", "verify"]);
     assert!(!ok);
