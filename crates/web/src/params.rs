@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use xuepei_domain::labels::Labeled;
+use xuepei_domain::validate::FieldError;
 
 use crate::error::AppError;
 
@@ -25,6 +26,35 @@ pub fn text<'a>(p: &'a Params, key: &str) -> Option<&'a str> {
 
 pub fn num(p: &Params, key: &str) -> Option<i64> {
     text(p, key).and_then(|s| s.parse().ok())
+}
+
+/// An organisation chosen from a form's list: empty means none, anything but an id is
+/// refused (the list only posts ids).
+pub fn chosen_id(p: &Params, key: &'static str, what: &str) -> Result<Option<i64>, FieldError> {
+    match text(p, key) {
+        None => Ok(None),
+        Some(s) => s
+            .parse::<i64>()
+            .ok()
+            .filter(|v| *v > 0)
+            .map(Some)
+            .ok_or_else(|| FieldError { field: key, message: format!("请从列表中选择{what}") }),
+    }
+}
+
+/// A validated form and its chosen id together, or every error of the two.
+pub fn with_choice<A, B>(
+    form: Result<A, Vec<FieldError>>,
+    choice: Result<B, FieldError>,
+) -> Result<(A, B), Vec<FieldError>> {
+    match (form, choice) {
+        (Ok(a), Ok(b)) => Ok((a, b)),
+        (a, b) => {
+            let mut errs = a.err().unwrap_or_default();
+            errs.extend(b.err());
+            Err(errs)
+        }
+    }
 }
 
 /// An enumeration given by code; unknown codes are ignored.

@@ -43,6 +43,11 @@ async fn call(
     (status, r.json().await.unwrap_or(Value::Null))
 }
 
+/// Posts `rows` as a JSON import.
+async fn import_json(app: &TestApp, token: &str, path: &str, rows: &Value) -> (u16, Value) {
+    call(app, "POST", path, Some(token), Some(("application/json", rows.to_string().into_bytes()))).await
+}
+
 #[tokio::test]
 async fn tokens_read_their_scope_only_and_errors_are_chinese_json() {
     let db = seeded().await;
@@ -110,50 +115,22 @@ async fn imports_through_the_api_check_every_row_and_write_all_or_nothing() {
         { "name": "接口甲", "id_number": good, "org": JINGZHU },
         { "name": "接口乙", "id_number": wrong_check(&id_number(YUNXI, (1981, 1, 1), 21)), "org": JINGZHU },
     ] });
-    let (s, v) = call(
-        &admin,
-        "POST",
-        "/api/v1/people/import",
-        Some(&token),
-        Some(("application/json", rows.to_string().into_bytes())),
-    )
-    .await;
+    let (s, v) = import_json(&admin, &token, "/api/v1/people/import", &rows).await;
     assert_eq!(s, 422, "{v}");
     assert_eq!(v["committed"], false);
     assert_eq!(v["errors"][0]["row"], 2);
     assert!(v["errors"][0]["message"].as_str().unwrap_or_default().contains("校验位不正确"));
     let rows = serde_json::json!({ "rows": [{ "name": "接口甲", "id_number": good, "org": JINGZHU }] });
-    let (s, v) = call(
-        &admin,
-        "POST",
-        "/api/v1/people/import?dry_run=true",
-        Some(&token),
-        Some(("application/json", rows.to_string().into_bytes())),
-    )
-    .await;
+    let (s, v) = import_json(&admin, &token, "/api/v1/people/import?dry_run=true", &rows).await;
     assert_eq!((s, v["dry_run"].as_bool(), v["committed"].as_bool()), (200, Some(true), Some(false)));
-    let (s, v) = call(
-        &admin,
-        "POST",
-        "/api/v1/people/import",
-        Some(&token),
-        Some(("application/json", rows.to_string().into_bytes())),
-    )
-    .await;
+    let (s, v) = import_json(&admin, &token, "/api/v1/people/import", &rows).await;
     assert_eq!((s, v["inserted"].as_u64()), (200, Some(1)), "{v}");
     // A field given for some rows only is refused rather than cleared in the others.
     let rows = serde_json::json!({ "rows": [
         { "name": "接口甲", "id_number": good, "org": JINGZHU, "phone": "13800000000" },
         { "name": "接口丁", "id_number": id_number(YUNXI, (1983, 3, 3), 41), "org": JINGZHU },
     ] });
-    let (s, v) = call(
-        &admin,
-        "POST",
-        "/api/v1/people/import",
-        Some(&token),
-        Some(("application/json", rows.to_string().into_bytes())),
-    )
-    .await;
+    let (s, v) = import_json(&admin, &token, "/api/v1/people/import", &rows).await;
     assert_eq!((s, v["committed"].as_bool()), (422, Some(false)), "{v}");
     assert_eq!(v["errors"][0]["row"], 2);
     assert!(v["errors"][0]["message"].as_str().unwrap_or_default().contains("缺少字段“phone”"), "{v}");

@@ -81,11 +81,19 @@ async fn forms_validate_in_chinese_and_write_nothing_when_wrong() {
     let (s, _, body) = app
         .post_form(
             "/orgs",
-            &[("parent", &pid), ("code", "坏 代码!"), ("name", ""), ("kind", "branch"), ("sector", "village")],
+            &[
+                ("parent", &pid),
+                ("code", "坏 代码!"),
+                ("name", ""),
+                ("kind", "branch"),
+                ("sector", "village"),
+                ("authority", "市委组织部"),
+            ],
         )
         .await;
     assert_eq!(s, 422, "shown again with what to fix");
     assert!(body.contains("只能包含数字、字母和短横线") && body.contains("不能为空"), "{body}");
+    assert!(body.contains("请从列表中选择干部管理单位"), "a forged reference is refused, not dropped: {body}");
     let (s, loc, _) = app
         .post_form(
             "/orgs",
@@ -106,9 +114,13 @@ async fn forms_validate_in_chinese_and_write_nothing_when_wrong() {
     let bad_id = wrong_check(&id_number(YUNXI, (1988, 8, 8), 11));
     let org_ref = JINGZHU;
     let (s, _, body) = app
-        .post_form("/people", &[("name", "<script>alert(1)</script>"), ("id_number", &bad_id), ("org", org_ref)])
+        .post_form(
+            "/people",
+            &[("name", "<script>alert(1)</script>"), ("id_number", &bad_id), ("org", org_ref), ("managing_org", "x")],
+        )
         .await;
     assert_eq!(s, 422);
+    assert!(body.contains("请从列表中选择干部管理单位"), "{body}");
     assert!(body.contains("校验位不正确") && body.contains("含有不能出现在姓名中的字符"), "{body}");
     assert!(!body.contains("<script>alert(1)</script>"), "user text is escaped");
     let good = id_number(YUNXI, (1988, 8, 8), 11);

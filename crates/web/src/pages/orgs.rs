@@ -363,8 +363,8 @@ fn form_input(values: &HashMap<String, String>, parent_id: Option<i64>) -> Resul
     let mut text = values.clone();
     text.insert("parent".into(), String::new());
     text.insert("authority".into(), String::new());
-    let d = validate_org(&text)?;
-    let authority = values.get("authority").and_then(|a| a.trim().parse::<i64>().ok());
+    let (d, authority) =
+        params::with_choice(validate_org(&text), params::chosen_id(values, "authority", "干部管理单位"))?;
     Ok(OrgInput {
         code: d.code,
         name: d.name,

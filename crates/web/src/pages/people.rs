@@ -280,9 +280,11 @@ fn collect(fields: Vec<(String, String)>) -> HashMap<String, String> {
 async fn input_of(st: &AppState, ctx: &Ctx, values: &HashMap<String, String>) -> Result<PersonInput, StoreError> {
     // The managing department is chosen by id from a list; validation sees text.
     let mut fields = values.clone();
-    let managing_id = fields.remove("managing_org").and_then(|m| m.trim().parse::<i64>().ok());
+    fields.remove("managing_org");
     let today = xuepei_store::imports::people::today_in_china();
-    let draft = validate_person(&fields, today).map_err(StoreError::Invalid)?;
+    let (draft, managing_id) =
+        params::with_choice(validate_person(&fields, today), params::chosen_id(values, "managing_org", "干部管理单位"))
+            .map_err(StoreError::Invalid)?;
     let o = org::resolve_ref(&st.db, &ctx.scope, &draft.org_ref, false).await?;
     Ok(PersonInput::from_draft(&draft, o.id, managing_id))
 }
