@@ -234,3 +234,12 @@ impl Drop for TestApp {
         }
     }
 }
+
+/// Someone on the roster of the organisation `code` or below it.
+pub async fn someone_under(db: &DatabaseConnection, code: &str) -> xuepei_store::people::Person {
+    use xuepei_store::people::{self, PersonFilter, PersonSort};
+    use xuepei_store::{Scope, org};
+    let o = org::get_by_code(db, &Scope::system(), code).await.expect("organisation");
+    let f = PersonFilter { under: Some(o.id), ..Default::default() };
+    people::list(db, &Scope::system(), &f, PersonSort::Org, None, 1).await.expect("list").items.remove(0).person
+}

@@ -176,14 +176,7 @@ async fn export_gives_an_xlsx_and_other_counties_stay_out_of_reach() {
     assert!(answer[1].as_str().unwrap_or_default().contains("spreadsheetml"), "{answer}");
     assert!(answer[2].as_u64().unwrap_or(0) > 5000, "{answer}");
     // A person of 平江县, opened by address.
-    let pingjiang = org::get_by_code(&db.conn, &Scope::system(), "430626").await.expect("county");
-    let f = PersonFilter { under: Some(pingjiang.id), ..Default::default() };
-    let other = people::list(&db.conn, &Scope::system(), &f, PersonSort::Org, None, 1)
-        .await
-        .expect("list")
-        .items
-        .remove(0)
-        .person;
+    let other = xuepei_testkit::someone_under(&db.conn, "430626").await;
     b.client.goto(&app.url(&format!("/people/{}", other.id))).await.expect("goto");
     let t = b.wait_for_text("不存在").await;
     assert!(!t.contains(&other.name), "nothing of 平江县 shows");

@@ -220,19 +220,7 @@ async fn the_openapi_document_matches_the_routes_and_the_responses() {
         .collect();
     assert_eq!(documented, served, "every API route is documented and every documented route is served");
     let org = by_code(&db.conn, JINGZHU).await;
-    let person = xuepei_store::people::list(
-        &db.conn,
-        &Scope::system(),
-        &xuepei_store::people::PersonFilter { under: Some(org.id), ..Default::default() },
-        Default::default(),
-        None,
-        1,
-    )
-    .await
-    .expect("list")
-    .items
-    .remove(0)
-    .person;
+    let person = someone_under(&db.conn, JINGZHU).await;
     for (method, path) in &documented {
         let concrete = path.replace("{id}", &if path.contains("people") { person.id } else { org.id }.to_string());
         let body = (method == "POST").then(|| ("application/json", b"{\"rows\": []}".to_vec()));

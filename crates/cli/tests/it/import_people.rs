@@ -219,22 +219,9 @@ async fn an_id_number_of_someone_else_or_outside_the_scope_is_refused() {
     let yunxi = county_scope(&db.conn, YUNXI).await;
     // Someone already on the 屈原管理区 roster.
     let quyuan = by_code(&db.conn, QUYUAN).await;
-    let f = PersonFilter { under: Some(quyuan.id), ..Default::default() };
-    let outsider = people::list(&db.conn, &Scope::system(), &f, PersonSort::Org, None, 1)
-        .await
-        .expect("list")
-        .items
-        .remove(0)
-        .person;
+    let outsider = someone_under(&db.conn, QUYUAN).await;
     // Someone on the 云溪区 roster.
-    let yunxi_org = by_code(&db.conn, YUNXI).await;
-    let f = PersonFilter { under: Some(yunxi_org.id), ..Default::default() };
-    let insider = people::list(&db.conn, &Scope::system(), &f, PersonSort::Org, None, 1)
-        .await
-        .expect("list")
-        .items
-        .remove(0)
-        .person;
+    let insider = someone_under(&db.conn, YUNXI).await;
     let cross = id_number(YUNXI, (1990, 2, 2), 11);
     let rows = vec![
         vec!["姓名", "身份证号", "所在党组织"],

@@ -122,12 +122,7 @@ async fn a_county_cannot_read_or_change_another_countys_people() {
     let yunxi = county_scope(&db.conn, YUNXI).await;
     let quyuan = by_code(&db.conn, QUYUAN).await;
     let f = PersonFilter { under: Some(quyuan.id), ..Default::default() };
-    let outsider = people::list(&db.conn, &Scope::system(), &f, PersonSort::Org, None, 1)
-        .await
-        .expect("list")
-        .items
-        .remove(0)
-        .person;
+    let outsider = someone_under(&db.conn, QUYUAN).await;
     assert!(matches!(people::get(&db.conn, &yunxi, outsider.id).await, Err(StoreError::NotFound(_))));
     assert!(matches!(
         write(&db.conn, &yunxi, async |tx| people::delete(tx, outsider.id).await).await,

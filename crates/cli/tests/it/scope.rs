@@ -337,12 +337,7 @@ async fn no_route_reaches_another_county() {
     // The other county: an account, a token, an upload awaiting confirmation.
     let b_scope = county_scope(&db.conn, QUYUAN).await;
     let b_org = by_code(&db.conn, QUYUAN_TOWN).await;
-    let b_person = people::list(&db.conn, &b_scope, &PersonFilter::default(), PersonSort::Org, None, 1)
-        .await
-        .expect("list")
-        .items
-        .remove(0)
-        .person;
+    let b_person = someone_under(&db.conn, QUYUAN).await;
     account(&db.conn, "bstaff", &[AccountRole::OrgStaff], QUYUAN).await;
     let b_account = accounts::by_username(&db.conn, "bstaff").await.expect("account");
     let (b_token, _) = write(&db.conn, &Scope::system(), async |tx| {

@@ -8,6 +8,7 @@ use xuepei_office::read::Source;
 use xuepei_store::accounts::{self, NewAccount};
 use xuepei_store::org::{self, Org};
 use xuepei_store::{Actor, DatabaseConnection, Scope, Tx};
+pub use xuepei_testkit::someone_under;
 use xuepei_testkit::{TestApp, TestDb};
 use xuepei_web::jobs::{self, ImportFailure, ImportKind, ImportOutcome};
 

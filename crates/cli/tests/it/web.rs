@@ -30,19 +30,7 @@ async fn pages_render_the_tree_and_its_people() {
     assert_eq!(s, 200);
     assert!(list.contains("荆竹村"));
 
-    let someone = people::list(
-        &db.conn,
-        &Scope::system(),
-        &PersonFilter { under: Some(village.id), ..Default::default() },
-        Default::default(),
-        None,
-        1,
-    )
-    .await
-    .expect("list")
-    .items
-    .remove(0)
-    .person;
+    let someone = someone_under(&db.conn, &village.code).await;
     let (s, page) = app.get(&format!("/people?q={}", xuepei_web_enc(&someone.name))).await;
     assert_eq!(s, 200);
     assert!(page.contains(&someone.name));
@@ -145,6 +133,12 @@ async fn forms_validate_in_chinese_and_write_nothing_when_wrong() {
     db.cleanup().await;
 }
 
+/// Posts a people file to the import wizard.
+async fn upload_people(app: &TestApp, form: Form) -> reqwest::Response {
+    let url = app.url(&format!("/import/people?_csrf={}", app.csrf().await));
+    app.client.post(url).multipart(form).send().await.expect("upload")
+}
+
 #[tokio::test]
 async fn the_import_wizard_previews_bad_rows_then_imports_the_fixed_file() {
     let db = seeded().await;
@@ -156,13 +150,7 @@ async fn the_import_wizard_previews_bad_rows_then_imports_the_fixed_file() {
         Form::new().part("file", Part::bytes(bytes).file_name("花名册.xlsx"))
     };
     let rows = vec![vec!["姓名", "身份证号", "所在党组织"], vec!["甲", &good, JINGZHU], vec!["乙乙", &bad, JINGZHU]];
-    let r = app
-        .client
-        .post(app.url(&format!("/import/people?_csrf={}", app.csrf().await)))
-        .multipart(upload(rows))
-        .send()
-        .await
-        .expect("upload");
+    let r = upload_people(&app, upload(rows)).await;
     assert_eq!(r.status(), 422);
     let body = r.text().await.expect("body");
     assert!(body.contains("第3行") && body.contains("校验位不正确"), "{body}");
@@ -170,13 +158,7 @@ async fn the_import_wizard_previews_bad_rows_then_imports_the_fixed_file() {
     assert!(!body.contains("确认导入</button>"), "no confirm button while rows are bad");
 
     let fixed = vec![vec!["姓名", "身份证号", "所在党组织"], vec!["甲甲", &good, JINGZHU]];
-    let r = app
-        .client
-        .post(app.url(&format!("/import/people?_csrf={}", app.csrf().await)))
-        .multipart(upload(fixed))
-        .send()
-        .await
-        .expect("upload");
+    let r = upload_people(&app, upload(fixed)).await;
     let body = r.text().await.expect("body");
     assert!(body.contains("预检通过") && body.contains("将新增1条"), "{body}");
     let action = body
@@ -240,33 +222,15 @@ async fn oversized_and_empty_uploads_are_refused_in_chinese() {
     assert_eq!(app.login("tester", PASSWORD).await, 303);
     let big = vec![b'a'; 1024 * 1024 + 10];
     let form = Form::new().part("file", Part::bytes(big).file_name("big.csv"));
-    let r = app
-        .client
-        .post(app.url(&format!("/import/people?_csrf={}", app.csrf().await)))
-        .multipart(form)
-        .send()
-        .await
-        .expect("upload");
+    let r = upload_people(&app, form).await;
     assert_eq!(r.status(), 413);
     assert!(r.text().await.expect("body").contains("文件超过上传大小限制（1MB）"));
     let form = Form::new().part("file", Part::bytes(Vec::new()).file_name("empty.xlsx"));
-    let r = app
-        .client
-        .post(app.url(&format!("/import/people?_csrf={}", app.csrf().await)))
-        .multipart(form)
-        .send()
-        .await
-        .expect("upload");
+    let r = upload_people(&app, form).await;
     assert_eq!(r.status(), 400);
     assert!(r.text().await.expect("body").contains("是空的"));
     let form = Form::new().part("file", Part::bytes(b"%PDF-1.4 not a sheet".to_vec()).file_name("x.pdf"));
-    let r = app
-        .client
-        .post(app.url(&format!("/import/people?_csrf={}", app.csrf().await)))
-        .multipart(form)
-        .send()
-        .await
-        .expect("upload");
+    let r = upload_people(&app, form).await;
     assert_eq!(r.status(), 400);
     assert!(r.text().await.expect("body").contains("文件不是表格"));
     db.cleanup().await;
