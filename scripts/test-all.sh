@@ -73,6 +73,9 @@ ensure_postgres
 ensure_mariadb
 ensure_browser
 
+say "the web crate cannot widen a scope (built alone, so the operator feature stays off)"
+cargo test --doc -p xuepei-web
+
 say "unit and integration tests on SQLite"
 (unset TEST_DATABASE_URL; run_tests --workspace)
 say "integration tests on PostgreSQL"

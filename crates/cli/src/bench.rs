@@ -26,7 +26,7 @@ use xuepei_web::jobs::{self, ImportKind};
 
 use crate::config::Config;
 
-const HUNAN: &str = include_str!("../../../data/divisions/430000-hunan.csv");
+const HUNAN: &str = include_str!("../../../assets/divisions/430000-hunan.csv");
 
 #[derive(Debug, Subcommand)]
 pub enum BenchCommand {
@@ -145,6 +145,7 @@ async fn child(c: ChildArgs) -> Result<ExitCode, String> {
                 source: Source::Path(c.file.clone()),
                 name: "bench".into(),
                 dry_run: false,
+                settings: jobs::ImportSettings::default(),
             };
             let out = jobs::import(&conn, &Scope::system(), &Actor::operator("bench"), job)
                 .await
@@ -398,6 +399,7 @@ async fn import_bench(a: ImportArgs) -> Result<ExitCode, String> {
             source: Source::Path(orgs_csv.clone()),
             name: "bench".into(),
             dry_run: false,
+            settings: jobs::ImportSettings::default(),
         };
         let out =
             jobs::import(&conn, &Scope::system(), &Actor::operator("bench"), job).await.map_err(|e| e.to_string())?;
@@ -477,7 +479,7 @@ async fn subtree_timings(conn: &xuepei_store::DatabaseConnection, label: &str) -
         let mut totals = None;
         for _ in 0..20 {
             let t = Instant::now();
-            totals = Some(org::subtree_totals(conn, &o.path).await.map_err(|e| e.to_string())?);
+            totals = Some(org::subtree_totals(conn, &sys, o.id).await.map_err(|e| e.to_string())?);
             times.push(t.elapsed().as_secs_f64() * 1000.0);
         }
         times.sort_by(f64::total_cmp);
@@ -580,8 +582,13 @@ async fn web_bench(a: WebArgs) -> Result<ExitCode, String> {
         db::migrate(&conn).await.map_err(|e| e.to_string())?;
         for (kind, file) in [(ImportKind::Orgs, &orgs_csv), (ImportKind::People, &roster_csv)] {
             let t = Instant::now();
-            let job =
-                jobs::ImportJob { kind, source: Source::Path(file.clone()), name: "bench".into(), dry_run: false };
+            let job = jobs::ImportJob {
+                kind,
+                source: Source::Path(file.clone()),
+                name: "bench".into(),
+                dry_run: false,
+                settings: jobs::ImportSettings::default(),
+            };
             let out = jobs::import(&conn, &Scope::system(), &operator, job).await.map_err(|e| e.to_string())?;
             if !out.report.is_ok() {
                 return Err(format!("数据准备失败：{:?}", out.report.errors.first()));

@@ -15,10 +15,41 @@ use xuepei_web::jobs::{self, ImportFailure, ImportKind};
 use crate::config::Config;
 
 pub async fn connect(cfg: &Config) -> Result<DatabaseConnection, String> {
+    if let Some(file) = sqlite_file(&cfg.database_url).filter(|f| !cfg.create_database && !f.exists()) {
+        return Err(format!(
+            "数据库文件 {} 不存在，未执行任何操作。\n\
+             如要使用演示数据库，请加参数 --database-url sqlite://{}（或设置环境变量 XUEPEI_DATABASE_URL）；\n\
+             如确要新建一个空数据库，请加参数 --create-database，或先运行 xuepei migrate。",
+            file.display(),
+            cfg.data_dir.join("demo.db").display()
+        ));
+    }
+    eprintln!("数据库：{}", redact(&cfg.database_url));
     let opts = DbOptions { max_connections: cfg.max_connections, ..Default::default() };
     let conn = db::connect(&cfg.database_url, &opts).await.map_err(|e| e.to_string())?;
     db::migrate(&conn).await.map_err(|e| format!("数据库迁移失败：{e}"))?;
     Ok(conn)
+}
+
+/// The file of a SQLite URL (None for other backends and in-memory databases).
+pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let file = rest.split('?').next().unwrap_or_default();
+    (!file.is_empty() && file != ":memory:").then(|| std::path::PathBuf::from(file))
+}
+
+/// A database URL without its password, to print.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let cred = &url[s + 3..at];
+            match cred.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
 }
 
 pub async fn serve(cfg: &Config) -> Result<ExitCode, String> {
@@ -127,7 +158,8 @@ pub async fn import(
     let scope = scope_of(&conn, org_code).await?;
     let started = std::time::Instant::now();
     let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let job = jobs::ImportJob { kind, source: Source::Path(file.to_owned()), name, dry_run };
+    let job =
+        jobs::ImportJob { kind, source: Source::Path(file.to_owned()), name, dry_run, settings: cfg.import.clone() };
     let outcome = match jobs::import(&conn, &scope, &Actor::operator("命令行"), job).await {
         Ok(o) => o,
         Err(ImportFailure::File(msg)) => return Err(format!("{}：{msg}", file.display())),
@@ -360,6 +392,94 @@ pub mod audit {
             .await
             .map_err(|e| e.to_string())?;
         println!("已导出{n}条审计记录到 {}", out.display());
+        Ok(ExitCode::SUCCESS)
+    }
+}
+
+/// `xuepei token …`: API tokens issued by the server's operator (for scripts and other
+/// systems), audited like those issued on the web page.
+pub mod token {
+    use std::process::ExitCode;
+
+    use xuepei_store::{Actor, Scope, Tx, org, tokens};
+
+    use super::connect;
+    use crate::config::Config;
+
+    pub async fn issue(
+        cfg: &Config,
+        org_code: &str,
+        write: bool,
+        days: Option<i64>,
+        name: Option<&str>,
+    ) -> Result<ExitCode, String> {
+        if days.is_some_and(|d| d <= 0 || d > 3660) {
+            return Err("--days 须为1至3660之间的天数（不指定则长期有效）".into());
+        }
+        let conn = connect(cfg).await?;
+        let sys = Scope::system();
+        let o = org::get_by_code(&conn, &sys, &org_code.to_ascii_uppercase())
+            .await
+            .map_err(|_| format!("未找到组织代码“{org_code}”"))?;
+        let name = name.map_or_else(|| format!("命令行签发（{}）", o.display_name()), str::to_owned);
+        let tx = Tx::begin(&conn, &sys, &Actor::operator("命令行")).await.map_err(|e| e.to_string())?;
+        let (tok, secret) =
+            tokens::issue(&tx, &name, o.id, write, days, tokens::OPERATOR_ISSUER).await.map_err(super::explain)?;
+        tx.commit().await.map_err(|e| e.to_string())?;
+        println!(
+            "已签发接口令牌 #{}“{}”：{}，范围：{}（{}），{}。令牌只显示这一次，请妥善保存：",
+            tok.id,
+            tok.name,
+            if tok.can_write { "可读写" } else { "只读" },
+            o.display_name(),
+            o.code,
+            tok.expires_at
+                .map_or_else(|| "长期有效".to_owned(), |e| format!("有效期至{}", xuepei_domain::time::minute(e))),
+        );
+        println!("{secret}");
+        Ok(ExitCode::SUCCESS)
+    }
+
+    pub async fn list(cfg: &Config) -> Result<ExitCode, String> {
+        let conn = connect(cfg).await?;
+        let sys = Scope::system();
+        let all = tokens::list(&conn, &sys).await.map_err(|e| e.to_string())?;
+        let orgs = org::get_many(&conn, &sys, &all.iter().map(|t| t.scope_org_id).collect::<Vec<_>>())
+            .await
+            .map_err(|e| e.to_string())?;
+        println!("编号\t名称\t前缀\t权限\t范围\t状态\t最近使用");
+        let now = chrono::Utc::now();
+        for t in &all {
+            let state = if t.revoked_at.is_some() {
+                "已吊销".to_owned()
+            } else if !t.usable(now) {
+                "已过期".to_owned()
+            } else {
+                t.expires_at.map_or_else(|| "有效".to_owned(), |e| format!("有效至{}", xuepei_domain::time::minute(e)))
+            };
+            println!(
+                "{}\t{}\t{}…\t{}\t{}\t{}\t{}",
+                t.id,
+                t.name,
+                t.prefix,
+                if t.can_write { "读写" } else { "只读" },
+                orgs.get(&t.scope_org_id).map_or("", |o| o.display_name()),
+                state,
+                t.last_used_at.map_or_else(|| "未使用".to_owned(), xuepei_domain::time::minute),
+            );
+        }
+        if all.is_empty() {
+            println!("（没有接口令牌）");
+        }
+        Ok(ExitCode::SUCCESS)
+    }
+
+    pub async fn revoke(cfg: &Config, id: i64) -> Result<ExitCode, String> {
+        let conn = connect(cfg).await?;
+        let tx = Tx::begin(&conn, &Scope::system(), &Actor::operator("命令行")).await.map_err(|e| e.to_string())?;
+        let tok = tokens::revoke(&tx, id).await.map_err(|_| format!("接口令牌 #{id} 不存在"))?;
+        tx.commit().await.map_err(|e| e.to_string())?;
+        println!("已吊销接口令牌 #{}“{}”", tok.id, tok.name);
         Ok(ExitCode::SUCCESS)
     }
 }

@@ -3,8 +3,12 @@
 
 use std::path::{Path, PathBuf};
 
+use std::time::Duration;
+
 use serde::Deserialize;
+use xuepei_office::{ChildLimits, Isolation, ReadOptions};
 use xuepei_store::accounts::SecurityPolicy;
+use xuepei_web::jobs::ImportSettings;
 
 /// The TOML file's keys; all optional.
 #[derive(Debug, Default, Deserialize)]
@@ -19,10 +23,55 @@ pub struct FileConfig {
     pub lockout_minutes: Option<i64>,
     pub idle_minutes: Option<i64>,
     pub password_max_age_days: Option<i64>,
+    pub login_throttle_address: Option<i32>,
+    pub login_throttle_username: Option<i32>,
+    pub login_throttle_minutes: Option<i64>,
+    pub id_check_alert_per_day: Option<u32>,
     pub audit_retention_days: Option<i64>,
     pub cookie_secure: Option<bool>,
     pub trust_proxy: Option<bool>,
     pub metrics_public: Option<bool>,
+    /// `[import]`: limits on files to import.
+    pub import: Option<ImportFileConfig>,
+}
+
+/// The `[import]` table.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImportFileConfig {
+    pub max_people_rows: Option<u64>,
+    pub max_org_rows: Option<u64>,
+    pub max_unpacked_mb: Option<u64>,
+    pub max_compression_ratio: Option<u64>,
+    pub reader_memory_mb: Option<u64>,
+    pub reader_cpu_seconds: Option<u64>,
+    pub reader_timeout_seconds: Option<u64>,
+}
+
+impl ImportFileConfig {
+    /// The settings, with the reader process being this executable.
+    fn settings(&self) -> ImportSettings {
+        let d = ImportSettings::default();
+        let mut limits = d.read.limits.clone();
+        if let Some(mb) = self.max_unpacked_mb {
+            limits.max_unpacked_bytes = mb.max(1).saturating_mul(1 << 20);
+        }
+        if let Some(r) = self.max_compression_ratio {
+            limits.max_ratio = r.max(10);
+        }
+        let c = ChildLimits::default();
+        let child = ChildLimits {
+            program: std::env::current_exe().ok(),
+            memory_mb: self.reader_memory_mb.unwrap_or(c.memory_mb).max(256),
+            cpu_seconds: self.reader_cpu_seconds.unwrap_or(c.cpu_seconds).max(1),
+            idle_timeout: self.reader_timeout_seconds.map_or(c.idle_timeout, |s| Duration::from_secs(s.max(1))),
+        };
+        ImportSettings {
+            people_rows: self.max_people_rows.unwrap_or(d.people_rows).max(1),
+            org_rows: self.max_org_rows.unwrap_or(d.org_rows).max(1),
+            read: ReadOptions { limits, isolation: Isolation::Child(child) },
+        }
+    }
 }
 
 /// The settings a command runs with.
@@ -39,6 +88,12 @@ pub struct Config {
     pub cookie_secure: bool,
     pub trust_proxy: bool,
     pub metrics_public: bool,
+    /// Row limits and the reader process of imports (`[import]`).
+    pub import: ImportSettings,
+    /// A SQLite file that does not exist yet may be created (serve, migrate, demo, or
+    /// `--create-database`); other commands refuse, so a mistyped path or the default
+    /// database beside the demo's is not silently a new empty one.
+    pub create_database: bool,
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -53,6 +108,7 @@ pub struct Overrides {
     pub database_url: Option<String>,
     pub listen: Option<String>,
     pub data_dir: Option<PathBuf>,
+    pub create_database: bool,
 }
 
 impl Config {
@@ -62,6 +118,7 @@ impl Config {
             cookie_secure: self.cookie_secure,
             trust_proxy: self.trust_proxy,
             metrics_public: self.metrics_public,
+            import: self.import.clone(),
         }
     }
 
@@ -90,12 +147,21 @@ impl Config {
                     lockout_minutes: file.lockout_minutes.unwrap_or(d.lockout_minutes).max(1),
                     idle_minutes: file.idle_minutes.unwrap_or(d.idle_minutes).max(1),
                     password_max_age_days: file.password_max_age_days.unwrap_or(d.password_max_age_days).max(0),
+                    throttle_address_failures: file
+                        .login_throttle_address
+                        .unwrap_or(d.throttle_address_failures)
+                        .max(1),
+                    throttle_name_failures: file.login_throttle_username.unwrap_or(d.throttle_name_failures).max(1),
+                    throttle_minutes: file.login_throttle_minutes.unwrap_or(d.throttle_minutes).max(1),
+                    id_check_daily_alert: file.id_check_alert_per_day.unwrap_or(d.id_check_daily_alert),
                 }
             },
             audit_retention_days: file.audit_retention_days.unwrap_or(DEFAULT_AUDIT_RETENTION_DAYS).max(1),
             cookie_secure: file.cookie_secure.unwrap_or(false),
             trust_proxy: file.trust_proxy.unwrap_or(false),
             metrics_public: file.metrics_public.unwrap_or(false),
+            import: file.import.unwrap_or_default().settings(),
+            create_database: o.create_database,
         })
     }
 }
@@ -124,6 +190,34 @@ mod tests {
         assert_eq!(c.listen, "127.0.0.1:1");
         let c = Config::load(Overrides { data_dir: Some("/srv/x".into()), ..Default::default() }).expect("load");
         assert_eq!(c.database_url, "sqlite:///srv/x/xuepei.db?mode=rwc");
+    }
+
+    #[test]
+    fn import_limits_come_from_the_import_table() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path().join("x.toml");
+        let d = Config::load(Overrides::default()).expect("load");
+        assert_eq!((d.import.people_rows, d.import.org_rows), (1_000_000, 200_000));
+        std::fs::write(
+            &p,
+            "[import]\nmax_people_rows = 5000\nmax_org_rows = 300\nmax_unpacked_mb = 64\nreader_memory_mb = 512\nreader_timeout_seconds = 9\n",
+        )
+        .expect("write");
+        let c = Config::load(Overrides { config: Some(p.clone()), ..Default::default() }).expect("load");
+        let web = c.web().import;
+        assert_eq!((web.people_rows, web.org_rows), (5000, 300));
+        let people = web.options(xuepei_web::jobs::ImportKind::People);
+        assert_eq!(people.limits.max_rows, 5000);
+        assert_eq!(people.limits.max_unpacked_bytes, 64 << 20);
+        match people.isolation {
+            Isolation::Child(c) => {
+                assert_eq!((c.memory_mb, c.idle_timeout), (512, Duration::from_secs(9)));
+                assert_eq!(c.program, std::env::current_exe().ok(), "the reader is this executable");
+            }
+            Isolation::InProcess => panic!("imports are parsed in a child process"),
+        }
+        std::fs::write(&p, "[import]\nmax_rows = 1\n").expect("write");
+        assert!(Config::load(Overrides { config: Some(p), ..Default::default() }).is_err(), "unknown keys are refused");
     }
 
     #[test]

@@ -20,7 +20,7 @@ use xuepei_store::{Actor, DatabaseConnection, Scope, Tx};
 use crate::commands;
 use crate::config::Config;
 
-const YUEYANG: &str = include_str!("../../../data/divisions/430600-yueyang.csv");
+const YUEYANG: &str = include_str!("../../../assets/divisions/430600-yueyang.csv");
 
 /// What the demo made.
 #[derive(Debug, Default)]
@@ -52,6 +52,15 @@ pub async fn run(cfg: &Config, seed_value: u64, no_serve: bool, password: &str) 
     for (username, what) in &accounts {
         println!("  {username:<12} {what}");
     }
+    println!(
+        "其他命令默认使用 {}，要对演示数据执行导入、导出等命令，请加参数 --database-url {}",
+        cfg.database_url, demo_cfg.database_url
+    );
+    println!(
+        "重置演示数据：再次运行 xuepei demo（会重新生成 {}），或删除 {} 目录。",
+        file.display(),
+        cfg.data_dir.display()
+    );
     if no_serve {
         return Ok(ExitCode::SUCCESS);
     }
@@ -153,6 +162,23 @@ struct Member {
 
 fn member(roles: &'static [Role], position: String, rank: RankLevel, male_share: f64) -> Member {
     Member { roles, position, rank, male_share }
+}
+
+impl Member {
+    /// Plausible ages for the post: leaders of a city are in their fifties, of a county in
+    /// their forties and fifties; a village secretary is rarely under 30.
+    fn ages(&self) -> (u32, u32) {
+        let heads = self.roles.contains(&Role::Secretary) || self.roles.contains(&Role::DeputySecretary);
+        match (self.rank, heads) {
+            (RankLevel::Bureau, _) => (50, 59),
+            (RankLevel::County, true) => (45, 57),
+            (RankLevel::County, false) => (40, 57),
+            (RankLevel::Township, true) => (35, 52),
+            (RankLevel::Township, false) => (28, 52),
+            (RankLevel::Other, true) => (32, 60),
+            (RankLevel::Other, false) => (24, 58),
+        }
+    }
 }
 
 /// Builds the organisations and people — of every county-level area, or of those whose
@@ -297,7 +323,20 @@ pub async fn seed(db: &DatabaseConnection, rng_seed: u64, counties: Option<&[&st
         system,
         &actor,
         "演示数据",
-        Present::all(["phone", "party_joined_on", "position", "rank_level", "roles", "managing_org"]),
+        Present::all([
+            "phone",
+            "party_joined_on",
+            "position",
+            "rank_level",
+            "roles",
+            "managing_org",
+            "ethnicity",
+            "native_place",
+            "education",
+            "degree",
+            "work_started_on",
+            "position_since",
+        ]),
         false,
     )
     .await
@@ -310,7 +349,8 @@ pub async fn seed(db: &DatabaseConnection, rng_seed: u64, counties: Option<&[&st
                          managing: Option<&str>|
            -> Result<(), String> {
         let gender = synth.gender(m.male_share);
-        let birth = synth.birth_date(today, 30, 58);
+        let (min_age, max_age) = m.ages();
+        let birth = synth.birth_date(today, min_age, max_age);
         let number = synth.id_number(region, birth, gender);
         let id: IdNumber = idcard::parse(&number, today).map_err(|e| e.to_string())?;
         let mut roles = Roles::default();
@@ -326,7 +366,9 @@ pub async fn seed(db: &DatabaseConnection, rng_seed: u64, counties: Option<&[&st
             position: Some(m.position.clone()),
             rank_level: Some(m.rank),
             roles,
+            profile: synth.profile(id.birth_date, m.rank, today),
             org_ref: org_code.to_owned(),
+            org_name_check: None,
             managing_org_ref: managing.map(str::to_owned),
             id,
         };

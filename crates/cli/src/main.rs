@@ -23,6 +23,9 @@ struct Cli {
     /// Data directory (the default SQLite file lives here).
     #[arg(long = "data", global = true, env = "XUEPEI_DATA_DIR")]
     data_dir: Option<PathBuf>,
+    /// Create the SQLite database file if it does not exist (serve, migrate and demo always may).
+    #[arg(long, global = true)]
+    create_database: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -93,10 +96,22 @@ enum Command {
         #[command(subcommand)]
         what: UserCommand,
     },
+    /// Issue, list or revoke API tokens (for scripts and other systems).
+    Token {
+        #[command(subcommand)]
+        what: TokenCommand,
+    },
     /// Verify, archive or export the audit trail.
     Audit {
         #[command(subcommand)]
         what: AuditCommand,
+    },
+    /// Internal: parse one spreadsheet in a separate process with its own memory and CPU
+    /// limits, for the server and `import` (frames on standard output).
+    #[command(name = "read-sheet", hide = true)]
+    ReadSheet {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<std::ffi::OsString>,
     },
     /// Benchmarks (not tests): generate data at scale, measure, print a table.
     Bench {
@@ -146,6 +161,29 @@ enum UserCommand {
 }
 
 #[derive(Debug, Subcommand)]
+enum TokenCommand {
+    /// Issue a token over an organisation's subtree; prints the token alone on the last line.
+    Issue {
+        /// Code of the organisation whose subtree the token may see.
+        #[arg(long)]
+        org: String,
+        /// The token may also import (write); default read-only.
+        #[arg(long)]
+        write: bool,
+        /// Valid for this many days (default: until revoked).
+        #[arg(long)]
+        days: Option<i64>,
+        /// What the token is for (shown in lists and the audit trail).
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// List tokens.
+    List,
+    /// Revoke a token by its number.
+    Revoke { id: i64 },
+}
+
+#[derive(Debug, Subcommand)]
 enum AuditCommand {
     /// Check the hash chain; names the first bad entry.
     Verify,
@@ -166,6 +204,10 @@ enum AuditCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Command::ReadSheet { args } = &cli.command {
+        // The reader process: no runtime, no logging, no configuration.
+        return xuepei_office::isolate::child_main(args);
+    }
     init_tracing();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
@@ -201,8 +243,18 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Serve { listen } | Command::Demo { listen, .. } => listen.clone(),
         _ => None,
     };
-    let cfg =
-        Config::load(Overrides { config: cli.config, database_url: cli.database_url, listen, data_dir: cli.data_dir })?;
+    let create_database = cli.create_database
+        || matches!(
+            cli.command,
+            Command::Serve { .. } | Command::Demo { .. } | Command::Migrate { .. } | Command::Bench { .. }
+        );
+    let cfg = Config::load(Overrides {
+        config: cli.config,
+        database_url: cli.database_url,
+        listen,
+        data_dir: cli.data_dir,
+        create_database,
+    })?;
     match cli.command {
         Command::Serve { .. } => commands::serve(&cfg).await,
         Command::Demo { seed, no_serve, password, .. } => demo::run(&cfg, seed, no_serve, &password).await,
@@ -222,12 +274,20 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             UserCommand::Unlock { username } => commands::user::lock(&cfg, &username, false).await,
             UserCommand::List => commands::user::list(&cfg).await,
         },
+        Command::Token { what } => match what {
+            TokenCommand::Issue { org, write, days, name } => {
+                commands::token::issue(&cfg, &org, write, days, name.as_deref()).await
+            }
+            TokenCommand::List => commands::token::list(&cfg).await,
+            TokenCommand::Revoke { id } => commands::token::revoke(&cfg, id).await,
+        },
         Command::Audit { what } => match what {
             AuditCommand::Verify => commands::audit::verify(&cfg).await,
             AuditCommand::Archive { days, dir } => commands::audit::archive(&cfg, days, dir.as_deref()).await,
             AuditCommand::Export { out } => commands::audit::export(&cfg, &out).await,
         },
         Command::Bench { what } => bench::run(&cfg, what).await,
+        Command::ReadSheet { .. } => Err("read-sheet 是内部命令".into()),
     }
 }
 

@@ -23,8 +23,22 @@ labeled_enum! {
 }
 
 impl AccountRole {
+    /// The role's bit in the stored mask: fixed numbers, never the declaration order, so
+    /// that adding or reordering roles never changes what stored accounts mean. A new
+    /// role takes the next unused number; a retired role's number is never reused.
     pub fn bit(self) -> i32 {
-        1 << (self as i32)
+        let n = match self {
+            AccountRole::SystemAdmin => 0,
+            AccountRole::SecurityAdmin => 1,
+            AccountRole::AuditAdmin => 2,
+            AccountRole::OrgStaff => 3,
+            AccountRole::PropagandaStaff => 4,
+            AccountRole::UnitSecretary => 5,
+            AccountRole::TrainingInstitution => 6,
+            AccountRole::Inspector => 7,
+            AccountRole::Cadre => 8,
+        };
+        1 << n
     }
 
     /// One of the three administrator roles.
@@ -35,10 +49,13 @@ impl AccountRole {
     pub fn perms(self) -> &'static [Perm] {
         use Perm::*;
         match self {
-            AccountRole::SystemAdmin => &[ViewData, EditData, ViewAccounts, ManageAccounts, ManageTokens],
+            AccountRole::SystemAdmin => {
+                &[ViewData, EditData, ViewAccounts, ManageAccounts, ManageTokens, LearnRegistrationsElsewhere]
+            }
             AccountRole::SecurityAdmin => &[ViewAccounts, ManageSecurity],
             AccountRole::AuditAdmin => &[ViewAudit],
-            AccountRole::OrgStaff | AccountRole::UnitSecretary => &[ViewData, EditData],
+            AccountRole::OrgStaff => &[ViewData, EditData, LearnRegistrationsElsewhere],
+            AccountRole::UnitSecretary => &[ViewData, EditData],
             AccountRole::PropagandaStaff | AccountRole::TrainingInstitution | AccountRole::Inspector => &[ViewData],
             AccountRole::Cadre => &[ViewOwn],
         }
@@ -64,6 +81,10 @@ pub enum Perm {
     ManageTokens,
     /// See one's own record.
     ViewOwn,
+    /// Be told, when registering, that an identity number is already registered outside
+    /// one's scope: the roles that register people at county level and above (organisation
+    /// departments, the system administrator). Others get a neutral refusal.
+    LearnRegistrationsElsewhere,
 }
 
 /// A set of roles, stored as a bit mask.
@@ -141,6 +162,9 @@ pub fn check_username(input: &str) -> Result<String, String> {
     Ok(s)
 }
 
+/// A new password may not repeat the current one nor the ones before it, this many in all.
+pub const PASSWORD_HISTORY: usize = 5;
+
 pub const MIN_PASSWORD_LEN: usize = 8;
 pub const MAX_PASSWORD_LEN: usize = 128;
 
@@ -174,6 +198,31 @@ mod tests {
     use super::*;
 
     #[test]
+    fn role_bits_are_pinned() {
+        // Stored in every account row: these numbers must never change.
+        let stored = [
+            ("system_admin", 1),
+            ("security_admin", 2),
+            ("audit_admin", 4),
+            ("org_staff", 8),
+            ("propaganda_staff", 16),
+            ("unit_secretary", 32),
+            ("training_institution", 64),
+            ("inspector", 128),
+            ("cadre", 256),
+        ];
+        assert_eq!(AccountRole::ALL.len(), stored.len(), "a new role needs its pinned bit here");
+        for (code, bit) in stored {
+            assert_eq!(AccountRole::from_code(code).map(AccountRole::bit), Some(bit), "{code}");
+        }
+        let mut seen = 0;
+        for r in AccountRole::ALL {
+            assert_eq!(seen & r.bit(), 0, "{r:?} reuses a bit");
+            seen |= r.bit();
+        }
+    }
+
+    #[test]
     fn three_administrators_stand_alone() {
         use AccountRole::*;
         assert!(AccountRoles::of(&[SystemAdmin]).validate().is_ok());
@@ -192,6 +241,8 @@ mod tests {
         assert!(!AccountRoles::of(&[SecurityAdmin]).can(Perm::EditData));
         assert!(AccountRoles::of(&[OrgStaff]).can(Perm::EditData));
         assert!(!AccountRoles::of(&[Cadre]).can(Perm::ViewData));
+        assert!(AccountRoles::of(&[OrgStaff]).can(Perm::LearnRegistrationsElsewhere));
+        assert!(!AccountRoles::of(&[UnitSecretary]).can(Perm::LearnRegistrationsElsewhere));
     }
 
     #[test]

@@ -190,7 +190,7 @@ mod tests {
 
     #[test]
     fn the_yueyang_file_has_the_real_shape() {
-        let divs = parse_csv(include_str!("../../../data/divisions/430600-yueyang.csv")).expect("parses");
+        let divs = parse_csv(include_str!("../../../assets/divisions/430600-yueyang.csv")).expect("parses");
         let count = |l| divs.iter().filter(|d| d.level == l).count();
         assert_eq!(count(DivisionLevel::City), 1);
         assert_eq!(count(DivisionLevel::County), 10);

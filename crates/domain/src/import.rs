@@ -35,11 +35,28 @@ pub struct ImportSpec {
     pub kind: &'static str,
     pub title: &'static str,
     pub columns: &'static [Column],
+    /// Columns that name one thing two ways, `(exact, other)`: a roster may carry both (the
+    /// organisation's code beside its name). Either satisfies a required column; when both
+    /// are present the row is resolved by the exact one and the other is checked against it.
+    pub pairs: &'static [(&'static str, &'static str)],
 }
 
 impl ImportSpec {
     pub fn label(&self, key: &str) -> &'static str {
         self.columns.iter().find(|c| c.key == key).map_or("", |c| c.label)
+    }
+
+    /// The column that names the same thing as `key` (its pair), if any.
+    fn partner(&self, key: &str) -> Option<&'static str> {
+        self.pairs.iter().find_map(|&(a, b)| {
+            if a == key {
+                Some(b)
+            } else if b == key {
+                Some(a)
+            } else {
+                None
+            }
+        })
     }
 }
 
@@ -67,6 +84,9 @@ pub struct ColumnMap {
     pub header_row: u64,
     /// Cell index per spec column, aligned with `ImportSpec::columns`.
     pub positions: Vec<Option<usize>>,
+    /// A second header that matched the same column by another name ("联系电话" beside
+    /// "手机号码"): its cell is read when the first one is empty.
+    pub fallbacks: Vec<Option<usize>>,
     /// Header cells that matched nothing, ignored.
     pub ignored: Vec<String>,
 }
@@ -99,12 +119,19 @@ pub fn column_letters(mut index: usize) -> String {
     String::from_utf8(s).unwrap_or_default()
 }
 
-fn match_column(spec: &ImportSpec, cell: &str) -> Option<usize> {
+/// The spec column a header cell names, and how exactly: 0 for the label itself, then the
+/// synonyms in their listed order.
+fn match_column(spec: &ImportSpec, cell: &str) -> Option<(usize, usize)> {
     let key = header_key(cell);
     if key.is_empty() {
         return None;
     }
-    spec.columns.iter().position(|c| header_key(c.label) == key || c.synonyms.iter().any(|s| header_key(s) == key))
+    spec.columns.iter().enumerate().find_map(|(i, c)| {
+        if header_key(c.label) == key {
+            return Some((i, 0));
+        }
+        c.synonyms.iter().position(|s| header_key(s) == key).map(|rank| (i, rank + 1))
+    })
 }
 
 /// Finds the header among a sheet's first rows, fed one row at a time.
@@ -135,7 +162,7 @@ impl<'a> HeaderScan<'a> {
         }
         self.any_content = true;
         self.scanned += 1;
-        let matches: Vec<(usize, Option<usize>)> =
+        let matches: Vec<(usize, Option<(usize, usize)>)> =
             cells.iter().enumerate().map(|(i, c)| (i, match_column(self.spec, c))).collect();
         if matches.iter().filter(|(_, m)| m.is_some()).count() >= 2 {
             return match build_map(self.spec, row_no, cells, &matches) {
@@ -191,14 +218,24 @@ fn build_map(
     spec: &ImportSpec,
     row: u64,
     cells: &[String],
-    matches: &[(usize, Option<usize>)],
+    matches: &[(usize, Option<(usize, usize)>)],
 ) -> Result<ColumnMap, HeaderError> {
-    let mut positions = vec![None; spec.columns.len()];
+    let mut positions: Vec<Option<(usize, usize)>> = vec![None; spec.columns.len()];
+    let mut fallbacks = vec![None; spec.columns.len()];
     let mut ignored = Vec::new();
     for &(cell_index, m) in matches {
-        match m {
-            Some(col) => {
-                if let Some(first) = positions[col] {
+        let Some((col, rank)) = m else {
+            if !cells[cell_index].trim().is_empty() {
+                ignored.push(cells[cell_index].trim().to_owned());
+            }
+            continue;
+        };
+        match positions[col] {
+            None => positions[col] = Some((cell_index, rank)),
+            Some((first, first_rank)) => {
+                // The same header twice is ambiguous; two names for one column are not:
+                // the more exact name is read, the other fills in where it is empty.
+                if header_key(&cells[first]) == header_key(&cells[cell_index]) || fallbacks[col].is_some() {
                     return Err(HeaderError::Duplicate {
                         row,
                         label: spec.columns[col].label,
@@ -206,18 +243,28 @@ fn build_map(
                         second: column_letters(cell_index),
                     });
                 }
-                positions[col] = Some(cell_index);
+                if rank < first_rank {
+                    positions[col] = Some((cell_index, rank));
+                    fallbacks[col] = Some(first);
+                } else {
+                    fallbacks[col] = Some(cell_index);
+                }
             }
-            None if !cells[cell_index].trim().is_empty() => ignored.push(cells[cell_index].trim().to_owned()),
-            None => {}
         }
     }
-    let missing: Vec<&str> =
-        spec.columns.iter().zip(&positions).filter(|(c, p)| c.required && p.is_none()).map(|(c, _)| c.label).collect();
+    let positions: Vec<Option<usize>> = positions.into_iter().map(|p| p.map(|(i, _)| i)).collect();
+    let present = |key: &str| spec.columns.iter().zip(&positions).any(|(c, p)| c.key == key && p.is_some());
+    let missing: Vec<&str> = spec
+        .columns
+        .iter()
+        .zip(&positions)
+        .filter(|(c, p)| c.required && p.is_none() && !spec.partner(c.key).is_some_and(present))
+        .map(|(c, _)| c.label)
+        .collect();
     if !missing.is_empty() {
         return Err(HeaderError::Missing { row, missing: missing.join("、") });
     }
-    Ok(ColumnMap { header_row: row, positions, ignored })
+    Ok(ColumnMap { header_row: row, positions, fallbacks, ignored })
 }
 
 /// One data row seen through a column map.
@@ -231,19 +278,23 @@ pub struct RowView<'a> {
 impl RowView<'_> {
     /// True when every mapped cell is empty (spacer and footer rows are skipped).
     pub fn is_blank(&self) -> bool {
-        self.map.positions.iter().flatten().all(|&i| self.cells.get(i).is_none_or(|c| c.trim().is_empty()))
+        self.map
+            .positions
+            .iter()
+            .chain(&self.map.fallbacks)
+            .flatten()
+            .all(|&i| self.cells.get(i).is_none_or(|c| c.trim().is_empty()))
     }
 }
 
 impl Fields for RowView<'_> {
     fn get(&self, key: &str) -> &str {
-        self.spec
-            .columns
-            .iter()
-            .position(|c| c.key == key)
-            .and_then(|col| self.map.positions[col])
-            .and_then(|i| self.cells.get(i))
-            .map_or("", |s| s.trim())
+        let Some(col) = self.spec.columns.iter().position(|c| c.key == key) else { return "" };
+        let cell = |p: Option<usize>| p.and_then(|i| self.cells.get(i)).map_or("", |s| s.trim());
+        match cell(self.map.positions[col]) {
+            "" => cell(self.map.fallbacks[col]),
+            v => v,
+        }
     }
 }
 
@@ -286,7 +337,17 @@ mod tests {
             Column {
                 key: "phone", label: "联系电话", synonyms: &["手机号"], required: false, example: "", help: ""
             },
+            Column {
+                key: "org",
+                label: "所在党组织",
+                synonyms: &["党组织名称"],
+                required: true,
+                example: "",
+                help: "",
+            },
+            Column { key: "org_code", label: "组织代码", synonyms: &[], required: false, example: "", help: "" },
         ],
+        pairs: &[("org_code", "org")],
     };
 
     fn rows(v: Vec<Vec<&str>>) -> impl Iterator<Item = Result<(u64, Vec<String>), ()>> {
@@ -298,12 +359,12 @@ mod tests {
         let mut it = rows(vec![
             vec!["某某区基层党组织书记花名册", "", ""],
             vec!["", "", ""],
-            vec!["序号", "名  字", "公民身份号码（必填）", "备注"],
-            vec!["1", "张三", "x", ""],
+            vec!["序号", "名  字", "公民身份号码（必填）", "备注", "党组织名称"],
+            vec!["1", "张三", "x", "", "荆竹村"],
         ]);
         let map = find_header(&SPEC, &mut it).expect("io").expect("found");
         assert_eq!(map.header_row, 3);
-        assert_eq!(map.positions, vec![Some(1), Some(2), None]);
+        assert_eq!(map.positions, vec![Some(1), Some(2), None, Some(4), None]);
         assert_eq!(map.ignored, vec!["序号", "备注"]);
         let (n, cells) = it.next().expect("row").expect("io");
         assert_eq!(n, 4);
@@ -321,17 +382,51 @@ mod tests {
 
     #[test]
     fn missing_and_duplicate_columns() {
-        let mut it = rows(vec![vec!["姓名", "手机号"]]);
+        let mut it = rows(vec![vec!["姓名", "手机号", "所在党组织"]]);
         assert_eq!(
             find_header(&SPEC, &mut it).expect("io").unwrap_err(),
             HeaderError::Missing { row: 1, missing: "身份证号".into() }
         );
-        let mut it = rows(vec![vec!["姓名", "身份证号", "名字"]]);
+        // The same header twice cannot be resolved.
+        let mut it = rows(vec![vec!["姓名", "身份证号", "身份证号", "所在党组织"]]);
         assert!(matches!(find_header(&SPEC, &mut it).expect("io"), Err(HeaderError::Duplicate { .. })));
         let mut it = rows(vec![vec!["a", "b"], vec!["c", "d"]]);
         assert!(matches!(find_header(&SPEC, &mut it).expect("io"), Err(HeaderError::NotFound { .. })));
         let mut it = rows(vec![]);
         assert_eq!(find_header(&SPEC, &mut it).expect("io").unwrap_err(), HeaderError::Empty);
+    }
+
+    #[test]
+    fn two_names_for_one_column_read_the_exact_one_first() {
+        let mut it = rows(vec![
+            vec!["姓名", "身份证号", "名字", "手机号", "联系电话", "所在党组织"],
+            vec!["张三", "x", "张 三", "13800000000", "", "荆竹村"],
+            vec!["李四", "y", "", "13900000000", "0730-1234567", "荆竹村"],
+        ]);
+        let map = find_header(&SPEC, &mut it).expect("io").expect("a real roster stays readable");
+        assert_eq!(map.positions[..3], [Some(0), Some(1), Some(4)]);
+        assert_eq!(map.fallbacks[..3], [Some(2), None, Some(3)]);
+        let (_, first) = it.next().expect("row").expect("io");
+        let view = RowView { spec: &SPEC, map: &map, cells: &first };
+        assert_eq!((view.get("name"), view.get("phone")), ("张三", "13800000000"), "empty exact cell falls back");
+        let (_, second) = it.next().expect("row").expect("io");
+        let view = RowView { spec: &SPEC, map: &map, cells: &second };
+        assert_eq!(view.get("phone"), "0730-1234567", "the label wins over the synonym");
+    }
+
+    #[test]
+    fn a_pair_satisfies_a_required_column_either_way() {
+        for header in [vec!["姓名", "身份证号", "组织代码"], vec!["姓名", "身份证号", "所在党组织", "组织代码"]]
+        {
+            let mut it = rows(vec![header.clone()]);
+            let map = find_header(&SPEC, &mut it).expect("io").unwrap_or_else(|e| panic!("{header:?}: {e}"));
+            assert_eq!(map.position(&SPEC, "org_code"), Some(header.len() - 1));
+        }
+        let mut it = rows(vec![vec!["姓名", "身份证号", "联系电话"]]);
+        assert_eq!(
+            find_header(&SPEC, &mut it).expect("io").unwrap_err(),
+            HeaderError::Missing { row: 1, missing: "所在党组织".into() }
+        );
     }
 
     #[test]

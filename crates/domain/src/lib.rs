@@ -15,4 +15,5 @@ pub mod people;
 pub mod phone;
 pub mod synth;
 pub mod text;
+pub mod time;
 pub mod validate;

@@ -67,10 +67,18 @@ pub const ORG_IMPORT: ImportSpec = ImportSpec {
         Column {
             key: "parent",
             label: "上级组织",
-            synonyms: &["上级党组织", "上级组织代码", "上级党组织代码", "隶属组织", "上级单位", "上级党组织名称"],
+            synonyms: &["上级党组织", "隶属组织", "上级单位", "上级党组织名称", "上级组织名称"],
+            required: false,
+            example: "岳阳楼街道党工委",
+            help: "代码、全称或唯一的简称；可以是本表中的组织；与“上级组织代码”都填写时按代码确定，并核对名称",
+        },
+        Column {
+            key: "parent_code",
+            label: "上级组织代码",
+            synonyms: &["上级党组织代码", "上级代码"],
             required: false,
             example: "430602001",
-            help: "代码、全称或唯一的简称；可以是本表中的组织",
+            help: "可不填；填写时按代码确定上级组织",
         },
         Column {
             key: "kind",
@@ -97,6 +105,7 @@ pub const ORG_IMPORT: ImportSpec = ImportSpec {
             help: "按干部管理权限负责本单位干部培训的组织部门",
         },
     ],
+    pairs: &[("parent_code", "parent")],
 };
 
 pub const MAX_CODE_LEN: usize = 32;
@@ -200,7 +209,10 @@ pub struct OrgDraft {
     pub short_name: Option<String>,
     pub kind: OrgKind,
     pub sector: Sector,
+    /// The parent by code when the file gives one, else by name.
     pub parent_ref: Option<String>,
+    /// The parent's name given beside its code, to check against the code.
+    pub parent_name_check: Option<String>,
     pub authority_ref: Option<String>,
 }
 
@@ -213,9 +225,15 @@ pub fn validate_org(f: &(impl Fields + ?Sized)) -> Result<OrgDraft, Vec<FieldErr
     let short_name = f.collect(&mut errors, "short_name", check_text(f.get("short_name"), MAX_SHORT_NAME_CHARS, false));
     let kind = f.collect(&mut errors, "kind", parse_required::<OrgKind>(f.get("kind")));
     let sector = f.collect(&mut errors, "sector", parse_required::<Sector>(f.get("sector")));
-    let parent_ref = f.collect(&mut errors, "parent", check_text(f.get("parent"), MAX_ORG_NAME_CHARS, false));
+    let (parent_ref, parent_name_check) = match trim(f.get("parent_code")) {
+        "" => (f.collect(&mut errors, "parent", check_text(f.get("parent"), MAX_ORG_NAME_CHARS, false)), Some(None)),
+        _ => (
+            f.collect(&mut errors, "parent_code", check_text(f.get("parent_code"), MAX_ORG_NAME_CHARS, false)),
+            f.collect(&mut errors, "parent", check_text(f.get("parent"), MAX_ORG_NAME_CHARS, false)),
+        ),
+    };
     let authority_ref = f.collect(&mut errors, "authority", check_text(f.get("authority"), MAX_ORG_NAME_CHARS, false));
-    match (code, name, short_name, kind, sector, parent_ref, authority_ref) {
+    match (code, name, short_name, kind, sector, parent_ref, parent_name_check, authority_ref) {
         (
             Some(code),
             Some(Some(name)),
@@ -223,10 +241,27 @@ pub fn validate_org(f: &(impl Fields + ?Sized)) -> Result<OrgDraft, Vec<FieldErr
             Some(kind),
             Some(sector),
             Some(parent_ref),
+            Some(parent_name_check),
             Some(authority_ref),
-        ) if errors.is_empty() => Ok(OrgDraft { code, name, short_name, kind, sector, parent_ref, authority_ref }),
+        ) if errors.is_empty() => {
+            Ok(OrgDraft { code, name, short_name, kind, sector, parent_ref, parent_name_check, authority_ref })
+        }
         _ => Err(errors),
     }
+}
+
+/// Whether a name given beside a code agrees with the organisation the code names: its
+/// code, full name or short name, or a name that contains the short name or lies within
+/// the full name ("荆竹村党总支" for 荆竹村) — rosters abbreviate, but another
+/// organisation's name does not agree.
+pub fn name_agrees(text: &str, code: &str, name: &str, short_name: Option<&str>) -> bool {
+    let t = compact(text);
+    if t.is_empty() || t.to_ascii_uppercase() == code {
+        return true;
+    }
+    let name = compact(name);
+    let short = short_name.map(compact).filter(|s| s.chars().count() >= 2);
+    t == name || short.is_some_and(|s| t.contains(&s)) || (t.chars().count() >= 2 && name.contains(&t))
 }
 
 /// Parses a required enumeration cell, naming the allowed values when it fails.
@@ -240,6 +275,17 @@ pub fn parse_required<T: Labeled>(input: &str) -> Result<T, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_name_beside_a_code_agrees_when_it_names_the_same_organisation() {
+        let (code, name, short) = ("430603001203", "中共岳阳市云溪区长岭街道荆竹村总支部委员会", Some("荆竹村"));
+        for ok in ["荆竹村", "荆竹村党总支", name, "430603001203", " 荆竹村 "] {
+            assert!(name_agrees(ok, code, name, short), "{ok}");
+        }
+        for bad in ["八字门社区", "陆城镇", "村"] {
+            assert!(!name_agrees(bad, code, name, short), "{bad}");
+        }
+    }
 
     #[test]
     fn codes_are_normalised() {

@@ -42,8 +42,16 @@ labeled_enum! {
 }
 
 impl Role {
+    /// The role's bit in the stored mask: fixed numbers (see `AccountRole::bit`).
     pub fn bit(self) -> i32 {
-        1 << (self as i32)
+        let n = match self {
+            Role::Secretary => 0,
+            Role::DeputySecretary => 1,
+            Role::CommitteeMember => 2,
+            Role::LeadershipMember => 3,
+            Role::Principal => 4,
+        };
+        1 << n
     }
 }
 
@@ -148,29 +156,75 @@ pub const PERSON_IMPORT: ImportSpec = ImportSpec {
         },
         Column {
             key: "roles",
-            label: "身份",
-            synonyms: &["角色", "人员类别", "班子职务", "党内职务", "党内身份"],
+            label: "班子职务",
+            synonyms: &["身份", "角色", "人员类别", "党内职务", "党内身份"],
             required: false,
             example: "书记、委员",
             help: "书记、副书记、委员、班子成员、主要负责同志，多个用顿号分隔",
         },
         Column {
+            key: "ethnicity",
+            label: "民族",
+            synonyms: &["族别"],
+            required: false,
+            example: "汉族",
+            help: "如汉族、土家族（“汉”也可）",
+        },
+        Column {
+            key: "native_place",
+            label: "籍贯",
+            synonyms: &["籍贯（出生地）", "原籍"],
+            required: false,
+            example: "湖南岳阳",
+            help: "",
+        },
+        Column {
+            key: "education",
+            label: "学历",
+            synonyms: &["文化程度", "最高学历", "全日制学历", "学历学位", "学历/学位", "全日制教育学历"],
+            required: false,
+            example: "大学",
+            help: "如研究生、大学、大专、中专、高中",
+        },
+        Column {
+            key: "degree",
+            label: "学位",
+            synonyms: &["最高学位", "全日制学位", "全日制教育学位"],
+            required: false,
+            example: "学士",
+            help: "如博士、硕士、学士，可不填",
+        },
+        Column {
+            key: "work_started_on",
+            label: "参加工作时间",
+            synonyms: &["参加工作日期", "参工时间", "工作时间", "参加工作年月"],
+            required: false,
+            example: "1970-08",
+            help: "如2005-07、2005.7、2005年7月",
+        },
+        Column {
+            key: "position_since",
+            label: "任现职时间",
+            synonyms: &["任现职日期", "现职时间", "任职时间", "任现职务时间", "任现职年月"],
+            required: false,
+            example: "2021-06",
+            help: "如2021-06、2021.6、2021年6月",
+        },
+        Column {
             key: "org",
             label: "所在党组织",
-            synonyms: &[
-                "党组织名称",
-                "组织代码",
-                "所在组织",
-                "所属党组织",
-                "党组织",
-                "所在单位",
-                "工作单位",
-                "所在党组织代码",
-                "党组织代码",
-            ],
+            synonyms: &["党组织名称", "所在组织", "所属党组织", "党组织", "所在单位", "工作单位", "所在党组织名称"],
             required: true,
+            example: "荆竹村党总支",
+            help: "组织全称、唯一的简称或组织代码；与“组织代码”列都填写时按代码确定，并核对名称",
+        },
+        Column {
+            key: "org_code",
+            label: "组织代码",
+            synonyms: &["所在党组织代码", "党组织代码"],
+            required: false,
             example: "430602001001",
-            help: "组织代码、全称或唯一的简称",
+            help: "可不填；填写时按代码确定所在党组织",
         },
         Column {
             key: "managing_org",
@@ -181,6 +235,7 @@ pub const PERSON_IMPORT: ImportSpec = ImportSpec {
             help: "负责其培训的组织部门（代码或名称），可不填",
         },
     ],
+    pairs: &[("org_code", "org")],
 };
 
 pub const MAX_POSITION_CHARS: usize = 100;
@@ -201,8 +256,162 @@ pub struct PersonDraft {
     pub position: Option<String>,
     pub rank_level: Option<RankLevel>,
     pub roles: Roles,
+    pub profile: Profile,
+    /// The organisation by code when the roster gives one, else by name.
     pub org_ref: String,
+    /// The name given beside a code, to check against the organisation the code names.
+    pub org_name_check: Option<String>,
     pub managing_org_ref: Option<String>,
+}
+
+/// What a cadre roster (花名册) carries beyond identity and organisation.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Profile {
+    /// 民族, the official name ("汉族").
+    pub ethnicity: Option<String>,
+    /// 籍贯.
+    pub native_place: Option<String>,
+    /// 学历.
+    pub education: Option<String>,
+    /// 学位.
+    pub degree: Option<String>,
+    /// 参加工作时间.
+    pub work_started_on: Option<NaiveDate>,
+    /// 任现职时间.
+    pub position_since: Option<NaiveDate>,
+}
+
+/// The 56 ethnic groups by their official names.
+pub const ETHNIC_GROUPS: [&str; 56] = [
+    "汉族",
+    "蒙古族",
+    "回族",
+    "藏族",
+    "维吾尔族",
+    "苗族",
+    "彝族",
+    "壮族",
+    "布依族",
+    "朝鲜族",
+    "满族",
+    "侗族",
+    "瑶族",
+    "白族",
+    "土家族",
+    "哈尼族",
+    "哈萨克族",
+    "傣族",
+    "黎族",
+    "傈僳族",
+    "佤族",
+    "畲族",
+    "高山族",
+    "拉祜族",
+    "水族",
+    "东乡族",
+    "纳西族",
+    "景颇族",
+    "柯尔克孜族",
+    "土族",
+    "达斡尔族",
+    "仫佬族",
+    "羌族",
+    "布朗族",
+    "撒拉族",
+    "毛南族",
+    "仡佬族",
+    "锡伯族",
+    "阿昌族",
+    "普米族",
+    "塔吉克族",
+    "怒族",
+    "乌孜别克族",
+    "俄罗斯族",
+    "鄂温克族",
+    "德昂族",
+    "保安族",
+    "裕固族",
+    "京族",
+    "塔塔尔族",
+    "独龙族",
+    "鄂伦春族",
+    "赫哲族",
+    "门巴族",
+    "珞巴族",
+    "基诺族",
+];
+
+/// An ethnic group's official name from what rosters write ("汉", "汉族", "土家").
+pub fn normalize_ethnicity(input: &str) -> Result<Option<String>, String> {
+    let s = crate::text::compact(input);
+    if s.is_empty() {
+        return Ok(None);
+    }
+    let full = if s.ends_with('族') { s.clone() } else { format!("{s}族") };
+    ETHNIC_GROUPS
+        .iter()
+        .find(|g| **g == full)
+        .map(|g| Some((*g).to_owned()))
+        .ok_or_else(|| format!("“{s}”不是民族名称，请填写如“汉族”“土家族”"))
+}
+
+pub const MAX_PROFILE_TEXT_CHARS: usize = 30;
+/// The youngest age at which a roster's work start date is plausible.
+pub const WORK_MIN_AGE: u32 = 14;
+
+fn optional_date(
+    f: &(impl Fields + ?Sized),
+    errors: &mut Vec<FieldError>,
+    key: &'static str,
+    check: impl Fn(NaiveDate) -> Result<(), String>,
+) -> Option<Option<NaiveDate>> {
+    match trim(f.get(key)) {
+        "" => Some(None),
+        v => f.collect(
+            errors,
+            key,
+            dates::parse(v).map_err(|e| e.to_string()).and_then(|d| check(d.date).map(|_| Some(d.date))),
+        ),
+    }
+}
+
+fn validate_profile(
+    f: &(impl Fields + ?Sized),
+    errors: &mut Vec<FieldError>,
+    birth: Option<NaiveDate>,
+    today: NaiveDate,
+) -> Option<Profile> {
+    let ethnicity = f.collect(errors, "ethnicity", normalize_ethnicity(f.get("ethnicity")));
+    let text = |errors: &mut Vec<FieldError>, key: &'static str| {
+        f.collect(errors, key, check_text(f.get(key), MAX_PROFILE_TEXT_CHARS, false))
+    };
+    let native_place = text(errors, "native_place");
+    let education = text(errors, "education");
+    let degree = text(errors, "degree");
+    let not_future = |d: NaiveDate| if d > today { Err("晚于今天".to_owned()) } else { Ok(()) };
+    let work_started_on = optional_date(f, errors, "work_started_on", |d| {
+        not_future(d)?;
+        match birth.and_then(|b| b.checked_add_months(chrono::Months::new(12 * WORK_MIN_AGE))) {
+            Some(min) if d < min => Err(format!("早于年满{WORK_MIN_AGE}周岁的日期，请核对")),
+            _ => Ok(()),
+        }
+    });
+    let started = work_started_on.flatten();
+    let position_since = optional_date(f, errors, "position_since", |d| {
+        not_future(d)?;
+        match started {
+            Some(w) if d < w => Err("早于参加工作时间，请核对".to_owned()),
+            _ => Ok(()),
+        }
+    });
+    Some(Profile {
+        ethnicity: ethnicity?,
+        native_place: native_place?,
+        education: education?,
+        degree: degree?,
+        work_started_on: work_started_on?,
+        position_since: position_since?,
+    })
 }
 
 /// Validates person fields given by key: `name`, `id_number`, `gender`, `birth_date`,
@@ -273,40 +482,41 @@ pub fn validate_person(f: &(impl Fields + ?Sized), today: NaiveDate) -> Result<P
         ),
     };
     let roles = f.collect(&mut errors, "roles", Roles::parse(f.get("roles")));
-    let org_ref = f.collect(&mut errors, "org", check_text(f.get("org"), MAX_ORG_REF_CHARS, true));
+    let profile = validate_profile(f, &mut errors, birth_date, today);
+    // With both columns the code decides and the name is checked against it.
+    let org_ref = match trim(f.get("org_code")) {
+        "" => f.collect(&mut errors, "org", check_text(f.get("org"), MAX_ORG_REF_CHARS, true)),
+        _ => f.collect(&mut errors, "org_code", check_text(f.get("org_code"), MAX_ORG_REF_CHARS, true)),
+    };
+    let org_name_check = match trim(f.get("org_code")) {
+        "" => Some(None),
+        _ => f.collect(&mut errors, "org", check_text(f.get("org"), MAX_ORG_REF_CHARS, false)),
+    };
     let managing_org_ref =
         f.collect(&mut errors, "managing_org", check_text(f.get("managing_org"), MAX_ORG_REF_CHARS, false));
 
     if !errors.is_empty() {
         return Err(errors);
     }
-    match (name, id, gender, birth_date, phone, party_joined_on, position, rank_level, roles, org_ref, managing_org_ref)
-    {
-        (
-            Some(name),
-            Some(id),
-            Some(gender),
-            Some(birth_date),
-            Some(phone),
-            Some(party_joined_on),
-            Some(position),
-            Some(rank_level),
-            Some(roles),
-            Some(Some(org_ref)),
-            Some(managing_org_ref),
-        ) => Ok(PersonDraft {
-            name,
-            id,
-            gender,
-            birth_date,
-            phone,
-            party_joined_on,
-            position,
-            rank_level,
-            roles,
-            org_ref,
-            managing_org_ref,
-        }),
+    let draft = || {
+        Some(PersonDraft {
+            name: name?,
+            id: id?,
+            gender: gender?,
+            birth_date: birth_date?,
+            phone: phone?,
+            party_joined_on: party_joined_on?,
+            position: position?,
+            rank_level: rank_level?,
+            roles: roles?,
+            profile: profile?,
+            org_ref: org_ref??,
+            org_name_check: org_name_check?,
+            managing_org_ref: managing_org_ref?,
+        })
+    };
+    match draft() {
+        Some(d) => Ok(d),
         // Every None above has pushed an error, so this arm is unreachable in practice;
         // it still answers with a message rather than panicking.
         _ => Err(vec![FieldError { field: "name", message: "数据不完整".into() }]),
@@ -327,6 +537,30 @@ fn adult_on(birth: NaiveDate) -> NaiveDate {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ethnic_groups_as_rosters_write_them() {
+        assert_eq!(normalize_ethnicity("汉"), Ok(Some("汉族".into())));
+        assert_eq!(normalize_ethnicity(" 土家族 "), Ok(Some("土家族".into())));
+        assert_eq!(normalize_ethnicity(""), Ok(None));
+        assert!(normalize_ethnicity("火星").is_err_and(|e| e.contains("不是民族名称")));
+        assert_eq!(ETHNIC_GROUPS.iter().collect::<std::collections::HashSet<_>>().len(), 56);
+    }
+
+    #[test]
+    fn person_role_bits_are_pinned() {
+        let stored = [
+            ("secretary", 1),
+            ("deputy_secretary", 2),
+            ("committee_member", 4),
+            ("leadership_member", 8),
+            ("principal", 16),
+        ];
+        assert_eq!(Role::ALL.len(), stored.len(), "a new role needs its pinned bit here");
+        for (code, bit) in stored {
+            assert_eq!(Role::from_code(code).map(Role::bit), Some(bit), "{code}");
+        }
+    }
 
     fn today() -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 11, 23).expect("date")

@@ -9,7 +9,7 @@ use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
 use crate::idcard::{check_char, pack};
-use crate::people::Gender;
+use crate::people::{Gender, Profile, RankLevel};
 
 /// The most common surnames with their approximate share per ten thousand people.
 const SURNAMES: &[(&str, u32)] = &[
@@ -216,16 +216,70 @@ impl Synth {
         format!("{prefix}{:08}", self.rng.random_range(0..100_000_000u32))
     }
 
-    /// A party joining date between the 18th birthday plus a few years and `today`.
+    /// A party joining date, usually in the person's twenties, at least a year before
+    /// `today` (and never before 18, the age the Party's constitution sets).
     pub fn party_joined_on(&mut self, birth: NaiveDate, today: NaiveDate) -> NaiveDate {
-        let from = birth.checked_add_months(chrono::Months::new(12 * 20)).unwrap_or(birth);
-        if from >= today {
-            return today;
+        let at = |years: u32| birth.checked_add_months(chrono::Months::new(12 * years)).unwrap_or(birth);
+        let latest = at(32).min(today.checked_sub_months(chrono::Months::new(12)).unwrap_or(today));
+        self.between(at(20).min(latest).max(at(18)), latest)
+    }
+
+    /// A day in `[from, to]` (`from` when the range is empty).
+    fn between(&mut self, from: NaiveDate, to: NaiveDate) -> NaiveDate {
+        let span = (to - from).num_days();
+        if span <= 0 {
+            return from;
         }
-        let span = (today - from).num_days().max(1) as u64;
-        from.checked_add_days(Days::new(self.rng.random_range(0..span))).unwrap_or(from)
+        from.checked_add_days(Days::new(self.rng.random_range(0..=span as u64))).unwrap_or(from)
+    }
+
+    /// What a roster carries beside identity, agreeing with age and rank: work from 18–23,
+    /// the current post held for up to eight years, education by rank.
+    pub fn profile(&mut self, birth: NaiveDate, rank: RankLevel, today: NaiveDate) -> Profile {
+        let at = |years: u32| birth.checked_add_months(chrono::Months::new(12 * years)).unwrap_or(birth);
+        let work = self.between(at(18), at(23).min(today));
+        let since_earliest = work.max(today.checked_sub_months(chrono::Months::new(96)).unwrap_or(today));
+        let since = self.between(since_earliest, today.checked_sub_months(chrono::Months::new(3)).unwrap_or(today));
+        let ethnicity = match self.rng.random_range(0..100) {
+            0..=2 => "土家族",
+            3..=4 => "苗族",
+            5 => "回族",
+            _ => "汉族",
+        };
+        let place = NATIVE_PLACES[self.rng.random_range(0..NATIVE_PLACES.len())];
+        let (education, degree) = match (rank, self.rng.random_range(0..10)) {
+            (RankLevel::Bureau | RankLevel::County, 0..=5) => ("研究生", Some("硕士")),
+            (RankLevel::Bureau | RankLevel::County, _) => ("大学", Some("学士")),
+            (RankLevel::Township, 0..=1) => ("研究生", Some("硕士")),
+            (RankLevel::Township, _) => ("大学", Some("学士")),
+            (RankLevel::Other, 0..=2) => ("大学", Some("学士")),
+            (RankLevel::Other, 3..=6) => ("大专", None),
+            (RankLevel::Other, _) => ("高中", None),
+        };
+        Profile {
+            ethnicity: Some(ethnicity.to_owned()),
+            native_place: Some(place.to_owned()),
+            education: Some(education.to_owned()),
+            degree: degree.map(str::to_owned),
+            work_started_on: Some(work),
+            position_since: Some(since),
+        }
     }
 }
+
+/// Native places as 岳阳's rosters write them.
+const NATIVE_PLACES: &[&str] = &[
+    "湖南岳阳",
+    "湖南平江",
+    "湖南湘阴",
+    "湖南华容",
+    "湖南汨罗",
+    "湖南临湘",
+    "湖南岳阳县",
+    "湖南长沙",
+    "湖南益阳",
+    "湖南常德",
+];
 
 #[cfg(test)]
 mod tests {
@@ -250,7 +304,12 @@ mod tests {
             assert!(seen.insert(id.number));
             assert!(phone::normalize(&s.mobile()).is_ok());
             let joined = s.party_joined_on(id.birth_date, today);
-            assert!(joined <= today);
+            assert!(joined < today - chrono::Duration::days(360), "joined at least a year ago");
+            assert!(joined >= id.birth_date.with_year(id.birth_date.year() + 18).unwrap_or(id.birth_date));
+            let p = s.profile(id.birth_date, RankLevel::Township, today);
+            let (work, since) = (p.work_started_on.expect("work"), p.position_since.expect("since"));
+            assert!(work >= id.birth_date.with_year(id.birth_date.year() + 18).unwrap_or(id.birth_date));
+            assert!(work <= since && since <= today, "{work} {since}");
         }
     }
 

@@ -11,13 +11,20 @@ use sea_orm::{
     QueryOrder, QuerySelect, Set,
 };
 use serde::Serialize;
-use xuepei_domain::accounts::{AccountRoles, check_password, check_username};
+use xuepei_domain::accounts::{AccountRoles, PASSWORD_HISTORY, check_password, check_username};
 
 use crate::audit::{self, Actor, Entry, Tx, json};
-use crate::entity::{account, organization};
+use crate::entity::{account, organization, password_history, password_reset};
 use crate::error::{Result, StoreError};
 use crate::org::{self, Page, now};
 use crate::scope::Scope;
+
+/// Unique keys of accounts (see `error::UniqueKey`).
+pub(crate) const UNIQUE_KEYS: &[crate::error::UniqueKey] = &[crate::error::UniqueKey {
+    index: "ux_accounts_username",
+    columns: "accounts.username",
+    message: "该用户名已被使用（可能刚被其他管理员同时创建），未保存。请换一个用户名",
+}];
 
 /// Security settings (等保 conventions as defaults).
 #[derive(Debug, Clone)]
@@ -29,11 +36,29 @@ pub struct SecurityPolicy {
     pub idle_minutes: i64,
     /// Passwords must be changed after this many days (0: never).
     pub password_max_age_days: i64,
+    /// Failed sign-ins from one client address, within `throttle_minutes`, before sign-ins
+    /// from it are paused for the rest of that time.
+    pub throttle_address_failures: i32,
+    /// The same for one user name, known or not.
+    pub throttle_name_failures: i32,
+    pub throttle_minutes: i64,
+    /// An account told (or neutrally refused) more than this many identity numbers in a
+    /// day as registered outside its scope alerts the security administrator.
+    pub id_check_daily_alert: u32,
 }
 
 impl Default for SecurityPolicy {
     fn default() -> Self {
-        SecurityPolicy { lockout_threshold: 5, lockout_minutes: 30, idle_minutes: 30, password_max_age_days: 90 }
+        SecurityPolicy {
+            lockout_threshold: 5,
+            lockout_minutes: 30,
+            idle_minutes: 30,
+            password_max_age_days: 90,
+            throttle_address_failures: 30,
+            throttle_name_failures: 10,
+            throttle_minutes: 15,
+            id_check_daily_alert: crate::idchecks::DEFAULT_DAILY_ALERT,
+        }
     }
 }
 
@@ -299,7 +324,7 @@ pub async fn update(tx: &Tx, id: i64, ch: &AccountChanges) -> Result<Account> {
     if !ch.active || ch.scope_org_id != before.scope_org_id || ch.roles != before.roles {
         crate::sessions::end_all(db, id).await?;
     }
-    let after = get(db, &Scope::system(), id).await?;
+    let after = get(db, &Scope::whole(), id).await?;
     tx.record(
         entry(tx, &after, "account.update", format!("修改账号“{}”", after.username), json(&before), json(&after))
             .await?,
@@ -318,6 +343,16 @@ pub async fn set_password(tx: &Tx, id: i64, password: &str, must_change: bool) -
         return Err(StoreError::Forbidden("三员账号的密码只能由服务器管理员用命令行重置".into()));
     }
     check_password(password, &a.username).map_err(|m| StoreError::invalid("password", m))?;
+    let current = account::Entity::find_by_id(id).one(db).await?.ok_or(StoreError::NotFound("账号"))?;
+    if !must_change && repeats_recent(db, &current, password).await? {
+        return Err(StoreError::invalid(
+            "password",
+            format!("新密码不能与最近{PASSWORD_HISTORY}次使用过的密码相同，请另设一个"),
+        ));
+    }
+    remember_password(db, id, current.password_hash).await?;
+    // A reset awaiting its holder ends with any new password.
+    password_reset::Entity::delete_many().filter(password_reset::Column::AccountId.eq(id)).exec(db).await?;
     account::Entity::update_many()
         .col_expr(account::Column::PasswordHash, Expr::value(hash_password(password)?))
         .col_expr(account::Column::PasswordChangedAt, Expr::value(now()))
@@ -338,6 +373,89 @@ pub async fn set_password(tx: &Tx, id: i64, password: &str, must_change: bool) -
     Ok(())
 }
 
+/// The password is the current one or one of the last few (the history keeps
+/// `PASSWORD_HISTORY - 1` earlier hashes).
+async fn repeats_recent(db: &impl ConnectionTrait, current: &account::Model, password: &str) -> Result<bool> {
+    if verify_password(&current.password_hash, password) {
+        return Ok(true);
+    }
+    let earlier = password_history::Entity::find()
+        .filter(password_history::Column::AccountId.eq(current.id))
+        .order_by(password_history::Column::Id, Order::Desc)
+        .limit(PASSWORD_HISTORY.saturating_sub(1) as u64)
+        .all(db)
+        .await?;
+    Ok(earlier.iter().any(|h| verify_password(&h.password_hash, password)))
+}
+
+/// Keeps the hash being replaced, and only as many as the rule looks back.
+async fn remember_password(db: &impl ConnectionTrait, id: i64, hash: String) -> Result<()> {
+    password_history::ActiveModel {
+        account_id: Set(id),
+        password_hash: Set(hash),
+        created_at: Set(now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    // A handful of rows per account: trimmed here, in order.
+    let old: Vec<i64> = password_history::Entity::find()
+        .filter(password_history::Column::AccountId.eq(id))
+        .order_by(password_history::Column::Id, Order::Desc)
+        .all(db)
+        .await?
+        .into_iter()
+        .skip(PASSWORD_HISTORY.saturating_sub(1))
+        .map(|h| h.id)
+        .collect();
+    if !old.is_empty() {
+        password_history::Entity::delete_many().filter(password_history::Column::Id.is_in(old)).exec(db).await?;
+    }
+    Ok(())
+}
+
+/// A reset by the security administrator, in two halves (三员分立: no one of them can sign
+/// in as the holder). The temporary password is set as any reset's; the security
+/// administrator is shown the first half (returned), the second half is kept for the system
+/// administrators of the account's scope to hand over (see [`pending_reset`]) until the
+/// holder sets a new password. The holder signs in with both halves, one after the other.
+pub async fn reset_password_split(tx: &Tx, id: i64) -> Result<String> {
+    let a = get(tx.conn(), tx.scope(), id).await?;
+    let (first, second) = loop {
+        let (f, s) = (format!("Xp{}", random_hex(4)), format!("#{}", random_hex(4).to_uppercase()));
+        // Random hex could spell a short user name.
+        if check_password(&format!("{f}{s}"), &a.username).is_ok() {
+            break (f, s);
+        }
+    };
+    set_password(tx, id, &format!("{first}{second}"), true).await?;
+    password_reset::ActiveModel {
+        account_id: Set(id),
+        second_half: Set(second),
+        reset_by: Set(tx.actor().account_id),
+        created_at: Set(now()),
+    }
+    .insert(tx.conn())
+    .await?;
+    Ok(first)
+}
+
+/// The second half of a reset awaiting the holder of an account of the scope.
+pub async fn pending_reset(db: &impl ConnectionTrait, scope: &Scope, id: i64) -> Result<Option<PendingReset>> {
+    let a = get(db, scope, id).await?;
+    Ok(password_reset::Entity::find_by_id(a.id)
+        .one(db)
+        .await?
+        .map(|r| PendingReset { second_half: r.second_half, created_at: r.created_at }))
+}
+
+/// See [`pending_reset`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingReset {
+    pub second_half: String,
+    pub created_at: DateTime<Utc>,
+}
+
 /// Checks the current password before a holder sets a new one.
 pub async fn check_current_password(db: &impl ConnectionTrait, id: i64, password: &str) -> Result<bool> {
     let m = account::Entity::find_by_id(id).one(db).await?.ok_or(StoreError::NotFound("账号"))?;
@@ -348,6 +466,11 @@ pub async fn check_current_password(db: &impl ConnectionTrait, id: i64, password
 pub async fn set_lock(tx: &Tx, id: i64, until: Option<DateTime<Utc>>) -> Result<Account> {
     let db = tx.conn();
     let before = get(db, tx.scope(), id).await?;
+    // 三员分立: the security administrator must not shut the system administrator or the
+    // auditor out (nor anyone another administrator).
+    if until.is_some() && before.roles.has_admin() && !tx.scope().is_system() {
+        return Err(StoreError::Forbidden("三员账号不能在网页上被锁定；确需锁定时，由服务器管理员用命令行办理".into()));
+    }
     account::Entity::update_many()
         .col_expr(account::Column::LockedUntil, Expr::value(until))
         .col_expr(account::Column::FailedAttempts, Expr::value(0))
@@ -358,7 +481,7 @@ pub async fn set_lock(tx: &Tx, id: i64, until: Option<DateTime<Utc>>) -> Result<
     if until.is_some() {
         crate::sessions::end_all(db, id).await?;
     }
-    let after = get(db, &Scope::system(), id).await?;
+    let after = get(db, &Scope::whole(), id).await?;
     let summary = if until.is_some() {
         format!("锁定账号“{}”", after.username)
     } else {
@@ -387,18 +510,21 @@ pub fn indefinitely() -> DateTime<Utc> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Login {
     Ok(Account),
-    /// Unknown user name or wrong password (not told apart).
-    Rejected {
-        attempts_left: Option<i32>,
-    },
+    /// Every failure reads the same: an unknown name, a wrong password (also of a locked or
+    /// disabled account), or a sign-in refused unchecked while its name or address is
+    /// paused (see [`crate::throttle`]).
+    Rejected,
+    /// The right password of a locked account: told to the holder only.
     Locked {
         until: DateTime<Utc>,
     },
+    /// The right password of a disabled account.
     Disabled,
 }
 
-/// Checks a sign-in, counting failures and locking the account at the threshold. Every
-/// outcome is audited with the address it came from.
+/// Checks a sign-in, counting failures (per account, locking it at the threshold; per
+/// name and per address, pausing them — see [`crate::throttle`]). Every outcome is audited
+/// with the address it came from, except attempts refused while paused (the pause is).
 pub async fn authenticate(
     db: &DatabaseConnection,
     username: &str,
@@ -406,50 +532,43 @@ pub async fn authenticate(
     ip: Option<&str>,
     policy: &SecurityPolicy,
 ) -> Result<Login> {
-    let name = xuepei_domain::text::compact(username).to_ascii_lowercase();
-    let found = account::Entity::find().filter(account::Column::Username.eq(name.as_str())).one(db).await?;
+    use crate::throttle;
+    let name: String = xuepei_domain::text::compact(username).to_ascii_lowercase().chars().take(64).collect();
     let at = now();
+    let keys = throttle::keys(&name, ip);
+    if throttle::paused(db, &keys, policy, at).await? {
+        return Ok(Login::Rejected);
+    }
+    let found = account::Entity::find().filter(account::Column::Username.eq(name.as_str())).one(db).await?;
     let actor = |id: Option<i64>| Actor {
         account_id: id,
         username: name.chars().take(32).collect(),
         ip: ip.map(str::to_owned),
+        id_checks: crate::idchecks::IdChecks::default(),
     };
     let Some(m) = found else {
         // Spend the same time as a real check, so that timing does not tell names apart.
         let _ = verify_password(dummy_hash(), password);
-        audit::event(
-            db,
-            &actor(None),
-            "/",
-            "login.failed",
-            format!("登录失败：用户名“{}”不存在", actor(None).username),
-            None,
-        )
-        .await?;
-        return Ok(Login::Rejected { attempts_left: None });
+        let who = actor(None);
+        let tx = Tx::begin(db, &Scope::whole(), &who).await?;
+        throttle::fail(&tx, &keys, policy, at).await?;
+        tx.note("login.failed", "/", format!("登录失败：用户名“{}”不存在", who.username), None);
+        tx.commit().await?;
+        return Ok(Login::Rejected);
     };
     let scope_path =
         organization::Entity::find_by_id(m.scope_org_id).one(db).await?.map_or_else(|| "/".to_owned(), |o| o.path);
     let who = actor(Some(m.id));
-    if !m.active {
-        audit::event(db, &who, &scope_path, "login.failed", format!("登录失败：账号“{}”已停用", m.username), None)
-            .await?;
-        return Ok(Login::Disabled);
-    }
-    if let Some(until) = m.locked_until.filter(|u| *u > at) {
-        audit::event(
-            db,
-            &who,
-            &scope_path,
-            "login.failed",
-            format!("登录失败：账号“{}”处于锁定状态", m.username),
-            None,
-        )
-        .await?;
-        return Ok(Login::Locked { until });
-    }
+    let locked = m.locked_until.filter(|u| *u > at);
     if !verify_password(&m.password_hash, password) {
-        let tx = Tx::begin(db, &Scope::system(), &who).await?;
+        let tx = Tx::begin(db, &Scope::whole(), &who).await?;
+        throttle::fail(&tx, &keys, policy, at).await?;
+        if !m.active || locked.is_some() {
+            let state = if m.active { "处于锁定状态" } else { "已停用" };
+            tx.note("login.failed", &scope_path, format!("登录失败：账号“{}”{state}，且密码错误", m.username), None);
+            tx.commit().await?;
+            return Ok(Login::Rejected);
+        }
         // Counted in the database, so that guesses sent in parallel each count.
         account::Entity::update_many()
             .col_expr(account::Column::FailedAttempts, Expr::col(account::Column::FailedAttempts).add(1))
@@ -474,14 +593,36 @@ pub async fn authenticate(
                 format!("账号“{}”连续{failures}次密码错误，锁定{}分钟", m.username, policy.lockout_minutes),
                 None,
             );
-            tx.commit().await?;
-            return Ok(Login::Locked { until });
+        } else {
+            tx.note(
+                "login.failed",
+                &scope_path,
+                format!("登录失败：账号“{}”密码错误（第{failures}次）", m.username),
+                None,
+            );
         }
-        tx.note("login.failed", &scope_path, format!("登录失败：账号“{}”密码错误（第{failures}次）", m.username), None);
         tx.commit().await?;
-        return Ok(Login::Rejected { attempts_left: Some(policy.lockout_threshold - failures) });
+        return Ok(Login::Rejected);
     }
-    let tx = Tx::begin(db, &Scope::system(), &who).await?;
+    // The password is right: now the holder may learn why they cannot sign in.
+    if !m.active {
+        audit::event(db, &who, &scope_path, "login.failed", format!("登录失败：账号“{}”已停用", m.username), None)
+            .await?;
+        return Ok(Login::Disabled);
+    }
+    if let Some(until) = locked {
+        audit::event(
+            db,
+            &who,
+            &scope_path,
+            "login.failed",
+            format!("登录失败：账号“{}”处于锁定状态", m.username),
+            None,
+        )
+        .await?;
+        return Ok(Login::Locked { until });
+    }
+    let tx = Tx::begin(db, &Scope::whole(), &who).await?;
     // A guess sent in parallel may have locked the account while this password was checked.
     let res = account::Entity::update_many()
         .col_expr(account::Column::FailedAttempts, Expr::value(0))
@@ -496,6 +637,7 @@ pub async fn authenticate(
         let until = account::Entity::find_by_id(m.id).one(db).await?.and_then(|a| a.locked_until).unwrap_or(at);
         return Ok(Login::Locked { until });
     }
+    throttle::clear_name(tx.conn(), &name).await?;
     tx.note("login", &scope_path, format!("账号“{}”登录", m.username), None);
     tx.commit().await?;
     let m = account::Entity::find_by_id(m.id).one(db).await?.ok_or(StoreError::NotFound("账号"))?;

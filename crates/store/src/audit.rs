@@ -31,12 +31,19 @@ pub struct Actor {
     pub account_id: Option<i64>,
     pub username: String,
     pub ip: Option<String>,
+    /// How identity numbers registered outside the actor's scope are answered and watched.
+    pub id_checks: crate::idchecks::IdChecks,
 }
 
 impl Actor {
     /// The server's operator (command line, demo set-up, housekeeping).
     pub fn operator(what: &str) -> Self {
-        Actor { account_id: None, username: format!("[{what}]"), ip: None }
+        Actor {
+            account_id: None,
+            username: format!("[{what}]"),
+            ip: None,
+            id_checks: crate::idchecks::IdChecks::OPERATOR,
+        }
     }
 }
 
@@ -60,11 +67,27 @@ pub struct Tx {
     scope: Scope,
     actor: Actor,
     entries: Mutex<Vec<Entry>>,
+    /// Identity numbers met outside the scope, written when the transaction ends.
+    id_checks: crate::idchecks::Log,
 }
 
 impl Tx {
     pub async fn begin(db: &DatabaseConnection, scope: &Scope, actor: &Actor) -> Result<Tx> {
-        Ok(Tx { txn: db.begin().await?, scope: scope.clone(), actor: actor.clone(), entries: Mutex::new(Vec::new()) })
+        // SQLite: take the write lock at BEGIN, so that two writers queue instead of the
+        // second failing on its stale snapshot; it then sees the first one's rows (a taken
+        // code is a validation message, not "busy"). Other backends ignore the mode.
+        let options = sea_orm::TransactionOptions {
+            sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
+            ..Default::default()
+        };
+        let txn = db.begin_with_options(options).await?;
+        Ok(Tx {
+            txn,
+            scope: scope.clone(),
+            actor: actor.clone(),
+            entries: Mutex::new(Vec::new()),
+            id_checks: crate::idchecks::Log::new(db, actor),
+        })
     }
 
     /// The transaction, for reads inside it.
@@ -78,6 +101,12 @@ impl Tx {
 
     pub fn actor(&self) -> &Actor {
         &self.actor
+    }
+
+    /// Notes an identity number found registered outside the scope (see [`crate::idchecks`]).
+    pub(crate) fn id_elsewhere(&self, number: &str, what: &str) {
+        let path = self.scope.root_path().unwrap_or("/");
+        self.id_checks.add(number, path, what);
     }
 
     pub(crate) fn record(&self, e: Entry) {
@@ -112,12 +141,12 @@ impl Tx {
             append(&self.txn, &self.actor, entries).await?;
         }
         self.txn.commit().await?;
-        Ok(())
+        self.id_checks.flush().await
     }
 
     pub async fn rollback(self) -> Result<()> {
         self.txn.rollback().await?;
-        Ok(())
+        self.id_checks.flush().await
     }
 }
 
@@ -130,7 +159,7 @@ pub async fn event(
     summary: impl Into<String>,
     details: Option<serde_json::Value>,
 ) -> Result<()> {
-    let tx = Tx::begin(db, &Scope::system(), actor).await?;
+    let tx = Tx::begin(db, &Scope::whole(), actor).await?;
     tx.note(action, scope_path, summary, details);
     tx.commit().await
 }
@@ -509,6 +538,50 @@ pub async fn archive_before(
         .await?;
     txn.commit().await?;
     Ok(Some((file, old.len() as u64)))
+}
+
+/// What a signed-in account reads of the trail. The audit administrator reads all of it,
+/// whatever the account's scope: 三员 are roles of the whole system, and a view cut to a
+/// subtree hides entries that belong to no organisation (sign-ins with unknown names,
+/// throttling) — the sequence then shows gaps and the count differs from the chain.
+#[derive(Debug, Clone)]
+pub struct TrailView {
+    scope: Scope,
+}
+
+impl TrailView {
+    /// The view of an account (its roles read from the database), else of `scope`.
+    pub async fn of_account(db: &impl ConnectionTrait, account_id: i64, scope: &Scope) -> Result<TrailView> {
+        use xuepei_domain::accounts::{AccountRole, AccountRoles};
+        let a = crate::entity::account::Entity::find_by_id(account_id)
+            .one(db)
+            .await?
+            .ok_or(StoreError::NotFound("账号"))?;
+        let whole = a.active && AccountRoles(a.roles).contains(AccountRole::AuditAdmin);
+        Ok(TrailView { scope: if whole { Scope::whole() } else { scope.clone() } })
+    }
+
+    /// Entries, newest first (see [`search`]).
+    pub async fn search(
+        &self,
+        db: &impl ConnectionTrait,
+        f: &AuditFilter,
+        before: Option<i64>,
+        limit: u64,
+    ) -> Result<Page<AuditEntry>> {
+        search(db, &self.scope, f, before, limit).await
+    }
+
+    pub async fn count(&self, db: &impl ConnectionTrait, f: &AuditFilter) -> Result<u64> {
+        count(db, &self.scope, f).await
+    }
+}
+
+/// The view of a scope (no wider than the scope itself).
+impl From<&Scope> for TrailView {
+    fn from(scope: &Scope) -> Self {
+        TrailView { scope: scope.clone() }
+    }
 }
 
 /// How many entries the scope holds (for the audit page).

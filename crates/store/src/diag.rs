@@ -9,6 +9,7 @@ use crate::error::Result;
 /// (`ANALYZE` first, so that the plan reflects the data). With `prefer_index`, sequential
 /// scans are discouraged on PostgreSQL, which picks them for small tables: the plan then
 /// shows whether the path index can serve the range at all.
+#[cfg(feature = "operator")]
 pub async fn explain_subtree(db: &DatabaseConnection, subtree: &str, prefer_index: bool) -> Result<String> {
     let (lo, hi) = path::subtree_range(subtree);
     let backend = db.get_database_backend();
@@ -30,6 +31,7 @@ pub async fn explain_subtree(db: &DatabaseConnection, subtree: &str, prefer_inde
     Ok(rows.iter().map(|r| r.try_get::<String>("", column).unwrap_or_default()).collect::<Vec<_>>().join("\n"))
 }
 
+#[cfg(feature = "bench")]
 /// A person row as the raw-insert reference of the import benchmark takes it.
 #[derive(Debug, Clone)]
 pub struct RawPerson {
@@ -50,6 +52,7 @@ pub struct RawPerson {
 /// The physical reference of the import benchmark: multi-row INSERTs of ready rows, in
 /// batches of the importer's size, in one transaction, through the same driver — no
 /// parsing, validation or lookups. Benchmark-only, unscoped by design.
+#[cfg(feature = "bench")]
 pub async fn raw_insert_persons(db: &DatabaseConnection, rows: &[RawPerson]) -> Result<()> {
     use sea_orm::sea_query::{Alias, Query};
     let now = crate::org::now();
@@ -103,6 +106,7 @@ pub async fn raw_insert_persons(db: &DatabaseConnection, rows: &[RawPerson]) -> 
 /// Removes every person and zeroes the counters (between benchmark runs, in the
 /// benchmark's own database: on PostgreSQL the truncation cascades to accounts bound to
 /// people, which a plain TRUNCATE refuses because of their foreign key).
+#[cfg(feature = "bench")]
 pub async fn reset_people(db: &DatabaseConnection) -> Result<()> {
     let stmt = match db.get_database_backend() {
         DbBackend::Postgres => "TRUNCATE persons CASCADE",
@@ -114,10 +118,11 @@ pub async fn reset_people(db: &DatabaseConnection) -> Result<()> {
 }
 
 /// `(id, path)` of every organisation by code (the raw reference resolves codes with it).
+#[cfg(feature = "bench")]
 pub async fn org_paths(
     db: &DatabaseConnection,
 ) -> Result<std::collections::HashMap<String, (i64, String, &'static str)>> {
     use xuepei_domain::labels::Labeled;
-    let r = crate::org::OrgResolver::load(db, &crate::Scope::system()).await?;
+    let r = crate::org::OrgResolver::load(db, &crate::Scope::whole()).await?;
     Ok(r.iter().map(|o| (o.code.clone(), (o.id, o.path.clone(), o.sector.code()))).collect())
 }

@@ -6,16 +6,20 @@
 pub mod accounts;
 pub mod audit;
 pub mod db;
+#[cfg(feature = "operator")]
 pub mod diag;
 mod entity;
 pub mod error;
+pub mod idchecks;
 pub mod imports;
 mod migration;
 pub mod org;
+pub mod paths;
 pub mod people;
 pub mod scope;
 pub mod sessions;
 mod sql;
+mod throttle;
 pub mod tokens;
 pub mod uploads;
 

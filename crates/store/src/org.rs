@@ -17,6 +17,13 @@ use crate::error::{Result, StoreError};
 use crate::scope::{Scope, subtree_cond};
 use crate::sql;
 
+/// Unique keys of organisations (see `error::UniqueKey`).
+pub(crate) const UNIQUE_KEYS: &[crate::error::UniqueKey] = &[crate::error::UniqueKey {
+    index: "ux_organizations_code",
+    columns: "organizations.code",
+    message: "组织代码已被其他组织使用（可能刚被其他用户同时登记），未保存。请核对组织代码后再提交",
+}];
+
 /// An organisation as the rest of the system sees it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Org {
@@ -148,18 +155,21 @@ pub async fn ancestors(db: &impl ConnectionTrait, scope: &Scope, id: i64) -> Res
     Ok(ids.iter().filter_map(|i| found.get(i).cloned()).collect())
 }
 
-/// Organisations and people in the subtree of `p`, read from the subtree root's maintained
-/// counters: one row, whatever the size of the subtree.
-pub async fn subtree_totals(db: &impl ConnectionTrait, p: &str) -> Result<SubtreeTotals> {
-    let Some(&id) = path::ids(p).last() else { return Ok(SubtreeTotals::default()) };
-    let m = organization::Entity::find_by_id(id).one(db).await?.ok_or(StoreError::NotFound("组织"))?;
+/// Organisations and people in the subtree of organisation `id` (inside the scope), read
+/// from its maintained counters: one row, whatever the size of the subtree.
+pub async fn subtree_totals(db: &impl ConnectionTrait, scope: &Scope, id: i64) -> Result<SubtreeTotals> {
+    let m = organization::Entity::find_by_id(id)
+        .filter(scope.cond(organization::Column::Path))
+        .one(db)
+        .await?
+        .ok_or(StoreError::NotFound("组织"))?;
     Ok(SubtreeTotals { orgs: m.subtree_orgs, people: m.subtree_people })
 }
 
 /// Totals of the whole scope.
 pub async fn scope_totals(db: &impl ConnectionTrait, scope: &Scope) -> Result<SubtreeTotals> {
-    match scope.root_path() {
-        Some(p) => subtree_totals(db, p).await,
+    match scope.root_org_id() {
+        Some(id) => subtree_totals(db, scope, id).await,
         None => {
             let backend = db.get_database_backend();
             let row: Option<(i64, i64)> = organization::Entity::find()
@@ -554,11 +564,7 @@ pub async fn move_subtree(tx: &Tx, id: i64, new_parent: i64) -> Result<Org> {
         .filter(subtree_cond(organization::Column::Path, &org.path))
         .exec(db)
         .await?;
-    person::Entity::update_many()
-        .col_expr(person::Column::OrgPath, sql::replace_prefix(backend, "org_path", &new_path, org.path.len()))
-        .filter(subtree_cond(person::Column::OrgPath, &org.path))
-        .exec(db)
-        .await?;
+    crate::paths::rewrite_prefix(db, &org.path, &new_path).await?;
     organization::Entity::update_many()
         .col_expr(organization::Column::ParentId, Expr::value(new_parent))
         .col_expr(organization::Column::UpdatedAt, Expr::value(now()))
@@ -711,6 +717,7 @@ async fn apply_grouped<const N: usize>(
 
 /// Recomputes every counter from the rows themselves (repair; tests compare it with the
 /// maintained values).
+#[cfg(feature = "operator")]
 pub async fn rebuild_counters(db: &impl ConnectionTrait) -> Result<u64> {
     let direct: Vec<(i64, i64)> = person::Entity::find()
         .select_only()
@@ -750,6 +757,7 @@ pub async fn rebuild_counters(db: &impl ConnectionTrait) -> Result<u64> {
 
 /// The maintained counters of every organisation, `id → (own people, subtree people,
 /// subtree organisations)`, to compare with [`rebuild_counters`].
+#[cfg(feature = "operator")]
 pub async fn counters(db: &impl ConnectionTrait) -> Result<HashMap<i64, (i64, i64, i64)>> {
     let rows: Vec<(i64, i64, i64, i64)> = organization::Entity::find()
         .select_only()
@@ -897,6 +905,13 @@ impl OrgResolver {
     /// cannot.
     pub fn resolve(&self, text: &str) -> std::result::Result<&OrgRef, String> {
         self.find(text, true)
+    }
+
+    /// Whether a name given beside a code agrees with the organisation the code names
+    /// (`xuepei_domain::org::name_agrees`, or the name resolves to it).
+    pub fn names(&self, o: &OrgRef, text: &str) -> bool {
+        xuepei_domain::org::name_agrees(text, &o.code, &o.name, o.short_name.as_deref())
+            || self.find(text, false).is_ok_and(|f| f.id == o.id)
     }
 
     /// Like [`Self::resolve`], also accepting the departments above the scope.

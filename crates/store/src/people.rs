@@ -11,7 +11,7 @@ use sea_orm::{
 use xuepei_domain::idcard;
 use xuepei_domain::labels::Labeled;
 use xuepei_domain::org::Sector;
-use xuepei_domain::people::{Gender, PersonDraft, RankLevel, Role, Roles};
+use xuepei_domain::people::{Gender, PersonDraft, Profile, RankLevel, Role, Roles};
 use xuepei_domain::text::compact;
 
 use crate::audit::{Entry, Tx, json};
@@ -19,6 +19,13 @@ use crate::entity::{organization, person};
 use crate::error::{Result, StoreError};
 use crate::org::{self, Org, Page, now, prefix_cond};
 use crate::scope::Scope;
+
+/// Unique keys of people (see `error::UniqueKey`).
+pub(crate) const UNIQUE_KEYS: &[crate::error::UniqueKey] = &[crate::error::UniqueKey {
+    index: "ux_persons_id_number",
+    columns: "persons.id_number",
+    message: "该身份证号已经登记（可能刚被其他用户同时登记），一个身份证号只能登记一人，未保存。请核对后再提交",
+}];
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Person {
@@ -35,6 +42,8 @@ pub struct Person {
     pub roles: Roles,
     pub org_id: i64,
     pub managing_org_id: Option<i64>,
+    #[serde(flatten)]
+    pub profile: Profile,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -65,6 +74,14 @@ impl From<person::Model> for Person {
             position: m.position,
             org_id: m.org_id,
             managing_org_id: m.managing_org_id,
+            profile: Profile {
+                ethnicity: m.ethnicity,
+                native_place: m.native_place,
+                education: m.education,
+                degree: m.degree,
+                work_started_on: m.work_started_on,
+                position_since: m.position_since,
+            },
             created_at: m.created_at,
             updated_at: m.updated_at,
         }
@@ -92,6 +109,7 @@ pub struct PersonInput {
     pub roles: Roles,
     pub org_id: i64,
     pub managing_org_id: Option<i64>,
+    pub profile: Profile,
 }
 
 impl PersonInput {
@@ -108,6 +126,7 @@ impl PersonInput {
             roles: d.roles,
             org_id,
             managing_org_id,
+            profile: d.profile.clone(),
         }
     }
 
@@ -127,6 +146,12 @@ impl PersonInput {
             org_path: Set(at.path.clone()),
             org_sector: Set(at.sector.code().to_owned()),
             managing_org_id: Set(self.managing_org_id),
+            ethnicity: Set(self.profile.ethnicity.clone()),
+            native_place: Set(self.profile.native_place.clone()),
+            education: Set(self.profile.education.clone()),
+            degree: Set(self.profile.degree.clone()),
+            work_started_on: Set(self.profile.work_started_on),
+            position_since: Set(self.profile.position_since),
             created_at: Set(t),
             updated_at: Set(t),
             ..Default::default()
@@ -145,6 +170,12 @@ impl PersonInput {
             && self.roles.0 == m.roles
             && self.org_id == m.org_id
             && self.managing_org_id == m.managing_org_id
+            && self.profile.ethnicity == m.ethnicity
+            && self.profile.native_place == m.native_place
+            && self.profile.education == m.education
+            && self.profile.degree == m.degree
+            && self.profile.work_started_on == m.work_started_on
+            && self.profile.position_since == m.position_since
     }
 }
 
@@ -167,6 +198,12 @@ pub(crate) fn insert_statement(rows: &[(&PersonInput, &Placement)], stamp: DateT
         C::OrgPath,
         C::OrgSector,
         C::ManagingOrgId,
+        C::Ethnicity,
+        C::NativePlace,
+        C::Education,
+        C::Degree,
+        C::WorkStartedOn,
+        C::PositionSince,
         C::CreatedAt,
         C::UpdatedAt,
     ]);
@@ -185,6 +222,12 @@ pub(crate) fn insert_statement(rows: &[(&PersonInput, &Placement)], stamp: DateT
             at.path.clone().into(),
             at.sector.code().into(),
             p.managing_org_id.into(),
+            p.profile.ethnicity.clone().into(),
+            p.profile.native_place.clone().into(),
+            p.profile.education.clone().into(),
+            p.profile.degree.clone().into(),
+            p.profile.work_started_on.into(),
+            p.profile.position_since.into(),
             stamp.into(),
             stamp.into(),
         ]);
@@ -390,7 +433,7 @@ pub async fn count(db: &impl ConnectionTrait, scope: &Scope, f: &PersonFilter) -
     let c = conds.with_range_from(None);
     if !f.narrows() {
         let totals = match &under {
-            Some(o) => org::subtree_totals(db, &o.path).await?,
+            Some(o) => org::subtree_totals(db, scope, o.id).await?,
             None => org::scope_totals(db, scope).await?,
         };
         return Ok(PeopleCount { value: u64::try_from(totals.people).unwrap_or(0), capped: false });
@@ -434,17 +477,19 @@ async fn target_org(db: &impl ConnectionTrait, scope: &Scope, input: &PersonInpu
     Ok(o)
 }
 
-async fn check_id_free(db: &impl ConnectionTrait, scope: &Scope, id_number: &str, except: Option<i64>) -> Result<()> {
+async fn check_id_free(tx: &Tx, id_number: &str, except: Option<i64>) -> Result<()> {
     let mut q = person::Entity::find().filter(person::Column::IdNumber.eq(id_number));
     if let Some(id) = except {
         q = q.filter(person::Column::Id.ne(id));
     }
-    if let Some(other) = q.one(db).await? {
-        // Say who only when the caller may see them.
-        let msg = if scope.contains_path(&other.org_path) {
+    if let Some(other) = q.one(tx.conn()).await? {
+        // Say who only when the caller may see them; outside the scope, say that it is
+        // registered elsewhere only to those allowed to know, and count the question.
+        let msg = if tx.scope().contains_path(&other.org_path) {
             format!("该身份证号已登记为“{}”，同一身份证号只能登记一人", other.name)
         } else {
-            "该身份证号已在您管理范围以外的单位登记，请联系上级组织部门核实".to_owned()
+            tx.id_elsewhere(id_number, if except.is_some() { "修改人员" } else { "登记人员" });
+            crate::idchecks::refusal(tx.actor().id_checks.told).to_owned()
         };
         return Err(StoreError::invalid("id_number", msg));
     }
@@ -455,7 +500,7 @@ async fn check_id_free(db: &impl ConnectionTrait, scope: &Scope, id_number: &str
 pub async fn create(tx: &Tx, input: &PersonInput) -> Result<Person> {
     let (db, scope) = (tx.conn(), tx.scope());
     let o = target_org(db, scope, input).await?;
-    check_id_free(db, scope, &input.id_number, None).await?;
+    check_id_free(tx, &input.id_number, None).await?;
     let m = input.active_model(&Placement::from(&o)).insert(db).await?;
     org::add_people(db, &HashMap::from([(o.id, 1)])).await?;
     let p = Person::from(m);
@@ -481,7 +526,7 @@ pub async fn update(tx: &Tx, id: i64, input: &PersonInput) -> Result<Person> {
         .ok_or(StoreError::NotFound("人员"))?;
     let o = target_org(db, scope, input).await?;
     if input.id_number != before.id_number {
-        check_id_free(db, scope, &input.id_number, Some(id)).await?;
+        check_id_free(tx, &input.id_number, Some(id)).await?;
     }
     let mut am = input.active_model(&Placement::from(&o));
     am.id = Set(id);

@@ -3,8 +3,14 @@
 //! A [`Scope`] is the subtree of the affiliation tree that a caller may see: the account's
 //! organisation and everything below it. Repository functions take `&Scope` and add its
 //! path range to every query, and the table models are private to this crate, so code
-//! elsewhere has no way to read or write a row without one. [`Scope::system`] — the whole
-//! tree — is the one named exception, for the command line and system administrators.
+//! elsewhere has no way to read or write a row without one.
+//!
+//! A scope is obtained from a signed-in account or an API token (inside this crate), or
+//! narrowed from another scope. The whole tree ([`Scope::system`]) and the subtree of an
+//! arbitrary organisation ([`Scope::of_org`]) are the operator's capability: they exist
+//! only with the `operator` feature, which the command line and the test kit enable and
+//! the web crate does not, so a handler that tried to widen its scope would not compile
+//! (`cargo test --doc -p xuepei-web` proves it with a compile-fail example).
 
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter};
 use xuepei_domain::org::path;
@@ -27,15 +33,27 @@ struct ScopeRoot {
 }
 
 impl Scope {
-    /// The whole system — reviewed exception: only the command line (the server's
-    /// operator) and accounts holding the system-administrator role obtain it.
+    /// The whole system: the command line (the server's operator) and tests only.
+    #[cfg(feature = "operator")]
     pub fn system() -> Self {
+        Self::whole()
+    }
+
+    /// The subtree under any organisation: the command line and tests only.
+    #[cfg(feature = "operator")]
+    pub async fn of_org(db: &impl ConnectionTrait, org_id: i64) -> Result<Self> {
+        Self::of_org_id(db, org_id).await
+    }
+
+    /// The whole tree, for this crate's own reviewed uses (an account's own record after
+    /// a scoped check, the audit trail's own entries).
+    pub(crate) fn whole() -> Self {
         Scope { root: None }
     }
 
     /// The subtree under an organisation. Reading the root's path is the one unscoped
-    /// read: the id comes from an account record or from a narrower scope's check.
-    pub async fn of_org(db: &impl ConnectionTrait, org_id: i64) -> Result<Self> {
+    /// read: the id comes from an account or token record.
+    pub(crate) async fn of_org_id(db: &impl ConnectionTrait, org_id: i64) -> Result<Self> {
         let org = organization::Entity::find_by_id(org_id).one(db).await?.ok_or(StoreError::NotFound("组织"))?;
         Ok(Self::from_org(&org))
     }
@@ -105,4 +123,12 @@ impl Scope {
 pub(crate) fn subtree_cond(col: impl ColumnTrait, p: &str) -> Condition {
     let (lo, hi) = path::subtree_range(p);
     Condition::all().add(col.gte(lo)).add(col.lt(hi))
+}
+
+/// Column `col` (by name, for tables listed in the path registry) lies in the subtree of `p`.
+pub(crate) fn subtree_cond_named(col: &str, p: &str) -> Condition {
+    let (lo, hi) = path::subtree_range(p);
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait};
+    let c = || Expr::col(Alias::new(col));
+    Condition::all().add(c().gte(lo)).add(c().lt(hi))
 }

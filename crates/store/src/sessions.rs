@@ -65,9 +65,15 @@ pub async fn create(
     Ok(token)
 }
 
+/// How stale the recorded last activity may get before a request refreshes it: a quarter
+/// of the idle timeout, at most a minute — finer than the timeout, so that a session in use
+/// never times out between refreshes, and not every request writes.
+fn refresh_interval(policy: &SecurityPolicy) -> Duration {
+    Duration::minutes(policy.idle_minutes.max(0)).checked_div(4).unwrap_or_default().min(Duration::seconds(60))
+}
+
 /// Finds the session of a cookie token, ending it when idle too long or when the account
-/// is disabled or locked; refreshes its last activity at most once a minute (not every
-/// request writes).
+/// is disabled or locked; refreshes its last activity (see [`refresh_interval`]).
 pub async fn lookup(db: &DatabaseConnection, token: &str, policy: &SecurityPolicy) -> Result<Lookup> {
     if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Ok(Lookup::Missing);
@@ -85,12 +91,12 @@ pub async fn lookup(db: &DatabaseConnection, token: &str, policy: &SecurityPolic
         end_all(db, account.id).await?;
         return Ok(Lookup::Missing);
     }
-    let base_scope = Scope::of_org(db, account.scope_org_id).await?;
+    let base_scope = Scope::of_org_id(db, account.scope_org_id).await?;
     let scope = match s.current_org_id {
         Some(o) => base_scope.narrow(db, o).await.unwrap_or_else(|_| base_scope.clone()),
         None => base_scope.clone(),
     };
-    if at - s.last_seen_at > Duration::seconds(60) {
+    if at - s.last_seen_at > refresh_interval(policy) {
         session::Entity::update_many()
             .col_expr(session::Column::LastSeenAt, Expr::value(at))
             .filter(session::Column::Id.eq(key.as_str()))

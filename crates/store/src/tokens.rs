@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 
 use crate::accounts::random_hex;
 use crate::audit::{Entry, Tx, json};
-use crate::entity::{api_token, organization};
+use crate::entity::{account, api_token, organization};
 use crate::error::{Result, StoreError};
 use crate::org::{self, now};
 use crate::scope::Scope;
@@ -58,6 +58,9 @@ impl From<api_token::Model> for ApiToken {
 fn hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
+
+/// The issuer recorded for tokens issued at the command line (`xuepei token issue`).
+pub const OPERATOR_ISSUER: i64 = 0;
 
 /// Issues a token over an organisation of the issuer's scope; the token itself is
 /// returned once and never stored.
@@ -154,6 +157,8 @@ pub enum Refusal {
     Unknown,
     Revoked,
     Expired,
+    /// The account that issued it is disabled, or its organisation was dissolved.
+    Inactive,
 }
 
 /// The token and scope behind a bearer token, or why not.
@@ -175,6 +180,14 @@ pub async fn authenticate(
     if tok.expires_at.is_some_and(|e| e <= at) {
         return Ok(Err(Refusal::Expired));
     }
+    // A token acts for its issuer over its organisation: only while both are active. The
+    // server's operator (command line) is no account and cannot be deactivated.
+    let issuer_active = tok.created_by == OPERATOR_ISSUER
+        || account::Entity::find_by_id(tok.created_by).one(db).await?.is_some_and(|a| a.active);
+    let org_active = organization::Entity::find_by_id(tok.scope_org_id).one(db).await?.is_some_and(|o| o.active);
+    if !issuer_active || !org_active {
+        return Ok(Err(Refusal::Inactive));
+    }
     if tok.last_used_at.is_none_or(|u| at - u > Duration::seconds(60)) {
         api_token::Entity::update_many()
             .col_expr(api_token::Column::LastUsedAt, Expr::value(Some(at)))
@@ -182,6 +195,6 @@ pub async fn authenticate(
             .exec(db)
             .await?;
     }
-    let scope = Scope::of_org(db, tok.scope_org_id).await?;
+    let scope = Scope::of_org_id(db, tok.scope_org_id).await?;
     Ok(Ok((tok, scope)))
 }

@@ -4,15 +4,37 @@
 
 pub mod browser;
 pub mod files;
+pub mod hostile;
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use sea_orm::{ConnectOptions, ConnectionTrait, Database};
 use tokio::sync::oneshot;
+use xuepei_office::{ChildLimits, Isolation};
 use xuepei_store::accounts::SecurityPolicy;
 use xuepei_store::db::{self, DbOptions};
 use xuepei_store::{DatabaseConnection, DbBackend};
+use xuepei_web::jobs::ImportSettings;
 use xuepei_web::{AppState, WebConfig};
+
+/// The `xuepei` executable built with the tests (it parses imported files in a child
+/// process): `NEXTEST_BIN_EXE_xuepei` or `CARGO_BIN_EXE_xuepei` when set at run time, else
+/// `target/<profile>/xuepei` beside the test binary in `target/<profile>/deps/`.
+pub fn xuepei_bin() -> Option<std::path::PathBuf> {
+    let exe = if cfg!(windows) { "xuepei.exe" } else { "xuepei" };
+    ["NEXTEST_BIN_EXE_xuepei", "CARGO_BIN_EXE_xuepei"]
+        .iter()
+        .filter_map(|v| std::env::var_os(v).map(std::path::PathBuf::from))
+        .chain(std::env::current_exe().ok().and_then(|t| Some(t.parent()?.parent()?.join(exe))))
+        .find(|p| p.is_file())
+}
+
+/// Import settings for tests: the defaults, with the reader being the `xuepei` executable.
+pub fn import_settings() -> ImportSettings {
+    let mut s = ImportSettings::default();
+    s.read.isolation = Isolation::Child(ChildLimits { program: xuepei_bin(), ..ChildLimits::default() });
+    s
+}
 
 /// A database of one's own for one test.
 #[derive(Debug)]
@@ -147,7 +169,13 @@ impl TestApp {
         Self::spawn_full(db, config, SecurityPolicy::default()).await
     }
 
-    pub async fn spawn_full(db: &TestDb, config: WebConfig, policy: SecurityPolicy) -> TestApp {
+    pub async fn spawn_full(db: &TestDb, mut config: WebConfig, policy: SecurityPolicy) -> TestApp {
+        // The test binary is not the reader: point imports at the `xuepei` executable.
+        if let Isolation::Child(c) = &mut config.import.read.isolation
+            && c.program.is_none()
+        {
+            c.program = xuepei_bin();
+        }
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let state = AppState::new(db.conn.clone(), config, policy);

@@ -7,11 +7,13 @@ use std::net::{IpAddr, SocketAddr};
 use axum::body::Body;
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, Method, header};
+use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
+use xuepei_domain::accounts::Perm;
 use xuepei_store::Scope;
 use xuepei_store::audit::Actor;
+use xuepei_store::idchecks::IdChecks;
 use xuepei_store::sessions::{self, Lookup, Session};
 use xuepei_store::tokens::{self, ApiToken, Refusal};
 
@@ -30,6 +32,9 @@ pub struct Auth {
     pub expired: bool,
     pub api: Option<Result<ApiAuth, ApiRefusal>>,
     pub ip: Option<String>,
+    /// The request came over HTTPS (directly, through a trusted proxy, or as configured):
+    /// cookies set in answer are `Secure`.
+    pub https: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -44,6 +49,7 @@ pub enum ApiRefusal {
     Unknown,
     Revoked,
     Expired,
+    Inactive,
 }
 
 impl From<Refusal> for ApiRefusal {
@@ -52,6 +58,7 @@ impl From<Refusal> for ApiRefusal {
             Refusal::Unknown => ApiRefusal::Unknown,
             Refusal::Revoked => ApiRefusal::Revoked,
             Refusal::Expired => ApiRefusal::Expired,
+            Refusal::Inactive => ApiRefusal::Inactive,
         }
     }
 }
@@ -63,6 +70,9 @@ pub fn api_refusal(r: ApiRefusal) -> AppError {
             ApiRefusal::Unknown => "接口令牌无效，请核对令牌或向管理员申请",
             ApiRefusal::Revoked => "接口令牌已被吊销，请向管理员申请新的令牌",
             ApiRefusal::Expired => "接口令牌已过期，请向管理员申请新的令牌",
+            ApiRefusal::Inactive => {
+                "接口令牌的签发账号已停用或其范围内的组织已撤销，令牌不再有效，请向管理员申请新的令牌"
+            }
         }
         .into(),
     )
@@ -92,6 +102,35 @@ fn client_ip(st: &AppState, req: &Request) -> Option<String> {
     req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string())
 }
 
+/// Whether the request came over HTTPS: configured so (`cookie_secure`), an absolute
+/// `https` address, or — behind a trusted proxy — the protocol that proxy reported last
+/// (`X-Forwarded-Proto`, or `proto=` of `Forwarded`).
+fn is_https(st: &AppState, req: &Request) -> bool {
+    if st.config.cookie_secure || req.uri().scheme_str() == Some("https") {
+        return true;
+    }
+    if !st.config.trust_proxy {
+        return false;
+    }
+    let last = |name: &str| {
+        req.headers()
+            .get_all(name)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .last()
+            .map(|v| v.trim().to_ascii_lowercase())
+    };
+    if let Some(proto) = last("x-forwarded-proto") {
+        return proto == "https";
+    }
+    last("forwarded").is_some_and(|f| {
+        f.split(';').any(|kv| {
+            kv.trim().split_once('=').is_some_and(|(k, v)| k.trim() == "proto" && v.trim_matches('"') == "https")
+        })
+    })
+}
+
 fn constant_time_eq(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
@@ -101,7 +140,7 @@ const FORM_LIMIT: usize = 1024 * 1024;
 
 /// Looks up the caller and checks CSRF; see the module documentation.
 pub async fn authenticate(State(st): State<AppState>, req: Request, next: Next) -> Response {
-    let mut auth = Auth { ip: client_ip(&st, &req), ..Default::default() };
+    let mut auth = Auth { ip: client_ip(&st, &req), https: is_https(&st, &req), ..Default::default() };
     let is_api = req.uri().path().starts_with("/api/");
     if is_api {
         let bearer = req
@@ -141,24 +180,57 @@ pub async fn authenticate(State(st): State<AppState>, req: Request, next: Next) 
     };
     let mut req = req;
     req.extensions_mut().insert(auth);
-    next.run(req).await
+    let resp = next.run(req).await;
+    if is_api { api_json_errors(resp) } else { resp }
 }
 
-/// Finds the CSRF token in the header, the query, or an urlencoded body, and compares.
-async fn check_csrf(req: Request, expected: Option<&str>) -> Result<Request, Response> {
-    let refuse = || AppError::Csrf.into_response();
-    let Some(expected) = expected.filter(|e| !e.is_empty()) else { return Err(refuse()) };
-    let from_header = req.headers().get("x-csrf-token").and_then(|v| v.to_str().ok()).map(str::to_owned);
-    let from_query = req.uri().query().and_then(|q| url_param(q, "_csrf"));
-    if let Some(t) = from_header.or(from_query) {
-        return if constant_time_eq(&t, expected) { Ok(req) } else { Err(refuse()) };
-    }
-    let is_form = req
+/// Every API failure is the documented JSON error, including those the framework answers
+/// itself (a body over the limit, a wrong method, an unreadable body).
+fn api_json_errors(resp: Response) -> Response {
+    let status = resp.status();
+    let is_json = resp
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return resp;
+    }
+    let message = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => "请求内容超过上传大小限制，请拆分后分批提交".to_owned(),
+        StatusCode::METHOD_NOT_ALLOWED => "该接口不支持此请求方法，请查阅接口说明 /api/v1/openapi.json".to_owned(),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "不支持的请求内容类型，请查阅接口说明 /api/v1/openapi.json".to_owned(),
+        s if s.is_server_error() => {
+            return AppError::Internal(format!("api answered {s} without a JSON body")).into_json();
+        }
+        _ => "请求有误，请查阅接口说明 /api/v1/openapi.json".to_owned(),
+    };
+    let code = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => "too_large",
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::UNAUTHORIZED => "unauthorized",
+        StatusCode::FORBIDDEN => "forbidden",
+        _ => "bad_request",
+    };
+    let body = serde_json::json!({ "error": { "code": code, "message": message, "fields": null } });
+    (status, axum::Json(body)).into_response()
+}
+
+/// Finds the CSRF token in the header, an urlencoded body, or the first field of a
+/// multipart body, and compares. Never in the address: addresses end up in logs, browser
+/// history and `Referer` headers.
+async fn check_csrf(req: Request, expected: Option<&str>) -> Result<Request, Response> {
+    let refuse = || AppError::Csrf.into_response();
+    let Some(expected) = expected.filter(|e| !e.is_empty()) else { return Err(refuse()) };
+    if let Some(t) = req.headers().get("x-csrf-token").and_then(|v| v.to_str().ok()) {
+        return if constant_time_eq(t, expected) { Ok(req) } else { Err(refuse()) };
+    }
+    let content_type =
+        req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    if let Some(boundary) = multipart_boundary(&content_type) {
+        return check_multipart_csrf(req, &boundary, expected).await;
+    }
+    if !content_type.starts_with("application/x-www-form-urlencoded") {
         return Err(refuse());
     }
     let (parts, body) = req.into_parts();
@@ -174,6 +246,103 @@ async fn check_csrf(req: Request, expected: Option<&str>) -> Result<Request, Res
         return Err(refuse());
     }
     Ok(Request::from_parts(parts, Body::from(bytes)))
+}
+
+/// The boundary of a `multipart/form-data` body.
+fn multipart_boundary(content_type: &str) -> Option<String> {
+    let (mime, params) = content_type.split_once(';')?;
+    if !mime.trim().eq_ignore_ascii_case("multipart/form-data") {
+        return None;
+    }
+    params
+        .split(';')
+        .find_map(|p| {
+            let (k, v) = p.trim().split_once('=')?;
+            k.trim().eq_ignore_ascii_case("boundary").then(|| v.trim().trim_matches('"').to_owned())
+        })
+        .filter(|b| !b.is_empty() && b.len() <= 70)
+}
+
+/// The most of a multipart body read to find its leading `_csrf` field.
+const MULTIPART_PREFIX_LIMIT: usize = 16 * 1024;
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// The `_csrf` field when it is the body's first part: `Ok(None)` while more bytes are
+/// needed, `Err(())` when the first part is something else (forms put the field first).
+fn leading_csrf(buf: &[u8], boundary: &str) -> Result<Option<String>, ()> {
+    let open = format!("--{boundary}\r\n");
+    if buf.len() < open.len() {
+        return if open.as_bytes().starts_with(buf) { Ok(None) } else { Err(()) };
+    }
+    let rest = buf.strip_prefix(open.as_bytes()).ok_or(())?;
+    let Some(head_end) = find(rest, b"\r\n\r\n") else { return Ok(None) };
+    let head = std::str::from_utf8(&rest[..head_end]).map_err(|_| ())?;
+    let is_csrf = head.lines().any(|l| {
+        let l = l.to_ascii_lowercase();
+        l.starts_with("content-disposition:") && l.split(';').any(|p| p.trim() == "name=\"_csrf\"")
+    });
+    if !is_csrf {
+        return Err(());
+    }
+    let value = &rest[head_end + 4..];
+    let Some(end) = find(value, format!("\r\n--{boundary}").as_bytes()) else { return Ok(None) };
+    std::str::from_utf8(&value[..end]).map(|v| Some(v.to_owned())).map_err(|_| ())
+}
+
+/// Reads a multipart body up to its leading `_csrf` field, compares, and hands the body on
+/// whole (the bytes read, then the rest as it streams).
+async fn check_multipart_csrf(req: Request, boundary: &str, expected: &str) -> Result<Request, Response> {
+    use axum::body::HttpBody;
+    let (parts, mut body) = req.into_parts();
+    let mut buf: Vec<u8> = Vec::new();
+    let token = loop {
+        match leading_csrf(&buf, boundary) {
+            Ok(Some(t)) => break Some(t),
+            Err(()) => break None,
+            Ok(None) if buf.len() > MULTIPART_PREFIX_LIMIT => break None,
+            Ok(None) => {}
+        }
+        match std::future::poll_fn(|cx| std::pin::Pin::new(&mut body).poll_frame(cx)).await {
+            Some(Ok(frame)) => {
+                if let Ok(data) = frame.into_data() {
+                    buf.extend_from_slice(&data);
+                }
+            }
+            Some(Err(_)) => {
+                return Err(AppError::TooLarge("上传未完成或内容过大，请重新选择文件上传".into()).into_response());
+            }
+            None => break None,
+        }
+    };
+    if !token.is_some_and(|t| constant_time_eq(&t, expected)) {
+        return Err(AppError::Csrf.into_response());
+    }
+    let body = Body::new(Prefixed { prefix: Some(axum::body::Bytes::from(buf)), rest: body });
+    Ok(Request::from_parts(parts, body))
+}
+
+/// A body whose first bytes were already read.
+struct Prefixed {
+    prefix: Option<axum::body::Bytes>,
+    rest: Body,
+}
+
+impl axum::body::HttpBody for Prefixed {
+    type Data = axum::body::Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        if let Some(p) = self.prefix.take().filter(|p| !p.is_empty()) {
+            return std::task::Poll::Ready(Some(Ok(http_body::Frame::data(p))));
+        }
+        std::pin::Pin::new(&mut self.rest).poll_frame(cx)
+    }
 }
 
 fn url_param(query: &str, key: &str) -> Option<String> {
@@ -221,13 +390,21 @@ impl Ctx {
 impl FromRequestParts<AppState> for Ctx {
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let auth = parts.extensions.get::<Auth>().cloned().unwrap_or_default();
         let Some(session) = auth.session else {
             return Err(Redirect::to(if auth.expired { "/login?expired=1" } else { "/login" }).into_response());
         };
-        let actor =
-            Actor { account_id: Some(session.account.id), username: session.account.username.clone(), ip: auth.ip };
+        let id_checks = IdChecks {
+            told: session.account.roles.can(Perm::LearnRegistrationsElsewhere),
+            daily_alert: state.policy.id_check_daily_alert,
+        };
+        let actor = Actor {
+            account_id: Some(session.account.id),
+            username: session.account.username.clone(),
+            ip: auth.ip,
+            id_checks,
+        };
         Ok(Ctx { scope: session.scope.clone(), session, actor })
     }
 }
@@ -243,14 +420,17 @@ pub struct ApiCtx {
 impl FromRequestParts<AppState> for ApiCtx {
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let auth = parts.extensions.get::<Auth>().cloned().unwrap_or_default();
         match auth.api {
             Some(Ok(a)) => {
+                // A token is no role: numbers registered outside its scope get the neutral
+                // refusal, counted against the account that issued it.
                 let actor = Actor {
                     account_id: Some(a.token.created_by),
                     username: format!("[接口令牌 {}]", a.token.prefix),
                     ip: auth.ip,
+                    id_checks: IdChecks { told: false, daily_alert: state.policy.id_check_daily_alert },
                 };
                 Ok(ApiCtx { token: a.token, scope: a.scope, actor })
             }
@@ -260,7 +440,8 @@ impl FromRequestParts<AppState> for ApiCtx {
     }
 }
 
-/// `Set-Cookie` for the session (HttpOnly, SameSite=Lax; Secure when configured).
+/// `Set-Cookie` for the session (HttpOnly, SameSite=Lax; Secure over HTTPS, see
+/// [`Auth::https`]).
 pub fn session_cookie(value: &str, secure: bool, max_age: Option<i64>) -> String {
     let mut c = format!("{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax");
     if let Some(a) = max_age {

@@ -9,7 +9,7 @@ use xuepei_domain::labels::Labeled;
 use xuepei_domain::org::ref_text;
 use xuepei_domain::phone;
 use xuepei_office::write::{Cell, Column, Export};
-use xuepei_store::audit::{self, AuditFilter};
+use xuepei_store::audit::{AuditFilter, TrailView};
 use xuepei_store::org::{OrgFilter, OrgResolver};
 use xuepei_store::people::{PersonFilter, PersonSort};
 use xuepei_store::{DatabaseConnection, Scope, StoreError, org, people};
@@ -23,16 +23,22 @@ pub enum ExportError {
     Write(String),
 }
 
-const PEOPLE_COLUMNS: [Column; 11] = [
+const PEOPLE_COLUMNS: [Column; 17] = [
     Column { header: "姓名", width: 10.0 },
     Column { header: "身份证号", width: 22.0 },
     Column { header: "性别", width: 6.0 },
     Column { header: "出生日期", width: 12.0 },
+    Column { header: "民族", width: 8.0 },
+    Column { header: "籍贯", width: 12.0 },
     Column { header: "联系电话", width: 15.0 },
     Column { header: "入党时间", width: 12.0 },
+    Column { header: "参加工作时间", width: 12.0 },
+    Column { header: "学历", width: 10.0 },
+    Column { header: "学位", width: 8.0 },
     Column { header: "职务", width: 24.0 },
+    Column { header: "任现职时间", width: 12.0 },
     Column { header: "职级", width: 9.0 },
-    Column { header: "身份", width: 16.0 },
+    Column { header: "班子职务", width: 16.0 },
     Column { header: "所在党组织", width: 48.0 },
     Column { header: "干部管理单位", width: 30.0 },
 ];
@@ -102,9 +108,15 @@ pub async fn people_xlsx(
                     p.id_number.into(),
                     p.gender.label().into(),
                     p.birth_date.into(),
+                    p.profile.ethnicity.into(),
+                    p.profile.native_place.into(),
                     p.phone.map(|ph| phone::display(&ph)).into(),
                     p.party_joined_on.into(),
+                    p.profile.work_started_on.into(),
+                    p.profile.education.into(),
+                    p.profile.degree.into(),
                     p.position.into(),
+                    p.profile.position_since.into(),
                     p.rank_level.map(|r| r.label()).into(),
                     p.roles.labels().into(),
                     names.get(&p.org_id).cloned().into(),
@@ -176,22 +188,26 @@ const AUDIT_COLUMNS: [Column; 9] = [
     Column { header: "哈希", width: 66.0 },
 ];
 
-/// Exports the audit entries of the scope matching `f`, newest first.
+/// Exports the audit entries the account reads (see [`TrailView`]) matching `f`, newest
+/// first, the details before and after in Chinese.
 pub async fn audit_xlsx(
     db: &DatabaseConnection,
-    scope: &Scope,
+    view: impl Into<TrailView>,
     f: &AuditFilter,
     out: &Path,
 ) -> Result<u64, ExportError> {
-    use crate::pages::audit::{action_label, local};
+    use crate::pages::audit::{action_label, details_text, local};
+    let view = view.into();
     let (tx, handle) = write_in_background(out.to_owned(), "审计日志", "审计日志".to_owned(), &AUDIT_COLUMNS).await;
     let mut before = None;
     loop {
-        let page = audit::search(db, scope, f, before, 5000).await?;
+        let page = view.search(db, f, before, 5000).await?;
         let batch = page
             .items
             .into_iter()
             .map(|e| {
+                let before = details_text(&e.target_type, &e.action, e.before.as_deref());
+                let after = details_text(&e.target_type, &e.action, e.after.as_deref());
                 vec![
                     Cell::Number(e.seq as f64),
                     local(e.at).into(),
@@ -199,8 +215,8 @@ pub async fn audit_xlsx(
                     e.ip.into(),
                     action_label(&e.action).into(),
                     e.summary.into(),
-                    e.before.into(),
-                    e.after.into(),
+                    before.into(),
+                    after.into(),
                     e.hash.into(),
                 ]
             })

@@ -14,6 +14,7 @@ use xuepei_domain::org::{ORG_IMPORT, OrgDraft, validate_org};
 use xuepei_domain::people::{PERSON_IMPORT, PersonDraft, validate_person};
 use xuepei_domain::validate::FieldError;
 use xuepei_office::read::{Row, Source, Workbook};
+use xuepei_office::{ReadError, ReadLimits, ReadOptions};
 use xuepei_store::imports::{ImportReport, Present, orgs, people};
 use xuepei_store::{Actor, DatabaseConnection, Scope, StoreError};
 
@@ -47,8 +48,40 @@ impl ImportKind {
 
 /// How many rows go to the database side at a time.
 const BATCH: usize = 1000;
-/// Organisation files are held whole; this bounds them.
+/// Organisation files are held whole; this bounds them (the default of
+/// `ImportSettings::org_rows`).
 pub const MAX_ORG_ROWS: u64 = 200_000;
+/// The default of `ImportSettings::people_rows`.
+pub const MAX_PEOPLE_ROWS: u64 = 1_000_000;
+
+/// How files are read for imports: the row limit of each kind, the other limits, and the
+/// reader process.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportSettings {
+    pub people_rows: u64,
+    pub org_rows: u64,
+    /// Everything else; `read.limits.max_rows` is replaced by the kind's limit.
+    pub read: ReadOptions,
+}
+
+impl Default for ImportSettings {
+    fn default() -> Self {
+        ImportSettings { people_rows: MAX_PEOPLE_ROWS, org_rows: MAX_ORG_ROWS, read: ReadOptions::default() }
+    }
+}
+
+impl ImportSettings {
+    /// The read options of one kind of import.
+    pub fn options(&self, kind: ImportKind) -> ReadOptions {
+        let rows = match kind {
+            ImportKind::People => self.people_rows,
+            ImportKind::Orgs => self.org_rows,
+        };
+        let base = &self.read.limits;
+        let limits = ReadLimits { max_rows: rows, max_cells: ReadLimits::with_rows(rows).max_cells, ..base.clone() };
+        ReadOptions { limits, isolation: self.read.isolation.clone() }
+    }
+}
 
 /// The result of a completed import or dry run.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -91,12 +124,13 @@ fn row_errors(spec: &ImportSpec, row: u64, errs: Vec<FieldError>) -> Vec<RowErro
 /// thread, sending them on.
 fn produce<T: Send + 'static>(
     source: Source,
+    options: &ReadOptions,
     spec: &'static ImportSpec,
     validate: impl Fn(&RowView<'_>, &Row) -> Result<T, Vec<RowError>>,
     tx: mpsc::Sender<Msg<T>>,
 ) {
     let send = |m: Msg<T>| tx.blocking_send(m).is_ok();
-    let wb = match Workbook::open(source) {
+    let wb = match Workbook::open_with(source, options) {
         Ok(wb) => wb,
         Err(e) => {
             send(Msg::Fatal(e.to_string()));
@@ -110,6 +144,8 @@ fn produce<T: Send + 'static>(
         let mut failed: Option<HeaderError> = None;
         let mut batch: Vec<Item<T>> = Vec::with_capacity(BATCH);
         let mut closed = false;
+        let mut data_rows = 0u64;
+        let mut too_many = false;
         let result = wb.read_sheet(index, |row| {
             let Some(m) = &map else {
                 match scan.push(row.number, &row.cells) {
@@ -132,6 +168,11 @@ fn produce<T: Send + 'static>(
             if view.is_blank() {
                 return ControlFlow::Continue(());
             }
+            data_rows += 1;
+            if data_rows > options.limits.max_rows {
+                too_many = true;
+                return ControlFlow::Break(());
+            }
             batch.push(match validate(&view, &row) {
                 Ok(v) => Item::Valid(row.number, v),
                 Err(e) => Item::Invalid(e),
@@ -143,6 +184,10 @@ fn produce<T: Send + 'static>(
             ControlFlow::Continue(())
         });
         if closed {
+            return;
+        }
+        if too_many {
+            send(Msg::Fatal(ReadError::TooManyRows { limit: options.limits.max_rows }.to_string()));
             return;
         }
         if let Err(e) = result {
@@ -187,6 +232,8 @@ pub struct ImportJob {
     /// The file's name as the user gave it (for the audit trail).
     pub name: String,
     pub dry_run: bool,
+    /// Limits and the reader process (`WebConfig::import` on the server).
+    pub settings: ImportSettings,
 }
 
 /// Runs an import (or a dry run) of a file into the caller's scope.
@@ -208,6 +255,7 @@ async fn import_people(
     actor: &Actor,
     job: ImportJob,
 ) -> Result<ImportOutcome, ImportFailure> {
+    let options = job.settings.options(ImportKind::People);
     let ImportJob { source, name, dry_run, .. } = job;
     let spec = &PERSON_IMPORT;
     let today = people::today_in_china();
@@ -215,6 +263,7 @@ async fn import_people(
     let producer = tokio::task::spawn_blocking(move || {
         produce(
             source,
+            &options,
             spec,
             move |view, row| {
                 if let Some(e) = lossy_id_error(spec, view, row) {
@@ -257,11 +306,19 @@ async fn import_orgs(
     actor: &Actor,
     job: ImportJob,
 ) -> Result<ImportOutcome, ImportFailure> {
+    let options = job.settings.options(ImportKind::Orgs);
+    let max_rows = options.limits.max_rows;
     let ImportJob { source, dry_run, .. } = job;
     let spec = &ORG_IMPORT;
     let (tx, mut rx) = mpsc::channel::<Msg<OrgDraft>>(8);
     let producer = tokio::task::spawn_blocking(move || {
-        produce(source, spec, move |view, row| validate_org(view).map_err(|e| row_errors(spec, row.number, e)), tx);
+        produce(
+            source,
+            &options,
+            spec,
+            move |view, row| validate_org(view).map_err(|e| row_errors(spec, row.number, e)),
+            tx,
+        );
     });
     let mut header: Option<(String, ColumnMap)> = None;
     let mut valid = Vec::new();
@@ -276,8 +333,8 @@ async fn import_orgs(
                         Item::Invalid(e) => invalid.extend(e),
                     }
                 }
-                if (valid.len() + invalid.len()) as u64 > MAX_ORG_ROWS {
-                    return Err(ImportFailure::File(format!("组织导入一次最多{MAX_ORG_ROWS}行，请分批导入")));
+                if (valid.len() + invalid.len()) as u64 > max_rows {
+                    return Err(ImportFailure::File(ReadError::TooManyRows { limit: max_rows }.to_string()));
                 }
             }
             Msg::Fatal(e) => return Err(ImportFailure::File(e)),

@@ -127,6 +127,16 @@ impl Layout {
         self
     }
 
+    /// The stylesheet's content-hashed URL.
+    pub fn css_href(&self) -> &'static str {
+        crate::assets::css_href()
+    }
+
+    /// The script's content-hashed URL.
+    pub fn js_href(&self) -> &'static str {
+        crate::assets::js_href()
+    }
+
     pub fn is(&self, item: &str) -> bool {
         self.active == item
     }

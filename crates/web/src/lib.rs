@@ -1,5 +1,19 @@
 //! The xuepei web application: server-rendered pages in Simplified Chinese, a JSON API
 //! under `/api/v1/`, and the import and export jobs they share with the command line.
+//!
+//! Handlers get data only through the scope of the signed-in account or the API token.
+//! This crate cannot widen it — the whole-tree scope is the operator's capability, absent
+//! from the store as this crate builds it, so this does not compile:
+//!
+//! ```compile_fail,E0599
+//! let _everything = xuepei_store::Scope::system();
+//! ```
+//!
+//! ```compile_fail,E0599
+//! # async fn widen(db: &xuepei_store::DatabaseConnection) {
+//! let _any_county = xuepei_store::Scope::of_org(db, 1).await;
+//! # }
+//! ```
 
 mod api;
 mod assets;
@@ -41,11 +55,19 @@ pub struct WebConfig {
     pub trust_proxy: bool,
     /// Serve `/metrics` to any address, not only loopback.
     pub metrics_public: bool,
+    /// Row limits and the reader process of imports.
+    pub import: jobs::ImportSettings,
 }
 
 impl Default for WebConfig {
     fn default() -> Self {
-        WebConfig { upload_limit: 50 * 1024 * 1024, cookie_secure: false, trust_proxy: false, metrics_public: false }
+        WebConfig {
+            upload_limit: 50 * 1024 * 1024,
+            cookie_secure: false,
+            trust_proxy: false,
+            metrics_public: false,
+            import: jobs::ImportSettings::default(),
+        }
     }
 }
 

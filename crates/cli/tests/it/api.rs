@@ -236,3 +236,50 @@ async fn the_openapi_document_matches_the_routes_and_the_responses() {
     check_required(&doc, &serde_json::json!({ "$ref": "#/components/schemas/Error" }), &v, "401");
     db.cleanup().await;
 }
+
+#[tokio::test]
+async fn a_token_works_only_while_its_issuer_and_its_organisation_are_active() {
+    let db = seeded().await;
+    let admin = signed_in(&db, "xitong", &[AccountRole::SystemAdmin], YUNXI).await;
+    let token = issue(&admin, YUNXI, false).await;
+    assert_eq!(call(&admin, "GET", "/api/v1/orgs", Some(&token), None).await.0, 200);
+    // The issuing account is disabled.
+    db.conn.execute_unprepared("UPDATE accounts SET active = false WHERE username = 'xitong'").await.expect("disable");
+    let (s, v) = call(&admin, "GET", "/api/v1/orgs", Some(&token), None).await;
+    assert_eq!(s, 401, "{v}");
+    assert_eq!(v["error"]["code"], "unauthorized");
+    assert!(v["error"]["message"].as_str().unwrap_or_default().contains("签发账号已停用"), "{v}");
+    db.conn.execute_unprepared("UPDATE accounts SET active = true WHERE username = 'xitong'").await.expect("enable");
+    assert_eq!(call(&admin, "GET", "/api/v1/orgs", Some(&token), None).await.0, 200);
+    // Its organisation is dissolved.
+    let county = by_code(&db.conn, YUNXI).await;
+    db.conn
+        .execute_unprepared(&format!("UPDATE organizations SET active = false WHERE id = {}", county.id))
+        .await
+        .expect("dissolve");
+    assert_eq!(call(&admin, "GET", "/api/v1/orgs", Some(&token), None).await.0, 401);
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_body_over_the_limit_answers_the_documented_json_error() {
+    let db = seeded().await;
+    account(&db.conn, "xitong", &[AccountRole::SystemAdmin], YUNXI).await;
+    let app = TestApp::spawn_with(&db, xuepei_web::WebConfig { upload_limit: 1024, ..Default::default() }).await;
+    assert_eq!(app.login("xitong", PASSWORD).await, 303);
+    let token = issue(&app, YUNXI, true).await;
+    // Past what the server reads at all (the limit and room for form fields).
+    let big = vec![b'a'; 200 * 1024];
+    let (s, v) = call(&app, "POST", "/api/v1/people/import", Some(&token), Some(("text/csv", big))).await;
+    assert_eq!(s, 413, "{v}");
+    assert_eq!(v["error"]["code"], "too_large", "{v}");
+    assert!(v["error"]["message"].as_str().unwrap_or_default().contains("超过上传大小限制"), "{v}");
+    let (_, doc) = call(&app, "GET", "/api/v1/openapi.json", None, None).await;
+    assert!(doc["paths"]["/api/v1/people/import"]["post"]["responses"]["413"].is_object(), "413 is documented");
+    // A method the API does not serve answers JSON too.
+    let r = app.raw.delete(app.url("/api/v1/orgs")).bearer_auth(&token).send().await.expect("delete");
+    assert_eq!(r.status(), 405);
+    let v: Value = r.json().await.expect("a JSON error");
+    assert!(v["error"]["message"].is_string(), "{v}");
+    db.cleanup().await;
+}

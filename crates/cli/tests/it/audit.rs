@@ -43,7 +43,7 @@ async fn every_write_records_who_when_where_and_what() {
     assert!((chrono::Utc::now() - updated.at).num_seconds() < 60);
     // Sign-ins and exports are on the record too.
     assert!(entries(&db.conn, "login").await.iter().any(|e| e.username == "wuxi"));
-    app.get("/people/export.xlsx").await;
+    app.post_form("/people/export.xlsx", &[]).await;
     assert!(entries(&db.conn, "export").await.iter().any(|e| e.username == "wuxi" && e.summary.contains("人员信息")));
     assert!(audit::verify(&db.conn).await.expect("verify").first_bad.is_none());
     db.cleanup().await;
@@ -171,28 +171,74 @@ async fn old_entries_are_archived_to_a_file_and_the_chain_still_verifies() {
     db.cleanup().await;
 }
 
-#[tokio::test]
-async fn the_auditor_searches_and_exports_within_the_scope() {
-    let db = seeded().await;
-    account(&db.conn, "yunxi1", &[AccountRole::OrgStaff], YUNXI).await;
-    account(&db.conn, "quyuan1", &[AccountRole::OrgStaff], QUYUAN).await;
-    let auditor = signed_in(&db, "shenji", &[AccountRole::AuditAdmin], YUNXI).await;
-    let page = auditor.get("/admin/audit?action=account.").await.1;
-    assert!(page.contains("yunxi1") && !page.contains("quyuan1"), "only 云溪区's accounts");
-    let page = auditor.get("/admin/audit?user=shenji&action=login").await.1;
-    assert!(page.contains("账号“shenji”登录"));
-    let r = auditor.client.get(auditor.url("/admin/audit/export.xlsx")).send().await.expect("export");
-    assert_eq!(r.status(), 200);
-    let bytes = r.bytes().await.expect("bytes").to_vec();
+/// The text of an exported workbook's first sheet.
+fn sheet_text(bytes: Vec<u8>) -> String {
     let mut text = String::new();
     xuepei_office::read::Workbook::open(xuepei_office::read::Source::Bytes(bytes))
         .expect("xlsx")
         .read_sheet(0, |row| {
             text.push_str(&row.cells.join("|"));
+            text.push('\n');
             std::ops::ControlFlow::Continue(())
         })
         .expect("read");
-    assert!(text.contains("yunxi1") && !text.contains("quyuan1"));
+    text
+}
+
+#[tokio::test]
+async fn the_auditor_sees_every_entry_with_details_in_chinese() {
+    let db = seeded().await;
+    account(&db.conn, "yunxi1", &[AccountRole::OrgStaff], YUNXI).await;
+    account(&db.conn, "quyuan1", &[AccountRole::OrgStaff], QUYUAN).await;
+    // A sign-in under a name that does not exist belongs to no organisation.
+    let anyone = xuepei_testkit::TestApp::spawn(&db).await;
+    assert_eq!(anyone.login("nosuchname", "Wrong@pass1").await, 200);
+    // A change with details before and after.
+    let staff = signed_in(&db, "wuxi", &[AccountRole::OrgStaff], YUNXI).await;
+    let parent = by_code(&db.conn, JINGZHU).await.id.to_string();
+    let (_, loc, _) = staff
+        .post_form(
+            "/orgs",
+            &[("parent", &parent), ("code", "AU-9"), ("name", "审计支部"), ("kind", "branch"), ("sector", "village")],
+        )
+        .await;
+    let org_path = loc.expect("created").split('?').next().expect("path").to_owned();
+    staff
+        .post_form(
+            &org_path,
+            &[("code", "AU-9"), ("name", "审计支部（改）"), ("kind", "branch"), ("sector", "village")],
+        )
+        .await;
+    let auditor = signed_in(&db, "shenji", &[AccountRole::AuditAdmin], YUNXI).await;
+    let page = auditor.get("/admin/audit?action=login.failed").await.1;
+    assert!(page.contains("用户名“nosuchname”不存在"), "{page}");
+    let page = auditor.get("/admin/audit?action=account.").await.1;
+    assert!(page.contains("yunxi1") && page.contains("quyuan1"), "the whole trail, not one county's");
+    // The count is the chain's: no gaps.
+    let chain = audit::verify(&db.conn).await.expect("verify");
+    let page = auditor.get("/admin/audit").await.1;
+    assert!(page.contains(&format!("共 {} 条", chain.checked)), "chain holds {}", chain.checked);
+    // Details read as Chinese field names and values, changed fields marked.
+    let page = auditor.get("/admin/audit?action=org.update").await.1;
+    assert!(page.contains("<th>名称</th>") && page.contains("<th>组织类别</th>"), "{page}");
+    assert!(page.contains("<td>党支部</td>") && page.contains("<td>村</td>"), "{page}");
+    assert!(page.contains("class=\"changed\"><th>名称</th><td>审计支部</td><td>审计支部（改）</td>"), "{page}");
+    assert!(!page.contains("&#34;kind&#34;") && !page.contains("\"kind\""), "no raw JSON");
+    let r = auditor
+        .client
+        .post(auditor.url("/admin/audit/export.xlsx"))
+        .form(&[("_csrf", auditor.csrf().await)])
+        .send()
+        .await
+        .expect("export");
+    assert_eq!(r.status(), 200);
+    let text = sheet_text(r.bytes().await.expect("bytes").to_vec());
+    assert!(text.contains("nosuchname") && text.contains("quyuan1"), "the export holds every entry");
+    assert!(text.contains("名称：审计支部（改）") && text.contains("组织类别：党支部"), "{text}");
+    assert!(!text.contains("\"kind\""), "no raw JSON in the export");
+    // One row per entry of the chain (the export's own entry follows the file).
+    let rows = text.lines().filter(|l| l.split('|').next().is_some_and(|c| c.parse::<f64>().is_ok())).count() as u64;
+    assert_eq!(rows, chain.checked, "every entry of the chain is exported");
     let (s, _, body) = auditor.post_form("/admin/audit/verify", &[]).await;
     assert_eq!(s, 200);
     assert!(body.contains("校验通过"));

@@ -47,7 +47,7 @@ async fn five_failures_lock_the_account_for_thirty_minutes() {
     let db = seeded().await;
     account(&db.conn, "lisi", &[AccountRole::OrgStaff], YUNXI).await;
     let app = TestApp::spawn(&db).await;
-    let mut last = String::new();
+    let mut answers = Vec::new();
     for _ in 0..5 {
         let token = hidden_csrf(&app.get("/login").await.1).expect("token");
         let r = app
@@ -57,9 +57,11 @@ async fn five_failures_lock_the_account_for_thirty_minutes() {
             .send()
             .await
             .expect("post");
-        last = r.text().await.expect("body");
+        answers.push(login_error(&r.text().await.expect("body")));
     }
-    assert!(last.contains("账号已被锁定"), "{last}");
+    // The failure that locks reads like any other; the lock is told after the right password.
+    assert!(answers.iter().all(|a| a == &answers[0]), "{answers:?}");
+    assert!(answers[0].starts_with("用户名或密码错误"), "{answers:?}");
     // Even the right password is refused now.
     let token = hidden_csrf(&app.get("/login").await.1).expect("token");
     let r = app
@@ -348,5 +350,271 @@ async fn hostile_text_is_refused_or_shown_escaped_and_sql_stays_data() {
     assert!(body.contains("不能超过100个字"));
     let (_, _, body) = app.post_form("/people", &[("name", ""), ("id_number", ""), ("org", "")]).await;
     assert!(body.matches("不能为空").count() >= 3, "{body}");
+    db.cleanup().await;
+}
+
+/// The message of a sign-in page ("" when there is none).
+fn login_error(page: &str) -> String {
+    let key = "id=\"login-error\">";
+    page.find(key).and_then(|i| page[i + key.len()..].split("</div>").next()).unwrap_or_default().to_owned()
+}
+
+/// One sign-in from a client address (behind a trusted proxy): status and message.
+async fn attempt(app: &TestApp, ip: &str, username: &str, password: &str) -> (u16, String) {
+    let page = app.raw.get(app.url("/login")).send().await.expect("page").text().await.expect("body");
+    let token = hidden_csrf(&page).expect("token");
+    let r = app
+        .raw
+        .post(app.url("/login"))
+        .header("x-forwarded-for", ip)
+        .form(&[("_csrf", token.as_str()), ("username", username), ("password", password)])
+        .send()
+        .await
+        .expect("post");
+    let status = r.status().as_u16();
+    (status, login_error(&r.text().await.expect("body")))
+}
+
+async fn trail(db: &xuepei_store::DatabaseConnection, action: &str) -> Vec<xuepei_store::audit::AuditEntry> {
+    let f = xuepei_store::audit::AuditFilter { action: Some(action.into()), ..Default::default() };
+    xuepei_store::audit::search(db, &Scope::system(), &f, None, 500).await.expect("search").items
+}
+
+#[tokio::test]
+async fn failed_sign_ins_read_the_same_and_are_throttled_by_name_and_by_address() {
+    let db = seeded().await;
+    account(&db.conn, "known", &[AccountRole::OrgStaff], YUNXI).await;
+    account(&db.conn, "other", &[AccountRole::OrgStaff], YUNXI).await;
+    account(&db.conn, "suoding", &[AccountRole::OrgStaff], YUNXI).await;
+    let policy = SecurityPolicy {
+        throttle_name_failures: 3,
+        throttle_address_failures: 5,
+        lockout_threshold: 10,
+        ..Default::default()
+    };
+    let app = TestApp::spawn_full(&db, WebConfig { trust_proxy: true, ..Default::default() }, policy).await;
+    // An unknown name and a wrong password read the same.
+    let (s, wrong) = attempt(&app, "10.0.0.1", "known", "Wrong@pass1").await;
+    assert_eq!(s, 200);
+    assert!(wrong.starts_with("用户名或密码错误"), "{wrong}");
+    let (s, unknown) = attempt(&app, "10.0.0.2", "ghost", "Wrong@pass1").await;
+    assert_eq!((s, &unknown), (200, &wrong));
+    // Unknown names are paused too: after three failures nothing more reaches the trail.
+    for ip in ["10.0.0.3", "10.0.0.4", "10.0.0.5", "10.0.0.6"] {
+        assert_eq!(attempt(&app, ip, "ghost", "Wrong@pass2").await, (200, wrong.clone()), "{ip}");
+    }
+    let ghost = trail(&db.conn, "login.failed").await.into_iter().filter(|e| e.summary.contains("ghost")).count();
+    assert_eq!(ghost, 3, "paused attempts are not each recorded");
+    assert!(trail(&db.conn, "login.throttled").await.iter().any(|e| e.summary.contains("用户名“ghost”")));
+    // A known name paused after three failures refuses even the right password, alike.
+    for ip in ["10.0.0.7", "10.0.0.8"] {
+        attempt(&app, ip, "known", "Wrong@pass3").await;
+    }
+    assert_eq!(attempt(&app, "10.0.0.9", "known", PASSWORD).await, (200, wrong.clone()));
+    // One address spraying many names is paused for every name, known or not.
+    for n in 0..5 {
+        assert_eq!(attempt(&app, "10.9.9.9", &format!("spray{n}"), "Spring@2026").await.0, 200);
+    }
+    assert_eq!(attempt(&app, "10.9.9.9", "other", PASSWORD).await, (200, wrong.clone()));
+    assert_eq!(attempt(&app, "10.9.9.8", "other", PASSWORD).await.0, 303, "other addresses are not paused");
+    app.post_form("/logout", &[]).await;
+    // A locked account answers a wrong password like any other; the lock is told only to
+    // whoever knows the password.
+    let id = xuepei_store::accounts::by_username(&db.conn, "suoding").await.expect("account").id;
+    write(&db.conn, &Scope::system(), async |tx| {
+        xuepei_store::accounts::set_lock(tx, id, Some(xuepei_store::accounts::indefinitely())).await
+    })
+    .await
+    .expect("lock");
+    assert_eq!(attempt(&app, "10.1.0.1", "suoding", "Wrong@pass4").await, (200, wrong.clone()));
+    let (s, told) = attempt(&app, "10.1.0.2", "suoding", PASSWORD).await;
+    assert_eq!(s, 200);
+    assert!(told.contains("账号已被锁定"), "{told}");
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_reset_password_is_split_between_the_security_and_the_system_administrator() {
+    let db = seeded().await;
+    account(&db.conn, "yewu", &[AccountRole::OrgStaff], YUNXI).await;
+    let id = xuepei_store::accounts::by_username(&db.conn, "yewu").await.expect("account").id;
+    let security = signed_in(&db, "anquan", &[AccountRole::SecurityAdmin], YUNXI).await;
+    let (s, _, body) = security.post_form(&format!("/admin/accounts/{id}/password"), &[]).await;
+    assert_eq!(s, 200, "{body}");
+    let shown = |body: &str, key: &str| {
+        let key = format!("id=\"{key}\">");
+        body.find(&key).map(|i| body[i + key.len()..].split('<').next().unwrap_or_default().to_owned())
+    };
+    let first = shown(&body, "temp-password").expect("first half shown");
+    let holder = TestApp::spawn(&db).await;
+    assert_eq!(holder.login("yewu", &first).await, 200, "what the security administrator saw does not sign in");
+    let (_, again) = security.get(&format!("/admin/accounts/{id}")).await;
+    assert!(shown(&again, "temp-password-second").is_none(), "the security administrator never sees the rest");
+    let admin = signed_in(&db, "xitong", &[AccountRole::SystemAdmin], YUNXI).await;
+    let (_, page) = admin.get(&format!("/admin/accounts/{id}")).await;
+    let second = shown(&page, "temp-password-second").expect("second half shown to the system administrator");
+    assert!(shown(&page, "temp-password").is_none());
+    assert_eq!(holder.login("yewu", &second).await, 200);
+    assert_eq!(holder.login("yewu", &format!("{first}{second}")).await, 303, "both halves together sign in");
+    let r = holder.raw.get(holder.url("/orgs")).send().await.expect("get");
+    assert_eq!(r.headers().get("location").and_then(|v| v.to_str().ok()), Some("/account/password"));
+    let full = format!("{first}{second}");
+    let (s, _, _) = holder
+        .post_form("/account/password", &[("old", &full), ("new", "Own@pass2026"), ("again", "Own@pass2026")])
+        .await;
+    assert_eq!(s, 303);
+    let (_, page) = admin.get(&format!("/admin/accounts/{id}")).await;
+    assert!(shown(&page, "temp-password-second").is_none(), "gone once the holder chose a password");
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn the_three_administrators_cannot_lock_one_another() {
+    let db = seeded().await;
+    account(&db.conn, "xitong", &[AccountRole::SystemAdmin], YUNXI).await;
+    account(&db.conn, "shenji", &[AccountRole::AuditAdmin], YUNXI).await;
+    account(&db.conn, "yewu", &[AccountRole::OrgStaff], YUNXI).await;
+    let security = signed_in(&db, "anquan", &[AccountRole::SecurityAdmin], YUNXI).await;
+    let id_of = async |name: &str| xuepei_store::accounts::by_username(&db.conn, name).await.expect("account").id;
+    for admin in ["xitong", "shenji"] {
+        let (s, _, body) = security.post_form(&format!("/admin/accounts/{}/lock", id_of(admin).await), &[]).await;
+        assert_eq!(s, 403, "{admin}: {body}");
+        assert!(body.contains("三员账号不能在网页上被锁定"), "{body}");
+        assert_eq!(TestApp::spawn(&db).await.login(admin, PASSWORD).await, 303, "{admin} still signs in");
+    }
+    let (s, _, _) = security.post_form(&format!("/admin/accounts/{}/lock", id_of("yewu").await), &[]).await;
+    assert_eq!(s, 303, "business accounts are locked as before");
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_session_in_use_outlives_a_one_minute_idle_timeout() {
+    use sea_orm::ConnectionTrait;
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+    let db = seeded().await;
+    account(&db.conn, "wang", &[AccountRole::OrgStaff], YUNXI).await;
+    let policy = SecurityPolicy { idle_minutes: 1, ..Default::default() };
+    let app = TestApp::spawn_full(&db, WebConfig::default(), policy).await;
+    assert_eq!(app.login("wang", PASSWORD).await, 303);
+    let now = chrono::Utc::now();
+    // Last seen 45 s ago; this request is activity and must be recorded as such.
+    let mut q = Query::update();
+    q.table(Alias::new("sessions")).value(Alias::new("last_seen_at"), now - chrono::Duration::seconds(45));
+    db.conn.execute(&q).await.expect("age the session");
+    assert_eq!(app.raw.get(app.url("/orgs")).send().await.expect("get").status(), 200);
+    // 25 s later (the stored time moved back, if it was not refreshed): still in use.
+    let mut q = Query::update();
+    q.table(Alias::new("sessions"))
+        .value(Alias::new("last_seen_at"), now - chrono::Duration::seconds(70))
+        .and_where(Expr::col(Alias::new("last_seen_at")).lt(now - chrono::Duration::seconds(40)));
+    db.conn.execute(&q).await.expect("time passes");
+    let r = app.raw.get(app.url("/orgs")).send().await.expect("get");
+    assert_eq!(r.status(), 200, "active 25 s ago, yet signed out: {:?}", r.headers().get("location"));
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn cookies_are_secure_when_the_request_came_over_https() {
+    let db = seeded().await;
+    account(&db.conn, "https1", &[AccountRole::OrgStaff], YUNXI).await;
+    let app = TestApp::spawn_with(&db, WebConfig { trust_proxy: true, ..Default::default() }).await;
+    // A client without a cookie jar (a jar keeps Secure cookies from plain HTTP).
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    let sign_in = async |proto: Option<&str>| {
+        let with_proto = |rb: reqwest::RequestBuilder| match proto {
+            Some(p) => rb.header("x-forwarded-proto", p),
+            None => rb,
+        };
+        let r = with_proto(client.get(app.url("/login"))).send().await.expect("page");
+        let login_cookie = r.headers().get("set-cookie").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+        let pair = login_cookie.split(';').next().unwrap_or_default().to_owned();
+        let token = hidden_csrf(&r.text().await.expect("body")).expect("token");
+        let r = with_proto(client.post(app.url("/login")))
+            .header("cookie", pair)
+            .form(&[("_csrf", token.as_str()), ("username", "https1"), ("password", PASSWORD)])
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(r.status(), 303);
+        let session = r.headers().get("set-cookie").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+        (login_cookie, session)
+    };
+    let (login_cookie, session) = sign_in(Some("https")).await;
+    assert!(login_cookie.contains("; Secure") && session.contains("; Secure"), "{login_cookie} / {session}");
+    let (login_cookie, session) = sign_in(None).await;
+    assert!(!login_cookie.contains("Secure") && !session.contains("Secure"), "plain HTTP: {session}");
+    // Without a trusted proxy the header is the client's word and changes nothing.
+    let direct = TestApp::spawn(&db).await;
+    let r = client.get(direct.url("/login")).header("x-forwarded-proto", "https").send().await.expect("page");
+    assert!(!r.headers().get("set-cookie").and_then(|v| v.to_str().ok()).unwrap_or_default().contains("Secure"));
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn the_csrf_token_is_never_taken_from_the_address() {
+    let db = seeded().await;
+    let app = signed_in(&db, "dizhi", &[AccountRole::OrgStaff], YUNXI).await;
+    let token = app.csrf().await;
+    let r = app.raw.post(app.url(&format!("/switch?_csrf={token}"))).form(&[("all", "1")]).send().await.expect("post");
+    assert_eq!(r.status(), 403, "a token in the address is refused");
+    // The upload form sends it as its first field, not in its address.
+    let (_, page) = app.get("/import/people").await;
+    assert!(!page.contains("_csrf="), "no token in any address of the page");
+    let file = || {
+        let bytes =
+            xuepei_testkit::files::xlsx(&[vec!["姓名", "身份证号", "所在党组织"], vec!["甲", "1", JINGZHU]], &[]);
+        reqwest::multipart::Part::bytes(bytes).file_name("花名册.xlsx")
+    };
+    let first = reqwest::multipart::Form::new().text("_csrf", token.clone()).part("file", file());
+    let r = app.raw.post(app.url("/import/people")).multipart(first).send().await.expect("upload");
+    assert_eq!(r.status(), 422, "checked and previewed");
+    let last = reqwest::multipart::Form::new().part("file", file()).text("_csrf", token.clone());
+    let r = app.raw.post(app.url("/import/people")).multipart(last).send().await.expect("upload");
+    assert_eq!(r.status(), 403, "the token must come first");
+    let forged = reqwest::multipart::Form::new().text("_csrf", "0".repeat(64)).part("file", file());
+    let r = app.raw.post(app.url("/import/people")).multipart(forged).send().await.expect("upload");
+    assert_eq!(r.status(), 403);
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_new_password_may_not_repeat_the_last_few() {
+    let db = seeded().await;
+    let app = signed_in(&db, "lishi", &[AccountRole::OrgStaff], YUNXI).await;
+    let mut current = PASSWORD.to_owned();
+    for next in ["Second@pass1", "Third@pass1"] {
+        let (s, _, body) =
+            app.post_form("/account/password", &[("old", &current), ("new", next), ("again", next)]).await;
+        assert_eq!(s, 303, "{body}");
+        assert_eq!(app.login("lishi", next).await, 303);
+        current = next.to_owned();
+    }
+    for earlier in [PASSWORD, "Second@pass1"] {
+        let (s, _, body) =
+            app.post_form("/account/password", &[("old", &current), ("new", earlier), ("again", earlier)]).await;
+        assert_eq!(s, 200, "{earlier}");
+        assert!(body.contains("不能与最近5次使用过的密码相同"), "{body}");
+    }
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn exports_are_posts_so_a_link_elsewhere_cannot_export() {
+    let db = seeded().await;
+    let app = signed_in(&db, "daochu", &[AccountRole::OrgStaff], YUNXI).await;
+    let exports = async || trail(&db.conn, "export").await.into_iter().filter(|e| e.username == "daochu").count();
+    // What a link or an image on another site would send: the cookie, no token.
+    for path in ["/people/export.xlsx", "/orgs/export.xlsx"] {
+        let r = app.raw.get(app.url(path)).send().await.expect("get");
+        assert_eq!(r.status(), 405, "{path}");
+        let r = app.raw.post(app.url(path)).form(&[("q", "")]).send().await.expect("post");
+        assert_eq!(r.status(), 403, "{path}");
+    }
+    assert_eq!(exports().await, 0, "nothing exported, nothing recorded");
+    let (_, page) = app.get("/people").await;
+    assert!(page.contains("method=\"post\" action=\"/people/export.xlsx"), "the page exports with a form");
+    let (s, _, _) = app.post_form("/people/export.xlsx", &[]).await;
+    assert_eq!(s, 200);
+    assert_eq!(exports().await, 1);
     db.cleanup().await;
 }

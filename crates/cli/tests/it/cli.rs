@@ -136,3 +136,80 @@ async fn export_migrate_and_backup() {
     assert!(stderr(&again).contains("已存在"));
     db.cleanup().await;
 }
+
+/// `xuepei token`: the operator issues a token for a script, which then reads its scope
+/// only through the API; the issue is audited; list shows it; revoke ends it.
+#[tokio::test]
+async fn tokens_are_issued_listed_and_revoked_from_the_command_line() {
+    let db = seeded().await;
+    let out = xuepei(&db.url, &["token", "issue", "--org", YUNXI, "--days", "30", "--name", "培训数据同步"]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    let text = stdout(&out);
+    let token = text.lines().last().expect("token on the last line").trim().to_owned();
+    assert!(token.starts_with("xp_") && !token.contains(' '), "the last line is the token alone: {text}");
+    assert!(text.contains("只读") && text.contains("有效期至"), "{text}");
+
+    let app = xuepei_testkit::TestApp::spawn(&db).await;
+    let get = |path: &str| app.raw.get(app.url(path)).bearer_auth(&token).send();
+    let r = get("/api/v1/orgs?limit=500").await.expect("request");
+    assert_eq!(r.status().as_u16(), 200);
+    let v: serde_json::Value = r.json().await.expect("json");
+    let codes: Vec<&str> = v["items"].as_array().expect("items").iter().filter_map(|o| o["code"].as_str()).collect();
+    assert!(!codes.is_empty() && codes.iter().all(|c| c.starts_with(YUNXI)), "the token sees its county only");
+    let r = app
+        .raw
+        .post(app.url("/api/v1/people/import"))
+        .bearer_auth(&token)
+        .header("content-type", "application/json")
+        .body("[]")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status().as_u16(), 403, "read-only without --write");
+
+    let trail = xuepei_store::audit::search(&db.conn, &Scope::system(), &Default::default(), None, 50)
+        .await
+        .expect("audit")
+        .items;
+    assert!(
+        trail.iter().any(|e| e.action == "token.issue" && e.summary.contains("培训数据同步")),
+        "the issue is audited"
+    );
+
+    let out = xuepei(&db.url, &["token", "list"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let line = stdout(&out).lines().find(|l| l.contains("培训数据同步")).expect("listed").to_owned();
+    assert!(line.contains("只读") && line.contains(&token[..10]) && !line.contains(&token), "{line}");
+    let id = line.split('\t').next().expect("id").to_owned();
+
+    let out = xuepei(&db.url, &["token", "revoke", &id]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(get("/api/v1/orgs").await.expect("request").status().as_u16(), 401, "revoked");
+    let out = xuepei(&db.url, &["token", "revoke", "999999"]);
+    assert!(!out.status.success() && stderr(&out).contains("不存在"));
+    let out = xuepei(&db.url, &["token", "issue", "--org", "999999"]);
+    assert!(!out.status.success() && stderr(&out).contains("未找到组织代码"));
+    let out = xuepei(&db.url, &["token", "issue", "--org", YUNXI, "--write", "--days", "0"]);
+    assert!(!out.status.success() && stderr(&out).contains("--days"));
+    db.cleanup().await;
+}
+
+/// A command pointed at a SQLite file that does not exist refuses (naming the file and the
+/// demo database) instead of creating an empty database and exporting nothing.
+#[tokio::test]
+async fn commands_refuse_a_database_that_does_not_exist() {
+    let dir = tempfile::tempdir().expect("dir");
+    let missing = dir.path().join("xuepei.db");
+    let url = format!("sqlite://{}?mode=rwc", missing.display());
+    let out_file = dir.path().join("people.xlsx");
+    let out = xuepei(&url, &["export", "people", "--out", &out_file.to_string_lossy()]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("不存在") && err.contains("demo.db") && err.contains("--create-database"), "{err}");
+    assert!(!missing.exists() && !out_file.exists(), "nothing created");
+
+    let out = xuepei(&url, &["export", "people", "--out", &out_file.to_string_lossy(), "--create-database"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains(&format!("数据库：{url}")), "says which database: {}", stderr(&out));
+    assert!(missing.exists());
+}

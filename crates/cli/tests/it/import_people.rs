@@ -384,3 +384,120 @@ async fn planner_statistics_are_refreshed_after_bulk_writes() {
     }
     db.cleanup().await;
 }
+
+/// A county's 花名册 as offices keep it: the organisation's name and its code side by side,
+/// and the profile columns every roster carries. The code decides; a name that disagrees
+/// with the code is a row error naming both; 民族, 籍贯, 学历, 学位 and the two dates are kept.
+#[tokio::test]
+async fn county_rosters_with_name_and_code_and_profile_columns() {
+    let db = seeded().await;
+    let sys = Scope::system();
+    let village = by_code(&db.conn, JINGZHU).await;
+    let short = village.short_name.clone().expect("short name");
+    let other = by_code(&db.conn, BAZIMEN).await;
+    let ids = [id_number(YUNXI, (1975, 3, 9), 41), id_number(YUNXI, (1980, 6, 1), 52)];
+    let header = [
+        "序号",
+        "姓名",
+        "性别",
+        "民族",
+        "出生年月",
+        "籍贯",
+        "入党时间",
+        "参加工作时间",
+        "学历",
+        "学位",
+        "身份证号",
+        "现任职务",
+        "任现职时间",
+        "联系电话",
+        "手机号码",
+        "所在党组织",
+        "组织代码",
+    ];
+    let row = |i: usize, name: &str, org_name: &str| -> Vec<String> {
+        [
+            &(i + 1).to_string(),
+            name,
+            "",
+            "土家",
+            "",
+            "湖南岳阳",
+            "1998.07",
+            "1996年8月",
+            "大学",
+            "学士",
+            &ids[i],
+            "村党总支书记",
+            "2021.06",
+            "",
+            "13807301234",
+            org_name,
+            JINGZHU,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    };
+    let mut rows: Vec<Vec<String>> =
+        vec![vec!["荆竹村党员干部花名册".into()], header.iter().map(|s| s.to_string()).collect()];
+    rows.push(row(0, "张三", &format!("{short}党总支")));
+    let file = files::xlsx(&rows.iter().map(|r| r.iter().map(String::as_str).collect()).collect::<Vec<_>>(), &[]);
+    let o = run(&db.conn, &sys, file, false).await;
+    assert_eq!(o.report.error_count, 0, "a real roster is readable: {}", errors_text(&o));
+    assert_eq!(o.report.inserted, 1);
+    let p = find(&db.conn, &ids[0]).await.expect("imported");
+    assert_eq!(p.org_id, village.id);
+    assert_eq!(p.phone.as_deref(), Some("13807301234"), "the mobile column fills in an empty 联系电话");
+    assert_eq!(p.profile.ethnicity.as_deref(), Some("土家族"));
+    assert_eq!(p.profile.native_place.as_deref(), Some("湖南岳阳"));
+    assert_eq!((p.profile.education.as_deref(), p.profile.degree.as_deref()), (Some("大学"), Some("学士")));
+    assert_eq!(p.profile.work_started_on, chrono::NaiveDate::from_ymd_opt(1996, 8, 1));
+    assert_eq!(p.profile.position_since, chrono::NaiveDate::from_ymd_opt(2021, 6, 1));
+    assert!(o.ignored_columns.iter().all(|c| c != "民族"), "民族 is read, not ignored: {:?}", o.ignored_columns);
+
+    // The code names 荆竹村 but the name another organisation: refused, naming both.
+    let mut rows: Vec<Vec<String>> = vec![header.iter().map(|s| s.to_string()).collect()];
+    let other_name = other.short_name.clone().unwrap_or(other.name.clone());
+    rows.push(row(1, "李四", &other_name));
+    let file = files::xlsx(&rows.iter().map(|r| r.iter().map(String::as_str).collect()).collect::<Vec<_>>(), &[]);
+    let o = run(&db.conn, &sys, file, false).await;
+    let text = errors_text(&o);
+    assert_eq!(o.report.error_count, 1, "{text}");
+    assert!(text.contains(JINGZHU) && text.contains(&village.name) && text.contains(&other_name), "{text}");
+    assert!(find(&db.conn, &ids[1]).await.is_none(), "nothing written");
+
+    // Bad profile values are row errors that say what to write.
+    let mut bad = row(1, "李四", &short);
+    bad[3] = "火星族".into();
+    bad[7] = "1970年1月".into(); // before the 14th birthday
+    let rows = vec![header.iter().map(|s| s.to_string()).collect::<Vec<_>>(), bad];
+    let file = files::xlsx(&rows.iter().map(|r| r.iter().map(String::as_str).collect()).collect::<Vec<_>>(), &[]);
+    let text = errors_text(&run(&db.conn, &sys, file, true).await);
+    assert!(text.contains("民族: “火星族”不是民族名称"), "{text}");
+    assert!(text.contains("参加工作时间: 早于年满14周岁"), "{text}");
+    db.cleanup().await;
+}
+
+/// Exported people import back unchanged, profile included.
+#[tokio::test]
+async fn an_export_with_profiles_imports_back_unchanged() {
+    let db = seeded().await;
+    let sys = Scope::system();
+    let county = county_scope(&db.conn, YUNXI).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let out = dir.path().join("people.xlsx");
+    let n = xuepei_web::exports::people_xlsx(&db.conn, &county, &PersonFilter::default(), &out, "人员")
+        .await
+        .expect("export");
+    assert!(n > 0);
+    let bytes = std::fs::read(&out).expect("read");
+    let o = run(&db.conn, &county, bytes, true).await;
+    assert_eq!(o.report.error_count, 0, "{}", errors_text(&o));
+    assert_eq!((o.report.inserted, o.report.updated), (0, 0), "nothing changes: {}", o.report.summary());
+    assert_eq!(o.report.unchanged, n);
+    let someone = someone_under(&db.conn, YUNXI).await;
+    let p = people::get(&db.conn, &sys, someone.id).await.expect("person");
+    assert!(p.profile.ethnicity.is_some() && p.profile.work_started_on.is_some(), "the demo fills the profile");
+    db.cleanup().await;
+}

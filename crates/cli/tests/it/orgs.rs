@@ -8,7 +8,7 @@ use xuepei_store::{Scope, StoreError};
 
 use crate::support::*;
 
-fn input(code: &str, name: &str, parent: i64) -> OrgInput {
+pub(crate) fn input(code: &str, name: &str, parent: i64) -> OrgInput {
     OrgInput {
         code: code.into(),
         name: name.into(),
@@ -25,7 +25,7 @@ async fn subtree_totals_come_from_the_counters() {
     let db = seeded().await;
     let sys = Scope::system();
     let county = by_code(&db.conn, YUNXI).await;
-    let totals = org::subtree_totals(&db.conn, &county.path).await.expect("totals");
+    let totals = org::subtree_totals(&db.conn, &sys, county.id).await.expect("totals");
     let people_count = people::count(&db.conn, &sys, &PersonFilter { under: Some(county.id), ..Default::default() })
         .await
         .expect("count");
@@ -69,8 +69,38 @@ async fn moving_a_subtree_carries_its_organisations_and_people() {
         }
     }
     assert!(found, "people follow their organisation");
-    let old_parent = org::subtree_totals(&db.conn, &by_code(&db.conn, YUNXI).await.path).await.expect("totals");
+    let old_parent =
+        org::subtree_totals(&db.conn, &Scope::system(), by_code(&db.conn, YUNXI).await.id).await.expect("totals");
     assert_eq!(old_parent.orgs, 1 + 2 + 5 + 56, "still inside the county");
+    db.cleanup().await;
+}
+
+/// The path registry: after a move, every table that copies an organisation's path agrees
+/// with the tree. Every registered table must hold rows inside the moved subtree here, so
+/// a module that registers a table must also seed it in this scenario.
+#[tokio::test]
+async fn every_registered_path_copy_follows_a_move() {
+    let db = seeded().await;
+    let sys = Scope::system();
+    let town = by_code(&db.conn, "430603001").await; // 长岭街道, with its villages' people
+    let target = by_code(&db.conn, "430603101").await; // 陆城镇
+    let town_scope = Scope::of_org(&db.conn, town.id).await.expect("scope");
+    let upload =
+        xuepei_store::uploads::save(&db.conn, &town_scope, "people", "名册.xlsx", b"x".to_vec()).await.expect("upload");
+    let before = xuepei_store::paths::disagreements(&db.conn).await.expect("check");
+    for (table, rows, wrong) in &before {
+        assert!(*rows > 0, "{table}: seed rows of every registered table in this scenario");
+        assert_eq!(*wrong, 0, "{table} agrees before the move");
+    }
+    write(&db.conn, &sys, async |tx| org::move_subtree(tx, town.id, target.id).await).await.expect("move");
+    let after = xuepei_store::paths::disagreements(&db.conn).await.expect("check");
+    assert_eq!(after.len(), xuepei_store::paths::PATH_COPIES.len());
+    for (table, _, wrong) in &after {
+        assert_eq!(*wrong, 0, "{table}: every path copy rewritten by the move");
+    }
+    let moved_scope = Scope::of_org(&db.conn, town.id).await.expect("scope");
+    assert!(moved_scope.root_path().expect("path").starts_with(&target.path));
+    xuepei_store::uploads::get(&db.conn, &moved_scope, upload).await.expect("the upload follows its scope");
     db.cleanup().await;
 }
 
@@ -97,7 +127,7 @@ async fn deactivation_keeps_history_and_can_be_undone() {
     let db = seeded().await;
     let sys = Scope::system();
     let town = by_code(&db.conn, "430603001").await;
-    let before_people = org::subtree_totals(&db.conn, &town.path).await.expect("totals").people;
+    let before_people = org::subtree_totals(&db.conn, &Scope::system(), town.id).await.expect("totals").people;
     let n = write(&db.conn, &sys, async |tx| org::deactivate(tx, town.id).await).await.expect("deactivate");
     assert!(n > 1, "the whole subtree");
     let village = org::get(&db.conn, &sys, by_code(&db.conn, JINGZHU).await.id).await.expect("still readable");
@@ -108,7 +138,11 @@ async fn deactivation_keeps_history_and_can_be_undone() {
     assert!(listed.items.is_empty(), "inactive organisations drop out of lists");
     let with_inactive = OrgFilter { q: Some("荆竹".into()), include_inactive: true, ..Default::default() };
     assert_eq!(org::list(&db.conn, &sys, &with_inactive, None, 10).await.expect("list").items.len(), 1);
-    assert_eq!(org::subtree_totals(&db.conn, &town.path).await.expect("totals").people, before_people, "people stay");
+    assert_eq!(
+        org::subtree_totals(&db.conn, &Scope::system(), town.id).await.expect("totals").people,
+        before_people,
+        "people stay"
+    );
     // No new organisations under a deactivated one.
     match write(&db.conn, &sys, async |tx| org::create(tx, &input("T-NEW", "新支部", village.id)).await).await {
         Err(StoreError::Invalid(e)) => assert!(e[0].message.contains("已撤销")),
@@ -245,6 +279,7 @@ async fn maintained_counters_match_a_rebuild_after_every_kind_of_write() {
         roles: Roles::default(),
         org_id,
         managing_org_id: None,
+        profile: Default::default(),
     };
     let a = write(&db.conn, &sys, async |tx| people::create(tx, &person("丙某", 31, new_org.id)).await)
         .await

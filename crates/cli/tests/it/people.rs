@@ -6,7 +6,7 @@ use xuepei_store::{Scope, StoreError};
 
 use crate::support::*;
 
-fn input(name: &str, id: &str, org_id: i64) -> PersonInput {
+pub(crate) fn input(name: &str, id: &str, org_id: i64) -> PersonInput {
     let birth = chrono::NaiveDate::parse_from_str(&id[6..14], "%Y%m%d").expect("birth");
     PersonInput {
         name: name.into(),
@@ -20,6 +20,7 @@ fn input(name: &str, id: &str, org_id: i64) -> PersonInput {
         roles: Roles::default(),
         org_id,
         managing_org_id: None,
+        profile: Default::default(),
     }
 }
 

@@ -83,7 +83,9 @@ pub async fn run_import(
         db,
         scope,
         &Actor::operator("测试"),
-        jobs::ImportJob { kind, source, name: "测试文件".into(), dry_run },
+        jobs::ImportJob {
+            kind, source, name: "测试文件".into(), dry_run, settings: xuepei_testkit::import_settings()
+        },
     )
     .await
 }

@@ -133,10 +133,17 @@ async fn forms_validate_in_chinese_and_write_nothing_when_wrong() {
     db.cleanup().await;
 }
 
-/// Posts a people file to the import wizard.
+/// Posts a people file to the import wizard (the CSRF token in its header; the page's
+/// form sends it as the first field instead, see `auth::multipart_uploads_carry_the_token_first`).
 async fn upload_people(app: &TestApp, form: Form) -> reqwest::Response {
-    let url = app.url(&format!("/import/people?_csrf={}", app.csrf().await));
-    app.client.post(url).multipart(form).send().await.expect("upload")
+    let token = app.csrf().await;
+    app.client
+        .post(app.url("/import/people"))
+        .header("x-csrf-token", token)
+        .multipart(form)
+        .send()
+        .await
+        .expect("upload")
 }
 
 #[tokio::test]
@@ -246,7 +253,12 @@ async fn exports_download_as_xlsx() {
         "/orgs/export.xlsx".to_owned(),
         "/import/people/template.xlsx".to_owned(),
     ] {
-        let r = app.client.get(app.url(&path)).send().await.expect("download");
+        // Exports are POSTs with the session's token; the import template is a plain download.
+        let r = if path.contains("export") {
+            app.client.post(app.url(&path)).form(&[("_csrf", app.csrf().await)]).send().await.expect("download")
+        } else {
+            app.client.get(app.url(&path)).send().await.expect("download")
+        };
         assert_eq!(r.status(), 200, "{path}");
         let ct = r.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
         assert!(ct.contains("spreadsheetml"), "{path}: {ct}");
@@ -301,5 +313,26 @@ async fn the_switcher_narrows_the_view_within_the_scope() {
     let (s, _, _) = app.post_form("/switch", &[("all", "1")]).await;
     assert_eq!(s, 303);
     assert!(app.get("/").await.1.contains("范围：岳阳市"));
+    db.cleanup().await;
+}
+
+/// Pages link the CSS and JS by content-hashed URLs that are cached as immutable, so an
+/// upgrade never runs against stale files.
+#[tokio::test]
+async fn assets_are_linked_by_content_hash() {
+    let db = xuepei_testkit::TestDb::new().await;
+    let app = TestApp::spawn(&db).await;
+    let (_, page) = app.get("/login").await;
+    let links: Vec<&str> = page.split('"').filter(|s| s.starts_with("/assets/app.")).collect();
+    let href = |ext: &str| links.iter().find(|l| l.ends_with(&format!(".{ext}"))).copied().unwrap_or_default();
+    for (ext, kind) in [("css", "text/css"), ("js", "text/javascript")] {
+        let url = href(ext);
+        assert!(url.len() > "/assets/app..css".len() + 8, "hashed {ext} URL: {url}");
+        let r = app.raw.get(app.url(&url)).send().await.expect("asset");
+        assert_eq!(r.status().as_u16(), 200, "{url}");
+        let h = |k: &str| r.headers().get(k).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+        assert!(h("content-type").starts_with(kind));
+        assert!(h("cache-control").contains("immutable"), "{}", h("cache-control"));
+    }
     db.cleanup().await;
 }

@@ -20,6 +20,12 @@ pub struct Model {
     /// Copy of the organisation's sector, so that sector filters need no join.
     pub org_sector: String,
     pub managing_org_id: Option<i64>,
+    pub ethnicity: Option<String>,
+    pub native_place: Option<String>,
+    pub education: Option<String>,
+    pub degree: Option<String>,
+    pub work_started_on: Option<Date>,
+    pub position_since: Option<Date>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

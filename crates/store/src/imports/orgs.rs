@@ -112,6 +112,13 @@ pub async fn import(
         }
     };
 
+    let parent_named = |t: Target, text: &str| match t {
+        Target::Row(j) => {
+            let d = &rows[j].1;
+            xuepei_domain::org::name_agrees(text, &d.code, &d.name, d.short_name.as_deref())
+        }
+        Target::Stored(id) => resolver.get(id).is_some_and(|o| resolver.names(o, text)),
+    };
     let root_id = scope.root_org_id();
     let mut parents: Vec<Option<Target>> = Vec::with_capacity(rows.len());
     let mut authorities: Vec<Option<Target>> = Vec::with_capacity(rows.len());
@@ -123,7 +130,23 @@ pub async fn import(
             // ignored so that an export of the scope imports back unchanged.
             (_, true) => existing.and_then(|o| o.parent_id).map(Target::Stored),
             (Some(p), false) => match resolve(p, false) {
-                Ok(t) => Some(t),
+                Ok(t) => match d.parent_name_check.as_deref() {
+                    Some(n) if !parent_named(t, n) => {
+                        let (code, name) = match t {
+                            Target::Row(j) => (rows[j].1.code.clone(), rows[j].1.name.clone()),
+                            Target::Stored(id) => {
+                                resolver.get(id).map(|o| (o.code.clone(), o.name.clone())).unwrap_or_default()
+                            }
+                        };
+                        report.add_error(RowError {
+                            row: *row,
+                            column: label("parent"),
+                            message: format!("上级组织代码“{code}”对应的是“{name}”，与上级组织“{n}”不一致，请核对"),
+                        });
+                        None
+                    }
+                    _ => Some(t),
+                },
                 Err(e) => {
                     report.add_error(RowError { row: *row, column: label("parent"), message: e });
                     None

@@ -18,7 +18,7 @@ use crate::scope::Scope;
 use crate::sql;
 
 /// Columns of the persons table written per row (sizes insert batches).
-const PERSON_COLUMNS: usize = 16;
+const PERSON_COLUMNS: usize = 22;
 
 struct Pending {
     row: u64,
@@ -123,6 +123,12 @@ impl PeopleImport {
         }
         let target = match self.resolver.resolve(&draft.org_ref) {
             Ok(o) if !o.active => Err(format!("“{}”已撤销，不能导入人员", o.name)),
+            Ok(o) if draft.org_name_check.as_deref().is_some_and(|n| !self.resolver.names(o, n)) => Err(format!(
+                "组织代码“{}”对应的是“{}”，与所在党组织“{}”不一致，请核对",
+                draft.org_ref,
+                o.name,
+                draft.org_name_check.as_deref().unwrap_or_default()
+            )),
             Ok(o) => Ok((o.id, Placement { path: o.path.clone(), sector: o.sector })),
             Err(e) => Err(e),
         };
@@ -200,9 +206,14 @@ impl PeopleImport {
             };
             let err = |message: String| RowError { row: p.row, column: label("id_number"), message };
             if !self.scope.contains_path(&m.org_path) {
-                self.report.add_error(err(
-                    "该身份证号已在您管理范围以外的单位登记，不能导入；如需调入，请联系上级组织部门".into(),
-                ));
+                // Told plainly only to those allowed to know; counted either way.
+                self.tx.id_elsewhere(&p.input.id_number, &format!("导入人员（{}）", self.source));
+                let msg = if self.tx.actor().id_checks.told {
+                    "该身份证号已在您管理范围以外的单位登记，不能导入；如需调入，请联系上级组织部门"
+                } else {
+                    crate::idchecks::refusal(false)
+                };
+                self.report.add_error(err(msg.into()));
             } else if m.name != p.input.name {
                 self.report.add_error(err(format!(
                     "该身份证号已登记为“{}”，与本行姓名“{}”不一致，请核对身份证号",
@@ -269,6 +280,25 @@ impl PeopleImport {
         if keep("managing_org") {
             input.managing_org_id = m.managing_org_id;
         }
+        let p = &mut input.profile;
+        if keep("ethnicity") {
+            p.ethnicity = m.ethnicity.clone();
+        }
+        if keep("native_place") {
+            p.native_place = m.native_place.clone();
+        }
+        if keep("education") {
+            p.education = m.education.clone();
+        }
+        if keep("degree") {
+            p.degree = m.degree.clone();
+        }
+        if keep("work_started_on") {
+            p.work_started_on = m.work_started_on;
+        }
+        if keep("position_since") {
+            p.position_since = m.position_since;
+        }
         input
     }
 
@@ -321,5 +351,5 @@ impl PeopleImport {
 
 /// Today's date in China (UTC+8), for validating dates of birth and membership.
 pub fn today_in_china() -> NaiveDate {
-    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
+    xuepei_domain::time::today()
 }

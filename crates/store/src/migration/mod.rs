@@ -10,6 +10,8 @@ use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_foundation;
 mod m20261124_000002_accounts;
+mod m20261126_000011_sign_in_security;
+mod m20261127_000012_person_profile;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -17,7 +19,12 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261123_000001_foundation::Migration), Box::new(m20261124_000002_accounts::Migration)]
+        vec![
+            Box::new(m20261123_000001_foundation::Migration),
+            Box::new(m20261124_000002_accounts::Migration),
+            Box::new(m20261126_000011_sign_in_security::Migration),
+            Box::new(m20261127_000012_person_profile::Migration),
+        ]
     }
 }
 

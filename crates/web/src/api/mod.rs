@@ -156,6 +156,12 @@ pub struct PersonJson {
     roles: Vec<&'static str>,
     org_id: i64,
     managing_org_id: Option<i64>,
+    ethnicity: Option<String>,
+    native_place: Option<String>,
+    education: Option<String>,
+    degree: Option<String>,
+    work_started_on: Option<String>,
+    position_since: Option<String>,
 }
 
 impl From<Person> for PersonJson {
@@ -173,6 +179,12 @@ impl From<Person> for PersonJson {
             roles: p.roles.iter().map(|r| r.code()).collect(),
             org_id: p.org_id,
             managing_org_id: p.managing_org_id,
+            ethnicity: p.profile.ethnicity,
+            native_place: p.profile.native_place,
+            education: p.profile.education,
+            degree: p.profile.degree,
+            work_started_on: p.profile.work_started_on.map(|d| d.to_string()),
+            position_since: p.profile.position_since.map(|d| d.to_string()),
         }
     }
 }
@@ -286,7 +298,7 @@ async fn import(
             &st.db,
             &api.scope,
             &api.actor,
-            ImportJob { kind, source: Source::Bytes(body.to_vec()), name, dry_run },
+            ImportJob { kind, source: Source::Bytes(body.to_vec()), name, dry_run, settings: st.config.import.clone() },
         )
         .await
     };

@@ -96,7 +96,11 @@ pub fn build() -> Value {
                     "id": { "type": "integer" }, "name": { "type": "string" }, "gender": { "type": "string" }, "birth_date": { "type": "string", "format": "date" },
                     "id_number": { "type": "string" }, "phone": { "type": ["string", "null"] }, "party_joined_on": { "type": ["string", "null"], "format": "date" },
                     "position": { "type": ["string", "null"] }, "rank_level": { "type": ["string", "null"] }, "roles": { "type": "array", "items": { "type": "string" } },
-                    "org_id": { "type": "integer" }, "managing_org_id": { "type": ["integer", "null"] } } },
+                    "org_id": { "type": "integer" }, "managing_org_id": { "type": ["integer", "null"] },
+                    "ethnicity": { "type": ["string", "null"], "description": "民族，如“汉族”" }, "native_place": { "type": ["string", "null"], "description": "籍贯" },
+                    "education": { "type": ["string", "null"], "description": "学历" }, "degree": { "type": ["string", "null"], "description": "学位" },
+                    "work_started_on": { "type": ["string", "null"], "format": "date", "description": "参加工作时间" },
+                    "position_since": { "type": ["string", "null"], "format": "date", "description": "任现职时间" } } },
                 "ImportRows": { "type": "object", "required": ["rows"], "properties": { "rows": { "type": "array", "items": { "type": "object", "additionalProperties": { "type": ["string", "number", "null"] } } } } },
                 "ImportReport": { "type": "object", "required": ["dry_run", "committed", "rows", "inserted", "updated", "unchanged", "error_count", "errors", "summary"], "properties": {
                     "dry_run": { "type": "boolean" }, "committed": { "type": "boolean" }, "rows": { "type": "integer" }, "inserted": { "type": "integer" },

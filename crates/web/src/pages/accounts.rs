@@ -56,6 +56,8 @@ struct ListPage {
     q: String,
     can_manage: bool,
     next_href: Option<String>,
+    /// Accounts over today's threshold of identity numbers registered outside their scope.
+    alerts: Vec<xuepei_store::idchecks::Alert>,
 }
 
 async fn list(State(st): State<AppState>, ctx: Ctx, Query(p): Query<Params>) -> AppResult<Html<String>> {
@@ -78,12 +80,18 @@ async fn list(State(st): State<AppState>, ctx: Ctx, Query(p): Query<Params>) -> 
         .map(|n| format!("/admin/accounts{}", params::query(&[("q", q.map(str::to_owned)), ("after", Some(n))])));
     let layout =
         Layout::new(&ctx, "账号管理", "accounts").crumb("系统管理", None).crumb("账号管理", None).notice(notice(&p));
+    let alerts = if ctx.session.account.roles.can(Perm::ManageSecurity) {
+        xuepei_store::idchecks::alerts_today(&st.db, &ctx.scope).await?
+    } else {
+        Vec::new()
+    };
     render(&ListPage {
         layout,
         rows,
         q: q.unwrap_or_default().to_owned(),
         can_manage: ctx.session.account.roles.can(Perm::ManageAccounts),
         next_href,
+        alerts,
     })
 }
 
@@ -112,7 +120,10 @@ struct DetailPage {
     sessions: u64,
     can_manage: bool,
     can_secure: bool,
+    /// Just reset: the first half of the temporary password, for the security administrator.
     temp_password: Option<String>,
+    /// A reset awaiting its holder: the second half, for the system administrator.
+    pending_half: Option<(String, String)>,
 }
 
 async fn detail_page(
@@ -131,6 +142,15 @@ async fn detail_page(
         None => None,
     };
     let roles = ctx.session.account.roles;
+    // Only those who manage accounts (not the security administrator, who reset it) see
+    // the second half.
+    let pending_half = if roles.can(Perm::ManageAccounts) {
+        accounts::pending_reset(&st.db, &ctx.scope, a.id)
+            .await?
+            .map(|r| (r.second_half, xuepei_domain::time::minute(r.created_at)))
+    } else {
+        None
+    };
     let layout = Layout::new(ctx, a.username.clone(), "accounts")
         .crumb("账号管理", Some("/admin/accounts".into()))
         .crumb(a.username.clone(), None)
@@ -144,6 +164,7 @@ async fn detail_page(
         can_manage: roles.can(Perm::ManageAccounts) && !a.roles.has_admin(),
         can_secure: roles.can(Perm::ManageSecurity),
         temp_password,
+        pending_half,
         account: a,
         layout,
     })
@@ -388,22 +409,17 @@ async fn update(
     }
 }
 
-/// A temporary password that meets the rules, shown once to the security administrator.
-fn temporary_password() -> String {
-    let hex = accounts::random_hex(6);
-    format!("Xp{}#{}", &hex[..6], &hex[6..])
-}
-
 async fn reset_password(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult<Html<String>> {
     let id = params::id(&id, "账号")?;
     if id == ctx.session.account.id {
         return Err(AppError::BadRequest("不能重置自己的密码，请通过“修改密码”设置新密码".into()));
     }
-    let temp = temporary_password();
+    // 三员分立: the security administrator sees only the first half of the temporary
+    // password; the system administrator hands over the second (docs/operations.md).
     let tx = Tx::begin(&st.db, &ctx.scope, &ctx.actor).await?;
-    accounts::set_password(&tx, id, &temp, true).await?;
+    let first_half = accounts::reset_password_split(&tx, id).await?;
     tx.commit().await?;
-    detail_page(&st, &ctx, id, Some("密码已重置，其登录会话已全部结束".into()), Some(temp)).await
+    detail_page(&st, &ctx, id, Some("密码已重置，其登录会话已全部结束".into()), Some(first_half)).await
 }
 
 async fn lock(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult<Response> {

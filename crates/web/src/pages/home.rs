@@ -41,6 +41,9 @@ struct DataFigures {
 struct AdminFigures {
     accounts: u64,
     audit_entries: Option<u64>,
+    /// For the security administrator: accounts over today's threshold of identity numbers
+    /// registered outside their scope.
+    alerts: Vec<xuepei_store::idchecks::Alert>,
 }
 
 async fn home(State(st): State<AppState>, ctx: Ctx) -> AppResult<Html<String>> {
@@ -49,7 +52,7 @@ async fn home(State(st): State<AppState>, ctx: Ctx) -> AppResult<Html<String>> {
         let s = st.stats.get(&st.db, &ctx.scope).await?;
         let items: Vec<(String, i64)> =
             s.children.iter().take(15).map(|(_, name, _, people)| (name.clone(), *people)).collect();
-        let local = s.computed_at + chrono::Duration::hours(8);
+        let local = xuepei_domain::time::local(s.computed_at);
         Some(DataFigures {
             orgs: s.totals.orgs,
             people: s.totals.people,
@@ -63,11 +66,17 @@ async fn home(State(st): State<AppState>, ctx: Ctx) -> AppResult<Html<String>> {
     };
     let admin = if roles.can(Perm::ViewAccounts) || roles.can(Perm::ViewAudit) {
         let audit_entries = if roles.can(Perm::ViewAudit) {
-            Some(audit::count(&st.db, &ctx.scope, &Default::default()).await?)
+            let view = audit::TrailView::of_account(&st.db, ctx.session.account.id, &ctx.scope).await?;
+            Some(view.count(&st.db, &Default::default()).await?)
         } else {
             None
         };
-        Some(AdminFigures { accounts: accounts::count(&st.db, &ctx.scope).await?, audit_entries })
+        let alerts = if roles.can(Perm::ManageSecurity) {
+            xuepei_store::idchecks::alerts_today(&st.db, &ctx.scope).await?
+        } else {
+            Vec::new()
+        };
+        Some(AdminFigures { accounts: accounts::count(&st.db, &ctx.scope).await?, audit_entries, alerts })
     } else {
         None
     };

@@ -120,7 +120,8 @@ async fn read_file(st: &AppState, mut mp: Multipart) -> Result<(String, Vec<u8>)
                 format!("文件“{name}”是空的")
             });
         }
-        return Ok((name, bytes.to_vec()));
+        // No copy when the body arrived in one piece.
+        return Ok((name, Vec::from(bytes)));
     }
 }
 
@@ -139,11 +140,19 @@ async fn upload(State(st): State<AppState>, ctx: Ctx, Path(kind): Path<String>, 
             return Ok((status, upload_page(&st, &ctx, kind, Some(msg))?).into_response());
         }
     };
-    let _ = uploads::purge_before(&st.db, upload_cutoff()).await;
-    let upload_id = uploads::save(&st.db, &ctx.scope, kind.code(), &filename, bytes.clone()).await?;
-    let job = jobs::ImportJob { kind, source: Source::Bytes(bytes), name: filename.clone(), dry_run: true };
+    let job = jobs::ImportJob {
+        kind,
+        source: Source::Bytes(bytes.clone()),
+        name: filename.clone(),
+        dry_run: true,
+        settings: st.config.import.clone(),
+    };
     match jobs::import(&st.db, &ctx.scope, &ctx.actor, job).await {
         Ok(outcome) => {
+            // Kept for the confirmation once it has been read: a file refused as unreadable
+            // or hostile is never stored.
+            let _ = uploads::purge_before(&st.db, upload_cutoff()).await;
+            let upload_id = uploads::save(&st.db, &ctx.scope, kind.code(), &filename, bytes).await?;
             let layout = Layout::new(&ctx, "导入预检", "import")
                 .crumb("数据导入", Some(format!("/import/{}", kind.code())))
                 .crumb("预检结果", None);
@@ -152,7 +161,6 @@ async fn upload(State(st): State<AppState>, ctx: Ctx, Path(kind): Path<String>, 
                 .into_response())
         }
         Err(ImportFailure::File(msg)) => {
-            uploads::delete(&st.db, &ctx.scope, upload_id).await?;
             Ok((StatusCode::BAD_REQUEST, upload_page(&st, &ctx, kind, Some(format!("“{filename}”无法导入：{msg}")))?)
                 .into_response())
         }
@@ -176,7 +184,13 @@ async fn confirm(
     if up.kind != kind.code() {
         return Err(AppError::BadRequest("文件类型与导入类型不一致，请重新上传".into()));
     }
-    let job = jobs::ImportJob { kind, source: Source::Bytes(up.content), name: up.filename.clone(), dry_run: false };
+    let job = jobs::ImportJob {
+        kind,
+        source: Source::Bytes(up.content),
+        name: up.filename.clone(),
+        dry_run: false,
+        settings: st.config.import.clone(),
+    };
     match jobs::import(&st.db, &ctx.scope, &ctx.actor, job).await {
         Ok(outcome) => {
             if outcome.report.committed {

@@ -28,7 +28,7 @@ pub fn routes(r: Routes) -> Routes {
     r.get("/orgs", view, tree)
         .post("/orgs", edit, create)
         .get("/orgs/list", view, list)
-        .get("/orgs/export.xlsx", edit, export)
+        .post("/orgs/export.xlsx", edit, export)
         .get("/orgs/new", edit, new_form)
         .get("/orgs/{id}", view, detail)
         .post("/orgs/{id}", edit, update)
@@ -237,7 +237,7 @@ async fn detail(
     let children = org::children(&st.db, &ctx.scope, Some(id), true).await?.into_iter().map(NodeView::from).collect();
     let filter = PersonFilter { under: Some(id), ..Default::default() };
     let people = people_repo::list(&st.db, &ctx.scope, &filter, PersonSort::Org, None, 20).await?.items;
-    let totals = org::subtree_totals(&st.db, &o.path).await?;
+    let totals = org::subtree_totals(&st.db, &ctx.scope, o.id).await?;
     let mut layout = Layout::new(&ctx, o.display_name().to_owned(), "orgs").crumb("组织机构", Some("/orgs".into()));
     for a in &chain[..chain.len().saturating_sub(1)] {
         layout = layout.crumb(a.display_name().to_owned(), Some(format!("/orgs/{}", a.id)));

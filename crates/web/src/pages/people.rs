@@ -29,7 +29,7 @@ pub fn routes(r: Routes) -> Routes {
     let edit = Access::Page(Perm::EditData);
     r.get("/people", view, list)
         .post("/people", edit, create)
-        .get("/people/export.xlsx", edit, export)
+        .post("/people/export.xlsx", edit, export)
         .get("/people/new", edit, new_form)
         .get("/people/{id}", view, detail)
         .post("/people/{id}", edit, update)
@@ -181,6 +181,7 @@ struct FormPage {
     roles: Vec<(&'static str, &'static str)>,
     ranks: Vec<(&'static str, &'static str)>,
     authorities: Vec<Org>,
+    ethnic_groups: &'static [&'static str],
     cancel_href: String,
 }
 
@@ -223,6 +224,7 @@ async fn form_page(
         roles: params::options::<Role>(),
         ranks: params::options::<RankLevel>(),
         authorities: org::authority_candidates(&st.db, &ctx.scope).await?,
+        ethnic_groups: &xuepei_domain::people::ETHNIC_GROUPS,
         cancel_href: cancel,
     })
 }
@@ -253,6 +255,12 @@ async fn edit_form(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>)
         ("position".to_owned(), person.position.clone().unwrap_or_default()),
         ("rank_level".to_owned(), person.rank_level.map(|r| r.label()).unwrap_or_default().to_owned()),
         ("roles".to_owned(), person.roles.labels()),
+        ("ethnicity".to_owned(), person.profile.ethnicity.clone().unwrap_or_default()),
+        ("native_place".to_owned(), person.profile.native_place.clone().unwrap_or_default()),
+        ("education".to_owned(), person.profile.education.clone().unwrap_or_default()),
+        ("degree".to_owned(), person.profile.degree.clone().unwrap_or_default()),
+        ("work_started_on".to_owned(), person.profile.work_started_on.map(|d| d.to_string()).unwrap_or_default()),
+        ("position_since".to_owned(), person.profile.position_since.map(|d| d.to_string()).unwrap_or_default()),
         ("org".to_owned(), ref_text(&o.name, &o.code)),
         ("managing_org".to_owned(), person.managing_org_id.map(|m| m.to_string()).unwrap_or_default()),
     ]);

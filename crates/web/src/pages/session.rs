@@ -44,6 +44,7 @@ struct LoginPage {
 }
 
 fn login_page(
+    https: bool,
     csrf: String,
     username: String,
     next: String,
@@ -51,7 +52,8 @@ fn login_page(
     info: Option<String>,
 ) -> AppResult<Response> {
     let page = LoginPage { layout: Layout::bare("登录"), csrf: csrf.clone(), username, next, message, info };
-    let cookie = format!("{LOGIN_CSRF_COOKIE}={csrf}; Path=/login; HttpOnly; SameSite=Strict");
+    let secure = if https { "; Secure" } else { "" };
+    let cookie = format!("{LOGIN_CSRF_COOKIE}={csrf}; Path=/login; HttpOnly; SameSite=Strict{secure}");
     Ok(([(header::SET_COOKIE, cookie)], render(&page)?).into_response())
 }
 
@@ -69,7 +71,7 @@ async fn login_form(Query(p): Query<Params>, axum::Extension(auth): axum::Extens
         None
     };
     let next = params::text(&p, "next").map(|n| safe_next(Some(n))).unwrap_or_default();
-    login_page(accounts::random_hex(16), String::new(), next, None, info)
+    login_page(auth.https, accounts::random_hex(16), String::new(), next, None, info)
 }
 
 async fn login(
@@ -82,7 +84,8 @@ async fn login(
     let password = f.get("password").cloned().unwrap_or_default();
     let next = safe_next(f.get("next").map(String::as_str));
     let retry = |message: String| {
-        login_page(accounts::random_hex(16), username.chars().take(32).collect(), next.clone(), Some(message), None)
+        let name = username.chars().take(32).collect();
+        login_page(auth.https, accounts::random_hex(16), name, next.clone(), Some(message), None)
     };
     if username.is_empty() || password.is_empty() {
         return retry("请输入用户名和密码".into());
@@ -91,16 +94,17 @@ async fn login(
         Login::Ok(a) => {
             let ua = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok());
             let token = sessions::create(&st.db, a.id, auth.ip.as_deref(), ua).await?;
-            let cookie = session_cookie(&token, st.config.cookie_secure, None);
+            let cookie = session_cookie(&token, auth.https, None);
             Ok(([(header::SET_COOKIE, cookie)], Redirect::to(&next)).into_response())
         }
-        Login::Rejected { attempts_left } => {
+        Login::Rejected => {
+            // One answer for an unknown name, a wrong password (of any account, locked or
+            // not) and a paused name or address: nothing here tells names apart.
             st.metrics.logins_failed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let mut m = "用户名或密码错误".to_owned();
-            if let Some(n) = attempts_left.filter(|n| *n <= 2) {
-                m.push_str(&format!("，再错{n}次账号将被锁定{}分钟", st.policy.lockout_minutes));
-            }
-            retry(m)
+            retry(format!(
+                "用户名或密码错误。连续多次登录失败将暂停登录，请{}分钟后再试；忘记密码请联系安全管理员",
+                st.policy.throttle_minutes.max(st.policy.lockout_minutes)
+            ))
         }
         Login::Locked { until } => {
             st.metrics.logins_failed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -116,12 +120,16 @@ async fn login(
     }
 }
 
-async fn logout(State(st): State<AppState>, ctx: Ctx) -> AppResult<Response> {
+async fn logout(
+    State(st): State<AppState>,
+    axum::Extension(auth): axum::Extension<Auth>,
+    ctx: Ctx,
+) -> AppResult<Response> {
     sessions::end(&st.db, &ctx.session.key).await?;
     let path = ctx.session.base_scope.root_path().unwrap_or("/").to_owned();
     audit::event(&st.db, &ctx.actor, &path, "logout", format!("账号“{}”退出", ctx.session.account.username), None)
         .await?;
-    let cookie = session_cookie("", st.config.cookie_secure, Some(0));
+    let cookie = session_cookie("", auth.https, Some(0));
     Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/login?bye=1")).into_response())
 }
 
@@ -140,6 +148,7 @@ async fn password_form(ctx: Ctx) -> AppResult<Html<String>> {
 
 async fn change_password(
     State(st): State<AppState>,
+    axum::Extension(auth): axum::Extension<Auth>,
     ctx: Ctx,
     Form(f): Form<HashMap<String, String>>,
 ) -> AppResult<Response> {
@@ -169,7 +178,7 @@ async fn change_password(
         Err(e) => return Err(e.into()),
     }
     // All sessions ended with the change; sign in again with the new password.
-    let cookie = session_cookie("", st.config.cookie_secure, Some(0));
+    let cookie = session_cookie("", auth.https, Some(0));
     Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/login?changed=1")).into_response())
 }
 
