@@ -46,45 +46,86 @@ impl AccountRole {
         matches!(self, AccountRole::SystemAdmin | AccountRole::SecurityAdmin | AccountRole::AuditAdmin)
     }
 
-    pub fn perms(self) -> &'static [Perm] {
-        use Perm::*;
+    /// What the role may do, per module.
+    pub fn grants(self) -> &'static [(Module, &'static [Action])] {
+        use Action::*;
+        use Module::*;
+        const READ: &[Action] = &[View];
+        const WRITE: &[Action] = &[View, Edit];
+        const ALL: &[Action] = &[View, Edit, Approve];
         match self {
             AccountRole::SystemAdmin => {
-                &[ViewData, EditData, ViewAccounts, ManageAccounts, ManageTokens, LearnRegistrationsElsewhere]
+                &[(Orgs, WRITE), (People, WRITE), (Registry, READ), (Accounts, WRITE), (Tokens, WRITE)]
             }
-            AccountRole::SecurityAdmin => &[ViewAccounts, ManageSecurity],
-            AccountRole::AuditAdmin => &[ViewAudit],
-            AccountRole::OrgStaff => &[ViewData, EditData, LearnRegistrationsElsewhere],
-            AccountRole::UnitSecretary => &[ViewData, EditData],
-            AccountRole::PropagandaStaff | AccountRole::TrainingInstitution | AccountRole::Inspector => &[ViewData],
-            AccountRole::Cadre => &[ViewOwn],
+            AccountRole::SecurityAdmin => &[(Accounts, READ), (Security, WRITE)],
+            AccountRole::AuditAdmin => &[(Audit, READ)],
+            AccountRole::OrgStaff => &[(Orgs, ALL), (People, ALL), (Registry, READ)],
+            AccountRole::UnitSecretary => &[(Orgs, WRITE), (People, WRITE)],
+            AccountRole::PropagandaStaff | AccountRole::TrainingInstitution | AccountRole::Inspector => {
+                &[(Orgs, READ), (People, READ)]
+            }
+            AccountRole::Cadre => &[(Own, READ)],
         }
+    }
+
+    pub fn can(self, p: Perm) -> bool {
+        self.grants().iter().any(|(m, actions)| *m == p.module && actions.contains(&p.action))
     }
 }
 
-/// What an account may do; pages and API routes each require one.
+labeled_enum! {
+    /// A part of the system that permissions are granted on. A feature module adds its
+    /// own entry and the roles' grants above.
+    pub enum Module {
+        Orgs => ("orgs", "组织机构", []),
+        People => ("people", "人员信息", []),
+        Registry => ("registry", "全库身份证号登记情况", []),
+        Accounts => ("accounts", "账号", []),
+        Security => ("security", "账号安全", []),
+        Audit => ("audit", "审计日志", []),
+        Tokens => ("tokens", "接口令牌", []),
+        Own => ("own", "本人信息", []),
+    }
+}
+
+labeled_enum! {
+    /// What may be done in a module: view; edit (create, change, import and export);
+    /// approve (accept what others file: 备案, 审核).
+    pub enum Action {
+        View => ("view", "查看", []),
+        Edit => ("edit", "编辑", []),
+        Approve => ("approve", "审核", []),
+    }
+}
+
+/// A permission: an action in a module. Pages and API routes each require one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Perm {
-    /// Read organisations and people of the scope.
-    ViewData,
-    /// Change them, import and export.
-    EditData,
-    /// See the accounts of the scope.
-    ViewAccounts,
-    /// Create and edit accounts (not the three administrator roles).
-    ManageAccounts,
-    /// Lock, unlock, reset passwords, end sessions.
-    ManageSecurity,
-    /// Read and export the audit trail.
-    ViewAudit,
-    /// Issue and revoke API tokens.
-    ManageTokens,
-    /// See one's own record.
-    ViewOwn,
+pub struct Perm {
+    pub module: Module,
+    pub action: Action,
+}
+
+impl Perm {
+    pub const fn new(module: Module, action: Action) -> Self {
+        Perm { module, action }
+    }
+
+    pub const ORGS_VIEW: Perm = Perm::new(Module::Orgs, Action::View);
+    pub const ORGS_EDIT: Perm = Perm::new(Module::Orgs, Action::Edit);
+    pub const PEOPLE_VIEW: Perm = Perm::new(Module::People, Action::View);
+    pub const PEOPLE_EDIT: Perm = Perm::new(Module::People, Action::Edit);
     /// Be told, when registering, that an identity number is already registered outside
-    /// one's scope: the roles that register people at county level and above (organisation
-    /// departments, the system administrator). Others get a neutral refusal.
-    LearnRegistrationsElsewhere,
+    /// one's scope: the roles that register people at county level and above. Others get
+    /// a neutral refusal.
+    pub const REGISTRY_VIEW: Perm = Perm::new(Module::Registry, Action::View);
+    pub const ACCOUNTS_VIEW: Perm = Perm::new(Module::Accounts, Action::View);
+    /// Create and edit accounts (not the three administrator roles).
+    pub const ACCOUNTS_EDIT: Perm = Perm::new(Module::Accounts, Action::Edit);
+    /// Lock, unlock, reset passwords, end sessions.
+    pub const SECURITY_EDIT: Perm = Perm::new(Module::Security, Action::Edit);
+    pub const AUDIT_VIEW: Perm = Perm::new(Module::Audit, Action::View);
+    pub const TOKENS_EDIT: Perm = Perm::new(Module::Tokens, Action::Edit);
+    pub const OWN_VIEW: Perm = Perm::new(Module::Own, Action::View);
 }
 
 /// A set of roles, stored as a bit mask.
@@ -121,7 +162,7 @@ impl AccountRoles {
     }
 
     pub fn can(self, p: Perm) -> bool {
-        self.iter().any(|r| r.perms().contains(&p))
+        self.iter().any(|r| r.can(p))
     }
 
     /// 三员分立: an administrator role stands alone.
@@ -235,14 +276,14 @@ mod tests {
     #[test]
     fn permissions_follow_roles() {
         use AccountRole::*;
-        assert!(AccountRoles::of(&[AuditAdmin]).can(Perm::ViewAudit));
-        assert!(!AccountRoles::of(&[AuditAdmin]).can(Perm::ViewData));
-        assert!(!AccountRoles::of(&[SystemAdmin]).can(Perm::ViewAudit));
-        assert!(!AccountRoles::of(&[SecurityAdmin]).can(Perm::EditData));
-        assert!(AccountRoles::of(&[OrgStaff]).can(Perm::EditData));
-        assert!(!AccountRoles::of(&[Cadre]).can(Perm::ViewData));
-        assert!(AccountRoles::of(&[OrgStaff]).can(Perm::LearnRegistrationsElsewhere));
-        assert!(!AccountRoles::of(&[UnitSecretary]).can(Perm::LearnRegistrationsElsewhere));
+        assert!(AccountRoles::of(&[AuditAdmin]).can(Perm::AUDIT_VIEW));
+        assert!(!AccountRoles::of(&[AuditAdmin]).can(Perm::PEOPLE_VIEW));
+        assert!(!AccountRoles::of(&[SystemAdmin]).can(Perm::AUDIT_VIEW));
+        assert!(!AccountRoles::of(&[SecurityAdmin]).can(Perm::PEOPLE_EDIT));
+        assert!(AccountRoles::of(&[OrgStaff]).can(Perm::PEOPLE_EDIT));
+        assert!(!AccountRoles::of(&[Cadre]).can(Perm::PEOPLE_VIEW));
+        assert!(AccountRoles::of(&[OrgStaff]).can(Perm::REGISTRY_VIEW));
+        assert!(!AccountRoles::of(&[UnitSecretary]).can(Perm::REGISTRY_VIEW));
     }
 
     #[test]

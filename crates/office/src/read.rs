@@ -321,6 +321,9 @@ fn reader(source: &Src) -> Result<Box<dyn ReadSeek>, ReadError> {
 pub(crate) trait ReadSeek: Read + Seek {}
 impl<T: Read + Seek> ReadSeek for T {}
 
+/// Reads sheet (index, name) into a visitor.
+type SheetReader<'a> = dyn FnMut(usize, &str, &mut dyn FnMut(Row) -> ControlFlow<()>) -> Result<(), ReadError> + 'a;
+
 /// The child side: checks the file, reports its sheet names, then streams sheets from
 /// `from` on until `on_event` breaks.
 pub(crate) fn stream_workbook(
@@ -340,29 +343,26 @@ pub(crate) fn stream_workbook(
         return Err(ReadError::NotSpreadsheet);
     }
     check(format, source, limits)?;
-    let mut each_sheet =
-        |names: &[String],
-         read: &mut dyn FnMut(usize, &str, &mut dyn FnMut(Row) -> ControlFlow<()>) -> Result<(), ReadError>|
-         -> Result<(), ReadError> {
-            if on_event(SheetEvent::Names(names)).is_break() {
+    let mut each_sheet = |names: &[String], read: &mut SheetReader<'_>| -> Result<(), ReadError> {
+        if on_event(SheetEvent::Names(names)).is_break() {
+            return Ok(());
+        }
+        for (i, name) in names.iter().enumerate().skip(from) {
+            if on_event(SheetEvent::Start(i)).is_break() {
                 return Ok(());
             }
-            for (i, name) in names.iter().enumerate().skip(from) {
-                if on_event(SheetEvent::Start(i)).is_break() {
-                    return Ok(());
-                }
-                let mut stopped = false;
-                read(i, name, &mut |row: Row| {
-                    let flow = on_event(SheetEvent::Row(&row));
-                    stopped = flow.is_break();
-                    flow
-                })?;
-                if stopped || on_event(SheetEvent::End(i)).is_break() {
-                    return Ok(());
-                }
+            let mut stopped = false;
+            read(i, name, &mut |row: Row| {
+                let flow = on_event(SheetEvent::Row(&row));
+                stopped = flow.is_break();
+                flow
+            })?;
+            if stopped || on_event(SheetEvent::End(i)).is_break() {
+                return Ok(());
             }
-            Ok(())
-        };
+        }
+        Ok(())
+    };
     match format {
         Format::Xlsx => {
             let mut wb: Xlsx<_> = Xlsx::new(reader(source)?).map_err(|e| corrupt(format, e))?;
@@ -912,8 +912,9 @@ mod tests {
 
     #[test]
     fn a_missing_reader_program_is_one_refused_file() {
+        use crate::guard::tests::{mini_xlsx, sheet_xml};
         use crate::limits::ChildLimits;
-        let x = crate::guard::tests::mini_xlsx(&crate::guard::tests::sheet_xml(&[&["a"]]), None);
+        let x = mini_xlsx(&sheet_xml(&[&["a"]]), None);
         let opts = ReadOptions {
             limits: ReadLimits::default(),
             isolation: Isolation::Child(ChildLimits {

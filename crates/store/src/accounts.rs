@@ -471,8 +471,15 @@ pub async fn set_lock(tx: &Tx, id: i64, until: Option<DateTime<Utc>>) -> Result<
     if until.is_some() && before.roles.has_admin() && !tx.scope().is_system() {
         return Err(StoreError::Forbidden("三员账号不能在网页上被锁定；确需锁定时，由服务器管理员用命令行办理".into()));
     }
+    // MySQL's driver sends an instant as a TIMESTAMP, which ends in 2038: MariaDB stores an
+    // indefinite lock (year 9999) as nothing at all. The wall-clock UTC time goes in as a
+    // DATETIME instead, which the column is.
+    let stored: sea_orm::Value = match (db.get_database_backend(), until) {
+        (sea_orm::DbBackend::MySql, Some(u)) => u.naive_utc().into(),
+        _ => until.into(),
+    };
     account::Entity::update_many()
-        .col_expr(account::Column::LockedUntil, Expr::value(until))
+        .col_expr(account::Column::LockedUntil, Expr::value(stored))
         .col_expr(account::Column::FailedAttempts, Expr::value(0))
         .col_expr(account::Column::UpdatedAt, Expr::value(now()))
         .filter(account::Column::Id.eq(id))

@@ -344,7 +344,7 @@ impl Rng {
     pub fn new(seed: u64) -> Self {
         Rng(seed.max(1))
     }
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         let mut x = self.0;
         x ^= x << 13;
         x ^= x >> 7;
@@ -354,7 +354,7 @@ impl Rng {
     }
     /// In `0..n` (n > 0).
     pub fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
+        (self.next_u64() % n.max(1) as u64) as usize
     }
     pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.below(items.len())]
@@ -447,7 +447,7 @@ pub fn mutate(rng: &mut Rng, input: &[u8]) -> (Vec<u8>, String) {
         _ => {
             let mut v = input.to_vec();
             let at = rng.below(v.len());
-            v[at] = rng.next() as u8;
+            v[at] = rng.next_u64() as u8;
             (v, format!("byte at {at} replaced"))
         }
     }

@@ -1,19 +1,18 @@
-//! Test support: a fresh database per test on the backend named by `TEST_DATABASE_URL`
-//! (a temporary SQLite file when unset), the application on a random port, and real
-//! spreadsheet files built on the fly.
+//! Test support: a database per test on the backend named by `TEST_DATABASE_URL` (a
+//! temporary SQLite file when unset), copied from a template made once per build; the
+//! application on a random port; real spreadsheet files built on the fly.
 
 pub mod browser;
 pub mod files;
 pub mod hostile;
+mod testdb;
 
-use std::sync::atomic::{AtomicU32, Ordering};
+pub use testdb::TestDb;
 
-use sea_orm::{ConnectOptions, ConnectionTrait, Database};
 use tokio::sync::oneshot;
 use xuepei_office::{ChildLimits, Isolation};
+use xuepei_store::DatabaseConnection;
 use xuepei_store::accounts::SecurityPolicy;
-use xuepei_store::db::{self, DbOptions};
-use xuepei_store::{DatabaseConnection, DbBackend};
 use xuepei_web::jobs::ImportSettings;
 use xuepei_web::{AppState, WebConfig};
 
@@ -34,110 +33,6 @@ pub fn import_settings() -> ImportSettings {
     let mut s = ImportSettings::default();
     s.read.isolation = Isolation::Child(ChildLimits { program: xuepei_bin(), ..ChildLimits::default() });
     s
-}
-
-/// A database of one's own for one test.
-#[derive(Debug)]
-pub struct TestDb {
-    pub conn: DatabaseConnection,
-    /// A URL that reaches the same database (for the command line under test).
-    pub url: String,
-    pub backend: DbBackend,
-    cleanup: Cleanup,
-    _dir: Option<tempfile::TempDir>,
-}
-
-#[derive(Debug)]
-enum Cleanup {
-    None,
-    PgSchema { base_url: String, schema: String },
-    MySqlDatabase { base_url: String, name: String },
-}
-
-static COUNTER: AtomicU32 = AtomicU32::new(0);
-
-fn unique_name() -> String {
-    let nanos =
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
-    format!("xt_{}_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed), nanos % 1_000_000)
-}
-
-impl TestDb {
-    /// A migrated, empty database.
-    pub async fn new() -> TestDb {
-        let url = std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.trim().is_empty());
-        let t = match url.as_deref() {
-            None => Self::sqlite().await,
-            Some(u) if u.starts_with("sqlite") => Self::sqlite().await,
-            Some(u) if u.starts_with("postgres") => Self::postgres(u).await,
-            Some(u) if u.starts_with("mysql") || u.starts_with("mariadb") => Self::mysql(u).await,
-            Some(u) => panic!("TEST_DATABASE_URL has an unknown scheme: {u}"),
-        };
-        db::migrate(&t.conn).await.expect("migrations apply");
-        t
-    }
-
-    async fn sqlite() -> TestDb {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let file = dir.path().join("test.db");
-        let url = db::sqlite_url(&file).expect("sqlite url");
-        let conn = db::connect(&url, &DbOptions::default()).await.expect("sqlite connects");
-        TestDb { conn, url, backend: DbBackend::Sqlite, cleanup: Cleanup::None, _dir: Some(dir) }
-    }
-
-    async fn postgres(base: &str) -> TestDb {
-        let schema = unique_name();
-        let opts = DbOptions { max_connections: 8, pg_schema: Some(schema.clone()) };
-        let conn = db::connect(base, &opts)
-            .await
-            .unwrap_or_else(|e| panic!("PostgreSQL at TEST_DATABASE_URL is not reachable: {e}"));
-        let sep = if base.contains('?') { '&' } else { '?' };
-        let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
-        TestDb {
-            conn,
-            url,
-            backend: DbBackend::Postgres,
-            cleanup: Cleanup::PgSchema { base_url: base.to_owned(), schema },
-            _dir: None,
-        }
-    }
-
-    async fn mysql(base: &str) -> TestDb {
-        let name = unique_name();
-        let admin = Database::connect(ConnectOptions::new(base.to_owned())).await.expect("MySQL reachable");
-        admin
-            .execute_unprepared(&format!("CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"))
-            .await
-            .expect("create database");
-        let _ = admin.close().await;
-        let (prefix, _) = base.rsplit_once('/').expect("mysql url has a database");
-        let url = format!("{prefix}/{name}");
-        let conn = db::connect(&url, &DbOptions::default()).await.expect("MySQL connects");
-        TestDb {
-            conn,
-            url,
-            backend: DbBackend::MySql,
-            cleanup: Cleanup::MySqlDatabase { base_url: base.to_owned(), name },
-            _dir: None,
-        }
-    }
-
-    /// Drops what the test created on a server backend.
-    pub async fn cleanup(self) {
-        let _ = self.conn.close().await;
-        match self.cleanup {
-            Cleanup::None => {}
-            Cleanup::PgSchema { base_url, schema } => {
-                let _ = db::drop_pg_schema(&base_url, &schema).await;
-            }
-            Cleanup::MySqlDatabase { base_url, name } => {
-                if let Ok(admin) = Database::connect(ConnectOptions::new(base_url)).await {
-                    let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}")).await;
-                    let _ = admin.close().await;
-                }
-            }
-        }
-    }
 }
 
 /// The application served on a random loopback port.

@@ -396,7 +396,7 @@ impl FromRequestParts<AppState> for Ctx {
             return Err(Redirect::to(if auth.expired { "/login?expired=1" } else { "/login" }).into_response());
         };
         let id_checks = IdChecks {
-            told: session.account.roles.can(Perm::LearnRegistrationsElsewhere),
+            told: session.account.roles.can(Perm::REGISTRY_VIEW),
             daily_alert: state.policy.id_check_daily_alert,
         };
         let actor = Actor {

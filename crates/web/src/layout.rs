@@ -52,28 +52,30 @@ pub struct Layout {
 fn menu_for(can: impl Fn(Perm) -> bool) -> Vec<MenuGroup> {
     let item = |key, label, href| MenuItem { key, label, href };
     let mut groups = vec![MenuGroup { title: "工作台", items: vec![item("home", "首页", "/")] }];
-    if can(Perm::ViewData) {
-        let mut items = vec![
-            item("orgs", "组织机构", "/orgs"),
-            item("orgs-list", "组织列表", "/orgs/list"),
-            item("people", "人员信息", "/people"),
-        ];
-        if can(Perm::EditData) {
-            items.push(item("import", "数据导入", "/import/people"));
-        }
+    let mut items = Vec::new();
+    if can(Perm::ORGS_VIEW) {
+        items.extend([item("orgs", "组织机构", "/orgs"), item("orgs-list", "组织列表", "/orgs/list")]);
+    }
+    if can(Perm::PEOPLE_VIEW) {
+        items.push(item("people", "人员信息", "/people"));
+    }
+    if can(Perm::PEOPLE_EDIT) {
+        items.push(item("import", "数据导入", "/import/people"));
+    }
+    if !items.is_empty() {
         groups.push(MenuGroup { title: "基础数据", items });
     }
-    if can(Perm::ViewOwn) {
+    if can(Perm::OWN_VIEW) {
         groups[0].items.push(item("me", "我的信息", "/me"));
     }
     let mut admin = Vec::new();
-    if can(Perm::ViewAccounts) {
+    if can(Perm::ACCOUNTS_VIEW) {
         admin.push(item("accounts", "账号管理", "/admin/accounts"));
     }
-    if can(Perm::ManageTokens) {
+    if can(Perm::TOKENS_EDIT) {
         admin.push(item("tokens", "接口令牌", "/admin/tokens"));
     }
-    if can(Perm::ViewAudit) {
+    if can(Perm::AUDIT_VIEW) {
         admin.push(item("audit", "审计日志", "/admin/audit"));
     }
     if !admin.is_empty() {

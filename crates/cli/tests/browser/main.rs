@@ -13,9 +13,12 @@ use xuepei_testkit::{TestApp, TestDb, files};
 const PASSWORD: &str = "Demo@2026pass";
 
 async fn demo() -> (TestDb, TestApp) {
-    let db = TestDb::new().await;
-    xuepei::demo::seed(&db.conn, 3, Some(&["430602", "430626"])).await.expect("seed");
-    xuepei::demo::seed_accounts(&db.conn, PASSWORD).await.expect("accounts");
+    // Seeded once per build (hashing the accounts' passwords is slow) and copied per test.
+    let db = TestDb::from_template("browser_demo", async |conn| {
+        xuepei::demo::seed(conn, 3, Some(&["430602", "430626"])).await.expect("seed");
+        xuepei::demo::seed_accounts(conn, PASSWORD).await.expect("accounts");
+    })
+    .await;
     let app = TestApp::spawn(&db).await;
     (db, app)
 }

@@ -35,7 +35,8 @@ async fn people_export_holds_the_scope_and_imports_back_unchanged() {
     assert_eq!(rows[0], vec!["人员信息"]);
     assert_eq!(rows[1][..3], ["姓名", "身份证号", "性别"]);
     assert_eq!(rows.len() as u64, expected + 2);
-    assert!(rows[2..].iter().all(|r| r[9].contains("（430603")), "every row belongs to 云溪区");
+    let org_col = rows[1].iter().position(|h| h == "所在党组织").expect("organisation column");
+    assert!(rows[2..].iter().all(|r| r[org_col].contains("（430603")), "every row belongs to 云溪区");
     let out = run_import(&db.conn, &yunxi, ImportKind::People, Source::Path(path), false).await.expect("import");
     assert!(out.report.is_ok(), "{:?}", out.report.errors.first());
     assert_eq!((out.report.inserted, out.report.updated, out.report.unchanged), (0, 0, expected));

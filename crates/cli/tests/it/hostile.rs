@@ -337,6 +337,8 @@ fn fuzzed_rosters_of_all_three_formats_are_rows_or_a_refusal_never_a_crash_or_a_
         let rows = read_everything(bytes.clone(), &options).unwrap_or_else(|e| panic!("the {format} seed reads: {e}"));
         assert!(rows >= 3, "the {format} seed has rows");
     }
+    // XUEPEI_FUZZ_SAVE=DIR keeps the inputs that stopped the reader process, to report.
+    let save = std::env::var_os("XUEPEI_FUZZ_SAVE").map(std::path::PathBuf::from);
     let mut rng = Rng::new(0x5EED_2026_0011);
     let started = Instant::now();
     let (mut tried, mut ok, mut refused, mut corrupt, mut unsafe_) = (0u64, 0u64, 0u64, 0u64, 0u64);
@@ -352,6 +354,7 @@ fn fuzzed_rosters_of_all_three_formats_are_rows_or_a_refusal_never_a_crash_or_a_
             what.push(w);
         }
         let t = Instant::now();
+        let kept = save.as_ref().map(|_| input.clone());
         let outcome = read_everything(input, &options);
         let took = t.elapsed();
         tried += 1;
@@ -361,6 +364,9 @@ fn fuzzed_rosters_of_all_three_formats_are_rows_or_a_refusal_never_a_crash_or_a_
             Err(ReadError::Refused(_) | ReadError::TooManyRows { .. }) => refused += 1,
             Err(ReadError::Unsafe(why)) => {
                 unsafe_ += 1;
+                if let (Some(dir), Some(bytes)) = (&save, &kept) {
+                    let _ = std::fs::write(dir.join(format!("reader-stopped-{tried}.{format}")), bytes);
+                }
                 if crashes.len() < 20 {
                     crashes.push(format!("{described} → {why}"));
                 }

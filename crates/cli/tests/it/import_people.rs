@@ -255,7 +255,7 @@ async fn file_level_problems_are_explained() {
         (vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, b'I', b'H', b'D', b'R'], "文件不是表格"),
         (Vec::new(), "文件中没有任何内容"),
         (files::csv(&[vec!["甲", "乙"], vec!["1", "2"]], Encoding::Utf8), "未找到表头"),
-        (files::xlsx(&[vec!["姓名", "身份证号", "名字", "所在党组织"]], &[]), "“姓名”出现了两次（第A列和第C列）"),
+        (files::xlsx(&[vec!["姓名", "身份证号", "姓名", "所在党组织"]], &[]), "“姓名”出现了两次（第A列和第C列）"),
     ];
     for (bytes, expected) in cases {
         match run_import(&db.conn, &Scope::system(), ImportKind::People, Source::Bytes(bytes), false).await {

@@ -21,11 +21,13 @@ pub const BAZIMEN: &str = "430603001002";
 /// A village of 屈原管理区.
 pub const QUYUAN_TOWN: &str = "430671101";
 
-/// A database holding the city, its departments, 云溪区 and 屈原管理区 with people.
+/// A database holding the city, its departments, 云溪区 and 屈原管理区 with people: a copy
+/// of a template seeded once per build of the tests.
 pub async fn seeded() -> TestDb {
-    let db = TestDb::new().await;
-    xuepei::demo::seed(&db.conn, 7, Some(&[YUNXI, QUYUAN])).await.expect("seed");
-    db
+    TestDb::from_template("yunxi_quyuan_7", async |conn| {
+        xuepei::demo::seed(conn, 7, Some(&[YUNXI, QUYUAN])).await.expect("seed");
+    })
+    .await
 }
 
 pub async fn by_code(db: &DatabaseConnection, code: &str) -> Org {

@@ -23,9 +23,9 @@ use crate::params::{self, Params};
 use crate::routes::{Access, Routes};
 
 pub fn routes(r: Routes) -> Routes {
-    let view = Access::Page(Perm::ViewAccounts);
-    let manage = Access::Page(Perm::ManageAccounts);
-    let security = Access::Page(Perm::ManageSecurity);
+    let view = Access::Page(Perm::ACCOUNTS_VIEW);
+    let manage = Access::Page(Perm::ACCOUNTS_EDIT);
+    let security = Access::Page(Perm::SECURITY_EDIT);
     r.get("/admin/accounts", view, list)
         .get("/admin/accounts/new", manage, new_form)
         .post("/admin/accounts", manage, create)
@@ -80,7 +80,7 @@ async fn list(State(st): State<AppState>, ctx: Ctx, Query(p): Query<Params>) -> 
         .map(|n| format!("/admin/accounts{}", params::query(&[("q", q.map(str::to_owned)), ("after", Some(n))])));
     let layout =
         Layout::new(&ctx, "账号管理", "accounts").crumb("系统管理", None).crumb("账号管理", None).notice(notice(&p));
-    let alerts = if ctx.session.account.roles.can(Perm::ManageSecurity) {
+    let alerts = if ctx.session.account.roles.can(Perm::SECURITY_EDIT) {
         xuepei_store::idchecks::alerts_today(&st.db, &ctx.scope).await?
     } else {
         Vec::new()
@@ -89,7 +89,7 @@ async fn list(State(st): State<AppState>, ctx: Ctx, Query(p): Query<Params>) -> 
         layout,
         rows,
         q: q.unwrap_or_default().to_owned(),
-        can_manage: ctx.session.account.roles.can(Perm::ManageAccounts),
+        can_manage: ctx.session.account.roles.can(Perm::ACCOUNTS_EDIT),
         next_href,
         alerts,
     })
@@ -144,7 +144,7 @@ async fn detail_page(
     let roles = ctx.session.account.roles;
     // Only those who manage accounts (not the security administrator, who reset it) see
     // the second half.
-    let pending_half = if roles.can(Perm::ManageAccounts) {
+    let pending_half = if roles.can(Perm::ACCOUNTS_EDIT) {
         accounts::pending_reset(&st.db, &ctx.scope, a.id)
             .await?
             .map(|r| (r.second_half, xuepei_domain::time::minute(r.created_at)))
@@ -161,8 +161,8 @@ async fn detail_page(
         person,
         locked: a.is_locked(chrono::Utc::now()),
         sessions: sessions::count_for(&st.db, a.id).await?,
-        can_manage: roles.can(Perm::ManageAccounts) && !a.roles.has_admin(),
-        can_secure: roles.can(Perm::ManageSecurity),
+        can_manage: roles.can(Perm::ACCOUNTS_EDIT) && !a.roles.has_admin(),
+        can_secure: roles.can(Perm::SECURITY_EDIT),
         temp_password,
         pending_half,
         account: a,

@@ -21,7 +21,7 @@ use crate::params::{self, Params};
 use crate::routes::{Access, Routes};
 
 pub fn routes(r: Routes) -> Routes {
-    let audit = Access::Page(Perm::ViewAudit);
+    let audit = Access::Page(Perm::AUDIT_VIEW);
     // Exports are POSTs (with the form's CSRF token): a link elsewhere cannot make a
     // signed-in auditor export, and so write an audit entry in their name.
     r.get("/admin/audit", audit, search).post("/admin/audit/export.xlsx", audit, export).post(

@@ -48,7 +48,7 @@ struct AdminFigures {
 
 async fn home(State(st): State<AppState>, ctx: Ctx) -> AppResult<Html<String>> {
     let roles = ctx.session.account.roles;
-    let data = if roles.can(Perm::ViewData) {
+    let data = if roles.can(Perm::ORGS_VIEW) {
         let s = st.stats.get(&st.db, &ctx.scope).await?;
         let items: Vec<(String, i64)> =
             s.children.iter().take(15).map(|(_, name, _, people)| (name.clone(), *people)).collect();
@@ -64,14 +64,14 @@ async fn home(State(st): State<AppState>, ctx: Ctx) -> AppResult<Html<String>> {
     } else {
         None
     };
-    let admin = if roles.can(Perm::ViewAccounts) || roles.can(Perm::ViewAudit) {
-        let audit_entries = if roles.can(Perm::ViewAudit) {
+    let admin = if roles.can(Perm::ACCOUNTS_VIEW) || roles.can(Perm::AUDIT_VIEW) {
+        let audit_entries = if roles.can(Perm::AUDIT_VIEW) {
             let view = audit::TrailView::of_account(&st.db, ctx.session.account.id, &ctx.scope).await?;
             Some(view.count(&st.db, &Default::default()).await?)
         } else {
             None
         };
-        let alerts = if roles.can(Perm::ManageSecurity) {
+        let alerts = if roles.can(Perm::SECURITY_EDIT) {
             xuepei_store::idchecks::alerts_today(&st.db, &ctx.scope).await?
         } else {
             Vec::new()
@@ -81,5 +81,5 @@ async fn home(State(st): State<AppState>, ctx: Ctx) -> AppResult<Html<String>> {
         None
     };
     let layout = Layout::new(&ctx, "首页", "home");
-    render(&HomePage { layout, data, admin, cadre: roles.can(Perm::ViewOwn) })
+    render(&HomePage { layout, data, admin, cadre: roles.can(Perm::OWN_VIEW) })
 }

@@ -18,7 +18,8 @@ use crate::params;
 use crate::routes::{Access, Routes};
 
 pub fn routes(r: Routes) -> Routes {
-    let edit = Access::Page(Perm::EditData);
+    // Each kind also requires its own module's permission (`kind_of`).
+    let edit = Access::Page(Perm::PEOPLE_EDIT);
     r.get("/import", edit, || async { Redirect::to("/import/people") })
         .get("/import/{kind}", edit, upload_form)
         .post("/import/{kind}", edit, upload)
@@ -26,8 +27,17 @@ pub fn routes(r: Routes) -> Routes {
         .post("/import/{kind}/{upload}/confirm", edit, confirm)
 }
 
-fn kind_of(s: &str) -> AppResult<ImportKind> {
-    ImportKind::parse(s).ok_or_else(|| AppError::NotFound("没有这种导入类型".into()))
+/// The kind named in the URL, when the account may edit its module.
+fn kind_of(ctx: &Ctx, s: &str) -> AppResult<ImportKind> {
+    let kind = ImportKind::parse(s).ok_or_else(|| AppError::NotFound("没有这种导入类型".into()))?;
+    let perm = match kind {
+        ImportKind::People => Perm::PEOPLE_EDIT,
+        ImportKind::Orgs => Perm::ORGS_EDIT,
+    };
+    if !ctx.session.account.roles.can(perm) {
+        return Err(AppError::Forbidden("您没有导入这类数据的权限".into()));
+    }
+    Ok(kind)
 }
 
 fn kind_title(k: ImportKind) -> &'static str {
@@ -63,11 +73,11 @@ fn upload_page(st: &AppState, ctx: &Ctx, kind: ImportKind, error: Option<String>
 }
 
 async fn upload_form(State(st): State<AppState>, ctx: Ctx, Path(kind): Path<String>) -> AppResult<Html<String>> {
-    upload_page(&st, &ctx, kind_of(&kind)?, None)
+    upload_page(&st, &ctx, kind_of(&ctx, &kind)?, None)
 }
 
-async fn template(Path(kind): Path<String>) -> AppResult<Response> {
-    let kind = kind_of(&kind)?;
+async fn template(ctx: Ctx, Path(kind): Path<String>) -> AppResult<Response> {
+    let kind = kind_of(&ctx, &kind)?;
     let bytes = jobs::template(kind).map_err(|e| AppError::Internal(e.to_string()))?;
     let name = params::enc(&format!("{}导入模板.xlsx", kind_title(kind)));
     Ok((
@@ -131,7 +141,7 @@ fn upload_cutoff() -> chrono::DateTime<chrono::Utc> {
 }
 
 async fn upload(State(st): State<AppState>, ctx: Ctx, Path(kind): Path<String>, mp: Multipart) -> AppResult<Response> {
-    let kind = kind_of(&kind)?;
+    let kind = kind_of(&ctx, &kind)?;
     let (filename, bytes) = match read_file(&st, mp).await {
         Ok(f) => f,
         Err(msg) => {
@@ -173,7 +183,7 @@ async fn confirm(
     ctx: Ctx,
     Path((kind, upload_id)): Path<(String, String)>,
 ) -> AppResult<Response> {
-    let kind = kind_of(&kind)?;
+    let kind = kind_of(&ctx, &kind)?;
     let upload_id = params::id(&upload_id, "上传的文件")?;
     let expired = upload_cutoff();
     let up = uploads::get(&st.db, &ctx.scope, upload_id)

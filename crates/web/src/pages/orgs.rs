@@ -23,8 +23,8 @@ use crate::params::{self, Params};
 use crate::routes::{Access, Routes};
 
 pub fn routes(r: Routes) -> Routes {
-    let view = Access::Page(Perm::ViewData);
-    let edit = Access::Page(Perm::EditData);
+    let view = Access::Page(Perm::ORGS_VIEW);
+    let edit = Access::Page(Perm::ORGS_EDIT);
     r.get("/orgs", view, tree)
         .post("/orgs", edit, create)
         .get("/orgs/list", view, list)

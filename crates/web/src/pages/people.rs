@@ -25,8 +25,8 @@ use crate::params::{self, Params};
 use crate::routes::{Access, Routes};
 
 pub fn routes(r: Routes) -> Routes {
-    let view = Access::Page(Perm::ViewData);
-    let edit = Access::Page(Perm::EditData);
+    let view = Access::Page(Perm::PEOPLE_VIEW);
+    let edit = Access::Page(Perm::PEOPLE_EDIT);
     r.get("/people", view, list)
         .post("/people", edit, create)
         .post("/people/export.xlsx", edit, export)

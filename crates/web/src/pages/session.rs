@@ -29,7 +29,7 @@ pub fn routes(r: Routes) -> Routes {
         .post("/account/password", Access::SignedIn, change_password)
         .get("/switch", Access::SignedIn, switch_form)
         .post("/switch", Access::SignedIn, switch)
-        .get("/me", Access::Page(Perm::ViewOwn), me)
+        .get("/me", Access::Page(Perm::OWN_VIEW), me)
 }
 
 #[derive(Template)]

@@ -18,7 +18,7 @@ use crate::params::{self, Params};
 use crate::routes::{Access, Routes};
 
 pub fn routes(r: Routes) -> Routes {
-    let manage = Access::Page(Perm::ManageTokens);
+    let manage = Access::Page(Perm::TOKENS_EDIT);
     r.get("/admin/tokens", manage, list).post("/admin/tokens", manage, issue).post(
         "/admin/tokens/{id}/revoke",
         manage,

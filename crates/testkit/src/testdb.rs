@@ -1,0 +1,473 @@
+//! A database of its own for every test, on the backend named by `TEST_DATABASE_URL` (a
+//! temporary SQLite file when unset).
+//!
+//! Migrating and seeding take most of a test's time, so each is done once: a *template* is
+//! made per build of the test executable (and per day) and copied for every test — a file copy
+//! on SQLite, `CREATE DATABASE … TEMPLATE` on PostgreSQL, the tables' DDL and `INSERT … SELECT`
+//! on MySQL/MariaDB. nextest runs every test in its own process, so templates live where all
+//! processes see them (a directory beside the executable, or the database server) and are made
+//! under a lock (a file lock, an advisory lock) that the system releases if the maker dies.
+
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use sea_orm::{ConnectionTrait, Statement};
+use xuepei_store::db::{self, DbOptions};
+use xuepei_store::{DatabaseConnection, DbBackend};
+
+/// A database of one's own for one test. Dropping it deletes the database, also when the test
+/// panics; [`TestDb::cleanup`] does the same after closing the connections first.
+#[derive(Debug)]
+pub struct TestDb {
+    pub conn: DatabaseConnection,
+    /// A URL that reaches the same database (for the command line under test).
+    pub url: String,
+    pub backend: DbBackend,
+    cleanup: Cleanup,
+    _dir: Option<tempfile::TempDir>,
+}
+
+#[derive(Debug)]
+enum Cleanup {
+    None,
+    PgDatabase { base_url: String, name: String },
+    MySqlDatabase { base_url: String, name: String },
+}
+
+impl Cleanup {
+    async fn run(self) {
+        match self {
+            Cleanup::None => {}
+            Cleanup::PgDatabase { base_url, name } => {
+                if let Ok(admin) = admin(&base_url).await {
+                    // FORCE ends connections still open (a panicking test never closed its pool).
+                    let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+                    let _ = admin.close().await;
+                }
+            }
+            Cleanup::MySqlDatabase { base_url, name } => {
+                if let Ok(admin) = admin(&base_url).await {
+                    // A session left inside a transaction would make DROP wait on its locks.
+                    let sessions = format!("SELECT ID AS id FROM information_schema.PROCESSLIST WHERE DB = '{name}'");
+                    for row in admin.query_all_raw(stmt(&admin, &sessions)).await.unwrap_or_default() {
+                        if let Ok(id) = row.try_get::<u64>("", "id") {
+                            let _ = admin.execute_unprepared(&format!("KILL CONNECTION {id}")).await;
+                        }
+                    }
+                    let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}")).await;
+                    let _ = admin.close().await;
+                }
+            }
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let cleanup = std::mem::replace(&mut self.cleanup, Cleanup::None);
+        if matches!(cleanup, Cleanup::None) {
+            return;
+        }
+        // Drop cannot await, and the test's runtime may be the one unwinding: drop the
+        // database from a thread with a runtime of its own.
+        let _ = std::thread::spawn(move || {
+            if let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                rt.block_on(cleanup.run());
+            }
+        })
+        .join();
+    }
+}
+
+/// The executable under test, as names: `bin` for its test target (stable across rebuilds),
+/// `build` for this build of it and today's date.
+#[derive(Debug)]
+struct Build {
+    bin: String,
+    build: String,
+}
+
+fn hex8(h: impl Hash) -> String {
+    let mut s = DefaultHasher::new();
+    h.hash(&mut s);
+    format!("{:08x}", s.finish() & 0xffff_ffff)
+}
+
+fn this_build() -> &'static Build {
+    static BUILD: OnceLock<Build> = OnceLock::new();
+    BUILD.get_or_init(|| {
+        let exe = std::env::current_exe().unwrap_or_default();
+        let path = exe.to_string_lossy();
+        let path = path.trim_end_matches(" (deleted)");
+        // Without cargo's `-<hash>` suffix, which changes with the dependencies: the templates
+        // of earlier builds of the same test target are then found and removed.
+        let target = match path.rsplit_once('-') {
+            Some((stem, hash)) if hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()) => stem,
+            _ => path,
+        };
+        // /proc/self/exe is the file this process runs even after a rebuild replaced it on disk.
+        let meta = std::fs::metadata("/proc/self/exe").or_else(|_| std::fs::metadata(path)).ok();
+        let modified = meta.as_ref().and_then(|m| m.modified().ok());
+        #[cfg(unix)]
+        let inode = meta.as_ref().map(std::os::unix::fs::MetadataExt::ino);
+        #[cfg(not(unix))]
+        let inode = None::<u64>;
+        // The date too: seeded rows carry the time they were made (audit entries, password
+        // dates), which must not grow older than a day while the executable stays the same.
+        let today = chrono::Utc::now().date_naive();
+        Build { bin: hex8(target), build: hex8((path, meta.map(|m| m.len()), modified, inode, today)) }
+    })
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+/// A name for one test's database: the executable's, the process id (to find the databases of
+/// killed processes), a counter and the time (for a reused process id).
+fn unique_name() -> String {
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    let b = this_build();
+    format!("xt_{}_{}_{}_{}", b.bin, std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed), nanos % 1_000_000)
+}
+
+/// The database name of template `name` for this build on a server backend.
+fn server_template(name: &str) -> String {
+    let b = this_build();
+    format!("xtpl_{}_{}_{name}", b.bin, b.build)
+}
+
+/// Whether the database named like [`unique_name`] for this executable belongs to a process
+/// that no longer runs (killed by a timeout, so no drop ran). Only known where /proc is.
+fn orphaned(db_name: &str) -> bool {
+    let prefix = format!("xt_{}_", this_build().bin);
+    let Some(pid) = db_name.strip_prefix(&prefix).and_then(|r| r.split('_').next()) else { return false };
+    Path::new("/proc/self").exists() && !Path::new("/proc").join(pid).exists()
+}
+
+fn stmt(conn: &DatabaseConnection, sql: &str) -> Statement {
+    Statement::from_string(conn.get_database_backend(), sql.to_owned())
+}
+
+/// One connection to the server's base database: session state (a lock, `USE`) stays put.
+async fn admin(base: &str) -> xuepei_store::Result<DatabaseConnection> {
+    db::connect(base, &DbOptions { max_connections: 1, pg_schema: None }).await
+}
+
+/// `url` with its database replaced by `name`.
+fn with_database(url: &str, name: &str) -> String {
+    let (scheme, rest) = url.split_once("://").expect("a URL with ://");
+    let (rest, query) = rest.split_once('?').map_or((rest, None), |(r, q)| (r, Some(q)));
+    let host = rest.split_once('/').map_or(rest, |(h, _)| h);
+    match query {
+        Some(q) => format!("{scheme}://{host}/{name}?{q}"),
+        None => format!("{scheme}://{host}/{name}"),
+    }
+}
+
+impl TestDb {
+    /// A migrated, empty database.
+    pub async fn new() -> TestDb {
+        Self::from_template("migrated", async |_| {}).await
+    }
+
+    /// A copy of template `name` (lower-case letters, digits and `_`): a migrated database
+    /// that `fill` wrote to once for this build of the test executable. `fill` must give the
+    /// same result every time; a new build or a new day makes the template again.
+    pub async fn from_template(name: &str, fill: impl AsyncFn(&DatabaseConnection)) -> TestDb {
+        assert!(
+            !name.is_empty()
+                && name.len() <= 24
+                && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'),
+            "template name {name:?}: 1 to 24 lower-case letters, digits or _"
+        );
+        let url = std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.trim().is_empty());
+        match url.as_deref() {
+            None => Self::sqlite(name, &fill).await,
+            Some(u) if u.starts_with("sqlite") => Self::sqlite(name, &fill).await,
+            Some(u) if u.starts_with("postgres") => Self::postgres(u, name, &fill).await,
+            Some(u) if u.starts_with("mysql") || u.starts_with("mariadb") => Self::mysql(u, name, &fill).await,
+            Some(u) => panic!("TEST_DATABASE_URL has an unknown scheme: {u}"),
+        }
+    }
+
+    async fn sqlite(name: &str, fill: &impl AsyncFn(&DatabaseConnection)) -> TestDb {
+        let b = this_build();
+        let templates = sqlite_template_dir();
+        let template = templates.join(format!("{}-{}-{name}.db", b.bin, b.build));
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("test.db");
+        let mut attempt = 0;
+        loop {
+            if !template.exists() {
+                make_sqlite_template(&templates, &template, fill).await;
+            }
+            match std::fs::copy(&template, &file) {
+                Ok(_) => break,
+                // A newer build of the same tests removed it meanwhile: make it again.
+                Err(_) if attempt < 2 => attempt += 1,
+                Err(e) => panic!("copying the test template {}: {e}", template.display()),
+            }
+        }
+        let url = db::sqlite_url(&file).expect("sqlite url");
+        let conn = db::connect(&url, &DbOptions::default()).await.expect("sqlite connects");
+        TestDb { conn, url, backend: DbBackend::Sqlite, cleanup: Cleanup::None, _dir: Some(dir) }
+    }
+
+    async fn postgres(base: &str, name: &str, fill: &impl AsyncFn(&DatabaseConnection)) -> TestDb {
+        let template = server_template(name);
+        let db_name = unique_name();
+        let admin =
+            admin(base).await.unwrap_or_else(|e| panic!("PostgreSQL at TEST_DATABASE_URL is not reachable: {e}"));
+        let ready = format!("SELECT 1 AS ok FROM pg_database WHERE datname = '{template}' AND NOT datallowconn");
+        let mut attempt = 0;
+        loop {
+            if admin.query_one_raw(stmt(&admin, &ready)).await.expect("query pg_database").is_none() {
+                make_pg_template(&admin, base, &template, fill).await;
+            }
+            // A copy of a small database: far cheaper than migrating and seeding it.
+            match admin.execute_unprepared(&format!("CREATE DATABASE {db_name} TEMPLATE {template}")).await {
+                Ok(_) => break,
+                Err(_) if attempt < 2 => attempt += 1,
+                Err(e) => panic!("copying the test template {template}: {e}"),
+            }
+        }
+        let _ = admin.close().await;
+        let url = with_database(base, &db_name);
+        let conn = db::connect(&url, &DbOptions { max_connections: 8, pg_schema: None })
+            .await
+            .expect("PostgreSQL test database connects");
+        TestDb {
+            conn,
+            url,
+            backend: DbBackend::Postgres,
+            cleanup: Cleanup::PgDatabase { base_url: base.to_owned(), name: db_name },
+            _dir: None,
+        }
+    }
+
+    async fn mysql(base: &str, name: &str, fill: &impl AsyncFn(&DatabaseConnection)) -> TestDb {
+        let template = server_template(name);
+        let db_name = unique_name();
+        let admin = admin(base).await.unwrap_or_else(|e| panic!("MySQL at TEST_DATABASE_URL is not reachable: {e}"));
+        let mut attempt = 0;
+        loop {
+            if !mysql_template_ready(&admin, &template).await {
+                make_mysql_template(&admin, base, &template, fill).await;
+            }
+            match copy_mysql_database(&admin, &template, &db_name).await {
+                Ok(()) => break,
+                Err(_) if attempt < 2 => {
+                    let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {db_name}")).await;
+                    attempt += 1;
+                }
+                Err(e) => panic!("copying the test template {template}: {e}"),
+            }
+        }
+        let _ = admin.close().await;
+        let url = with_database(base, &db_name);
+        let conn = db::connect(&url, &DbOptions::default()).await.expect("MySQL test database connects");
+        TestDb {
+            conn,
+            url,
+            backend: DbBackend::MySql,
+            cleanup: Cleanup::MySqlDatabase { base_url: base.to_owned(), name: db_name },
+            _dir: None,
+        }
+    }
+
+    /// Closes the connections and deletes the database (dropping the value does the same).
+    pub async fn cleanup(mut self) {
+        let _ = self.conn.close_by_ref().await;
+        std::mem::replace(&mut self.cleanup, Cleanup::None).run().await;
+    }
+}
+
+/// Beside the test executables (`target/<profile>/test-templates`), so `cargo clean` removes
+/// them; the system's temporary directory when the executable is elsewhere.
+fn sqlite_template_dir() -> PathBuf {
+    let exe = std::env::current_exe().unwrap_or_default();
+    match exe.parent() {
+        Some(deps) if deps.file_name().is_some_and(|n| n == "deps") => {
+            deps.parent().unwrap_or(deps).join("test-templates")
+        }
+        _ => std::env::temp_dir().join("xuepei-test-templates"),
+    }
+}
+
+async fn make_sqlite_template(dir: &Path, template: &Path, fill: &impl AsyncFn(&DatabaseConnection)) {
+    let b = this_build();
+    std::fs::create_dir_all(dir).expect("template directory");
+    let lock = std::fs::File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join(format!("{}.lock", b.bin)))
+        .expect("template lock file");
+    // Released when the file closes, also when this process dies: no stale lock to clear.
+    let lock = tokio::task::spawn_blocking(move || lock.lock().map(|()| lock))
+        .await
+        .expect("lock task")
+        .expect("template lock");
+    if template.exists() {
+        return;
+    }
+    let work = tempfile::tempdir_in(dir).expect("template work dir");
+    let url = db::sqlite_url(&work.path().join("make.db")).expect("sqlite url");
+    let conn = db::connect(&url, &DbOptions::default()).await.expect("sqlite connects");
+    db::migrate(&conn).await.expect("migrations apply");
+    fill(&conn).await;
+    // One self-contained file (no -wal beside it), published whole by the rename.
+    let out = work.path().join("out.db");
+    let target = out.to_string_lossy().replace('\'', "''");
+    conn.execute_unprepared(&format!("VACUUM INTO '{target}'")).await.expect("vacuum into");
+    let _ = conn.close().await;
+    let prefix = format!("{}-", b.bin);
+    let ours = format!("{}-{}-", b.bin, b.build);
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let file_name = entry.file_name();
+        let file_name = file_name.to_string_lossy();
+        if file_name.starts_with(&prefix) && !file_name.starts_with(&ours) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+    std::fs::rename(&out, template).expect("publish template");
+    drop(lock);
+}
+
+/// Makes template database `template` on PostgreSQL under an advisory lock held by `admin`.
+/// It is ready once closed to connections, its last step — which also keeps autovacuum out,
+/// so copies never wait for it.
+async fn make_pg_template(
+    admin: &DatabaseConnection,
+    base: &str,
+    template: &str,
+    fill: &impl AsyncFn(&DatabaseConnection),
+) {
+    let key = format!("hashtext('xtpl_{}')", this_build().bin);
+    admin.execute_unprepared(&format!("SELECT pg_advisory_lock({key})")).await.expect("advisory lock");
+    let ready = format!("SELECT 1 AS ok FROM pg_database WHERE datname = '{template}' AND NOT datallowconn");
+    if admin.query_one_raw(stmt(admin, &ready)).await.expect("query pg_database").is_none() {
+        // A half-made one of a maker that died.
+        admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {template} WITH (FORCE)")).await.expect("drop");
+        admin.execute_unprepared(&format!("CREATE DATABASE {template}")).await.expect("create template");
+        let conn = db::connect(&with_database(base, template), &DbOptions { max_connections: 8, pg_schema: None })
+            .await
+            .expect("template connects");
+        db::migrate(&conn).await.expect("migrations apply");
+        fill(&conn).await;
+        let _ = conn.close().await;
+        let names = admin
+            .query_all_raw(stmt(admin, "SELECT datname AS name FROM pg_database WHERE datname LIKE 'xt%'"))
+            .await
+            .expect("list databases");
+        for name in stale_databases(names, template) {
+            let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+        }
+        admin
+            .execute_unprepared(&format!("ALTER DATABASE {template} WITH ALLOW_CONNECTIONS false"))
+            .await
+            .expect("close the template");
+    }
+    let _ = admin.execute_unprepared(&format!("SELECT pg_advisory_unlock({key})")).await;
+}
+
+/// Of the databases named, the templates of older builds of this executable and the test
+/// databases of its killed processes.
+fn stale_databases(rows: Vec<sea_orm::QueryResult>, template: &str) -> Vec<String> {
+    let b = this_build();
+    let ours = format!("xtpl_{}_", b.bin);
+    let this = format!("xtpl_{}_{}_", b.bin, b.build);
+    rows.into_iter()
+        .filter_map(|r| r.try_get::<String>("", "name").ok())
+        .filter(|n| n != template && ((n.starts_with(&ours) && !n.starts_with(&this)) || orphaned(n)))
+        .collect()
+}
+
+/// A table in the template that says it is complete (MySQL has no schema comments).
+const MYSQL_READY: &str = "xt_template_ready";
+
+async fn mysql_template_ready(admin: &DatabaseConnection, template: &str) -> bool {
+    let sql = format!(
+        "SELECT 1 AS ok FROM information_schema.TABLES WHERE TABLE_SCHEMA = '{template}' AND TABLE_NAME = '{MYSQL_READY}'"
+    );
+    admin.query_one_raw(stmt(admin, &sql)).await.expect("query information_schema").is_some()
+}
+
+/// Makes template database `template` on MySQL under a named lock held by `admin`'s session.
+async fn make_mysql_template(
+    admin: &DatabaseConnection,
+    base: &str,
+    template: &str,
+    fill: &impl AsyncFn(&DatabaseConnection),
+) {
+    let lock = format!("'xtpl_{}'", this_build().bin);
+    admin.execute_unprepared(&format!("DO GET_LOCK({lock}, 600)")).await.expect("named lock");
+    if !mysql_template_ready(admin, template).await {
+        admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {template}")).await.expect("drop");
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE {template} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"))
+            .await
+            .expect("create template");
+        let conn = db::connect(&with_database(base, template), &DbOptions::default()).await.expect("template connects");
+        db::migrate(&conn).await.expect("migrations apply");
+        fill(&conn).await;
+        let _ = conn.close().await;
+        let names = admin
+            .query_all_raw(stmt(
+                admin,
+                "SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'xt%'",
+            ))
+            .await
+            .expect("list databases");
+        for name in stale_databases(names, template) {
+            let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}")).await;
+        }
+        admin
+            .execute_unprepared(&format!("CREATE TABLE {template}.{MYSQL_READY} (ok INT)"))
+            .await
+            .expect("mark the template ready");
+    }
+    let _ = admin.execute_unprepared(&format!("DO RELEASE_LOCK({lock})")).await;
+}
+
+/// Copies the template's tables with their keys, indexes and rows into a new database, in
+/// one round trip. `SHOW CREATE TABLE` keeps the foreign keys that `CREATE TABLE … LIKE`
+/// would drop; they name their tables without a database, so they point into the copy.
+async fn copy_mysql_database(admin: &DatabaseConnection, template: &str, target: &str) -> Result<(), String> {
+    let list = format!(
+        "SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = '{template}' \
+         AND TABLE_TYPE = 'BASE TABLE' AND TABLE_NAME <> '{MYSQL_READY}'"
+    );
+    let tables: Vec<String> = admin
+        .query_all_raw(stmt(admin, &list))
+        .await
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .filter_map(|r| r.try_get::<String>("", "name").ok())
+        .collect();
+    if tables.is_empty() {
+        return Err(format!("template {template} has no tables"));
+    }
+    let mut script = format!(
+        "CREATE DATABASE {target} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci; USE {target}; \
+         SET FOREIGN_KEY_CHECKS = 0;\n"
+    );
+    for t in &tables {
+        let row = admin
+            .query_one_raw(stmt(admin, &format!("SHOW CREATE TABLE {template}.`{t}`")))
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("no DDL for {t}"))?;
+        let ddl: String = row.try_get("", "Create Table").map_err(|e| e.to_string())?;
+        script.push_str(&ddl);
+        script.push_str(";\n");
+    }
+    for t in &tables {
+        script.push_str(&format!("INSERT INTO `{t}` SELECT * FROM {template}.`{t}`;\n"));
+    }
+    script.push_str("SET FOREIGN_KEY_CHECKS = 1;");
+    admin.execute_unprepared(&script).await.map_err(|e| e.to_string())?;
+    Ok(())
+}
