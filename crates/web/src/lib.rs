@@ -21,6 +21,7 @@ pub mod auth;
 mod chart;
 pub mod error;
 pub mod exports;
+pub(crate) mod form;
 pub mod jobs;
 mod layout;
 mod metrics;

@@ -41,7 +41,7 @@ struct Server {
 impl Server {
     async fn start(db_url: &str, config: &Path) -> Server {
         let port = std::net::TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("addr").port();
-        let child = Command::new(BIN)
+        let mut child = Command::new(BIN)
             .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--database-url", db_url, "--config"])
             .arg(config)
             .env("XUEPEI_LOG", "warn")
@@ -55,8 +55,13 @@ impl Server {
             if client.get(format!("{base}/healthz")).send().await.is_ok_and(|r| r.status().is_success()) {
                 return Server { child, base };
             }
+            if child.try_wait().is_ok_and(|s| s.is_some()) {
+                break;
+            }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+        let _ = child.kill();
+        let _ = child.wait();
         panic!("xuepei serve did not answer /healthz within 30 s");
     }
 
@@ -404,4 +409,22 @@ async fn the_test_app_parses_imports_in_the_xuepei_executable() {
         Isolation::InProcess => panic!("imports must be parsed in a child process"),
     }
     db.cleanup().await;
+}
+
+/// Inputs the fuzz loop found (see docs/upstream-calamine.md, notes 5 and 7): the library
+/// panics or aborts on them; each must be one refused file (`Unsafe` until calamine is fixed).
+#[test]
+fn fuzz_found_xls_crashes_are_one_refused_file() {
+    let options = ReadOptions {
+        limits: ReadLimits::default(),
+        isolation: Isolation::Child(ChildLimits { program: Some(BIN.into()), ..ChildLimits::default() }),
+    };
+    for (offset, value) in [(2420usize, 0x0000_FFFFu32), (2264, 0xFFFF_FFFA)] {
+        let mut bytes = include_bytes!("../fixtures/roster.xls").to_vec();
+        bytes[offset..offset + 4].copy_from_slice(&value.to_le_bytes());
+        match read_everything(bytes, &options) {
+            Err(e) => println!("u32 at {offset} := {value:#x}: {e}"),
+            Ok(rows) => panic!("u32 at {offset} := {value:#x}: expected a refusal, read {rows} rows"),
+        }
+    }
 }

@@ -336,3 +336,29 @@ async fn assets_are_linked_by_content_hash() {
     }
     db.cleanup().await;
 }
+
+/// One submit reports every problem of the person form, the organisation's included, and
+/// keeps what was typed (the ticked roles too).
+#[tokio::test]
+async fn the_person_form_reports_every_error_at_once() {
+    let db = seeded().await;
+    let app = signed_in(&db, "yunxi", &[AccountRole::OrgStaff], YUNXI).await;
+    let form = [
+        ("name", "张"),
+        ("id_number", "123"),
+        ("phone", "12"),
+        ("ethnicity", "火星族"),
+        ("roles", "secretary"),
+        ("roles", "committee_member"),
+        ("org", "没有这个组织"),
+    ];
+    let (status, _, body) = app.post_form("/people", &form).await;
+    assert_eq!(status, 422);
+    for expected in ["身份证号", "不是民族名称", "在您的管理范围内未找到组织“没有这个组织”", "共5处"]
+    {
+        assert!(body.contains(expected), "«{expected}» in one answer");
+    }
+    assert!(body.contains("value=\"没有这个组织\""), "what was typed stays");
+    assert_eq!(body.matches(" checked>").count(), 2, "both ticked roles stay ticked");
+    db.cleanup().await;
+}

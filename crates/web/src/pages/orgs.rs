@@ -4,7 +4,6 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::{Form, Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use xuepei_domain::accounts::Perm;
 use xuepei_domain::labels::Labeled;
@@ -17,7 +16,8 @@ use xuepei_store::{StoreError, Tx};
 use super::send_export;
 use crate::AppState;
 use crate::auth::Ctx;
-use crate::error::{AppError, AppResult, form_refusal, render};
+use crate::error::{AppError, AppResult, render};
+use crate::form::save_or_refuse;
 use crate::layout::Layout;
 use crate::params::{self, Params};
 use crate::routes::{Access, Routes};
@@ -278,21 +278,10 @@ struct FormPage {
     layout: Layout,
     action: String,
     parent: Option<Org>,
-    values: HashMap<String, String>,
-    errors: HashMap<&'static str, String>,
-    general_error: Option<String>,
+    form: crate::form::Form,
     kinds: Vec<(&'static str, &'static str)>,
     sectors: Vec<(&'static str, &'static str)>,
-    authorities: Vec<Org>,
-}
-
-impl FormPage {
-    fn value(&self, key: &str) -> &str {
-        self.values.get(key).map_or("", String::as_str)
-    }
-    fn error(&self, key: &str) -> &str {
-        self.errors.get(key).map_or("", String::as_str)
-    }
+    authorities: Vec<(i64, String)>,
 }
 
 async fn form_page(
@@ -300,9 +289,7 @@ async fn form_page(
     ctx: &Ctx,
     editing: Option<&Org>,
     parent: Option<Org>,
-    values: HashMap<String, String>,
-    errors: Vec<FieldError>,
-    general_error: Option<String>,
+    form: crate::form::Form,
 ) -> AppResult<Html<String>> {
     let (title, action) = match editing {
         Some(o) => (format!("编辑：{}", o.display_name()), format!("/orgs/{}", o.id)),
@@ -313,12 +300,10 @@ async fn form_page(
         layout,
         action,
         parent,
-        values,
-        errors: errors.into_iter().map(|e| (e.field, e.message)).collect(),
-        general_error,
+        form,
         kinds: params::options::<OrgKind>(),
         sectors: params::options::<Sector>(),
-        authorities: org::authority_candidates(&st.db, &ctx.scope).await?,
+        authorities: org::authority_candidates(&st.db, &ctx.scope).await?.into_iter().map(|a| (a.id, a.name)).collect(),
     })
 }
 
@@ -331,40 +316,40 @@ async fn new_form(State(st): State<AppState>, ctx: Ctx, Query(p): Query<Params>)
             None => None,
         },
     };
-    let mut values = HashMap::new();
+    let mut form = crate::form::Form::new();
     if let Some(par) = &parent {
-        values.insert("parent".to_owned(), par.id.to_string());
-        values.insert("sector".to_owned(), par.sector.code().to_owned());
+        form.set("parent", par.id.to_string());
+        form.set("sector", par.sector.code());
         if let Some(a) = par.authority_org_id {
-            values.insert("authority".to_owned(), a.to_string());
+            form.set("authority", a.to_string());
         }
     }
-    form_page(&st, &ctx, None, parent, values, Vec::new(), None).await
+    form_page(&st, &ctx, None, parent, form).await
 }
 
 async fn edit_form(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult<Html<String>> {
     let id = params::id(&id, "组织")?;
     let o = org::get(&st.db, &ctx.scope, id).await?;
-    let values = HashMap::from([
-        ("code".to_owned(), o.code.clone()),
-        ("name".to_owned(), o.name.clone()),
-        ("short_name".to_owned(), o.short_name.clone().unwrap_or_default()),
-        ("kind".to_owned(), o.kind.code().to_owned()),
-        ("sector".to_owned(), o.sector.code().to_owned()),
-        ("authority".to_owned(), o.authority_org_id.map(|a| a.to_string()).unwrap_or_default()),
-    ]);
-    form_page(&st, &ctx, Some(&o), None, values, Vec::new(), None).await
+    let form = crate::form::Form::new()
+        .with("code", o.code.clone())
+        .with("name", o.name.clone())
+        .with("short_name", o.short_name.clone().unwrap_or_default())
+        .with("kind", o.kind.code())
+        .with("sector", o.sector.code())
+        .with("authority", o.authority_org_id.map(|a| a.to_string()).unwrap_or_default());
+    form_page(&st, &ctx, Some(&o), None, form).await
 }
 
 /// Reads an organisation form: `parent` and `authority` are ids from the page.
-fn form_input(values: &HashMap<String, String>, parent_id: Option<i64>) -> Result<OrgInput, Vec<FieldError>> {
+fn form_input(form: &crate::form::Form, parent_id: Option<i64>) -> Result<OrgInput, Vec<FieldError>> {
     // The form posts ids for references; validation wants text, so ids pass as codes
     // and are checked by the store against the scope.
-    let mut text = values.clone();
-    text.insert("parent".into(), String::new());
-    text.insert("authority".into(), String::new());
+    let mut text = form.clone();
+    text.set("parent", "");
+    text.set("authority", "");
+    let chosen: HashMap<String, String> = [("authority".to_owned(), form.value("authority").to_owned())].into();
     let (d, authority) =
-        params::with_choice(validate_org(&text), params::chosen_id(values, "authority", "干部管理单位"))?;
+        params::with_choice(validate_org(&text), params::chosen_id(&chosen, "authority", "干部管理单位"))?;
     Ok(OrgInput {
         code: d.code,
         name: d.name,
@@ -379,57 +364,50 @@ fn form_input(values: &HashMap<String, String>, parent_id: Option<i64>) -> Resul
 async fn create(
     State(st): State<AppState>,
     ctx: Ctx,
-    Form(values): Form<HashMap<String, String>>,
+    Form(fields): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    let parent = match values.get("parent").and_then(|v| v.trim().parse::<i64>().ok()) {
+    let form = crate::form::Form::submitted(fields);
+    let parent = match form.value("parent").trim().parse::<i64>().ok() {
         Some(pid) => Some(org::get(&st.db, &ctx.scope, pid).await?),
         None => None,
     };
     let tx = Tx::begin(&st.db, &ctx.scope, &ctx.actor).await?;
-    let result = match form_input(&values, parent.as_ref().map(|p| p.id)) {
+    let result = match form_input(&form, parent.as_ref().map(|p| p.id)) {
         Ok(input) => org::create(&tx, &input).await,
         Err(errs) => Err(StoreError::Invalid(errs)),
     };
-    match result {
-        Ok(o) => {
-            tx.commit().await?;
-            Ok(Redirect::to(&format!("/orgs/{}?done=created", o.id)).into_response())
-        }
-        Err(e) => {
-            let (errs, general) = form_refusal(e)?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, form_page(&st, &ctx, None, parent, values, errs, general).await?)
-                .into_response())
-        }
-    }
+    save_or_refuse(
+        tx,
+        result,
+        form,
+        |o| format!("/orgs/{}?done=created", o.id),
+        async |f| form_page(&st, &ctx, None, parent, f).await,
+    )
+    .await
 }
 
 async fn update(
     State(st): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    Form(values): Form<HashMap<String, String>>,
+    Form(fields): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
+    let form = crate::form::Form::submitted(fields);
     let id = params::id(&id, "组织")?;
     let current = org::get(&st.db, &ctx.scope, id).await?;
     let tx = Tx::begin(&st.db, &ctx.scope, &ctx.actor).await?;
-    let result = match form_input(&values, current.parent_id) {
+    let result = match form_input(&form, current.parent_id) {
         Ok(input) => org::update(&tx, id, &input).await,
         Err(errs) => Err(StoreError::Invalid(errs)),
     };
-    match result {
-        Ok(_) => {
-            tx.commit().await?;
-            Ok(Redirect::to(&format!("/orgs/{id}?done=updated")).into_response())
-        }
-        Err(e) => {
-            let (errs, general) = form_refusal(e)?;
-            Ok((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                form_page(&st, &ctx, Some(&current), None, values, errs, general).await?,
-            )
-                .into_response())
-        }
-    }
+    save_or_refuse(
+        tx,
+        result,
+        form,
+        |_| format!("/orgs/{id}?done=updated"),
+        async |f| form_page(&st, &ctx, Some(&current), None, f).await,
+    )
+    .await
 }
 
 async fn move_org(

@@ -4,7 +4,6 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::{Form, Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use xuepei_domain::accounts::Perm;
 use xuepei_domain::labels::Labeled;
@@ -19,7 +18,8 @@ use xuepei_store::{StoreError, Tx};
 use super::send_export;
 use crate::AppState;
 use crate::auth::Ctx;
-use crate::error::{AppResult, form_refusal, render};
+use crate::error::{AppResult, render};
+use crate::form::save_or_refuse;
 use crate::layout::Layout;
 use crate::params::{self, Params};
 use crate::routes::{Access, Routes};
@@ -174,127 +174,115 @@ async fn detail(
 struct FormPage {
     layout: Layout,
     action: String,
-    values: HashMap<String, String>,
-    roles_checked: Vec<&'static str>,
-    errors: HashMap<&'static str, String>,
-    general_error: Option<String>,
+    form: crate::form::Form,
+    genders: [(&'static str, &'static str); 2],
     roles: Vec<(&'static str, &'static str)>,
     ranks: Vec<(&'static str, &'static str)>,
-    authorities: Vec<Org>,
+    authorities: Vec<(i64, String)>,
     ethnic_groups: &'static [&'static str],
     cancel_href: String,
-}
-
-impl FormPage {
-    fn value(&self, key: &str) -> &str {
-        self.values.get(key).map_or("", String::as_str)
-    }
-    fn error(&self, key: &str) -> &str {
-        self.errors.get(key).map_or("", String::as_str)
-    }
-    fn has_role(&self, code: &str) -> bool {
-        self.roles_checked.contains(&code)
-    }
 }
 
 async fn form_page(
     st: &AppState,
     ctx: &Ctx,
     editing: Option<&Person>,
-    values: HashMap<String, String>,
-    errors: Vec<FieldError>,
-    general_error: Option<String>,
+    form: crate::form::Form,
 ) -> AppResult<Html<String>> {
     let (title, action, cancel) = match editing {
         Some(p) => (format!("编辑：{}", p.name), format!("/people/{}", p.id), format!("/people/{}", p.id)),
         None => ("登记人员".to_owned(), "/people".to_owned(), "/people".to_owned()),
     };
-    let roles_checked = values
-        .get("roles")
-        .map(|r| xuepei_domain::people::Roles::parse(r).unwrap_or_default().iter().map(Role::code).collect())
-        .unwrap_or_default();
     let layout = Layout::new(ctx, title.clone(), "people").crumb("人员信息", Some("/people".into())).crumb(title, None);
     render(&FormPage {
         layout,
         action,
-        values,
-        roles_checked,
-        errors: errors.into_iter().map(|e| (e.field, e.message)).collect(),
-        general_error,
+        form,
+        genders: [("男", "男"), ("女", "女")],
         roles: params::options::<Role>(),
-        ranks: params::options::<RankLevel>(),
-        authorities: org::authority_candidates(&st.db, &ctx.scope).await?,
+        // The rank is posted by its label, which validation reads.
+        ranks: RankLevel::ALL.iter().map(|r| (r.label(), r.label())).collect(),
+        authorities: org::authority_candidates(&st.db, &ctx.scope).await?.into_iter().map(|a| (a.id, a.name)).collect(),
         ethnic_groups: &xuepei_domain::people::ETHNIC_GROUPS,
         cancel_href: cancel,
     })
 }
 
 async fn new_form(State(st): State<AppState>, ctx: Ctx, Query(p): Query<Params>) -> AppResult<Html<String>> {
-    let mut values = HashMap::new();
+    let mut form = crate::form::Form::new();
     if let Some(oid) = params::num(&p, "org") {
         let o = org::get(&st.db, &ctx.scope, oid).await?;
-        values.insert("org".to_owned(), ref_text(&o.name, &o.code));
+        form.set("org", ref_text(&o.name, &o.code));
         if let Some(a) = o.authority_org_id {
-            values.insert("managing_org".to_owned(), a.to_string());
+            form.set("managing_org", a.to_string());
         }
     }
-    form_page(&st, &ctx, None, values, Vec::new(), None).await
+    form_page(&st, &ctx, None, form).await
 }
 
 async fn edit_form(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult<Html<String>> {
     let id = params::id(&id, "人员")?;
     let person = people::get(&st.db, &ctx.scope, id).await?;
     let o = org::get(&st.db, &ctx.scope, person.org_id).await?;
-    let values = HashMap::from([
-        ("name".to_owned(), person.name.clone()),
-        ("id_number".to_owned(), person.id_number.clone()),
-        ("gender".to_owned(), person.gender.label().to_owned()),
-        ("birth_date".to_owned(), person.birth_date.to_string()),
-        ("phone".to_owned(), person.phone.clone().unwrap_or_default()),
-        ("party_joined_on".to_owned(), person.party_joined_on.map(|d| d.to_string()).unwrap_or_default()),
-        ("position".to_owned(), person.position.clone().unwrap_or_default()),
-        ("rank_level".to_owned(), person.rank_level.map(|r| r.label()).unwrap_or_default().to_owned()),
-        ("roles".to_owned(), person.roles.labels()),
-        ("ethnicity".to_owned(), person.profile.ethnicity.clone().unwrap_or_default()),
-        ("native_place".to_owned(), person.profile.native_place.clone().unwrap_or_default()),
-        ("education".to_owned(), person.profile.education.clone().unwrap_or_default()),
-        ("degree".to_owned(), person.profile.degree.clone().unwrap_or_default()),
-        ("work_started_on".to_owned(), person.profile.work_started_on.map(|d| d.to_string()).unwrap_or_default()),
-        ("position_since".to_owned(), person.profile.position_since.map(|d| d.to_string()).unwrap_or_default()),
-        ("org".to_owned(), ref_text(&o.name, &o.code)),
-        ("managing_org".to_owned(), person.managing_org_id.map(|m| m.to_string()).unwrap_or_default()),
-    ]);
-    form_page(&st, &ctx, Some(&person), values, Vec::new(), None).await
+    let date = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+    let text = |t: &Option<String>| t.clone().unwrap_or_default();
+    let mut form = crate::form::Form::new()
+        .with("name", person.name.clone())
+        .with("id_number", person.id_number.clone())
+        .with("gender", person.gender.label())
+        .with("birth_date", person.birth_date.to_string())
+        .with("phone", text(&person.phone))
+        .with("party_joined_on", date(person.party_joined_on))
+        .with("position", text(&person.position))
+        .with("rank_level", person.rank_level.map(|r| r.label()).unwrap_or_default())
+        .with("ethnicity", text(&person.profile.ethnicity))
+        .with("native_place", text(&person.profile.native_place))
+        .with("education", text(&person.profile.education))
+        .with("degree", text(&person.profile.degree))
+        .with("work_started_on", date(person.profile.work_started_on))
+        .with("position_since", date(person.profile.position_since))
+        .with("org", ref_text(&o.name, &o.code))
+        .with("managing_org", person.managing_org_id.map(|m| m.to_string()).unwrap_or_default());
+    form.set_list("roles", person.roles.iter().map(|r| r.code().to_owned()).collect());
+    form_page(&st, &ctx, Some(&person), form).await
 }
 
-/// Collects a submitted form; the role checkboxes repeat one key.
-fn collect(fields: Vec<(String, String)>) -> HashMap<String, String> {
-    let mut values: HashMap<String, String> = HashMap::new();
-    let mut roles: Vec<String> = Vec::new();
-    for (k, v) in fields {
-        if k == "roles" {
-            if let Some(r) = Role::from_code(&v) {
-                roles.push(r.label().to_owned());
+/// Validates the form and resolves its organisations within the scope; every problem is
+/// reported at once, the organisation's beside the fields'.
+async fn input_of(st: &AppState, ctx: &Ctx, form: &crate::form::Form) -> Result<PersonInput, StoreError> {
+    // Role checkboxes post codes, validation reads labels; the managing department is
+    // chosen by id from a list.
+    let mut fields = form.clone();
+    let roles: Vec<&str> = form.list("roles").iter().filter_map(|c| Role::from_code(c)).map(Role::label).collect();
+    fields.set("roles", roles.join("、"));
+    fields.set("managing_org", "");
+    let chosen: HashMap<String, String> = [("managing_org".to_owned(), form.value("managing_org").to_owned())].into();
+    let today = xuepei_store::imports::people::today_in_china();
+    let checked = params::with_choice(
+        validate_person(&fields, today),
+        params::chosen_id(&chosen, "managing_org", "干部管理单位"),
+    );
+    let org_text = form.value("org").trim();
+    let org = match org_text {
+        "" => None,
+        t => Some(org::resolve_ref(&st.db, &ctx.scope, t, false).await),
+    };
+    match (checked, org) {
+        (Ok((draft, managing_id)), Some(Ok(o))) => Ok(PersonInput::from_draft(&draft, o.id, managing_id)),
+        (checked, org) => {
+            let mut errs = checked.err().unwrap_or_default();
+            match org {
+                Some(Err(StoreError::NotFound(_))) => errs.push(FieldError {
+                    field: "org",
+                    message: format!("在您的管理范围内未找到组织“{org_text}”，请填写组织代码、全称或唯一的简称"),
+                }),
+                Some(Err(StoreError::Invalid(more))) => errs.extend(more),
+                Some(Err(other)) => return Err(other),
+                _ => {}
             }
-        } else {
-            values.insert(k, v);
+            Err(StoreError::Invalid(errs))
         }
     }
-    values.insert("roles".into(), roles.join("、"));
-    values
-}
-
-/// Validates the form and resolves its organisations within the scope.
-async fn input_of(st: &AppState, ctx: &Ctx, values: &HashMap<String, String>) -> Result<PersonInput, StoreError> {
-    // The managing department is chosen by id from a list; validation sees text.
-    let mut fields = values.clone();
-    fields.remove("managing_org");
-    let today = xuepei_store::imports::people::today_in_china();
-    let (draft, managing_id) =
-        params::with_choice(validate_person(&fields, today), params::chosen_id(values, "managing_org", "干部管理单位"))
-            .map_err(StoreError::Invalid)?;
-    let o = org::resolve_ref(&st.db, &ctx.scope, &draft.org_ref, false).await?;
-    Ok(PersonInput::from_draft(&draft, o.id, managing_id))
 }
 
 async fn create(
@@ -302,23 +290,20 @@ async fn create(
     ctx: Ctx,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    let values = collect(fields);
+    let form = crate::form::Form::submitted(fields);
     let tx = Tx::begin(&st.db, &ctx.scope, &ctx.actor).await?;
-    let result = match input_of(&st, &ctx, &values).await {
+    let result = match input_of(&st, &ctx, &form).await {
         Ok(input) => people::create(&tx, &input).await,
         Err(e) => Err(e),
     };
-    match result {
-        Ok(p) => {
-            tx.commit().await?;
-            Ok(Redirect::to(&format!("/people/{}?done=created", p.id)).into_response())
-        }
-        Err(e) => {
-            let (errs, general) = form_refusal(e)?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, form_page(&st, &ctx, None, values, errs, general).await?)
-                .into_response())
-        }
-    }
+    save_or_refuse(
+        tx,
+        result,
+        form,
+        |p| format!("/people/{}?done=created", p.id),
+        async |f| form_page(&st, &ctx, None, f).await,
+    )
+    .await
 }
 
 async fn update(
@@ -329,23 +314,20 @@ async fn update(
 ) -> AppResult<Response> {
     let id = params::id(&id, "人员")?;
     let current = people::get(&st.db, &ctx.scope, id).await?;
-    let values = collect(fields);
+    let form = crate::form::Form::submitted(fields);
     let tx = Tx::begin(&st.db, &ctx.scope, &ctx.actor).await?;
-    let result = match input_of(&st, &ctx, &values).await {
+    let result = match input_of(&st, &ctx, &form).await {
         Ok(input) => people::update(&tx, id, &input).await,
         Err(e) => Err(e),
     };
-    match result {
-        Ok(_) => {
-            tx.commit().await?;
-            Ok(Redirect::to(&format!("/people/{id}?done=updated")).into_response())
-        }
-        Err(e) => {
-            let (errs, general) = form_refusal(e)?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, form_page(&st, &ctx, Some(&current), values, errs, general).await?)
-                .into_response())
-        }
-    }
+    save_or_refuse(
+        tx,
+        result,
+        form,
+        |_| format!("/people/{id}?done=updated"),
+        async |f| form_page(&st, &ctx, Some(&current), f).await,
+    )
+    .await
 }
 
 async fn delete(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult<Response> {
