@@ -299,7 +299,7 @@ impl Fields for RowView<'_> {
 }
 
 /// A problem with one row of an import, as shown to the user.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RowError {
     /// The row number as Excel shows it.
     pub row: u64,

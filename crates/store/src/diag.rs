@@ -126,3 +126,36 @@ pub async fn org_paths(
     let r = crate::org::OrgResolver::load(db, &crate::Scope::whole()).await?;
     Ok(r.iter().map(|o| (o.code.clone(), (o.id, o.path.clone(), o.sector.code()))).collect())
 }
+
+/// The bulk loader's table of the import benchmark on PostgreSQL (`psql`'s `\copy` fills
+/// it): an empty copy of `persons` with the same columns, defaults and unique index, without
+/// the other indexes and the foreign keys. `table` is a name the benchmark makes.
+#[cfg(feature = "bench")]
+pub async fn create_reference_table(db: &DatabaseConnection, table: &str) -> Result<()> {
+    db.execute_unprepared(&format!("CREATE TABLE {table} (LIKE persons INCLUDING DEFAULTS INCLUDING IDENTITY)"))
+        .await?;
+    let index = table.rsplit('.').next().unwrap_or(table);
+    db.execute_unprepared(&format!("CREATE UNIQUE INDEX ux_{index}_id_number ON {table} (id_number)")).await?;
+    Ok(())
+}
+
+/// Empties a benchmark table (`TRUNCATE`), or drops it.
+#[cfg(feature = "bench")]
+pub async fn clear_reference_table(db: &DatabaseConnection, table: &str, drop: bool) -> Result<()> {
+    let verb = if drop { "DROP TABLE" } else { "TRUNCATE" };
+    db.execute_unprepared(&format!("{verb} {table}")).await?;
+    Ok(())
+}
+
+/// Rows in a benchmark table.
+#[cfg(feature = "bench")]
+pub async fn count_rows(db: &DatabaseConnection, table: &str) -> Result<u64> {
+    let backend = db.get_database_backend();
+    let sql = format!("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM {table}");
+    let row = db.query_one_raw(Statement::from_string(backend, sql)).await?;
+    let n: i64 = match row {
+        Some(r) => r.try_get("", "n")?,
+        None => 0,
+    };
+    Ok(u64::try_from(n).unwrap_or(0))
+}

@@ -177,6 +177,43 @@ impl PersonInput {
             && self.profile.work_started_on == m.work_started_on
             && self.profile.position_since == m.position_since
     }
+
+    /// The fields that differ from the stored row, as the import preview shows them
+    /// (`org_name` names an organisation by id).
+    pub(crate) fn changes(
+        &self,
+        m: &person::Model,
+        org_name: impl Fn(i64) -> String,
+    ) -> Vec<crate::imports::FieldChange> {
+        use xuepei_domain::people::PERSON_IMPORT as S;
+        let text = |v: &Option<String>| v.clone().unwrap_or_default();
+        let date = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+        let gender = |code: &str| Gender::from_code(code).map_or_else(|| code.to_owned(), |g| g.label().to_owned());
+        let rank = |code: Option<&str>| {
+            code.map(|c| RankLevel::from_code(c).map_or_else(|| c.to_owned(), |r| r.label().to_owned()))
+                .unwrap_or_default()
+        };
+        let org = |id: Option<i64>| id.map(&org_name).unwrap_or_default();
+        let p = &self.profile;
+        crate::imports::field_changes([
+            (S.label("name"), m.name.clone(), self.name.clone()),
+            (S.label("gender"), gender(&m.gender), self.gender.label().to_owned()),
+            (S.label("birth_date"), m.birth_date.to_string(), self.birth_date.to_string()),
+            (S.label("phone"), text(&m.phone), text(&self.phone)),
+            (S.label("party_joined_on"), date(m.party_joined_on), date(self.party_joined_on)),
+            (S.label("position"), text(&m.position), text(&self.position)),
+            (S.label("rank_level"), rank(m.rank_level.as_deref()), rank(self.rank_level.map(|r| r.code()))),
+            (S.label("roles"), Roles(m.roles).labels(), self.roles.labels()),
+            (S.label("ethnicity"), text(&m.ethnicity), text(&p.ethnicity)),
+            (S.label("native_place"), text(&m.native_place), text(&p.native_place)),
+            (S.label("education"), text(&m.education), text(&p.education)),
+            (S.label("degree"), text(&m.degree), text(&p.degree)),
+            (S.label("work_started_on"), date(m.work_started_on), date(p.work_started_on)),
+            (S.label("position_since"), date(m.position_since), date(p.position_since)),
+            (S.label("org"), org(Some(m.org_id)), org(Some(self.org_id))),
+            (S.label("managing_org"), org(m.managing_org_id), org(self.managing_org_id)),
+        ])
+    }
 }
 
 /// A multi-row INSERT of people that skips identity numbers already registered (the

@@ -16,7 +16,15 @@ pub struct Upload {
     pub filename: String,
     pub content: Vec<u8>,
     pub created_at: DateTime<Utc>,
+    /// The last outcome (JSON, written by the caller): the preview's, then the import's.
+    pub outcome: Option<String>,
+    /// When the import was written (the content is empty from then on).
+    pub finished_at: Option<DateTime<Utc>>,
 }
+
+/// How long the outcome of a finished import stays readable after the uploads of its
+/// time are purged (a result page opened again, a refresh the next morning).
+pub const RESULT_DAYS: i64 = 7;
 
 fn scope_key(scope: &Scope) -> String {
     scope.root_path().unwrap_or("/").to_owned()
@@ -50,7 +58,32 @@ pub async fn get(db: &impl ConnectionTrait, scope: &Scope, id: i64) -> Result<Up
         .one(db)
         .await?
         .ok_or(StoreError::NotFound("上传的文件"))?;
-    Ok(Upload { id: m.id, kind: m.kind, filename: m.filename, content: m.content, created_at: m.created_at })
+    Ok(Upload {
+        id: m.id,
+        kind: m.kind,
+        filename: m.filename,
+        content: m.content,
+        created_at: m.created_at,
+        outcome: m.outcome,
+        finished_at: m.finished_at,
+    })
+}
+
+/// Keeps an upload's outcome. A finished import drops the file — nothing can confirm it
+/// again — and keeps only the outcome, for its result page.
+pub async fn record(db: &impl ConnectionTrait, scope: &Scope, id: i64, outcome: String, finished: bool) -> Result<()> {
+    let mut q = upload::Entity::update_many()
+        .col_expr(upload::Column::Outcome, sea_orm::sea_query::Expr::value(Some(outcome)))
+        .filter(upload::Column::Id.eq(id))
+        .filter(upload::Column::ScopePath.eq(scope_key(scope)));
+    if finished {
+        q = q
+            .col_expr(upload::Column::Content, sea_orm::sea_query::Expr::value(Vec::<u8>::new()))
+            .col_expr(upload::Column::Size, sea_orm::sea_query::Expr::value(0i64))
+            .col_expr(upload::Column::FinishedAt, sea_orm::sea_query::Expr::value(Some(now())));
+    }
+    q.exec(db).await?;
+    Ok(())
 }
 
 pub async fn delete(db: &impl ConnectionTrait, scope: &Scope, id: i64) -> Result<()> {
@@ -62,7 +95,13 @@ pub async fn delete(db: &impl ConnectionTrait, scope: &Scope, id: i64) -> Result
     Ok(())
 }
 
-/// Removes uploads older than `cutoff` (abandoned wizards). Housekeeping across scopes.
+/// Removes uploads older than `cutoff` that were never imported (abandoned wizards), and
+/// the outcomes of imports finished [`RESULT_DAYS`] before it. Housekeeping across scopes.
 pub async fn purge_before(db: &impl ConnectionTrait, cutoff: DateTime<Utc>) -> Result<u64> {
-    Ok(upload::Entity::delete_many().filter(upload::Column::CreatedAt.lt(cutoff)).exec(db).await?.rows_affected)
+    use sea_orm::Condition;
+    let results = cutoff - chrono::Duration::days(RESULT_DAYS);
+    let stale = Condition::any()
+        .add(Condition::all().add(upload::Column::FinishedAt.is_null()).add(upload::Column::CreatedAt.lt(cutoff)))
+        .add(upload::Column::FinishedAt.lt(results));
+    Ok(upload::Entity::delete_many().filter(stale).exec(db).await?.rows_affected)
 }

@@ -28,6 +28,8 @@ pub struct TestDb {
     pub url: String,
     pub backend: DbBackend,
     cleanup: Cleanup,
+    /// The server session that made the database, kept to drop it without connecting again.
+    admin: Option<DatabaseConnection>,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -39,37 +41,46 @@ enum Cleanup {
 }
 
 impl Cleanup {
-    async fn run(self) {
-        match self {
+    /// Drops the test's database, on `admin` if given (the session that made it).
+    async fn run(self, admin: Option<DatabaseConnection>) {
+        let base_url = match &self {
+            Cleanup::None => return,
+            Cleanup::PgSchema { base_url, .. } | Cleanup::MySqlDatabase { base_url, .. } => base_url,
+        };
+        let admin = match admin {
+            Some(a) => a,
+            None => match self::admin(base_url).await {
+                Ok(a) => a,
+                Err(_) => return,
+            },
+        };
+        match &self {
             Cleanup::None => {}
-            Cleanup::PgSchema { base_url, schema } => {
-                if let Ok(admin) = admin(&base_url).await {
-                    // A panicking test never closed its pool: a session left inside a
-                    // transaction would make DROP wait on its locks.
-                    let _ = admin
-                        .execute_unprepared(&format!(
-                            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-                             WHERE application_name = '{schema}' AND pid <> pg_backend_pid()"
-                        ))
-                        .await;
-                    let _ = admin.execute_unprepared(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).await;
-                    let _ = admin.close().await;
-                }
+            Cleanup::PgSchema { schema, .. } => {
+                // A panicking test never closed its pool: a session left inside a
+                // transaction would make DROP wait on its locks.
+                let _ = admin
+                    .execute_unprepared(&format!(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                         WHERE application_name = '{schema}' AND pid <> pg_backend_pid()"
+                    ))
+                    .await;
+                let _ = admin.execute_unprepared(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).await;
             }
-            Cleanup::MySqlDatabase { base_url, name } => {
-                if let Ok(admin) = admin(&base_url).await {
-                    // A session left inside a transaction would make DROP wait on its locks.
-                    let sessions = format!("SELECT ID AS id FROM information_schema.PROCESSLIST WHERE DB = '{name}'");
-                    for row in admin.query_all_raw(stmt(&admin, &sessions)).await.unwrap_or_default() {
-                        if let Ok(id) = row.try_get::<u64>("", "id") {
-                            let _ = admin.execute_unprepared(&format!("KILL CONNECTION {id}")).await;
-                        }
+            Cleanup::MySqlDatabase { name, .. } => {
+                // The same for MySQL, whose sessions are found by their database.
+                let sessions = format!(
+                    "SELECT ID AS id FROM information_schema.PROCESSLIST WHERE DB = '{name}' AND ID <> CONNECTION_ID()"
+                );
+                for row in admin.query_all_raw(stmt(&admin, &sessions)).await.unwrap_or_default() {
+                    if let Ok(id) = row.try_get::<u64>("", "id") {
+                        let _ = admin.execute_unprepared(&format!("KILL CONNECTION {id}")).await;
                     }
-                    let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}")).await;
-                    let _ = admin.close().await;
                 }
+                let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}")).await;
             }
         }
+        let _ = admin.close().await;
     }
 }
 
@@ -80,10 +91,10 @@ impl Drop for TestDb {
             return;
         }
         // Drop cannot await, and the test's runtime may be the one unwinding: drop the
-        // database from a thread with a runtime of its own.
+        // database from a thread with a runtime (and so a connection) of its own.
         let _ = std::thread::spawn(move || {
             if let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() {
-                rt.block_on(cleanup.run());
+                rt.block_on(cleanup.run(None));
             }
         })
         .join();
@@ -221,7 +232,7 @@ impl TestDb {
         }
         let url = db::sqlite_url(&file).expect("sqlite url");
         let conn = db::connect(&url, &DbOptions::default()).await.expect("sqlite connects");
-        TestDb { conn, url, backend: DbBackend::Sqlite, cleanup: Cleanup::None, _dir: Some(dir) }
+        TestDb { conn, url, backend: DbBackend::Sqlite, cleanup: Cleanup::None, admin: None, _dir: Some(dir) }
     }
 
     async fn postgres(base: &str, name: &str, fill: &impl AsyncFn(&DatabaseConnection)) -> TestDb {
@@ -244,23 +255,19 @@ impl TestDb {
                 Err(e) => panic!("copying the test template {template}: {e}"),
             }
         }
-        let _ = admin.close().await;
-        // The application name lets the drop guard end sessions a panicking test left open.
         let sep = if base.contains('?') { '&' } else { '?' };
-        let conn = db::connect(
-            &format!("{base}{sep}application_name={schema}"),
-            &DbOptions { max_connections: 8, pg_schema: Some(schema.clone()) },
-        )
-        .await
-        .expect("PostgreSQL test schema connects");
         let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
-        TestDb {
-            conn,
-            url,
-            backend: DbBackend::Postgres,
-            cleanup: Cleanup::PgSchema { base_url: base.to_owned(), schema },
-            _dir: None,
-        }
+        let cleanup = Cleanup::PgSchema { base_url: base.to_owned(), schema: schema.clone() };
+        // The application name lets the drop guard end sessions a panicking test left open.
+        let opts = DbOptions { max_connections: 8, pg_schema: None };
+        let conn = match db::connect(&format!("{url}&application_name={schema}"), &opts).await {
+            Ok(c) => c,
+            Err(e) => {
+                cleanup.run(Some(admin)).await;
+                panic!("PostgreSQL test schema connects: {e}")
+            }
+        };
+        TestDb { conn, url, backend: DbBackend::Postgres, cleanup, admin: Some(admin), _dir: None }
     }
 
     async fn mysql(base: &str, name: &str, fill: &impl AsyncFn(&DatabaseConnection)) -> TestDb {
@@ -274,6 +281,7 @@ impl TestDb {
             }
             match copy_mysql_database(&admin, &template, &db_name).await {
                 Ok(()) => break,
+                // As on PostgreSQL; the copy is not one transaction here, so drop what it made.
                 Err(_) if attempt < 2 => {
                     let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {db_name}")).await;
                     attempt += 1;
@@ -281,22 +289,22 @@ impl TestDb {
                 Err(e) => panic!("copying the test template {template}: {e}"),
             }
         }
-        let _ = admin.close().await;
         let url = with_database(base, &db_name);
-        let conn = db::connect(&url, &DbOptions::default()).await.expect("MySQL test database connects");
-        TestDb {
-            conn,
-            url,
-            backend: DbBackend::MySql,
-            cleanup: Cleanup::MySqlDatabase { base_url: base.to_owned(), name: db_name },
-            _dir: None,
-        }
+        let cleanup = Cleanup::MySqlDatabase { base_url: base.to_owned(), name: db_name };
+        let conn = match db::connect(&url, &DbOptions::default()).await {
+            Ok(c) => c,
+            Err(e) => {
+                cleanup.run(Some(admin)).await;
+                panic!("MySQL test database connects: {e}")
+            }
+        };
+        TestDb { conn, url, backend: DbBackend::MySql, cleanup, admin: Some(admin), _dir: None }
     }
 
     /// Closes the connections and deletes the database (dropping the value does the same).
     pub async fn cleanup(mut self) {
         let _ = self.conn.close_by_ref().await;
-        std::mem::replace(&mut self.cleanup, Cleanup::None).run().await;
+        std::mem::replace(&mut self.cleanup, Cleanup::None).run(self.admin.take()).await;
     }
 }
 
@@ -400,8 +408,9 @@ async fn make_pg_template(
             .query_one_raw(stmt(admin, &unsupported))
             .await
             .expect("count objects")
-            .and_then(|r| r.try_get("", "n").ok())
-            .unwrap_or(0);
+            .expect("a row")
+            .try_get("", "n")
+            .expect("a count");
         assert!(
             n == 0,
             "the migrations made {n} objects (views, functions, triggers, types or sequences of no identity \

@@ -33,7 +33,15 @@
     }
     list.innerHTML = '<li class="loading">正在加载…</li>';
     fetch(d.dataset.children, { credentials: "same-origin", headers: { "X-Requested-With": "fetch" } })
-      .then(function (r) { if (!r.ok) throw new Error(r.status); return r.text(); })
+      .then(function (r) {
+        // A session that ended answers with the sign-in page: go there and come back.
+        if (r.redirected && new URL(r.url).pathname === "/login") {
+          window.location.assign("/login?expired=1&next=" + encodeURIComponent(location.pathname + location.search));
+          throw new Error("expired");
+        }
+        if (!r.ok) throw new Error(r.status);
+        return r.text();
+      })
       .then(function (html) { list.innerHTML = html; })
       .catch(function () { list.innerHTML = '<li class="loading">加载失败，请刷新页面重试</li>'; delete d.dataset.loaded; });
   }, true);
@@ -64,6 +72,23 @@
     var field = el.closest(".field"), err = field && field.querySelector(".err");
     if (err) err.textContent = msg;
     if (field) field.classList.toggle("invalid", !!msg);
+  });
+
+  // A form sent once: its buttons wait for the answer, so a second click sends nothing
+  // twice. Disabled after the submit is under way, so the button's own value still posts.
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    if (e.defaultPrevented || !(form instanceof HTMLFormElement) || form.method.toLowerCase() !== "post") return;
+    setTimeout(function () {
+      form.querySelectorAll("button[type=submit], button:not([type])").forEach(function (b) {
+        b.disabled = true;
+        b.classList.add("busy");
+      });
+    }, 0);
+  });
+  // Coming back to a page from the browser's history shows its buttons usable again.
+  window.addEventListener("pageshow", function () {
+    document.querySelectorAll("button.busy").forEach(function (b) { b.disabled = false; b.classList.remove("busy"); });
   });
 
   // Uploads: say at once when a file is over the limit.

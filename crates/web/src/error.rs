@@ -20,6 +20,9 @@ pub enum AppError {
     Forbidden(String),
     #[error("{0}")]
     TooLarge(String),
+    /// A URL asked for with a method it does not take (typing a form's address).
+    #[error("该地址不能这样访问，请从页面上的链接或按钮进入")]
+    MethodNotAllowed,
     #[error("页面已过期或来源不明（安全校验未通过），请刷新页面后重新提交")]
     Csrf,
     #[error(transparent)]
@@ -65,6 +68,7 @@ impl AppError {
             | AppError::Store(StoreError::Forbidden(_)) => StatusCode::FORBIDDEN,
             AppError::ApiUnauthorized(_) => StatusCode::UNAUTHORIZED,
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Store(StoreError::Busy) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Store(StoreError::Db(_)) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -91,6 +95,7 @@ impl AppError {
             StatusCode::UNAUTHORIZED => "unauthorized",
             StatusCode::FORBIDDEN => "forbidden",
             StatusCode::PAYLOAD_TOO_LARGE => "too_large",
+            StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
             StatusCode::SERVICE_UNAVAILABLE => "busy",
             _ => "internal",
         }
@@ -120,12 +125,63 @@ impl IntoResponse for AppError {
         if status.is_server_error() {
             tracing::error!(error = %self, "request failed");
         }
-        let page = ErrorPage { layout: Layout::bare("出错了"), status: status.as_u16(), message: self.message() };
-        match page.render() {
-            Ok(html) => (status, Html(html)).into_response(),
+        let info = ErrorInfo { status: status.as_u16(), message: self.message() };
+        let mut resp = match info.page(Layout::bare("出错了")) {
+            Ok(html) => (status, html).into_response(),
             Err(_) => (status, self.message()).into_response(),
-        }
+        };
+        // The layout of a signed-in user (menu, name) is added by `in_layout`.
+        resp.extensions_mut().insert(info);
+        resp
     }
+}
+
+/// An error page's content, kept on the response so that it can be shown again inside
+/// the signed-in user's layout.
+#[derive(Debug, Clone)]
+pub struct ErrorInfo {
+    status: u16,
+    message: String,
+}
+
+impl ErrorInfo {
+    fn page(&self, layout: Layout) -> Result<Html<String>, askama::Error> {
+        ErrorPage { layout, status: self.status, message: self.message.clone() }.render().map(Html)
+    }
+}
+
+/// Shows error pages inside the layout — menu, user and scope — when someone is signed in,
+/// so that a wrong address or a refusal does not look like leaving the system.
+pub async fn in_layout(
+    axum::extract::State(st): axum::extract::State<crate::AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let (mut parts, body) = req.into_parts();
+    let ctx = if parts.uri.path().starts_with("/api/") {
+        None
+    } else {
+        <crate::auth::Ctx as axum::extract::FromRequestParts<crate::AppState>>::from_request_parts(&mut parts, &st)
+            .await
+            .ok()
+    };
+    let resp = next.run(axum::extract::Request::from_parts(parts, body)).await;
+    let (Some(ctx), Some(info)) = (ctx, resp.extensions().get::<ErrorInfo>().cloned()) else { return resp };
+    let title = match info.status {
+        404 => "页面或数据不存在",
+        403 => "没有权限",
+        _ => "出错了",
+    };
+    match info.page(Layout::new(&ctx, title, "")) {
+        Ok(html) => (resp.status(), html).into_response(),
+        Err(_) => resp,
+    }
+}
+
+/// A path that exists, asked for with another method.
+pub async fn method_not_allowed(uri: axum::http::Uri) -> Response {
+    let e = AppError::MethodNotAllowed;
+    if uri.path().starts_with("/api/") { e.into_json() } else { e.into_response() }
 }
 
 pub type AppResult<T> = Result<T, AppError>;

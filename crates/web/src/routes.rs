@@ -85,7 +85,7 @@ impl Routes {
     pub fn into_parts(self) -> (Router<AppState>, Vec<RouteInfo>) {
         let mut router = Router::new();
         for (path, mr) in self.by_path {
-            router = router.route(path, mr);
+            router = router.route(path, mr.fallback(crate::error::method_not_allowed));
         }
         (router, self.list)
     }

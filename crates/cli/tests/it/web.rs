@@ -362,3 +362,33 @@ async fn the_person_form_reports_every_error_at_once() {
     assert_eq!(body.matches(" checked>").count(), 2, "both ticked roles stay ticked");
     db.cleanup().await;
 }
+
+/// Error pages are Chinese and, for a signed-in user, inside the layout with the menu; a
+/// form's address typed into the browser is a Chinese 405, not the framework's English.
+#[tokio::test]
+async fn error_pages_stay_inside_the_layout_in_chinese() {
+    let db = seeded().await;
+    let app = signed_in(&db, "yunxi", &[AccountRole::OrgStaff], YUNXI).await;
+    let (status, body) = app.get("/no/such/page").await;
+    assert_eq!(status, 404);
+    assert!(
+        body.contains("页面或数据不存在") && body.contains("人员信息") && body.contains("action=\"/logout\""),
+        "menu"
+    );
+    let (status, body) = app.get("/people/999999999").await;
+    assert_eq!(status, 404);
+    assert!(body.contains("人员信息") && body.contains("不存在"), "a missing record keeps the menu");
+    let (status, body) = app.get("/orgs/1/deactivate").await;
+    assert_eq!(status, 405);
+    assert!(body.contains("该地址不能这样访问") && body.contains("人员信息"), "{body}");
+    let r = app.raw.get(app.url("/api/v1/orgs/import")).send().await.expect("request");
+    assert_eq!(r.status().as_u16(), 405);
+    let v: serde_json::Value = r.json().await.expect("json");
+    assert_eq!(v["error"]["code"], "method_not_allowed");
+    // Signed out: the same Chinese page, without a menu.
+    let anon = TestApp::spawn(&db).await;
+    let (status, body) = anon.get("/no/such/page").await;
+    assert_eq!(status, 404);
+    assert!(body.contains("页面或数据不存在") && !body.contains("action=\"/logout\""), "no menu when signed out");
+    db.cleanup().await;
+}

@@ -12,6 +12,10 @@ pub struct Model {
     /// The uploader's scope; only callers whose scope contains it may use the file.
     pub scope_path: String,
     pub created_at: DateTimeUtc,
+    /// The last outcome (JSON): the preview's, then the import's.
+    pub outcome: Option<String>,
+    /// When the import was written; the content is dropped then, the outcome kept.
+    pub finished_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -6,7 +6,8 @@ use std::collections::{HashMap, HashSet};
 
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
 use xuepei_domain::import::RowError;
-use xuepei_domain::org::{ORG_IMPORT, OrgDraft, path};
+use xuepei_domain::labels::Labeled;
+use xuepei_domain::org::{ORG_IMPORT, OrgDraft, path, ref_text};
 
 use super::{ImportReport, Present};
 use crate::audit::{Actor, Tx};
@@ -216,6 +217,13 @@ pub async fn import(
         return Ok(report);
     }
 
+    // How the preview names a parent or authority: a row of the file or a stored one.
+    let target_label = |t: Option<Target>| match t {
+        Some(Target::Row(j)) => ref_text(&rows[j].1.name, &rows[j].1.code),
+        Some(Target::Stored(id)) => super::org_label(&resolver, id),
+        None => String::new(),
+    };
+
     // Write parents before children.
     let order = topological(&parents);
     let mut ids: Vec<Option<i64>> = vec![None; rows.len()];
@@ -269,6 +277,44 @@ pub async fn import(
                     report.unchanged += 1;
                 } else {
                     report.updated += 1;
+                    report.sample_changed(
+                        *row,
+                        || ref_text(&d.name, &d.code),
+                        || {
+                            let stored =
+                                |id: Option<i64>| id.map(|id| super::org_label(&resolver, id)).unwrap_or_default();
+                            let parent_after = if present.has("parent") {
+                                target_label(parents[i])
+                            } else {
+                                stored(current.parent_id)
+                            };
+                            let authority_after = if present.has("authority") {
+                                target_label(authorities[i])
+                            } else {
+                                stored(current.authority_org_id)
+                            };
+                            super::field_changes([
+                                (ORG_IMPORT.label("name"), current.name.clone(), input.name.clone()),
+                                (
+                                    ORG_IMPORT.label("short_name"),
+                                    current.short_name.clone().unwrap_or_default(),
+                                    input.short_name.clone().unwrap_or_default(),
+                                ),
+                                (
+                                    ORG_IMPORT.label("kind"),
+                                    current.kind.label().to_owned(),
+                                    input.kind.label().to_owned(),
+                                ),
+                                (
+                                    ORG_IMPORT.label("sector"),
+                                    current.sector.label().to_owned(),
+                                    input.sector.label().to_owned(),
+                                ),
+                                (ORG_IMPORT.label("parent"), stored(current.parent_id), parent_after),
+                                (ORG_IMPORT.label("authority"), stored(current.authority_org_id), authority_after),
+                            ])
+                        },
+                    );
                     if !dry_run {
                         if input.parent_id != current.parent_id && !added.is_empty() {
                             // A move carries the subtree's counters; they must hold this
@@ -282,6 +328,7 @@ pub async fn import(
             }
             None => {
                 report.inserted += 1;
+                report.sample_added(*row, || ref_text(&d.name, &d.code));
                 let input = OrgInput {
                     code: d.code.clone(),
                     name: d.name.clone(),

@@ -180,6 +180,9 @@ impl PeopleImport {
                     *self.deltas.entry(p.input.org_id).or_default() += 1;
                 }
                 self.report.inserted += inserted;
+                for p in &batch {
+                    self.report.sample_added(p.row, || super::person_label(&p.input));
+                }
                 return Ok(());
             }
         }
@@ -199,6 +202,7 @@ impl PeopleImport {
         for p in batch {
             let Some(m) = existing.get(&p.input.id_number) else {
                 self.report.inserted += 1;
+                self.report.sample_added(p.row, || super::person_label(&p.input));
                 if writing {
                     *self.deltas.entry(p.input.org_id).or_default() += 1;
                 }
@@ -224,6 +228,12 @@ impl PeopleImport {
                 if input.same_as(m) {
                     self.report.unchanged += 1;
                 } else {
+                    let names = &self.resolver;
+                    self.report.sample_changed(
+                        p.row,
+                        || super::person_label(&input),
+                        || input.changes(m, |id| super::org_label(names, id)),
+                    );
                     updates.push((m.id, m.org_id, m.created_at, Person::from(m.clone()), Pending { input, ..p }));
                 }
             }

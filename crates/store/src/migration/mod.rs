@@ -12,6 +12,7 @@ mod m20261123_000001_foundation;
 mod m20261124_000002_accounts;
 mod m20261126_000011_sign_in_security;
 mod m20261127_000012_person_profile;
+mod m20261128_000013_import_outcomes;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000002_accounts::Migration),
             Box::new(m20261126_000011_sign_in_security::Migration),
             Box::new(m20261127_000012_person_profile::Migration),
+            Box::new(m20261128_000013_import_outcomes::Migration),
         ]
     }
 }
