@@ -283,20 +283,10 @@ pub async fn list(
     if let Some(a) = after {
         c = c.add(account::Column::Username.gt(a));
     }
-    let limit = limit.clamp(1, 500);
-    let mut rows = account::Entity::find()
-        .filter(c)
-        .order_by(account::Column::Username, Order::Asc)
-        .limit(limit + 1)
-        .all(db)
-        .await?;
-    let next = if rows.len() as u64 > limit {
-        rows.truncate(limit as usize);
-        rows.last().map(|m| m.username.clone())
-    } else {
-        None
-    };
-    Ok(Page { items: rows.into_iter().map(Account::from).collect(), next })
+    let (limit, fetch) = crate::page::fetch(limit, 500);
+    let rows =
+        account::Entity::find().filter(c).order_by(account::Column::Username, Order::Asc).limit(fetch).all(db).await?;
+    Ok(crate::page::page_of(rows, limit, |m| m.username.clone(), Account::from))
 }
 
 /// Changes roles, scope, unit, link to a person, or disables the account.

@@ -379,20 +379,10 @@ pub async fn search(
     if let Some(b) = before {
         c = c.add(audit_log::Column::Seq.lt(b));
     }
-    let limit = limit.clamp(1, 5000);
-    let mut rows = audit_log::Entity::find()
-        .filter(c)
-        .order_by(audit_log::Column::Seq, Order::Desc)
-        .limit(limit + 1)
-        .all(db)
-        .await?;
-    let next = if rows.len() as u64 > limit {
-        rows.truncate(limit as usize);
-        rows.last().map(|m| m.seq.to_string())
-    } else {
-        None
-    };
-    Ok(Page { items: rows.into_iter().map(AuditEntry::from).collect(), next })
+    let (limit, fetch) = crate::page::fetch(limit, 5000);
+    let rows =
+        audit_log::Entity::find().filter(c).order_by(audit_log::Column::Seq, Order::Desc).limit(fetch).all(db).await?;
+    Ok(crate::page::page_of(rows, limit, |m| m.seq.to_string(), AuditEntry::from))
 }
 
 /// The outcome of a verification.

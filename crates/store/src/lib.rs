@@ -14,6 +14,7 @@ pub mod idchecks;
 pub mod imports;
 mod migration;
 pub mod org;
+pub mod page;
 pub mod paths;
 pub mod people;
 pub mod scope;

@@ -242,13 +242,7 @@ pub struct OrgFilter {
     pub include_inactive: bool,
 }
 
-/// A page of a keyset-paginated list.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct Page<T> {
-    pub items: Vec<T>,
-    /// The cursor of the next page, when there is one.
-    pub next: Option<String>,
-}
+pub use crate::page::Page;
 
 async fn filter_condition(db: &impl ConnectionTrait, scope: &Scope, f: &OrgFilter) -> Result<Condition> {
     let mut c = scope.cond(organization::Column::Path);
@@ -296,20 +290,14 @@ pub async fn list(
     if let Some(a) = after {
         c = c.add(organization::Column::Code.gt(a));
     }
-    let limit = limit.clamp(1, 1000);
-    let mut rows = organization::Entity::find()
+    let (limit, fetch) = crate::page::fetch(limit, 1000);
+    let rows = organization::Entity::find()
         .filter(c)
         .order_by(organization::Column::Code, Order::Asc)
-        .limit(limit + 1)
+        .limit(fetch)
         .all(db)
         .await?;
-    let next = if rows.len() as u64 > limit {
-        rows.truncate(limit as usize);
-        rows.last().map(|m| m.code.clone())
-    } else {
-        None
-    };
-    Ok(Page { items: rows.into_iter().map(Org::from).collect(), next })
+    Ok(crate::page::page_of(rows, limit, |m| m.code.clone(), Org::from))
 }
 
 /// How many organisations match (for list headers).

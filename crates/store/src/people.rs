@@ -431,35 +431,30 @@ pub async fn list(
         }
         c = c.add(cols.gt(Expr::tuple([Expr::val(k), Expr::val(id)])));
     }
-    let limit = limit.clamp(1, 500);
+    let (limit, fetch) = crate::page::fetch(limit, 500);
     // The organisation's name comes in the same query: a page is one round trip.
-    let mut rows: Vec<WithOrgName> = person::Entity::find()
+    let rows: Vec<WithOrgName> = person::Entity::find()
         .column_as(organization::Column::Name, "org_name")
         .join(JoinType::LeftJoin, person::Relation::Organization.def())
         .filter(c)
         .order_by(key_col, Order::Asc)
         .order_by(person::Column::Id, Order::Asc)
-        .limit(limit + 1)
+        .limit(fetch)
         .into_model()
         .all(db)
         .await?;
-    let next = if rows.len() as u64 > limit {
-        rows.truncate(limit as usize);
-        rows.last().map(|WithOrgName { person: m, .. }| {
-            let k = match sort {
-                PersonSort::Org => &m.org_path,
-                PersonSort::Name => &m.name,
-            };
-            format!("{k}\t{}", m.id)
-        })
-    } else {
-        None
+    let cursor = |r: &WithOrgName| {
+        let m = &r.person;
+        let k = match sort {
+            PersonSort::Org => &m.org_path,
+            PersonSort::Name => &m.name,
+        };
+        format!("{k}\t{}", m.id)
     };
-    let items = rows
-        .into_iter()
-        .map(|r| PersonRow { person: Person::from(r.person), org_name: r.org_name.unwrap_or_default() })
-        .collect();
-    Ok(Page { items, next })
+    Ok(crate::page::page_of(rows, limit, cursor, |r| PersonRow {
+        person: Person::from(r.person),
+        org_name: r.org_name.unwrap_or_default(),
+    }))
 }
 
 /// How many people match: from the maintained counters when only the subtree is
