@@ -6,11 +6,10 @@ use std::process::ExitCode;
 use xuepei_office::read::Source;
 use xuepei_store::Actor;
 use xuepei_store::db::{self, DbOptions};
-use xuepei_store::org::OrgFilter;
-use xuepei_store::people::PersonFilter;
 use xuepei_store::{DatabaseConnection, Scope, org};
 use xuepei_web::AppState;
-use xuepei_web::jobs::{self, ImportFailure, ImportKind};
+use xuepei_web::jobs::{self, ImportFailure, Stage};
+use xuepei_web::kinds;
 
 use crate::config::Config;
 
@@ -146,13 +145,53 @@ async fn scope_of(conn: &DatabaseConnection, org_code: Option<&str>) -> Result<S
     }
 }
 
+/// Rows between two progress lines of a long import.
+pub const PROGRESS_EVERY: u64 = 10_000;
+
+/// Progress on standard error: a line every [`PROGRESS_EVERY`] rows, one when the rows are
+/// all read (for a long file), and one every half minute while nothing else was said.
+fn progress_lines(dry_run: bool) -> (jobs::Progress, tokio::task::JoinHandle<()>) {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let started = std::time::Instant::now();
+    let said = Arc::new(AtomicU64::new(0));
+    let last = said.clone();
+    let progress = jobs::Progress::reporting(PROGRESS_EVERY, move |stage, rows| {
+        let secs = started.elapsed().as_secs();
+        match stage {
+            Stage::Reading => eprintln!("进度：已读取并检查{rows}行（{secs}秒）"),
+            Stage::Writing if rows >= PROGRESS_EVERY => {
+                let what = if dry_run { "正在与已有数据核对" } else { "正在核对并写入数据库" };
+                eprintln!("进度：共读取{rows}行，{what}……");
+            }
+            Stage::Writing | Stage::Done => return,
+        }
+        last.store(secs, Ordering::Relaxed);
+    });
+    let watched = progress.clone();
+    let ticker = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(30));
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            let secs = started.elapsed().as_secs();
+            if watched.stage() != Stage::Done && secs >= said.load(Ordering::Relaxed) + 30 {
+                eprintln!("进度：仍在处理，已读取{}行（{secs}秒）", watched.rows());
+                said.store(secs, Ordering::Relaxed);
+            }
+        }
+    });
+    (progress, ticker)
+}
+
 pub async fn import(
     cfg: &Config,
-    kind: ImportKind,
+    kind: &str,
     file: &Path,
     dry_run: bool,
     org_code: Option<&str>,
 ) -> Result<ExitCode, String> {
+    let kind = kinds::lookup(kind)?;
     jobs::check_readable(file).map_err(|e| e.to_string())?;
     let conn = connect(cfg).await?;
     let scope = scope_of(&conn, org_code).await?;
@@ -160,7 +199,10 @@ pub async fn import(
     let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let job =
         jobs::ImportJob { kind, source: Source::Path(file.to_owned()), name, dry_run, settings: cfg.import.clone() };
-    let outcome = match jobs::import(&conn, &scope, &Actor::operator("命令行"), job).await {
+    let (progress, ticker) = progress_lines(dry_run);
+    let outcome = jobs::import_with(&conn, &scope, &Actor::operator("命令行"), job, &progress).await;
+    ticker.abort();
+    let outcome = match outcome {
         Ok(o) => o,
         Err(ImportFailure::File(msg)) => return Err(format!("{}：{msg}", file.display())),
         Err(ImportFailure::Store(e)) => return Err(e.to_string()),
@@ -180,6 +222,7 @@ pub async fn import(
     }
     println!("{}", r.summary());
     tracing::info!(
+        kind = kind.code(),
         rows = r.rows,
         inserted = r.inserted,
         updated = r.updated,
@@ -191,26 +234,13 @@ pub async fn import(
     Ok(if r.is_ok() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
-pub async fn export(cfg: &Config, kind: ImportKind, out: &Path, org_code: Option<&str>) -> Result<ExitCode, String> {
+/// Exports every record of a kind in the scope (dissolved ones too) to `out`.
+pub async fn export(cfg: &Config, kind: &str, out: &Path, org_code: Option<&str>) -> Result<ExitCode, String> {
+    let kind = kinds::lookup(kind)?;
     let conn = connect(cfg).await?;
     let scope = scope_of(&conn, org_code).await?;
-    let n = match kind {
-        ImportKind::People => {
-            xuepei_web::exports::people_xlsx(&conn, &scope, &PersonFilter::default(), out, "人员信息").await
-        }
-        ImportKind::Orgs => {
-            xuepei_web::exports::orgs_xlsx(
-                &conn,
-                &scope,
-                &OrgFilter { include_inactive: true, ..Default::default() },
-                out,
-                "组织机构",
-            )
-            .await
-        }
-    }
-    .map_err(|e| e.to_string())?;
-    println!("已导出{n}行到 {}", out.display());
+    let n = kind.export(&conn, &scope, &kind.whole_query(), out).await.map_err(|e| e.to_string())?;
+    println!("已导出{n}行（{}）到 {}", kind.export_title(), out.display());
     Ok(ExitCode::SUCCESS)
 }
 

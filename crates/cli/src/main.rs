@@ -7,7 +7,7 @@ use xuepei::{bench, commands, demo};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 
 use xuepei::config::{Config, Overrides};
 
@@ -28,14 +28,6 @@ struct Cli {
     create_database: bool,
     #[command(subcommand)]
     command: Command,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum Kind {
-    /// People (人员花名册)
-    People,
-    /// Organisations (党组织和单位)
-    Orgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -66,9 +58,11 @@ enum Command {
         #[arg(long)]
         status: bool,
     },
-    /// Import organisations or people from .xlsx, .xls or .csv.
+    /// Import records of a registered kind (people, orgs, …) from .xlsx, .xls or .csv.
     Import {
-        kind: Kind,
+        /// The kind of record: people (人员花名册), orgs (党组织和单位), or any other
+        /// registered kind; an unknown kind lists them.
+        kind: String,
         file: PathBuf,
         /// Check every row and report, write nothing.
         #[arg(long)]
@@ -77,9 +71,10 @@ enum Command {
         #[arg(long)]
         org: Option<String>,
     },
-    /// Export organisations or people to .xlsx.
+    /// Export records of a registered kind (people, orgs, …) to .xlsx.
     Export {
-        kind: Kind,
+        /// The kind of record, as for import.
+        kind: String,
         #[arg(long)]
         out: PathBuf,
         /// Only the subtree of this organisation code.
@@ -260,9 +255,9 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Demo { seed, no_serve, password, .. } => demo::run(&cfg, seed, no_serve, &password).await,
         Command::Migrate { status } => commands::migrate(&cfg, status).await,
         Command::Import { kind, file, dry_run, org } => {
-            commands::import(&cfg, kind.into(), &file, dry_run, org.as_deref()).await
+            commands::import(&cfg, &kind, &file, dry_run, org.as_deref()).await
         }
-        Command::Export { kind, out, org } => commands::export(&cfg, kind.into(), &out, org.as_deref()).await,
+        Command::Export { kind, out, org } => commands::export(&cfg, &kind, &out, org.as_deref()).await,
         Command::Backup { out } => commands::backup(&cfg, &out).await,
         Command::User { what } => match what {
             UserCommand::Add { username, name, role, scope, org, password, keep_password } => {
@@ -288,14 +283,5 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
         },
         Command::Bench { what } => bench::run(&cfg, what).await,
         Command::ReadSheet { .. } => Err("read-sheet 是内部命令".into()),
-    }
-}
-
-impl From<Kind> for xuepei_web::jobs::ImportKind {
-    fn from(k: Kind) -> Self {
-        match k {
-            Kind::People => xuepei_web::jobs::ImportKind::People,
-            Kind::Orgs => xuepei_web::jobs::ImportKind::Orgs,
-        }
     }
 }

@@ -82,6 +82,13 @@ impl Export {
     /// Starts a sheet named `sheet` with `title` above the headers (the way rosters look
     /// when printed).
     pub fn new(sheet: &str, title: &str, columns: &[Column]) -> Result<Self, WriteError> {
+        let headers: Vec<(&str, f64)> = columns.iter().map(|c| (c.header, c.width)).collect();
+        Self::with_headers(sheet, title, &headers)
+    }
+
+    /// Like [`Self::new`], with headers known only at run time (`(header, width)`): a file's
+    /// own columns written back with a remark beside them.
+    pub fn with_headers(sheet: &str, title: &str, columns: &[(&str, f64)]) -> Result<Self, WriteError> {
         let mut workbook = Workbook::new();
         let text = Format::new().set_num_format("@");
         let date = Format::new().set_num_format("yyyy-mm-dd");
@@ -93,8 +100,8 @@ impl Export {
             .set_align(FormatAlign::Center);
         let ws = workbook.add_worksheet_with_constant_memory()?;
         ws.set_name(sheet)?;
-        for (i, c) in columns.iter().enumerate() {
-            ws.set_column_width(i as u16, c.width)?;
+        for (i, (_, width)) in columns.iter().enumerate() {
+            ws.set_column_width(i as u16, *width)?;
         }
         let last_col = columns.len().saturating_sub(1) as u16;
         if last_col > 0 {
@@ -102,8 +109,8 @@ impl Export {
         } else {
             ws.write_string_with_format(0, 0, title, &title_fmt)?;
         }
-        for (i, c) in columns.iter().enumerate() {
-            ws.write_string_with_format(1, i as u16, c.header, &header)?;
+        for (i, (text, _)) in columns.iter().enumerate() {
+            ws.write_string_with_format(1, i as u16, *text, &header)?;
         }
         ws.set_freeze_panes(FIRST_DATA_ROW, 0)?;
         Ok(Export { workbook, columns: columns.len(), row: FIRST_DATA_ROW, text, date })

@@ -79,6 +79,9 @@
   document.addEventListener("submit", function (e) {
     var form = e.target;
     if (e.defaultPrevented || !(form instanceof HTMLFormElement) || form.method.toLowerCase() !== "post") return;
+    // A download leaves the page as it is.
+    if (form.hasAttribute("data-download")) return;
+    if (form.dataset.job) watchJob(form);
     setTimeout(function () {
       form.querySelectorAll("button[type=submit], button:not([type])").forEach(function (b) {
         b.disabled = true;
@@ -89,7 +92,31 @@
   // Coming back to a page from the browser's history shows its buttons usable again.
   window.addEventListener("pageshow", function () {
     document.querySelectorAll("button.busy").forEach(function (b) { b.disabled = false; b.classList.remove("busy"); });
+    document.querySelectorAll("[data-progress]").forEach(function (p) { p.hidden = true; });
   });
+
+  // A long import: say how far it has come while the answer is awaited. The server
+  // process that runs it answers; another one (behind a balancer) answers "unknown", and
+  // the line then just says the job is running.
+  function watchJob(form) {
+    var line = form.querySelector("[data-progress]");
+    if (!line) return;
+    line.hidden = false;
+    line.textContent = "正在上传并处理，请稍候……";
+    var url = "/import/progress/" + encodeURIComponent(form.dataset.job);
+    function poll() {
+      fetch(url, { credentials: "same-origin", headers: { "X-Requested-With": "fetch" } })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (p) {
+          if (p && p.stage === "reading" && p.rows > 0) line.textContent = "正在读取并检查：已处理" + p.rows + "行……";
+          else if (p && p.stage === "writing") line.textContent = "已读取" + p.rows + "行，正在与已有数据核对，请稍候……";
+          else if (p && p.stage === "done") line.textContent = "处理完成，正在打开结果……";
+        })
+        .catch(function () {})
+        .then(function () { setTimeout(poll, 1000); });
+    }
+    setTimeout(poll, 500);
+  }
 
   // Uploads: say at once when a file is over the limit.
   document.addEventListener("change", function (e) {

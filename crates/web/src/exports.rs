@@ -1,18 +1,19 @@
-//! Excel exports of organisations and people. Pages are fetched from the database on the
-//! async side and written by a blocking thread, a batch at a time.
+//! Excel exports: pages are fetched from the database on the async side and written by a
+//! blocking thread, a batch at a time. Each kind of record writes its own export
+//! (`crate::kinds`); the audit trail's is here, as it is not a kind one imports.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use tokio::sync::mpsc;
-use xuepei_domain::labels::Labeled;
 use xuepei_domain::org::ref_text;
-use xuepei_domain::phone;
 use xuepei_office::write::{Cell, Column, Export};
 use xuepei_store::audit::{AuditFilter, TrailView};
-use xuepei_store::org::{OrgFilter, OrgResolver};
-use xuepei_store::people::{PersonFilter, PersonSort};
-use xuepei_store::{DatabaseConnection, Scope, StoreError, org, people};
+use xuepei_store::org::OrgResolver;
+use xuepei_store::{DatabaseConnection, Scope, StoreError};
+
+pub use crate::kinds::orgs::orgs_xlsx;
+pub use crate::kinds::people::people_xlsx;
 
 /// Why an export failed.
 #[derive(Debug, thiserror::Error)]
@@ -23,40 +24,8 @@ pub enum ExportError {
     Write(String),
 }
 
-const PEOPLE_COLUMNS: [Column; 17] = [
-    Column { header: "姓名", width: 10.0 },
-    Column { header: "身份证号", width: 22.0 },
-    Column { header: "性别", width: 6.0 },
-    Column { header: "出生日期", width: 12.0 },
-    Column { header: "民族", width: 8.0 },
-    Column { header: "籍贯", width: 12.0 },
-    Column { header: "联系电话", width: 15.0 },
-    Column { header: "入党时间", width: 12.0 },
-    Column { header: "参加工作时间", width: 12.0 },
-    Column { header: "学历", width: 10.0 },
-    Column { header: "学位", width: 8.0 },
-    Column { header: "职务", width: 24.0 },
-    Column { header: "任现职时间", width: 12.0 },
-    Column { header: "职级", width: 9.0 },
-    Column { header: "班子职务", width: 16.0 },
-    Column { header: "所在党组织", width: 48.0 },
-    Column { header: "干部管理单位", width: 30.0 },
-];
-
-const ORG_COLUMNS: [Column; 9] = [
-    Column { header: "组织代码", width: 16.0 },
-    Column { header: "组织名称", width: 44.0 },
-    Column { header: "简称", width: 16.0 },
-    Column { header: "上级组织", width: 44.0 },
-    Column { header: "组织类别", width: 12.0 },
-    Column { header: "所属领域", width: 14.0 },
-    Column { header: "干部管理单位", width: 30.0 },
-    Column { header: "状态", width: 8.0 },
-    Column { header: "直属人员数", width: 10.0 },
-];
-
 /// Runs `write` over batches of rows on a blocking thread and saves to `out`.
-async fn write_in_background(
+pub(crate) async fn write_in_background(
     out: PathBuf,
     sheet: &'static str,
     title: String,
@@ -77,7 +46,7 @@ async fn write_in_background(
     (tx, handle)
 }
 
-async fn finish(
+pub(crate) async fn finish(
     tx: mpsc::Sender<Vec<Vec<Cell>>>,
     handle: tokio::task::JoinHandle<Result<u64, String>>,
 ) -> Result<u64, ExportError> {
@@ -85,93 +54,8 @@ async fn finish(
     handle.await.map_err(|e| ExportError::Write(e.to_string()))?.map_err(ExportError::Write)
 }
 
-/// Exports the people matching `filter` to an `.xlsx` file; returns the row count.
-pub async fn people_xlsx(
-    db: &DatabaseConnection,
-    scope: &Scope,
-    filter: &PersonFilter,
-    out: &Path,
-    title: &str,
-) -> Result<u64, ExportError> {
-    let names = org_names(db, scope).await?;
-    let (tx, handle) = write_in_background(out.to_owned(), "人员", title.to_owned(), &PEOPLE_COLUMNS).await;
-    let mut after: Option<String> = None;
-    loop {
-        let page = people::list(db, scope, filter, PersonSort::Org, after.as_deref(), 2000).await?;
-        let batch = page
-            .items
-            .into_iter()
-            .map(|r| {
-                let p = r.person;
-                vec![
-                    p.name.into(),
-                    p.id_number.into(),
-                    p.gender.label().into(),
-                    p.birth_date.into(),
-                    p.profile.ethnicity.into(),
-                    p.profile.native_place.into(),
-                    p.phone.map(|ph| phone::display(&ph)).into(),
-                    p.party_joined_on.into(),
-                    p.profile.work_started_on.into(),
-                    p.profile.education.into(),
-                    p.profile.degree.into(),
-                    p.position.into(),
-                    p.profile.position_since.into(),
-                    p.rank_level.map(|r| r.label()).into(),
-                    p.roles.labels().into(),
-                    names.get(&p.org_id).cloned().into(),
-                    p.managing_org_id.and_then(|m| names.get(&m).cloned()).into(),
-                ]
-            })
-            .collect();
-        if tx.send(batch).await.is_err() {
-            break;
-        }
-        match page.next {
-            Some(n) => after = Some(n),
-            None => break,
-        }
-    }
-    finish(tx, handle).await
-}
-
-/// Exports the organisations matching `filter`.
-pub async fn orgs_xlsx(
-    db: &DatabaseConnection,
-    scope: &Scope,
-    filter: &OrgFilter,
-    out: &Path,
-    title: &str,
-) -> Result<u64, ExportError> {
-    let names = org_names(db, scope).await?;
-    let all = org::all(db, scope, filter).await?;
-    let (tx, handle) = write_in_background(out.to_owned(), "组织", title.to_owned(), &ORG_COLUMNS).await;
-    for chunk in all.chunks(2000) {
-        let batch = chunk
-            .iter()
-            .map(|o| {
-                vec![
-                    o.code.clone().into(),
-                    o.name.clone().into(),
-                    o.short_name.clone().into(),
-                    o.parent_id.and_then(|p| names.get(&p).cloned()).into(),
-                    o.kind.label().into(),
-                    o.sector.label().into(),
-                    o.authority_org_id.and_then(|a| names.get(&a).cloned()).into(),
-                    (if o.active { "正常" } else { "已撤销" }).into(),
-                    o.person_count.into(),
-                ]
-            })
-            .collect();
-        if tx.send(batch).await.is_err() {
-            break;
-        }
-    }
-    finish(tx, handle).await
-}
-
 /// "名称（代码）" of every organisation the caller may name, by id.
-async fn org_names(db: &DatabaseConnection, scope: &Scope) -> Result<HashMap<i64, String>, StoreError> {
+pub(crate) async fn org_names(db: &DatabaseConnection, scope: &Scope) -> Result<HashMap<i64, String>, StoreError> {
     let r = OrgResolver::load(db, scope).await?;
     Ok(r.iter().map(|o| (o.id, ref_text(&o.name, &o.code))).collect())
 }

@@ -50,6 +50,11 @@ impl Form {
         self.values.get(key).map_or("", String::as_str)
     }
 
+    /// Whether a select's current value is `option` (ids and codes alike).
+    pub fn is_selected(&self, key: &str, option: &impl std::fmt::Display) -> bool {
+        self.value(key) == option.to_string()
+    }
+
     /// Every value of a repeated key.
     pub fn list(&self, key: &str) -> &[String] {
         self.lists.get(key).map_or(&[], Vec::as_slice)

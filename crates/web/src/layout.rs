@@ -59,8 +59,8 @@ fn menu_for(can: impl Fn(Perm) -> bool) -> Vec<MenuGroup> {
     if can(Perm::PEOPLE_VIEW) {
         items.push(item("people", "人员信息", "/people"));
     }
-    if can(Perm::PEOPLE_EDIT) {
-        items.push(item("import", "数据导入", "/import/people"));
+    if crate::kinds::registry().iter().any(|k| can(k.import_perm())) {
+        items.push(item("import", "数据导入", "/import"));
     }
     if !items.is_empty() {
         groups.push(MenuGroup { title: "基础数据", items });

@@ -23,6 +23,7 @@ pub mod error;
 pub mod exports;
 pub(crate) mod form;
 pub mod jobs;
+pub mod kinds;
 mod layout;
 mod metrics;
 pub(crate) mod pages;
@@ -80,6 +81,8 @@ pub struct AppState {
     pub policy: Arc<SecurityPolicy>,
     pub metrics: Arc<Metrics>,
     pub stats: Arc<stats::StatsCache>,
+    /// The imports running in this process, for the wizard's progress display.
+    pub progress: Arc<jobs::ProgressBoard>,
 }
 
 impl AppState {
@@ -90,6 +93,7 @@ impl AppState {
             policy: Arc::new(policy),
             metrics: Arc::new(Metrics::default()),
             stats: Arc::new(stats::StatsCache::default()),
+            progress: Arc::new(jobs::ProgressBoard::default()),
         }
     }
 }

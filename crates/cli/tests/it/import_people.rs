@@ -471,7 +471,7 @@ async fn county_rosters_with_name_and_code_and_profile_columns() {
     let mut bad = row(1, "李四", &short);
     bad[3] = "火星族".into();
     bad[7] = "1970年1月".into(); // before the 14th birthday
-    let rows = vec![header.iter().map(|s| s.to_string()).collect::<Vec<_>>(), bad];
+    let rows = [header.iter().map(|s| s.to_string()).collect::<Vec<_>>(), bad];
     let file = files::xlsx(&rows.iter().map(|r| r.iter().map(String::as_str).collect()).collect::<Vec<_>>(), &[]);
     let text = errors_text(&run(&db.conn, &sys, file, true).await);
     assert!(text.contains("民族: “火星族”不是民族名称"), "{text}");

@@ -12,6 +12,7 @@ mod export;
 mod hostile;
 mod import_orgs;
 mod import_people;
+mod kinds;
 mod orgs;
 mod people;
 mod registrations;

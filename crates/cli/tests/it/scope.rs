@@ -225,6 +225,13 @@ fn cases(o: &Other) -> HashMap<(&'static str, &'static str), Vec<Case>> {
     add("POST", "/import/{kind}", vec![up, up_orgs]);
     add("GET", "/import/{kind}/template.xlsx", vec![case(Staff, "/import/people/template.xlsx", Clean)]);
     add("POST", "/import/{kind}/{upload}/confirm", vec![case(Staff, format!("/import/people/{upload}/confirm"), Deny)]);
+    add("GET", "/import/{kind}/{upload}/result", vec![case(Staff, format!("/import/people/{upload}/result"), Deny)]);
+    add(
+        "POST",
+        "/import/{kind}/{upload}/errors.xlsx",
+        vec![case(Staff, format!("/import/people/{upload}/errors.xlsx"), Deny)],
+    );
+    add("GET", "/import/progress/{job}", vec![case(Staff, format!("/import/progress/{upload:x}"), Clean)]);
     add(
         "GET",
         "/admin/accounts",

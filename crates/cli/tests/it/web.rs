@@ -215,9 +215,11 @@ async fn the_import_wizard_previews_bad_rows_then_imports_the_fixed_file() {
     .await
     .expect("list");
     assert_eq!(found.items.len(), 1);
-    // The upload is gone after a successful import.
+    // Sent again, it shows the result instead of importing a second time (issue 11).
     let r = app.client.post(app.url(&action)).form(&[("_csrf", app.csrf().await)]).send().await.expect("confirm again");
-    assert_eq!(r.status(), 404);
+    assert_eq!(r.status(), 200);
+    let body = r.text().await.expect("body");
+    assert!(body.contains("导入完成") && body.contains("已新增1条"), "{body}");
     db.cleanup().await;
 }
 
@@ -328,7 +330,7 @@ async fn assets_are_linked_by_content_hash() {
     for (ext, kind) in [("css", "text/css"), ("js", "text/javascript")] {
         let url = href(ext);
         assert!(url.len() > "/assets/app..css".len() + 8, "hashed {ext} URL: {url}");
-        let r = app.raw.get(app.url(&url)).send().await.expect("asset");
+        let r = app.raw.get(app.url(url)).send().await.expect("asset");
         assert_eq!(r.status().as_u16(), 200, "{url}");
         let h = |k: &str| r.headers().get(k).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
         assert!(h("content-type").starts_with(kind));

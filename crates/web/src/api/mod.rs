@@ -26,18 +26,23 @@ use crate::AppState;
 use crate::auth::ApiCtx;
 use crate::error::AppError;
 use crate::jobs::{self, ImportFailure, ImportJob, ImportKind, ImportOutcome};
+use crate::kinds::registry;
 use crate::routes::{Access, Routes};
 
 pub fn routes(r: Routes) -> Routes {
     let read = Access::Api { write: false };
     let write = Access::Api { write: true };
-    r.get("/api/v1/openapi.json", Access::Public, openapi::document)
+    let mut r = r
+        .get("/api/v1/openapi.json", Access::Public, openapi::document)
         .get("/api/v1/orgs", read, list_orgs)
         .get("/api/v1/orgs/{id}", read, get_org)
-        .post("/api/v1/orgs/import", write, import_orgs)
         .get("/api/v1/people", read, list_people)
-        .get("/api/v1/people/{id}", read, get_person)
-        .post("/api/v1/people/import", write, import_people)
+        .get("/api/v1/people/{id}", read, get_person);
+    // Every registered kind is imported at its own address.
+    for &kind in registry() {
+        r = r.post(kind.api_import_path(), write, move |st, api, q, h, body| import(st, api, q, h, body, kind));
+    }
+    r
 }
 
 /// An API failure, always JSON.
@@ -242,26 +247,6 @@ async fn list_people(
 
 async fn get_person(State(st): State<AppState>, api: ApiCtx, Path(id): Path<String>) -> ApiResult<Json<PersonJson>> {
     Ok(Json(people::get(&st.db, &api.scope, path_id(&id)?).await?.into()))
-}
-
-async fn import_orgs(
-    st: State<AppState>,
-    api: ApiCtx,
-    q: Query<HashMap<String, String>>,
-    h: HeaderMap,
-    body: Bytes,
-) -> ApiResult<Response> {
-    import(st, api, q, h, body, ImportKind::Orgs).await
-}
-
-async fn import_people(
-    st: State<AppState>,
-    api: ApiCtx,
-    q: Query<HashMap<String, String>>,
-    h: HeaderMap,
-    body: Bytes,
-) -> ApiResult<Response> {
-    import(st, api, q, h, body, ImportKind::People).await
 }
 
 /// The body is a spreadsheet file (any content type but JSON) or JSON

@@ -71,6 +71,16 @@ fn list_op(summary: &str, schema: &str, extra: &[(&str, &str)]) -> Value {
 }
 
 pub fn build() -> Value {
+    let mut doc = base();
+    // Every registered kind's import, described from its registration.
+    for kind in crate::kinds::registry() {
+        let what = kind.noun();
+        doc["paths"][kind.api_import_path()] = json!({ "post": import_op(what, &format!("导入{what}")) });
+    }
+    doc
+}
+
+fn base() -> Value {
     json!({
         "openapi": "3.1.0",
         "info": { "title": "学培 xuepei 接口", "version": env!("CARGO_PKG_VERSION"), "description": "组织机构和人员数据的查询与导入。令牌由管理员在“系统管理—接口令牌”签发，只能访问签发范围内的数据。" },
@@ -79,10 +89,8 @@ pub fn build() -> Value {
         "paths": {
             "/api/v1/orgs": { "get": list_op("组织列表（按组织代码排序）", "Org", &[("sector", "领域代码"), ("kind", "组织类别代码"), ("include_inactive", "是否包含已撤销（true/false）")]) },
             "/api/v1/orgs/{id}": { "get": get_op("一个组织", "Org") },
-            "/api/v1/orgs/import": { "post": import_op("组织", "导入组织") },
             "/api/v1/people": { "get": list_op("人员列表", "Person", &[("sector", "所在组织的领域代码"), ("role", "身份代码"), ("rank", "职级代码"), ("sort", "org（默认）或 name")]) },
-            "/api/v1/people/{id}": { "get": get_op("一名人员", "Person") },
-            "/api/v1/people/import": { "post": import_op("人员", "导入人员") }
+            "/api/v1/people/{id}": { "get": get_op("一名人员", "Person") }
         },
         "components": {
             "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer", "description": "接口令牌，形如 xp_…" } },

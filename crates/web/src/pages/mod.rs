@@ -72,6 +72,21 @@ where
         .into_response())
 }
 
+/// Exports a registered kind's records matching the list page's `query`, when the
+/// account holds the kind's export permission.
+pub async fn send_kind_export(
+    st: &crate::AppState,
+    ctx: &Ctx,
+    kind: crate::kinds::Kind,
+    query: &crate::params::Params,
+) -> Result<Response, AppError> {
+    if !ctx.session.account.roles.can(kind.export_perm()) {
+        return Err(AppError::Forbidden(format!("您没有导出{}的权限", kind.export_title())));
+    }
+    let (db, scope) = (st.db.clone(), ctx.scope.clone());
+    send_export(st, ctx, kind.export_title(), |path| async move { kind.export(&db, &scope, query, &path).await }).await
+}
+
 /// Today's date for export file names.
 fn today_stamp() -> String {
     xuepei_store::imports::people::today_in_china().format("%Y%m%d").to_string()

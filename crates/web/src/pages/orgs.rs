@@ -13,7 +13,6 @@ use xuepei_store::org::{self, Org, OrgFilter, OrgInput, OrgNode};
 use xuepei_store::people::{self as people_repo, PersonFilter, PersonRow, PersonSort};
 use xuepei_store::{StoreError, Tx};
 
-use super::send_export;
 use crate::AppState;
 use crate::auth::Ctx;
 use crate::error::{AppError, AppResult, render};
@@ -137,13 +136,7 @@ struct ListPage {
 }
 
 fn org_filter(p: &Params) -> OrgFilter {
-    OrgFilter {
-        q: params::text(p, "q").map(str::to_owned),
-        sector: params::labeled(p, "sector"),
-        kind: params::labeled(p, "kind"),
-        under: params::num(p, "under"),
-        include_inactive: params::flag(p, "inactive"),
-    }
+    crate::kinds::orgs::filter(p)
 }
 
 /// The filters a list page carries into its links.
@@ -192,15 +185,7 @@ async fn list(State(st): State<AppState>, ctx: Ctx, Query(p): Query<Params>) -> 
 }
 
 async fn export(State(st): State<AppState>, ctx: Ctx, Query(p): Query<Params>) -> AppResult<Response> {
-    let f = org_filter(&p);
-    if let Some(id) = f.under {
-        org::get(&st.db, &ctx.scope, id).await?;
-    }
-    let (db, scope) = (st.db.clone(), ctx.scope.clone());
-    send_export(&st, &ctx, "组织机构", |path| async move {
-        crate::exports::orgs_xlsx(&db, &scope, &f, &path, "组织机构").await
-    })
-    .await
+    super::send_kind_export(&st, &ctx, crate::kinds::orgs::KIND, &p).await
 }
 
 #[derive(Template)]

@@ -15,7 +15,6 @@ use xuepei_store::org::{self, Org};
 use xuepei_store::people::{self, PeopleCount, Person, PersonFilter, PersonInput, PersonRow, PersonSort};
 use xuepei_store::{StoreError, Tx};
 
-use super::send_export;
 use crate::AppState;
 use crate::auth::Ctx;
 use crate::error::{AppResult, render};
@@ -40,13 +39,7 @@ pub fn routes(r: Routes) -> Routes {
 const PAGE_SIZE: u64 = 20;
 
 fn person_filter(p: &Params) -> PersonFilter {
-    PersonFilter {
-        q: params::text(p, "q").map(str::to_owned),
-        sector: params::labeled(p, "sector"),
-        role: params::labeled(p, "role"),
-        rank_level: params::labeled(p, "rank"),
-        under: params::num(p, "under"),
-    }
+    crate::kinds::people::filter(p)
 }
 
 /// The filters a list page carries into its links.
@@ -108,15 +101,7 @@ async fn list(State(st): State<AppState>, ctx: Ctx, Query(p): Query<Params>) -> 
 }
 
 async fn export(State(st): State<AppState>, ctx: Ctx, Query(p): Query<Params>) -> AppResult<Response> {
-    let f = person_filter(&p);
-    if let Some(id) = f.under {
-        org::get(&st.db, &ctx.scope, id).await?;
-    }
-    let (db, scope) = (st.db.clone(), ctx.scope.clone());
-    send_export(&st, &ctx, "人员信息", |path| async move {
-        crate::exports::people_xlsx(&db, &scope, &f, &path, "人员信息").await
-    })
-    .await
+    super::send_kind_export(&st, &ctx, crate::kinds::people::KIND, &p).await
 }
 
 fn notice(p: &Params) -> Option<String> {
