@@ -74,11 +74,65 @@
     if (field) field.classList.toggle("invalid", !!msg);
   });
 
+  // A session that ends while a form is open: what was typed is kept in this tab and put
+  // back once the user has signed in again and returns to the page (never passwords,
+  // tokens or files; only for two hours).
+  var DRAFT = "xp-draft:", RESTORE = "xp-restore";
+  function keepDraft(form) {
+    if (form.action.indexOf("/login") >= 0 || !window.sessionStorage) return;
+    var fields = [];
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (!el.name || el.name === "_csrf" || el.type === "password" || el.type === "file") return;
+      if ((el.type === "checkbox" || el.type === "radio") && !el.checked) return;
+      fields.push([el.name, el.value]);
+    });
+    try { sessionStorage.setItem(DRAFT + location.pathname, JSON.stringify({ at: Date.now(), fields: fields })); } catch (err) { /* full */ }
+  }
+  function restoreDraft() {
+    if (!window.sessionStorage) return;
+    var params = new URLSearchParams(location.search);
+    if (location.pathname === "/login") {
+      if (params.get("next")) sessionStorage.setItem(RESTORE, params.get("next").split("?")[0]);
+      return;
+    }
+    var wanted = sessionStorage.getItem(RESTORE), raw = sessionStorage.getItem(DRAFT + location.pathname);
+    sessionStorage.removeItem(RESTORE);
+    if (wanted !== location.pathname || !raw) {
+      // The form went through (or the sign-in led elsewhere): its draft is done with.
+      Object.keys(sessionStorage).forEach(function (k) { if (k.indexOf(DRAFT) === 0) sessionStorage.removeItem(k); });
+      return;
+    }
+    sessionStorage.removeItem(DRAFT + location.pathname);
+    var draft = JSON.parse(raw);
+    if (!draft || Date.now() - draft.at > 2 * 3600 * 1000) return;
+    var form = document.querySelector("main form[method=post]");
+    if (!form) return;
+    var ticked = {};
+    draft.fields.forEach(function (f) {
+      var els = form.querySelectorAll('[name="' + f[0].replace(/"/g, "") + '"]');
+      els.forEach(function (el) {
+        if (el.type === "checkbox" || el.type === "radio") {
+          if (!ticked[f[0]]) { els.forEach(function (x) { x.checked = false; }); ticked[f[0]] = true; }
+          if (el.value === f[1]) el.checked = true;
+        } else if (el.type !== "hidden") {
+          el.value = f[1];
+        }
+      });
+    });
+    var note = document.createElement("div");
+    note.className = "notice ok";
+    note.setAttribute("role", "status");
+    note.textContent = "已恢复登录过期前填写的内容，请核对后再提交。";
+    form.parentNode.insertBefore(note, form);
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", restoreDraft); else restoreDraft();
+
   // A form sent once: its buttons wait for the answer, so a second click sends nothing
   // twice. Disabled after the submit is under way, so the button's own value still posts.
   document.addEventListener("submit", function (e) {
     var form = e.target;
     if (e.defaultPrevented || !(form instanceof HTMLFormElement) || form.method.toLowerCase() !== "post") return;
+    keepDraft(form);
     // A download leaves the page as it is.
     if (form.hasAttribute("data-download")) return;
     if (form.dataset.job) watchJob(form);

@@ -165,6 +165,11 @@ pub async fn authenticate(State(st): State<AppState>, req: Request, next: Next) 
         }
     }
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if unsafe_method && !is_api && auth.session.is_none() && req.uri().path() != "/login" {
+        // A form sent after the session ended does nothing; the user signs in again and
+        // comes back to the page the form was on (our script keeps what was typed).
+        return resume_after_sign_in(&req, auth.expired);
+    }
     let req = if unsafe_method && !is_api {
         // The sign-in form carries the pre-session secret, whatever cookie is present.
         let expected = match &auth.session {
@@ -353,6 +358,25 @@ fn url_param(query: &str, key: &str) -> Option<String> {
 }
 
 /// Where an unauthenticated page request goes.
+/// Sends a form posted without a session to sign-in, then back to the page it came from
+/// (the Referer, when it is a page of this site).
+fn resume_after_sign_in(req: &Request, expired: bool) -> Response {
+    let host = req.headers().get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or_default();
+    let back = req
+        .headers()
+        .get(header::REFERER)
+        .and_then(|r| r.to_str().ok())
+        .and_then(|r| r.split_once("://").map(|(_, rest)| rest))
+        .and_then(|rest| rest.strip_prefix(host).filter(|_| !host.is_empty()))
+        .map(|path| crate::pages::safe_next(Some(path)))
+        .unwrap_or_else(|| "/".to_owned());
+    let mut target = format!("/login?next={}", crate::params::enc(&back));
+    if expired {
+        target.push_str("&expired=1");
+    }
+    Redirect::to(&target).into_response()
+}
+
 pub fn login_redirect(req: &Request, expired: bool) -> Response {
     let next = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
     let next = if req.method() == Method::GET { crate::params::enc(next) } else { String::new() };

@@ -122,6 +122,7 @@ async fn the_import_wizard_reports_a_bad_row_then_imports_the_fixed_file() {
     b.client.find(Locator::Css("form.upload button[type=submit]")).await.expect("submit").click().await.expect("click");
     let t = b.wait_for_text("发现问题").await;
     assert!(t.contains("第5行") && t.contains("校验位不正确"), "{t}");
+    assert!(t.contains("浏览乙") && t.contains("下载问题行"), "the bad row names its person: {t}");
     b.screenshot("08-import-errors").await;
     let fixed = dir.path().join("花名册.xlsx");
     std::fs::write(&fixed, rows("430602199002021232")).expect("write");
@@ -134,12 +135,17 @@ async fn the_import_wizard_reports_a_bad_row_then_imports_the_fixed_file() {
         .await
         .expect("choose");
     b.client.find(Locator::Css("form.upload button[type=submit]")).await.expect("submit").click().await.expect("click");
-    b.wait_for_text("预检通过").await;
+    let t = b.wait_for_text("预检通过").await;
+    assert!(t.contains("将新增的记录（2条）") && t.contains("浏览甲"), "{t}");
     b.screenshot("09-import-preview").await;
     b.client.find(Locator::XPath("//button[text()='确认导入']")).await.expect("confirm").click().await.expect("click");
     let t = b.wait_for_text("导入完成").await;
     assert!(t.contains("已新增2条"), "{t}");
     b.screenshot("10-import-done").await;
+    // Refreshing the result shows it again, not "expired".
+    b.client.refresh().await.expect("refresh");
+    let t = b.wait_for_text("导入完成").await;
+    assert!(t.contains("已新增2条") && !t.contains("已过期"), "{t}");
     let f = PersonFilter { q: Some(good.into()), ..Default::default() };
     assert_eq!(
         people::list(&db.conn, &Scope::system(), &f, PersonSort::Org, None, 5).await.expect("list").items.len(),
@@ -222,4 +228,61 @@ async fn pages_fit_a_phone_and_administration_pages_render() {
     }
     b.close().await;
     db.cleanup().await;
+}
+
+/// A session that ends while a form is open: submitting leads to sign-in, and after it the
+/// form comes back with what was typed; a tree node opened after the end leads to sign-in
+/// instead of showing the sign-in page inside the tree.
+#[tokio::test]
+async fn what_was_typed_survives_an_ended_session() {
+    let (db, app) = demo().await;
+    let b = Browser::start().await;
+    sign_in(&b, &app, "yueyanglou", PASSWORD).await;
+    b.wait_for_text("工作台").await;
+    b.client.goto(&app.url("/people/new")).await.expect("form");
+    b.wait_for_text("登记人员").await;
+    b.client.find(Locator::Css("input[name=name]")).await.expect("name").send_keys("欧阳晓明").await.expect("type");
+    b.client
+        .find(Locator::Css("input[name=position]"))
+        .await
+        .expect("pos")
+        .send_keys("村委会主任")
+        .await
+        .expect("type");
+    // The session ends (as after the idle timeout): the server forgets it.
+    sqlx_end_sessions(&db).await;
+    b.client.find(Locator::Css("main form button[type=submit]")).await.expect("save").click().await.expect("submit");
+    b.wait_for_text("用户名").await;
+    // Sign in on the page the server led to, which knows where to go back.
+    b.client.find(Locator::Css("input[name=username]")).await.expect("user").send_keys("yueyanglou").await.expect("u");
+    b.client.find(Locator::Css("input[name=password]")).await.expect("pass").send_keys(PASSWORD).await.expect("p");
+    b.client.find(Locator::Css("form button[type=submit]")).await.expect("button").click().await.expect("submit");
+    let page = b.wait_for_text("已恢复登录过期前填写的内容").await;
+    assert!(page.contains("登记人员"), "back on the form");
+    let name = b.client.find(Locator::Css("input[name=name]")).await.expect("name").prop("value").await.expect("value");
+    assert_eq!(name.as_deref(), Some("欧阳晓明"));
+    b.screenshot("20-form-restored").await;
+
+    // The tree after the session ended.
+    b.client.goto(&app.url("/orgs")).await.expect("tree");
+    b.wait_for_text("岳阳楼街道").await;
+    sqlx_end_sessions(&db).await;
+    let town = org::get_by_code(&db.conn, &Scope::system(), "430602001").await.expect("town");
+    b.client
+        .find(Locator::Css(&format!("details[data-children='/orgs/{}/children'] > summary", town.id)))
+        .await
+        .expect("node")
+        .click()
+        .await
+        .expect("open");
+    let page = b.wait_for_text("用户名").await;
+    assert!(!page.contains("下级"), "the sign-in page, not the tree");
+    b.close().await;
+    db.cleanup().await;
+}
+
+/// Ends every session, as the idle timeout would.
+async fn sqlx_end_sessions(db: &TestDb) {
+    use sea_orm::ConnectionTrait;
+    db.conn.execute_unprepared("DELETE FROM sessions").await.expect("end sessions");
 }

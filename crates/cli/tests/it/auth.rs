@@ -618,3 +618,40 @@ async fn exports_are_posts_so_a_link_elsewhere_cannot_export() {
     assert_eq!(exports().await, 1);
     db.cleanup().await;
 }
+
+/// A form posted after the session ended changes nothing and leads to sign-in and back
+/// to the page the form was on, instead of a refusal that loses the page.
+#[tokio::test]
+async fn a_form_sent_after_the_session_ended_leads_to_sign_in_and_back() {
+    let db = seeded().await;
+    let app = signed_in(&db, "yunxi", &[AccountRole::OrgStaff], YUNXI).await;
+    let token = app.csrf().await;
+    let r = app.raw.post(app.url("/logout")).form(&[("_csrf", token.as_str())]).send().await.expect("logout");
+    assert_eq!(r.status().as_u16(), 303);
+    let before = xuepei_store::people::count(&db.conn, &Scope::system(), &Default::default()).await.expect("count");
+    let r = app
+        .raw
+        .post(app.url("/people"))
+        .header("referer", app.url("/people/new?org=5"))
+        .form(&[("_csrf", token.as_str()), ("name", "张三"), ("id_number", "11010519491231002X")])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status().as_u16(), 303);
+    let to = r.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    assert!(to.starts_with("/login?next=") && to.contains("people%2Fnew"), "{to}");
+    let after = xuepei_store::people::count(&db.conn, &Scope::system(), &Default::default()).await.expect("count");
+    assert_eq!(before.value, after.value, "nothing written");
+    // A referer on another site is not followed.
+    let r = app
+        .raw
+        .post(app.url("/people"))
+        .header("referer", "https://evil.example/people/new")
+        .form(&[("_csrf", "x")])
+        .send()
+        .await
+        .expect("post");
+    let to = r.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    assert_eq!(to, "/login?next=%2F");
+    db.cleanup().await;
+}
