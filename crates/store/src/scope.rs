@@ -30,6 +30,8 @@ struct ScopeRoot {
     path: String,
     lo: String,
     hi: String,
+    /// Organisations in the subtree, its root included (from the maintained counter).
+    subtree_orgs: i64,
 }
 
 impl Scope {
@@ -61,7 +63,16 @@ impl Scope {
     fn from_org(org: &organization::Model) -> Self {
         let (lo, hi) = path::subtree_range(&org.path);
         let name = org.short_name.clone().unwrap_or_else(|| org.name.clone());
-        Scope { root: Some(ScopeRoot { org_id: org.id, name, path: org.path.clone(), lo, hi }) }
+        Scope {
+            root: Some(ScopeRoot {
+                org_id: org.id,
+                name,
+                path: org.path.clone(),
+                lo,
+                hi,
+                subtree_orgs: org.subtree_orgs,
+            }),
+        }
     }
 
     /// A narrower scope under one of this scope's organisations (the organisation
@@ -73,6 +84,12 @@ impl Scope {
             .await?
             .ok_or(StoreError::NotFound("组织"))?;
         Ok(Self::from_org(&org))
+    }
+
+    /// A scope of one organisation with nothing below it (a village, a branch): there is
+    /// no narrower view to switch to.
+    pub fn is_leaf(&self) -> bool {
+        self.root.as_ref().is_some_and(|r| r.subtree_orgs <= 1)
     }
 
     pub fn is_system(&self) -> bool {

@@ -33,6 +33,8 @@ pub struct UserBox {
     /// The switcher narrowed the scope.
     pub narrowed: bool,
     pub base_scope: String,
+    /// The switcher is offered only where there is something to switch to.
+    pub can_switch: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -100,6 +102,7 @@ impl Layout {
                 scope: ctx.scope.name().to_owned(),
                 narrowed: ctx.session.current_org_id.is_some(),
                 base_scope: ctx.session.base_scope.name().to_owned(),
+                can_switch: ctx.session.account.roles.can(Perm::ORGS_VIEW) && !ctx.session.base_scope.is_leaf(),
             }),
             menu: menu_for(|p| roles.can(p)),
             csrf: ctx.csrf().to_owned(),

@@ -394,3 +394,39 @@ async fn error_pages_stay_inside_the_layout_in_chinese() {
     assert!(body.contains("页面或数据不存在") && !body.contains("action=\"/logout\""), "no menu when signed out");
     db.cleanup().await;
 }
+
+/// A village secretary's home shows the village's own roster and offers no scope switcher
+/// (there is nothing below a village); a cadre's home shows their own record.
+#[tokio::test]
+async fn homes_show_what_is_theirs() {
+    let db = seeded().await;
+    let shuji = signed_in(&db, "shuji", &[AccountRole::UnitSecretary], JINGZHU).await;
+    let (status, body) = shuji.get("/").await;
+    assert_eq!(status, 200);
+    let someone = someone_under(&db.conn, JINGZHU).await;
+    assert!(body.contains("本组织人员") && body.contains(&someone.name), "the village's roster");
+    assert!(!body.contains("下属单位人员数"), "no chart of units it does not have");
+    assert!(!body.contains("href=\"/switch\""), "no switcher for a village");
+    let county = signed_in(&db, "yunxi", &[AccountRole::OrgStaff], YUNXI).await;
+    let (_, body) = county.get("/").await;
+    assert!(body.contains("href=\"/switch\"") && body.contains("下属单位人员数"), "a county switches and sees units");
+
+    let village = by_code(&db.conn, JINGZHU).await;
+    let new = xuepei_store::accounts::NewAccount {
+        username: "ganbu".into(),
+        display_name: someone.name.clone(),
+        person_id: Some(someone.id),
+        org_id: village.id,
+        scope_org_id: village.id,
+        roles: xuepei_domain::accounts::AccountRoles::of(&[AccountRole::Cadre]),
+        password: PASSWORD.into(),
+        must_change_password: false,
+    };
+    write(&db.conn, &Scope::system(), async |tx| xuepei_store::accounts::create(tx, &new).await).await.expect("cadre");
+    let cadre = TestApp::spawn(&db).await;
+    assert_eq!(cadre.login("ganbu", PASSWORD).await, 303);
+    let (_, body) = cadre.get("/").await;
+    assert!(body.contains("我的信息") && body.contains(&someone.name) && body.contains(&village.name), "own record");
+    assert!(!body.contains("href=\"/switch\""));
+    db.cleanup().await;
+}

@@ -6,7 +6,8 @@ use axum::extract::State;
 use axum::response::Html;
 use xuepei_domain::accounts::Perm;
 use xuepei_domain::labels::Labeled;
-use xuepei_store::{accounts, audit};
+use xuepei_store::people::{self, Person, PersonFilter, PersonRow, PersonSort};
+use xuepei_store::{accounts, audit, org};
 
 use crate::AppState;
 use crate::auth::Ctx;
@@ -25,7 +26,17 @@ struct HomePage {
     layout: Layout,
     data: Option<DataFigures>,
     admin: Option<AdminFigures>,
-    cadre: bool,
+    /// A scope of one organisation (a village, a branch): its own roster instead of a chart
+    /// of units below it that it does not have.
+    members: Option<Vec<PersonRow>>,
+    can_edit_people: bool,
+    /// A cadre's own record.
+    me: Option<Me>,
+}
+
+struct Me {
+    person: Option<Person>,
+    org_name: Option<String>,
 }
 
 struct DataFigures {
@@ -80,6 +91,25 @@ async fn home(State(st): State<AppState>, ctx: Ctx) -> AppResult<Html<String>> {
     } else {
         None
     };
+    let members = if roles.can(Perm::PEOPLE_VIEW) && ctx.scope.is_leaf() {
+        Some(people::list(&st.db, &ctx.scope, &PersonFilter::default(), PersonSort::Org, None, 50).await?.items)
+    } else {
+        None
+    };
+    let me = if roles.can(Perm::OWN_VIEW) {
+        let base = &ctx.session.base_scope;
+        let person = match ctx.session.account.person_id {
+            Some(id) => people::get(&st.db, base, id).await.ok(),
+            None => None,
+        };
+        let org_name = match &person {
+            Some(p) => org::get(&st.db, base, p.org_id).await.ok().map(|o| o.name),
+            None => None,
+        };
+        Some(Me { person, org_name })
+    } else {
+        None
+    };
     let layout = Layout::new(&ctx, "首页", "home");
-    render(&HomePage { layout, data, admin, cadre: roles.can(Perm::OWN_VIEW) })
+    render(&HomePage { layout, data, admin, members, can_edit_people: roles.can(Perm::PEOPLE_EDIT), me })
 }
