@@ -576,3 +576,60 @@ async fn copy_mysql_database(admin: &DatabaseConnection, template: &str, target:
     admin.execute_unprepared(&script).await.map_err(|e| e.to_string())?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::TransactionTrait;
+
+    use super::*;
+
+    /// Where a test database lives: its directory on SQLite, its name on a server.
+    fn place(db: &TestDb) -> String {
+        match (&db.cleanup, &db._dir) {
+            (Cleanup::PgSchema { schema, .. }, _) => schema.clone(),
+            (Cleanup::MySqlDatabase { name, .. }, _) => name.clone(),
+            (Cleanup::None, dir) => dir.as_ref().expect("a directory").path().display().to_string(),
+        }
+    }
+
+    /// A test that fails while holding a transaction open leaves no database behind
+    /// (run it with `TEST_DATABASE_URL` set to try a server).
+    #[test]
+    fn a_failing_test_leaves_no_database_behind() {
+        let (sender, receiver) = std::sync::mpsc::channel();
+        let failed = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            rt.block_on(async {
+                let db = TestDb::new().await;
+                sender.send((db.backend, place(&db))).expect("send");
+                let tx = db.conn.begin().await.expect("begin");
+                tx.execute_unprepared("DELETE FROM sessions").await.expect("delete");
+                panic!("the test fails with its transaction open");
+            })
+        })
+        .join();
+        assert!(failed.is_err());
+        let (backend, place) = receiver.recv().expect("the test ran");
+        let base = std::env::var("TEST_DATABASE_URL").unwrap_or_default();
+        let sql = match backend {
+            DbBackend::Sqlite => return assert!(!Path::new(&place).exists(), "{place} remains"),
+            DbBackend::Postgres => format!("SELECT 1 AS ok FROM pg_namespace WHERE nspname = '{place}'"),
+            _ => format!("SELECT 1 AS ok FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '{place}'"),
+        };
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        rt.block_on(async {
+            let admin = admin(&base).await.expect("connects");
+            assert!(admin.query_one_raw(stmt(&admin, &sql)).await.expect("query").is_none(), "{place} remains");
+        });
+    }
+
+    #[tokio::test]
+    async fn a_new_database_is_migrated_and_empty() {
+        let db = TestDb::new().await;
+        let (applied, pending) = db::migration_status(&db.conn).await.expect("status");
+        assert!(!applied.is_empty() && pending.is_empty());
+        let row = db.conn.query_one_raw(stmt(&db.conn, "SELECT COUNT(*) AS n FROM organizations")).await;
+        assert_eq!(row.expect("count").expect("row").try_get::<i64>("", "n").expect("n"), 0);
+        db.cleanup().await;
+    }
+}

@@ -127,6 +127,38 @@
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", restoreDraft); else restoreDraft();
 
+  // The organisation picker: typing in a field marked data-pick="org" offers the
+  // organisations of the user's scope whose name or code begins so (a datalist).
+  var pickTimer = null;
+  document.addEventListener("input", function (e) {
+    var el = e.target;
+    if (!el.dataset || el.dataset.pick !== "org") return;
+    var list = document.getElementById(el.getAttribute("list") || "");
+    if (!list) {
+      list = document.createElement("datalist");
+      list.id = "pick-" + (el.name || "org");
+      el.parentNode.appendChild(list);
+      el.setAttribute("list", list.id);
+    }
+    clearTimeout(pickTimer);
+    var q = el.value.trim();
+    if (!q || q.indexOf("（") >= 0) return;
+    pickTimer = setTimeout(function () {
+      fetch("/orgs/pick?q=" + encodeURIComponent(q), { credentials: "same-origin", headers: { "X-Requested-With": "fetch" } })
+        .then(function (r) { return r.ok && !r.redirected ? r.json() : []; })
+        .then(function (items) {
+          list.innerHTML = "";
+          items.forEach(function (o) {
+            var opt = document.createElement("option");
+            opt.value = o.value;
+            opt.label = o.label;
+            list.appendChild(opt);
+          });
+        })
+        .catch(function () { /* the field still takes a typed code or name */ });
+    }, 200);
+  });
+
   // A form sent once: its buttons wait for the answer, so a second click sends nothing
   // twice. Disabled after the submit is under way, so the button's own value still posts.
   document.addEventListener("submit", function (e) {

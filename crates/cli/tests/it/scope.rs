@@ -143,6 +143,11 @@ fn cases(o: &Other) -> HashMap<(&'static str, &'static str), Vec<Case>> {
         ],
     );
     add(
+        "GET",
+        "/orgs/pick",
+        vec![case(Staff, format!("/orgs/pick?q={code}"), Clean), case(Staff, "/orgs/pick?q=43067", Clean)],
+    );
+    add(
         "POST",
         "/orgs/export.xlsx",
         vec![

@@ -430,3 +430,22 @@ async fn homes_show_what_is_theirs() {
     assert!(!body.contains("href=\"/switch\""));
     db.cleanup().await;
 }
+
+/// The organisation picker offers organisations of the user's scope only, in the form
+/// every reference field reads.
+#[tokio::test]
+async fn the_organisation_picker_stays_in_scope() {
+    let db = seeded().await;
+    let app = signed_in(&db, "yunxi", &[AccountRole::OrgStaff], YUNXI).await;
+    let village = by_code(&db.conn, JINGZHU).await;
+    let short = village.short_name.clone().expect("short name");
+    let r = app.client.get(app.url(&format!("/orgs/pick?q={}", xuepei_web_enc(&short)))).send().await.expect("pick");
+    assert_eq!(r.status().as_u16(), 200);
+    let v: serde_json::Value = r.json().await.expect("json");
+    let values: Vec<&str> = v.as_array().expect("list").iter().filter_map(|o| o["value"].as_str()).collect();
+    assert!(values.iter().any(|x| x.contains(JINGZHU)), "{values:?}");
+    let r = app.client.get(app.url(&format!("/orgs/pick?q={QUYUAN}"))).send().await.expect("pick");
+    let v: serde_json::Value = r.json().await.expect("json");
+    assert_eq!(v.as_array().map(Vec::len), Some(0), "another county's organisations are not offered");
+    db.cleanup().await;
+}

@@ -180,7 +180,8 @@ impl PeopleImport {
                     *self.deltas.entry(p.input.org_id).or_default() += 1;
                 }
                 self.report.inserted += inserted;
-                for p in &batch {
+                let room = super::MAX_SAMPLES.saturating_sub(self.report.added.len());
+                for p in batch.iter().take(room) {
                     self.report.sample_added(p.row, || super::person_label(&p.input));
                 }
                 return Ok(());

@@ -7,7 +7,7 @@ use axum::extract::{Form, Path, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use xuepei_domain::accounts::Perm;
 use xuepei_domain::labels::Labeled;
-use xuepei_domain::org::{OrgKind, Sector, validate_org};
+use xuepei_domain::org::{OrgKind, Sector, ref_text, validate_org};
 use xuepei_domain::validate::FieldError;
 use xuepei_store::org::{self, Org, OrgFilter, OrgInput, OrgNode};
 use xuepei_store::people::{self as people_repo, PersonFilter, PersonRow, PersonSort};
@@ -27,6 +27,7 @@ pub fn routes(r: Routes) -> Routes {
     r.get("/orgs", view, tree)
         .post("/orgs", edit, create)
         .get("/orgs/list", view, list)
+        .get("/orgs/pick", view, pick)
         .post("/orgs/export.xlsx", edit, export)
         .get("/orgs/new", edit, new_form)
         .get("/orgs/{id}", view, detail)
@@ -433,4 +434,20 @@ async fn reactivate(
     org::reactivate(&tx, id, subtree).await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/orgs/{id}?done=reactivated")).into_response())
+}
+
+/// The organisation picker: organisations of the scope whose code, name or short name
+/// begins with what was typed (as `名称（代码）`, the form that every reference field reads).
+async fn pick(State(st): State<AppState>, ctx: Ctx, Query(p): Query<Params>) -> AppResult<Response> {
+    let q = params::text(&p, "q").map(str::to_owned);
+    let f = OrgFilter { q: q.clone(), ..Default::default() };
+    let items = match q {
+        Some(_) => org::list(&st.db, &ctx.scope, &f, None, 20).await?.items,
+        None => Vec::new(),
+    };
+    let options: Vec<serde_json::Value> = items
+        .iter()
+        .map(|o| serde_json::json!({ "value": ref_text(&o.name, &o.code), "label": o.display_name() }))
+        .collect();
+    Ok(axum::Json(options).into_response())
 }
