@@ -4,7 +4,7 @@
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::{Html, Response};
-use chrono::{NaiveDate, TimeZone, Utc};
+use chrono::{NaiveDate, Utc};
 use serde_json::Value;
 use xuepei_domain::accounts::{AccountRole, Perm};
 use xuepei_domain::labels::Labeled;
@@ -65,17 +65,12 @@ pub(crate) fn action_label(code: &str) -> &'static str {
 }
 
 pub(crate) fn local(t: chrono::DateTime<Utc>) -> String {
-    (t + chrono::Duration::hours(8)).format("%Y-%m-%d %H:%M:%S").to_string()
+    xuepei_domain::time::second(t)
 }
 
 /// A day in China as the instant it starts.
 fn day_start(s: &str) -> Option<chrono::DateTime<Utc>> {
-    let d = NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()?;
-    // Far years would overflow the arithmetic below (and mean nothing in an audit trail).
-    if !(1900..=9999).contains(&chrono::Datelike::year(&d)) {
-        return None;
-    }
-    Some(Utc.from_utc_datetime(&d.and_hms_opt(0, 0, 0)?) - chrono::Duration::hours(8))
+    xuepei_domain::time::day_start(NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()?)
 }
 
 fn filter(p: &Params) -> AuditFilter {

@@ -108,11 +108,10 @@ async fn login(
         }
         Login::Locked { until } => {
             st.metrics.logins_failed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let local = until + chrono::Duration::hours(8);
             let when = if until.timestamp() > 4_000_000_000 {
                 "由安全管理员解锁后".to_owned()
             } else {
-                local.format("%H:%M以后").to_string()
+                format!("{}以后", xuepei_domain::time::clock(until))
             };
             retry(format!("密码错误次数过多，账号已被锁定，请{when}再试，或联系安全管理员解锁"))
         }
