@@ -449,3 +449,34 @@ async fn the_organisation_picker_stays_in_scope() {
     assert_eq!(v.as_array().map(Vec::len), Some(0), "another county's organisations are not offered");
     db.cleanup().await;
 }
+
+/// The account form reports every problem in one answer (it once took six submits).
+#[tokio::test]
+async fn the_account_form_reports_every_error_at_once() {
+    let db = seeded().await;
+    let admin = signed_in(&db, "xitong", &[AccountRole::SystemAdmin], YUNXI).await;
+    let form =
+        [("username", "1x"), ("display_name", ""), ("org", "没有这个单位"), ("scope", "也没有"), ("password", "short")];
+    let (status, _, body) = admin.post_form("/admin/accounts", &form).await;
+    assert_eq!(status, 422);
+    for expected in ["用户名", "不能为空", "请至少选择一个角色", "所在单位", "管理范围", "共5处"]
+    {
+        assert!(body.contains(expected), "«{expected}» in one answer");
+    }
+    let (status, _, body) = admin
+        .post_form(
+            "/admin/accounts",
+            &[
+                ("username", "lisi"),
+                ("display_name", "李四"),
+                ("roles", "org_staff"),
+                ("org", YUNXI),
+                ("scope", YUNXI),
+                ("password", "short"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(body.contains("共1处") && body.contains("checked"), "only the password left; the role stays ticked");
+    db.cleanup().await;
+}

@@ -13,12 +13,15 @@ use crate::audit::{Actor, Entry, Tx, json};
 use crate::entity::person;
 use crate::error::Result;
 use crate::org::{self, OrgResolver};
-use crate::people::{Person, PersonInput, Placement, insert_statement};
+use crate::people::{Person, PersonInput, Placement, insert_bulk};
 use crate::scope::Scope;
 use crate::sql;
 
-/// Columns of the persons table written per row (sizes insert batches).
+/// Columns of the persons table written per row (sizes MySQL's insert batches).
 const PERSON_COLUMNS: usize = 22;
+/// Rows per batch where a batch is one JSON parameter (SQLite, PostgreSQL): a few hundred
+/// kilobytes of text, and an `IN (…)` list of identity numbers when some are registered.
+const JSON_BATCH: usize = 4000;
 
 struct Pending {
     row: u64,
@@ -78,7 +81,10 @@ impl PeopleImport {
     ) -> Result<Self> {
         let tx = Tx::begin(db, &scope, actor).await?;
         let resolver = OrgResolver::load(tx.conn(), &scope).await?;
-        let batch = (sql::max_params(tx.conn().get_database_backend()) / PERSON_COLUMNS).min(2000);
+        let batch = match tx.conn().get_database_backend() {
+            sea_orm::DbBackend::MySql => (sql::max_params(sea_orm::DbBackend::MySql) / PERSON_COLUMNS).min(2000),
+            _ => JSON_BATCH,
+        };
         Ok(PeopleImport {
             db: db.clone(),
             tx,
@@ -170,7 +176,7 @@ impl PeopleImport {
         if writing {
             let started = std::time::Instant::now();
             let rows: Vec<(&PersonInput, &Placement)> = batch.iter().map(|p| (&p.input, &p.at)).collect();
-            let inserted = self.tx.conn().execute(&insert_statement(&rows, self.stamp)).await?.rows_affected();
+            let inserted = insert_bulk(self.tx.conn(), &rows, self.stamp).await?;
             self.timings.insert += started.elapsed();
             // MySQL counts a skipped duplicate as affected (sqlx sets CLIENT_FOUND_ROWS), so
             // there the stored rows are always read.

@@ -2,11 +2,8 @@
 //! accounts (business roles only — the three administrator roles are made at the command
 //! line); the security administrator locks, unlocks, resets passwords and ends sessions.
 
-use std::collections::HashMap;
-
 use askama::Template;
 use axum::extract::{Form, Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use xuepei_domain::accounts::{AccountRole, AccountRoles, Perm};
 use xuepei_domain::labels::Labeled;
@@ -17,7 +14,8 @@ use xuepei_store::{StoreError, Tx, org, sessions};
 
 use crate::AppState;
 use crate::auth::Ctx;
-use crate::error::{AppError, AppResult, form_refusal, render};
+use crate::error::{AppError, AppResult, render};
+use crate::form::save_or_refuse;
 use crate::layout::Layout;
 use crate::params::{self, Params};
 use crate::routes::{Access, Routes};
@@ -186,33 +184,11 @@ struct FormPage {
     layout: Layout,
     action: String,
     editing: bool,
-    values: HashMap<String, String>,
-    checked: Vec<String>,
-    errors: HashMap<&'static str, String>,
-    general_error: Option<String>,
+    form: crate::form::Form,
     roles: Vec<(&'static str, &'static str)>,
 }
 
-impl FormPage {
-    fn value(&self, key: &str) -> &str {
-        self.values.get(key).map_or("", String::as_str)
-    }
-    fn error(&self, key: &str) -> &str {
-        self.errors.get(key).map_or("", String::as_str)
-    }
-    fn has_role(&self, code: &str) -> bool {
-        self.checked.iter().any(|c| c == code)
-    }
-}
-
-fn form_page(
-    ctx: &Ctx,
-    editing: Option<i64>,
-    values: HashMap<String, String>,
-    checked: Vec<String>,
-    errors: Vec<FieldError>,
-    general: Option<String>,
-) -> AppResult<Html<String>> {
+fn form_page(ctx: &Ctx, editing: Option<i64>, form: crate::form::Form) -> AppResult<Html<String>> {
     let (title, action) = match editing {
         Some(id) => ("编辑账号".to_owned(), format!("/admin/accounts/{id}")),
         None => ("新建账号".to_owned(), "/admin/accounts".to_owned()),
@@ -220,24 +196,12 @@ fn form_page(
     let layout = Layout::new(ctx, title.clone(), "accounts")
         .crumb("账号管理", Some("/admin/accounts".into()))
         .crumb(title, None);
-    render(&FormPage {
-        layout,
-        action,
-        editing: editing.is_some(),
-        values,
-        checked,
-        errors: errors.into_iter().map(|e| (e.field, e.message)).collect(),
-        general_error: general,
-        roles: business_roles(),
-    })
+    render(&FormPage { layout, action, editing: editing.is_some(), form, roles: business_roles() })
 }
 
 async fn new_form(ctx: Ctx) -> AppResult<Html<String>> {
-    let mut values = HashMap::new();
     let scope = ctx.scope.name().to_owned();
-    values.insert("org".into(), scope.clone());
-    values.insert("scope".into(), scope);
-    form_page(&ctx, None, values, Vec::new(), Vec::new(), None)
+    form_page(&ctx, None, crate::form::Form::new().with("org", scope.clone()).with("scope", scope))
 }
 
 async fn edit_form(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult<Html<String>> {
@@ -252,42 +216,53 @@ async fn edit_form(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>)
         Some(pid) => people::get(&st.db, &ctx.scope, pid).await.map(|p| p.id_number).unwrap_or_default(),
         None => String::new(),
     };
-    let values = HashMap::from([
-        ("username".to_owned(), a.username.clone()),
-        ("display_name".to_owned(), a.display_name.clone()),
-        ("org".to_owned(), code(a.org_id)),
-        ("scope".to_owned(), code(a.scope_org_id)),
-        ("person".to_owned(), person),
-        ("active".to_owned(), if a.active { "1" } else { "" }.to_owned()),
-    ]);
-    let checked = a.roles.iter().map(|r| r.code().to_owned()).collect();
-    form_page(&ctx, Some(id), values, checked, Vec::new(), None)
+    let mut form = crate::form::Form::new()
+        .with("username", a.username.clone())
+        .with("display_name", a.display_name.clone())
+        .with("org", code(a.org_id))
+        .with("scope", code(a.scope_org_id))
+        .with("person", person)
+        .with("active", if a.active { "1" } else { "" });
+    form.set_list("roles", a.roles.iter().map(|r| r.code().to_owned()).collect());
+    form_page(&ctx, Some(id), form)
 }
 
-/// Reads the form: repeated `roles`, organisations by code or name, a person by number.
-async fn read_form(
-    st: &AppState,
-    ctx: &Ctx,
-    fields: Vec<(String, String)>,
-) -> (HashMap<String, String>, Vec<String>, Result<(AccountRoles, i64, i64, Option<i64>), StoreError>) {
-    let mut values = HashMap::new();
-    let mut checked = Vec::new();
-    for (k, v) in fields {
-        if k == "roles" {
-            checked.push(v);
-        } else {
-            values.insert(k, v);
+/// What the account form names, resolved within the scope.
+struct Parsed {
+    roles: AccountRoles,
+    org_id: i64,
+    scope_org_id: i64,
+    person_id: Option<i64>,
+}
+
+/// Reads the form — repeated `roles`, organisations by code or name, a person by number —
+/// and checks every field in one pass, so that one submit reports every problem.
+async fn read_form(st: &AppState, ctx: &Ctx, form: &crate::form::Form, creating: bool) -> Result<Parsed, StoreError> {
+    let mut errors = Vec::new();
+    let get = |k: &str| form.value(k).trim().to_owned();
+    if creating {
+        match xuepei_domain::accounts::check_username(&get("username")) {
+            Ok(u) => {
+                if let Err(m) = xuepei_domain::accounts::check_password(form.value("password"), &u) {
+                    errors.push(FieldError { field: "password", message: m });
+                }
+            }
+            Err(m) => errors.push(FieldError { field: "username", message: m }),
         }
     }
-    let mut errors = Vec::new();
+    if let Err(m) = xuepei_domain::org::check_text(form.value("display_name"), 30, true) {
+        errors.push(FieldError { field: "display_name", message: m });
+    }
     let mut roles = AccountRoles::default();
-    for c in &checked {
+    for c in form.list("roles") {
         match AccountRole::from_code(c) {
             Some(r) if !r.is_admin() => roles.0 |= r.bit(),
             _ => errors.push(FieldError { field: "roles", message: "只能选择业务角色".into() }),
         }
     }
-    let get = |k: &str| values.get(k).map(|s| s.trim().to_owned()).unwrap_or_default();
+    if roles.is_empty() && !errors.iter().any(|e| e.field == "roles") {
+        errors.push(FieldError { field: "roles", message: "请至少选择一个角色".into() });
+    }
     let org_id = match org::resolve_ref(&st.db, &ctx.scope, &get("org"), false).await {
         Ok(o) => o.id,
         Err(_) => {
@@ -297,7 +272,7 @@ async fn read_form(
             0
         }
     };
-    let scope_id = match org::resolve_ref(&st.db, &ctx.scope, &get("scope"), false).await {
+    let scope_org_id = match org::resolve_ref(&st.db, &ctx.scope, &get("scope"), false).await {
         Ok(o) => o.id,
         Err(_) => {
             errors.push(FieldError {
@@ -328,8 +303,11 @@ async fn read_form(
             }
         }
     };
-    let r = if errors.is_empty() { Ok((roles, org_id, scope_id, person_id)) } else { Err(StoreError::Invalid(errors)) };
-    (values, checked, r)
+    if errors.is_empty() {
+        Ok(Parsed { roles, org_id, scope_org_id, person_id })
+    } else {
+        Err(StoreError::Invalid(errors))
+    }
 }
 
 async fn create(
@@ -337,39 +315,32 @@ async fn create(
     ctx: Ctx,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    let (values, checked, parsed) = read_form(&st, &ctx, fields).await;
-    let get = |k: &str| values.get(k).cloned().unwrap_or_default();
-    let result = match parsed {
-        Ok((roles, org_id, scope_org_id, person_id)) => {
-            let tx = Tx::begin(&st.db, &ctx.scope, &ctx.actor).await?;
+    let form = crate::form::Form::submitted(fields);
+    let tx = Tx::begin(&st.db, &ctx.scope, &ctx.actor).await?;
+    let result = match read_form(&st, &ctx, &form, true).await {
+        Ok(p) => {
             let new = NewAccount {
-                username: get("username"),
-                display_name: get("display_name"),
-                person_id,
-                org_id,
-                scope_org_id,
-                roles,
-                password: get("password"),
+                username: form.value("username").trim().to_owned(),
+                display_name: form.value("display_name").trim().to_owned(),
+                person_id: p.person_id,
+                org_id: p.org_id,
+                scope_org_id: p.scope_org_id,
+                roles: p.roles,
+                password: form.value("password").to_owned(),
                 must_change_password: true,
             };
-            match accounts::create(&tx, &new).await {
-                Ok(a) => {
-                    tx.commit().await?;
-                    Ok(a)
-                }
-                Err(e) => Err(e),
-            }
+            accounts::create(&tx, &new).await
         }
         Err(e) => Err(e),
     };
-    match result {
-        Ok(a) => Ok(Redirect::to(&format!("/admin/accounts/{}?done=created", a.id)).into_response()),
-        Err(e) => {
-            let (errs, general) = form_refusal(e)?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, form_page(&ctx, None, values, checked, errs, general)?)
-                .into_response())
-        }
-    }
+    save_or_refuse(
+        tx,
+        result,
+        form,
+        |a| format!("/admin/accounts/{}?done=created", a.id),
+        async |f| form_page(&ctx, None, f),
+    )
+    .await
 }
 
 async fn update(
@@ -380,33 +351,30 @@ async fn update(
 ) -> AppResult<Response> {
     let id = params::id(&id, "账号")?;
     accounts::get(&st.db, &ctx.scope, id).await?;
-    let (values, checked, parsed) = read_form(&st, &ctx, fields).await;
-    let result = match parsed {
-        Ok((roles, org_id, scope_org_id, person_id)) => {
-            let tx = Tx::begin(&st.db, &ctx.scope, &ctx.actor).await?;
+    let form = crate::form::Form::submitted(fields);
+    let tx = Tx::begin(&st.db, &ctx.scope, &ctx.actor).await?;
+    let result = match read_form(&st, &ctx, &form, false).await {
+        Ok(p) => {
             let ch = AccountChanges {
-                display_name: values.get("display_name").cloned().unwrap_or_default(),
-                person_id,
-                org_id,
-                scope_org_id,
-                roles,
-                active: values.get("active").is_some_and(|v| v == "1"),
+                display_name: form.value("display_name").to_owned(),
+                person_id: p.person_id,
+                org_id: p.org_id,
+                scope_org_id: p.scope_org_id,
+                roles: p.roles,
+                active: form.value("active") == "1",
             };
-            match accounts::update(&tx, id, &ch).await {
-                Ok(_) => tx.commit().await,
-                Err(e) => Err(e),
-            }
+            accounts::update(&tx, id, &ch).await
         }
         Err(e) => Err(e),
     };
-    match result {
-        Ok(()) => Ok(Redirect::to(&format!("/admin/accounts/{id}?done=updated")).into_response()),
-        Err(e) => {
-            let (errs, general) = form_refusal(e)?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, form_page(&ctx, Some(id), values, checked, errs, general)?)
-                .into_response())
-        }
-    }
+    save_or_refuse(
+        tx,
+        result,
+        form,
+        |_| format!("/admin/accounts/{id}?done=updated"),
+        async |f| form_page(&ctx, Some(id), f),
+    )
+    .await
 }
 
 async fn reset_password(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult<Html<String>> {
