@@ -17,7 +17,11 @@ fn halfwidth_char(c: char) -> char {
 
 /// Half-width form with every kind of white space removed (including no-break spaces).
 pub fn compact(s: &str) -> String {
-    s.chars().map(halfwidth_char).filter(|c| !c.is_whitespace() && *c != '\u{00A0}' && *c != '\u{FEFF}').collect()
+    // Control characters too: a NUL is refused by PostgreSQL in any text value.
+    s.chars()
+        .map(halfwidth_char)
+        .filter(|c| !c.is_whitespace() && !c.is_control() && *c != '\u{00A0}' && *c != '\u{FEFF}')
+        .collect()
 }
 
 /// Trims white space of every kind, including the ideographic space and the BOM.

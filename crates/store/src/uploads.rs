@@ -30,9 +30,11 @@ fn scope_key(scope: &Scope) -> String {
     scope.root_path().unwrap_or("/").to_owned()
 }
 
+/// Keeps a file uploaded by `owner` (an account id) under its current scope.
 pub async fn save(
     db: &impl ConnectionTrait,
     scope: &Scope,
+    owner: i64,
     kind: &str,
     filename: &str,
     content: Vec<u8>,
@@ -43,6 +45,7 @@ pub async fn save(
         size: Set(content.len() as i64),
         content: Set(content),
         scope_path: Set(scope_key(scope)),
+        owner_account_id: Set(Some(owner)),
         created_at: Set(now()),
         ..Default::default()
     }
@@ -51,10 +54,12 @@ pub async fn save(
     Ok(m.id)
 }
 
-/// A file uploaded under exactly this scope.
-pub async fn get(db: &impl ConnectionTrait, scope: &Scope, id: i64) -> Result<Upload> {
+/// A file this account uploaded under exactly this scope (another account's upload, even
+/// in the same scope, is "not found": its rows are that account's business).
+pub async fn get(db: &impl ConnectionTrait, scope: &Scope, owner: i64, id: i64) -> Result<Upload> {
     let m = upload::Entity::find_by_id(id)
         .filter(upload::Column::ScopePath.eq(scope_key(scope)))
+        .filter(upload::Column::OwnerAccountId.eq(owner))
         .one(db)
         .await?
         .ok_or(StoreError::NotFound("上传的文件"))?;
@@ -71,11 +76,19 @@ pub async fn get(db: &impl ConnectionTrait, scope: &Scope, id: i64) -> Result<Up
 
 /// Keeps an upload's outcome. A finished import drops the file — nothing can confirm it
 /// again — and keeps only the outcome, for its result page.
-pub async fn record(db: &impl ConnectionTrait, scope: &Scope, id: i64, outcome: String, finished: bool) -> Result<()> {
+pub async fn record(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    owner: i64,
+    id: i64,
+    outcome: String,
+    finished: bool,
+) -> Result<()> {
     let mut q = upload::Entity::update_many()
         .col_expr(upload::Column::Outcome, sea_orm::sea_query::Expr::value(Some(outcome)))
         .filter(upload::Column::Id.eq(id))
-        .filter(upload::Column::ScopePath.eq(scope_key(scope)));
+        .filter(upload::Column::ScopePath.eq(scope_key(scope)))
+        .filter(upload::Column::OwnerAccountId.eq(owner));
     if finished {
         q = q
             .col_expr(upload::Column::Content, sea_orm::sea_query::Expr::value(Vec::<u8>::new()))
@@ -86,10 +99,11 @@ pub async fn record(db: &impl ConnectionTrait, scope: &Scope, id: i64, outcome: 
     Ok(())
 }
 
-pub async fn delete(db: &impl ConnectionTrait, scope: &Scope, id: i64) -> Result<()> {
+pub async fn delete(db: &impl ConnectionTrait, scope: &Scope, owner: i64, id: i64) -> Result<()> {
     upload::Entity::delete_many()
         .filter(upload::Column::Id.eq(id))
         .filter(upload::Column::ScopePath.eq(scope_key(scope)))
+        .filter(upload::Column::OwnerAccountId.eq(owner))
         .exec(db)
         .await?;
     Ok(())

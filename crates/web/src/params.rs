@@ -19,9 +19,10 @@ pub fn id(s: &str, what: &str) -> Result<i64, AppError> {
         .ok_or_else(|| AppError::NotFound(format!("{what}不存在或不在您的管理范围内")))
 }
 
-/// A non-empty, trimmed parameter.
+/// A non-empty, trimmed parameter. One holding control characters is ignored: no search
+/// means them, and a NUL is refused by PostgreSQL in any text value.
 pub fn text<'a>(p: &'a Params, key: &str) -> Option<&'a str> {
-    p.get(key).map(|s| s.trim()).filter(|s| !s.is_empty())
+    p.get(key).map(|s| s.trim()).filter(|s| !s.is_empty() && !s.chars().any(char::is_control))
 }
 
 pub fn num(p: &Params, key: &str) -> Option<i64> {

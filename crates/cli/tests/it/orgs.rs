@@ -85,8 +85,9 @@ async fn every_registered_path_copy_follows_a_move() {
     let town = by_code(&db.conn, "430603001").await; // 长岭街道, with its villages' people
     let target = by_code(&db.conn, "430603101").await; // 陆城镇
     let town_scope = Scope::of_org(&db.conn, town.id).await.expect("scope");
-    let upload =
-        xuepei_store::uploads::save(&db.conn, &town_scope, "people", "名册.xlsx", b"x".to_vec()).await.expect("upload");
+    let upload = xuepei_store::uploads::save(&db.conn, &town_scope, 1, "people", "名册.xlsx", b"x".to_vec())
+        .await
+        .expect("upload");
     let before = xuepei_store::paths::disagreements(&db.conn).await.expect("check");
     for (table, rows, wrong) in &before {
         assert!(*rows > 0, "{table}: seed rows of every registered table in this scenario");
@@ -100,7 +101,7 @@ async fn every_registered_path_copy_follows_a_move() {
     }
     let moved_scope = Scope::of_org(&db.conn, town.id).await.expect("scope");
     assert!(moved_scope.root_path().expect("path").starts_with(&target.path));
-    xuepei_store::uploads::get(&db.conn, &moved_scope, upload).await.expect("the upload follows its scope");
+    xuepei_store::uploads::get(&db.conn, &moved_scope, 1, upload).await.expect("the upload follows its scope");
     db.cleanup().await;
 }
 

@@ -360,9 +360,10 @@ async fn no_route_reaches_another_county() {
     })
     .await
     .expect("token");
-    let b_upload = uploads::save(&db.conn, &b_scope, "people", "外县.xlsx", files::xlsx(&[vec!["姓名"]], &[]))
-        .await
-        .expect("upload");
+    let b_upload =
+        uploads::save(&db.conn, &b_scope, b_account.id, "people", "外县.xlsx", files::xlsx(&[vec!["姓名"]], &[]))
+            .await
+            .expect("upload");
     let other = Other {
         own_org: by_code(&db.conn, "430603001").await.id,
         org: b_org.id,

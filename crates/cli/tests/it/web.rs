@@ -480,3 +480,57 @@ async fn the_account_form_reports_every_error_at_once() {
     assert!(body.contains("共1处") && body.contains("checked"), "only the password left; the role stays ticked");
     db.cleanup().await;
 }
+
+/// An upload is its uploader's: another account of the same county cannot confirm it,
+/// read its result or download its bad rows.
+#[tokio::test]
+async fn an_upload_belongs_to_the_account_that_made_it() {
+    let db = seeded().await;
+    let a = signed_in(&db, "uploader", &[AccountRole::OrgStaff], YUNXI).await;
+    let b = signed_in(&db, "neighbour", &[AccountRole::OrgStaff], YUNXI).await;
+    let good = id_number(YUNXI, (1980, 2, 2), 13);
+    let bad = wrong_check(&id_number(YUNXI, (1981, 2, 2), 23));
+    let rows = vec![vec!["姓名", "身份证号", "所在党组织"], vec!["甲甲", &good, JINGZHU], vec!["乙乙", &bad, JINGZHU]];
+    let form = Form::new().part("file", Part::bytes(files::xlsx(&rows, &[])).file_name("花名册.xlsx"));
+    let body = upload_people(&a, form).await.text().await.expect("body");
+    let errors = body
+        .split("action=\"")
+        .filter_map(|x| x.split('"').next())
+        .find(|x| x.ends_with("/errors.xlsx"))
+        .expect("bad-rows download")
+        .to_owned();
+    let base = errors.trim_end_matches("/errors.xlsx").to_owned();
+    for (method, path) in
+        [("POST", errors.clone()), ("POST", format!("{base}/confirm")), ("GET", format!("{base}/result"))]
+    {
+        let token = b.csrf().await;
+        let r = match method {
+            "POST" => b.raw.post(b.url(&path)).form(&[("_csrf", token.as_str())]).send().await,
+            _ => b.raw.get(b.url(&path)).send().await,
+        }
+        .expect("request");
+        assert_eq!(r.status().as_u16(), 404, "{method} {path} by another account");
+        let text = r.text().await.unwrap_or_default();
+        assert!(!text.contains(&bad) && !text.contains("乙乙"), "nothing of the upload shows");
+    }
+    let token = a.csrf().await;
+    let r = a.raw.post(a.url(&errors)).form(&[("_csrf", token.as_str())]).send().await.expect("own download");
+    assert_eq!(r.status().as_u16(), 200, "the uploader still downloads its bad rows");
+    db.cleanup().await;
+}
+
+/// A NUL or other control character in a search or a user name is no 500 on any backend
+/// (PostgreSQL refuses NUL in text values).
+#[tokio::test]
+async fn control_characters_in_input_never_answer_500() {
+    let db = seeded().await;
+    let app = signed_in(&db, "yunxi", &[AccountRole::OrgStaff], YUNXI).await;
+    for path in ["/orgs/pick?q=%00", "/people?q=%00", "/orgs/list?q=a%00b", "/people?q=%01%02"] {
+        let (status, _) = app.get(path).await;
+        assert!(status < 500, "{path}: {status}");
+    }
+    let anon = TestApp::spawn(&db).await;
+    let (status, _, body) = anon.post_form("/login", &[("username", "a\u{0}b"), ("password", "x")]).await;
+    assert!(status < 500, "sign-in with a NUL: {status} {body}");
+    db.cleanup().await;
+}

@@ -11,6 +11,8 @@ pub struct Model {
     pub size: i64,
     /// The uploader's scope; only callers whose scope contains it may use the file.
     pub scope_path: String,
+    /// The account that uploaded it; only that account may use it.
+    pub owner_account_id: Option<i64>,
     pub created_at: DateTimeUtc,
     /// The last outcome (JSON): the preview's, then the import's.
     pub outcome: Option<String>,

@@ -13,6 +13,7 @@ mod m20261124_000002_accounts;
 mod m20261126_000011_sign_in_security;
 mod m20261127_000012_person_profile;
 mod m20261128_000013_import_outcomes;
+mod m20261129_000014_upload_owner;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000011_sign_in_security::Migration),
             Box::new(m20261127_000012_person_profile::Migration),
             Box::new(m20261128_000013_import_outcomes::Migration),
+            Box::new(m20261129_000014_upload_owner::Migration),
         ]
     }
 }

@@ -245,8 +245,10 @@ async fn upload(State(st): State<AppState>, ctx: Ctx, Path(kind): Path<String>, 
             // Kept for the confirmation once it has been read: a file refused as unreadable
             // or hostile is never stored.
             let _ = uploads::purge_before(&st.db, upload_cutoff()).await;
-            let upload_id = uploads::save(&st.db, &ctx.scope, kind.code(), &filename, bytes).await?;
-            uploads::record(&st.db, &ctx.scope, upload_id, outcome_json(&outcome)?, false).await?;
+            let upload_id =
+                uploads::save(&st.db, &ctx.scope, ctx.session.account.id, kind.code(), &filename, bytes).await?;
+            uploads::record(&st.db, &ctx.scope, ctx.session.account.id, upload_id, outcome_json(&outcome)?, false)
+                .await?;
             let status = if outcome.report.is_ok() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
             Ok((status, render(&ResultPage::new(&ctx, kind, filename, outcome, upload_id))?).into_response())
         }
@@ -263,7 +265,7 @@ async fn upload(State(st): State<AppState>, ctx: Ctx, Path(kind): Path<String>, 
 async fn stored(st: &AppState, ctx: &Ctx, kind: Kind, upload_id: &str) -> AppResult<Upload> {
     let upload_id = params::id(upload_id, "上传的文件")?;
     let expired = upload_cutoff();
-    let up = uploads::get(&st.db, &ctx.scope, upload_id)
+    let up = uploads::get(&st.db, &ctx.scope, ctx.session.account.id, upload_id)
         .await
         .ok()
         .filter(|u| u.finished_at.is_some() || u.created_at >= expired)
@@ -312,7 +314,8 @@ async fn confirm(
                 // The data changed since the preview: the file stays, to download its bad rows.
                 jobs::name_bad_rows(kind, Source::Bytes(up.content), settings, &mut outcome).await;
             }
-            uploads::record(&st.db, &ctx.scope, up.id, outcome_json(&outcome)?, committed).await?;
+            uploads::record(&st.db, &ctx.scope, ctx.session.account.id, up.id, outcome_json(&outcome)?, committed)
+                .await?;
             Ok(Redirect::to(&result_href(kind, up.id)).into_response())
         }
         Err(ImportFailure::File(msg)) => {

@@ -80,7 +80,9 @@ async fn login(
     headers: HeaderMap,
     Form(f): Form<HashMap<String, String>>,
 ) -> AppResult<Response> {
-    let username = f.get("username").map(|s| s.trim().to_owned()).unwrap_or_default();
+    // Control characters are in no user name (and a NUL would reach the database).
+    let username: String =
+        f.get("username").map(|s| s.trim().chars().filter(|c| !c.is_control()).collect()).unwrap_or_default();
     let password = f.get("password").cloned().unwrap_or_default();
     let next = safe_next(f.get("next").map(String::as_str));
     let retry = |message: String| {
