@@ -65,18 +65,25 @@ impl Cleanup {
                          WHERE application_name = '{schema}' AND pid <> pg_backend_pid()"
                     ))
                     .await;
+                // Never hang a test run (see below).
+                let _ = admin.execute_unprepared("SET lock_timeout = '10s'").await;
                 let _ = admin.execute_unprepared(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).await;
             }
             Cleanup::MySqlDatabase { name, .. } => {
-                // The same for MySQL, whose sessions are found by their database.
+                // The same on MySQL, whose sessions are found by their database.
+                // (The id's type differs between MySQL and MariaDB: read it as text.)
                 let sessions = format!(
-                    "SELECT ID AS id FROM information_schema.PROCESSLIST WHERE DB = '{name}' AND ID <> CONNECTION_ID()"
+                    "SELECT CAST(ID AS CHAR) AS id FROM information_schema.PROCESSLIST \
+                     WHERE DB = '{name}' AND ID <> CONNECTION_ID()"
                 );
                 for row in admin.query_all_raw(stmt(&admin, &sessions)).await.unwrap_or_default() {
-                    if let Ok(id) = row.try_get::<u64>("", "id") {
+                    if let Ok(id) = row.try_get::<String>("", "id") {
                         let _ = admin.execute_unprepared(&format!("KILL CONNECTION {id}")).await;
                     }
                 }
+                // Never hang a test run: a database that cannot be dropped now is left to the
+                // sweep for databases of ended processes.
+                let _ = admin.execute_unprepared("SET SESSION lock_wait_timeout = 10").await;
                 let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}")).await;
             }
         }

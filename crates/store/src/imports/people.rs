@@ -1,9 +1,11 @@
 //! The people import: streamed, batched, one transaction.
 
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter};
 use xuepei_domain::idcard;
 use xuepei_domain::import::RowError;
 use xuepei_domain::people::{PERSON_IMPORT, PersonDraft};
@@ -11,9 +13,9 @@ use xuepei_domain::people::{PERSON_IMPORT, PersonDraft};
 use super::{ImportReport, Present};
 use crate::audit::{Actor, Entry, Tx, json};
 use crate::entity::person;
-use crate::error::Result;
+use crate::error::{Result, StoreError};
 use crate::org::{self, OrgResolver};
-use crate::people::{Person, PersonInput, Placement, insert_bulk};
+use crate::people::{Person, PersonInput, Placement, bulk_insert};
 use crate::scope::Scope;
 use crate::sql;
 
@@ -29,11 +31,20 @@ struct Pending {
     at: Placement,
 }
 
+/// A batch being inserted on a task of its own while the next one is read and resolved, so
+/// that the database never waits for us: its rows, and the count inserted with the time
+/// the database took.
+struct InFlight {
+    batch: Vec<Pending>,
+    task: tokio::task::JoinHandle<(Result<u64>, Duration)>,
+}
+
 /// An import in progress. Feed rows in file order with [`Self::push`] and
 /// [`Self::push_invalid`], then [`Self::finish`].
 pub struct PeopleImport {
     db: DatabaseConnection,
-    tx: Tx,
+    /// Shared with the insert in flight, which holds it until it ends.
+    tx: Arc<Tx>,
     /// What is imported (a file name), for the audit trail.
     source: String,
     scope: Scope,
@@ -43,6 +54,7 @@ pub struct PeopleImport {
     /// Packed identity number → the row that first had it.
     seen: HashMap<u64, u64>,
     pending: Vec<Pending>,
+    in_flight: Option<InFlight>,
     batch: usize,
     /// Change of each organisation's people counter.
     deltas: HashMap<i64, i64>,
@@ -55,9 +67,12 @@ pub struct PeopleImport {
 /// Where an import's time goes, logged when it ends.
 #[derive(Debug, Default)]
 struct Timings {
-    lookup: std::time::Duration,
-    insert: std::time::Duration,
-    update: std::time::Duration,
+    lookup: Duration,
+    /// The database's time on the bulk inserts…
+    insert: Duration,
+    /// …and how much of it the import spent waiting rather than reading the next batch.
+    wait: Duration,
+    update: Duration,
 }
 
 impl std::fmt::Debug for PeopleImport {
@@ -82,12 +97,12 @@ impl PeopleImport {
         let tx = Tx::begin(db, &scope, actor).await?;
         let resolver = OrgResolver::load(tx.conn(), &scope).await?;
         let batch = match tx.conn().get_database_backend() {
-            sea_orm::DbBackend::MySql => (sql::max_params(sea_orm::DbBackend::MySql) / PERSON_COLUMNS).min(2000),
+            DbBackend::MySql => (sql::max_params(DbBackend::MySql) / PERSON_COLUMNS).min(2000),
             _ => JSON_BATCH,
         };
         Ok(PeopleImport {
             db: db.clone(),
-            tx,
+            tx: Arc::new(tx),
             source: source.chars().take(100).collect(),
             scope,
             resolver,
@@ -95,6 +110,7 @@ impl PeopleImport {
             dry_run,
             seen: HashMap::new(),
             pending: Vec::new(),
+            in_flight: None,
             batch,
             deltas: HashMap::new(),
             stamp: org::now(),
@@ -163,38 +179,66 @@ impl PeopleImport {
     }
 
     /// Writes a batch and reconciles it with stored people. While the file is clean the
-    /// batch is inserted at once, skipping numbers already registered; only when some were
-    /// skipped are the stored rows read and compared (a re-import, an update). After the
-    /// first bad row nothing more is written, but checking goes on so that every bad row is
-    /// reported.
+    /// batch is inserted at once, skipping numbers already registered, on a task of its own;
+    /// the next flush waits for it and, only when some numbers were skipped, reads the
+    /// stored rows and compares (a re-import, an update). After the first bad row nothing
+    /// more is written, but checking goes on so that every bad row is reported.
     async fn flush(&mut self) -> Result<()> {
         let batch = std::mem::take(&mut self.pending);
+        // The batch in flight first: one insert at a time, and its outcome (a name that
+        // does not match) decides whether this batch is written.
+        self.settle().await?;
         if batch.is_empty() {
             return Ok(());
         }
-        let writing = self.report.error_count == 0;
-        if writing {
-            let started = std::time::Instant::now();
-            let rows: Vec<(&PersonInput, &Placement)> = batch.iter().map(|p| (&p.input, &p.at)).collect();
-            let inserted = insert_bulk(self.tx.conn(), &rows, self.stamp).await?;
-            self.timings.insert += started.elapsed();
-            // MySQL counts a skipped duplicate as affected (sqlx sets CLIENT_FOUND_ROWS), so
-            // there the stored rows are always read.
-            let exact = self.tx.conn().get_database_backend() != sea_orm::DbBackend::MySql;
-            if exact && inserted as usize == batch.len() {
-                for p in &batch {
-                    *self.deltas.entry(p.input.org_id).or_default() += 1;
-                }
-                self.report.inserted += inserted;
-                let room = super::MAX_SAMPLES.saturating_sub(self.report.added.len());
-                for p in batch.iter().take(room) {
-                    self.report.sample_added(p.row, || super::person_label(&p.input));
-                }
-                return Ok(());
-            }
+        if self.report.error_count > 0 {
+            return self.reconcile(batch, false).await;
         }
+        let rows: Vec<(&PersonInput, &Placement)> = batch.iter().map(|p| (&p.input, &p.at)).collect();
+        let stmt = bulk_insert(self.tx.conn().get_database_backend(), &rows, self.stamp);
+        drop(rows);
+        let tx = Arc::clone(&self.tx);
+        let task = tokio::spawn(async move {
+            let started = Instant::now();
+            let inserted = tx.conn().execute_raw(stmt).await.map(|r| r.rows_affected()).map_err(StoreError::from);
+            (inserted, started.elapsed())
+        });
+        self.in_flight = Some(InFlight { batch, task });
+        Ok(())
+    }
+
+    /// Waits for the batch in flight, if any, and counts it.
+    async fn settle(&mut self) -> Result<()> {
+        let Some(InFlight { batch, task }) = self.in_flight.take() else {
+            return Ok(());
+        };
+        let started = Instant::now();
+        let (inserted, busy) = task.await.map_err(|e| StoreError::Conflict(format!("写入人员时出错：{e}")))?;
+        self.timings.wait += started.elapsed();
+        self.timings.insert += busy;
+        let inserted = inserted?;
+        // MySQL counts a skipped duplicate as affected (sqlx sets CLIENT_FOUND_ROWS), so
+        // there the stored rows are always read.
+        let exact = self.tx.conn().get_database_backend() != DbBackend::MySql;
+        if exact && inserted as usize == batch.len() {
+            for p in &batch {
+                *self.deltas.entry(p.input.org_id).or_default() += 1;
+            }
+            self.report.inserted += inserted;
+            let room = super::MAX_SAMPLES.saturating_sub(self.report.added.len());
+            for p in batch.iter().take(room) {
+                self.report.sample_added(p.row, || super::person_label(&p.input));
+            }
+            return Ok(());
+        }
+        self.reconcile(batch, true).await
+    }
+
+    /// Sorts a batch into people new, unchanged and changed by reading the stored rows;
+    /// `written`: the new ones were inserted. Changes are written while the file is clean.
+    async fn reconcile(&mut self, batch: Vec<Pending>, written: bool) -> Result<()> {
         // Rows stamped by this import are ours; the others were registered before it.
-        let started = std::time::Instant::now();
+        let started = Instant::now();
         let numbers: Vec<String> = batch.iter().map(|p| p.input.id_number.clone()).collect();
         let existing: HashMap<String, person::Model> = person::Entity::find()
             .filter(person::Column::IdNumber.is_in(numbers))
@@ -210,7 +254,7 @@ impl PeopleImport {
             let Some(m) = existing.get(&p.input.id_number) else {
                 self.report.inserted += 1;
                 self.report.sample_added(p.row, || super::person_label(&p.input));
-                if writing {
+                if written {
                     *self.deltas.entry(p.input.org_id).or_default() += 1;
                 }
                 continue;
@@ -249,7 +293,7 @@ impl PeopleImport {
         if self.report.error_count > 0 {
             return Ok(());
         }
-        let started = std::time::Instant::now();
+        let started = Instant::now();
         for (id, old_org, created_at, before, p) in updates {
             let mut am = p.input.active_model(&p.at);
             am.id = sea_orm::Set(id);
@@ -323,10 +367,12 @@ impl PeopleImport {
     /// this is a dry run.
     pub async fn finish(mut self) -> Result<ImportReport> {
         self.flush().await?;
+        self.settle().await?;
+        let tx = Arc::try_unwrap(self.tx).map_err(|_| StoreError::Conflict("导入尚未写完，无法提交".into()))?;
         let mut report = self.report;
         report.sort();
         if report.error_count > 0 || self.dry_run {
-            self.tx.rollback().await?;
+            tx.rollback().await?;
             if report.error_count > 0 {
                 // Counts of a failed file mean nothing.
                 report.inserted = 0;
@@ -335,21 +381,22 @@ impl PeopleImport {
             }
             return Ok(report);
         }
-        let started = std::time::Instant::now();
-        org::add_people(self.tx.conn(), &self.deltas).await?;
+        let started = Instant::now();
+        org::add_people(tx.conn(), &self.deltas).await?;
         let recount = started.elapsed();
-        let started = std::time::Instant::now();
-        self.tx.note(
+        let started = Instant::now();
+        tx.note(
             "person.import",
-            self.tx.scope().root_path().unwrap_or("/"),
+            tx.scope().root_path().unwrap_or("/"),
             format!("导入人员（{}）：新增{}人，更新{}人，未变化{}人", self.source, report.inserted, report.updated, report.unchanged),
             Some(serde_json::json!({ "source": self.source, "rows": report.rows, "inserted": report.inserted, "updated": report.updated })),
         );
-        self.tx.commit().await?;
+        tx.commit().await?;
         tracing::info!(
             rows = report.rows,
             lookup_ms = self.timings.lookup.as_millis() as u64,
             insert_ms = self.timings.insert.as_millis() as u64,
+            insert_wait_ms = self.timings.wait.as_millis() as u64,
             update_ms = self.timings.update.as_millis() as u64,
             counters_ms = recount.as_millis() as u64,
             commit_ms = started.elapsed().as_millis() as u64,
