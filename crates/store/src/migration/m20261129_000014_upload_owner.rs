@@ -12,9 +12,7 @@ impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         // Uploads from before have no owner and can no longer be used (they expire anyway).
         manager
-            .alter_table(
-                Table::alter().table("uploads").add_column(&mut big_integer_null("owner_account_id")).to_owned(),
-            )
+            .alter_table(Table::alter().table("uploads").add_column(big_integer_null("owner_account_id")).to_owned())
             .await
     }
 
