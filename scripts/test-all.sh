@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 PG_URL="${XUEPEI_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/test}"
 MYSQL_URL="${XUEPEI_TEST_MYSQL_URL:-mysql://root@127.0.0.1:3306/test}"
 
-say() { printf '\n== %s\n' "$*"; }
+START=$(date +%s)
+say() { printf '\n== [%ss] %s\n' "$(( $(date +%s) - START ))" "$*"; }
 as_root() {
   if [ "$(id -u)" = 0 ]; then "$@"
   elif command -v sudo >/dev/null 2>&1; then sudo "$@"

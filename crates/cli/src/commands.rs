@@ -355,9 +355,10 @@ pub mod user {
         let conn = connect(cfg).await?;
         let mut after: Option<String> = None;
         loop {
-            let page = accounts::list(&conn, &Scope::system(), None, after.as_deref(), 500)
-                .await
-                .map_err(|e| e.to_string())?;
+            let page =
+                accounts::list(&conn, &Scope::system(), None, xuepei_store::page::At::after(after.as_deref()), 500)
+                    .await
+                    .map_err(|e| e.to_string())?;
             for a in &page.items {
                 let state = if !a.active {
                     "停用"

@@ -15,6 +15,7 @@ use xuepei_domain::synth::Synth;
 use xuepei_store::imports::Present;
 use xuepei_store::imports::people::{PeopleImport, today_in_china};
 use xuepei_store::org::{self, OrgInput};
+use xuepei_store::page::At;
 use xuepei_store::{Actor, DatabaseConnection, Scope, Tx};
 
 use crate::commands;
@@ -570,7 +571,8 @@ pub async fn seed_accounts(db: &DatabaseConnection, password: &str) -> Result<Ve
             sector: Some(Sector::Community),
             ..Default::default()
         };
-        let found = people::list(tx.conn(), &sys, &f, PersonSort::Org, None, 1).await.map_err(|e| e.to_string())?;
+        let found =
+            people::list(tx.conn(), &sys, &f, PersonSort::Org, At::First, 1).await.map_err(|e| e.to_string())?;
         if let Some(sec) = found.items.into_iter().next() {
             let village = org::get(tx.conn(), &sys, sec.person.org_id).await.map_err(|e| e.to_string())?;
             let members = people::list(
@@ -578,7 +580,7 @@ pub async fn seed_accounts(db: &DatabaseConnection, password: &str) -> Result<Ve
                 &sys,
                 &PersonFilter { under: Some(village.id), ..Default::default() },
                 PersonSort::Org,
-                None,
+                At::First,
                 10,
             )
             .await

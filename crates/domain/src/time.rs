@@ -1,28 +1,30 @@
 //! Time as users read it: instants are stored in UTC and shown in China's time
 //! (Asia/Shanghai, UTC+8 all year — China keeps no daylight saving time).
 
+use std::borrow::Borrow;
+
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
 
 /// China's offset from UTC.
 const OFFSET: Duration = Duration::hours(8);
 
 /// An instant as the wall-clock time in China.
-pub fn local(t: DateTime<Utc>) -> NaiveDateTime {
-    t.naive_utc() + OFFSET
+pub fn local(t: impl Borrow<DateTime<Utc>>) -> NaiveDateTime {
+    t.borrow().naive_utc() + OFFSET
 }
 
 /// `2026-11-30 20:15`.
-pub fn minute(t: DateTime<Utc>) -> String {
+pub fn minute(t: impl Borrow<DateTime<Utc>>) -> String {
     local(t).format("%Y-%m-%d %H:%M").to_string()
 }
 
 /// `2026-11-30 20:15:07`.
-pub fn second(t: DateTime<Utc>) -> String {
+pub fn second(t: impl Borrow<DateTime<Utc>>) -> String {
     local(t).format("%Y-%m-%d %H:%M:%S").to_string()
 }
 
 /// `20:15`.
-pub fn clock(t: DateTime<Utc>) -> String {
+pub fn clock(t: impl Borrow<DateTime<Utc>>) -> String {
     local(t).format("%H:%M").to_string()
 }
 

@@ -7,8 +7,8 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, Order, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, Order, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde::Serialize;
 use xuepei_domain::accounts::{AccountRoles, PASSWORD_HISTORY, check_password, check_username};
@@ -16,7 +16,8 @@ use xuepei_domain::accounts::{AccountRoles, PASSWORD_HISTORY, check_password, ch
 use crate::audit::{self, Actor, Entry, Tx, json};
 use crate::entity::{account, organization, password_history, password_reset};
 use crate::error::{Result, StoreError};
-use crate::org::{self, Page, now};
+use crate::org::{self, now};
+use crate::page::{At, Page};
 use crate::scope::Scope;
 
 /// Unique keys of accounts (see `error::UniqueKey`).
@@ -264,29 +265,43 @@ pub async fn get(db: &impl ConnectionTrait, scope: &Scope, id: i64) -> Result<Ac
         .ok_or(StoreError::NotFound("账号"))
 }
 
-/// Accounts of the scope by user name; `after` is the previous page's last name.
+/// Accounts of the scope by user name, found by the start of the name or any part of the
+/// holder's name.
 pub async fn list(
     db: &impl ConnectionTrait,
     scope: &Scope,
     q: Option<&str>,
-    after: Option<&str>,
+    at: At<'_>,
     limit: u64,
 ) -> Result<Page<Account>> {
+    let mut c = search_cond(scope, q);
+    if let Some(k) = at.key_cond(account::Column::Username) {
+        c = c.add(k);
+    }
+    let (limit, fetch) = crate::page::fetch(limit, 500);
+    let mut rows = account::Entity::find().filter(c).order_by(account::Column::Username, at.order()).limit(fetch);
+    if let Some(skip) = at.offset(limit) {
+        rows = rows.offset(skip);
+    }
+    Ok(crate::page::page_of(rows.all(db).await?, limit, at, |m| m.username.clone(), Account::from))
+}
+
+fn search_cond(scope: &Scope, q: Option<&str>) -> Condition {
     let mut c = scope.org_id_cond(account::Column::ScopeOrgId);
     if let Some(q) = q.map(str::trim).filter(|q| !q.is_empty()) {
         c = c.add(
             Condition::any()
                 .add(org::prefix_cond(account::Column::Username, &q.to_ascii_lowercase()))
-                .add(account::Column::DisplayName.eq(q)),
+                .add(org::contains_cond(account::Column::DisplayName, q)),
         );
     }
-    if let Some(a) = after {
-        c = c.add(account::Column::Username.gt(a));
-    }
-    let (limit, fetch) = crate::page::fetch(limit, 500);
-    let rows =
-        account::Entity::find().filter(c).order_by(account::Column::Username, Order::Asc).limit(fetch).all(db).await?;
-    Ok(crate::page::page_of(rows, limit, |m| m.username.clone(), Account::from))
+    c
+}
+
+/// How many accounts [`list`] finds (all of the scope's without `q`).
+pub async fn count(db: &impl ConnectionTrait, scope: &Scope, q: Option<&str>) -> Result<u64> {
+    let c = search_cond(scope, q);
+    Ok(account::Entity::find().filter(c).count(db).await?)
 }
 
 /// Changes roles, scope, unit, link to a person, or disables the account.
@@ -650,10 +665,4 @@ pub async fn by_username(db: &impl ConnectionTrait, username: &str) -> Result<Ac
         .await?
         .map(Account::from)
         .ok_or(StoreError::NotFound("账号"))
-}
-
-/// How many accounts the scope holds, by state (for the dashboard of administrators).
-pub async fn count(db: &impl ConnectionTrait, scope: &Scope) -> Result<u64> {
-    use sea_orm::PaginatorTrait;
-    Ok(account::Entity::find().filter(scope.org_id_cond(account::Column::ScopeOrgId)).count(db).await?)
 }

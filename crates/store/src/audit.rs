@@ -382,7 +382,8 @@ pub async fn search(
     let (limit, fetch) = crate::page::fetch(limit, 5000);
     let rows =
         audit_log::Entity::find().filter(c).order_by(audit_log::Column::Seq, Order::Desc).limit(fetch).all(db).await?;
-    Ok(crate::page::page_of(rows, limit, |m| m.seq.to_string(), AuditEntry::from))
+    // Newest first; only the older pages are offered.
+    Ok(crate::page::page_of(rows, limit, crate::page::At::First, |m| m.seq.to_string(), AuditEntry::from))
 }
 
 /// The outcome of a verification.

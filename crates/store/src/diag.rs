@@ -127,11 +127,22 @@ pub async fn org_paths(
     Ok(r.iter().map(|o| (o.code.clone(), (o.id, o.path.clone(), o.sector.code()))).collect())
 }
 
-/// The bulk loader's table of the import benchmark on PostgreSQL (`psql`'s `\copy` fills
-/// it): an empty copy of `persons` with the same columns, defaults and unique index, without
-/// the other indexes and the foreign keys. `table` is a name the benchmark makes.
+/// A bulk loader's table of the import benchmark on PostgreSQL (`psql`'s `\copy` fills
+/// it): an empty copy of `persons` with the same columns and defaults, and either only its
+/// unique index or (`full`) all its indexes and foreign keys. `table` is a name the
+/// benchmark makes.
 #[cfg(feature = "bench")]
-pub async fn create_reference_table(db: &DatabaseConnection, table: &str) -> Result<()> {
+pub async fn create_reference_table(db: &DatabaseConnection, table: &str, full: bool) -> Result<()> {
+    if full {
+        db.execute_unprepared(&format!("CREATE TABLE {table} (LIKE persons INCLUDING ALL)")).await?;
+        for col in ["org_id", "managing_org_id"] {
+            db.execute_unprepared(&format!(
+                "ALTER TABLE {table} ADD FOREIGN KEY ({col}) REFERENCES organizations (id)"
+            ))
+            .await?;
+        }
+        return Ok(());
+    }
     db.execute_unprepared(&format!("CREATE TABLE {table} (LIKE persons INCLUDING DEFAULTS INCLUDING IDENTITY)"))
         .await?;
     let index = table.rsplit('.').next().unwrap_or(table);

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, Order, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect, Set,
@@ -242,7 +242,7 @@ pub struct OrgFilter {
     pub include_inactive: bool,
 }
 
-pub use crate::page::Page;
+pub use crate::page::{At, Page};
 
 async fn filter_condition(db: &impl ConnectionTrait, scope: &Scope, f: &OrgFilter) -> Result<Condition> {
     let mut c = scope.cond(organization::Column::Path);
@@ -255,8 +255,8 @@ async fn filter_condition(db: &impl ConnectionTrait, scope: &Scope, f: &OrgFilte
         c = c.add(
             Condition::any()
                 .add(prefix_cond(organization::Column::Code, &code))
-                .add(prefix_cond(organization::Column::Name, q))
-                .add(prefix_cond(organization::Column::ShortName, q)),
+                .add(contains_cond(organization::Column::Name, q))
+                .add(contains_cond(organization::Column::ShortName, q)),
         );
     }
     if let Some(s) = f.sector {
@@ -278,26 +278,48 @@ pub(crate) fn prefix_cond(col: impl ColumnTrait, prefix: &str) -> Condition {
     Condition::all().add(col.gte(prefix)).add(col.lt(hi))
 }
 
-/// A page of organisations ordered by code; `after` is the previous page's last code.
+/// `col` holds `part` anywhere: a LIKE that no index serves, so it narrows a scoped range.
+pub(crate) fn contains_cond(col: impl ColumnTrait, part: &str) -> Condition {
+    Condition::all().add(col.like(like_pattern("%", part, "%")))
+}
+
+/// `col` ends with `tail`.
+pub(crate) fn suffix_cond(col: impl ColumnTrait, tail: &str) -> Condition {
+    Condition::all().add(col.like(like_pattern("%", tail, "")))
+}
+
+/// A LIKE pattern matching `text` literally between `before` and `after` (`!` escapes,
+/// a character that every backend's string literals take as it is).
+fn like_pattern(before: &str, text: &str, after: &str) -> LikeExpr {
+    let mut p = String::from(before);
+    for ch in text.chars() {
+        if matches!(ch, '!' | '%' | '_') {
+            p.push('!');
+        }
+        p.push(ch);
+    }
+    p.push_str(after);
+    LikeExpr::new(p).escape('!')
+}
+
+/// A page of organisations ordered by code.
 pub async fn list(
     db: &impl ConnectionTrait,
     scope: &Scope,
     f: &OrgFilter,
-    after: Option<&str>,
+    at: At<'_>,
     limit: u64,
 ) -> Result<Page<Org>> {
     let mut c = filter_condition(db, scope, f).await?;
-    if let Some(a) = after {
-        c = c.add(organization::Column::Code.gt(a));
+    if let Some(k) = at.key_cond(organization::Column::Code) {
+        c = c.add(k);
     }
     let (limit, fetch) = crate::page::fetch(limit, 1000);
-    let rows = organization::Entity::find()
-        .filter(c)
-        .order_by(organization::Column::Code, Order::Asc)
-        .limit(fetch)
-        .all(db)
-        .await?;
-    Ok(crate::page::page_of(rows, limit, |m| m.code.clone(), Org::from))
+    let mut q = organization::Entity::find().filter(c).order_by(organization::Column::Code, at.order()).limit(fetch);
+    if let Some(skip) = at.offset(limit) {
+        q = q.offset(skip);
+    }
+    Ok(crate::page::page_of(q.all(db).await?, limit, at, |m| m.code.clone(), Org::from))
 }
 
 /// How many organisations match (for list headers).

@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, InsertStatement, OnConflict, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, JoinType,
-    Order, QueryFilter, QueryOrder, QuerySelect, QueryTrait, RelationTrait, Set, Statement, StatementBuilder,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, RelationTrait, Set, Statement, StatementBuilder,
 };
 use xuepei_domain::idcard;
 use xuepei_domain::labels::Labeled;
@@ -17,7 +17,8 @@ use xuepei_domain::text::compact;
 use crate::audit::{Entry, Tx, json};
 use crate::entity::{organization, person};
 use crate::error::{Result, StoreError};
-use crate::org::{self, Org, Page, now, prefix_cond};
+use crate::org::{self, Org, contains_cond, now, prefix_cond, suffix_cond};
+use crate::page::{At, Page};
 use crate::scope::Scope;
 
 /// Unique keys of people (see `error::UniqueKey`).
@@ -256,6 +257,33 @@ pub(crate) fn bulk_insert(backend: DbBackend, rows: &[(&PersonInput, &Placement)
     Statement::from_sql_and_values(backend, sql, [bulk_json(rows).into(), stamp.into()])
 }
 
+/// A new person's values in the column order of [`insert_statement`].
+fn row_values(p: &PersonInput, at: &Placement, stamp: DateTime<Utc>) -> [sea_orm::Value; 21] {
+    [
+        p.name.clone().into(),
+        p.gender.code().into(),
+        p.birth_date.into(),
+        p.id_number.clone().into(),
+        p.phone.clone().into(),
+        p.party_joined_on.into(),
+        p.position.clone().into(),
+        p.rank_level.map(|r| r.code().to_owned()).into(),
+        p.roles.0.into(),
+        p.org_id.into(),
+        at.path.clone().into(),
+        at.sector.code().into(),
+        p.managing_org_id.into(),
+        p.profile.ethnicity.clone().into(),
+        p.profile.native_place.clone().into(),
+        p.profile.education.clone().into(),
+        p.profile.degree.clone().into(),
+        p.profile.work_started_on.into(),
+        p.profile.position_since.into(),
+        stamp.into(),
+        stamp.into(),
+    ]
+}
+
 /// The rows as a JSON array of arrays, in the column order of [`SQLITE_BULK`] without the
 /// instants.
 fn bulk_json(rows: &[(&PersonInput, &Placement)]) -> String {
@@ -363,29 +391,7 @@ fn insert_statement(rows: &[(&PersonInput, &Placement)], stamp: DateTime<Utc>) -
         C::UpdatedAt,
     ]);
     for (p, at) in rows {
-        q.values_panic([
-            p.name.clone().into(),
-            p.gender.code().into(),
-            p.birth_date.into(),
-            p.id_number.clone().into(),
-            p.phone.clone().into(),
-            p.party_joined_on.into(),
-            p.position.clone().into(),
-            p.rank_level.map(|r| r.code().to_owned()).into(),
-            p.roles.0.into(),
-            p.org_id.into(),
-            at.path.clone().into(),
-            at.sector.code().into(),
-            p.managing_org_id.into(),
-            p.profile.ethnicity.clone().into(),
-            p.profile.native_place.clone().into(),
-            p.profile.education.clone().into(),
-            p.profile.degree.clone().into(),
-            p.profile.work_started_on.into(),
-            p.profile.position_since.into(),
-            stamp.into(),
-            stamp.into(),
-        ]);
+        q.values_panic(row_values(p, at, stamp).map(Expr::val));
     }
     q.on_conflict(OnConflict::column(C::IdNumber).do_nothing_on([C::IdNumber]).to_owned());
     q.to_owned()
@@ -407,7 +413,8 @@ impl From<&Org> for Placement {
 /// Filters for people lists.
 #[derive(Debug, Clone, Default)]
 pub struct PersonFilter {
-    /// A name prefix, or an identity-number prefix when it is digits.
+    /// Any part of a name; the start of an identity number, or its last four characters,
+    /// when it is digits.
     pub q: Option<String>,
     /// The sector of the person's organisation.
     pub sector: Option<Sector>,
@@ -457,10 +464,11 @@ struct Conditions {
 }
 
 impl Conditions {
-    /// All conditions, the range's lower bound raised to `from` when given. A single lower
-    /// bound matters: SQLite uses one bound of an index range and would otherwise start at
-    /// the subtree's beginning and walk to the cursor.
-    fn with_range_from(self, from: Option<&str>) -> Condition {
+    /// All conditions, the range's lower bound raised to `from` or its upper bound lowered
+    /// to `to` (inclusive) when given. A single bound each way matters: SQLite uses one
+    /// bound of an index range and would otherwise start at the subtree's edge and walk to
+    /// the cursor.
+    fn with_bounds(self, from: Option<&str>, to: Option<&str>) -> Condition {
         let (lo, hi) = match self.range {
             Some((lo, hi)) => (Some(lo), Some(hi)),
             None => (None, None),
@@ -473,8 +481,11 @@ impl Conditions {
         if let Some(lo) = lo {
             c = c.add(person::Column::OrgPath.gte(lo));
         }
-        if let Some(hi) = hi {
-            c = c.add(person::Column::OrgPath.lt(hi));
+        match (hi, to) {
+            (Some(h), Some(t)) if t < h.as_str() => c = c.add(person::Column::OrgPath.lte(t)),
+            (Some(h), _) => c = c.add(person::Column::OrgPath.lt(h)),
+            (None, Some(t)) => c = c.add(person::Column::OrgPath.lte(t)),
+            (None, None) => {}
         }
         c
     }
@@ -491,11 +502,15 @@ async fn condition(db: &impl ConnectionTrait, scope: &Scope, f: &PersonFilter) -
     }
     if let Some(q) = f.q.as_deref().map(compact).filter(|q| !q.is_empty()) {
         let upper = q.to_ascii_uppercase();
-        if upper.len() >= 4 && upper.bytes().all(|b| b.is_ascii_digit() || b == b'X') {
-            c = c.add(prefix_cond(person::Column::IdNumber, &upper));
-        } else {
-            c = c.add(prefix_cond(person::Column::Name, &q));
-        }
+        let id_like = upper.len() >= 4 && upper.bytes().all(|b| b.is_ascii_digit() || b == b'X');
+        c = c.add(match upper.len() {
+            // The last four characters the list shows, or the start of a number.
+            4 if id_like => Condition::any()
+                .add(suffix_cond(person::Column::IdNumber, &upper))
+                .add(prefix_cond(person::Column::IdNumber, &upper)),
+            _ if id_like => prefix_cond(person::Column::IdNumber, &upper),
+            _ => contains_cond(person::Column::Name, &q),
+        });
     }
     if let Some(s) = f.sector {
         c = c.add(person::Column::OrgSector.eq(s.code()));
@@ -521,13 +536,14 @@ struct WithOrgName {
     org_name: Option<String>,
 }
 
-/// A page of people, keyset-paginated: `after` is the previous page's `next`.
+/// A page of people, keyset-paginated (`at` names a cursor of a page before, a number or
+/// an end).
 pub async fn list(
     db: &impl ConnectionTrait,
     scope: &Scope,
     f: &PersonFilter,
     sort: PersonSort,
-    after: Option<&str>,
+    at: At<'_>,
     limit: u64,
 ) -> Result<Page<PersonRow>> {
     let conds = condition(db, scope, f).await?;
@@ -535,32 +551,46 @@ pub async fn list(
         PersonSort::Org => person::Column::OrgPath,
         PersonSort::Name => person::Column::Name,
     };
-    let cursor = after.and_then(parse_cursor);
-    let from = match (&cursor, sort) {
-        (Some((k, _)), PersonSort::Org) => Some(k.as_str()),
+    let cursor = at.cursor().and_then(|(c, after)| Some((parse_cursor(c)?, after)));
+    let bound = match (&cursor, sort) {
+        (Some(((k, _), after)), PersonSort::Org) => Some((k.as_str(), *after)),
         _ => None,
     };
-    let mut c = conds.with_range_from(from);
-    if let Some((k, id)) = cursor {
+    let (from, to) = match bound {
+        Some((k, true)) => (Some(k), None),
+        Some((k, false)) => (None, Some(k)),
+        None => (None, None),
+    };
+    let mut c = conds.with_bounds(from, to);
+    if let Some(((k, id), after)) = cursor {
         // (key, id) > (k, id): a row-value comparison that the (key, id) index serves.
         let cols = Expr::tuple([Expr::col((person::Entity, key_col)), Expr::col((person::Entity, person::Column::Id))]);
-        if sort == PersonSort::Name {
-            c = c.add(person::Column::Name.gte(k.clone()));
+        let edge = Expr::tuple([Expr::val(k.clone()), Expr::val(id)]);
+        if after {
+            if sort == PersonSort::Name {
+                c = c.add(person::Column::Name.gte(k));
+            }
+            c = c.add(cols.gt(edge));
+        } else {
+            if sort == PersonSort::Name {
+                c = c.add(person::Column::Name.lte(k));
+            }
+            c = c.add(cols.lt(edge));
         }
-        c = c.add(cols.gt(Expr::tuple([Expr::val(k), Expr::val(id)])));
     }
     let (limit, fetch) = crate::page::fetch(limit, 500);
     // The organisation's name comes in the same query: a page is one round trip.
-    let rows: Vec<WithOrgName> = person::Entity::find()
+    let mut q = person::Entity::find()
         .column_as(organization::Column::Name, "org_name")
         .join(JoinType::LeftJoin, person::Relation::Organization.def())
         .filter(c)
-        .order_by(key_col, Order::Asc)
-        .order_by(person::Column::Id, Order::Asc)
-        .limit(fetch)
-        .into_model()
-        .all(db)
-        .await?;
+        .order_by(key_col, at.order())
+        .order_by(person::Column::Id, at.order())
+        .limit(fetch);
+    if let Some(skip) = at.offset(limit) {
+        q = q.offset(skip);
+    }
+    let rows: Vec<WithOrgName> = q.into_model().all(db).await?;
     let cursor = |r: &WithOrgName| {
         let m = &r.person;
         let k = match sort {
@@ -569,7 +599,7 @@ pub async fn list(
         };
         format!("{k}\t{}", m.id)
     };
-    Ok(crate::page::page_of(rows, limit, cursor, |r| PersonRow {
+    Ok(crate::page::page_of(rows, limit, at, cursor, |r| PersonRow {
         person: Person::from(r.person),
         org_name: r.org_name.unwrap_or_default(),
     }))
@@ -580,7 +610,7 @@ pub async fn list(
 pub async fn count(db: &impl ConnectionTrait, scope: &Scope, f: &PersonFilter) -> Result<PeopleCount> {
     let conds = condition(db, scope, f).await?;
     let under = conds.under.clone();
-    let c = conds.with_range_from(None);
+    let c = conds.with_bounds(None, None);
     if !f.narrows() {
         let totals = match &under {
             Some(o) => org::subtree_totals(db, scope, o.id).await?,

@@ -13,6 +13,7 @@ use tokio::sync::oneshot;
 use xuepei_office::{ChildLimits, Isolation};
 use xuepei_store::DatabaseConnection;
 use xuepei_store::accounts::SecurityPolicy;
+use xuepei_store::page::At;
 use xuepei_web::jobs::ImportSettings;
 use xuepei_web::{AppState, WebConfig};
 
@@ -164,5 +165,5 @@ pub async fn someone_under(db: &DatabaseConnection, code: &str) -> xuepei_store:
     use xuepei_store::{Scope, org};
     let o = org::get_by_code(db, &Scope::system(), code).await.expect("organisation");
     let f = PersonFilter { under: Some(o.id), ..Default::default() };
-    people::list(db, &Scope::system(), &f, PersonSort::Org, None, 1).await.expect("list").items.remove(0).person
+    people::list(db, &Scope::system(), &f, PersonSort::Org, At::First, 1).await.expect("list").items.remove(0).person
 }

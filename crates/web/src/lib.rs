@@ -26,6 +26,7 @@ pub mod jobs;
 pub mod kinds;
 mod layout;
 mod metrics;
+mod pager;
 pub(crate) mod pages;
 mod params;
 pub mod routes;

@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use fantoccini::Locator;
+use xuepei_store::page::At;
 use xuepei_store::people::{self, PersonFilter, PersonSort};
 use xuepei_store::{Scope, org};
 use xuepei_testkit::browser::Browser;
@@ -148,7 +149,7 @@ async fn the_import_wizard_reports_a_bad_row_then_imports_the_fixed_file() {
     assert!(t.contains("已新增2条") && !t.contains("已过期"), "{t}");
     let f = PersonFilter { q: Some(good.into()), ..Default::default() };
     assert_eq!(
-        people::list(&db.conn, &Scope::system(), &f, PersonSort::Org, None, 5).await.expect("list").items.len(),
+        people::list(&db.conn, &Scope::system(), &f, PersonSort::Org, At::First, 5).await.expect("list").items.len(),
         1
     );
     b.close().await;
@@ -281,8 +282,175 @@ async fn what_was_typed_survives_an_ended_session() {
     db.cleanup().await;
 }
 
+fn urlencode(s: &str) -> String {
+    s.bytes().map(|b| format!("%{b:02X}")).collect()
+}
+
 /// Ends every session, as the idle timeout would.
 async fn sqlx_end_sessions(db: &TestDb) {
     use sea_orm::ConnectionTrait;
     db.conn.execute_unprepared("DELETE FROM sessions").await.expect("end sessions");
+}
+
+/// Every demo account, on a desktop (1366 px) and a phone (360 px), opens every page of its
+/// menu: each renders inside the layout without an error and without sideways scrolling,
+/// and the menu offers nothing the account may not use. Screenshots of every page.
+#[tokio::test]
+async fn every_demo_account_uses_every_page_of_its_menu_at_both_widths() {
+    let (db, app) = demo().await;
+    let b = Browser::start().await;
+    let accounts = ["admin", "security", "auditor", "city", "yueyanglou", "pingjiang", "shuji", "ganbu"];
+    for (width, height) in [(1366, 900), (360, 740)] {
+        b.client.set_window_size(width, height).await.expect("resize");
+        for user in accounts {
+            b.client.delete_all_cookies().await.expect("sign out");
+            sign_in(&b, &app, user, PASSWORD).await;
+            b.wait_for_text("退出").await;
+            let hrefs = b
+                .client
+                .execute("return [...document.querySelectorAll('#nav a')].map(a => a.getAttribute('href'))", vec![])
+                .await
+                .expect("menu");
+            let hrefs: Vec<String> = serde_json::from_value(hrefs).expect("hrefs");
+            assert!(hrefs.contains(&"/".to_owned()), "{user}: a home page");
+            for href in &hrefs {
+                b.client.goto(&app.url(href)).await.expect("goto");
+                let state = b
+                    .client
+                    .execute(
+                        "return [document.querySelector('.error-page') === null, \
+                         document.documentElement.scrollWidth, !!document.querySelector('#nav')]",
+                        vec![],
+                    )
+                    .await
+                    .expect("state");
+                let text = b.text().await;
+                assert_eq!(state[0], true, "{user} at {width}px: {href} shows an error: {text}");
+                assert_eq!(state[2], true, "{user} at {width}px: {href} is inside the layout");
+                let scroll = state[1].as_u64().unwrap_or(u64::MAX);
+                assert!(scroll <= u64::from(width) + 1, "{user} at {width}px: {href} scrolls sideways ({scroll} px)");
+                let slug = if href == "/" { "home".to_owned() } else { href.trim_matches('/').replace('/', "-") };
+                b.screenshot(&format!("w{width}-{user}-{slug}")).await;
+            }
+        }
+    }
+    b.close().await;
+    db.cleanup().await;
+}
+
+/// Paging as a user does it: page numbers, previous and next, the last page, a jump to a
+/// number with another page size; and finding a person by the last four digits the list
+/// shows and by a part of the name.
+#[tokio::test]
+async fn the_people_list_pages_both_ways_jumps_and_finds_by_the_shown_digits() {
+    let (db, app) = demo().await;
+    let b = Browser::start().await;
+    for (width, height) in [(1366, 900), (360, 740)] {
+        b.client.set_window_size(width, height).await.expect("resize");
+        b.client.delete_all_cookies().await.expect("sign out");
+        sign_in(&b, &app, "city", PASSWORD).await;
+        b.wait_for_text("退出").await;
+        b.client.goto(&app.url("/people")).await.expect("list");
+        b.wait_for_text("共 ").await;
+        let names = async || {
+            let v = b
+                .client
+                .execute(
+                    "return [...document.querySelectorAll('table.data tbody td:first-child')].map(t => t.innerText)",
+                    vec![],
+                )
+                .await
+                .expect("names");
+            serde_json::from_value::<Vec<String>>(v).expect("names")
+        };
+        let current = async || {
+            let v = b
+                .client
+                .execute("const c = document.querySelector('.page-num.current'); return c ? c.innerText : ''", vec![])
+                .await
+                .expect("current");
+            v.as_str().unwrap_or_default().to_owned()
+        };
+        let click = async |css: &str| {
+            b.client.find(Locator::Css(css)).await.expect(css).click().await.expect("click");
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        };
+        let first = names().await;
+        assert_eq!(first.len(), 20, "twenty to a page");
+        assert_eq!(current().await, "1");
+        click(".pager a[rel=next]").await;
+        assert_eq!(current().await, "2");
+        let second = names().await;
+        assert_ne!(second, first);
+        click(".pager a[rel=prev]").await;
+        assert_eq!((current().await, names().await), ("1".to_owned(), first.clone()), "back where it began");
+        b.client
+            .find(Locator::XPath("//a[@class='page-num' and normalize-space(.)='2']"))
+            .await
+            .expect("page 2")
+            .click()
+            .await
+            .expect("click");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(current().await, "2", "a numbered page");
+        assert_eq!(names().await, second);
+        let pages = b
+            .client
+            .execute("return document.querySelector('.pager-jump input[name=page]').max", vec![])
+            .await
+            .expect("max");
+        let pages: u64 = pages.as_str().and_then(|s| s.parse().ok()).expect("the number of pages");
+        b.client
+            .find(Locator::XPath("//nav[@class='pager']//a[contains(., '末页')]"))
+            .await
+            .expect("last")
+            .click()
+            .await
+            .expect("click");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(current().await, pages.to_string(), "the last page");
+        assert!(b.client.find(Locator::Css(".pager a[rel=next]")).await.is_err(), "nothing after the last page");
+        // A jump to page 3 with 50 to a page.
+        let input = b.client.find(Locator::Css(".pager-jump input[name=page]")).await.expect("jump");
+        input.clear().await.expect("clear");
+        input.send_keys("3").await.expect("type");
+        b.client
+            .execute("document.querySelector('.pager-jump select[name=size]').value = '50'", vec![])
+            .await
+            .expect("size");
+        click(".pager-jump button").await;
+        assert_eq!(current().await, "3");
+        assert_eq!(names().await.len(), 50, "fifty to a page");
+        let url = b.client.current_url().await.expect("url");
+        assert!(url.as_str().contains("size=50") && url.as_str().contains("page=3"), "{url}");
+        b.client.execute("document.querySelector('.pager').scrollIntoView()", vec![]).await.expect("scroll");
+        b.screenshot(&format!("w{width}-people-page-3")).await;
+
+        // The last four characters the masked list shows find the person.
+        let shown = b
+            .client
+            .execute("return document.querySelector('table.data tbody td.mono').innerText", vec![])
+            .await
+            .expect("masked");
+        let shown = shown.as_str().expect("text").trim().to_owned();
+        let tail: String = shown.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
+        let on_page = names().await;
+        let name = on_page[0].clone();
+        let long = on_page.iter().find(|n| n.chars().count() >= 3).unwrap_or(&name).clone();
+        b.client.goto(&app.url("/people")).await.expect("list");
+        let field = b.client.find(Locator::Css("form.filters input[name=q]")).await.expect("q");
+        field.send_keys(&tail).await.expect("type");
+        click("form.filters button[type=submit]").await;
+        let found = names().await;
+        assert!(found.contains(&name), "“{tail}” finds {name}: {found:?}");
+        // The end of a name, without its first character.
+        let part: String = long.chars().skip(1).collect();
+        b.client.goto(&app.url(&format!("/people?size=100&q={}", urlencode(&part)))).await.expect("search");
+        let found = names().await;
+        assert!(found.contains(&long), "“{part}” finds {long}: {found:?}");
+        assert!(found.iter().all(|n| n.contains(&part)), "only names holding “{part}”");
+        b.screenshot(&format!("w{width}-people-found")).await;
+    }
+    b.close().await;
+    db.cleanup().await;
 }

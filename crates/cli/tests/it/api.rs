@@ -48,6 +48,22 @@ async fn import_json(app: &TestApp, token: &str, path: &str, rows: &Value) -> (u
     call(app, "POST", path, Some(token), Some(("application/json", rows.to_string().into_bytes()))).await
 }
 
+/// The issue form names every mistake at once, keeps what was typed, and issues nothing.
+#[tokio::test]
+async fn the_token_form_reports_every_mistake_at_once() {
+    let db = seeded().await;
+    let admin = signed_in(&db, "xitong", &[AccountRole::SystemAdmin], YUNXI).await;
+    let (s, _, body) = admin
+        .post_form("/admin/tokens", &[("name", ""), ("scope", QUYUAN), ("days", "三十"), ("can_write", "1")])
+        .await;
+    assert_eq!(s, 422, "{body}");
+    for msg in ["用途名称不能为空", "须为您管理范围内的组织", "1至3650之间的整数", "共3处"] {
+        assert!(body.contains(msg), "{msg}: {body}");
+    }
+    assert!(body.contains("value=\"三十\"") && !body.contains("issued-token"), "{body}");
+    db.cleanup().await;
+}
+
 #[tokio::test]
 async fn tokens_read_their_scope_only_and_errors_are_chinese_json() {
     let db = seeded().await;

@@ -126,8 +126,16 @@ async fn a_first_password_must_be_changed_and_meet_the_rules() {
     for (new, msg) in [("short1A", "至少8位"), ("alllowercase1", "至少三种"), ("Zhao@2026x", "不能包含用户名")]
     {
         let (s, _, body) = app.post_form("/account/password", &[("old", PASSWORD), ("new", new), ("again", new)]).await;
-        assert_eq!(s, 200);
+        assert_eq!(s, 422);
         assert!(body.contains(msg), "{new}: {body}");
+        assert!(!body.contains(new), "a password is never written back into the page");
+    }
+    // Every mistake at once, each beside its field.
+    let (s, _, body) =
+        app.post_form("/account/password", &[("old", "Wrong@1234"), ("new", "short1A"), ("again", "other")]).await;
+    assert_eq!(s, 422);
+    for msg in ["原密码不正确", "至少8位", "两次输入的新密码不一致", "共3处"] {
+        assert!(body.contains(msg), "{msg}: {body}");
     }
     let (_, _, body) = app
         .post_form("/account/password", &[("old", "Wrong@1234"), ("new", "Good@pass99"), ("again", "Good@pass99")])
@@ -592,7 +600,7 @@ async fn a_new_password_may_not_repeat_the_last_few() {
     for earlier in [PASSWORD, "Second@pass1"] {
         let (s, _, body) =
             app.post_form("/account/password", &[("old", &current), ("new", earlier), ("again", earlier)]).await;
-        assert_eq!(s, 200, "{earlier}");
+        assert_eq!(s, 422, "{earlier}");
         assert!(body.contains("不能与最近5次使用过的密码相同"), "{body}");
     }
     db.cleanup().await;

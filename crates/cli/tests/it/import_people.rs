@@ -3,6 +3,7 @@
 
 use xuepei_domain::people::{Gender, Role};
 use xuepei_office::read::Source;
+use xuepei_store::page::At;
 use xuepei_store::people::{self, Person, PersonFilter, PersonSort};
 use xuepei_store::{DatabaseConnection, Scope};
 use xuepei_testkit::files::{self, Encoding};
@@ -20,7 +21,7 @@ async fn total(db: &DatabaseConnection) -> u64 {
 
 async fn find(db: &DatabaseConnection, id_number: &str) -> Option<Person> {
     let f = PersonFilter { q: Some(id_number.to_owned()), ..Default::default() };
-    let page = people::list(db, &Scope::system(), &f, PersonSort::Org, None, 5).await.expect("list");
+    let page = people::list(db, &Scope::system(), &f, PersonSort::Org, At::First, 5).await.expect("list");
     page.items.into_iter().map(|r| r.person).find(|p| p.id_number == id_number)
 }
 

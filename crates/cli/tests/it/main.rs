@@ -10,6 +10,7 @@ mod conflicts;
 mod demo;
 mod export;
 mod hostile;
+mod import_bulk;
 mod import_orgs;
 mod import_people;
 mod kinds;

@@ -3,6 +3,7 @@
 
 use xuepei_domain::org::{OrgKind, Sector};
 use xuepei_store::org::{self, OrgFilter, OrgInput};
+use xuepei_store::page::At;
 use xuepei_store::people::{self, PersonFilter};
 use xuepei_store::{Scope, StoreError};
 
@@ -61,7 +62,8 @@ async fn moving_a_subtree_carries_its_organisations_and_people() {
     let mut found = false;
     let mut after: Option<String> = None;
     loop {
-        let page = people::list(&db.conn, &sys, &f, Default::default(), after.as_deref(), 100).await.expect("list");
+        let page =
+            people::list(&db.conn, &sys, &f, Default::default(), At::after(after.as_deref()), 100).await.expect("list");
         found |= page.items.iter().any(|r| r.person.org_id == village.id);
         match page.next {
             Some(n) => after = Some(n),
@@ -133,12 +135,12 @@ async fn deactivation_keeps_history_and_can_be_undone() {
     assert!(n > 1, "the whole subtree");
     let village = org::get(&db.conn, &sys, by_code(&db.conn, JINGZHU).await.id).await.expect("still readable");
     assert!(!village.active);
-    let listed = org::list(&db.conn, &sys, &OrgFilter { q: Some("荆竹".into()), ..Default::default() }, None, 10)
+    let listed = org::list(&db.conn, &sys, &OrgFilter { q: Some("荆竹".into()), ..Default::default() }, At::First, 10)
         .await
         .expect("list");
     assert!(listed.items.is_empty(), "inactive organisations drop out of lists");
     let with_inactive = OrgFilter { q: Some("荆竹".into()), include_inactive: true, ..Default::default() };
-    assert_eq!(org::list(&db.conn, &sys, &with_inactive, None, 10).await.expect("list").items.len(), 1);
+    assert_eq!(org::list(&db.conn, &sys, &with_inactive, At::First, 10).await.expect("list").items.len(), 1);
     assert_eq!(
         org::subtree_totals(&db.conn, &Scope::system(), town.id).await.expect("totals").people,
         before_people,
@@ -293,7 +295,7 @@ async fn maintained_counters_match_a_rebuild_after_every_kind_of_write() {
         &sys,
         &PersonFilter { under: Some(town.id), ..Default::default() },
         Default::default(),
-        None,
+        At::First,
         1,
     )
     .await

@@ -1,6 +1,7 @@
 //! People in the store: duplicate numbers, counters, filters, pagination and scope.
 
 use xuepei_domain::people::{Gender, RankLevel, Role, Roles};
+use xuepei_store::page::At;
 use xuepei_store::people::{self, PersonFilter, PersonInput, PersonSort};
 use xuepei_store::{Scope, StoreError};
 
@@ -82,7 +83,7 @@ async fn filters_and_keyset_pages_cover_everyone_once() {
         let mut after: Option<String> = None;
         let mut pages = 0;
         loop {
-            let page = people::list(&db.conn, &yunxi, &PersonFilter::default(), sort, after.as_deref(), 37)
+            let page = people::list(&db.conn, &yunxi, &PersonFilter::default(), sort, At::after(after.as_deref()), 37)
                 .await
                 .expect("page");
             for r in &page.items {
@@ -99,7 +100,7 @@ async fn filters_and_keyset_pages_cover_everyone_once() {
     }
     // Filters.
     let secretaries = PersonFilter { role: Some(Role::Secretary), ..Default::default() };
-    let page = people::list(&db.conn, &yunxi, &secretaries, PersonSort::Org, None, 500).await.expect("list");
+    let page = people::list(&db.conn, &yunxi, &secretaries, PersonSort::Org, At::First, 500).await.expect("list");
     assert!(page.items.iter().all(|r| r.person.roles.contains(Role::Secretary)));
     // Every village, community, town, street and the county have one secretary.
     assert_eq!(page.items.len(), 1 + 5 + 56);
@@ -108,12 +109,94 @@ async fn filters_and_keyset_pages_cover_everyone_once() {
     assert!(vcount.value > 0 && vcount.value < total && !vcount.capped);
     let someone = page.items[3].person.clone();
     let by_name = PersonFilter { q: Some(someone.name.chars().take(2).collect()), ..Default::default() };
-    let hits = people::list(&db.conn, &yunxi, &by_name, PersonSort::Name, None, 500).await.expect("list");
+    let hits = people::list(&db.conn, &yunxi, &by_name, PersonSort::Name, At::First, 500).await.expect("list");
     assert!(hits.items.iter().any(|r| r.person.id == someone.id));
-    assert!(hits.items.iter().all(|r| r.person.name.starts_with(&someone.name.chars().take(2).collect::<String>())));
+    assert!(hits.items.iter().all(|r| r.person.name.contains(&someone.name.chars().take(2).collect::<String>())));
     let by_id = PersonFilter { q: Some(someone.id_number[..12].to_owned()), ..Default::default() };
-    let hits = people::list(&db.conn, &yunxi, &by_id, PersonSort::Org, None, 500).await.expect("list");
+    let hits = people::list(&db.conn, &yunxi, &by_id, PersonSort::Org, At::First, 500).await.expect("list");
     assert!(hits.items.iter().any(|r| r.person.id == someone.id));
+    db.cleanup().await;
+}
+
+/// Pages read backwards from a cursor, the last page and a numbered page show the same
+/// rows as walking forwards, in the same order, on both sorts.
+#[tokio::test]
+async fn pages_before_a_cursor_the_last_and_a_numbered_page_agree_with_walking_forwards() {
+    let db = seeded().await;
+    let yunxi = county_scope(&db.conn, YUNXI).await;
+    let f = PersonFilter::default();
+    for sort in [PersonSort::Org, PersonSort::Name] {
+        let mut forward: Vec<Vec<i64>> = Vec::new();
+        let mut cursors: Vec<(Option<String>, Option<String>)> = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let page = people::list(&db.conn, &yunxi, &f, sort, At::after(after.as_deref()), 29).await.expect("page");
+            forward.push(page.items.iter().map(|r| r.person.id).collect());
+            cursors.push((page.prev.clone(), page.next.clone()));
+            match page.next {
+                Some(n) => after = Some(n),
+                None => break,
+            }
+        }
+        assert!(forward.len() > 3, "{sort:?}");
+        assert!(cursors[0].0.is_none(), "no page before the first");
+        // Back from each page's `prev`: the page before it.
+        for i in 1..forward.len() {
+            let prev = cursors[i].0.as_deref().expect("a page before");
+            let page = people::list(&db.conn, &yunxi, &f, sort, At::Before(prev), 29).await.expect("page");
+            let ids: Vec<i64> = page.items.iter().map(|r| r.person.id).collect();
+            assert_eq!(ids, forward[i - 1], "{sort:?}: back from page {}", i + 1);
+            assert_eq!(page.prev.is_some(), i > 1, "{sort:?}: more pages before page {i}");
+            assert!(page.next.is_some());
+        }
+        // The last page asked for as many rows as it holds.
+        let rows = forward.last().expect("pages").len() as u64;
+        let last = people::list(&db.conn, &yunxi, &f, sort, At::Last, rows).await.expect("last");
+        let ids: Vec<i64> = last.items.iter().map(|r| r.person.id).collect();
+        assert_eq!(&ids, forward.last().expect("pages"), "{sort:?}: the last page");
+        assert!(last.next.is_none() && last.prev.is_some());
+        for n in [1, 2, forward.len()] {
+            let page = people::list(&db.conn, &yunxi, &f, sort, At::Number(n as u64), 29).await.expect("page");
+            let ids: Vec<i64> = page.items.iter().map(|r| r.person.id).collect();
+            assert_eq!(ids, forward[n - 1], "{sort:?}: page {n}");
+        }
+    }
+    db.cleanup().await;
+}
+
+/// A name is found by any part of it; an identity number by its last four characters (what
+/// the masked list shows) or its start; wildcard characters are taken literally.
+#[tokio::test]
+async fn people_are_found_by_any_part_of_the_name_and_the_last_four_id_characters() {
+    let db = seeded().await;
+    let yunxi = county_scope(&db.conn, YUNXI).await;
+    let sys = Scope::system();
+    let village = by_code(&db.conn, JINGZHU).await;
+    let id = id_number(YUNXI, (1980, 5, 17), 417);
+    write(&db.conn, &yunxi, async |tx| people::create(tx, &input("欧阳明轩", &id, village.id)).await)
+        .await
+        .expect("create");
+    let find = async |scope: &Scope, q: &str| {
+        let f = PersonFilter { q: Some(q.to_owned()), ..Default::default() };
+        people::list(&db.conn, scope, &f, PersonSort::Org, At::First, 500).await.expect("list").items
+    };
+    for part in ["明轩", "阳明", "轩", "欧阳明轩"] {
+        let hits = find(&yunxi, part).await;
+        assert!(hits.iter().any(|r| r.person.id_number == id), "by “{part}”");
+        assert!(hits.iter().all(|r| r.person.name.contains(part)), "only names holding “{part}”");
+    }
+    let tail = &id[14..];
+    let hits = find(&yunxi, tail).await;
+    assert!(hits.iter().any(|r| r.person.id_number == id), "by the last four: {tail}");
+    assert!(hits.iter().all(|r| r.person.id_number.ends_with(tail) || r.person.id_number.starts_with(tail)));
+    assert!(find(&yunxi, &id[..10]).await.iter().any(|r| r.person.id_number == id), "by the start");
+    for wild in ["%", "_", "明%", "!"] {
+        assert!(find(&yunxi, wild).await.is_empty(), "“{wild}” is literal");
+    }
+    // Another county's search does not reach this person.
+    let quyuan = county_scope(&db.conn, QUYUAN).await;
+    assert!(find(&quyuan, "明轩").await.iter().all(|r| r.person.id_number != id));
+    assert!(find(&sys, "明轩").await.iter().any(|r| r.person.id_number == id));
     db.cleanup().await;
 }
 
@@ -147,14 +230,14 @@ async fn a_county_cannot_read_or_change_another_countys_people() {
         &yunxi,
         &PersonFilter { q: Some(outsider.name.clone()), ..Default::default() },
         PersonSort::Name,
-        None,
+        At::First,
         500,
     )
     .await
     .expect("list");
     assert!(all.items.iter().all(|r| r.person.id != outsider.id));
     assert!(matches!(
-        people::list(&db.conn, &yunxi, &f, PersonSort::Org, None, 10).await,
+        people::list(&db.conn, &yunxi, &f, PersonSort::Org, At::First, 10).await,
         Err(StoreError::NotFound(_))
     ));
     db.cleanup().await;

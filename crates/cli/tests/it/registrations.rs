@@ -5,6 +5,7 @@
 
 use xuepei_domain::accounts::AccountRole;
 use xuepei_store::accounts::SecurityPolicy;
+use xuepei_store::page::At;
 use xuepei_store::people::{self, PersonFilter, PersonSort};
 use xuepei_testkit::{TestApp, files};
 use xuepei_web::WebConfig;
@@ -40,7 +41,7 @@ async fn a_village_secretary_cannot_learn_where_numbers_are_registered_and_is_wa
     let db = seeded().await;
     let policy = SecurityPolicy { id_check_daily_alert: 3, ..Default::default() };
     let quyuan = county_scope(&db.conn, QUYUAN).await;
-    let outsiders: Vec<_> = people::list(&db.conn, &quyuan, &PersonFilter::default(), PersonSort::Org, None, 4)
+    let outsiders: Vec<_> = people::list(&db.conn, &quyuan, &PersonFilter::default(), PersonSort::Org, At::First, 4)
         .await
         .expect("list")
         .items

@@ -7,6 +7,7 @@ use std::collections::{BTreeSet, HashMap};
 use xuepei_domain::accounts::AccountRole;
 use xuepei_office::read::{Source, Workbook};
 use xuepei_store::org::{self, OrgFilter};
+use xuepei_store::page::At;
 use xuepei_store::people::{self, PersonFilter, PersonSort};
 use xuepei_store::{Scope, accounts, tokens, uploads};
 use xuepei_testkit::{TestApp, files};
@@ -75,7 +76,7 @@ async fn fingerprint(db: &xuepei_store::DatabaseConnection) -> String {
     let mut people_ids = Vec::new();
     let mut after: Option<String> = None;
     loop {
-        let page = people::list(db, &b, &PersonFilter::default(), PersonSort::Org, after.as_deref(), 500)
+        let page = people::list(db, &b, &PersonFilter::default(), PersonSort::Org, At::after(after.as_deref()), 500)
             .await
             .expect("people");
         people_ids.extend(page.items.into_iter().map(|r| (r.person.id, r.person.updated_at, r.person.org_id)));
@@ -84,7 +85,7 @@ async fn fingerprint(db: &xuepei_store::DatabaseConnection) -> String {
             None => break,
         }
     }
-    let accts = accounts::list(db, &b, None, None, 500).await.expect("accounts").items;
+    let accts = accounts::list(db, &b, None, At::First, 500).await.expect("accounts").items;
     let toks = tokens::list(db, &b).await.expect("tokens");
     format!("{orgs:?}{people_ids:?}{accts:?}{toks:?}")
 }

@@ -3,6 +3,7 @@
 use reqwest::multipart::{Form, Part};
 use xuepei_domain::accounts::AccountRole;
 use xuepei_store::Scope;
+use xuepei_store::page::At;
 use xuepei_store::people::{self, PersonFilter};
 use xuepei_testkit::{TestApp, files};
 use xuepei_web::WebConfig;
@@ -180,7 +181,7 @@ async fn the_import_wizard_previews_bad_rows_then_imports_the_fixed_file() {
             &Scope::system(),
             &PersonFilter { q: Some(good.clone()), ..Default::default() },
             Default::default(),
-            None,
+            At::First,
             1
         )
         .await
@@ -209,7 +210,7 @@ async fn the_import_wizard_previews_bad_rows_then_imports_the_fixed_file() {
         &Scope::system(),
         &PersonFilter { q: Some(good), ..Default::default() },
         Default::default(),
-        None,
+        At::First,
         1,
     )
     .await
@@ -310,8 +311,12 @@ async fn the_switcher_narrows_the_view_within_the_scope() {
     assert_eq!(s, 303);
     assert!(app.get("/").await.1.contains(&format!("范围：{}（岳阳市内）", county.display_name())));
     let (s, _, body) = app.post_form("/switch", &[("org", " ")]).await;
-    assert_eq!(s, 400);
+    assert_eq!(s, 422);
     assert!(body.contains("请填写要切换到的组织代码或名称"), "{body}");
+    // A name outside the scope is refused beside the field, what was typed kept.
+    let (s, _, body) = app.post_form("/switch", &[("org", "不存在的单位")]).await;
+    assert_eq!(s, 422);
+    assert!(body.contains("未找到组织“不存在的单位”") && body.contains("value=\"不存在的单位\""), "{body}");
     let (s, _, _) = app.post_form("/switch", &[("all", "1")]).await;
     assert_eq!(s, 303);
     assert!(app.get("/").await.1.contains("范围：岳阳市"));

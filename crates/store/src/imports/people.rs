@@ -21,9 +21,16 @@ use crate::sql;
 
 /// Columns of the persons table written per row (sizes MySQL's insert batches).
 const PERSON_COLUMNS: usize = 22;
-/// Rows per batch where a batch is one JSON parameter (SQLite, PostgreSQL): a few hundred
-/// kilobytes of text, and an `IN (…)` list of identity numbers when some are registered.
-const JSON_BATCH: usize = 4000;
+/// Rows per batch where a batch is one JSON parameter (SQLite, PostgreSQL): ~2.5 MB of
+/// text, and an `IN (…)` list of identity numbers when some are registered. Larger batches
+/// cost SQLite less: its statement journal copies each page an INSERT … SELECT changes once
+/// per statement, and at a million people a batch of 10,000 revisits many pages.
+const JSON_BATCH: usize = 10_000;
+/// SQLite page cache of the import's connection while it runs, in KiB: index pages of a
+/// million people are revisited at random, and with the server's 32 MiB they are written
+/// out and read back mid-transaction. The connection's own size is restored before commit
+/// (a failed import leaves it until the pool retires the connection).
+const SQLITE_IMPORT_CACHE_KIB: i64 = 64 * 1024;
 
 struct Pending {
     row: u64,
@@ -56,6 +63,8 @@ pub struct PeopleImport {
     pending: Vec<Pending>,
     in_flight: Option<InFlight>,
     batch: usize,
+    /// SQLite: the connection's `cache_size` to restore when the import ends.
+    cache_size: Option<i64>,
     /// Change of each organisation's people counter.
     deltas: HashMap<i64, i64>,
     /// `created_at` of every row this import inserts.
@@ -95,6 +104,7 @@ impl PeopleImport {
         dry_run: bool,
     ) -> Result<Self> {
         let tx = Tx::begin(db, &scope, actor).await?;
+        let cache_size = grow_sqlite_cache(tx.conn()).await?;
         let resolver = OrgResolver::load(tx.conn(), &scope).await?;
         let batch = match tx.conn().get_database_backend() {
             DbBackend::MySql => (sql::max_params(DbBackend::MySql) / PERSON_COLUMNS).min(2000),
@@ -112,6 +122,7 @@ impl PeopleImport {
             pending: Vec::new(),
             in_flight: None,
             batch,
+            cache_size,
             deltas: HashMap::new(),
             stamp: org::now(),
             report: ImportReport { dry_run, ..Default::default() },
@@ -369,6 +380,9 @@ impl PeopleImport {
         self.flush().await?;
         self.settle().await?;
         let tx = Arc::try_unwrap(self.tx).map_err(|_| StoreError::Conflict("导入尚未写完，无法提交".into()))?;
+        if let Some(size) = self.cache_size {
+            tx.conn().execute_unprepared(&format!("PRAGMA cache_size = {size}")).await?;
+        }
         let mut report = self.report;
         report.sort();
         if report.error_count > 0 || self.dry_run {
@@ -411,6 +425,34 @@ impl PeopleImport {
         }
         Ok(report)
     }
+}
+
+/// On SQLite, raises the page cache of the transaction's connection to
+/// [`SQLITE_IMPORT_CACHE_KIB`] when it is smaller, and returns the `cache_size` to restore.
+async fn grow_sqlite_cache(conn: &sea_orm::DatabaseTransaction) -> Result<Option<i64>> {
+    let backend = conn.get_database_backend();
+    if backend != DbBackend::Sqlite {
+        return Ok(None);
+    }
+    let pragma = |name: &str| {
+        let stmt = sea_orm::Statement::from_string(backend, format!("PRAGMA {name}"));
+        let name = name.to_owned();
+        async move {
+            let row = conn.query_one_raw(stmt).await?;
+            Ok::<i64, StoreError>(match row {
+                Some(r) => r.try_get("", &name)?,
+                None => 0,
+            })
+        }
+    };
+    let (size, page) = (pragma("cache_size").await?, pragma("page_size").await?);
+    // Negative: KiB; positive: pages.
+    let kib = if size < 0 { -size } else { size * page / 1024 };
+    if kib >= SQLITE_IMPORT_CACHE_KIB {
+        return Ok(None);
+    }
+    conn.execute_unprepared(&format!("PRAGMA cache_size = -{SQLITE_IMPORT_CACHE_KIB}")).await?;
+    Ok(Some(size))
 }
 
 /// Today's date in China (UTC+8), for validating dates of birth and membership.

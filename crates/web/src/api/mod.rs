@@ -19,7 +19,7 @@ use xuepei_domain::labels::Labeled;
 use xuepei_domain::org::{OrgKind, Sector};
 use xuepei_domain::people::{RankLevel, Role};
 use xuepei_office::read::Source;
-use xuepei_store::org::{self, Org, OrgFilter};
+use xuepei_store::org::{self, At, Org, OrgFilter};
 use xuepei_store::people::{self, Person, PersonFilter, PersonSort};
 
 use crate::AppState;
@@ -214,7 +214,7 @@ async fn list_orgs(
         include_inactive: q.flag("include_inactive")?,
     };
     let limit = q.int("limit", 1..=500)?.unwrap_or(100) as u64;
-    let page = org::list(&st.db, &api.scope, &f, q.text("after"), limit).await?;
+    let page = org::list(&st.db, &api.scope, &f, At::after(q.text("after")), limit).await?;
     Ok(Json(ListJson { items: page.items.into_iter().map(OrgJson::from).collect(), next: page.next }))
 }
 
@@ -241,7 +241,7 @@ async fn list_people(
         Some(v) => return Err(bad(format!("参数 sort 的取值“{v}”无效，可选：org、name"))),
     };
     let limit = q.int("limit", 1..=500)?.unwrap_or(100) as u64;
-    let page = people::list(&st.db, &api.scope, &f, sort, q.text("after"), limit).await?;
+    let page = people::list(&st.db, &api.scope, &f, sort, At::after(q.text("after")), limit).await?;
     Ok(Json(ListJson { items: page.items.into_iter().map(|r| PersonJson::from(r.person)).collect(), next: page.next }))
 }
 

@@ -13,6 +13,7 @@ use xuepei_domain::validate::Fields as _;
 use xuepei_office::read::Row;
 use xuepei_office::write::{Cell, Column};
 use xuepei_store::imports::{ImportReport, Present, people as importer};
+use xuepei_store::page::At;
 use xuepei_store::people::{self as repo, PersonFilter, PersonSort};
 use xuepei_store::{DatabaseConnection, Scope, org};
 
@@ -195,7 +196,7 @@ pub async fn people_xlsx(
     let (tx, handle) = write_in_background(out.to_owned(), "人员", title.to_owned(), &COLUMNS).await;
     let mut after: Option<String> = None;
     loop {
-        let page = repo::list(db, scope, filter, PersonSort::Org, after.as_deref(), 2000).await?;
+        let page = repo::list(db, scope, filter, PersonSort::Org, At::after(after.as_deref()), 2000).await?;
         let batch = page
             .items
             .into_iter()

@@ -9,6 +9,7 @@ use xuepei_domain::accounts::{AccountRole, AccountRoles, Perm};
 use xuepei_domain::labels::Labeled;
 use xuepei_domain::validate::FieldError;
 use xuepei_store::accounts::{self, Account, AccountChanges, NewAccount};
+use xuepei_store::page::At;
 use xuepei_store::people::{self, PersonFilter, PersonSort};
 use xuepei_store::{StoreError, Tx, org, sessions};
 
@@ -17,6 +18,7 @@ use crate::auth::Ctx;
 use crate::error::{AppError, AppResult, render};
 use crate::form::save_or_refuse;
 use crate::layout::Layout;
+use crate::pager::{Pager, Paging};
 use crate::params::{self, Params};
 use crate::routes::{Access, Routes};
 
@@ -53,14 +55,18 @@ struct ListPage {
     rows: Vec<Row>,
     q: String,
     can_manage: bool,
-    next_href: Option<String>,
+    total: u64,
+    pager: Pager,
     /// Accounts over today's threshold of identity numbers registered outside their scope.
     alerts: Vec<xuepei_store::idchecks::Alert>,
 }
 
 async fn list(State(st): State<AppState>, ctx: Ctx, Query(p): Query<Params>) -> AppResult<Html<String>> {
     let q = params::text(&p, "q");
-    let page = accounts::list(&st.db, &ctx.scope, q, params::text(&p, "after"), 50).await?;
+    let total = accounts::count(&st.db, &ctx.scope, q).await?;
+    let paging = Paging::from(&p, 50).within(Some(total));
+    let page = accounts::list(&st.db, &ctx.scope, q, paging.at, paging.limit()).await?;
+    let pager = Pager::new("/admin/accounts", &p, &["q"], &paging, (page.prev.clone(), page.next.clone()), Some(total));
     let ids: Vec<i64> = page.items.iter().map(|a| a.scope_org_id).collect();
     let orgs = org::get_many(&st.db, &ctx.scope, &ids).await?;
     let now = chrono::Utc::now();
@@ -73,9 +79,6 @@ async fn list(State(st): State<AppState>, ctx: Ctx, Query(p): Query<Params>) -> 
             account: a,
         })
         .collect();
-    let next_href = page
-        .next
-        .map(|n| format!("/admin/accounts{}", params::query(&[("q", q.map(str::to_owned)), ("after", Some(n))])));
     let layout =
         Layout::new(&ctx, "账号管理", "accounts").crumb("系统管理", None).crumb("账号管理", None).notice(notice(&p));
     let alerts = if ctx.session.account.roles.can(Perm::SECURITY_EDIT) {
@@ -88,7 +91,8 @@ async fn list(State(st): State<AppState>, ctx: Ctx, Query(p): Query<Params>) -> 
         rows,
         q: q.unwrap_or_default().to_owned(),
         can_manage: ctx.session.account.roles.can(Perm::ACCOUNTS_EDIT),
-        next_href,
+        total,
+        pager,
         alerts,
     })
 }
@@ -285,7 +289,7 @@ async fn read_form(st: &AppState, ctx: &Ctx, form: &crate::form::Form, creating:
         "" => None,
         number => {
             let f = PersonFilter { q: Some(number.to_owned()), ..Default::default() };
-            let found = people::list(&st.db, &ctx.scope, &f, PersonSort::Org, None, 2)
+            let found = people::list(&st.db, &ctx.scope, &f, PersonSort::Org, At::First, 2)
                 .await
                 .map(|p| p.items)
                 .unwrap_or_default();

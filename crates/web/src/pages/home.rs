@@ -6,6 +6,7 @@ use axum::extract::State;
 use axum::response::Html;
 use xuepei_domain::accounts::Perm;
 use xuepei_domain::labels::Labeled;
+use xuepei_store::page::At;
 use xuepei_store::people::{self, Person, PersonFilter, PersonRow, PersonSort};
 use xuepei_store::{accounts, audit, org};
 
@@ -87,12 +88,12 @@ async fn home(State(st): State<AppState>, ctx: Ctx) -> AppResult<Html<String>> {
         } else {
             Vec::new()
         };
-        Some(AdminFigures { accounts: accounts::count(&st.db, &ctx.scope).await?, audit_entries, alerts })
+        Some(AdminFigures { accounts: accounts::count(&st.db, &ctx.scope, None).await?, audit_entries, alerts })
     } else {
         None
     };
     let members = if roles.can(Perm::PEOPLE_VIEW) && ctx.scope.is_leaf() {
-        Some(people::list(&st.db, &ctx.scope, &PersonFilter::default(), PersonSort::Org, None, 50).await?.items)
+        Some(people::list(&st.db, &ctx.scope, &PersonFilter::default(), PersonSort::Org, At::First, 50).await?.items)
     } else {
         None
     };

@@ -9,7 +9,7 @@ use xuepei_domain::accounts::Perm;
 use xuepei_domain::labels::Labeled;
 use xuepei_domain::org::{OrgKind, Sector, ref_text, validate_org};
 use xuepei_domain::validate::FieldError;
-use xuepei_store::org::{self, Org, OrgFilter, OrgInput, OrgNode};
+use xuepei_store::org::{self, At, Org, OrgFilter, OrgInput, OrgNode};
 use xuepei_store::people::{self as people_repo, PersonFilter, PersonRow, PersonSort};
 use xuepei_store::{StoreError, Tx};
 
@@ -18,6 +18,7 @@ use crate::auth::Ctx;
 use crate::error::{AppError, AppResult, render};
 use crate::form::save_or_refuse;
 use crate::layout::Layout;
+use crate::pager::{Pager, Paging};
 use crate::params::{self, Params};
 use crate::routes::{Access, Routes};
 
@@ -131,8 +132,7 @@ struct ListPage {
     inactive: bool,
     sectors: Vec<(&'static str, &'static str)>,
     kinds: Vec<(&'static str, &'static str)>,
-    next_href: Option<String>,
-    first_href: Option<String>,
+    pager: Pager,
     export_href: String,
 }
 
@@ -143,19 +143,16 @@ fn org_filter(p: &Params) -> OrgFilter {
 /// The filters a list page carries into its links.
 const FILTERS: [&str; 5] = ["q", "sector", "kind", "under", "inactive"];
 
-fn filter_query(p: &Params, after: Option<String>) -> String {
-    params::keep(p, &FILTERS, after)
-}
-
 async fn list(State(st): State<AppState>, ctx: Ctx, Query(p): Query<Params>) -> AppResult<Html<String>> {
     let f = org_filter(&p);
     let under = match f.under {
         Some(id) => Some(org::get(&st.db, &ctx.scope, id).await?),
         None => None,
     };
-    let after = params::text(&p, "after");
-    let page = org::list(&st.db, &ctx.scope, &f, after, 50).await?;
     let total = org::count(&st.db, &ctx.scope, &f).await?;
+    let paging = Paging::from(&p, 50).within(Some(total));
+    let page = org::list(&st.db, &ctx.scope, &f, paging.at, paging.limit()).await?;
+    let pager = Pager::new("/orgs/list", &p, &FILTERS, &paging, (page.prev.clone(), page.next.clone()), Some(total));
     let parent_ids: Vec<i64> = page.items.iter().filter_map(|o| o.parent_id).collect();
     let parents = org::get_many(&st.db, &ctx.scope, &parent_ids).await?;
     let rows = page
@@ -179,9 +176,8 @@ async fn list(State(st): State<AppState>, ctx: Ctx, Query(p): Query<Params>) -> 
         inactive: f.include_inactive,
         sectors: params::options::<Sector>(),
         kinds: params::options::<OrgKind>(),
-        next_href: page.next.map(|n| format!("/orgs/list{}", filter_query(&p, Some(n)))),
-        first_href: after.map(|_| format!("/orgs/list{}", filter_query(&p, None))),
-        export_href: format!("/orgs/export.xlsx{}", filter_query(&p, None)),
+        pager,
+        export_href: format!("/orgs/export.xlsx{}", params::keep(&p, &FILTERS, None)),
     })
 }
 
@@ -222,7 +218,7 @@ async fn detail(
     };
     let children = org::children(&st.db, &ctx.scope, Some(id), true).await?.into_iter().map(NodeView::from).collect();
     let filter = PersonFilter { under: Some(id), ..Default::default() };
-    let people = people_repo::list(&st.db, &ctx.scope, &filter, PersonSort::Org, None, 20).await?.items;
+    let people = people_repo::list(&st.db, &ctx.scope, &filter, PersonSort::Org, At::First, 20).await?.items;
     let totals = org::subtree_totals(&st.db, &ctx.scope, o.id).await?;
     let mut layout = Layout::new(&ctx, o.display_name().to_owned(), "orgs").crumb("组织机构", Some("/orgs".into()));
     for a in &chain[..chain.len().saturating_sub(1)] {
@@ -442,7 +438,7 @@ async fn pick(State(st): State<AppState>, ctx: Ctx, Query(p): Query<Params>) -> 
     let q = params::text(&p, "q").map(str::to_owned);
     let f = OrgFilter { q: q.clone(), ..Default::default() };
     let items = match q {
-        Some(_) => org::list(&st.db, &ctx.scope, &f, None, 20).await?.items,
+        Some(_) => org::list(&st.db, &ctx.scope, &f, At::First, 20).await?.items,
         None => Vec::new(),
     };
     let options: Vec<serde_json::Value> = items

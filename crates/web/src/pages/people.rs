@@ -20,6 +20,7 @@ use crate::auth::Ctx;
 use crate::error::{AppResult, render};
 use crate::form::save_or_refuse;
 use crate::layout::Layout;
+use crate::pager::{Pager, Paging};
 use crate::params::{self, Params};
 use crate::routes::{Access, Routes};
 
@@ -45,10 +46,6 @@ fn person_filter(p: &Params) -> PersonFilter {
 /// The filters a list page carries into its links.
 const FILTERS: [&str; 6] = ["q", "sector", "role", "rank", "under", "sort"];
 
-fn filter_query(p: &Params, after: Option<String>) -> String {
-    params::keep(p, &FILTERS, after)
-}
-
 #[derive(Template)]
 #[template(path = "people/list.html")]
 struct ListPage {
@@ -64,8 +61,7 @@ struct ListPage {
     sectors: Vec<(&'static str, &'static str)>,
     roles: Vec<(&'static str, &'static str)>,
     ranks: Vec<(&'static str, &'static str)>,
-    next_href: Option<String>,
-    first_href: Option<String>,
+    pager: Pager,
     export_href: String,
 }
 
@@ -76,9 +72,10 @@ async fn list(State(st): State<AppState>, ctx: Ctx, Query(p): Query<Params>) -> 
         None => None,
     };
     let sort = if params::text(&p, "sort") == Some("name") { PersonSort::Name } else { PersonSort::Org };
-    let after = params::text(&p, "after");
-    let page = people::list(&st.db, &ctx.scope, &f, sort, after, PAGE_SIZE).await?;
     let count = st.stats.people_count(&st.db, &ctx.scope, &f).await?;
+    let total = (!count.capped).then_some(count.value);
+    let paging = Paging::from(&p, PAGE_SIZE).within(total);
+    let page = people::list(&st.db, &ctx.scope, &f, sort, paging.at, paging.limit()).await?;
     let layout =
         Layout::new(&ctx, "人员信息", "people").crumb("基础数据", None).crumb("人员信息", None).notice(notice(&p));
     render(&ListPage {
@@ -94,9 +91,8 @@ async fn list(State(st): State<AppState>, ctx: Ctx, Query(p): Query<Params>) -> 
         sectors: params::options::<Sector>(),
         roles: params::options::<Role>(),
         ranks: params::options::<RankLevel>(),
-        next_href: page.next.map(|n| format!("/people{}", filter_query(&p, Some(n)))),
-        first_href: after.map(|_| format!("/people{}", filter_query(&p, None))),
-        export_href: format!("/people/export.xlsx{}", filter_query(&p, None)),
+        pager: Pager::new("/people", &p, &FILTERS, &paging, (page.prev, page.next), total),
+        export_href: format!("/people/export.xlsx{}", params::keep(&p, &FILTERS, None)),
     })
 }
 

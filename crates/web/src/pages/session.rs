@@ -5,18 +5,19 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::{Form, Query, State};
-use axum::http::{HeaderMap, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use xuepei_domain::accounts::Perm;
+use xuepei_domain::accounts::{Perm, check_password};
+use xuepei_domain::validate::FieldError;
 use xuepei_store::accounts::{self, Login};
 use xuepei_store::org::{self, Org};
 use xuepei_store::people::{self, Person};
-use xuepei_store::{Tx, audit, sessions};
+use xuepei_store::{StoreError, Tx, audit, sessions};
 
 use super::safe_next;
 use crate::AppState;
 use crate::auth::{Auth, Ctx, LOGIN_CSRF_COOKIE, session_cookie};
-use crate::error::{AppError, AppResult, render};
+use crate::error::{AppResult, render};
 use crate::layout::Layout;
 use crate::params::{self, Params};
 use crate::routes::{Access, Routes};
@@ -37,7 +38,8 @@ pub fn routes(r: Routes) -> Routes {
 struct LoginPage {
     layout: Layout,
     csrf: String,
-    username: String,
+    /// The user name as typed; the password is never written back.
+    form: crate::form::Form,
     next: String,
     message: Option<String>,
     info: Option<String>,
@@ -51,7 +53,8 @@ fn login_page(
     message: Option<String>,
     info: Option<String>,
 ) -> AppResult<Response> {
-    let page = LoginPage { layout: Layout::bare("登录"), csrf: csrf.clone(), username, next, message, info };
+    let form = crate::form::Form::new().with("username", username);
+    let page = LoginPage { layout: Layout::bare("登录"), csrf: csrf.clone(), form, next, message, info };
     let secure = if https { "; Secure" } else { "" };
     let cookie = format!("{LOGIN_CSRF_COOKIE}={csrf}; Path=/login; HttpOnly; SameSite=Strict{secure}");
     Ok(([(header::SET_COOKIE, cookie)], render(&page)?).into_response())
@@ -139,12 +142,13 @@ async fn logout(
 struct PasswordPage {
     layout: Layout,
     forced: bool,
-    message: Option<String>,
+    /// Errors only: passwords are never written back into the page.
+    form: crate::form::Form,
 }
 
 async fn password_form(ctx: Ctx) -> AppResult<Html<String>> {
     let forced = ctx.session.password_change_due;
-    render(&PasswordPage { layout: Layout::new(&ctx, "修改密码", ""), forced, message: None })
+    render(&PasswordPage { layout: Layout::new(&ctx, "修改密码", ""), forced, form: Default::default() })
 }
 
 async fn change_password(
@@ -155,28 +159,43 @@ async fn change_password(
 ) -> AppResult<Response> {
     let get = |k: &str| f.get(k).cloned().unwrap_or_default();
     let (old, new, again) = (get("old"), get("new"), get("again"));
-    let fail = |m: &str| -> AppResult<Response> {
-        let page = PasswordPage {
-            layout: Layout::new(&ctx, "修改密码", ""),
-            forced: ctx.session.password_change_due,
-            message: Some(m.to_owned()),
-        };
-        Ok(render(&page)?.into_response())
-    };
+    let account = &ctx.session.account;
+    // Every error in one pass; the old password is checked even when the new one is refused.
+    let mut errors = Vec::new();
+    let mut refuse = |field: &'static str, message: String| errors.push(FieldError { field, message });
+    if old.is_empty() {
+        refuse("old", "请填写原密码".into());
+    } else if !accounts::check_current_password(&st.db, account.id, &old).await? {
+        refuse("old", "原密码不正确".into());
+    }
+    if let Err(m) = check_password(&new, &account.username) {
+        refuse("new", m);
+    } else if new == old {
+        refuse("new", "新密码不能与原密码相同".into());
+    }
     if new != again {
-        return fail("两次输入的新密码不一致");
+        refuse("again", "两次输入的新密码不一致".into());
     }
-    if new == old {
-        return fail("新密码不能与原密码相同");
+    if errors.is_empty() {
+        let tx = Tx::begin(&st.db, &ctx.session.base_scope, &ctx.actor).await?;
+        match accounts::set_password(&tx, account.id, &new, false).await {
+            Ok(()) => tx.commit().await?,
+            // The history rule: shown beside the new password.
+            Err(StoreError::Invalid(errs)) => {
+                tx.rollback().await?;
+                errors.extend(errs.into_iter().map(|e| FieldError { field: "new", message: e.message }));
+            }
+            Err(e) => return Err(e.into()),
+        }
     }
-    if !accounts::check_current_password(&st.db, ctx.session.account.id, &old).await? {
-        return fail("原密码不正确");
-    }
-    let tx = Tx::begin(&st.db, &ctx.session.base_scope, &ctx.actor).await?;
-    match accounts::set_password(&tx, ctx.session.account.id, &new, false).await {
-        Ok(()) => tx.commit().await?,
-        Err(xuepei_store::StoreError::Invalid(e)) => return fail(&e[0].message),
-        Err(e) => return Err(e.into()),
+    if !errors.is_empty() {
+        let mut form = crate::form::Form::new();
+        form.add_errors(errors);
+        let page =
+            PasswordPage {
+                layout: Layout::new(&ctx, "修改密码", ""), forced: ctx.session.password_change_due, form
+            };
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
     }
     // All sessions ended with the change; sign in again with the new password.
     let cookie = session_cookie("", auth.https, Some(0));
@@ -190,6 +209,7 @@ struct SwitchPage {
     root: Option<Org>,
     children: Vec<Org>,
     current: Option<i64>,
+    form: crate::form::Form,
 }
 
 impl SwitchPage {
@@ -199,6 +219,10 @@ impl SwitchPage {
 }
 
 async fn switch_form(State(st): State<AppState>, ctx: Ctx) -> AppResult<Html<String>> {
+    switch_page(&st, &ctx, Default::default()).await
+}
+
+async fn switch_page(st: &AppState, ctx: &Ctx, form: crate::form::Form) -> AppResult<Html<String>> {
     let base = &ctx.session.base_scope;
     let root = match base.root_org_id() {
         Some(id) => Some(org::get(&st.db, base, id).await?),
@@ -208,24 +232,40 @@ async fn switch_form(State(st): State<AppState>, ctx: Ctx) -> AppResult<Html<Str
         Some(r) => org::children(&st.db, base, Some(r.id), false).await?.into_iter().map(|n| n.org).collect(),
         None => Vec::new(),
     };
-    let layout = Layout::new(&ctx, "切换查看范围", "").crumb("切换查看范围", None);
-    render(&SwitchPage { layout, root, children, current: ctx.session.current_org_id })
+    let layout = Layout::new(ctx, "切换查看范围", "").crumb("切换查看范围", None);
+    render(&SwitchPage { layout, root, children, current: ctx.session.current_org_id, form })
 }
 
-async fn switch(State(st): State<AppState>, ctx: Ctx, Form(f): Form<HashMap<String, String>>) -> AppResult<Response> {
+async fn switch(State(st): State<AppState>, ctx: Ctx, Form(f): Form<Vec<(String, String)>>) -> AppResult<Response> {
+    let form = crate::form::Form::submitted(f);
     // `org_id` comes from the buttons; `org` is typed (a code is digits too, never an id).
-    let target = f.get("org").map(|s| s.trim()).unwrap_or_default();
-    let org_id = if f.contains_key("all") {
-        None
-    } else if let Some(id) = f.get("org_id") {
-        Some(org::get(&st.db, &ctx.session.base_scope, params::id(id, "组织")?).await?.id)
+    let target = form.value("org").trim().to_owned();
+    let base = &ctx.session.base_scope;
+    let found = if !form.value("all").is_empty() {
+        Ok(None)
+    } else if !form.value("org_id").is_empty() {
+        Ok(Some(org::get(&st.db, base, params::id(form.value("org_id"), "组织")?).await?.id))
     } else if target.is_empty() {
-        return Err(AppError::BadRequest("请填写要切换到的组织代码或名称".into()));
+        Err("请填写要切换到的组织代码或名称".to_owned())
     } else {
-        Some(org::resolve_ref(&st.db, &ctx.session.base_scope, target, false).await?.id)
+        match org::resolve_ref(&st.db, base, &target, false).await {
+            Ok(o) => Ok(Some(o.id)),
+            Err(StoreError::NotFound(_)) => Err(format!("在您的管理范围内没有找到“{target}”，请输入组织代码或全称")),
+            Err(StoreError::Invalid(e)) => Err(e.into_iter().next().map(|e| e.message).unwrap_or_default()),
+            Err(e) => return Err(e.into()),
+        }
     };
-    sessions::switch_org(&st.db, &ctx.session, org_id).await?;
-    Ok(Redirect::to("/").into_response())
+    match found {
+        Ok(org_id) => {
+            sessions::switch_org(&st.db, &ctx.session, org_id).await?;
+            Ok(Redirect::to("/").into_response())
+        }
+        Err(message) => {
+            let mut form = form;
+            form.add_errors(vec![FieldError { field: "org", message }]);
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, switch_page(&st, &ctx, form).await?).into_response())
+        }
+    }
 }
 
 #[derive(Template)]

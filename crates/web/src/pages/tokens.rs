@@ -1,14 +1,13 @@
 //! API tokens: an administrator issues one over an organisation of the scope; the token is
 //! shown once; it can be revoked at any time.
 
-use std::collections::HashMap;
-
 use askama::Template;
 use axum::extract::{Form, Path, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use xuepei_domain::accounts::Perm;
+use xuepei_domain::validate::FieldError;
 use xuepei_store::tokens::{self, ApiToken};
-use xuepei_store::{StoreError, Tx, org};
+use xuepei_store::{Tx, org};
 
 use crate::AppState;
 use crate::auth::Ctx;
@@ -38,15 +37,14 @@ struct ListPage {
     layout: Layout,
     rows: Vec<Row>,
     issued: Option<String>,
-    error: Option<String>,
-    scope_default: String,
+    form: crate::form::Form,
 }
 
 async fn page(
     st: &AppState,
     ctx: &Ctx,
     issued: Option<String>,
-    error: Option<String>,
+    form: Option<crate::form::Form>,
     notice: Option<String>,
 ) -> AppResult<Html<String>> {
     let list = tokens::list(&st.db, &ctx.scope).await?;
@@ -68,7 +66,8 @@ async fn page(
         })
         .collect();
     let layout = Layout::new(ctx, "接口令牌", "tokens").crumb("系统管理", None).crumb("接口令牌", None).notice(notice);
-    render(&ListPage { layout, rows, issued, error, scope_default: ctx.scope.name().to_owned() })
+    let form = form.unwrap_or_else(|| crate::form::Form::new().with("scope", ctx.scope.name()));
+    render(&ListPage { layout, rows, issued, form })
 }
 
 async fn list(State(st): State<AppState>, ctx: Ctx, Query(p): Query<Params>) -> AppResult<Html<String>> {
@@ -76,48 +75,64 @@ async fn list(State(st): State<AppState>, ctx: Ctx, Query(p): Query<Params>) -> 
     page(&st, &ctx, None, None, notice).await
 }
 
-async fn issue(State(st): State<AppState>, ctx: Ctx, Form(f): Form<HashMap<String, String>>) -> AppResult<Response> {
-    let get = |k: &str| f.get(k).map(|s| s.trim().to_owned()).unwrap_or_default();
+async fn issue(State(st): State<AppState>, ctx: Ctx, Form(f): Form<Vec<(String, String)>>) -> AppResult<Response> {
+    let mut form = crate::form::Form::submitted(f);
+    let get = |k: &str| form.value(k).trim().to_owned();
+    // Every field checked in one pass.
+    let mut errors = Vec::new();
     let days = match get("days").as_str() {
         "" => None,
         d => match d.parse::<i64>() {
             Ok(n) if (1..=3650).contains(&n) => Some(n),
             _ => {
-                return refuse(
-                    page(&st, &ctx, None, Some("有效天数应为1至3650之间的整数，留空表示长期有效".into()), None).await?,
-                );
+                errors.push(FieldError {
+                    field: "days",
+                    message: "有效天数应为1至3650之间的整数，留空表示长期有效".into(),
+                });
+                None
             }
         },
     };
-    let scope = match org::resolve_ref(&st.db, &ctx.scope, &get("scope"), false).await {
-        Ok(o) => o,
-        Err(_) => {
-            return refuse(
-                page(&st, &ctx, None, Some("令牌的范围须为您管理范围内的组织（代码或名称）".into()), None).await?,
-            );
+    let scope = match get("scope").as_str() {
+        "" => {
+            errors.push(FieldError {
+                field: "scope", message: "请填写令牌的范围（组织代码或名称）".into()
+            });
+            None
         }
+        s => match org::resolve_ref(&st.db, &ctx.scope, s, false).await {
+            Ok(o) => Some(o),
+            Err(_) => {
+                errors.push(FieldError {
+                    field: "scope",
+                    message: "令牌的范围须为您管理范围内的组织（代码或名称）".into(),
+                });
+                None
+            }
+        },
+    };
+    if let Err(m) = xuepei_domain::org::check_text(&get("name"), 50, true) {
+        errors.push(FieldError { field: "name", message: format!("用途名称{m}") });
+    }
+    let (Some(scope), true) = (scope, errors.is_empty()) else {
+        form.add_errors(errors);
+        return refuse(page(&st, &ctx, None, Some(form), None).await?);
     };
     let tx = Tx::begin(&st.db, &ctx.scope, &ctx.actor).await?;
-    match tokens::issue(
-        &tx,
-        &get("name"),
-        scope.id,
-        f.get("can_write").is_some_and(|v| v == "1"),
-        days,
-        ctx.session.account.id,
-    )
-    .await
-    {
+    let issued =
+        tokens::issue(&tx, &get("name"), scope.id, form.value("can_write") == "1", days, ctx.session.account.id).await;
+    match issued {
         Ok((_, token)) => {
             tx.commit().await?;
             Ok(page(&st, &ctx, Some(token), None, Some("令牌已签发。请立即复制保存，离开本页后将无法再次查看".into()))
                 .await?
                 .into_response())
         }
-        Err(StoreError::Invalid(e)) => {
-            refuse(page(&st, &ctx, None, Some(format!("令牌名称{}", e[0].message)), None).await?)
+        Err(e) => {
+            tx.rollback().await?;
+            form.refuse(e)?;
+            refuse(page(&st, &ctx, None, Some(form), None).await?)
         }
-        Err(e) => Err(e.into()),
     }
 }
 
