@@ -46,6 +46,8 @@ pub struct ImportFileConfig {
     pub reader_memory_mb: Option<u64>,
     pub reader_cpu_seconds: Option<u64>,
     pub reader_timeout_seconds: Option<u64>,
+    pub max_readers: Option<usize>,
+    pub reader_queue_seconds: Option<u64>,
 }
 
 impl ImportFileConfig {
@@ -65,6 +67,8 @@ impl ImportFileConfig {
             memory_mb: self.reader_memory_mb.unwrap_or(c.memory_mb).max(256),
             cpu_seconds: self.reader_cpu_seconds.unwrap_or(c.cpu_seconds).max(1),
             idle_timeout: self.reader_timeout_seconds.map_or(c.idle_timeout, |s| Duration::from_secs(s.max(1))),
+            max_readers: self.max_readers.unwrap_or(c.max_readers).max(1),
+            queue_timeout: self.reader_queue_seconds.map_or(c.queue_timeout, Duration::from_secs),
         };
         ImportSettings {
             people_rows: self.max_people_rows.unwrap_or(d.people_rows).max(1),
@@ -200,7 +204,7 @@ mod tests {
         assert_eq!((d.import.people_rows, d.import.org_rows), (1_000_000, 200_000));
         std::fs::write(
             &p,
-            "[import]\nmax_people_rows = 5000\nmax_org_rows = 300\nmax_unpacked_mb = 64\nreader_memory_mb = 512\nreader_timeout_seconds = 9\n",
+            "[import]\nmax_people_rows = 5000\nmax_org_rows = 300\nmax_unpacked_mb = 64\nreader_memory_mb = 512\nreader_timeout_seconds = 9\nmax_readers = 3\n",
         )
         .expect("write");
         let c = Config::load(Overrides { config: Some(p.clone()), ..Default::default() }).expect("load");
@@ -211,7 +215,7 @@ mod tests {
         assert_eq!(people.limits.max_unpacked_bytes, 64 << 20);
         match people.isolation {
             Isolation::Child(c) => {
-                assert_eq!((c.memory_mb, c.idle_timeout), (512, Duration::from_secs(9)));
+                assert_eq!((c.memory_mb, c.idle_timeout, c.max_readers), (512, Duration::from_secs(9), 3));
                 assert_eq!(c.program, std::env::current_exe().ok(), "the reader is this executable");
             }
             Isolation::InProcess => panic!("imports are parsed in a child process"),

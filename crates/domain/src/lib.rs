@@ -16,4 +16,5 @@ pub mod phone;
 pub mod synth;
 pub mod text;
 pub mod time;
+pub mod training;
 pub mod validate;

@@ -12,7 +12,7 @@ use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::ops::ControlFlow;
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitCode, ExitStatus, Stdio};
-use std::sync::mpsc;
+use std::sync::{Condvar, Mutex, PoisonError, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -212,9 +212,52 @@ fn unavailable(e: impl std::fmt::Display) -> ReadError {
     ReadError::Unsafe(format!("服务器无法启动文件读取进程：{e}，请联系系统管理员"))
 }
 
+/// Readers running now in this process.
+static RUNNING: Mutex<usize> = Mutex::new(0);
+static FREED: Condvar = Condvar::new();
+
+/// A place among the [`ChildLimits::max_readers`] readers that may run at once: many
+/// uploads at one time wait their turn (or are refused) instead of each taking a reader's
+/// memory.
+struct Permit;
+
+impl Permit {
+    fn acquire(c: &ChildLimits) -> Result<Permit, ReadError> {
+        let deadline = Instant::now() + c.queue_timeout;
+        let mut running = RUNNING.lock().unwrap_or_else(PoisonError::into_inner);
+        while *running >= c.max_readers.max(1) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(ReadError::Refused(
+                    "服务器正在读取其他用户上传的文件，暂时无法读取本文件，未导入任何数据。请稍候几分钟再导入".into(),
+                ));
+            }
+            running = FREED.wait_timeout(running, left).map_or_else(|e| e.into_inner().0, |(g, _)| g);
+        }
+        *running += 1;
+        Ok(Permit)
+    }
+
+    /// Readers running now (for tests).
+    #[cfg(test)]
+    fn running() -> usize {
+        *RUNNING.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Drop for Permit {
+    fn drop(&mut self) {
+        let mut running = RUNNING.lock().unwrap_or_else(PoisonError::into_inner);
+        *running = running.saturating_sub(1);
+        FREED.notify_one();
+    }
+}
+
 /// A running child, positioned before sheet `next_sheet`.
 pub(crate) struct Session {
     child: Child,
+    /// Released after the child is ended (fields drop after `Drop::drop`).
+    _permit: Permit,
     frames: mpsc::Receiver<io::Result<Frame>>,
     limits: ChildLimits,
     pub(crate) names: Vec<String>,
@@ -254,6 +297,7 @@ impl Session {
             Some(p) => p.clone(),
             None => std::env::current_exe().map_err(unavailable)?,
         };
+        let permit = Permit::acquire(c)?;
         let mut cmd = Command::new(program);
         cmd.arg(COMMAND).args(child_args(c, limits, from)).env_clear().stdout(Stdio::piped()).stderr(Stdio::null());
         match source {
@@ -291,7 +335,7 @@ impl Session {
                 }
             }
         });
-        let mut s = Session { child, frames, limits: c.clone(), names: Vec::new(), next_sheet: from };
+        let mut s = Session { child, _permit: permit, frames, limits: c.clone(), names: Vec::new(), next_sheet: from };
         match s.next()? {
             Frame::Hello(h) if h == HELLO => {}
             _ => return Err(s.broken("读取程序版本不符")),
@@ -607,6 +651,30 @@ mod tests {
         put_u64(&mut b, 1);
         put_u32(&mut b, u32::MAX);
         assert!(decode(T_ROW, &b).is_none());
+    }
+
+    #[test]
+    fn readers_beyond_the_limit_wait_their_turn_then_are_refused() {
+        let limits = ChildLimits {
+            max_readers: Permit::running() + 1,
+            queue_timeout: Duration::from_millis(80),
+            ..ChildLimits::default()
+        };
+        let first = Permit::acquire(&limits).expect("a free place");
+        let t = Instant::now();
+        match Permit::acquire(&limits) {
+            Err(ReadError::Refused(m)) => assert!(m.contains("请稍候"), "{m}"),
+            other => panic!("expected a refusal, got {:?}", other.map(|_| ())),
+        }
+        assert!(t.elapsed() >= Duration::from_millis(80), "it waited its turn first");
+        // A place freed while waiting is taken.
+        let waiter = thread::spawn(move || {
+            let limits = ChildLimits { queue_timeout: Duration::from_secs(5), ..limits };
+            Permit::acquire(&limits).map(|_| ()).is_ok()
+        });
+        thread::sleep(Duration::from_millis(50));
+        drop(first);
+        assert!(waiter.join().expect("thread"), "the freed place went to the waiting file");
     }
 
     #[test]

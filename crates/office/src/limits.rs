@@ -91,11 +91,22 @@ pub struct ChildLimits {
     pub cpu_seconds: u64,
     /// How long the reader may stay silent while we wait for it.
     pub idle_timeout: Duration,
+    /// Readers that may run at once in this process (each may use `memory_mb`); a file
+    /// that finds them all busy waits up to `queue_timeout`, then is refused.
+    pub max_readers: usize,
+    pub queue_timeout: Duration,
 }
 
 impl Default for ChildLimits {
     fn default() -> Self {
-        ChildLimits { program: None, memory_mb: 1024, cpu_seconds: 300, idle_timeout: Duration::from_secs(120) }
+        ChildLimits {
+            program: None,
+            memory_mb: 1024,
+            cpu_seconds: 300,
+            idle_timeout: Duration::from_secs(120),
+            max_readers: 2,
+            queue_timeout: Duration::from_secs(60),
+        }
     }
 }
 

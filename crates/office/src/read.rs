@@ -94,7 +94,11 @@ pub enum ReadError {
     NotSpreadsheet,
     #[error("该文件是网页（HTML）格式而非真正的Excel文件，请在Excel中“另存为”Excel工作簿（.xlsx）后再导入")]
     Html,
-    #[error("文件已损坏或不是有效的{format}：{detail}")]
+    /// `detail` is the reading library's own words (often English), shown as technical
+    /// information after what to do.
+    #[error(
+        "文件已损坏或不是有效的{format}，未导入任何数据。请在Excel中打开后“另存为”Excel工作簿（.xlsx）再导入（技术信息：{detail}）"
+    )]
     Corrupt { format: &'static str, detail: String },
     #[error("文件中没有任何工作表")]
     NoSheet,
@@ -760,7 +764,12 @@ impl<R: Read> Read for LineCounter<R> {
             match b {
                 b'\n' => {
                     log.push(self.line_start, !self.line_has_text);
-                    self.line_start = self.offset + i as u64 + 1;
+                    let next = self.offset + i as u64 + 1;
+                    if !self.line_has_text {
+                        // Blank lines belong to no record: a long run of them is no long row.
+                        log.unended = log.unended.saturating_sub(next - self.line_start);
+                    }
+                    self.line_start = next;
                     self.line_has_text = false;
                 }
                 b'\r' => {}
@@ -857,6 +866,12 @@ mod tests {
         let wb = open_limited(blanks.into_bytes(), ReadLimits::with_rows(2)).expect("opens");
         let rows = read_all(&wb).expect("reads");
         assert_eq!(rows[1].number, 102);
+        // A run of blank lines longer than a row may be is still no row.
+        let limits = ReadLimits { max_row_bytes: 64 * 1024, ..ReadLimits::with_rows(3) };
+        let gap = "姓名\n张三\n".to_owned() + &"\r\n".repeat(200_000) + "李四\n";
+        let wb = open_limited(gap.into_bytes(), limits).expect("opens");
+        let rows = read_all(&wb).expect("blank lines are skipped, however many");
+        assert_eq!((rows.len(), rows[2].number), (3, 200_003));
         let e = ReadError::TooManyRows { limit: 5 }.to_string();
         assert!(e.contains("5行") && e.contains("拆分"), "{e}");
     }

@@ -462,9 +462,75 @@ pub struct PendingReset {
 }
 
 /// Checks the current password before a holder sets a new one.
-pub async fn check_current_password(db: &impl ConnectionTrait, id: i64, password: &str) -> Result<bool> {
+/// What a check of the current password found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasswordCheck {
+    Right,
+    Wrong,
+    /// Wrong once too often: the account is locked and its sessions are ended.
+    Locked,
+}
+
+/// Checks an account's current password (to change it), counting a wrong one as a failed
+/// sign-in would: a session left open must not let anyone guess the password unhindered.
+pub async fn check_current_password(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i64,
+    password: &str,
+    policy: &SecurityPolicy,
+) -> Result<PasswordCheck> {
     let m = account::Entity::find_by_id(id).one(db).await?.ok_or(StoreError::NotFound("账号"))?;
-    Ok(verify_password(&m.password_hash, password))
+    if verify_password(&m.password_hash, password) {
+        return Ok(PasswordCheck::Right);
+    }
+    let scope_path =
+        organization::Entity::find_by_id(m.scope_org_id).one(db).await?.map_or_else(|| "/".to_owned(), |o| o.path);
+    let tx = Tx::begin(db, &Scope::whole(), actor).await?;
+    let locked = count_failure(&tx, &m, policy, now(), &scope_path, "修改密码时原密码错误").await?;
+    if locked {
+        crate::sessions::end_all(tx.conn(), m.id).await?;
+    }
+    tx.commit().await?;
+    Ok(if locked { PasswordCheck::Locked } else { PasswordCheck::Wrong })
+}
+
+/// Counts a wrong password against the account and locks it at the threshold (counted in
+/// the database, so that guesses sent in parallel each count); audited as `what`. Returns
+/// whether it locked the account.
+async fn count_failure(
+    tx: &Tx,
+    m: &account::Model,
+    policy: &SecurityPolicy,
+    at: DateTime<Utc>,
+    scope_path: &str,
+    what: &str,
+) -> Result<bool> {
+    account::Entity::update_many()
+        .col_expr(account::Column::FailedAttempts, Expr::col(account::Column::FailedAttempts).add(1))
+        .filter(account::Column::Id.eq(m.id))
+        .exec(tx.conn())
+        .await?;
+    let failures =
+        account::Entity::find_by_id(m.id).one(tx.conn()).await?.map_or(policy.lockout_threshold, |a| a.failed_attempts);
+    if failures < policy.lockout_threshold {
+        tx.note("login.failed", scope_path, format!("{what}：账号“{}”密码错误（第{failures}次）", m.username), None);
+        return Ok(false);
+    }
+    let until = at + Duration::minutes(policy.lockout_minutes);
+    account::Entity::update_many()
+        .col_expr(account::Column::FailedAttempts, Expr::value(0))
+        .col_expr(account::Column::LockedUntil, Expr::value(Some(until)))
+        .filter(account::Column::Id.eq(m.id))
+        .exec(tx.conn())
+        .await?;
+    tx.note(
+        "account.locked",
+        scope_path,
+        format!("账号“{}”连续{failures}次密码错误，锁定{}分钟", m.username, policy.lockout_minutes),
+        None,
+    );
+    Ok(true)
 }
 
 /// Locks an account (until a time, or indefinitely) and ends its sessions; or unlocks it.
@@ -581,38 +647,7 @@ pub async fn authenticate(
             tx.commit().await?;
             return Ok(Login::Rejected);
         }
-        // Counted in the database, so that guesses sent in parallel each count.
-        account::Entity::update_many()
-            .col_expr(account::Column::FailedAttempts, Expr::col(account::Column::FailedAttempts).add(1))
-            .filter(account::Column::Id.eq(m.id))
-            .exec(tx.conn())
-            .await?;
-        let failures = account::Entity::find_by_id(m.id)
-            .one(tx.conn())
-            .await?
-            .map_or(policy.lockout_threshold, |a| a.failed_attempts);
-        if failures >= policy.lockout_threshold {
-            let until = at + Duration::minutes(policy.lockout_minutes);
-            account::Entity::update_many()
-                .col_expr(account::Column::FailedAttempts, Expr::value(0))
-                .col_expr(account::Column::LockedUntil, Expr::value(Some(until)))
-                .filter(account::Column::Id.eq(m.id))
-                .exec(tx.conn())
-                .await?;
-            tx.note(
-                "account.locked",
-                &scope_path,
-                format!("账号“{}”连续{failures}次密码错误，锁定{}分钟", m.username, policy.lockout_minutes),
-                None,
-            );
-        } else {
-            tx.note(
-                "login.failed",
-                &scope_path,
-                format!("登录失败：账号“{}”密码错误（第{failures}次）", m.username),
-                None,
-            );
-        }
+        count_failure(&tx, &m, policy, at, &scope_path, "登录失败").await?;
         tx.commit().await?;
         return Ok(Login::Rejected);
     }

@@ -240,9 +240,20 @@ pub async fn alerts_today(db: &impl ConnectionTrait, scope: &Scope) -> Result<Ve
         .into_iter()
         .map(|a| (a.id, a))
         .collect();
+    // Tokens issued on the command line count under no account: their alerts go to the
+    // security administrators of a whole tree.
+    let whole_tree = scope.root_path().is_none_or(|p| xuepei_domain::org::path::depth(p) <= 1);
     Ok(rows
         .into_iter()
         .filter_map(|r| {
+            if r.account_id == crate::tokens::OPERATOR_ISSUER {
+                return whole_tree.then(|| Alert {
+                    account_id: r.account_id,
+                    username: "命令行签发的接口令牌".into(),
+                    display_name: "服务器管理员签发".into(),
+                    checks: r.checks,
+                });
+            }
             let a = accounts.get(&r.account_id)?;
             Some(Alert {
                 account_id: a.id,

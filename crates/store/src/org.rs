@@ -368,6 +368,13 @@ pub async fn authority_candidates(db: &impl ConnectionTrait, scope: &Scope) -> R
 pub async fn resolve_ref(db: &impl ConnectionTrait, scope: &Scope, text: &str, authority: bool) -> Result<Org> {
     let visible = if authority { authority_cond(scope) } else { scope.cond(organization::Column::Path) };
     let field = if authority { "managing_org" } else { "org" };
+    // Refused before any lookup: a NUL reaches no database, and no name is this long.
+    if text.chars().any(char::is_control) {
+        return Err(StoreError::invalid(field, "组织代码或名称中含有不可见的控制字符，请重新输入"));
+    }
+    if text.chars().count() > 100 {
+        return Err(StoreError::invalid(field, "组织代码或名称不能超过100个字，请从列表中选择"));
+    }
     let (name, code) = path_ref_parts(text);
     let code = code.unwrap_or_else(|| xuepei_domain::text::compact(name).to_ascii_uppercase());
     let by_code = organization::Entity::find()

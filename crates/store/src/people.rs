@@ -422,6 +422,9 @@ pub struct PersonFilter {
     pub rank_level: Option<RankLevel>,
     /// Only this organisation's subtree (must lie in the scope).
     pub under: Option<i64>,
+    /// Only the people of this organisation itself, not of those below it (must lie in
+    /// the scope).
+    pub direct: Option<i64>,
 }
 
 impl PersonFilter {
@@ -431,6 +434,7 @@ impl PersonFilter {
             || self.sector.is_some()
             || self.role.is_some()
             || self.rank_level.is_some()
+            || self.direct.is_some()
     }
 }
 
@@ -502,15 +506,29 @@ async fn condition(db: &impl ConnectionTrait, scope: &Scope, f: &PersonFilter) -
     }
     if let Some(q) = f.q.as_deref().map(compact).filter(|q| !q.is_empty()) {
         let upper = q.to_ascii_uppercase();
-        let id_like = upper.len() >= 4 && upper.bytes().all(|b| b.is_ascii_digit() || b == b'X');
-        c = c.add(match upper.len() {
+        let id_char = |b: u8| b.is_ascii_digit() || b == b'X';
+        let id_like = upper.bytes().all(id_char) && upper.bytes().next().is_some_and(|b| b.is_ascii_digit());
+        // A number as the list shows it, masked in the middle: its start and its end.
+        let masked = upper
+            .split_once('*')
+            .map(|(head, rest)| (head, rest.trim_start_matches('*')))
+            .filter(|(head, tail)| head.bytes().all(|b| b.is_ascii_digit()) && tail.bytes().all(id_char))
+            .filter(|(head, tail)| head.len() + tail.len() >= 4);
+        c = c.add(match (upper.len(), masked) {
+            (_, Some((head, tail))) => Condition::all()
+                .add(prefix_cond(person::Column::IdNumber, head))
+                .add(suffix_cond(person::Column::IdNumber, tail)),
             // The last four characters the list shows, or the start of a number.
-            4 if id_like => Condition::any()
+            (4, None) if id_like => Condition::any()
                 .add(suffix_cond(person::Column::IdNumber, &upper))
                 .add(prefix_cond(person::Column::IdNumber, &upper)),
-            _ if id_like => prefix_cond(person::Column::IdNumber, &upper),
+            (_, None) if id_like => prefix_cond(person::Column::IdNumber, &upper),
             _ => contains_cond(person::Column::Name, &q),
         });
+    }
+    if let Some(id) = f.direct {
+        let o = org::get(db, scope, id).await?;
+        c = c.add(person::Column::OrgId.eq(o.id));
     }
     if let Some(s) = f.sector {
         c = c.add(person::Column::OrgSector.eq(s.code()));
@@ -524,8 +542,12 @@ async fn condition(db: &impl ConnectionTrait, scope: &Scope, f: &PersonFilter) -
     Ok(Conditions { range, rest: c, under })
 }
 
+/// A cursor is the sort key and the id, `~` between them: printable, so that it passes
+/// through links and forms as it is (the key may hold `~`; the id after the last one never).
+const CURSOR_SEP: char = '~';
+
 fn parse_cursor(after: &str) -> Option<(String, i64)> {
-    let (key, id) = after.rsplit_once('\t')?;
+    let (key, id) = after.rsplit_once(CURSOR_SEP)?;
     Some((key.to_owned(), id.parse().ok()?))
 }
 
@@ -597,7 +619,7 @@ pub async fn list(
             PersonSort::Org => &m.org_path,
             PersonSort::Name => &m.name,
         };
-        format!("{k}\t{}", m.id)
+        format!("{k}{CURSOR_SEP}{}", m.id)
     };
     Ok(crate::page::page_of(rows, limit, at, cursor, |r| PersonRow {
         person: Person::from(r.person),

@@ -78,15 +78,21 @@
   // back once the user has signed in again and returns to the page (never passwords,
   // tokens or files; only for two hours).
   var DRAFT = "xp-draft:", RESTORE = "xp-restore";
+  function dropDrafts() {
+    Object.keys(sessionStorage).forEach(function (k) { if (k.indexOf(DRAFT) === 0) sessionStorage.removeItem(k); });
+  }
   function keepDraft(form) {
     if (form.action.indexOf("/login") >= 0 || !window.sessionStorage) return;
+    // Signing out leaves nothing typed behind for whoever uses the browser next.
+    if (form.action.indexOf("/logout") >= 0) { dropDrafts(); return; }
     var fields = [];
     Array.prototype.forEach.call(form.elements, function (el) {
       if (!el.name || el.name === "_csrf" || el.type === "password" || el.type === "file") return;
       if ((el.type === "checkbox" || el.type === "radio") && !el.checked) return;
       fields.push([el.name, el.value]);
     });
-    try { sessionStorage.setItem(DRAFT + location.pathname, JSON.stringify({ at: Date.now(), fields: fields })); } catch (err) { /* full */ }
+    var draft = { at: Date.now(), user: document.body.dataset.user || "", fields: fields };
+    try { sessionStorage.setItem(DRAFT + location.pathname, JSON.stringify(draft)); } catch (err) { /* full */ }
   }
   function restoreDraft() {
     if (!window.sessionStorage) return;
@@ -99,12 +105,13 @@
     sessionStorage.removeItem(RESTORE);
     if (wanted !== location.pathname || !raw) {
       // The form went through (or the sign-in led elsewhere): its draft is done with.
-      Object.keys(sessionStorage).forEach(function (k) { if (k.indexOf(DRAFT) === 0) sessionStorage.removeItem(k); });
+      dropDrafts();
       return;
     }
     sessionStorage.removeItem(DRAFT + location.pathname);
     var draft = JSON.parse(raw);
-    if (!draft || Date.now() - draft.at > 2 * 3600 * 1000) return;
+    // Only the account that typed it gets it back.
+    if (!draft || draft.user !== (document.body.dataset.user || "") || Date.now() - draft.at > 2 * 3600 * 1000) return;
     var form = document.querySelector("main form[method=post]");
     if (!form) return;
     var ticked = {};

@@ -165,7 +165,8 @@ pub async fn in_layout(
             .await
             .ok()
     };
-    let resp = next.run(axum::extract::Request::from_parts(parts, body)).await;
+    let api = parts.uri.path().starts_with("/api/");
+    let resp = chinese_rejection(next.run(axum::extract::Request::from_parts(parts, body)).await, api);
     let (Some(ctx), Some(info)) = (ctx, resp.extensions().get::<ErrorInfo>().cloned()) else { return resp };
     let title = match info.status {
         404 => "页面或数据不存在",
@@ -176,6 +177,30 @@ pub async fn in_layout(
         Ok(html) => (resp.status(), html).into_response(),
         Err(_) => resp,
     }
+}
+
+/// A request the framework refused before a handler ran (a path segment that is not
+/// UTF-8, a form sent with another content type): its English plain-text answer becomes
+/// the Chinese error page (or JSON error), with the same status.
+fn chinese_rejection(resp: Response, api: bool) -> Response {
+    let plain = resp
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("text/plain"));
+    let status = resp.status();
+    // 413 has its own answer (the body limit's layer).
+    if !plain || !status.is_client_error() || status.as_u16() == 413 || resp.extensions().get::<ErrorInfo>().is_some() {
+        return resp;
+    }
+    let message = match status.as_u16() {
+        415 => "请通过系统页面上的表单提交（提交的内容类型不正确）",
+        _ => "请求的地址或提交的内容格式不正确，请返回上一页重新操作",
+    };
+    let e = AppError::BadRequest(message.into());
+    let mut out = if api { e.into_json() } else { e.into_response() };
+    *out.status_mut() = status;
+    out
 }
 
 /// A path that exists, asked for with another method.

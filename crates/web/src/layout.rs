@@ -28,6 +28,8 @@ pub struct MenuGroup {
 #[derive(Debug, Clone)]
 pub struct UserBox {
     pub name: String,
+    /// Marks what the page keeps in the browser (a form's draft) as this account's.
+    pub username: String,
     pub roles: String,
     pub scope: String,
     /// The switcher narrowed the scope.
@@ -98,6 +100,7 @@ impl Layout {
             notice: None,
             user: Some(UserBox {
                 name: a.display_name.clone(),
+                username: a.username.clone(),
                 roles: roles.labels(),
                 scope: ctx.scope.name().to_owned(),
                 narrowed: ctx.session.current_org_id.is_some(),

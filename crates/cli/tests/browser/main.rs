@@ -127,7 +127,7 @@ async fn the_import_wizard_reports_a_bad_row_then_imports_the_fixed_file() {
     b.screenshot("08-import-errors").await;
     let fixed = dir.path().join("花名册.xlsx");
     std::fs::write(&fixed, rows("430602199002021232")).expect("write");
-    b.client.find(Locator::LinkText("修改后重新上传")).await.expect("again").click().await.expect("click");
+    b.client.find(Locator::LinkText("改正原文件后重新上传")).await.expect("again").click().await.expect("click");
     b.client
         .find(Locator::Css("input[type=file]"))
         .await
@@ -284,6 +284,31 @@ async fn what_was_typed_survives_an_ended_session() {
 
 fn urlencode(s: &str) -> String {
     s.bytes().map(|b| format!("%{b:02X}")).collect()
+}
+
+/// What one account typed before its session ended is not given to another account that
+/// signs in next in the same browser tab.
+#[tokio::test]
+async fn a_draft_goes_back_only_to_the_account_that_typed_it() {
+    let (db, app) = demo().await;
+    let b = Browser::start().await;
+    sign_in(&b, &app, "yueyanglou", PASSWORD).await;
+    b.wait_for_text("工作台").await;
+    b.client.goto(&app.url("/people/new")).await.expect("form");
+    b.wait_for_text("登记人员").await;
+    b.client.find(Locator::Css("input[name=name]")).await.expect("name").send_keys("欧阳晓明").await.expect("type");
+    sqlx_end_sessions(&db).await;
+    b.client.find(Locator::Css("main form button[type=submit]")).await.expect("save").click().await.expect("submit");
+    b.wait_for_text("用户名").await;
+    b.client.find(Locator::Css("input[name=username]")).await.expect("user").send_keys("pingjiang").await.expect("u");
+    b.client.find(Locator::Css("input[name=password]")).await.expect("pass").send_keys(PASSWORD).await.expect("p");
+    b.client.find(Locator::Css("form button[type=submit]")).await.expect("button").click().await.expect("submit");
+    let page = b.wait_for_text("登记人员").await;
+    assert!(!page.contains("已恢复登录过期前填写的内容"), "{page}");
+    let name = b.client.find(Locator::Css("input[name=name]")).await.expect("name").prop("value").await.expect("value");
+    assert_eq!(name.as_deref(), Some(""), "another account's typing stays away");
+    b.close().await;
+    db.cleanup().await;
 }
 
 /// Ends every session, as the idle timeout would.

@@ -69,6 +69,16 @@ async fn tokens_read_their_scope_only_and_errors_are_chinese_json() {
     let db = seeded().await;
     let admin = signed_in(&db, "xitong", &[AccountRole::SystemAdmin], YUNXI).await;
     let token = issue(&admin, YUNXI, false).await;
+    // Control characters in a search or a cursor are ignored, never a database error.
+    for path in [
+        "/api/v1/orgs?q=a%00b",
+        "/api/v1/orgs?after=a%00b",
+        "/api/v1/people?after=a%00%091",
+        "/api/v1/people?after=a%00~1&sort=name",
+    ] {
+        let (s, v) = call(&admin, "GET", path, Some(&token), None).await;
+        assert_eq!(s, 200, "{path}: {v}");
+    }
     let (s, v) = call(&admin, "GET", "/api/v1/orgs?limit=5", Some(&token), None).await;
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["items"].as_array().map(Vec::len), Some(5));

@@ -585,6 +585,41 @@ async fn the_csrf_token_is_never_taken_from_the_address() {
     db.cleanup().await;
 }
 
+/// Guessing the current password on the change form counts as failed sign-ins: at the
+/// threshold the account is locked, its session ended, and each guess is audited.
+#[tokio::test]
+async fn guessing_the_current_password_locks_the_account() {
+    let db = seeded().await;
+    let app = signed_in(&db, "caishi", &[AccountRole::OrgStaff], YUNXI).await;
+    for i in 1..5 {
+        let (s, _, body) = app
+            .post_form("/account/password", &[("old", "Guess@2026x"), ("new", "Good@pass99"), ("again", "Good@pass99")])
+            .await;
+        assert_eq!(s, 422, "guess {i}");
+        assert!(body.contains("原密码不正确"), "{body}");
+    }
+    let (s, loc, _) = app
+        .post_form("/account/password", &[("old", "Guess@2026y"), ("new", "Good@pass99"), ("again", "Good@pass99")])
+        .await;
+    assert_eq!((s, loc.as_deref()), (303, Some("/login?locked=1")));
+    let r = app.raw.get(app.url("/people")).send().await.expect("get");
+    assert_eq!(r.status(), 303, "the session has ended");
+    assert_eq!(app.login("caishi", PASSWORD).await, 200, "locked: even the right password waits");
+    let trail = xuepei_store::audit::search(
+        &db.conn,
+        &Scope::system(),
+        &xuepei_store::audit::AuditFilter::default(),
+        None,
+        100,
+    )
+    .await
+    .expect("trail")
+    .items;
+    assert_eq!(trail.iter().filter(|e| e.summary.contains("修改密码时原密码错误")).count(), 4);
+    assert!(trail.iter().any(|e| e.action == "account.locked" && e.summary.contains("caishi")));
+    db.cleanup().await;
+}
+
 #[tokio::test]
 async fn a_new_password_may_not_repeat_the_last_few() {
     let db = seeded().await;

@@ -335,6 +335,7 @@ fn fuzzed_rosters_of_all_three_formats_are_rows_or_a_refusal_never_a_crash_or_a_
             memory_mb: 512,
             cpu_seconds: 10,
             idle_timeout: idle,
+            ..ChildLimits::default()
         }),
     };
     let seeds = seeds();

@@ -363,6 +363,29 @@ async fn a_file_mixing_new_changed_and_unchanged_people_is_reconciled_row_by_row
     db.cleanup().await;
 }
 
+/// A roster in the template's layout with only some cells filled leaves every value it
+/// leaves empty as it was: nothing held is wiped by a blank cell.
+#[tokio::test]
+async fn blank_cells_of_a_roster_never_wipe_what_is_held() {
+    let db = seeded().await;
+    let ids = three_ids();
+    run(&db.conn, &Scope::system(), files::xlsx(&as_refs(&messy_roster(&ids)), &[]), false).await;
+    let before = find(&db.conn, &ids[0]).await.expect("张三");
+    assert!(before.phone.is_some() && before.party_joined_on.is_some());
+    let mut rows = messy_roster(&ids);
+    // 张三 again: the position changes, every other optional cell is empty.
+    rows[4] = ["1", "张三", ids[0].as_str(), "", "", "", "", "乡镇党委委员", "", JINGZHU]
+        .into_iter()
+        .map(String::from)
+        .collect();
+    let out = run(&db.conn, &Scope::system(), files::xlsx(&as_refs(&rows), &[]), false).await;
+    assert!(out.report.is_ok(), "{}", errors_text(&out));
+    let after = find(&db.conn, &ids[0]).await.expect("张三");
+    assert_eq!(after.position.as_deref(), Some("乡镇党委委员"));
+    assert_eq!((after.phone, after.party_joined_on), (before.phone, before.party_joined_on));
+    db.cleanup().await;
+}
+
 #[tokio::test]
 async fn planner_statistics_are_refreshed_after_bulk_writes() {
     use sea_orm::{ConnectionTrait, Statement};

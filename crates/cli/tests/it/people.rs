@@ -104,6 +104,13 @@ async fn filters_and_keyset_pages_cover_everyone_once() {
     assert!(page.items.iter().all(|r| r.person.roles.contains(Role::Secretary)));
     // Every village, community, town, street and the county have one secretary.
     assert_eq!(page.items.len(), 1 + 5 + 56);
+    // Only an organisation's own people, not those below it.
+    let county = by_code(&db.conn, YUNXI).await;
+    let direct = PersonFilter { direct: Some(county.id), ..Default::default() };
+    let own = people::list(&db.conn, &yunxi, &direct, PersonSort::Org, At::First, 500).await.expect("list");
+    assert!(own.items.iter().all(|r| r.person.org_id == county.id));
+    assert_eq!(own.items.len() as i64, county.person_count);
+    assert!(people::count(&db.conn, &yunxi, &direct).await.expect("count").value < total);
     let villages = PersonFilter { sector: Some(xuepei_domain::org::Sector::Village), ..Default::default() };
     let vcount = people::count(&db.conn, &yunxi, &villages).await.expect("count");
     assert!(vcount.value > 0 && vcount.value < total && !vcount.capped);
@@ -190,6 +197,12 @@ async fn people_are_found_by_any_part_of_the_name_and_the_last_four_id_character
     assert!(hits.iter().any(|r| r.person.id_number == id), "by the last four: {tail}");
     assert!(hits.iter().all(|r| r.person.id_number.ends_with(tail) || r.person.id_number.starts_with(tail)));
     assert!(find(&yunxi, &id[..10]).await.iter().any(|r| r.person.id_number == id), "by the start");
+    assert!(find(&yunxi, &id[..3]).await.iter().any(|r| r.person.id_number == id), "by the first digits");
+    // Pasted as the list shows it, masked in the middle.
+    let masked = format!("{}{}{}", &id[..3], "*".repeat(11), &id[14..]);
+    let hits = find(&yunxi, &masked).await;
+    assert!(hits.iter().any(|r| r.person.id_number == id), "by {masked}");
+    assert!(hits.iter().all(|r| r.person.id_number.starts_with(&id[..3]) && r.person.id_number.ends_with(&id[14..])));
     for wild in ["%", "_", "明%", "!"] {
         assert!(find(&yunxi, wild).await.is_empty(), "“{wild}” is literal");
     }

@@ -125,3 +125,51 @@ async fn a_village_secretary_cannot_learn_where_numbers_are_registered_and_is_wa
     assert_eq!(page.matches("安全告警：账号").count(), 1, "once a day: {page}");
     db.cleanup().await;
 }
+
+/// A token issued on the command line counts under no account; when it passes the threshold
+/// the security administrator of the whole tree is alerted all the same.
+#[tokio::test]
+async fn a_command_line_token_probing_numbers_alerts_the_security_administrator() {
+    let db = seeded().await;
+    let policy = SecurityPolicy { id_check_daily_alert: 3, ..Default::default() };
+    let quyuan = county_scope(&db.conn, QUYUAN).await;
+    let outsiders = people::list(&db.conn, &quyuan, &PersonFilter::default(), PersonSort::Org, At::First, 4)
+        .await
+        .expect("list")
+        .items;
+    let village = by_code(&db.conn, JINGZHU).await;
+    let (_, token) = write(&db.conn, &xuepei_store::Scope::system(), async |tx| {
+        xuepei_store::tokens::issue(tx, "命令行对接", village.id, true, None, xuepei_store::tokens::OPERATOR_ISSUER)
+            .await
+    })
+    .await
+    .expect("token");
+    let security = signed_in_with(&db, "anquan", &[AccountRole::SecurityAdmin], "430600", &policy).await;
+    let rows: Vec<_> = outsiders
+        .iter()
+        .map(|r| serde_json::json!({ "name": "赵六", "id_number": r.person.id_number, "org": JINGZHU }))
+        .collect();
+    let r = security
+        .raw
+        .post(security.url("/api/v1/people/import?dry_run=true"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({ "rows": rows }))
+        .send()
+        .await
+        .expect("api");
+    assert_eq!(r.status(), 422);
+    let mut alert = None;
+    for _ in 0..50 {
+        alert = element(&security.get("/admin/accounts").await.1, "id-check-alerts");
+        if alert.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let alert = alert.expect("an alert on the accounts page");
+    assert!(alert.contains("命令行签发的接口令牌") && alert.contains("4次"), "{alert}");
+    // A county's security administrator is not shown the whole tree's command-line tokens.
+    let county = signed_in_with(&db, "xianquan", &[AccountRole::SecurityAdmin], YUNXI, &policy).await;
+    assert!(element(&county.get("/admin/accounts").await.1, "id-check-alerts").is_none());
+    db.cleanup().await;
+}

@@ -433,6 +433,14 @@ async fn homes_show_what_is_theirs() {
     let (_, body) = cadre.get("/").await;
     assert!(body.contains("我的信息") && body.contains(&someone.name) && body.contains(&village.name), "own record");
     assert!(!body.contains("href=\"/switch\""));
+    // "我的信息" holds every fact of the record, as the detail page does.
+    let (_, me) = cadre.get("/me").await;
+    for label in ["入党时间", "民族", "学历", "参加工作时间", "干部管理单位", &village.name] {
+        assert!(me.contains(label), "{label} on /me");
+    }
+    // Nothing to switch to: the switcher is refused, not an empty form.
+    assert_eq!(cadre.get("/switch").await.0, 403);
+    assert_eq!(shuji.get("/switch").await.0, 403);
     db.cleanup().await;
 }
 
@@ -464,7 +472,7 @@ async fn the_account_form_reports_every_error_at_once() {
         [("username", "1x"), ("display_name", ""), ("org", "没有这个单位"), ("scope", "也没有"), ("password", "short")];
     let (status, _, body) = admin.post_form("/admin/accounts", &form).await;
     assert_eq!(status, 422);
-    for expected in ["用户名", "不能为空", "请至少选择一个角色", "所在单位", "管理范围", "共5处"]
+    for expected in ["用户名", "不能为空", "请至少选择一个角色", "所在单位", "管理范围", "密码至少8位", "共6处"]
     {
         assert!(body.contains(expected), "«{expected}» in one answer");
     }
@@ -534,8 +542,77 @@ async fn control_characters_in_input_never_answer_500() {
         let (status, _) = app.get(path).await;
         assert!(status < 500, "{path}: {status}");
     }
+    // Typed organisation references: refused beside the field, before any lookup.
+    let village = by_code(&db.conn, JINGZHU).await;
+    for (path, form) in [
+        ("/switch", vec![("org", "a\u{0}b")]),
+        ("/people", vec![("name", "张三"), ("id_number", "430602198001010011"), ("org", "x\u{0}y")]),
+        ("/switch", vec![("org", "岳".repeat(5000).leak() as &str)]),
+    ] {
+        let (status, _, body) = app.post_form(path, &form).await;
+        assert_eq!(status, 422, "{path}: {body}");
+        assert!(body.contains("控制字符") || body.contains("不能超过100个字"), "{path}: {body}");
+    }
+    let (status, _, body) = app.post_form(&format!("/orgs/{}/move", village.id), &[("parent", "x\u{0}y")]).await;
+    assert!(status < 500, "move: {status} {body}");
+    // What the framework refuses before a handler runs is answered in Chinese too.
+    for path in ["/people/%ff", "/orgs/%ff/children", "/import/people/%ff/result"] {
+        let (status, body) = app.get(path).await;
+        assert_eq!(status, 400, "{path}");
+        assert!(body.contains("格式不正确") && !body.contains("Invalid"), "{path}: {body}");
+    }
+    let r = app
+        .raw
+        .post(app.url("/people"))
+        .header("x-csrf-token", app.csrf().await)
+        .header("content-type", "application/json")
+        .body("{}")
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 415);
+    let body = r.text().await.expect("body");
+    assert!(body.contains("请通过系统页面上的表单提交") && !body.contains("Content-Type"), "{body}");
     let anon = TestApp::spawn(&db).await;
     let (status, _, body) = anon.post_form("/login", &[("username", "a\u{0}b"), ("password", "x")]).await;
     assert!(status < 500, "sign-in with a NUL: {status} {body}");
+    db.cleanup().await;
+}
+
+/// The people list's links page by cursor: "next" then "previous" come back to the same
+/// rows, and a cursor alone (without a page number) is honoured.
+#[tokio::test]
+async fn the_people_list_pages_by_cursor_over_http() {
+    let db = seeded().await;
+    let app = signed_in(&db, "yunxi", &[AccountRole::OrgStaff], YUNXI).await;
+    let link = |page: &str, rel: &str| -> String {
+        let i = page.find(&format!("rel=\"{rel}\"")).unwrap_or_else(|| panic!("a {rel} link: {page}"));
+        let start = page[..i].rfind("href=\"").expect("href") + 6;
+        page[start..start + page[start..].find('"').expect("end")].replace("&amp;", "&").replace("&#38;", "&")
+    };
+    let first_row = |page: &str| -> String {
+        let i = page.find("<a href=\"/people/").expect("a row");
+        page[i..i + 40].to_owned()
+    };
+    let (_, page1) = app.get("/people").await;
+    let next = link(&page1, "next");
+    assert!(next.contains("after=") && next.contains("page=2"), "{next}");
+    let (_, page2) = app.get(&next).await;
+    assert_ne!(first_row(&page2), first_row(&page1), "the next page holds other people");
+    assert!(
+        page2.contains("aria-current=\"page\">2<"),
+        "page 2 is marked: {}",
+        &page2[page2.find("pager").unwrap_or(0)..]
+    );
+    // Without the page number the cursor still leads to the same rows.
+    let bare = next.split('&').filter(|p| !p.starts_with("page=")).collect::<Vec<_>>().join("&");
+    assert_eq!(first_row(&app.get(&bare).await.1), first_row(&page2), "{bare}");
+    let (_, back) = app.get(&link(&page2, "prev")).await;
+    assert_eq!(first_row(&back), first_row(&page1), "previous comes back");
+    // Malformed paging is the first page, never an error.
+    for q in ["page=abc", "page=-1", "size=7", "before=%00", "after=zzz~x", "last=1&size=100"] {
+        let (s, body) = app.get(&format!("/people?{q}")).await;
+        assert_eq!(s, 200, "{q}: {body}");
+    }
     db.cleanup().await;
 }

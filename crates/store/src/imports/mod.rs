@@ -154,8 +154,8 @@ pub(crate) fn org_label(names: &crate::org::OrgResolver, id: i64) -> String {
     names.get(id).map_or_else(|| format!("#{id}"), |o| xuepei_domain::org::ref_text(&o.name, &o.code))
 }
 
-/// Which optional columns a file has: a column absent from the file leaves the stored
-/// value alone, while an empty cell in a present column clears it.
+/// Which optional columns a file has: a column absent from the file, like an empty cell,
+/// leaves the stored value alone.
 #[derive(Debug, Clone, Default)]
 pub struct Present(pub BTreeSet<&'static str>);
 

@@ -328,47 +328,49 @@ impl PeopleImport {
         Ok(())
     }
 
-    /// Keeps stored values of the optional columns the file does not have.
+    /// Keeps the stored value of every optional field that the row leaves empty or the file
+    /// has no column for: a roster sent with only some columns filled never wipes what is
+    /// held (a value is cleared on the person's form).
     fn merge_absent(&self, mut input: PersonInput, m: &person::Model) -> PersonInput {
-        let keep = |key: &str| !self.present.has(key);
-        if keep("phone") {
+        let keep = |key: &str, blank: bool| blank || !self.present.has(key);
+        if keep("phone", input.phone.is_none()) {
             input.phone = m.phone.clone();
         }
-        if keep("party_joined_on") {
+        if keep("party_joined_on", input.party_joined_on.is_none()) {
             input.party_joined_on = m.party_joined_on;
         }
-        if keep("position") {
+        if keep("position", input.position.is_none()) {
             input.position = m.position.clone();
         }
-        if keep("rank_level") {
+        if keep("rank_level", input.rank_level.is_none()) {
             input.rank_level = m
                 .rank_level
                 .as_deref()
                 .and_then(<xuepei_domain::people::RankLevel as xuepei_domain::labels::Labeled>::from_code);
         }
-        if keep("roles") {
+        if keep("roles", input.roles.0 == 0) {
             input.roles = xuepei_domain::people::Roles(m.roles);
         }
-        if keep("managing_org") {
+        if keep("managing_org", input.managing_org_id.is_none()) {
             input.managing_org_id = m.managing_org_id;
         }
         let p = &mut input.profile;
-        if keep("ethnicity") {
+        if keep("ethnicity", p.ethnicity.is_none()) {
             p.ethnicity = m.ethnicity.clone();
         }
-        if keep("native_place") {
+        if keep("native_place", p.native_place.is_none()) {
             p.native_place = m.native_place.clone();
         }
-        if keep("education") {
+        if keep("education", p.education.is_none()) {
             p.education = m.education.clone();
         }
-        if keep("degree") {
+        if keep("degree", p.degree.is_none()) {
             p.degree = m.degree.clone();
         }
-        if keep("work_started_on") {
+        if keep("work_started_on", p.work_started_on.is_none()) {
             p.work_started_on = m.work_started_on;
         }
-        if keep("position_since") {
+        if keep("position_since", p.position_since.is_none()) {
             p.position_since = m.position_since;
         }
         input

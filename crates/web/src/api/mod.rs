@@ -70,8 +70,10 @@ fn bad(msg: impl Into<String>) -> ApiError {
 struct Q(HashMap<String, String>);
 
 impl Q {
+    /// A non-empty, trimmed parameter; one holding control characters is ignored, as on
+    /// the pages (PostgreSQL refuses a NUL in any text value).
     fn text(&self, k: &str) -> Option<&str> {
-        self.0.get(k).map(|s| s.trim()).filter(|s| !s.is_empty())
+        self.0.get(k).map(|s| s.trim()).filter(|s| !s.is_empty() && !s.chars().any(char::is_control))
     }
 
     fn labeled<T: Labeled>(&self, k: &str) -> ApiResult<Option<T>> {
@@ -234,6 +236,7 @@ async fn list_people(
         role: q.labeled::<Role>("role")?,
         rank_level: q.labeled::<RankLevel>("rank")?,
         under: q.int("under", 1..=i64::MAX)?,
+        direct: None,
     };
     let sort = match q.text("sort") {
         None | Some("org") => PersonSort::Org,

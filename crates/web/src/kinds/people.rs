@@ -36,6 +36,7 @@ pub fn filter(p: &Params) -> PersonFilter {
         role: params::labeled(p, "role"),
         rank_level: params::labeled(p, "rank"),
         under: params::num(p, "under"),
+        direct: params::num(p, "direct"),
     }
 }
 

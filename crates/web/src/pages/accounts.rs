@@ -245,13 +245,16 @@ async fn read_form(st: &AppState, ctx: &Ctx, form: &crate::form::Form, creating:
     let mut errors = Vec::new();
     let get = |k: &str| form.value(k).trim().to_owned();
     if creating {
-        match xuepei_domain::accounts::check_username(&get("username")) {
-            Ok(u) => {
-                if let Err(m) = xuepei_domain::accounts::check_password(form.value("password"), &u) {
-                    errors.push(FieldError { field: "password", message: m });
-                }
+        // The password is checked even when the name is refused (against the name as typed).
+        let name = match xuepei_domain::accounts::check_username(&get("username")) {
+            Ok(u) => u,
+            Err(m) => {
+                errors.push(FieldError { field: "username", message: m });
+                get("username").to_ascii_lowercase()
             }
-            Err(m) => errors.push(FieldError { field: "username", message: m }),
+        };
+        if let Err(m) = xuepei_domain::accounts::check_password(form.value("password"), &name) {
+            errors.push(FieldError { field: "password", message: m });
         }
     }
     if let Err(m) = xuepei_domain::org::check_text(form.value("display_name"), 30, true) {

@@ -217,7 +217,7 @@ async fn detail(
         None => None,
     };
     let children = org::children(&st.db, &ctx.scope, Some(id), true).await?.into_iter().map(NodeView::from).collect();
-    let filter = PersonFilter { under: Some(id), ..Default::default() };
+    let filter = PersonFilter { direct: Some(id), ..Default::default() };
     let people = people_repo::list(&st.db, &ctx.scope, &filter, PersonSort::Org, At::First, 20).await?.items;
     let totals = org::subtree_totals(&st.db, &ctx.scope, o.id).await?;
     let mut layout = Layout::new(&ctx, o.display_name().to_owned(), "orgs").crumb("组织机构", Some("/orgs".into()));

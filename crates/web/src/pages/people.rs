@@ -44,7 +44,7 @@ fn person_filter(p: &Params) -> PersonFilter {
 }
 
 /// The filters a list page carries into its links.
-const FILTERS: [&str; 6] = ["q", "sector", "role", "rank", "under", "sort"];
+const FILTERS: [&str; 7] = ["q", "sector", "role", "rank", "under", "direct", "sort"];
 
 #[derive(Template)]
 #[template(path = "people/list.html")]

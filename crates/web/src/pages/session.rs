@@ -9,7 +9,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use xuepei_domain::accounts::{Perm, check_password};
 use xuepei_domain::validate::FieldError;
-use xuepei_store::accounts::{self, Login};
+use xuepei_store::accounts::{self, Login, PasswordCheck};
 use xuepei_store::org::{self, Org};
 use xuepei_store::people::{self, Person};
 use xuepei_store::{StoreError, Tx, audit, sessions};
@@ -17,7 +17,7 @@ use xuepei_store::{StoreError, Tx, audit, sessions};
 use super::safe_next;
 use crate::AppState;
 use crate::auth::{Auth, Ctx, LOGIN_CSRF_COOKIE, session_cookie};
-use crate::error::{AppResult, render};
+use crate::error::{AppError, AppResult, render};
 use crate::layout::Layout;
 use crate::params::{self, Params};
 use crate::routes::{Access, Routes};
@@ -70,6 +70,8 @@ async fn login_form(Query(p): Query<Params>, axum::Extension(auth): axum::Extens
         Some("您已安全退出".to_owned())
     } else if params::flag(&p, "changed") {
         Some("密码已修改，请用新密码登录".to_owned())
+    } else if params::flag(&p, "locked") {
+        Some("原密码连续输错次数过多，账号已被锁定，请稍后再登录或联系安全管理员解锁".to_owned())
     } else {
         None
     };
@@ -165,8 +167,15 @@ async fn change_password(
     let mut refuse = |field: &'static str, message: String| errors.push(FieldError { field, message });
     if old.is_empty() {
         refuse("old", "请填写原密码".into());
-    } else if !accounts::check_current_password(&st.db, account.id, &old).await? {
-        refuse("old", "原密码不正确".into());
+    } else {
+        match accounts::check_current_password(&st.db, &ctx.actor, account.id, &old, &st.policy).await? {
+            PasswordCheck::Right => {}
+            PasswordCheck::Wrong => refuse("old", "原密码不正确（连续输错将锁定账号）".into()),
+            PasswordCheck::Locked => {
+                let cookie = session_cookie("", auth.https, Some(0));
+                return Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/login?locked=1")).into_response());
+            }
+        }
     }
     if let Err(m) = check_password(&new, &account.username) {
         refuse("new", m);
@@ -210,6 +219,8 @@ struct SwitchPage {
     children: Vec<Org>,
     current: Option<i64>,
     form: crate::form::Form,
+    /// An organisation of the scope, to show what may be typed.
+    example: String,
 }
 
 impl SwitchPage {
@@ -219,7 +230,17 @@ impl SwitchPage {
 }
 
 async fn switch_form(State(st): State<AppState>, ctx: Ctx) -> AppResult<Html<String>> {
+    may_switch(&ctx)?;
     switch_page(&st, &ctx, Default::default()).await
+}
+
+/// The switcher is for those who see organisations and have more than one to see.
+fn may_switch(ctx: &Ctx) -> AppResult<()> {
+    if ctx.session.account.roles.can(Perm::ORGS_VIEW) && !ctx.session.base_scope.is_leaf() {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden("您的管理范围只有本单位，无需切换查看范围".into()))
+    }
 }
 
 async fn switch_page(st: &AppState, ctx: &Ctx, form: crate::form::Form) -> AppResult<Html<String>> {
@@ -228,15 +249,17 @@ async fn switch_page(st: &AppState, ctx: &Ctx, form: crate::form::Form) -> AppRe
         Some(id) => Some(org::get(&st.db, base, id).await?),
         None => None,
     };
-    let children = match &root {
+    let children: Vec<Org> = match &root {
         Some(r) => org::children(&st.db, base, Some(r.id), false).await?.into_iter().map(|n| n.org).collect(),
         None => Vec::new(),
     };
     let layout = Layout::new(ctx, "切换查看范围", "").crumb("切换查看范围", None);
-    render(&SwitchPage { layout, root, children, current: ctx.session.current_org_id, form })
+    let example = children.first().map_or_else(String::new, |c: &Org| format!("如 {} 或 {}", c.code, c.name));
+    render(&SwitchPage { layout, root, children, current: ctx.session.current_org_id, form, example })
 }
 
 async fn switch(State(st): State<AppState>, ctx: Ctx, Form(f): Form<Vec<(String, String)>>) -> AppResult<Response> {
+    may_switch(&ctx)?;
     let form = crate::form::Form::submitted(f);
     // `org_id` comes from the buttons; `org` is typed (a code is digits too, never an id).
     let target = form.value("org").trim().to_owned();
@@ -274,6 +297,8 @@ struct MePage {
     layout: Layout,
     person: Option<Person>,
     org: Option<Org>,
+    phone: String,
+    managing: Option<String>,
 }
 
 async fn me(State(st): State<AppState>, ctx: Ctx) -> AppResult<Html<String>> {
@@ -286,5 +311,11 @@ async fn me(State(st): State<AppState>, ctx: Ctx) -> AppResult<Html<String>> {
         Some(p) => org::get(&st.db, base, p.org_id).await.ok(),
         None => None,
     };
-    render(&MePage { layout: Layout::new(&ctx, "我的信息", "me").crumb("我的信息", None), person, org })
+    let phone = person.as_ref().and_then(|p| p.phone.as_deref()).map(xuepei_domain::phone::display).unwrap_or_default();
+    let managing = match person.as_ref().and_then(|p| p.managing_org_id) {
+        Some(m) => org::authority_candidates(&st.db, base).await?.into_iter().find(|c| c.id == m).map(|c| c.name),
+        None => None,
+    };
+    let layout = Layout::new(&ctx, "我的信息", "me").crumb("我的信息", None);
+    render(&MePage { layout, person, org, phone, managing })
 }
