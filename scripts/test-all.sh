@@ -60,6 +60,10 @@ ensure_browser() {
   fc-list 2>/dev/null | grep -qi 'Noto Sans CJK' || apt_install fonts-noto-cjk
 }
 
+# A cold build (a fresh checkout, as in CI) gains nothing from incremental compilation and
+# pays for writing its caches; a warm one keeps it.
+[ -d target/debug/incremental ] || export CARGO_INCREMENTAL=0
+
 if cargo nextest --version >/dev/null 2>&1; then
   run_tests() { cargo nextest run --no-fail-fast "$@"; }
 else
