@@ -49,6 +49,8 @@ pub async fn run(cfg: &Config, seed_value: u64, no_serve: bool, password: &str) 
     let s = seed(&conn, seed_value, None).await?;
     println!("演示数据库：{}（{} 个组织，{} 名人员）", file.display(), s.orgs, s.people);
     let accounts = seed_accounts(&conn, password).await?;
+    let campaigns = seed_campaigns(&conn).await?;
+    println!("演示轮训工作：{campaigns} 项");
     println!("演示账号（密码均为 {password}）：");
     for (username, what) in &accounts {
         println!("  {username:<12} {what}");
@@ -532,6 +534,49 @@ fn county_head(name: &str) -> &'static str {
 
 /// The demo accounts, each over the subtree its role needs; those whose organisation is not
 /// in the seeded data are skipped. Returns `(user name, description)`.
+/// The campaigns of seeds 002 and 000, issued by the city: the 2015 grassroots-secretary
+/// campaign (the city's notice of 2015-03-03 on the province's 湘组发〔2015〕15号; the seed
+/// gives the city's notice no number) and the 2017–18 leaders' campaign. The city
+/// committee issues them, since only its subtree holds the counties they target.
+pub async fn seed_campaigns(db: &DatabaseConnection) -> Result<usize, String> {
+    use xuepei_domain::training::rules::{CampaignRules, TargetFilter};
+    use xuepei_store::campaigns::{self, CampaignInput};
+    let day = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d);
+    let plan = [
+        CampaignInput {
+            issuer: "430600".into(),
+            doc_number: String::new(),
+            title: "全市基层党组织书记集中轮训".into(),
+            kind: "rotation".into(),
+            start: day(2015, 3, 1),
+            end: day(2015, 12, 31),
+            plan_deadline: day(2015, 3, 9),
+            target: TargetFilter { roles: vec![Role::Secretary], ..TargetFilter::default() },
+            rules: CampaignRules::default(),
+        },
+        CampaignInput {
+            issuer: "430600".into(),
+            doc_number: String::new(),
+            title: "领导干部学习贯彻党的十九大精神集中轮训".into(),
+            kind: "rotation".into(),
+            start: day(2017, 12, 1),
+            end: day(2018, 6, 30),
+            plan_deadline: None,
+            target: TargetFilter { rank_levels: vec![RankLevel::County], ..TargetFilter::default() },
+            rules: CampaignRules { quotas: Vec::new(), ..CampaignRules::default() },
+        },
+    ];
+    let tx = Tx::begin(db, &Scope::system(), &Actor::operator("演示数据")).await.map_err(|e| e.to_string())?;
+    for input in &plan {
+        if let Err(e) = campaigns::create(&tx, input).await {
+            let _ = tx.rollback().await;
+            return Err(format!("{}：{e}", input.title));
+        }
+    }
+    tx.commit().await.map_err(|e| e.to_string())?;
+    Ok(plan.len())
+}
+
 pub async fn seed_accounts(db: &DatabaseConnection, password: &str) -> Result<Vec<(String, String)>, String> {
     use xuepei_domain::accounts::{AccountRole as R, AccountRoles};
     use xuepei_store::accounts::{self, NewAccount};

@@ -59,11 +59,10 @@ impl AccountRole {
             }
             AccountRole::SecurityAdmin => &[(Accounts, READ), (Security, WRITE)],
             AccountRole::AuditAdmin => &[(Audit, READ)],
-            AccountRole::OrgStaff => &[(Orgs, ALL), (People, ALL), (Registry, READ)],
-            AccountRole::UnitSecretary => &[(Orgs, WRITE), (People, WRITE)],
-            AccountRole::PropagandaStaff | AccountRole::TrainingInstitution | AccountRole::Inspector => {
-                &[(Orgs, READ), (People, READ)]
-            }
+            AccountRole::OrgStaff => &[(Orgs, ALL), (People, ALL), (Registry, READ), (Training, WRITE)],
+            AccountRole::UnitSecretary => &[(Orgs, WRITE), (People, WRITE), (Training, READ)],
+            AccountRole::TrainingInstitution => &[(Orgs, READ), (People, READ), (Training, READ)],
+            AccountRole::PropagandaStaff | AccountRole::Inspector => &[(Orgs, READ), (People, READ)],
             AccountRole::Cadre => &[(Own, READ)],
         }
     }
@@ -85,6 +84,7 @@ labeled_enum! {
         Audit => ("audit", "审计日志", []),
         Tokens => ("tokens", "接口令牌", []),
         Own => ("own", "本人信息", []),
+        Training => ("training", "教育培训", []),
     }
 }
 
@@ -126,6 +126,10 @@ impl Perm {
     pub const AUDIT_VIEW: Perm = Perm::new(Module::Audit, Action::View);
     pub const TOKENS_EDIT: Perm = Perm::new(Module::Tokens, Action::Edit);
     pub const OWN_VIEW: Perm = Perm::new(Module::Own, Action::View);
+    /// Read the campaigns (轮训工作) visible to one's scope.
+    pub const TRAINING_VIEW: Perm = Perm::new(Module::Training, Action::View);
+    /// Issue, change and copy campaigns of one's scope.
+    pub const TRAINING_EDIT: Perm = Perm::new(Module::Training, Action::Edit);
 }
 
 /// A set of roles, stored as a bit mask.
@@ -284,6 +288,11 @@ mod tests {
         assert!(!AccountRoles::of(&[Cadre]).can(Perm::PEOPLE_VIEW));
         assert!(AccountRoles::of(&[OrgStaff]).can(Perm::REGISTRY_VIEW));
         assert!(!AccountRoles::of(&[UnitSecretary]).can(Perm::REGISTRY_VIEW));
+        assert!(AccountRoles::of(&[OrgStaff]).can(Perm::TRAINING_EDIT));
+        assert!(AccountRoles::of(&[TrainingInstitution]).can(Perm::TRAINING_VIEW));
+        assert!(!AccountRoles::of(&[TrainingInstitution]).can(Perm::TRAINING_EDIT));
+        assert!(!AccountRoles::of(&[SystemAdmin]).can(Perm::TRAINING_VIEW));
+        assert!(!AccountRoles::of(&[Cadre]).can(Perm::TRAINING_VIEW));
     }
 
     #[test]

@@ -27,6 +27,8 @@ pub struct PathCopy {
 pub const PATH_COPIES: &[PathCopy] = &[
     PathCopy { table: "persons", path_column: "org_path", org_column: Some("org_id") },
     PathCopy { table: "uploads", path_column: "scope_path", org_column: None },
+    PathCopy { table: "campaigns", path_column: "org_path", org_column: Some("issuer_org_id") },
+    PathCopy { table: "campaign_targets", path_column: "org_path", org_column: Some("org_id") },
 ];
 
 /// Rewrites every registered copy under `old_prefix` to start with `new_prefix` (inside

@@ -69,6 +69,9 @@ fn menu_for(can: impl Fn(Perm) -> bool) -> Vec<MenuGroup> {
     if !items.is_empty() {
         groups.push(MenuGroup { title: "基础数据", items });
     }
+    if can(Perm::TRAINING_VIEW) {
+        groups.push(MenuGroup { title: "教育培训", items: vec![item("campaigns", "轮训工作", "/campaigns")] });
+    }
     if can(Perm::OWN_VIEW) {
         groups[0].items.push(item("me", "我的信息", "/me"));
     }

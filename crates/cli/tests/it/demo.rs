@@ -38,5 +38,10 @@ async fn the_demo_holds_the_real_yueyang_tree_with_people_everywhere() {
     assert_eq!(secretaries.value, 1899 + 138 + 10 + 1);
     assert!(s.people > 8000, "{}", s.people);
     assert!(s.orgs > 2000);
+    // The campaigns of seeds 002 and 000, seen from a county inside the city.
+    assert_eq!(xuepei::demo::seed_campaigns(&db.conn).await.expect("campaigns"), 2);
+    let county = Scope::of_org(&db.conn, counties[0].org.id).await.expect("scope");
+    let seen = xuepei_store::campaigns::list(&db.conn, &county, xuepei_store::page::At::First, 10).await.expect("list");
+    assert_eq!(seen.items.len(), 2);
     db.cleanup().await;
 }

@@ -5,6 +5,7 @@ mod support;
 mod api;
 mod audit;
 mod auth;
+mod campaigns;
 mod cli;
 mod conflicts;
 mod demo;

@@ -90,6 +90,12 @@ async fn every_registered_path_copy_follows_a_move() {
     let upload = xuepei_store::uploads::save(&db.conn, &town_scope, 1, "people", "名册.xlsx", b"x".to_vec())
         .await
         .expect("upload");
+    // A campaign issued by the town that targets one of its villages: both tables copy paths.
+    write(&db.conn, &sys, async |tx| {
+        xuepei_store::campaigns::create(tx, &crate::campaigns::input("街道轮训", "430603001", &[JINGZHU])).await
+    })
+    .await
+    .expect("campaign");
     let before = xuepei_store::paths::disagreements(&db.conn).await.expect("check");
     for (table, rows, wrong) in &before {
         assert!(*rows > 0, "{table}: seed rows of every registered table in this scenario");

@@ -67,6 +67,7 @@ struct Other {
     account: i64,
     token: i64,
     upload: i64,
+    campaign: i64,
     secrets: Vec<String>,
 }
 
@@ -87,7 +88,8 @@ async fn fingerprint(db: &xuepei_store::DatabaseConnection) -> String {
     }
     let accts = accounts::list(db, &b, None, At::First, 500).await.expect("accounts").items;
     let toks = tokens::list(db, &b).await.expect("tokens");
-    format!("{orgs:?}{people_ids:?}{accts:?}{toks:?}")
+    let camps = xuepei_store::campaigns::list(db, &b, At::First, 500).await.expect("campaigns").items;
+    format!("{orgs:?}{people_ids:?}{accts:?}{toks:?}{camps:?}")
 }
 
 fn cases(o: &Other) -> HashMap<(&'static str, &'static str), Vec<Case>> {
@@ -102,6 +104,7 @@ fn cases(o: &Other) -> HashMap<(&'static str, &'static str), Vec<Case>> {
         m.insert((method, path), c);
     };
     let (org, person, account, token, upload) = (o.org, o.person, o.account, o.token, o.upload);
+    let campaign = o.campaign;
     let code = o.org_code.clone();
     add("GET", "/login", vec![case(Staff, "/login", Skip)]);
     add("POST", "/login", vec![case(Staff, "/login", Skip)]);
@@ -297,6 +300,44 @@ fn cases(o: &Other) -> HashMap<(&'static str, &'static str), Vec<Case>> {
     );
     add("POST", "/admin/audit/export.xlsx", vec![case(Auditor, "/admin/audit/export.xlsx", Whole)]);
     add("POST", "/admin/audit/verify", vec![case(Auditor, "/admin/audit/verify", Whole)]);
+    let campaign_form = |issuer: &str, targets: &str| {
+        vec![
+            ("title".to_owned(), "越界轮训".to_owned()),
+            ("kind".to_owned(), "rotation".to_owned()),
+            ("issuer".to_owned(), issuer.to_owned()),
+            ("start".to_owned(), "2026-03-01".to_owned()),
+            ("end".to_owned(), "2026-06-30".to_owned()),
+            ("target_orgs".to_owned(), targets.to_owned()),
+            ("max_leave".to_owned(), "1/7".to_owned()),
+        ]
+    };
+    let form_case = |url: String, issuer: &str, targets: &str| {
+        let mut c = case(Staff, url, Deny);
+        c.form = campaign_form(issuer, targets);
+        c
+    };
+    add("GET", "/campaigns", vec![case(Staff, "/campaigns", Clean), case(Staff, "/campaigns?last=1&size=50", Clean)]);
+    add(
+        "POST",
+        "/campaigns",
+        vec![form_case("/campaigns".into(), &code, ""), form_case("/campaigns".into(), YUNXI, &code)],
+    );
+    add("GET", "/campaigns/new", vec![case(Staff, "/campaigns/new", Clean)]);
+    add("GET", "/campaigns/{id}", vec![case(Staff, format!("/campaigns/{campaign}"), Deny)]);
+    add("POST", "/campaigns/{id}", vec![form_case(format!("/campaigns/{campaign}"), YUNXI, "")]);
+    add("GET", "/campaigns/{id}/edit", vec![case(Staff, format!("/campaigns/{campaign}/edit"), Deny)]);
+    add("POST", "/campaigns/{id}/copy", vec![case(Staff, format!("/campaigns/{campaign}/copy"), Deny)]);
+    add("GET", "/api/v1/campaigns", vec![case(Api, "/api/v1/campaigns?limit=500", Clean)]);
+    add("GET", "/api/v1/campaigns/{id}", vec![case(Api, format!("/api/v1/campaigns/{campaign}"), Deny)]);
+    let api_campaign = |issuer: &str, orgs: &[&str]| {
+        let mut c = case(Api, "/api/v1/campaigns", Deny);
+        c.json = Some(
+            serde_json::json!({ "title": "越界轮训", "kind": "rotation", "issuer": issuer, "start": "2026-03-01", "end": "2026-06-30", "target": { "orgs": orgs } })
+                .to_string(),
+        );
+        c
+    };
+    add("POST", "/api/v1/campaigns", vec![api_campaign(&code, &[]), api_campaign(YUNXI, &[&code])]);
     add("GET", "/api/v1/openapi.json", vec![case(Api, "/api/v1/openapi.json", Clean)]);
     add(
         "GET",
@@ -365,7 +406,13 @@ async fn no_route_reaches_another_county() {
         uploads::save(&db.conn, &b_scope, b_account.id, "people", "外县.xlsx", files::xlsx(&[vec!["姓名"]], &[]))
             .await
             .expect("upload");
+    let b_campaign = write(&db.conn, &Scope::system(), async |tx| {
+        xuepei_store::campaigns::create(tx, &crate::campaigns::input("外县轮训工作", QUYUAN, &[])).await
+    })
+    .await
+    .expect("campaign");
     let other = Other {
+        campaign: b_campaign.id,
         own_org: by_code(&db.conn, "430603001").await.id,
         org: b_org.id,
         org_code: b_org.code.clone(),

@@ -5,6 +5,8 @@ pub(crate) mod account;
 pub(crate) mod api_token;
 pub(crate) mod audit_head;
 pub(crate) mod audit_log;
+pub(crate) mod campaign;
+pub(crate) mod campaign_target;
 pub(crate) mod id_check;
 pub(crate) mod login_throttle;
 pub(crate) mod organization;

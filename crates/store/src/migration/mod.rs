@@ -14,6 +14,7 @@ mod m20261126_000011_sign_in_security;
 mod m20261127_000012_person_profile;
 mod m20261128_000013_import_outcomes;
 mod m20261129_000014_upload_owner;
+mod m20261201_000015_campaigns;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000012_person_profile::Migration),
             Box::new(m20261128_000013_import_outcomes::Migration),
             Box::new(m20261129_000014_upload_owner::Migration),
+            Box::new(m20261201_000015_campaigns::Migration),
         ]
     }
 }

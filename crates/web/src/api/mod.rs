@@ -4,6 +4,7 @@
 //! Chinese messages. The OpenAPI document at `/api/v1/openapi.json` describes exactly these
 //! routes (a test holds them together).
 
+mod campaigns;
 mod openapi;
 
 use std::collections::HashMap;
@@ -37,7 +38,10 @@ pub fn routes(r: Routes) -> Routes {
         .get("/api/v1/orgs", read, list_orgs)
         .get("/api/v1/orgs/{id}", read, get_org)
         .get("/api/v1/people", read, list_people)
-        .get("/api/v1/people/{id}", read, get_person);
+        .get("/api/v1/people/{id}", read, get_person)
+        .get("/api/v1/campaigns", read, campaigns::list)
+        .post("/api/v1/campaigns", write, campaigns::create)
+        .get("/api/v1/campaigns/{id}", read, campaigns::get);
     // Every registered kind is imported at its own address.
     for &kind in registry() {
         r = r.post(kind.api_import_path(), write, move |st, api, q, h, body| import(st, api, q, h, body, kind));

@@ -70,8 +70,77 @@ fn list_op(summary: &str, schema: &str, extra: &[(&str, &str)]) -> Value {
     })
 }
 
+fn campaign_ops() -> (Value, Value) {
+    let list = json!({
+        "summary": "轮训工作列表（本范围发布的，及培训范围包含本范围的；新的在前）",
+        "parameters": [
+            { "name": "after", "in": "query", "schema": { "type": "string" }, "description": "上一页返回的 next" },
+            { "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 500, "default": 100 } }
+        ],
+        "responses": {
+            "200": { "description": "成功", "content": { "application/json": { "schema": {
+                "type": "object", "required": ["items", "next"],
+                "properties": { "items": { "type": "array", "items": { "$ref": "#/components/schemas/Campaign" } }, "next": { "type": ["string", "null"] } }
+            } } } },
+            "400": error_response("参数有误"),
+            "401": error_response("缺少或无效的接口令牌")
+        }
+    });
+    let create = json!({
+        "summary": "发布轮训工作",
+        "description": "issuer 为发文单位的组织代码，须在令牌范围内，默认为令牌范围的根组织；target.orgs 为培训范围（组织代码，须为发文单位或其下级，默认为发文单位）。培训类别 kind：rotation（集中轮训）、winter（冬训）、thematic（专题培训）；层级 level：province、city、county、unit。未提供 quotas 时采用文件默认的比例要求，max_leave_fraction 默认 1/7。日期为 YYYY-MM-DD。任何一处有误则整体拒绝（422，fields 列出全部问题），不写入任何数据。",
+        "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/CampaignInput" } } } },
+        "responses": {
+            "201": { "description": "已发布", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Campaign" } } } },
+            "400": error_response("JSON 格式或字段有误"),
+            "401": error_response("缺少或无效的接口令牌"),
+            "403": error_response("只读令牌不能写入"),
+            "409": error_response("与其他用户同时提交的数据冲突"),
+            "422": error_response("填写内容有误，未写入（fields 列出全部问题）")
+        }
+    });
+    (list, create)
+}
+
+fn campaign_schemas() -> (Value, Value) {
+    let target = json!({ "type": "object", "properties": {
+        "orgs": { "type": "array", "items": { "type": "string" }, "description": "组织代码（含其下级）" },
+        "sectors": { "type": "array", "items": { "type": "string" }, "description": "领域代码" },
+        "roles": { "type": "array", "items": { "type": "string" }, "description": "班子职务代码" },
+        "rank_levels": { "type": "array", "items": { "type": "string" }, "description": "职级代码" } } });
+    let quota = json!({ "type": "object", "required": ["name", "level", "min_percent"], "properties": {
+        "name": { "type": "string" }, "level": { "type": "string", "enum": ["province", "city", "county", "unit"] },
+        "min_percent": { "type": "number", "minimum": 0, "maximum": 100 }, "group": { "oneOf": [{ "$ref": "#/components/schemas/Target" }, { "type": "null" }] } } });
+    let input = json!({ "type": "object", "required": ["title", "kind", "start", "end"], "additionalProperties": false, "properties": {
+        "title": { "type": "string", "maxLength": 200 }, "doc_number": { "type": ["string", "null"], "maxLength": 60 },
+        "kind": { "type": "string", "enum": ["rotation", "winter", "thematic"] }, "issuer": { "type": ["string", "null"], "description": "发文单位组织代码" },
+        "start": { "type": "string", "format": "date" }, "end": { "type": "string", "format": "date" },
+        "plan_deadline": { "type": ["string", "null"], "format": "date", "description": "实施方案报备截止日期，不晚于结束日期" },
+        "target": { "$ref": "#/components/schemas/Target" },
+        "quotas": { "type": "array", "items": { "$ref": "#/components/schemas/Quota" } },
+        "max_leave_fraction": { "type": "string", "description": "请假上限占本班总学时的比例，如 1/7" } } });
+    let campaign = json!({ "type": "object", "required": ["id", "title", "kind", "issuer", "issuer_name", "start", "end", "target", "quotas", "batch_lengths", "max_leave_fraction"], "properties": {
+        "id": { "type": "integer" }, "title": { "type": "string" }, "doc_number": { "type": ["string", "null"] },
+        "kind": { "type": "string" }, "issuer": { "type": "string" }, "issuer_name": { "type": "string" },
+        "start": { "type": "string", "format": "date" }, "end": { "type": "string", "format": "date" }, "plan_deadline": { "type": ["string", "null"], "format": "date" },
+        "target": { "$ref": "#/components/schemas/Target" }, "quotas": { "type": "array", "items": { "$ref": "#/components/schemas/Quota" } },
+        "batch_lengths": { "type": "array", "items": { "type": "object", "required": ["name", "min_days", "max_days"], "properties": {
+            "name": { "type": "string" }, "group": { "$ref": "#/components/schemas/Target" }, "min_days": { "type": "integer" }, "max_days": { "type": "integer" } } } },
+        "max_leave_fraction": { "type": "string" }, "created_at": { "type": "string", "format": "date-time" }, "updated_at": { "type": "string", "format": "date-time" } } });
+    let schemas = json!({ "Target": target, "Quota": quota, "CampaignInput": input });
+    (schemas, campaign)
+}
+
 pub fn build() -> Value {
     let mut doc = base();
+    let (list, create) = campaign_ops();
+    doc["paths"]["/api/v1/campaigns"] = json!({ "get": list, "post": create });
+    doc["paths"]["/api/v1/campaigns/{id}"] = json!({ "get": get_op("一项轮训工作（本范围可见的）", "Campaign") });
+    let (schemas, campaign) = campaign_schemas();
+    for (k, v) in schemas.as_object().into_iter().flatten() {
+        doc["components"]["schemas"][k] = v.clone();
+    }
+    doc["components"]["schemas"]["Campaign"] = campaign;
     // Every registered kind's import, described from its registration.
     for kind in crate::kinds::registry() {
         let what = kind.noun();

@@ -32,7 +32,7 @@ pub fn routes(r: Routes) -> Routes {
 }
 
 /// Action codes and their Chinese names, for the filter and the table.
-pub const ACTIONS: [(&str, &str); 20] = [
+pub const ACTIONS: [(&str, &str); 23] = [
     ("login", "登录"),
     ("login.failed", "登录失败"),
     ("login.throttled", "暂停登录"),
@@ -49,6 +49,9 @@ pub const ACTIONS: [(&str, &str); 20] = [
     ("person.update", "修改人员"),
     ("person.delete", "删除人员"),
     ("person.import", "导入人员"),
+    ("campaign.create", "发布轮训工作"),
+    ("campaign.update", "修改轮训工作"),
+    ("campaign.copy", "复制轮训工作"),
     ("export", "导出数据"),
     ("token.", "接口令牌"),
     ("idcheck.outside", "范围外身份证号"),

@@ -3,6 +3,7 @@
 
 mod accounts;
 pub(crate) mod audit;
+pub(crate) mod campaigns;
 mod home;
 mod imports;
 mod orgs;
@@ -27,6 +28,7 @@ pub fn routes() -> Routes {
     let r = imports::routes(r);
     let r = accounts::routes(r);
     let r = tokens::routes(r);
+    let r = campaigns::routes(r);
     let r = audit::routes(r);
     crate::api::routes(r)
 }
@@ -93,6 +95,9 @@ fn today_stamp() -> String {
 }
 
 /// Where the user came from is a local path; anything else goes home.
+/// What a redirect target keeps as it is: printable ASCII (already-encoded `%XX` stays).
+const NOT_ASCII: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS.add(b' ').add(b'"').add(b'<').add(b'>');
+
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
         // Browsers drop tabs and line breaks from a URL, so "/\t/host" would become "//host".
@@ -103,7 +108,8 @@ pub fn safe_next(next: Option<&str>) -> String {
                 && !n.chars().any(char::is_control)
                 && !n.starts_with("/login") =>
         {
-            n.to_owned()
+            // A Location header carries ASCII: anything else goes percent-encoded.
+            percent_encoding::utf8_percent_encode(n, NOT_ASCII).to_string()
         }
         _ => "/".to_owned(),
     }
@@ -116,7 +122,7 @@ mod tests {
     #[test]
     fn only_local_paths_are_followed_after_sign_in() {
         for (next, expected) in [
-            (Some("/people?q=张三&page=2"), "/people?q=张三&page=2"),
+            (Some("/people?q=张三&page=2"), "/people?q=%E5%BC%A0%E4%B8%89&page=2"),
             (Some("/orgs/5"), "/orgs/5"),
             (None, "/"),
             (Some("https://evil.example/"), "/"),
