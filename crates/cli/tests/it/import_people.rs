@@ -525,3 +525,57 @@ async fn an_export_with_profiles_imports_back_unchanged() {
     assert!(p.profile.ethnicity.is_some() && p.profile.work_started_on.is_some(), "the demo fills the profile");
     db.cleanup().await;
 }
+
+/// The secondary indexes of `persons` as the database lists them.
+async fn person_indexes(db: &DatabaseConnection) -> Vec<String> {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        DbBackend::Sqlite => {
+            "SELECT name AS n FROM sqlite_master WHERE type = 'index' AND tbl_name = 'persons' \
+                              AND name NOT LIKE 'sqlite_%'"
+        }
+        DbBackend::Postgres => {
+            "SELECT indexname AS n FROM pg_indexes WHERE tablename = 'persons' \
+                                AND schemaname = current_schema()"
+        }
+        _ => {
+            "SELECT DISTINCT index_name AS n FROM information_schema.statistics WHERE table_name = 'persons' \
+              AND table_schema = DATABASE()"
+        }
+    };
+    let rows = db.query_all_raw(Statement::from_string(backend, sql)).await.expect("indexes");
+    let mut names: Vec<String> = rows.iter().map(|r| r.try_get::<String>("", "n").expect("name")).collect();
+    names.sort();
+    names
+}
+
+/// An import larger than what is stored (which SQLite writes with its secondary indexes set
+/// aside) commits with every index back in place and serving queries; one that fails at its
+/// last row leaves the table and its indexes as they were.
+#[tokio::test]
+async fn a_large_import_leaves_every_index_in_place() {
+    let db = seeded().await;
+    let indexes = person_indexes(&db.conn).await;
+    assert!(indexes.len() >= 4, "{indexes:?}");
+    let before = total(&db.conn).await;
+    let rows = 12_000u32.max(before as u32 + 2_000);
+    let mut bad = crate::kinds::large_roster(rows);
+    bad.extend_from_slice(format!("坏行,123,{JINGZHU}\n").as_bytes());
+    let out = run(&db.conn, &Scope::system(), bad, false).await;
+    assert_eq!(out.report.error_count, 1, "{}", errors_text(&out));
+    assert_eq!((total(&db.conn).await, person_indexes(&db.conn).await), (before, indexes.clone()), "rolled back whole");
+    let out = run(&db.conn, &Scope::system(), crate::kinds::large_roster(rows), false).await;
+    assert!(out.report.is_ok(), "{}", errors_text(&out));
+    assert_eq!(out.report.inserted, u64::from(rows));
+    assert_eq!(total(&db.conn).await, before + u64::from(rows));
+    assert_eq!(person_indexes(&db.conn).await, indexes, "every index is back");
+    // The indexes serve: by name, by organisation (the list) and the counters agree.
+    let f = PersonFilter { q: Some("进度甲".into()), ..Default::default() };
+    assert_eq!(people::count(&db.conn, &Scope::system(), &f).await.expect("count").value, u64::from(rows.div_ceil(4)));
+    let village = by_code(&db.conn, JINGZHU).await;
+    let direct = PersonFilter { direct: Some(village.id), ..Default::default() };
+    let n = people::count(&db.conn, &Scope::system(), &direct).await.expect("count");
+    assert!(n.capped || n.value >= u64::from(rows), "{n:?}");
+    db.cleanup().await;
+}

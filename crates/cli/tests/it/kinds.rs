@@ -285,7 +285,7 @@ async fn refreshing_the_result_page_shows_the_result() {
 }
 
 /// A roster of `n` valid people of 荆竹村, born before anyone the seed makes.
-fn large_roster(n: u32) -> Vec<u8> {
+pub(crate) fn large_roster(n: u32) -> Vec<u8> {
     let mut out = String::from("姓名,身份证号,所在党组织\n");
     for i in 0..n {
         let birth = (1930 + (i / 1000 % 25) as i32, 1 + i / 25_000 % 12, 1 + (i / 1000) % 28);
