@@ -3,17 +3,18 @@
 //!
 //! Handlers get data only through the scope of the signed-in account or the API token.
 //! This crate cannot widen it — the whole-tree scope is the operator's capability, absent
-//! from the store as this crate builds it, so this does not compile:
-//!
-//! ```compile_fail,E0599
-//! let _everything = xuepei_store::Scope::system();
-//! ```
-//!
-//! ```compile_fail,E0599
-//! # async fn widen(db: &xuepei_store::DatabaseConnection) {
-//! let _any_county = xuepei_store::Scope::of_org(db, 1).await;
-//! # }
-//! ```
+//! from the store as this crate builds it. `scripts/test-all.sh` proves it: it checks this
+//! crate alone with [`scope_probe`] compiled in and expects exactly the errors below, then
+//! checks it with the capability switched on and expects no error (so the probe fails for
+//! that reason only).
+
+/// Code that must not compile: a handler naming the whole tree's scope or any
+/// organisation's. Only the `scope-probe` feature (the test script's) compiles it.
+#[cfg(feature = "scope-probe")]
+pub async fn scope_probe(db: &DatabaseConnection) {
+    let _everything = xuepei_store::Scope::system();
+    let _any_county = xuepei_store::Scope::of_org(db, 1).await;
+}
 
 mod api;
 mod assets;
