@@ -80,13 +80,15 @@ ensure_browser
 
 say "the web crate cannot widen a scope (checked alone, so the operator feature stays off)"
 # Checked, not built: the same dependencies as clippy's check, in their standalone features.
-if cargo check -q -p xuepei-web --features scope-probe 2>target/scope-probe.log; then
+probe_log=$(mktemp)
+if cargo check -q -p xuepei-web --features scope-probe 2>"$probe_log"; then
   echo "错误：web 模块单独编译时竟能取得全系统范围（Scope::system / Scope::of_org）" >&2; exit 1
 fi
 for f in system of_org; do
-  grep -q "no function or associated item named \`$f\` found for struct \`xuepei_store::Scope\`" target/scope-probe.log \
-    || { cat target/scope-probe.log >&2; echo "scope probe failed for another reason than $f" >&2; exit 1; }
+  grep -q "no function or associated item named \`$f\` found for struct \`xuepei_store::Scope\`" "$probe_log" \
+    || { cat "$probe_log" >&2; echo "scope probe failed for another reason than $f" >&2; exit 1; }
 done
+rm -f "$probe_log"
 cargo check -q -p xuepei-web --features scope-probe,xuepei-store/operator
 
 say "unit and integration tests on SQLite"
