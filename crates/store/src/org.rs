@@ -362,6 +362,12 @@ pub async fn authority_candidates(db: &impl ConnectionTrait, scope: &Scope) -> R
     Ok(rows.into_iter().map(Org::from).collect())
 }
 
+/// The management authority (干部管理单位) a record names, as the scope may read it: any
+/// organisation of the scope or a department above it — one row, not the candidate list.
+pub async fn authority(db: &impl ConnectionTrait, scope: &Scope, id: i64) -> Result<Option<Org>> {
+    Ok(organization::Entity::find_by_id(id).filter(authority_cond(scope)).one(db).await?.map(Org::from))
+}
+
 /// Finds the organisation a form's text names (a code, "名称（代码）", a full name or a
 /// unique short name) among those visible to the scope; `authority` also admits the
 /// departments above it. The error is a Chinese message for the field.

@@ -81,11 +81,10 @@ pub fn query(pairs: &[(&str, Option<String>)]) -> String {
     if parts.is_empty() { String::new() } else { format!("?{}", parts.join("&")) }
 }
 
-/// The query string of a list page that keeps the request's filters `keys` and moves to
-/// the page after `after` (the first page when `None`).
-pub fn keep(p: &Params, keys: &[&str], after: Option<String>) -> String {
-    let mut pairs: Vec<(&str, Option<String>)> = keys.iter().map(|k| (*k, text(p, k).map(str::to_owned))).collect();
-    pairs.push(("after", after));
+/// The query string that keeps the request's filters `keys` (an export of what the list
+/// shows).
+pub fn keep(p: &Params, keys: &[&str]) -> String {
+    let pairs: Vec<(&str, Option<String>)> = keys.iter().map(|k| (*k, text(p, k).map(str::to_owned))).collect();
     query(&pairs)
 }
 

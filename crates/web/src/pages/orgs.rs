@@ -177,7 +177,7 @@ async fn list(State(st): State<AppState>, ctx: Ctx, Query(p): Query<Params>) -> 
         sectors: params::options::<Sector>(),
         kinds: params::options::<OrgKind>(),
         pager,
-        export_href: format!("/orgs/export.xlsx{}", params::keep(&p, &FILTERS, None)),
+        export_href: format!("/orgs/export.xlsx{}", params::keep(&p, &FILTERS)),
     })
 }
 
@@ -213,7 +213,7 @@ async fn detail(
         None => None,
     };
     let authority = match o.authority_org_id {
-        Some(aid) => org::authority_candidates(&st.db, &ctx.scope).await?.into_iter().find(|c| c.id == aid),
+        Some(aid) => org::authority(&st.db, &ctx.scope, aid).await?,
         None => None,
     };
     let children = org::children(&st.db, &ctx.scope, Some(id), true).await?.into_iter().map(NodeView::from).collect();

@@ -92,7 +92,7 @@ async fn list(State(st): State<AppState>, ctx: Ctx, Query(p): Query<Params>) -> 
         roles: params::options::<Role>(),
         ranks: params::options::<RankLevel>(),
         pager: Pager::new("/people", &p, &FILTERS, &paging, (page.prev, page.next), total),
-        export_href: format!("/people/export.xlsx{}", params::keep(&p, &FILTERS, None)),
+        export_href: format!("/people/export.xlsx{}", params::keep(&p, &FILTERS)),
     })
 }
 
@@ -133,12 +133,7 @@ async fn detail(
     let person = people::get(&st.db, &ctx.scope, id).await?;
     let o = org::get(&st.db, &ctx.scope, person.org_id).await?;
     let managing = match person.managing_org_id {
-        Some(m) => org::authority_candidates(&st.db, &ctx.scope)
-            .await?
-            .into_iter()
-            .find(|c| c.id == m)
-            .map(|c| c.name)
-            .or(org::get(&st.db, &ctx.scope, m).await.ok().map(|c| c.name)),
+        Some(m) => org::authority(&st.db, &ctx.scope, m).await?.map(|c| c.name),
         None => None,
     };
     let layout = Layout::new(&ctx, person.name.clone(), "people")

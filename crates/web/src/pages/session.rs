@@ -313,7 +313,7 @@ async fn me(State(st): State<AppState>, ctx: Ctx) -> AppResult<Html<String>> {
     };
     let phone = person.as_ref().and_then(|p| p.phone.as_deref()).map(xuepei_domain::phone::display).unwrap_or_default();
     let managing = match person.as_ref().and_then(|p| p.managing_org_id) {
-        Some(m) => org::authority_candidates(&st.db, base).await?.into_iter().find(|c| c.id == m).map(|c| c.name),
+        Some(m) => org::authority(&st.db, base, m).await?.map(|c| c.name),
         None => None,
     };
     let layout = Layout::new(&ctx, "我的信息", "me").crumb("我的信息", None);
