@@ -1,6 +1,8 @@
 //! Rotational training (集中轮训) [000, 002]: code lists, campaign rules and the batch
 //! planner. Pure rules: no I/O; the store and web layers build on these.
 
+pub mod attendance;
+pub mod checkin;
 pub mod kinds;
 pub mod numbers;
 pub mod planner;
