@@ -52,41 +52,17 @@ pub struct Layout {
     pub csrf: String,
 }
 
-/// The modules built so far; a module appears only when built and allowed.
+/// The menu the roles allow, from the entries each room declares with its routes.
 fn menu_for(can: impl Fn(Perm) -> bool) -> Vec<MenuGroup> {
-    let item = |key, label, href| MenuItem { key, label, href };
-    let mut groups = vec![MenuGroup { title: "工作台", items: vec![item("home", "首页", "/")] }];
-    let mut items = Vec::new();
-    if can(Perm::ORGS_VIEW) {
-        items.extend([item("orgs", "组织机构", "/orgs"), item("orgs-list", "组织列表", "/orgs/list")]);
-    }
-    if can(Perm::PEOPLE_VIEW) {
-        items.push(item("people", "人员信息", "/people"));
-    }
-    if crate::kinds::registry().iter().any(|k| can(k.import_perm())) {
-        items.push(item("import", "数据导入", "/import"));
-    }
-    if !items.is_empty() {
-        groups.push(MenuGroup { title: "基础数据", items });
-    }
-    if can(Perm::TRAINING_VIEW) {
-        groups.push(MenuGroup { title: "教育培训", items: vec![item("campaigns", "轮训工作", "/campaigns")] });
-    }
-    if can(Perm::OWN_VIEW) {
-        groups[0].items.push(item("me", "我的信息", "/me"));
-    }
-    let mut admin = Vec::new();
-    if can(Perm::ACCOUNTS_VIEW) {
-        admin.push(item("accounts", "账号管理", "/admin/accounts"));
-    }
-    if can(Perm::TOKENS_EDIT) {
-        admin.push(item("tokens", "接口令牌", "/admin/tokens"));
-    }
-    if can(Perm::AUDIT_VIEW) {
-        admin.push(item("audit", "审计日志", "/admin/audit"));
-    }
-    if !admin.is_empty() {
-        groups.push(MenuGroup { title: "系统管理", items: admin });
+    let mut entries: Vec<_> = crate::routes::rooms().menu.iter().filter(|e| (e.visible)(&can)).collect();
+    entries.sort_by_key(|e| (e.group, e.order));
+    let mut groups: Vec<MenuGroup> = Vec::new();
+    for e in entries {
+        let item = MenuItem { key: e.key, label: e.label, href: e.href };
+        match groups.last_mut() {
+            Some(g) if g.title == e.group.title() => g.items.push(item),
+            _ => groups.push(MenuGroup { title: e.group.title(), items: vec![item] }),
+        }
     }
     groups
 }

@@ -36,15 +36,68 @@ pub struct RouteInfo {
     pub access: Access,
 }
 
-/// Collects routes and the list of them.
+/// The menu's groups, in the order they appear.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum MenuGroup {
+    Desk,
+    Registry,
+    Training,
+    Admin,
+}
+
+impl MenuGroup {
+    pub fn title(self) -> &'static str {
+        match self {
+            MenuGroup::Desk => "工作台",
+            MenuGroup::Registry => "基础数据",
+            MenuGroup::Training => "教育培训",
+            MenuGroup::Admin => "系统管理",
+        }
+    }
+}
+
+/// A menu entry a room declares beside its routes: shown when `visible` says the roles
+/// allow it, in its group by `order`.
+#[derive(Debug, Clone, Copy)]
+pub struct MenuEntry {
+    pub group: MenuGroup,
+    pub order: u16,
+    pub key: &'static str,
+    pub label: &'static str,
+    pub href: &'static str,
+    pub visible: fn(&dyn Fn(Perm) -> bool) -> bool,
+}
+
+/// What the rooms declare besides their routes: menu entries and the Chinese labels of the
+/// audit actions they record (a code ending in `.` labels every action it begins).
+#[derive(Debug, Default)]
+pub struct Rooms {
+    pub menu: Vec<MenuEntry>,
+    pub actions: Vec<(&'static str, &'static str)>,
+}
+
+/// Collects routes and the list of them, and each room's menu entries and audit labels.
 pub struct Routes {
     by_path: BTreeMap<&'static str, MethodRouter<AppState>>,
     list: Vec<RouteInfo>,
+    rooms: Rooms,
 }
 
 impl Routes {
     pub fn new() -> Self {
-        Routes { by_path: BTreeMap::new(), list: Vec::new() }
+        Routes { by_path: BTreeMap::new(), list: Vec::new(), rooms: Rooms::default() }
+    }
+
+    /// Declares a menu entry of the room.
+    pub fn menu(mut self, entry: MenuEntry) -> Self {
+        self.rooms.menu.push(entry);
+        self
+    }
+
+    /// Declares the Chinese labels of the audit actions the room records.
+    pub fn audit_labels(mut self, labels: &[(&'static str, &'static str)]) -> Self {
+        self.rooms.actions.extend_from_slice(labels);
+        self
     }
 
     fn add(mut self, method: &'static str, path: &'static str, access: Access, mr: MethodRouter<AppState>) -> Self {
@@ -82,6 +135,10 @@ impl Routes {
         self.add("DELETE", path, access, delete(h))
     }
 
+    pub fn into_rooms(self) -> Rooms {
+        self.rooms
+    }
+
     pub fn into_parts(self) -> (Router<AppState>, Vec<RouteInfo>) {
         let mut router = Router::new();
         for (path, mr) in self.by_path {
@@ -101,6 +158,12 @@ impl Default for Routes {
     fn default() -> Self {
         Self::new()
     }
+}
+
+/// The rooms' declarations, gathered once from the route table.
+pub fn rooms() -> &'static Rooms {
+    static ROOMS: std::sync::LazyLock<Rooms> = std::sync::LazyLock::new(|| crate::pages::routes().into_rooms());
+    &ROOMS
 }
 
 /// Checks a route's access before its handler runs.

@@ -3,11 +3,19 @@
 
 pub(crate) mod account;
 pub(crate) mod api_token;
+pub(crate) mod attendance;
 pub(crate) mod audit_head;
 pub(crate) mod audit_log;
 pub(crate) mod campaign;
 pub(crate) mod campaign_target;
+pub(crate) mod class;
+pub(crate) mod class_allocation;
+pub(crate) mod class_session;
+pub(crate) mod credit_record;
+pub(crate) mod enrolment;
 pub(crate) mod id_check;
+pub(crate) mod instructor;
+pub(crate) mod leave_request;
 pub(crate) mod login_throttle;
 pub(crate) mod organization;
 pub(crate) mod password_history;
@@ -15,3 +23,4 @@ pub(crate) mod password_reset;
 pub(crate) mod person;
 pub(crate) mod session;
 pub(crate) mod upload;
+pub(crate) mod venue;

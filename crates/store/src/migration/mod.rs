@@ -15,6 +15,8 @@ mod m20261127_000012_person_profile;
 mod m20261128_000013_import_outcomes;
 mod m20261129_000014_upload_owner;
 mod m20261201_000015_campaigns;
+mod m20261201_000016_classes;
+mod m20261201_000017_coverage;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -30,6 +32,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000013_import_outcomes::Migration),
             Box::new(m20261129_000014_upload_owner::Migration),
             Box::new(m20261201_000015_campaigns::Migration),
+            Box::new(m20261201_000016_classes::Migration),
+            Box::new(m20261201_000017_coverage::Migration),
         ]
     }
 }

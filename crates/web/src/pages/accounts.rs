@@ -20,21 +20,30 @@ use crate::form::save_or_refuse;
 use crate::layout::Layout;
 use crate::pager::{Pager, Paging};
 use crate::params::{self, Params};
-use crate::routes::{Access, Routes};
+use crate::routes::{Access, MenuEntry, MenuGroup, Routes};
 
 pub fn routes(r: Routes) -> Routes {
     let view = Access::Page(Perm::ACCOUNTS_VIEW);
     let manage = Access::Page(Perm::ACCOUNTS_EDIT);
     let security = Access::Page(Perm::SECURITY_EDIT);
-    r.get("/admin/accounts", view, list)
-        .get("/admin/accounts/new", manage, new_form)
-        .post("/admin/accounts", manage, create)
-        .get("/admin/accounts/{id}", view, detail)
-        .get("/admin/accounts/{id}/edit", manage, edit_form)
-        .post("/admin/accounts/{id}", manage, update)
-        .post("/admin/accounts/{id}/password", security, reset_password)
-        .post("/admin/accounts/{id}/lock", security, lock)
-        .post("/admin/accounts/{id}/unlock", security, unlock)
+    r.menu(MenuEntry {
+        group: MenuGroup::Admin,
+        order: 0,
+        key: "accounts",
+        label: "账号管理",
+        href: "/admin/accounts",
+        visible: |can| can(Perm::ACCOUNTS_VIEW),
+    })
+    .audit_labels(&[("account.", "账号管理"), ("account.locked", "账号锁定")])
+    .get("/admin/accounts", view, list)
+    .get("/admin/accounts/new", manage, new_form)
+    .post("/admin/accounts", manage, create)
+    .get("/admin/accounts/{id}", view, detail)
+    .get("/admin/accounts/{id}/edit", manage, edit_form)
+    .post("/admin/accounts/{id}", manage, update)
+    .post("/admin/accounts/{id}/password", security, reset_password)
+    .post("/admin/accounts/{id}/lock", security, lock)
+    .post("/admin/accounts/{id}/unlock", security, unlock)
 }
 
 /// Roles an administrator may give in the interface (not the three administrator roles).

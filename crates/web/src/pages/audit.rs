@@ -18,52 +18,35 @@ use crate::auth::Ctx;
 use crate::error::{AppResult, render};
 use crate::layout::Layout;
 use crate::params::{self, Params};
-use crate::routes::{Access, Routes};
+use crate::routes::{Access, MenuEntry, MenuGroup, Routes};
 
 pub fn routes(r: Routes) -> Routes {
     let audit = Access::Page(Perm::AUDIT_VIEW);
     // Exports are POSTs (with the form's CSRF token): a link elsewhere cannot make a
     // signed-in auditor export, and so write an audit entry in their name.
-    r.get("/admin/audit", audit, search).post("/admin/audit/export.xlsx", audit, export).post(
-        "/admin/audit/verify",
-        audit,
-        verify,
-    )
+    r.menu(MenuEntry {
+        group: MenuGroup::Admin,
+        order: 20,
+        key: "audit",
+        label: "审计日志",
+        href: "/admin/audit",
+        visible: |can| can(Perm::AUDIT_VIEW),
+    })
+    .audit_labels(&[("export", "导出数据"), ("idcheck.outside", "范围外身份证号"), ("security.alert", "安全告警")])
+    .get("/admin/audit", audit, search)
+    .post("/admin/audit/export.xlsx", audit, export)
+    .post("/admin/audit/verify", audit, verify)
 }
 
 /// Action codes and their Chinese names, for the filter and the table.
-pub const ACTIONS: [(&str, &str); 23] = [
-    ("login", "登录"),
-    ("login.failed", "登录失败"),
-    ("login.throttled", "暂停登录"),
-    ("logout", "退出"),
-    ("account.", "账号管理"),
-    ("account.locked", "账号锁定"),
-    ("org.create", "新增组织"),
-    ("org.update", "修改组织"),
-    ("org.move", "移动组织"),
-    ("org.deactivate", "撤销组织"),
-    ("org.reactivate", "恢复组织"),
-    ("org.import", "导入组织"),
-    ("person.create", "登记人员"),
-    ("person.update", "修改人员"),
-    ("person.delete", "删除人员"),
-    ("person.import", "导入人员"),
-    ("campaign.create", "发布轮训工作"),
-    ("campaign.update", "修改轮训工作"),
-    ("campaign.copy", "复制轮训工作"),
-    ("export", "导出数据"),
-    ("token.", "接口令牌"),
-    ("idcheck.outside", "范围外身份证号"),
-    ("security.alert", "安全告警"),
-];
-
+/// The label of an action code: its own, or that of a declared prefix (`token.`).
 pub(crate) fn action_label(code: &str) -> &'static str {
-    ACTIONS
+    let actions = &crate::routes::rooms().actions;
+    actions
         .iter()
         .find(|(c, _)| *c == code)
+        .or_else(|| actions.iter().find(|(c, _)| c.ends_with('.') && code.starts_with(c)))
         .map(|(_, l)| *l)
-        .or_else(|| ACTIONS.iter().find(|(c, _)| c.ends_with('.') && code.starts_with(c)).map(|(_, l)| *l))
         .unwrap_or("其他")
 }
 
@@ -153,7 +136,7 @@ async fn list_page(st: &AppState, ctx: &Ctx, p: &Params, verify: Option<VerifyRe
         from: text("from"),
         to: text("to"),
         ip: text("ip"),
-        actions: ACTIONS.to_vec(),
+        actions: crate::routes::rooms().actions.clone(),
         next_href: page.next.map(|n| format!("/admin/audit{}", query(p, Some(n)))),
         export_action: format!("/admin/audit/export.xlsx{}", query(p, None)),
         verify,

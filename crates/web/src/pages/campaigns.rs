@@ -22,18 +22,31 @@ use crate::form::save_or_refuse;
 use crate::layout::Layout;
 use crate::pager::{Pager, Paging};
 use crate::params::{self, Params};
-use crate::routes::{Access, Routes};
+use crate::routes::{Access, MenuEntry, MenuGroup, Routes};
 
 pub fn routes(r: Routes) -> Routes {
     let view = Access::Page(Perm::TRAINING_VIEW);
     let edit = Access::Page(Perm::TRAINING_EDIT);
-    r.get("/campaigns", view, list)
-        .post("/campaigns", edit, create)
-        .get("/campaigns/new", edit, new_form)
-        .get("/campaigns/{id}", view, detail)
-        .post("/campaigns/{id}", edit, update)
-        .get("/campaigns/{id}/edit", edit, edit_form)
-        .post("/campaigns/{id}/copy", edit, copy)
+    r.menu(MenuEntry {
+        group: MenuGroup::Training,
+        order: 0,
+        key: "campaigns",
+        label: "轮训工作",
+        href: "/campaigns",
+        visible: |can| can(Perm::TRAINING_VIEW),
+    })
+    .audit_labels(&[
+        ("campaign.create", "发布轮训工作"),
+        ("campaign.update", "修改轮训工作"),
+        ("campaign.copy", "复制轮训工作"),
+    ])
+    .get("/campaigns", view, list)
+    .post("/campaigns", edit, create)
+    .get("/campaigns/new", edit, new_form)
+    .get("/campaigns/{id}", view, detail)
+    .post("/campaigns/{id}", edit, update)
+    .get("/campaigns/{id}/edit", edit, edit_form)
+    .post("/campaigns/{id}/copy", edit, copy)
 }
 
 const PAGE_SIZE: u64 = 20;

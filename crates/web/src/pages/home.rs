@@ -15,10 +15,11 @@ use crate::auth::Ctx;
 use crate::chart;
 use crate::error::{AppResult, render};
 use crate::layout::Layout;
-use crate::routes::{Access, Routes};
+use crate::routes::{Access, MenuEntry, MenuGroup, Routes};
 
 pub fn routes(r: Routes) -> Routes {
-    r.get("/", Access::SignedIn, home)
+    r.menu(MenuEntry { group: MenuGroup::Desk, order: 0, key: "home", label: "首页", href: "/", visible: |_| true })
+        .get("/", Access::SignedIn, home)
 }
 
 #[derive(Template)]

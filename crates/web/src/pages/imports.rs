@@ -19,20 +19,28 @@ use crate::jobs::{self, ImportFailure, ImportOutcome, Progress};
 use crate::kinds::{Kind, registry};
 use crate::layout::Layout;
 use crate::params::{self, Params};
-use crate::routes::{Access, Routes};
+use crate::routes::{Access, MenuEntry, MenuGroup, Routes};
 
 pub fn routes(r: Routes) -> Routes {
     // The kind is in the address, so each handler checks the kind's own permission
     // (`kind_of`); the route only requires a signed-in account.
     let a = Access::SignedIn;
-    r.get("/import", a, first_kind)
-        .get("/import/progress/{job}", a, progress)
-        .get("/import/{kind}", a, upload_form)
-        .post("/import/{kind}", a, upload)
-        .get("/import/{kind}/template.xlsx", a, template)
-        .post("/import/{kind}/{upload}/confirm", a, confirm)
-        .get("/import/{kind}/{upload}/result", a, result)
-        .post("/import/{kind}/{upload}/errors.xlsx", a, bad_rows)
+    r.menu(MenuEntry {
+        group: MenuGroup::Registry,
+        order: 20,
+        key: "import",
+        label: "数据导入",
+        href: "/import",
+        visible: |can| crate::kinds::registry().iter().any(|k| can(k.import_perm())),
+    })
+    .get("/import", a, first_kind)
+    .get("/import/progress/{job}", a, progress)
+    .get("/import/{kind}", a, upload_form)
+    .post("/import/{kind}", a, upload)
+    .get("/import/{kind}/template.xlsx", a, template)
+    .post("/import/{kind}/{upload}/confirm", a, confirm)
+    .get("/import/{kind}/{upload}/result", a, result)
+    .post("/import/{kind}/{upload}/errors.xlsx", a, bad_rows)
 }
 
 /// The kind named in the address, when the account may import it.

@@ -20,24 +20,48 @@ use crate::form::save_or_refuse;
 use crate::layout::Layout;
 use crate::pager::{Pager, Paging};
 use crate::params::{self, Params};
-use crate::routes::{Access, Routes};
+use crate::routes::{Access, MenuEntry, MenuGroup, Routes};
 
 pub fn routes(r: Routes) -> Routes {
     let view = Access::Page(Perm::ORGS_VIEW);
     let edit = Access::Page(Perm::ORGS_EDIT);
-    r.get("/orgs", view, tree)
-        .post("/orgs", edit, create)
-        .get("/orgs/list", view, list)
-        .get("/orgs/pick", view, pick)
-        .post("/orgs/export.xlsx", edit, export)
-        .get("/orgs/new", edit, new_form)
-        .get("/orgs/{id}", view, detail)
-        .post("/orgs/{id}", edit, update)
-        .get("/orgs/{id}/children", view, children)
-        .get("/orgs/{id}/edit", edit, edit_form)
-        .post("/orgs/{id}/move", edit, move_org)
-        .post("/orgs/{id}/deactivate", edit, deactivate)
-        .post("/orgs/{id}/reactivate", edit, reactivate)
+    r.menu(MenuEntry {
+        group: MenuGroup::Registry,
+        order: 0,
+        key: "orgs",
+        label: "组织机构",
+        href: "/orgs",
+        visible: |can| can(Perm::ORGS_VIEW),
+    })
+    .menu(MenuEntry {
+        group: MenuGroup::Registry,
+        order: 1,
+        key: "orgs-list",
+        label: "组织列表",
+        href: "/orgs/list",
+        visible: |can| can(Perm::ORGS_VIEW),
+    })
+    .audit_labels(&[
+        ("org.create", "新增组织"),
+        ("org.update", "修改组织"),
+        ("org.move", "移动组织"),
+        ("org.deactivate", "撤销组织"),
+        ("org.reactivate", "恢复组织"),
+        ("org.import", "导入组织"),
+    ])
+    .get("/orgs", view, tree)
+    .post("/orgs", edit, create)
+    .get("/orgs/list", view, list)
+    .get("/orgs/pick", view, pick)
+    .post("/orgs/export.xlsx", edit, export)
+    .get("/orgs/new", edit, new_form)
+    .get("/orgs/{id}", view, detail)
+    .post("/orgs/{id}", edit, update)
+    .get("/orgs/{id}/children", view, children)
+    .get("/orgs/{id}/edit", edit, edit_form)
+    .post("/orgs/{id}/move", edit, move_org)
+    .post("/orgs/{id}/deactivate", edit, deactivate)
+    .post("/orgs/{id}/reactivate", edit, reactivate)
 }
 
 /// A tree node as the templates show it.

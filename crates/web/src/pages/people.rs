@@ -22,19 +22,33 @@ use crate::form::save_or_refuse;
 use crate::layout::Layout;
 use crate::pager::{Pager, Paging};
 use crate::params::{self, Params};
-use crate::routes::{Access, Routes};
+use crate::routes::{Access, MenuEntry, MenuGroup, Routes};
 
 pub fn routes(r: Routes) -> Routes {
     let view = Access::Page(Perm::PEOPLE_VIEW);
     let edit = Access::Page(Perm::PEOPLE_EDIT);
-    r.get("/people", view, list)
-        .post("/people", edit, create)
-        .post("/people/export.xlsx", edit, export)
-        .get("/people/new", edit, new_form)
-        .get("/people/{id}", view, detail)
-        .post("/people/{id}", edit, update)
-        .get("/people/{id}/edit", edit, edit_form)
-        .post("/people/{id}/delete", edit, delete)
+    r.menu(MenuEntry {
+        group: MenuGroup::Registry,
+        order: 10,
+        key: "people",
+        label: "人员信息",
+        href: "/people",
+        visible: |can| can(Perm::PEOPLE_VIEW),
+    })
+    .audit_labels(&[
+        ("person.create", "登记人员"),
+        ("person.update", "修改人员"),
+        ("person.delete", "删除人员"),
+        ("person.import", "导入人员"),
+    ])
+    .get("/people", view, list)
+    .post("/people", edit, create)
+    .post("/people/export.xlsx", edit, export)
+    .get("/people/new", edit, new_form)
+    .get("/people/{id}", view, detail)
+    .post("/people/{id}", edit, update)
+    .get("/people/{id}/edit", edit, edit_form)
+    .post("/people/{id}/delete", edit, delete)
 }
 
 const PAGE_SIZE: u64 = 20;

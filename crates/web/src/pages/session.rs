@@ -20,17 +20,31 @@ use crate::auth::{Auth, Ctx, LOGIN_CSRF_COOKIE, session_cookie};
 use crate::error::{AppError, AppResult, render};
 use crate::layout::Layout;
 use crate::params::{self, Params};
-use crate::routes::{Access, Routes};
+use crate::routes::{Access, MenuEntry, MenuGroup, Routes};
 
 pub fn routes(r: Routes) -> Routes {
-    r.get("/login", Access::Public, login_form)
-        .post("/login", Access::Public, login)
-        .post("/logout", Access::SignedIn, logout)
-        .get("/account/password", Access::SignedIn, password_form)
-        .post("/account/password", Access::SignedIn, change_password)
-        .get("/switch", Access::SignedIn, switch_form)
-        .post("/switch", Access::SignedIn, switch)
-        .get("/me", Access::Page(Perm::OWN_VIEW), me)
+    r.menu(MenuEntry {
+        group: MenuGroup::Desk,
+        order: 90,
+        key: "me",
+        label: "我的信息",
+        href: "/me",
+        visible: |can| can(Perm::OWN_VIEW),
+    })
+    .audit_labels(&[
+        ("login", "登录"),
+        ("login.failed", "登录失败"),
+        ("login.throttled", "暂停登录"),
+        ("logout", "退出"),
+    ])
+    .get("/login", Access::Public, login_form)
+    .post("/login", Access::Public, login)
+    .post("/logout", Access::SignedIn, logout)
+    .get("/account/password", Access::SignedIn, password_form)
+    .post("/account/password", Access::SignedIn, change_password)
+    .get("/switch", Access::SignedIn, switch_form)
+    .post("/switch", Access::SignedIn, switch)
+    .get("/me", Access::Page(Perm::OWN_VIEW), me)
 }
 
 #[derive(Template)]

@@ -14,15 +14,22 @@ use crate::auth::Ctx;
 use crate::error::{AppResult, render};
 use crate::layout::Layout;
 use crate::params::{self, Params};
-use crate::routes::{Access, Routes};
+use crate::routes::{Access, MenuEntry, MenuGroup, Routes};
 
 pub fn routes(r: Routes) -> Routes {
     let manage = Access::Page(Perm::TOKENS_EDIT);
-    r.get("/admin/tokens", manage, list).post("/admin/tokens", manage, issue).post(
-        "/admin/tokens/{id}/revoke",
-        manage,
-        revoke,
-    )
+    r.menu(MenuEntry {
+        group: MenuGroup::Admin,
+        order: 10,
+        key: "tokens",
+        label: "接口令牌",
+        href: "/admin/tokens",
+        visible: |can| can(Perm::TOKENS_EDIT),
+    })
+    .audit_labels(&[("token.", "接口令牌")])
+    .get("/admin/tokens", manage, list)
+    .post("/admin/tokens", manage, issue)
+    .post("/admin/tokens/{id}/revoke", manage, revoke)
 }
 
 struct Row {
