@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod campaigns;
+pub mod classes;
 pub mod db;
 #[cfg(feature = "operator")]
 pub mod diag;

@@ -6,6 +6,7 @@ mod api;
 mod audit;
 mod auth;
 mod campaigns;
+mod classes;
 mod cli;
 mod conflicts;
 mod demo;

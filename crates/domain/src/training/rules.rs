@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::org::Sector;
 use crate::people::{RankLevel, Role, Roles};
 
-use super::kinds::ClassLevel;
+use super::kinds::{ClassLevel, TeachingMode};
 use super::numbers::{Fraction, Hours, Percent};
 
 /// Who a rule applies to. An empty list means "any"; `orgs` are organisation codes whose
@@ -341,6 +341,13 @@ pub struct CampaignRules {
     pub credits: CreditRules,
     #[serde(default)]
     pub online_credits: OnlineCreditRule,
+    /// Teaching modes the campaign's classes may use [002 §三]; all six by default.
+    #[serde(default = "all_modes")]
+    pub modes: Vec<TeachingMode>,
+}
+
+fn all_modes() -> Vec<TeachingMode> {
+    <TeachingMode as crate::labels::Labeled>::ALL.to_vec()
 }
 
 impl Default for CampaignRules {
@@ -388,6 +395,7 @@ impl Default for CampaignRules {
             max_leave_fraction: Fraction::new(1, 7).unwrap_or(Fraction::ONE),
             credits: CreditRules::default(),
             online_credits: OnlineCreditRule::default(),
+            modes: all_modes(),
         }
     }
 }
@@ -438,6 +446,9 @@ impl CampaignRules {
             if r.hours.is_negative() {
                 errors.push(format!("{label}学时要求不能为负数，请改正"));
             }
+        }
+        if self.modes.is_empty() {
+            errors.push("请至少选择一种教学方式".to_owned());
         }
         if self.online_credits.tiers.iter().any(|t| t.hours.is_negative()) {
             errors.push("网络课程折算学时不能为负数，请改正".to_owned());
