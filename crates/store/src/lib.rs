@@ -4,10 +4,12 @@
 //! leaves this crate only through scoped functions.
 
 pub mod accounts;
+pub mod attendance;
 pub mod audit;
 pub mod campaigns;
 pub mod classes;
 pub mod db;
+pub mod enrolments;
 #[cfg(feature = "operator")]
 pub mod diag;
 mod entity;

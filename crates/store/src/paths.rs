@@ -29,6 +29,7 @@ pub const PATH_COPIES: &[PathCopy] = &[
     PathCopy { table: "uploads", path_column: "scope_path", org_column: None },
     PathCopy { table: "campaigns", path_column: "org_path", org_column: Some("issuer_org_id") },
     PathCopy { table: "campaign_targets", path_column: "org_path", org_column: Some("org_id") },
+    PathCopy { table: "enrolments", path_column: "org_path", org_column: Some("org_id") },
 ];
 
 /// Rewrites every registered copy under `old_prefix` to start with `new_prefix` (inside

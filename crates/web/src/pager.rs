@@ -86,7 +86,7 @@ pub struct Pager {
     pub size: u64,
     pub sizes: &'static [u64],
     /// The jump form: the list's path and the filters it keeps.
-    pub action: &'static str,
+    pub action: String,
     pub hidden: Vec<(&'static str, String)>,
     /// Nothing to page through at the default size: the pager is not shown.
     pub single: bool,
@@ -98,7 +98,7 @@ impl Pager {
     /// The pager of a page of `path` (filters `keys` kept), whose cursors are `prev` and
     /// `next`; `total` when the list's length is known exactly.
     pub fn new(
-        path: &'static str,
+        path: &str,
         p: &Params,
         keys: &[&'static str],
         paging: &Paging<'_>,
@@ -145,7 +145,7 @@ impl Pager {
             pages,
             size: paging.size,
             sizes: &SIZES,
-            action: path,
+            action: path.to_owned(),
             hidden: hidden.into_iter().filter(|(k, _)| *k != "size").collect(),
         }
     }

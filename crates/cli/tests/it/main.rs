@@ -10,6 +10,7 @@ mod classes;
 mod cli;
 mod conflicts;
 mod demo;
+mod enrolments;
 mod export;
 mod hostile;
 mod import_bulk;

@@ -96,6 +96,19 @@ async fn every_registered_path_copy_follows_a_move() {
     })
     .await
     .expect("campaign");
+    // A class of the town with one of its villagers enrolled: enrolments copy the path.
+    let villager = crate::enrolments::people_of(&db.conn, JINGZHU, 1).await;
+    write(&db.conn, &sys, async |tx| {
+        let input = xuepei_store::classes::ClassInput {
+            level: "county".into(),
+            allocations: vec![],
+            ..crate::classes::class_input(None, "街道书记班", "430603001")
+        };
+        let c = xuepei_store::classes::create(tx, &input).await?;
+        xuepei_store::enrolments::enrol(tx, c.id, &[xuepei_store::enrolments::PersonRef::Id(villager[0].0)]).await
+    })
+    .await
+    .expect("enrolment");
     let before = xuepei_store::paths::disagreements(&db.conn).await.expect("check");
     for (table, rows, wrong) in &before {
         assert!(*rows > 0, "{table}: seed rows of every registered table in this scenario");

@@ -31,7 +31,7 @@ pub fn routes(r: Routes) -> Routes {
         key: "import",
         label: "数据导入",
         href: "/import",
-        visible: |can| crate::kinds::registry().iter().any(|k| can(k.import_perm())),
+        visible: |can| registry().iter().any(|k| can(k.import_perm())),
     })
     .get("/import", a, first_kind)
     .get("/import/progress/{job}", a, progress)
