@@ -26,8 +26,8 @@ use xuepei_domain::validate::FieldError;
 use crate::audit::{Entry, Tx};
 use crate::classes::sessions::Session;
 use crate::classes::{self, Class};
-use crate::entity::{attendance, class_session, enrolment, leave_request, organization, person};
 use crate::enrolments::{PersonRef, apply_leave_rule};
+use crate::entity::{attendance, class_session, enrolment, leave_request, organization, person};
 use crate::error::{Result, StoreError};
 use crate::org::now;
 use crate::scope::Scope;
@@ -91,11 +91,8 @@ async fn settle_at(
     if due.is_empty() {
         return Ok(());
     }
-    let es: Vec<enrolment::Model> = participants(db, c.id)
-        .await?
-        .into_iter()
-        .filter(|e| e.status == EnrolmentStatus::Enrolled.code())
-        .collect();
+    let es: Vec<enrolment::Model> =
+        participants(db, c.id).await?.into_iter().filter(|e| e.status == EnrolmentStatus::Enrolled.code()).collect();
     if es.is_empty() {
         return Ok(());
     }
@@ -292,10 +289,8 @@ pub async fn mark(tx: &Tx, session_id: i64, records: &[MarkInput]) -> Result<Mar
     let es = participants(db, c.id).await?;
     let (people, _) = people_and_orgs(db, &es).await?;
     let by_person: HashMap<i64, &enrolment::Model> = es.iter().map(|e| (e.person_id, e)).collect();
-    let by_number: HashMap<&str, &enrolment::Model> = es
-        .iter()
-        .filter_map(|e| people.get(&e.person_id).map(|p| (p.id_number.as_str(), e)))
-        .collect();
+    let by_number: HashMap<&str, &enrolment::Model> =
+        es.iter().filter_map(|e| people.get(&e.person_id).map(|p| (p.id_number.as_str(), e))).collect();
     let existing: HashMap<i64, attendance::Model> = attendance::Entity::find()
         .filter(attendance::Column::SessionId.eq(s.id))
         .all(db)
@@ -497,7 +492,9 @@ async fn check_in_at(
     {
         let m = mark_of(&a.mark).unwrap_or(AttendanceMark::Present);
         return Err(StoreError::Conflict(match (m.attended(), a.checked_at) {
-            (true, Some(t)) => format!("已签到：您已于{}签到（{}），无需重复签到", xuepei_domain::time::second(t), m.label()),
+            (true, Some(t)) => {
+                format!("已签到：您已于{}签到（{}），无需重复签到", xuepei_domain::time::second(t), m.label())
+            }
             _ => format!("已登记考勤（{}），无需签到。如有误请联系班主任更正", m.label()),
         }));
     }

@@ -220,9 +220,8 @@ async fn find_people(
                     order.push(i);
                 }
             }
-            Err(what) => {
-                errs.push(err("people", format!("{what}不在您的管理范围内或未登记，请核对身份证号（或先在人员库中登记）")))
-            }
+            Err(what) => errs
+                .push(err("people", format!("{what}不在您的管理范围内或未登记，请核对身份证号（或先在人员库中登记）"))),
         }
     }
     let mut slots: Vec<Option<person::Model>> = found.into_iter().map(Some).collect();
@@ -601,7 +600,9 @@ pub async fn withdraw(tx: &Tx, class_id: i64, who_ref: &PersonRef, reason: &str)
         scope_path: e.org_path.clone(),
         summary: format!("{}退出班次“{}”：{}", who(&p), c.title, reason.clone().unwrap_or_default()),
         before: Some(serde_json::json!({"状态": st.label()})),
-        after: Some(serde_json::json!({"状态": EnrolmentStatus::Withdrawn.label(), "原因": reason, "候补递补": promoted})),
+        after: Some(
+            serde_json::json!({"状态": EnrolmentStatus::Withdrawn.label(), "原因": reason, "候补递补": promoted}),
+        ),
     });
     Ok(Withdrawal { withdrawn: who(&p), promoted })
 }
@@ -838,7 +839,13 @@ pub struct LeaveInput {
     pub reason: String,
 }
 
-async fn file_leave(tx: &Tx, c: &Class, e: enrolment::Model, p: person::Model, input: &LeaveInput) -> Result<LeaveAnswer> {
+async fn file_leave(
+    tx: &Tx,
+    c: &Class,
+    e: enrolment::Model,
+    p: person::Model,
+    input: &LeaveInput,
+) -> Result<LeaveAnswer> {
     let st = status_of(&e);
     if st != EnrolmentStatus::Enrolled {
         return Err(StoreError::Conflict(format!("{}当前状态为“{}”，不能请假", who(&p), st.label())));
@@ -1153,8 +1160,13 @@ async fn build(db: &impl ConnectionTrait, rows: Vec<enrolment::Model>) -> Result
     }
     let pids: Vec<i64> = rows.iter().map(|r| r.person_id).collect();
     let oids: BTreeSet<i64> = rows.iter().map(|r| r.org_id).collect();
-    let people: HashMap<i64, person::Model> =
-        person::Entity::find().filter(person::Column::Id.is_in(pids)).all(db).await?.into_iter().map(|p| (p.id, p)).collect();
+    let people: HashMap<i64, person::Model> = person::Entity::find()
+        .filter(person::Column::Id.is_in(pids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect();
     let orgs: HashMap<i64, String> = organization::Entity::find()
         .filter(organization::Column::Id.is_in(oids))
         .all(db)

@@ -49,9 +49,8 @@ pub async fn city_class(db: &xuepei_store::DatabaseConnection, title: &str, capa
 /// Seven sessions of 3 hours (21 hours: 1/7 is exactly 3 hours) on the class's four days.
 pub async fn seven_sessions(db: &xuepei_store::DatabaseConnection, class_id: i64) -> Vec<i64> {
     let mut out = Vec::new();
-    for (i, (d, slot)) in [(13, "am"), (13, "pm"), (14, "am"), (14, "pm"), (15, "am"), (15, "pm"), (16, "am")]
-        .into_iter()
-        .enumerate()
+    for (i, (d, slot)) in
+        [(13, "am"), (13, "pm"), (14, "am"), (14, "pm"), (15, "am"), (15, "pm"), (16, "am")].into_iter().enumerate()
     {
         let input = session_input((2026, 4, d), slot, &format!("专题{}", i + 1), "lecture", "3");
         let s = write(db, &Scope::system(), async |tx| classes::sessions::add(tx, class_id, &input).await)
@@ -84,11 +83,9 @@ async fn enrolments_fill_places_then_the_waiting_list_and_promote_in_order() {
     let m = messages(again.expect_err("twice"));
     assert!(m[0].contains(&p[0].2) && m[0].contains("已在本班学员名单中"), "{m:?}");
     // Withdrawing an enrolled trainee promotes the first waitlisted, not the second.
-    let w = write(&db.conn, &city, async |tx| {
-        enrolments::withdraw(tx, c.id, &PersonRef::Id(p[1].0), "工作调动").await
-    })
-    .await
-    .expect("withdraw");
+    let w = write(&db.conn, &city, async |tx| enrolments::withdraw(tx, c.id, &PersonRef::Id(p[1].0), "工作调动").await)
+        .await
+        .expect("withdraw");
     assert_eq!(w.promoted.len(), 1);
     assert_eq!(status_of(&db.conn, c.id, p[3].0).await, Enrolled);
     assert_eq!(status_of(&db.conn, c.id, p[4].0).await, Waitlisted);
@@ -121,7 +118,8 @@ async fn enrolments_are_all_or_nothing_and_refuse_overlap_responsibility_and_all
     let q = people_of(&db.conn, QUYUAN, 3).await;
     // An overlapping class of the same dates.
     let other = write(&db.conn, &Scope::system(), async |tx| {
-        let input = ClassInput { capacity: Some(10), allocations: vec![], ..class_input(None, "同期另一班", CITY) };
+        let input =
+            ClassInput { capacity: Some(10), allocations: vec![], ..class_input(None, "同期另一班", CITY) };
         classes::create(tx, &input).await
     })
     .await
@@ -177,14 +175,12 @@ async fn enrolments_are_all_or_nothing_and_refuse_overlap_responsibility_and_all
     // Each viewer: the county sees only its own people; the other county sees nothing.
     let quyuan = county_scope(&db.conn, QUYUAN).await;
     write(&db.conn, &quyuan, async |tx| enrolments::enrol(tx, c.id, &ids(&q)).await).await.expect("quyuan");
-    let mine = enrolments::roster(&db.conn, &quyuan, c.id, &EnrolmentFilter::default(), At::First, 100)
-        .await
-        .expect("roster");
+    let mine =
+        enrolments::roster(&db.conn, &quyuan, c.id, &EnrolmentFilter::default(), At::First, 100).await.expect("roster");
     assert_eq!(mine.items.len(), 3);
     assert!(mine.items.iter().all(|e| q.iter().any(|x| x.0 == e.person_id)));
-    let all = enrolments::roster(&db.conn, &city, c.id, &EnrolmentFilter::default(), At::First, 100)
-        .await
-        .expect("roster");
+    let all =
+        enrolments::roster(&db.conn, &city, c.id, &EnrolmentFilter::default(), At::First, 100).await.expect("roster");
     assert_eq!(all.items.len(), 33);
     assert!(matches!(
         enrolments::for_organiser(&db.conn, &quyuan, c.id, &EnrolmentFilter::default(), At::First, 100).await,
