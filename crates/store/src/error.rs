@@ -34,8 +34,16 @@ pub(crate) struct UniqueKey {
 }
 
 /// The unique keys of every module, each declared beside the module's queries.
-const UNIQUE_KEYS: &[&[UniqueKey]] =
-    &[crate::org::UNIQUE_KEYS, crate::people::UNIQUE_KEYS, crate::accounts::UNIQUE_KEYS, crate::campaigns::UNIQUE_KEYS, crate::classes::UNIQUE_KEYS, crate::enrolments::UNIQUE_KEYS];
+const UNIQUE_KEYS: &[&[UniqueKey]] = &[
+    crate::org::UNIQUE_KEYS,
+    crate::people::UNIQUE_KEYS,
+    crate::accounts::UNIQUE_KEYS,
+    crate::campaigns::UNIQUE_KEYS,
+    crate::classes::UNIQUE_KEYS,
+    crate::coverage::UNIQUE_KEYS,
+    crate::credits::UNIQUE_KEYS,
+    crate::enrolments::UNIQUE_KEYS,
+];
 
 /// A unique or foreign-key violation (two requests at once, or a row deleted meanwhile)
 /// as a conflict the user can act on, never an internal error.

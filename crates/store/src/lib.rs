@@ -8,6 +8,8 @@ pub mod attendance;
 pub mod audit;
 pub mod campaigns;
 pub mod classes;
+pub mod coverage;
+pub mod credits;
 pub mod db;
 pub mod enrolments;
 #[cfg(feature = "operator")]
@@ -23,6 +25,7 @@ pub mod paths;
 pub mod people;
 pub mod scope;
 pub mod sessions;
+pub mod targets;
 mod sql;
 mod throttle;
 pub mod tokens;

@@ -281,3 +281,258 @@ async fn classes_timetable_refuses_sessions_outside_overlapping_or_in_modes_not_
     assert_eq!(classes::class_hours(&db.conn, class.id).await.expect("hours"), Hours::whole(2));
     db.cleanup().await;
 }
+
+/// A read-write token over the organisation `code`.
+async fn token(db: &xuepei_store::DatabaseConnection, code: &str) -> String {
+    let o = by_code(db, code).await;
+    write(db, &Scope::system(), async |tx| {
+        xuepei_store::tokens::issue(tx, "班次对接", o.id, true, None, xuepei_store::tokens::OPERATOR_ISSUER).await
+    })
+    .await
+    .expect("token")
+    .1
+}
+
+async fn call(
+    app: &xuepei_testkit::TestApp,
+    method: &str,
+    path: &str,
+    token: &str,
+    body: Option<serde_json::Value>,
+) -> (u16, serde_json::Value) {
+    let mut rb = match method {
+        "POST" => app.raw.post(app.url(path)),
+        _ => app.raw.get(app.url(path)),
+    };
+    rb = rb.bearer_auth(token);
+    if let Some(b) = body {
+        rb = rb.header("content-type", "application/json").body(b.to_string());
+    }
+    let r = rb.send().await.expect("request");
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(serde_json::Value::Null))
+}
+
+#[tokio::test]
+async fn classes_api_round_trip_and_refusals() {
+    use serde_json::json;
+    let db = seeded().await;
+    let c = city_campaign(&db.conn).await;
+    let app = xuepei_testkit::TestApp::spawn(&db).await;
+    let city = token(&db.conn, CITY).await;
+    let body = json!({
+        "campaign_id": c.id, "title": "全市村党组织书记示范班", "organiser": CITY, "level": "city",
+        "start": "2026-04-13", "end": "2026-04-16", "capacity": 60,
+        "institution": "中共岳阳市委党校", "institution_kind": "party_school",
+        "allocations": [{ "org": YUNXI, "places": 30 }],
+        "target_group": { "sectors": ["village"], "roles": ["secretary"] }
+    });
+    let (s, v) = call(&app, "POST", "/api/v1/classes", &city, Some(body.clone())).await;
+    assert_eq!(s, 201, "{v}");
+    let id = v["id"].as_i64().expect("id");
+    assert_eq!(
+        (v["organiser"].as_str(), v["level"].as_str(), v["capacity"].as_i64()),
+        (Some(CITY), Some("city"), Some(60))
+    );
+    assert_eq!((v["max_leave"].as_str(), v["access"].as_str()), (Some("1/7"), Some("manage")));
+    assert_eq!(v["allocations"], json!([{ "org": YUNXI, "name": "云溪区", "places": 30 }]), "{v}");
+    // The minimal body of the issue.
+    let (s, v2) = call(
+        &app,
+        "POST",
+        "/api/v1/classes",
+        &city,
+        Some(json!({ "campaign_id": c.id, "title": "市级班", "organiser": CITY, "level": "city", "start": "2026-05-11", "end": "2026-05-13", "capacity": 40 })),
+    )
+    .await;
+    assert_eq!(s, 201, "{v2}");
+    let (s, got) = call(&app, "GET", &format!("/api/v1/classes/{id}"), &city, None).await;
+    assert_eq!((s, &got["title"]), (200, &v["title"]), "{got}");
+    // Sessions: created, listed in time order, refused whole.
+    let (s, sess) = call(
+        &app,
+        "POST",
+        &format!("/api/v1/classes/{id}/sessions"),
+        &city,
+        Some(json!({ "date": "2026-04-13", "slot": "am", "topic": "党章党规", "mode": "lecture", "hours": 3 })),
+    )
+    .await;
+    assert_eq!(s, 201, "{sess}");
+    assert_eq!(
+        (sess["starts"].as_str(), sess["ends"].as_str(), sess["hours"].as_i64()),
+        (Some("08:30"), Some("11:30"), Some(3))
+    );
+    assert!(sess.get("checkin_secret").is_none(), "the secret never leaves");
+    let (s, e) = call(
+        &app,
+        "POST",
+        &format!("/api/v1/classes/{id}/sessions"),
+        &city,
+        Some(json!({ "date": "2026-04-20", "slot": "dawn", "topic": "x", "mode": "lecture", "hours": 1.5 })),
+    )
+    .await;
+    assert_eq!((s, e["error"]["code"].as_str()), (422, Some("invalid")), "{e}");
+    assert_eq!(e["error"]["fields"].as_array().map(Vec::len), Some(2), "{e}");
+    let (s, list) = call(&app, "GET", &format!("/api/v1/classes/{id}/sessions"), &city, None).await;
+    assert_eq!((s, list["items"].as_array().map(Vec::len)), (200, Some(1)), "{list}");
+    // A sending county reads the class and its own places; another county nothing.
+    let yunxi = token(&db.conn, YUNXI).await;
+    let quyuan = token(&db.conn, QUYUAN).await;
+    let (s, seen) = call(&app, "GET", &format!("/api/v1/classes/{id}"), &yunxi, None).await;
+    assert_eq!((s, seen["access"].as_str()), (200, Some("send")), "{seen}");
+    let (s, list) = call(&app, "GET", &format!("/api/v1/classes?campaign_id={}", c.id), &yunxi, None).await;
+    assert_eq!((s, list["items"].as_array().map(Vec::len)), (200, Some(1)), "only the class with its places: {list}");
+    let (s, e) = call(&app, "GET", &format!("/api/v1/classes/{id}"), &quyuan, None).await;
+    assert_eq!((s, e["error"]["code"].as_str()), (404, Some("not_found")), "{e}");
+    let (s, list) = call(&app, "GET", "/api/v1/classes", &quyuan, None).await;
+    assert_eq!((s, list["items"].as_array().map(Vec::len)), (200, Some(0)), "{list}");
+    let (s, _) = call(
+        &app,
+        "POST",
+        &format!("/api/v1/classes/{id}/sessions"),
+        &yunxi,
+        Some(json!({ "date": "2026-04-13", "slot": "pm", "topic": "x", "mode": "lecture", "hours": 3 })),
+    )
+    .await;
+    assert_eq!(s, 403, "a sender does not keep the timetable");
+    // Bad classes: refused whole, in Chinese; an unknown field is a 400.
+    let mut bad = body.clone();
+    bad["end"] = json!("2026-04-19");
+    bad["capacity"] = json!(20);
+    let (s, e) = call(&app, "POST", "/api/v1/classes", &city, Some(bad)).await;
+    assert_eq!(s, 422, "{e}");
+    let msgs = e["error"]["fields"].to_string();
+    assert!(msgs.contains("现为7天") && msgs.contains("超过班次容量20人"), "{e}");
+    let (s, e) = call(&app, "POST", "/api/v1/classes", &city, Some(json!({ "name": "x" }))).await;
+    assert_eq!(s, 400, "{e}");
+    let (_, all) = call(&app, "GET", "/api/v1/classes", &city, None).await;
+    assert_eq!(all["items"].as_array().map(Vec::len), Some(2), "nothing more written");
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn classes_pages_create_a_class_its_timetable_and_the_pools() {
+    use xuepei_domain::accounts::AccountRole;
+    let db = seeded().await;
+    let c = city_campaign(&db.conn).await;
+    let staff = signed_in(&db, "ystaff", &[AccountRole::OrgStaff], YUNXI).await;
+    let (s, body) = staff.get("/").await;
+    assert!(s == 200 && body.contains("班次管理") && body.contains("师资库") && body.contains("教学场地"), "menu");
+    // The pools.
+    let (s, _, body) = staff
+        .post_form("/venues", &[("org", YUNXI), ("name", "区委党校报告厅"), ("kind", "classroom"), ("capacity", "120")])
+        .await;
+    assert_eq!(s, 303, "{body}");
+    let (s, _, body) = staff
+        .post_form(
+            "/instructors",
+            &[
+                ("org", YUNXI),
+                ("name", "李明"),
+                ("kind", "teacher"),
+                ("title", "区委党校讲师"),
+                ("phone", "13800001111"),
+            ],
+        )
+        .await;
+    assert_eq!(s, 303, "{body}");
+    let (s, _, body) =
+        staff.post_form("/instructors", &[("org", YUNXI), ("name", ""), ("kind", "x"), ("phone", "12")]).await;
+    assert_eq!(s, 422);
+    assert!(body.contains("姓名不能为空") && body.contains("请选择师资类别") && body.contains("联系电话"), "{body}");
+    let (_, list) = staff.get("/instructors").await;
+    assert!(list.contains("李明") && list.contains("党校教师"), "{list}");
+    // The class form refuses every mistake at once and keeps what was typed.
+    let (s, _, body) = staff
+        .post_form(
+            "/classes",
+            &[
+                ("campaign_id", &c.id.to_string()),
+                ("title", "云溪区村书记班"),
+                ("organiser", YUNXI),
+                ("level", "county"),
+                ("start", "2026-04-20"),
+                ("end", "2026-04-13"),
+                ("capacity", "abc"),
+                ("alloc_org", QUYUAN),
+                ("alloc_places", "5"),
+            ],
+        )
+        .await;
+    assert_eq!(s, 422);
+    for msg in ["早于开班日期", "班次容量“abc”应为整数", "云溪区村书记班"] {
+        assert!(body.contains(msg), "{msg}: {body}");
+    }
+    let (s, loc, body) = staff
+        .post_form(
+            "/classes",
+            &[
+                ("campaign_id", &c.id.to_string()),
+                ("title", "云溪区村书记班"),
+                ("organiser", YUNXI),
+                ("level", "county"),
+                ("start", "2026-04-13"),
+                ("end", "2026-04-15"),
+                ("capacity", "40"),
+                ("sectors", "village"),
+                ("roles", "secretary"),
+                ("alloc_org", "430603001"),
+                ("alloc_places", "10"),
+                ("alloc_org", ""),
+                ("alloc_places", ""),
+            ],
+        )
+        .await;
+    assert_eq!(s, 303, "{body}");
+    let loc = loc.expect("redirect");
+    let id: i64 = loc.trim_start_matches("/classes/").split('?').next().and_then(|s| s.parse().ok()).expect("id");
+    // A session with the pools' instructor and venue.
+    let (_, form) = staff.get(&format!("/classes/{id}/sessions/new")).await;
+    assert!(form.contains("李明") && form.contains("区委党校报告厅"), "the pools are offered: {form}");
+    let pick = |html: &str, name: &str| {
+        let at = html.find(name).expect("option");
+        let before = &html[..at];
+        let v = before.rfind("value=\"").expect("value");
+        before[v + 7..].split('"').next().unwrap_or_default().to_owned()
+    };
+    let (iid, vid) = (pick(&form, "李明"), pick(&form, "区委党校报告厅"));
+    let (s, _, body) = staff
+        .post_form(
+            &format!("/classes/{id}/sessions"),
+            &[
+                ("date", "2026-04-13"),
+                ("slot", "am"),
+                ("topic", "学习党章"),
+                ("mode", "lecture"),
+                ("hours", "3"),
+                ("instructor_id", &iid),
+                ("venue_id", &vid),
+            ],
+        )
+        .await;
+    assert_eq!(s, 303, "{body}");
+    let (s, _, body) = staff
+        .post_form(
+            &format!("/classes/{id}/sessions"),
+            &[("date", "2026-04-30"), ("slot", "am"), ("topic", "越期"), ("mode", "lecture"), ("hours", "9")],
+        )
+        .await;
+    assert_eq!(s, 422);
+    assert!(body.contains("不在本班次的起止日期") && body.contains("半天课程最多4学时"), "{body}");
+    let (_, page) = staff.get(&loc).await;
+    for text in ["云溪区村书记班", "学习党章", "专题辅导", "李明", "区委党校报告厅", "共1节，3学时", "长岭街道"]
+    {
+        assert!(page.contains(text), "{text}: {page}");
+    }
+    let (s, tt) = staff.get(&format!("/classes/{id}/timetable")).await;
+    assert!(s == 200 && tt.contains("云溪区村书记班课程表") && tt.contains("08:30–11:30"), "{tt}");
+    // The campaign page lists its classes with a link to add one.
+    let (_, cp) = staff.get(&format!("/campaigns/{}", c.id)).await;
+    assert!(cp.contains("云溪区村书记班") && cp.contains(&format!("/classes/new?campaign_id={}", c.id)), "{cp}");
+    // The list filters by campaign and level.
+    let (_, list) = staff.get(&format!("/classes?campaign={}&level=county", c.id)).await;
+    assert!(list.contains("云溪区村书记班"), "{list}");
+    let (_, list) = staff.get("/classes?level=province").await;
+    assert!(!list.contains("云溪区村书记班"), "{list}");
+    db.cleanup().await;
+}

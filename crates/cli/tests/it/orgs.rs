@@ -91,20 +91,46 @@ async fn every_registered_path_copy_follows_a_move() {
         .await
         .expect("upload");
     // A campaign issued by the town that targets one of its villages: both tables copy paths.
-    write(&db.conn, &sys, async |tx| {
+    let campaign = write(&db.conn, &sys, async |tx| {
         xuepei_store::campaigns::create(tx, &crate::campaigns::input("街道轮训", "430603001", &[JINGZHU])).await
     })
     .await
     .expect("campaign");
+    // Its coverage counts (a row per organisation with target people) copy paths too.
+    xuepei_store::coverage::summary(&db.conn, &sys, campaign.id, None).await.expect("coverage");
     // A class of the town with one of its villagers enrolled: enrolments copy the path.
     let villager = crate::enrolments::people_of(&db.conn, JINGZHU, 1).await;
     write(&db.conn, &sys, async |tx| {
         let input = xuepei_store::classes::ClassInput {
             level: "county".into(),
-            allocations: vec![],
+            // Places for a village, delivered by it (an institution of the tree): both copy paths.
+            allocations: vec![(JINGZHU.into(), 5)],
+            institution_org: JINGZHU.into(),
             ..crate::classes::class_input(None, "街道书记班", "430603001")
         };
         let c = xuepei_store::classes::create(tx, &input).await?;
+        // The town's instructor pool and venue list copy the town's path.
+        let town_code = "430603001".to_owned();
+        xuepei_store::classes::venues::create(
+            tx,
+            &xuepei_store::classes::venues::VenueInput {
+                org: town_code.clone(),
+                name: "街道党校教室".into(),
+                kind: "classroom".into(),
+                ..Default::default()
+            },
+        )
+        .await?;
+        xuepei_store::classes::instructors::create(
+            tx,
+            &xuepei_store::classes::instructors::InstructorInput {
+                org: town_code,
+                name: "街道讲师".into(),
+                kind: "teacher".into(),
+                ..Default::default()
+            },
+        )
+        .await?;
         xuepei_store::enrolments::enrol(tx, c.id, &[xuepei_store::enrolments::PersonRef::Id(villager[0].0)]).await
     })
     .await

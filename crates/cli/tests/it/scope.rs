@@ -68,7 +68,57 @@ struct Other {
     token: i64,
     upload: i64,
     campaign: i64,
+    /// A pending credit claim of the other county's person.
+    claim: i64,
+    /// The other county's class, session, instructor and venue.
+    class_room: OtherClass,
     secrets: Vec<String>,
+}
+
+struct OtherClass {
+    class: i64,
+    session: i64,
+    instructor: i64,
+    venue: i64,
+}
+
+/// The other county's class (for its campaign) with a session, an instructor and a venue.
+async fn other_class(db: &xuepei_store::DatabaseConnection, campaign: i64) -> OtherClass {
+    use xuepei_store::classes::{self, instructors, sessions, venues};
+    let b = county_scope(db, QUYUAN).await;
+    write(db, &b, async |tx| {
+        let i = instructors::create(
+            tx,
+            &instructors::InstructorInput {
+                org: QUYUAN.into(),
+                name: "外县教师".into(),
+                kind: "expert".into(),
+                ..Default::default()
+            },
+        )
+        .await?;
+        let v = venues::create(
+            tx,
+            &venues::VenueInput {
+                org: QUYUAN.into(),
+                name: "外县场地".into(),
+                kind: "classroom".into(),
+                ..Default::default()
+            },
+        )
+        .await?;
+        let mut input = crate::classes::class_input(Some(campaign), "外县班次", QUYUAN);
+        input.level = "county".into();
+        input.allocations = vec![(QUYUAN_TOWN.into(), 10)];
+        let c = classes::create(tx, &input).await?;
+        let mut si = crate::classes::session_input((2026, 4, 13), "am", "外县专题", "lecture", "3");
+        si.instructor_id = Some(i.id);
+        si.venue_id = Some(v.id);
+        let s = sessions::add(tx, c.id, &si).await?;
+        Ok(OtherClass { class: c.id, session: s.id, instructor: i.id, venue: v.id })
+    })
+    .await
+    .expect("the other county's class")
 }
 
 async fn fingerprint(db: &xuepei_store::DatabaseConnection) -> String {
@@ -367,7 +417,242 @@ fn cases(o: &Other) -> HashMap<(&'static str, &'static str), Vec<Case>> {
             .to_string(),
     );
     add("POST", "/api/v1/people/import", vec![api_people]);
+    // Coverage, target lists and credit hours.
+    let claim = o.claim;
+    let upload_case = |url: String| {
+        let mut c = case(Staff, url, Deny);
+        c.upload = Some(b"evidence".to_vec());
+        c
+    };
+    // Batch plans.
+    let plan = o.plan;
+    add("GET", "/campaigns/{id}/plans", vec![case(Staff, format!("/campaigns/{campaign}/plans"), Deny)]);
+    add("GET", "/campaigns/{id}/plans/new", vec![case(Staff, format!("/campaigns/{campaign}/plans/new"), Deny)]);
+    add(
+        "POST",
+        "/campaigns/{id}/plans",
+        vec![with_form(
+            case(Staff, format!("/campaigns/{campaign}/plans"), Deny),
+            &[
+                ("organiser", &code),
+                ("title", "越界"),
+                ("level", "county"),
+                ("start", "2026-03-02"),
+                ("end", "2026-06-30"),
+                ("batch_days", "3"),
+                ("capacity", "50"),
+                ("venues", "1"),
+            ],
+        )],
+    );
+    add("GET", "/plans/{id}", vec![case(Staff, format!("/plans/{plan}"), Deny)]);
+    add(
+        "POST",
+        "/plans/{id}/adjust",
+        vec![with_form(
+            case(Staff, format!("/plans/{plan}/adjust"), Deny),
+            &[("action", "merge"), ("into", "1"), ("from", "2")],
+        )],
+    );
+    add("POST", "/plans/{id}/accept", vec![case(Staff, format!("/plans/{plan}/accept"), Deny)]);
+    add("POST", "/plans/{id}/delete", vec![case(Staff, format!("/plans/{plan}/delete"), Deny)]);
+    add("GET", "/campaigns/{id}/coverage", vec![case(Staff, format!("/campaigns/{campaign}/coverage"), Deny)]);
+    add(
+        "POST",
+        "/campaigns/{id}/coverage/export",
+        vec![case(Staff, format!("/campaigns/{campaign}/coverage/export"), Deny)],
+    );
+    add(
+        "POST",
+        "/campaigns/{id}/coverage/refresh",
+        vec![case(Staff, format!("/campaigns/{campaign}/coverage/refresh"), Deny)],
+    );
+    add("GET", "/campaigns/{id}/targets", vec![case(Staff, format!("/campaigns/{campaign}/targets"), Deny)]);
+    add(
+        "POST",
+        "/campaigns/{id}/targets/export",
+        vec![case(Staff, format!("/campaigns/{campaign}/targets/export"), Deny)],
+    );
+    add("GET", "/people/{id}/credits", vec![case(Staff, format!("/people/{person}/credits"), Deny)]);
+    add("POST", "/people/{id}/credits/claims", vec![upload_case(format!("/people/{person}/credits/claims"))]);
+    add(
+        "GET",
+        "/credits/behind",
+        vec![case(Staff, "/credits/behind", Clean), case(Staff, format!("/credits/behind?under={org}"), Deny)],
+    );
+    add(
+        "POST",
+        "/credits/behind/export",
+        vec![
+            case(Staff, "/credits/behind/export", Clean),
+            case(Staff, format!("/credits/behind/export?under={org}"), Deny),
+        ],
+    );
+    add("GET", "/credits/claims", vec![case(Staff, "/credits/claims", Clean)]);
+    add("POST", "/credits/claims/{id}/approve", vec![case(Staff, format!("/credits/claims/{claim}/approve"), Deny)]);
+    add(
+        "POST",
+        "/credits/claims/{id}/reject",
+        vec![with_form(case(Staff, format!("/credits/claims/{claim}/reject"), Deny), &[("reason", "越界")])],
+    );
+    add("GET", "/me/credits", vec![case(Cadre, "/me/credits", Clean)]);
+    let mut mine = upload_case("/me/credits/claims".into());
+    mine.who = Cadre;
+    add("POST", "/me/credits/claims", vec![mine]);
+    add(
+        "GET",
+        "/api/v1/campaigns/{id}/coverage",
+        vec![
+            case(Api, format!("/api/v1/campaigns/{campaign}/coverage"), Deny),
+            case(Api, format!("/api/v1/campaigns/{campaign}/coverage?org={code}"), Deny),
+        ],
+    );
+    add(
+        "GET",
+        "/api/v1/people/{id}/credits",
+        vec![
+            case(Api, format!("/api/v1/people/{person}/credits"), Deny),
+            case(Api, format!("/api/v1/people/{}/credits", o.id_number), Deny),
+        ],
+    );
+    let mut api_credits = case(Api, "/api/v1/credits/import", Deny);
+    api_credits.json = Some(
+        serde_json::json!([{ "id_number": o.id_number, "title": "越界课程", "date": "2026-03-01", "hours": "2", "provider": "网院" }])
+            .to_string(),
+    );
+    add("POST", "/api/v1/credits/import", vec![api_credits]);
+    class_cases(o, &mut m);
     m
+}
+
+/// Classes, their timetables, the instructor pool and the venue list.
+fn class_cases(o: &Other, m: &mut HashMap<(&'static str, &'static str), Vec<Case>>) {
+    use Expect::*;
+    use Who::*;
+    let mut add = |method, path, c: Vec<Case>| {
+        m.insert((method, path), c);
+    };
+    let OtherClass { class, session, instructor, venue } = o.class_room;
+    let code = o.org_code.clone();
+    let class_form = |organiser: &str, alloc: &str| {
+        vec![
+            ("title".to_owned(), "越界班次".to_owned()),
+            ("organiser".to_owned(), organiser.to_owned()),
+            ("level".to_owned(), "county".to_owned()),
+            ("start".to_owned(), "2026-04-13".to_owned()),
+            ("end".to_owned(), "2026-04-15".to_owned()),
+            ("capacity".to_owned(), "50".to_owned()),
+            ("alloc_org".to_owned(), alloc.to_owned()),
+            ("alloc_places".to_owned(), "5".to_owned()),
+        ]
+    };
+    let form_case = |url: String, organiser: &str, alloc: &str| {
+        let mut c = case(Staff, url, Deny);
+        c.form = class_form(organiser, alloc);
+        c
+    };
+    let session_form = || {
+        with_form(
+            case(Staff, format!("/classes/{class}/sessions"), Deny),
+            &[("date", "2026-04-14"), ("slot", "pm"), ("topic", "越界"), ("mode", "lecture"), ("hours", "3")],
+        )
+    };
+    add(
+        "GET",
+        "/classes",
+        vec![case(Staff, "/classes", Clean), case(Staff, format!("/classes?campaign={}", o.campaign), Clean)],
+    );
+    add("POST", "/classes", vec![form_case("/classes".into(), &code, ""), form_case("/classes".into(), YUNXI, &code)]);
+    add(
+        "GET",
+        "/classes/new",
+        vec![case(Staff, "/classes/new", Clean), case(Staff, format!("/classes/new?campaign_id={}", o.campaign), Deny)],
+    );
+    add("GET", "/classes/{id}", vec![case(Staff, format!("/classes/{class}"), Deny)]);
+    add("POST", "/classes/{id}", vec![form_case(format!("/classes/{class}"), YUNXI, "")]);
+    add("GET", "/classes/{id}/edit", vec![case(Staff, format!("/classes/{class}/edit"), Deny)]);
+    add("POST", "/classes/{id}/delete", vec![case(Staff, format!("/classes/{class}/delete"), Deny)]);
+    add("GET", "/classes/{id}/timetable", vec![case(Staff, format!("/classes/{class}/timetable"), Deny)]);
+    add("GET", "/classes/{id}/sessions/new", vec![case(Staff, format!("/classes/{class}/sessions/new"), Deny)]);
+    add("POST", "/classes/{id}/sessions", vec![session_form()]);
+    add(
+        "GET",
+        "/classes/{id}/sessions/{sid}/edit",
+        vec![case(Staff, format!("/classes/{class}/sessions/{session}/edit"), Deny)],
+    );
+    add(
+        "POST",
+        "/classes/{id}/sessions/{sid}",
+        vec![with_form(
+            case(Staff, format!("/classes/{class}/sessions/{session}"), Deny),
+            &[("date", "2026-04-14"), ("slot", "pm"), ("topic", "越界"), ("mode", "lecture"), ("hours", "3")],
+        )],
+    );
+    add(
+        "POST",
+        "/classes/{id}/sessions/{sid}/delete",
+        vec![case(Staff, format!("/classes/{class}/sessions/{session}/delete"), Deny)],
+    );
+    for (base, id, fields) in [
+        ("instructors", instructor, [("name", "越界教师"), ("kind", "expert")]),
+        ("venues", venue, [("name", "越界场地"), ("kind", "classroom")]),
+    ] {
+        let (list, one, edit, active, new) = match base {
+            "instructors" => (
+                "/instructors",
+                "/instructors/{id}",
+                "/instructors/{id}/edit",
+                "/instructors/{id}/active",
+                "/instructors/new",
+            ),
+            _ => ("/venues", "/venues/{id}", "/venues/{id}/edit", "/venues/{id}/active", "/venues/new"),
+        };
+        let with_org = |url: String, org: &str| {
+            let mut f: Vec<(&str, &str)> = fields.to_vec();
+            f.push(("org", org));
+            with_form(case(Staff, url, Deny), &f)
+        };
+        add("GET", list, vec![case(Staff, list, Clean)]);
+        add("POST", list, vec![with_org(list.to_owned(), &code)]);
+        add("GET", new, vec![case(Staff, new, Clean)]);
+        add("GET", edit, vec![case(Staff, format!("/{base}/{id}/edit"), Deny)]);
+        add("POST", one, vec![with_org(format!("/{base}/{id}"), YUNXI)]);
+        add(
+            "POST",
+            active,
+            vec![
+                with_form(case(Staff, format!("/{base}/{id}/active"), Deny), &[("active", "1")]),
+                case(Staff, format!("/{base}/{id}/active"), Deny),
+            ],
+        );
+    }
+    add(
+        "GET",
+        "/api/v1/classes",
+        vec![
+            case(Api, "/api/v1/classes?limit=500", Clean),
+            case(Api, format!("/api/v1/classes?campaign_id={}", o.campaign), Clean),
+        ],
+    );
+    let api_class = |organiser: &str, alloc: &str| {
+        let mut c = case(Api, "/api/v1/classes", Deny);
+        let allocations =
+            if alloc.is_empty() { serde_json::json!([]) } else { serde_json::json!([{ "org": alloc, "places": 5 }]) };
+        c.json = Some(
+            serde_json::json!({ "title": "越界班次", "organiser": organiser, "level": "county", "start": "2026-04-13", "end": "2026-04-15", "capacity": 50, "allocations": allocations })
+                .to_string(),
+        );
+        c
+    };
+    add("POST", "/api/v1/classes", vec![api_class(&code, ""), api_class(YUNXI, &code)]);
+    add("GET", "/api/v1/classes/{id}", vec![case(Api, format!("/api/v1/classes/{class}"), Deny)]);
+    add("GET", "/api/v1/classes/{id}/sessions", vec![case(Api, format!("/api/v1/classes/{class}/sessions"), Deny)]);
+    let mut api_session = case(Api, format!("/api/v1/classes/{class}/sessions"), Deny);
+    api_session.json = Some(
+        serde_json::json!({ "date": "2026-04-14", "slot": "pm", "topic": "越界", "mode": "lecture", "hours": 3 })
+            .to_string(),
+    );
+    add("POST", "/api/v1/classes/{id}/sessions", vec![api_session]);
 }
 
 fn text_of(bytes: &[u8]) -> String {
@@ -411,7 +696,22 @@ async fn no_route_reaches_another_county() {
     })
     .await
     .expect("campaign");
+    let class_room = other_class(&db.conn, b_campaign.id).await;
+    let b_claim = write(&db.conn, &Scope::system(), async |tx| {
+        let input = xuepei_store::credits::ClaimInput {
+            person_id: b_person.id,
+            title: "外县申报培训".into(),
+            date: "2026-03-01".into(),
+            hours: "8".into(),
+            ..Default::default()
+        };
+        xuepei_store::credits::claim(tx, None, &input).await
+    })
+    .await
+    .expect("claim");
     let other = Other {
+        claim: b_claim.id,
+        class_room,
         campaign: b_campaign.id,
         own_org: by_code(&db.conn, "430603001").await.id,
         org: b_org.id,

@@ -113,6 +113,11 @@ async fn resolve(db: &impl ConnectionTrait, scope: &Scope, input: &VenueInput) -
     }
 }
 
+/// Validates an input without writing (a form whose other fields were already refused).
+pub async fn check(db: &impl ConnectionTrait, scope: &Scope, input: &VenueInput) -> Result<()> {
+    resolve(db, scope, input).await.map(|_| ())
+}
+
 fn build(m: venue::Model, org: Option<&organization::Model>) -> Venue {
     Venue {
         id: m.id,

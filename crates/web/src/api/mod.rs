@@ -5,6 +5,8 @@
 //! routes (a test holds them together).
 
 mod campaigns;
+mod coverage;
+mod classes;
 mod openapi;
 
 use std::collections::HashMap;
@@ -41,7 +43,14 @@ pub fn routes(r: Routes) -> Routes {
         .get("/api/v1/people/{id}", read, get_person)
         .get("/api/v1/campaigns", read, campaigns::list)
         .post("/api/v1/campaigns", write, campaigns::create)
-        .get("/api/v1/campaigns/{id}", read, campaigns::get);
+        .get("/api/v1/campaigns/{id}", read, campaigns::get)
+        .get("/api/v1/campaigns/{id}/coverage", read, coverage::get)
+        .get("/api/v1/people/{id}/credits", read, coverage::credits)
+        .get("/api/v1/classes", read, classes::list)
+        .post("/api/v1/classes", write, classes::create)
+        .get("/api/v1/classes/{id}", read, classes::get)
+        .get("/api/v1/classes/{id}/sessions", read, classes::sessions)
+        .post("/api/v1/classes/{id}/sessions", write, classes::add_session);
     // Every registered kind is imported at its own address.
     for &kind in registry() {
         r = r.post(kind.api_import_path(), write, move |st, api, q, h, body| import(st, api, q, h, body, kind));
@@ -308,9 +317,10 @@ async fn import(
 fn parse_rows(kind: ImportKind, body: &[u8]) -> ApiResult<Vec<HashMap<String, String>>> {
     let v: Value = serde_json::from_slice(body)
         .map_err(|e| bad(format!("JSON 格式错误（第{}行第{}列）：请检查括号、引号和逗号", e.line(), e.column())))?;
+    // `{"rows": [...]}`, or the array itself.
     let rows = v
-        .get("rows")
-        .and_then(Value::as_array)
+        .as_array()
+        .or_else(|| v.get("rows").and_then(Value::as_array))
         .ok_or_else(|| bad("JSON 中缺少数组 rows：应为 {\"rows\": [{…}, …]}"))?;
     if rows.len() > 100_000 {
         return Err(bad("一次最多提交100000行，请分批提交"));

@@ -141,6 +141,8 @@ pub fn build() -> Value {
         doc["components"]["schemas"][k] = v.clone();
     }
     doc["components"]["schemas"]["Campaign"] = campaign;
+    super::coverage::document(&mut doc);
+    super::classes::document(&mut doc);
     // Every registered kind's import, described from its registration.
     for kind in crate::kinds::registry() {
         let what = kind.noun();

@@ -3,6 +3,7 @@
 //! the export and its filter — and registers it in [`registry`]; the import wizard, the
 //! JSON API, the command line and the templates then serve it without knowing it.
 
+pub mod credits;
 pub mod orgs;
 pub mod people;
 
@@ -122,7 +123,7 @@ impl std::fmt::Debug for Kind {
 }
 
 /// Every kind, in the order pages list them. A module adds its kind here.
-static REGISTRY: [Kind; 2] = [people::KIND, orgs::KIND];
+static REGISTRY: [Kind; 3] = [people::KIND, orgs::KIND, credits::KIND];
 
 pub fn registry() -> &'static [Kind] {
     &REGISTRY

@@ -169,6 +169,9 @@ struct DetailPage {
     batches: Vec<String>,
     quotas: Vec<String>,
     leave: String,
+    /// The campaign's classes the scope sees, and whether it may add one.
+    classes: Vec<xuepei_store::classes::Class>,
+    can_add_class: bool,
 }
 
 async fn detail(
@@ -186,7 +189,9 @@ async fn detail(
     let can_edit = c.editable_by(&ctx.scope) && ctx.session.account.roles.can(Perm::TRAINING_EDIT);
     let (batches, quotas, leave) = rule_lines(&c.rules);
     let target = target_line(&c.target);
-    render(&DetailPage { layout, c, can_edit, target, batches, quotas, leave })
+    let classes = xuepei_store::classes::list_for_campaign(&st.db, &ctx.scope, c.id).await?;
+    let can_add_class = ctx.session.account.roles.can(Perm::TRAINING_EDIT);
+    render(&DetailPage { layout, c, can_edit, target, batches, quotas, leave, classes, can_add_class })
 }
 
 #[derive(Template)]

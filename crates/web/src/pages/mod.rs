@@ -4,11 +4,16 @@
 mod accounts;
 pub(crate) mod audit;
 pub(crate) mod campaigns;
+mod coverage;
+mod credits;
+pub(crate) mod classes;
 mod home;
 mod imports;
 mod orgs;
 mod people;
+mod pools;
 mod session;
+mod targets;
 mod tokens;
 
 use axum::http::header;
@@ -29,6 +34,11 @@ pub fn routes() -> Routes {
     let r = accounts::routes(r);
     let r = tokens::routes(r);
     let r = campaigns::routes(r);
+    let r = coverage::routes(r);
+    let r = targets::routes(r);
+    let r = credits::routes(r);
+    let r = classes::routes(r);
+    let r = pools::routes(r);
     let r = audit::routes(r);
     crate::api::routes(r)
 }
