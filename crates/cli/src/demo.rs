@@ -51,6 +51,8 @@ pub async fn run(cfg: &Config, seed_value: u64, no_serve: bool, password: &str) 
     let accounts = seed_accounts(&conn, password).await?;
     let campaigns = seed_campaigns(&conn).await?;
     println!("演示轮训工作：{campaigns} 项");
+    let city_classes = seed_classes(&conn).await?;
+    println!("演示省级示范班和市级班次：{city_classes} 个（含课程表、师资库和教学场地）");
     println!("演示账号（密码均为 {password}）：");
     for (username, what) in &accounts {
         println!("  {username:<12} {what}");
@@ -575,6 +577,215 @@ pub async fn seed_campaigns(db: &DatabaseConnection) -> Result<usize, String> {
     }
     tx.commit().await.map_err(|e| e.to_string())?;
     Ok(plan.len())
+}
+
+/// The city-level classes of the 2015 grassroots-secretary campaign [002 §五(一)]: a
+/// province demonstration class and two city classes (township and street secretaries;
+/// central-urban community secretaries with 15% of the village secretaries), each with a
+/// timetable over the five topics and the six teaching modes, delivered by the city's
+/// party school with the city's instructor pool and venues. Returns the classes made.
+pub async fn seed_classes(db: &DatabaseConnection) -> Result<usize, String> {
+    use xuepei_domain::labels::Labeled;
+    use xuepei_domain::training::rules::TargetFilter;
+    use xuepei_domain::training::{SessionSlot, TeachingMode};
+    use xuepei_store::classes::instructors::{self, InstructorInput};
+    use xuepei_store::classes::sessions::{self, SessionInput};
+    use xuepei_store::classes::venues::{self, VenueInput};
+    use xuepei_store::classes::{self, ClassInput};
+    const TOPICS: [&str; 5] = [
+        "习近平总书记系列重要讲话精神和党的十八大以来党和国家重大方针政策",
+        "党章、党的基本知识和党内有关纪律规定",
+        "基层依法治理和民主协商的基本要求、基本规章、基本程序",
+        "基层党组织基本职责和工作方法",
+        "中央和省委、市委关于推进基层社会治理创新的精神和政策",
+    ];
+    let sys = Scope::system();
+    let all = xuepei_store::campaigns::list(db, &sys, At::First, 50).await.map_err(|e| e.to_string())?.items;
+    let Some(campaign) = all.iter().find(|c| c.title == "全市基层党组织书记集中轮训") else {
+        return Ok(0);
+    };
+    let Ok(city) = org::get_by_code(db, &sys, "430600").await else {
+        return Ok(0);
+    };
+    let counties: Vec<String> = org::children(db, &sys, Some(city.id), false)
+        .await
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .filter(|n| n.org.code.len() == 6)
+        .map(|n| n.org.code)
+        .collect();
+    let day = |m, d| chrono::NaiveDate::from_ymd_opt(2015, m, d);
+    let secretaries_of =
+        |sectors: Vec<Sector>| TargetFilter { sectors, roles: vec![Role::Secretary], ..TargetFilter::default() };
+    let tx = Tx::begin(db, &sys, &Actor::operator("演示数据")).await.map_err(|e| e.to_string())?;
+    let made = async {
+        // The city's instructor pool and venues.
+        let pool = [
+            ("周建华", "leader", "市委常委、组织部部长", "中共岳阳市委组织部", "基层党建工作责任制"),
+            ("陈立新", "expert", "教授", "中共岳阳市委党校", "基层社会治理创新"),
+            ("刘慧敏", "expert", "副教授", "湖南理工学院马克思主义学院", "基层依法治理和民主协商"),
+            ("张志强", "secretary", "村党总支书记", "岳阳县张谷英镇张谷英村", "发展村级集体经济"),
+            ("李红梅", "secretary", "社区党委书记", "岳阳楼区洞庭街道", "创建文明和谐社区"),
+            ("王丽", "teacher", "党建教研室主任", "中共岳阳市委党校", "党章党规、党员教育管理"),
+        ];
+        let mut people = Vec::new();
+        for (name, kind, title, unit, topics) in pool {
+            let input = InstructorInput {
+                org: city.code.clone(),
+                name: name.into(),
+                kind: kind.into(),
+                title: title.into(),
+                unit: unit.into(),
+                topics: topics.into(),
+                ..InstructorInput::default()
+            };
+            people.push(instructors::create(&tx, &input).await?);
+        }
+        let mut places = Vec::new();
+        for (name, kind, address, capacity) in [
+            ("市委党校第一报告厅", "classroom", "岳阳市岳阳楼区学院路", 300),
+            ("张谷英村现场教学点", "site", "岳阳县张谷英镇", 80),
+            ("洞庭街道党员干部示范培训实践基地", "base", "岳阳楼区洞庭街道", 60),
+        ] {
+            let input = VenueInput {
+                org: city.code.clone(),
+                name: name.into(),
+                kind: kind.into(),
+                address: address.into(),
+                capacity: Some(capacity),
+                note: String::new(),
+            };
+            places.push(venues::create(&tx, &input).await?);
+        }
+        let by_kind = |k: &str| people.iter().filter(|i| i.kind.code() == k).map(|i| i.id).collect::<Vec<_>>();
+        let (leaders, experts, secretaries, teachers) =
+            (by_kind("leader"), by_kind("expert"), by_kind("secretary"), by_kind("teacher"));
+        let plan = [
+            (
+                "2015年全省村（社区）党组织书记示范培训班（岳阳班）",
+                "province",
+                "中共湖南省委党校",
+                secretaries_of(vec![Sector::Village, Sector::Community]),
+                (day(4, 13), day(4, 17)),
+                4,
+            ),
+            (
+                "2015年全市乡镇（街道）党（工）委书记集中轮训班",
+                "city",
+                "中共岳阳市委党校",
+                secretaries_of(vec![Sector::Township, Sector::Street]),
+                (day(5, 11), day(5, 13)),
+                14,
+            ),
+            (
+                "2015年全市城区社区和村党组织书记集中轮训班",
+                "city",
+                "中共岳阳市委党校",
+                secretaries_of(vec![Sector::Community, Sector::Village]),
+                (day(6, 8), day(6, 11)),
+                12,
+            ),
+        ];
+        let mut n = 0;
+        for (title, level, institution, group, (start, end), each) in plan {
+            let input = ClassInput {
+                campaign_id: Some(campaign.id),
+                title: title.into(),
+                organiser: city.code.clone(),
+                level: level.into(),
+                institution: institution.into(),
+                institution_kind: "party_school".into(),
+                start,
+                end,
+                capacity: Some((each * counties.len().max(1)) as i64),
+                target_group: group,
+                head_teacher: "王丽".into(),
+                allocations: counties.iter().map(|c| (c.clone(), each as i64)).collect(),
+                ..ClassInput::default()
+            };
+            let class = classes::create(&tx, &input).await?;
+            // Mornings: the five topics by lecture; afternoons and evenings: the other modes.
+            let days = class.days();
+            let mut k = 0usize;
+            for d in 0..days {
+                let date = class.start_on + chrono::Days::new(d as u64);
+                let pick = |v: &Vec<i64>, i: usize| v.get(i % v.len().max(1)).copied();
+                let mut add = Vec::new();
+                add.push((
+                    SessionSlot::Am,
+                    TOPICS[d as usize % TOPICS.len()].to_owned(),
+                    TeachingMode::Lecture,
+                    if d == 0 { pick(&leaders, 0) } else { pick(&experts, d as usize).or(pick(&teachers, 0)) },
+                    Some(places[0].id),
+                    "3",
+                ));
+                let (mode, who, venue) = match d % 3 {
+                    0 => (TeachingMode::Experience, pick(&secretaries, d as usize), Some(places[0].id)),
+                    1 => (TeachingMode::SiteVisit, pick(&secretaries, d as usize), Some(places[1].id)),
+                    _ => (TeachingMode::Case, pick(&teachers, 0), Some(places[0].id)),
+                };
+                add.push((
+                    SessionSlot::Pm,
+                    format!("{}：{}", mode.label(), TOPICS[(d as usize + 3) % TOPICS.len()]),
+                    mode,
+                    who,
+                    venue,
+                    "3",
+                ));
+                if d < 2 || d == days - 1 {
+                    let mode = match d {
+                        0 => TeachingMode::Discussion,
+                        1 => TeachingMode::Elective,
+                        _ => TeachingMode::Discussion,
+                    };
+                    let topic = if mode == TeachingMode::Elective {
+                        "菜单选学：发展村级集体经济、创建文明和谐社区、软弱涣散党组织整顿转化（任选其一）".to_owned()
+                    } else {
+                        format!("分组讨论：{}", TOPICS[(d as usize + 1) % TOPICS.len()])
+                    };
+                    let venue = if mode == TeachingMode::Elective { Some(places[2].id) } else { Some(places[0].id) };
+                    add.push((SessionSlot::Evening, topic, mode, None, venue, "2"));
+                }
+                for (slot, topic, mode, instructor_id, venue_id, hours) in add {
+                    let s = SessionInput {
+                        date: Some(date),
+                        slot: slot.code().into(),
+                        topic,
+                        mode: mode.code().into(),
+                        instructor_id,
+                        venue_id,
+                        hours: hours.into(),
+                        materials: if k == 0 {
+                            "《中国共产党章程》《中国共产党党员领导干部廉洁从政若干准则》".into()
+                        } else {
+                            String::new()
+                        },
+                        ..SessionInput::default()
+                    };
+                    sessions::add(&tx, class.id, &s).await?;
+                    k += 1;
+                }
+            }
+            n += 1;
+        }
+        Ok::<_, xuepei_store::StoreError>(n)
+    }
+    .await;
+    match made {
+        Ok(n) => {
+            tx.commit().await.map_err(|e| e.to_string())?;
+            Ok(n)
+        }
+        Err(e) => {
+            let _ = tx.rollback().await;
+            Err(match e {
+                xuepei_store::StoreError::Invalid(errs) => {
+                    errs.into_iter().map(|f| f.message).collect::<Vec<_>>().join("；")
+                }
+                other => other.to_string(),
+            })
+        }
+    }
 }
 
 pub async fn seed_accounts(db: &DatabaseConnection, password: &str) -> Result<Vec<(String, String)>, String> {

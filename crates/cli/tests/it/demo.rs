@@ -43,5 +43,25 @@ async fn the_demo_holds_the_real_yueyang_tree_with_people_everywhere() {
     let county = Scope::of_org(&db.conn, counties[0].org.id).await.expect("scope");
     let seen = xuepei_store::campaigns::list(&db.conn, &county, xuepei_store::page::At::First, 10).await.expect("list");
     assert_eq!(seen.items.len(), 2);
+    // The province demonstration class and the city classes, with timetables and pools.
+    assert_eq!(xuepei::demo::seed_classes(&db.conn).await.expect("classes"), 3);
+    let city_classes = xuepei_store::classes::list(
+        &db.conn,
+        &county,
+        &xuepei_store::classes::ClassFilter::default(),
+        xuepei_store::page::At::First,
+        50,
+    )
+    .await
+    .expect("classes")
+    .items;
+    assert_eq!(city_classes.len(), 3, "a county sees the classes it has places in");
+    let mut modes = std::collections::BTreeSet::new();
+    for c in &city_classes {
+        let timetable = xuepei_store::classes::sessions::list(&db.conn, &county, c.id).await.expect("timetable");
+        modes.extend(timetable.iter().map(|s| s.mode));
+        assert!(xuepei_store::classes::class_hours(&db.conn, c.id).await.expect("hours").hundredths() > 0);
+    }
+    assert_eq!(modes.len(), 6, "all six teaching modes");
     db.cleanup().await;
 }
