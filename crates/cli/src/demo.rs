@@ -53,6 +53,8 @@ pub async fn run(cfg: &Config, seed_value: u64, no_serve: bool, password: &str) 
     println!("演示轮训工作：{campaigns} 项");
     let city_classes = seed_classes(&conn).await?;
     println!("演示省级示范班和市级班次：{city_classes} 个（含课程表、师资库和教学场地）");
+    let t = crate::demo_training::seed_training(&conn, DEMO_TRAINING_COUNTIES).await?;
+    println!("演示分期轮训：{} 个班次，{} 人报名，{} 人已结业", t.classes, t.enrolled, t.completed);
     println!("演示账号（密码均为 {password}）：");
     for (username, what) in &accounts {
         println!("  {username:<12} {what}");
@@ -540,6 +542,9 @@ fn county_head(name: &str) -> &'static str {
 /// campaign (the city's notice of 2015-03-03 on the province's 湘组发〔2015〕15号; the seed
 /// gives the city's notice no number) and the 2017–18 leaders' campaign. The city
 /// committee issues them, since only its subtree holds the counties they target.
+/// The counties whose village-secretary batches the demo plans and runs.
+pub const DEMO_TRAINING_COUNTIES: &[&str] = &["430602", "430603", "430626"];
+
 pub async fn seed_campaigns(db: &DatabaseConnection) -> Result<usize, String> {
     use xuepei_domain::training::rules::{CampaignRules, TargetFilter};
     use xuepei_store::campaigns::{self, CampaignInput};

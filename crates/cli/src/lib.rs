@@ -5,3 +5,4 @@ pub mod bench;
 pub mod commands;
 pub mod config;
 pub mod demo;
+pub mod demo_training;

@@ -60,7 +60,8 @@ impl AccountRole {
             AccountRole::SecurityAdmin => &[(Accounts, READ), (Security, WRITE)],
             AccountRole::AuditAdmin => &[(Audit, READ)],
             AccountRole::OrgStaff => &[(Orgs, ALL), (People, ALL), (Registry, READ), (Training, WRITE)],
-            AccountRole::UnitSecretary => &[(Orgs, WRITE), (People, WRITE), (Training, READ)],
+            // A secretary is also trained: their own record, classes and check-in.
+            AccountRole::UnitSecretary => &[(Orgs, WRITE), (People, WRITE), (Training, READ), (Own, READ)],
             AccountRole::TrainingInstitution => &[(Orgs, READ), (People, READ), (Training, READ)],
             AccountRole::PropagandaStaff | AccountRole::Inspector => &[(Orgs, READ), (People, READ)],
             AccountRole::Cadre => &[(Own, READ)],

@@ -193,3 +193,53 @@ async fn guard(access: Access, req: Request, next: Next) -> Response {
     }
     next.run(req).await
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::path::Path;
+
+    use super::rooms;
+
+    /// Every `action: "…"` an entry is recorded with, in the store's and the web's sources.
+    fn recorded_actions(dir: &Path, out: &mut BTreeSet<String>) {
+        for entry in std::fs::read_dir(dir).expect("sources").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                recorded_actions(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).expect("source");
+                for part in text.split("action: \"").skip(1) {
+                    let code = part.split('"').next().unwrap_or_default();
+                    if !code.is_empty() && code.chars().all(|ch| ch.is_ascii_lowercase() || ch == '.' || ch == '_') {
+                        out.insert(code.to_owned());
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_recorded_action_has_a_label_and_every_menu_entry_a_route() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut codes = BTreeSet::new();
+        recorded_actions(&root.join("src"), &mut codes);
+        recorded_actions(&root.join("../store/src"), &mut codes);
+        assert!(codes.contains("campaign.create"), "the scan finds the entries");
+        let labelled = |c: &str| rooms().actions.iter().any(|(a, _)| *a == c || (a.ends_with('.') && c.starts_with(a)));
+        let missing: Vec<&String> = codes.iter().filter(|c| !labelled(c)).collect();
+        assert!(missing.is_empty(), "audit actions without a Chinese label (declare them in their room): {missing:?}");
+
+        let routes = crate::route_list();
+        let mut keys = BTreeSet::new();
+        for e in &rooms().menu {
+            assert!(keys.insert(e.key), "menu key {} declared twice", e.key);
+            assert!(
+                routes.iter().any(|r| r.method == "GET" && r.path == e.href),
+                "menu entry {} points at {}, which is no GET route",
+                e.label,
+                e.href
+            );
+        }
+    }
+}

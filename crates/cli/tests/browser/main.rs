@@ -11,6 +11,8 @@ use xuepei_store::{Scope, org};
 use xuepei_testkit::browser::Browser;
 use xuepei_testkit::{TestApp, TestDb, files};
 
+mod training;
+
 const PASSWORD: &str = "Demo@2026pass";
 
 async fn demo() -> (TestDb, TestApp) {

@@ -63,5 +63,20 @@ async fn the_demo_holds_the_real_yueyang_tree_with_people_everywhere() {
         assert!(xuepei_store::classes::class_hours(&db.conn, c.id).await.expect("hours").hundredths() > 0);
     }
     assert_eq!(modes.len(), 6, "all six teaching modes");
+    // The campaign in progress: the counties' batches planned, half of them held.
+    let t =
+        xuepei::demo_training::seed_training(&db.conn, xuepei::demo::DEMO_TRAINING_COUNTIES).await.expect("training");
+    assert!(t.classes >= 3 && t.enrolled > 100, "{t:?}");
+    assert!(t.completed > 0 && (t.completed as usize) < t.enrolled, "partial: {t:?}");
+    let yunxi = Scope::of_org(&db.conn, org::get_by_code(&db.conn, &sys, "430603").await.expect("county").id)
+        .await
+        .expect("scope");
+    let classes = xuepei_store::classes::list_for_campaign(&db.conn, &yunxi, seen.items[1].id.min(seen.items[0].id))
+        .await
+        .expect("classes");
+    // Its own batches, and the city's classes it sends trainees to.
+    let (own, above): (Vec<_>, Vec<_>) = classes.iter().partition(|c| c.organiser.code == "430603");
+    assert!(!own.is_empty() && own.iter().all(|c| c.title.contains("云溪区")), "a county sees its own batches");
+    assert!(above.iter().all(|c| c.organiser.code == "430600"), "and the city's classes with its places");
     db.cleanup().await;
 }

@@ -2,13 +2,16 @@
 //! refused whole; leave with the 1/7 rule; completion writing credit records; each viewer
 //! sees only what is theirs — in the store, the JSON API and the pages.
 
+use serde_json::{Value, json};
+use xuepei_domain::accounts::AccountRole;
 use xuepei_domain::training::{AttendanceMark, EnrolmentStatus, Hours};
 use xuepei_store::attendance::{self, MarkInput};
 use xuepei_store::classes::{self, ClassInput};
 use xuepei_store::enrolments::{self, EnrolmentFilter, LeaveInput, PersonRef};
 use xuepei_store::page::At;
 use xuepei_store::people::{self, PersonFilter};
-use xuepei_store::{Scope, StoreError};
+use xuepei_store::{Scope, StoreError, tokens};
+use xuepei_testkit::TestApp;
 
 use crate::classes::{CITY, city_campaign, class_input, day, session_input};
 use crate::support::*;
@@ -264,4 +267,213 @@ pub async fn credit_hours(db: &xuepei_store::DatabaseConnection, class_id: i64) 
     rows.iter()
         .map(|r| (r.try_get_by_index::<i64>(0).expect("id"), r.try_get_by_index::<i64>(1).expect("hours")))
         .collect()
+}
+
+/// A read-write token over the organisation `code`.
+pub async fn token(db: &xuepei_store::DatabaseConnection, code: &str) -> String {
+    let o = by_code(db, code).await;
+    write(db, &Scope::system(), async |tx| {
+        tokens::issue(tx, "培训对接", o.id, true, None, tokens::OPERATOR_ISSUER).await
+    })
+    .await
+    .expect("token")
+    .1
+}
+
+pub async fn call(app: &TestApp, method: &str, path: &str, token: &str, body: Option<Value>) -> (u16, Value) {
+    let mut rb = match method {
+        "POST" => app.raw.post(app.url(path)),
+        _ => app.raw.get(app.url(path)),
+    };
+    rb = rb.bearer_auth(token);
+    if let Some(b) = body {
+        rb = rb.header("content-type", "application/json").body(b.to_string());
+    }
+    let r = rb.send().await.expect("request");
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn enrolments_through_the_api_each_county_sees_only_its_own_people() {
+    let db = seeded().await;
+    let c = city_class(&db.conn, "市级API班", 60).await;
+    let sessions = seven_sessions(&db.conn, c.id).await;
+    let app = TestApp::spawn(&db).await;
+    let (city, yunxi, quyuan) =
+        (token(&db.conn, CITY).await, token(&db.conn, YUNXI).await, token(&db.conn, QUYUAN).await);
+    let p = people_of(&db.conn, YUNXI, 3).await;
+    let q = people_of(&db.conn, QUYUAN, 2).await;
+    let numbers = |v: &[(i64, String, String)]| v.iter().map(|x| x.1.clone()).collect::<Vec<_>>();
+    // All or nothing: one unknown number refuses the whole body.
+    let mut bad = numbers(&p);
+    bad.push("110101199001011237".into());
+    let (s, v) =
+        call(&app, "POST", &format!("/api/v1/classes/{}/enrolments", c.id), &yunxi, Some(json!({ "id_numbers": bad })))
+            .await;
+    assert_eq!(s, 422, "{v}");
+    assert!(v.to_string().contains("不在您的管理范围"), "{v}");
+    // Each county nominates its own people.
+    let (s, v) = call(
+        &app,
+        "POST",
+        &format!("/api/v1/classes/{}/enrolments", c.id),
+        &yunxi,
+        Some(json!({ "id_numbers": numbers(&p) })),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["results"].as_array().map(Vec::len), Some(3));
+    assert_eq!(v["results"][0]["status"], "enrolled");
+    assert_eq!(v["results"][0]["id_number"], p[0].1.as_str());
+    let (s, v) = call(
+        &app,
+        "POST",
+        &format!("/api/v1/classes/{}/enrolments", c.id),
+        &quyuan,
+        Some(json!({ "id_numbers": numbers(&q) })),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    // A county's token sees only its own people; the city sees everyone.
+    let (s, v) = call(&app, "GET", &format!("/api/v1/classes/{}/enrolments", c.id), &quyuan, None).await;
+    assert_eq!(s, 200, "{v}");
+    let text = v.to_string();
+    assert_eq!(v["items"].as_array().map(Vec::len), Some(2));
+    assert!(p.iter().all(|x| !text.contains(&x.1) && !text.contains(&x.2)), "no trace of the other county: {text}");
+    let (_, v) = call(&app, "GET", &format!("/api/v1/classes/{}/enrolments", c.id), &city, None).await;
+    assert_eq!(v["items"].as_array().map(Vec::len), Some(5));
+    assert!(v["items"].as_array().into_iter().flatten().all(|i| i["status"] == "enrolled" && i["name"].is_string()));
+    // Leave: exactly 3 of 21 hours is allowed, more withdraws.
+    let leave = |id: &str, hours: Value| json!({ "id_number": id, "hours": hours, "reason": "防汛值班" });
+    let (s, v) =
+        call(&app, "POST", &format!("/api/v1/classes/{}/leave", c.id), &city, Some(leave(&p[0].1, json!(-1)))).await;
+    assert_eq!(s, 422, "{v}");
+    assert!(v.to_string().contains("负数"), "{v}");
+    let (s, v) =
+        call(&app, "POST", &format!("/api/v1/classes/{}/leave", c.id), &city, Some(leave(&p[0].1, json!(3)))).await;
+    assert_eq!((s, v["status"].as_str()), (200, Some("enrolled")), "{v}");
+    let (s, v) =
+        call(&app, "POST", &format!("/api/v1/classes/{}/leave", c.id), &city, Some(leave(&p[0].1, json!(0.5)))).await;
+    assert_eq!((s, v["status"].as_str()), (200, Some("withdrawn")), "{v}");
+    // Another county cannot touch this county's trainee.
+    let (s, _) =
+        call(&app, "POST", &format!("/api/v1/classes/{}/leave", c.id), &quyuan, Some(leave(&p[1].1, json!(1)))).await;
+    assert_eq!(s, 404);
+    // Attendance from the roll: the session marked 'leave' for one; a bad status refuses all.
+    let att = |recs: Value| json!({ "records": recs });
+    let (s, v) = call(
+        &app,
+        "POST",
+        &format!("/api/v1/sessions/{}/attendance", sessions[0]),
+        &city,
+        Some(att(json!([{ "id_number": p[1].1, "status": "present" }, { "id_number": q[0].1, "status": "asleep" }]))),
+    )
+    .await;
+    assert_eq!(s, 422, "{v}");
+    let (s, v) = call(
+        &app,
+        "POST",
+        &format!("/api/v1/sessions/{}/attendance", sessions[0]),
+        &city,
+        Some(att(json!([{ "id_number": p[1].1, "status": "present" }, { "id_number": q[0].1, "status": "leave" }]))),
+    )
+    .await;
+    assert_eq!((s, v["created"].as_u64()), (200, Some(2)), "{v}");
+    // A correction needs a reason.
+    let (s, v) = call(
+        &app,
+        "POST",
+        &format!("/api/v1/sessions/{}/attendance", sessions[0]),
+        &city,
+        Some(att(json!([{ "id_number": p[1].1, "status": "late" }]))),
+    )
+    .await;
+    assert_eq!(s, 422, "{v}");
+    assert!(v.to_string().contains("更正原因"), "{v}");
+    let (s, v) = call(
+        &app,
+        "POST",
+        &format!("/api/v1/sessions/{}/attendance", sessions[0]),
+        &city,
+        Some(att(json!([{ "id_number": p[1].1, "status": "late", "reason": "核对签到记录" }]))),
+    )
+    .await;
+    assert_eq!((s, v["corrected"].as_u64()), (200, Some(1)), "{v}");
+    // A county token cannot keep attendance nor complete the city's class.
+    let (s, _) = call(&app, "POST", &format!("/api/v1/classes/{}/complete", c.id), &yunxi, None).await;
+    assert_eq!(s, 403);
+    let (s, v) = call(&app, "POST", &format!("/api/v1/classes/{}/complete", c.id), &city, None).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["completed"], 4);
+    assert_eq!(v["not_completed"].as_array().map(Vec::len), Some(0));
+    // Credit records: 21 hours, less 3 for the one on leave.
+    let records = credit_hours(&db.conn, c.id).await;
+    assert_eq!(records.len(), 4);
+    assert!(records.contains(&(q[0].0, 1800)) && records.contains(&(p[1].0, 2100)), "{records:?}");
+    let (s, v) = call(&app, "POST", &format!("/api/v1/classes/{}/complete", c.id), &city, None).await;
+    assert_eq!((s, v["completed"].as_u64()), (200, Some(4)));
+    assert_eq!(credit_hours(&db.conn, c.id).await.len(), 4, "no second record");
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn enrolments_pages_show_a_county_only_its_own_people_of_a_city_class() {
+    let db = seeded().await;
+    let c = city_class(&db.conn, "市级页面班", 60).await;
+    seven_sessions(&db.conn, c.id).await;
+    let p = people_of(&db.conn, YUNXI, 2).await;
+    let q = people_of(&db.conn, QUYUAN, 2).await;
+    let city = signed_in(&db, "citystaff", &[AccountRole::OrgStaff], CITY).await;
+    let numbers = p.iter().chain(q.iter()).map(|x| x.1.as_str()).collect::<Vec<_>>().join("\n");
+    let (s, loc, body) = city.post_form(&format!("/classes/{}/enrolments", c.id), &[("id_numbers", &numbers)]).await;
+    assert_eq!(s, 303, "{body}");
+    assert!(loc.unwrap_or_default().contains("done=enrolled&n=4"));
+    let (s, body) = city.get(&format!("/classes/{}/enrolments", c.id)).await;
+    assert_eq!(s, 200);
+    assert!(body.contains(&p[0].2) && body.contains(&q[0].2), "the organiser sees everyone");
+    // A bad paste is refused whole, naming the person.
+    let (s, _, body) = city.post_form(&format!("/classes/{}/enrolments", c.id), &[("id_numbers", &p[0].1)]).await;
+    assert_eq!(s, 422);
+    assert!(body.contains("已在本班学员名单中") && body.contains(&p[0].2), "{body}");
+    // The county's staff: only their own people, in the roster, the leave list and nowhere
+    // the sheet (the organiser's and the institution's only).
+    let county = signed_in(&db, "qystaff", &[AccountRole::OrgStaff], QUYUAN).await;
+    let (s, body) = county.get(&format!("/classes/{}/enrolments", c.id)).await;
+    assert_eq!(s, 200);
+    assert!(body.contains(&q[0].2) && body.contains(&q[1].2));
+    assert!(!body.contains(&p[0].2) && !body.contains(&p[1].2), "no trace of another county");
+    let (s, body) = county.get(&format!("/classes/{}/leave", c.id)).await;
+    assert_eq!(s, 200);
+    assert!(!body.contains(&p[0].2));
+    let (s, _) = county.get(&format!("/classes/{}/sheet", c.id)).await;
+    assert_eq!(s, 403);
+    let (s, _, _) = county.post_form(&format!("/classes/{}/sheet.xlsx", c.id), &[]).await;
+    assert_eq!(s, 403);
+    // The county withdraws its own trainee, not the other county's.
+    let (s, _, body) =
+        county.post_form(&format!("/classes/{}/enrolments/{}/withdraw", c.id, p[0].0), &[("reason", "越界")]).await;
+    assert!(s == 404 || s == 422, "{s} {body}");
+    assert!(!body.contains(&p[0].2));
+    let (s, loc, _) =
+        county.post_form(&format!("/classes/{}/enrolments/{}/withdraw", c.id, q[0].0), &[("reason", "工作调动")]).await;
+    assert_eq!(s, 303);
+    assert!(loc.unwrap_or_default().contains("done=withdrawn"));
+    // The organiser's roll-call sheet as Excel has everyone.
+    let token = city.csrf().await;
+    let r = city
+        .raw
+        .post(city.url(&format!("/classes/{}/sheet.xlsx", c.id)))
+        .form(&[("_csrf", token.as_str())])
+        .send()
+        .await
+        .expect("export");
+    assert_eq!(r.status().as_u16(), 200);
+    let bytes = r.bytes().await.expect("bytes");
+    assert!(bytes.starts_with(b"PK"));
+    // Completion from the page.
+    let (s, loc, _) = city.post_form(&format!("/classes/{}/complete", c.id), &[]).await;
+    assert_eq!(s, 303);
+    assert!(loc.unwrap_or_default().contains("done=completed&n=3"));
+    db.cleanup().await;
 }

@@ -3,6 +3,7 @@
 mod support;
 
 mod api;
+mod attendance;
 mod audit;
 mod auth;
 mod campaigns;

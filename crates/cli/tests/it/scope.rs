@@ -72,6 +72,8 @@ struct Other {
     claim: i64,
     /// The other county's class, session, instructor and venue.
     class_room: OtherClass,
+    /// A city class with people of both counties (this county's and the other's), and its session.
+    shared_class: (i64, i64),
     secrets: Vec<String>,
 }
 
@@ -522,6 +524,7 @@ fn cases(o: &Other) -> HashMap<(&'static str, &'static str), Vec<Case>> {
     );
     add("POST", "/api/v1/credits/import", vec![api_credits]);
     class_cases(o, &mut m);
+    enrolment_cases(o, &mut m);
     m
 }
 
@@ -655,6 +658,243 @@ fn class_cases(o: &Other, m: &mut HashMap<(&'static str, &'static str), Vec<Case
     add("POST", "/api/v1/classes/{id}/sessions", vec![api_session]);
 }
 
+/// The other county's person enrolled in its own class, and a city class with people of
+/// both counties (each county sees only its own there).
+async fn shared_class(db: &xuepei_store::DatabaseConnection, other_class: i64, b_person: i64) -> (i64, i64) {
+    use xuepei_store::enrolments::{self, PersonRef};
+    let sys = Scope::system();
+    let a_person = someone_under(db, YUNXI).await;
+    write(db, &sys, async |tx| {
+        enrolments::enrol(tx, other_class, &[PersonRef::Id(b_person)]).await?;
+        let input = xuepei_store::classes::ClassInput {
+            allocations: vec![(YUNXI.into(), 10), (QUYUAN.into(), 10)],
+            start: chrono::NaiveDate::from_ymd_opt(2026, 5, 11),
+            end: chrono::NaiveDate::from_ymd_opt(2026, 5, 14),
+            ..crate::classes::class_input(None, "市级共同班", crate::classes::CITY)
+        };
+        let c = xuepei_store::classes::create(tx, &input).await?;
+        let si = crate::classes::session_input((2026, 5, 11), "am", "共同专题", "lecture", "3");
+        let s = xuepei_store::classes::sessions::add(tx, c.id, &si).await?;
+        enrolments::enrol(tx, c.id, &[PersonRef::Id(a_person.id), PersonRef::Id(b_person)]).await?;
+        Ok((c.id, s.id))
+    })
+    .await
+    .expect("shared class")
+}
+
+/// Enrolment, leave, attendance, completion, check-in and 我的培训.
+fn enrolment_cases(o: &Other, m: &mut HashMap<(&'static str, &'static str), Vec<Case>>) {
+    use Expect::*;
+    use Who::*;
+    let mut add = |method, path, c: Vec<Case>| {
+        m.insert((method, path), c);
+    };
+    let (class, session) = (o.class_room.class, o.class_room.session);
+    let (shared, shared_session) = o.shared_class;
+    let person = o.person;
+    let number = o.id_number.clone();
+    let json_case = |url: String, body: serde_json::Value| {
+        let mut c = case(Api, url, Deny);
+        c.json = Some(body.to_string());
+        c
+    };
+    add(
+        "GET",
+        "/classes/{id}/enrolments",
+        vec![
+            case(Staff, format!("/classes/{class}/enrolments"), Deny),
+            case(Staff, format!("/classes/{shared}/enrolments"), Clean),
+            case(Staff, format!("/classes/{shared}/enrolments?status=enrolled"), Clean),
+        ],
+    );
+    add(
+        "POST",
+        "/classes/{id}/enrolments",
+        vec![
+            with_form(case(Staff, format!("/classes/{class}/enrolments"), Deny), &[("id_numbers", &number)]),
+            with_form(case(Staff, format!("/classes/{shared}/enrolments"), Deny), &[("id_numbers", &number)]),
+        ],
+    );
+    add(
+        "GET",
+        "/classes/{id}/enrolments/nominate",
+        vec![
+            case(Staff, format!("/classes/{class}/enrolments/nominate"), Deny),
+            case(Staff, format!("/classes/{shared}/enrolments/nominate?q={number}"), Clean),
+        ],
+    );
+    add(
+        "POST",
+        "/classes/{id}/enrolments/{pid}/withdraw",
+        vec![
+            with_form(
+                case(Staff, format!("/classes/{class}/enrolments/{person}/withdraw"), Deny),
+                &[("reason", "越界")],
+            ),
+            with_form(
+                case(Staff, format!("/classes/{shared}/enrolments/{person}/withdraw"), Deny),
+                &[("reason", "越界")],
+            ),
+        ],
+    );
+    add(
+        "GET",
+        "/classes/{id}/enrolments/{pid}/replace",
+        vec![
+            case(Staff, format!("/classes/{class}/enrolments/{person}/replace"), Deny),
+            case(Staff, format!("/classes/{shared}/enrolments/{person}/replace"), Deny),
+        ],
+    );
+    add(
+        "POST",
+        "/classes/{id}/enrolments/{pid}/replace",
+        vec![with_form(
+            case(Staff, format!("/classes/{shared}/enrolments/{person}/replace"), Deny),
+            &[("id_number", "430603199001011230"), ("reason", "越界")],
+        )],
+    );
+    add(
+        "GET",
+        "/classes/{id}/leave",
+        vec![
+            case(Staff, format!("/classes/{class}/leave"), Deny),
+            case(Staff, format!("/classes/{shared}/leave"), Clean),
+        ],
+    );
+    add(
+        "POST",
+        "/classes/{id}/leave",
+        vec![
+            with_form(
+                case(Staff, format!("/classes/{class}/leave"), Deny),
+                &[("id_number", &number), ("hours", "1"), ("reason", "越界")],
+            ),
+            with_form(
+                case(Staff, format!("/classes/{shared}/leave"), Deny),
+                &[("id_number", &number), ("hours", "1"), ("reason", "越界")],
+            ),
+        ],
+    );
+    add(
+        "POST",
+        "/classes/{id}/complete",
+        vec![
+            case(Staff, format!("/classes/{class}/complete"), Deny),
+            case(Staff, format!("/classes/{shared}/complete"), Deny),
+        ],
+    );
+    add(
+        "GET",
+        "/sessions/{id}/roll",
+        vec![
+            case(Staff, format!("/sessions/{session}/roll"), Deny),
+            case(Staff, format!("/sessions/{shared_session}/roll"), Deny),
+        ],
+    );
+    let roll_mark = format!("mark_{person}");
+    add(
+        "POST",
+        "/sessions/{id}/roll",
+        vec![
+            with_form(case(Staff, format!("/sessions/{session}/roll"), Deny), &[(roll_mark.as_str(), "absent")]),
+            with_form(case(Staff, format!("/sessions/{shared_session}/roll"), Deny), &[(roll_mark.as_str(), "absent")]),
+        ],
+    );
+    add(
+        "GET",
+        "/sessions/{id}/projector",
+        vec![
+            case(Staff, format!("/sessions/{session}/projector"), Deny),
+            case(Staff, format!("/sessions/{shared_session}/projector"), Deny),
+        ],
+    );
+    add(
+        "GET",
+        "/classes/{id}/sheet",
+        vec![
+            case(Staff, format!("/classes/{class}/sheet"), Deny),
+            case(Staff, format!("/classes/{shared}/sheet"), Deny),
+        ],
+    );
+    add(
+        "POST",
+        "/classes/{id}/sheet.xlsx",
+        vec![
+            case(Staff, format!("/classes/{class}/sheet.xlsx"), Deny),
+            case(Staff, format!("/classes/{shared}/sheet.xlsx"), Deny),
+        ],
+    );
+    let cadre = |url: String, expect: Expect| {
+        let mut c = case(Cadre, url, expect);
+        c.who = Cadre;
+        c
+    };
+    // The cadre account has no person of its own: nothing to check in or to show.
+    add("GET", "/checkin", vec![cadre("/checkin".into(), Deny)]);
+    add("POST", "/checkin", vec![with_form(cadre("/checkin".into(), Deny), &[("code", "123456")])]);
+    add("GET", "/checkin/{id}", vec![cadre(format!("/checkin/{session}?c=123456"), Deny)]);
+    add("POST", "/checkin/{id}", vec![with_form(cadre(format!("/checkin/{session}"), Deny), &[("code", "123456")])]);
+    add("GET", "/me/training", vec![cadre("/me/training".into(), Deny)]);
+    add("GET", "/me/training/{id}", vec![cadre(format!("/me/training/{class}"), Deny)]);
+    add(
+        "POST",
+        "/me/training/{id}/leave",
+        vec![with_form(cadre(format!("/me/training/{class}/leave"), Deny), &[("hours", "1"), ("reason", "越界")])],
+    );
+    add(
+        "GET",
+        "/api/v1/classes/{id}/enrolments",
+        vec![
+            case(Api, format!("/api/v1/classes/{class}/enrolments"), Deny),
+            case(Api, format!("/api/v1/classes/{shared}/enrolments"), Clean),
+        ],
+    );
+    add(
+        "POST",
+        "/api/v1/classes/{id}/enrolments",
+        vec![
+            json_case(format!("/api/v1/classes/{class}/enrolments"), serde_json::json!({ "id_numbers": [number] })),
+            json_case(format!("/api/v1/classes/{shared}/enrolments"), serde_json::json!({ "id_numbers": [number] })),
+        ],
+    );
+    add(
+        "POST",
+        "/api/v1/classes/{id}/leave",
+        vec![
+            json_case(
+                format!("/api/v1/classes/{class}/leave"),
+                serde_json::json!({ "id_number": number, "hours": 1, "reason": "越界" }),
+            ),
+            json_case(
+                format!("/api/v1/classes/{shared}/leave"),
+                serde_json::json!({ "id_number": number, "hours": 1, "reason": "越界" }),
+            ),
+        ],
+    );
+    add(
+        "POST",
+        "/api/v1/classes/{id}/complete",
+        vec![
+            json_case(format!("/api/v1/classes/{class}/complete"), serde_json::json!({})),
+            json_case(format!("/api/v1/classes/{shared}/complete"), serde_json::json!({})),
+        ],
+    );
+    add(
+        "POST",
+        "/api/v1/sessions/{id}/attendance",
+        vec![
+            json_case(
+                format!("/api/v1/sessions/{session}/attendance"),
+                serde_json::json!({ "records": [{ "id_number": number, "status": "absent" }] }),
+            ),
+            json_case(
+                format!("/api/v1/sessions/{shared_session}/attendance"),
+                serde_json::json!({ "records": [{ "id_number": number, "status": "absent" }] }),
+            ),
+        ],
+    );
+}
+
 fn text_of(bytes: &[u8]) -> String {
     if bytes.starts_with(b"PK") {
         let mut t = String::new();
@@ -709,9 +949,11 @@ async fn no_route_reaches_another_county() {
     })
     .await
     .expect("claim");
+    let shared_class = shared_class(&db.conn, class_room.class, b_person.id).await;
     let other = Other {
         claim: b_claim.id,
         class_room,
+        shared_class,
         campaign: b_campaign.id,
         own_org: by_code(&db.conn, "430603001").await.id,
         org: b_org.id,

@@ -7,6 +7,7 @@
 mod campaigns;
 mod coverage;
 mod classes;
+mod enrolments;
 mod openapi;
 
 use std::collections::HashMap;
@@ -50,7 +51,12 @@ pub fn routes(r: Routes) -> Routes {
         .post("/api/v1/classes", write, classes::create)
         .get("/api/v1/classes/{id}", read, classes::get)
         .get("/api/v1/classes/{id}/sessions", read, classes::sessions)
-        .post("/api/v1/classes/{id}/sessions", write, classes::add_session);
+        .post("/api/v1/classes/{id}/sessions", write, classes::add_session)
+        .get("/api/v1/classes/{id}/enrolments", read, enrolments::list)
+        .post("/api/v1/classes/{id}/enrolments", write, enrolments::enrol)
+        .post("/api/v1/classes/{id}/leave", write, enrolments::leave)
+        .post("/api/v1/classes/{id}/complete", write, enrolments::complete)
+        .post("/api/v1/sessions/{id}/attendance", write, enrolments::attendance);
     // Every registered kind is imported at its own address.
     for &kind in registry() {
         r = r.post(kind.api_import_path(), write, move |st, api, q, h, body| import(st, api, q, h, body, kind));

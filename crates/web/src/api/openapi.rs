@@ -143,6 +143,7 @@ pub fn build() -> Value {
     doc["components"]["schemas"]["Campaign"] = campaign;
     super::coverage::document(&mut doc);
     super::classes::document(&mut doc);
+    super::enrolments::document(&mut doc);
     // Every registered kind's import, described from its registration.
     for kind in crate::kinds::registry() {
         let what = kind.noun();

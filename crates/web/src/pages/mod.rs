@@ -2,11 +2,14 @@
 //! they require.
 
 mod accounts;
+mod attendance;
 pub(crate) mod audit;
 pub(crate) mod campaigns;
+mod checkin;
 mod coverage;
 mod credits;
 pub(crate) mod classes;
+pub(crate) mod enrolments;
 mod home;
 mod imports;
 mod orgs;
@@ -38,6 +41,9 @@ pub fn routes() -> Routes {
     let r = targets::routes(r);
     let r = credits::routes(r);
     let r = classes::routes(r);
+    let r = enrolments::routes(r);
+    let r = attendance::routes(r);
+    let r = checkin::routes(r);
     let r = pools::routes(r);
     let r = audit::routes(r);
     crate::api::routes(r)
