@@ -14,7 +14,10 @@
 //! roster ([`refresh`]) the first time they are read, when the campaign changed since, and
 //! when the roster's fingerprint (people in the tree, highest person id) moved — so people
 //! registered later are counted; edits of a person's role or rank are counted at the next
-//! rebuild (the page's 重新统计 button, or `refresh`).
+//! rebuild (the page's 重新统计 button, or `refresh`). The campaign's enrolments have a
+//! fingerprint too (count, highest id, status-weighted sum, read from an index) that the
+//! maintaining functions keep current, so an enrolment change no writer reported makes the
+//! next read rebuild rather than show stale figures.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -74,6 +77,9 @@ mod refreshed {
         pub refreshed_at: DateTimeUtc,
         pub roster_people: i64,
         pub roster_max_id: i64,
+        pub enrol_count: i64,
+        pub enrol_max_id: i64,
+        pub enrol_sum: i64,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -344,7 +350,7 @@ pub(crate) async fn apply_changes(
             .await?;
         }
     }
-    Ok(())
+    note_enrolments(db, campaign_id).await
 }
 
 /// The roster's fingerprint: people in the tree (root counters) and the highest id.
@@ -360,6 +366,41 @@ async fn fingerprint(db: &impl ConnectionTrait) -> Result<(i64, i64)> {
     let max: Option<Option<i64>> =
         person::Entity::find().select_only().column_as(person::Column::Id.max(), "m").into_tuple().one(db).await?;
     Ok((people.unwrap_or(0), max.flatten().unwrap_or(0)))
+}
+
+/// The campaign's enrolments as one fingerprint: how many, the highest id, and a sum
+/// weighted by status — read from the `(class_id, status, id)` index alone.
+async fn enrol_print(db: &impl ConnectionTrait, campaign_id: i64) -> Result<(i64, i64, i64)> {
+    let backend = db.get_database_backend();
+    let (p, int) = match backend {
+        sea_orm::DbBackend::Postgres => ("$1", "BIGINT"),
+        sea_orm::DbBackend::MySql => ("?", "SIGNED"),
+        _ => ("?", "BIGINT"),
+    };
+    let sql = format!(
+        "SELECT CAST(COUNT(*) AS {int}), CAST(COALESCE(MAX(e.id), 0) AS {int}), \
+         CAST(COALESCE(SUM(CASE e.status WHEN 'waitlisted' THEN 1 WHEN 'enrolled' THEN 10 \
+         WHEN 'completed' THEN 100 ELSE 1000 END), 0) AS {int}) \
+         FROM enrolments e JOIN classes c ON c.id = e.class_id WHERE c.campaign_id = {p}"
+    );
+    let row = db.query_one_raw(sea_orm::Statement::from_sql_and_values(backend, sql, [campaign_id.into()])).await?;
+    Ok(match row {
+        Some(r) => (r.try_get_by_index(0)?, r.try_get_by_index(1)?, r.try_get_by_index(2)?),
+        None => (0, 0, 0),
+    })
+}
+
+/// Notes the campaign's enrolment fingerprint after maintained counts were changed.
+async fn note_enrolments(db: &impl ConnectionTrait, campaign_id: i64) -> Result<()> {
+    let (n, max, sum) = enrol_print(db, campaign_id).await?;
+    refreshed::Entity::update_many()
+        .col_expr(refreshed::Column::EnrolCount, Expr::value(n))
+        .col_expr(refreshed::Column::EnrolMaxId, Expr::value(max))
+        .col_expr(refreshed::Column::EnrolSum, Expr::value(sum))
+        .filter(refreshed::Column::CampaignId.eq(campaign_id))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// Counts of a campaign computed from the rows themselves, `(org, quota) → counts` with
@@ -411,6 +452,7 @@ async fn recount_rows(
 async fn rebuild_in(db: &impl ConnectionTrait, campaign_id: i64) -> Result<DateTime<Utc>> {
     let ctx = targets::ctx(db, campaign_id).await?;
     let (print_people, print_max) = fingerprint(db).await?;
+    let (enrol_count, enrol_max_id, enrol_sum) = enrol_print(db, campaign_id).await?;
     let (rows, paths) = recount_rows(db, &ctx).await?;
     counts::Entity::delete_many().filter(counts::Column::CampaignId.eq(campaign_id)).exec(db).await?;
     let rows: Vec<_> = rows.into_iter().collect();
@@ -435,6 +477,9 @@ async fn rebuild_in(db: &impl ConnectionTrait, campaign_id: i64) -> Result<DateT
         refreshed_at: Set(t),
         roster_people: Set(print_people),
         roster_max_id: Set(print_max),
+        enrol_count: Set(enrol_count),
+        enrol_max_id: Set(enrol_max_id),
+        enrol_sum: Set(enrol_sum),
         ..Default::default()
     }
     .insert(db)
@@ -499,7 +544,12 @@ async fn ensure_fresh(db: &DatabaseConnection, campaign: &Campaign) -> Result<Da
     let r = refreshed::Entity::find().filter(refreshed::Column::CampaignId.eq(campaign.id)).one(db).await?;
     if let Some(r) = r {
         let (people, max) = fingerprint(db).await?;
-        if r.refreshed_at >= campaign.updated_at && r.roster_people == people && r.roster_max_id == max {
+        let enrolments = enrol_print(db, campaign.id).await?;
+        if r.refreshed_at >= campaign.updated_at
+            && r.roster_people == people
+            && r.roster_max_id == max
+            && (r.enrol_count, r.enrol_max_id, r.enrol_sum) == enrolments
+        {
             return Ok(r.refreshed_at);
         }
     }

@@ -8,7 +8,8 @@
 //! the index alone. The path copy is registered in `paths`.
 //!
 //! `coverage_campaigns` records when a campaign's counts were last rebuilt from the roster
-//! and the roster's fingerprint then, so that a changed roster or campaign is rebuilt.
+//! and the fingerprints of the roster and of the campaign's enrolments then, so that a
+//! changed roster, campaign or enrolment that no writer reported is rebuilt.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
@@ -60,6 +61,11 @@ impl MigrationTrait for Migration {
                     .col(instant("refreshed_at", b, false))
                     .col(big_integer("roster_people"))
                     .col(big_integer("roster_max_id"))
+                    // The campaign's enrolments then: how many, the highest id and a sum
+                    // weighted by status, so that a change nobody reported is noticed.
+                    .col(big_integer("enrol_count").default(0))
+                    .col(big_integer("enrol_max_id").default(0))
+                    .col(big_integer("enrol_sum").default(0))
                     .foreign_key(ForeignKey::create().from("coverage_campaigns", "campaign_id").to("campaigns", "id"))
                     .to_owned(),
             )
