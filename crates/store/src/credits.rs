@@ -896,3 +896,19 @@ pub async fn behind(
         .collect();
     Ok((rows, next))
 }
+
+/// The evidence file of a record (name and content), for a scope that sees the person or
+/// reviews their claims.
+pub async fn evidence(db: &impl ConnectionTrait, scope: &Scope, record_id: i64) -> Result<(String, Vec<u8>)> {
+    let visible = Condition::any().add(scope.cond(person::Column::OrgPath)).add(reviewable_cond(scope));
+    let m = credit_record::Entity::find_by_id(record_id)
+        .filter(credit_record::Column::PersonId.in_subquery(sea_orm::QueryTrait::into_query(
+            person::Entity::find().select_only().column(person::Column::Id).filter(visible),
+        )))
+        .one(db)
+        .await?
+        .ok_or(StoreError::NotFound("学时记录"))?;
+    let id = m.evidence_upload_id.ok_or(StoreError::NotFound("证明材料"))?;
+    let u = crate::entity::upload::Entity::find_by_id(id).one(db).await?.ok_or(StoreError::NotFound("证明材料"))?;
+    Ok((u.filename, u.content))
+}

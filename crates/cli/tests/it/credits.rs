@@ -212,6 +212,9 @@ async fn credits_pages_file_claim_review_and_my_hours() {
     let pending =
         credits::pending(&db.conn, &county_scope(&db.conn, YUNXI).await, At::First, 10).await.expect("pending");
     let id = pending.items[0].record.id;
+    let r = staff.raw.get(staff.url(&format!("/credits/records/{id}/evidence"))).send().await.expect("evidence");
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(r.bytes().await.expect("bytes").as_ref(), b"certificate");
     let (status, _, body) = staff.post_form(&format!("/credits/claims/{id}/reject"), &[("reason", "")]).await;
     assert_eq!(status, 422, "a rejection needs a reason");
     assert!(body.contains("理由"));

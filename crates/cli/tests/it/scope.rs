@@ -491,6 +491,7 @@ fn cases(o: &Other) -> HashMap<(&'static str, &'static str), Vec<Case>> {
         ],
     );
     add("GET", "/credits/claims", vec![case(Staff, "/credits/claims", Clean)]);
+    add("GET", "/credits/records/{id}/evidence", vec![case(Staff, format!("/credits/records/{claim}/evidence"), Deny)]);
     add("POST", "/credits/claims/{id}/approve", vec![case(Staff, format!("/credits/claims/{claim}/approve"), Deny)]);
     add(
         "POST",

@@ -55,6 +55,7 @@ pub fn routes(r: Routes) -> Routes {
     .get("/credits/claims", edit, claims)
     .post("/credits/claims/{id}/approve", edit, approve)
     .post("/credits/claims/{id}/reject", edit, reject)
+    .get("/credits/records/{id}/evidence", view, evidence)
     .get("/me/credits", own, my_file)
     .post("/me/credits/claims", own, my_claim)
 }
@@ -362,4 +363,21 @@ async fn behind_export(State(st): State<AppState>, ctx: Ctx, Query(p): Query<Par
         finish(tx, handle).await
     })
     .await
+}
+
+/// Downloads a record's evidence (a scope that sees the person or reviews their claims).
+async fn evidence(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult<Response> {
+    use axum::http::header;
+    let id = params::id(&id, "学时记录")?;
+    let (name, content) = credits::evidence(&st.db, &ctx.scope, id).await?;
+    let disposition = format!("attachment; filename=\"evidence\"; filename*=UTF-8''{}", params::enc(&name));
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/octet-stream".to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        content,
+    )
+        .into_response())
 }
