@@ -536,3 +536,73 @@ async fn classes_pages_create_a_class_its_timetable_and_the_pools() {
     assert!(!list.contains("云溪区村书记班"), "{list}");
     db.cleanup().await;
 }
+
+#[tokio::test]
+async fn classes_use_the_pools_of_the_organiser_and_its_ancestors_only() {
+    use xuepei_store::classes::instructors::{self, InstructorInput};
+    use xuepei_store::classes::venues::{self, VenueInput};
+    let db = seeded().await;
+    let c = city_campaign(&db.conn).await;
+    let (city, yunxi, quyuan) =
+        (county_scope(&db.conn, CITY).await, county_scope(&db.conn, YUNXI).await, county_scope(&db.conn, QUYUAN).await);
+    let teacher = |org: &str, name: &str| InstructorInput {
+        org: org.into(),
+        name: name.into(),
+        kind: "teacher".into(),
+        ..InstructorInput::default()
+    };
+    let city_teacher = write(&db.conn, &city, async |tx| instructors::create(tx, &teacher(CITY, "市委党校教师")).await)
+        .await
+        .expect("i");
+    let other_teacher =
+        write(&db.conn, &quyuan, async |tx| instructors::create(tx, &teacher(QUYUAN, "屈原教师")).await)
+            .await
+            .expect("i");
+    let hall =
+        VenueInput {
+            org: YUNXI.into(), name: "区委党校报告厅".into(), kind: "教室".into(), ..Default::default()
+        };
+    let hall = write(&db.conn, &yunxi, async |tx| venues::create(tx, &hall).await).await.expect("venue");
+    // The same name twice in one organisation is a conflict in Chinese.
+    let again =
+        VenueInput {
+            org: YUNXI.into(), name: "区委党校报告厅".into(), kind: "classroom".into(), ..Default::default()
+        };
+    match write(&db.conn, &yunxi, async |tx| venues::create(tx, &again).await).await {
+        Err(StoreError::Conflict(m)) => assert!(m.contains("同名的教学场地"), "{m}"),
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    // A pool entry outside the writer's scope is refused; one of another county is not found.
+    let e = fields(
+        write(&db.conn, &yunxi, async |tx| instructors::create(tx, &teacher(QUYUAN, "越界")).await)
+            .await
+            .expect_err("x"),
+    );
+    assert!(has(&e, "org", "不在您的管理范围内"), "{e:?}");
+    assert!(matches!(instructors::get(&db.conn, &yunxi, other_teacher.id).await, Err(StoreError::NotFound(_))));
+    // A county class uses its own venue and the city's teacher, not another county's.
+    let mut input = class_input(Some(c.id), "云溪区班", YUNXI);
+    input.level = "county".into();
+    input.allocations = vec![];
+    let class = write(&db.conn, &yunxi, async |tx| classes::create(tx, &input).await).await.expect("class");
+    let usable: Vec<String> =
+        instructors::usable_for(&db.conn, &class.org_path).await.expect("pool").into_iter().map(|i| i.name).collect();
+    assert_eq!(usable, vec!["市委党校教师".to_owned()]);
+    let mut s = session_input((2026, 4, 13), "am", "党章", "lecture", "3");
+    s.instructor_id = Some(city_teacher.id);
+    s.venue_id = Some(hall.id);
+    let added = write(&db.conn, &yunxi, async |tx| sessions::add(tx, class.id, &s).await).await.expect("session");
+    assert_eq!(added.instructor.map(|i| i.name).as_deref(), Some("市委党校教师"));
+    let mut s2 = session_input((2026, 4, 13), "pm", "案例", "case", "3");
+    s2.instructor_id = Some(other_teacher.id);
+    let e = fields(write(&db.conn, &yunxi, async |tx| sessions::add(tx, class.id, &s2).await).await.expect_err("x"));
+    assert!(has(&e, "instructor_id", "不在主办单位及其上级的师资库中"), "{e:?}");
+    // A deactivated venue is no longer offered.
+    write(&db.conn, &yunxi, async |tx| venues::set_active(tx, hall.id, false).await).await.expect("off");
+    let mut s3 = session_input((2026, 4, 14), "am", "讨论", "discussion", "2");
+    s3.venue_id = Some(hall.id);
+    let e = fields(write(&db.conn, &yunxi, async |tx| sessions::add(tx, class.id, &s3).await).await.expect_err("x"));
+    assert!(has(&e, "venue_id", "已停用"), "{e:?}");
+    assert!(venues::usable_for(&db.conn, &class.org_path).await.expect("venues").is_empty());
+    db.cleanup().await;
+}
