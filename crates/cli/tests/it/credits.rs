@@ -264,3 +264,70 @@ async fn credits_pages_file_claim_review_and_my_hours() {
     assert!(matches!(status, 403 | 404));
     db.cleanup().await;
 }
+
+#[tokio::test]
+async fn credits_import_reads_the_online_colleges_spreadsheet() {
+    let db = seeded().await;
+    let app = TestApp::spawn(&db).await;
+    let t = token(&db.conn, YUNXI).await;
+    let p = someone(&db.conn, YUNXI, RankLevel::Township).await;
+    // The provincial online college's export: its own headers, minutes instead of hours.
+    let file = xuepei_testkit::files::xlsx(
+        &[
+            vec!["序号", "学员姓名", "身份证号码", "课程名称", "完成时间", "学习时长(分钟)", "学习平台", "记录ID"],
+            vec![
+                "1",
+                &p.name,
+                &p.id_number,
+                "习近平新时代中国特色社会主义思想概论",
+                "2026-03-02",
+                "45",
+                "湖南干部教育培训网络学院",
+                "HN-1",
+            ],
+            vec![
+                "2",
+                &p.name,
+                &p.id_number,
+                "基层党组织建设专题",
+                "2026-03-03",
+                "20",
+                "湖南干部教育培训网络学院",
+                "HN-2",
+            ],
+        ],
+        &[],
+    );
+    let r = app
+        .raw
+        .post(app.url("/api/v1/credits/import?filename=网院导出.xlsx"))
+        .bearer_auth(&t)
+        .header("content-type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        .body(file.clone())
+        .send()
+        .await
+        .expect("import");
+    let status = r.status().as_u16();
+    let v: Value = r.json().await.expect("json");
+    assert_eq!((status, v["inserted"].as_i64()), (200, Some(2)), "{v}");
+    let f = credits::for_person(&db.conn, &county_scope(&db.conn, YUNXI).await, None, p.id).await.expect("file");
+    assert_eq!(
+        f.status.year_hours,
+        xuepei_domain::training::Hours::from_hundredths(150),
+        "45 min → 1 h, 20 min → 0.5 h"
+    );
+    // The same file again: nothing new.
+    let r = app.raw.post(app.url("/api/v1/credits/import")).bearer_auth(&t).body(file).send().await.expect("again");
+    let v: Value = r.json().await.expect("json");
+    assert_eq!((v["inserted"].as_i64(), v["unchanged"].as_i64()), (Some(0), Some(2)), "{v}");
+    // The template names the columns in Chinese.
+    let staff = signed_in(&db, "tstaff", &[AccountRole::OrgStaff], YUNXI).await;
+    let r = staff.raw.get(staff.url("/import/credits/template.xlsx")).send().await.expect("template");
+    assert_eq!(r.status().as_u16(), 200);
+    let text = crate::coverage::xlsx_text(&r.bytes().await.expect("bytes"));
+    for h in ["身份证号", "姓名", "培训名称", "培训日期", "学时", "培训机构/平台", "记录编号"]
+    {
+        assert!(text.contains(h), "{h}: {text}");
+    }
+    db.cleanup().await;
+}
