@@ -570,7 +570,27 @@ pub async fn seed_campaigns(db: &DatabaseConnection) -> Result<usize, String> {
             end: day(2018, 6, 30),
             plan_deadline: None,
             target: TargetFilter { rank_levels: vec![RankLevel::County], ..TargetFilter::default() },
-            rules: CampaignRules { quotas: Vec::new(), ..CampaignRules::default() },
+            // Seed 000 §三: the report and the thought, read in the original, with its materials.
+            rules: CampaignRules {
+                quotas: Vec::new(),
+                topics: vec![
+                    "党的十九大精神和习近平新时代中国特色社会主义思想".into(),
+                    "党的十九大报告和党章".into(),
+                    "联系实际的专题研讨".into(),
+                ],
+                materials: [
+                    "《习近平谈治国理政》第一卷、第二卷",
+                    "《习近平新时代中国特色社会主义思想学习纲要》",
+                    "《中国共产党第十九次全国代表大会文件汇编》",
+                    "《党的十九大报告辅导读本》",
+                    "《党的十九大报告学习辅导百问》",
+                    "电视专题片《将改革进行到底》《法治中国》《大国外交》《巡视利剑》《辉煌中国》《强军》《不忘初心、继续前进》",
+                ]
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
+                ..CampaignRules::default()
+            },
         },
     ];
     let tx = Tx::begin(db, &Scope::system(), &Actor::operator("演示数据")).await.map_err(|e| e.to_string())?;

@@ -60,6 +60,30 @@ impl Form {
         self.lists.get(key).map_or(&[], Vec::as_slice)
     }
 
+    /// The rows of a table of inputs: the repeated `keys` zipped by position, rows left
+    /// wholly empty dropped.
+    pub fn rows(&self, keys: &[&str]) -> Vec<Vec<String>> {
+        let n = keys.iter().map(|k| self.list(k).len()).max().unwrap_or(0);
+        (0..n)
+            .map(|i| keys.iter().map(|k| self.list(k).get(i).map_or("", |v| v.trim()).to_owned()).collect::<Vec<_>>())
+            .filter(|row| row.iter().any(|v| !v.is_empty()))
+            .collect()
+    }
+
+    /// The rows to show in a table of inputs: those filled in, then `blanks` empty ones.
+    pub fn rows_with_blanks(&self, keys: &[&str], blanks: usize) -> Vec<Vec<String>> {
+        let mut rows = self.rows(keys);
+        rows.extend(std::iter::repeat_n(vec![String::new(); keys.len()], blanks));
+        rows
+    }
+
+    /// Sets the repeated `keys` from rows (the inverse of `rows`).
+    pub fn set_rows(&mut self, keys: &[&str], rows: &[Vec<String>]) {
+        for (i, k) in keys.iter().enumerate() {
+            self.set_list(k, rows.iter().map(|r| r.get(i).cloned().unwrap_or_default()).collect());
+        }
+    }
+
     /// Whether a checkbox group has `value` ticked.
     pub fn is_checked(&self, key: &str, value: &str) -> bool {
         self.list(key).iter().any(|v| v == value)

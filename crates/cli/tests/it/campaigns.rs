@@ -315,3 +315,93 @@ async fn copying_keeps_the_rules_and_only_the_issuer_may_write() {
     assert!(campaigns::get(&db.conn, &yunxi, c.id).await.is_ok(), "a target county reads it");
     db.cleanup().await;
 }
+
+#[tokio::test]
+async fn the_issuing_body_edits_every_rule_in_the_form_and_the_api() {
+    let db = seeded().await;
+    let staff = signed_in(&db, "yxrules", &[AccountRole::OrgStaff], YUNXI).await;
+    let (s, body) = staff.get("/campaigns/new").await;
+    assert_eq!(s, 200);
+    assert!(body.contains("村、社区；书记") && body.contains("党章、党的基本知识"), "defaults shown as editable rows");
+    let base = [
+        ("rules_form", "1"),
+        ("title", "云溪区书记轮训"),
+        ("kind", "rotation"),
+        ("issuer", YUNXI),
+        ("start", "2026-03-01"),
+        ("end", "2026-06-30"),
+        ("max_leave", "1/5"),
+    ];
+    // Bad rows are refused together, naming the row.
+    let mut bad = base.to_vec();
+    bad.extend([
+        ("bl_name", "村书记"),
+        ("bl_group", "村、书记、张三"),
+        ("bl_min", "3"),
+        ("bl_max", "5"),
+        ("q_name", "市级比例"),
+        ("q_level", ""),
+        ("q_percent", "120"),
+        ("q_group", ""),
+    ]);
+    let (s, _, body) = staff.post_form("/campaigns", &bad).await;
+    assert_eq!(s, 422, "{body}");
+    for msg in ["每期天数第1行", "“张三”不是领域", "比例要求第1行", "请至少选择一种教学方式"]
+    {
+        assert!(body.contains(msg), "{msg}: {body}");
+    }
+    assert_eq!(count(&db.conn).await, 0, "nothing written");
+    let mut good = base.to_vec();
+    good.extend([
+        ("bl_name", "村书记"),
+        ("bl_group", "村、书记"),
+        ("bl_min", "4"),
+        ("bl_max", "6"),
+        ("bl_name", ""),
+        ("bl_group", ""),
+        ("bl_min", ""),
+        ("bl_max", ""),
+        ("q_name", "村书记参加市级培训"),
+        ("q_level", "city"),
+        ("q_percent", "20"),
+        ("q_group", "村、书记"),
+        ("modes", "lecture"),
+        ("modes", "site_visit"),
+        ("topics", "党章党规\n基层治理"),
+        ("materials", "《习近平谈治国理政》第二卷"),
+    ]);
+    let (s, loc, body) = staff.post_form("/campaigns", &good).await;
+    assert_eq!(s, 303, "{body}");
+    let id: i64 =
+        loc.expect("location").trim_start_matches("/campaigns/").split('?').next().expect("id").parse().expect("id");
+    let c = campaigns::get(&db.conn, &Scope::system(), id).await.expect("campaign");
+    assert_eq!(c.rules.batch_lengths.len(), 1);
+    assert_eq!((c.rules.batch_lengths[0].min_days, c.rules.batch_lengths[0].max_days), (4, 6));
+    assert_eq!(c.rules.quotas.len(), 1);
+    assert_eq!(c.rules.quotas[0].min_percent.to_string(), "20%");
+    assert_eq!(c.rules.modes.len(), 2);
+    assert_eq!(c.rules.topics, vec!["党章党规".to_owned(), "基层治理".to_owned()]);
+    assert_eq!(c.rules.max_leave_fraction.to_string(), "1/5");
+    let (_, detail) = staff.get(&format!("/campaigns/{id}")).await;
+    assert!(detail.contains("现场观摩") && detail.contains("基层治理") && detail.contains("习近平谈治国理政"));
+
+    // The API takes the same rules.
+    let token = token(&db.conn, YUNXI).await;
+    let app = TestApp::spawn(&db).await;
+    let body = json!({
+        "title": "接口轮训", "kind": "thematic", "start": "2026-03-01", "end": "2026-04-30",
+        "batch_lengths": [{ "name": "全体", "min_days": 2, "max_days": 2 }],
+        "modes": ["lecture", "discussion"], "topics": ["专题一"], "materials": ["材料一"]
+    });
+    let (s, v) = call(&app, "POST", "/api/v1/campaigns", &token, Some(body)).await;
+    assert_eq!(s, 201, "{v}");
+    assert_eq!(v["batch_lengths"][0]["max_days"], 2);
+    assert_eq!(v["modes"], json!(["lecture", "discussion"]));
+    assert_eq!(v["topics"], json!(["专题一"]));
+    let (s, v) = call(&app, "POST", "/api/v1/campaigns", &token, Some(json!({
+        "title": "错误", "kind": "rotation", "start": "2026-03-01", "end": "2026-04-30", "modes": ["lecture", "walk"]
+    })))
+    .await;
+    assert_eq!(s, 422, "{v}");
+    assert!(v.to_string().contains("walk"), "{v}");
+}

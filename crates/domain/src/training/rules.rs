@@ -48,6 +48,47 @@ impl TargetFilter {
             && (self.rank_levels.is_empty() || s.rank_level.is_some_and(|x| self.rank_levels.contains(&x)))
     }
 
+    /// The sectors, roles and rank levels in words: "村、社区；书记".
+    pub fn words(&self) -> String {
+        use crate::labels::Labeled;
+        let part = |v: Vec<&str>| v.join("、");
+        [
+            part(self.sectors.iter().map(|x| x.label()).collect()),
+            part(self.roles.iter().map(|x| x.label()).collect()),
+            part(self.rank_levels.iter().map(|x| x.label()).collect()),
+        ]
+        .into_iter()
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join("；")
+    }
+
+    /// Reads the words `words` writes (labels or codes of sectors, roles and rank levels,
+    /// separated by 、，; or spaces); an unknown word is refused by name.
+    pub fn parse_words(text: &str) -> Result<TargetFilter, String> {
+        use crate::labels::Labeled;
+        let mut t = TargetFilter::default();
+        let text = crate::text::to_halfwidth(text);
+        for w in text.split(['、', ',', '，', ';', '；', ' ', '/']).map(str::trim).filter(|w| !w.is_empty()) {
+            if let Some(x) = Sector::parse_label(w) {
+                if !t.sectors.contains(&x) {
+                    t.sectors.push(x);
+                }
+            } else if let Some(x) = Role::parse_label(w) {
+                if !t.roles.contains(&x) {
+                    t.roles.push(x);
+                }
+            } else if let Some(x) = RankLevel::parse_label(w) {
+                if !t.rank_levels.contains(&x) {
+                    t.rank_levels.push(x);
+                }
+            } else {
+                return Err(format!("“{w}”不是领域、班子职务或职级，请填写如“村、社区、书记”"));
+            }
+        }
+        Ok(t)
+    }
+
     fn village_and_community_secretaries() -> TargetFilter {
         TargetFilter {
             sectors: vec![Sector::Village, Sector::Community],
@@ -344,7 +385,30 @@ pub struct CampaignRules {
     /// Teaching modes the campaign's classes may use [002 §三]; all six by default.
     #[serde(default = "all_modes")]
     pub modes: Vec<TeachingMode>,
+    /// Content topics (轮训内容) [002 §二 has five].
+    #[serde(default = "default_topics")]
+    pub topics: Vec<String>,
+    /// Required study materials (学习材料) [000 §三(三)].
+    #[serde(default)]
+    pub materials: Vec<String>,
 }
+
+/// The five topics of the 2015 campaign [002 §二].
+pub const TOPICS_2015: [&str; 5] = [
+    "习近平总书记系列重要讲话精神和党的十八大以来党和国家重大方针政策",
+    "党章、党的基本知识和党内有关纪律规定",
+    "基层依法治理和民主协商的基本要求、基本规章、基本程序",
+    "基层党组织基本职责和工作方法",
+    "中央和省委、市委关于推进基层社会治理创新的精神和政策",
+];
+
+fn default_topics() -> Vec<String> {
+    TOPICS_2015.iter().map(|t| (*t).to_owned()).collect()
+}
+
+/// At most this many topics or materials, each at most `TEXT_MAX` characters.
+pub const LIST_MAX: usize = 30;
+pub const TEXT_MAX: usize = 200;
 
 fn all_modes() -> Vec<TeachingMode> {
     <TeachingMode as crate::labels::Labeled>::ALL.to_vec()
@@ -396,6 +460,8 @@ impl Default for CampaignRules {
             credits: CreditRules::default(),
             online_credits: OnlineCreditRule::default(),
             modes: all_modes(),
+            topics: default_topics(),
+            materials: Vec::new(),
         }
     }
 }
@@ -450,6 +516,14 @@ impl CampaignRules {
         if self.modes.is_empty() {
             errors.push("请至少选择一种教学方式".to_owned());
         }
+        for (label, list) in [("轮训内容", &self.topics), ("学习材料", &self.materials)] {
+            if list.len() > LIST_MAX {
+                errors.push(format!("{label}最多{LIST_MAX}项（现有{}项），请精简", list.len()));
+            }
+            if let Some(t) = list.iter().find(|t| t.trim().is_empty() || t.chars().count() > TEXT_MAX) {
+                errors.push(format!("{label}每项应为1至{TEXT_MAX}个字：“{}”", t.chars().take(20).collect::<String>()));
+            }
+        }
         if self.online_credits.tiers.iter().any(|t| t.hours.is_negative()) {
             errors.push("网络课程折算学时不能为负数，请改正".to_owned());
         }
@@ -461,6 +535,19 @@ impl CampaignRules {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn target_words_read_back() {
+        let t = TargetFilter::parse_words("村、社区；书记 县处级").expect("words");
+        assert_eq!(t.sectors, vec![Sector::Village, Sector::Community]);
+        assert_eq!(t.roles, vec![Role::Secretary]);
+        assert_eq!(t.rank_levels.len(), 1);
+        assert_eq!(TargetFilter::parse_words(&t.words()).expect("again"), t);
+        let e = TargetFilter::parse_words("村、书记、张三").expect_err("unknown word");
+        assert!(e.contains("“张三”"), "{e}");
+        assert!(TargetFilter::parse_words("").expect("empty").is_empty());
+        assert_eq!(CampaignRules::default().topics.len(), 5, "002 §二 has five topics");
+    }
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).expect("valid date")

@@ -70,9 +70,28 @@ struct CampaignBody {
     quotas: Option<Vec<QuotaBody>>,
     #[serde(default)]
     max_leave_fraction: Option<String>,
+    #[serde(default)]
+    batch_lengths: Option<Vec<BatchLengthBody>>,
+    #[serde(default)]
+    modes: Option<Vec<String>>,
+    #[serde(default)]
+    topics: Option<Vec<String>>,
+    #[serde(default)]
+    materials: Option<Vec<String>>,
 }
 
-const FIELDS: &str = "title、doc_number、kind、issuer、start、end、plan_deadline、target、quotas、max_leave_fraction";
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BatchLengthBody {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    group: Option<TargetBody>,
+    min_days: u32,
+    max_days: u32,
+}
+
+const FIELDS: &str = "title、doc_number、kind、issuer、start、end、plan_deadline、target、quotas、max_leave_fraction、batch_lengths、modes、topics、materials";
 
 /// `{"id", …}`: the campaign with English codes.
 #[derive(Serialize)]
@@ -90,6 +109,9 @@ pub struct CampaignJson {
     quotas: Vec<QuotaRule>,
     batch_lengths: Vec<BatchLengthRule>,
     max_leave_fraction: Fraction,
+    modes: Vec<&'static str>,
+    topics: Vec<String>,
+    materials: Vec<String>,
     created_at: String,
     updated_at: String,
 }
@@ -110,6 +132,9 @@ impl From<Campaign> for CampaignJson {
             quotas: c.rules.quotas,
             batch_lengths: c.rules.batch_lengths,
             max_leave_fraction: c.rules.max_leave_fraction,
+            modes: c.rules.modes.iter().map(|m| m.code()).collect(),
+            topics: c.rules.topics,
+            materials: c.rules.materials,
             created_at: c.created_at.to_rfc3339(),
             updated_at: c.updated_at.to_rfc3339(),
         }
@@ -166,6 +191,25 @@ fn input_of(b: CampaignBody, issuer: String) -> (CampaignInput, Vec<FieldError>)
                 Some(QuotaRule { name: q.name.trim().to_owned(), level: level?, min_percent: percent?, group })
             })
             .collect();
+    }
+    if let Some(rows) = b.batch_lengths {
+        rules.batch_lengths = rows
+            .into_iter()
+            .map(|r| {
+                let group = r.group.map(|g| target_of("batch_lengths", g, &mut errs)).unwrap_or_default();
+                let name = if r.name.trim().is_empty() { group.words() } else { r.name.trim().to_owned() };
+                BatchLengthRule { name, group, min_days: r.min_days, max_days: r.max_days }
+            })
+            .collect();
+    }
+    if let Some(modes) = b.modes {
+        rules.modes = parse_codes("modes", "教学方式代码", &modes, &mut errs);
+    }
+    if let Some(t) = b.topics {
+        rules.topics = t.into_iter().map(|x| x.trim().to_owned()).collect();
+    }
+    if let Some(m) = b.materials {
+        rules.materials = m.into_iter().map(|x| x.trim().to_owned()).collect();
     }
     if let Some(f) = b.max_leave_fraction {
         match Fraction::parse(&f) {

@@ -118,7 +118,12 @@ fn campaign_schemas() -> (Value, Value) {
         "plan_deadline": { "type": ["string", "null"], "format": "date", "description": "实施方案报备截止日期，不晚于结束日期" },
         "target": { "$ref": "#/components/schemas/Target" },
         "quotas": { "type": "array", "items": { "$ref": "#/components/schemas/Quota" } },
-        "max_leave_fraction": { "type": "string", "description": "请假上限占本班总学时的比例，如 1/7" } } });
+        "max_leave_fraction": { "type": "string", "description": "请假上限占本班总学时的比例，如 1/7" },
+        "batch_lengths": { "type": "array", "description": "每期天数规则，按顺序第一条符合的适用；未提供时采用文件默认", "items": { "type": "object", "required": ["min_days", "max_days"], "properties": {
+            "name": { "type": "string" }, "group": { "$ref": "#/components/schemas/Target" }, "min_days": { "type": "integer", "minimum": 1 }, "max_days": { "type": "integer", "maximum": 366 } } } },
+        "modes": { "type": "array", "items": { "type": "string", "enum": ["lecture", "experience", "case", "site_visit", "discussion", "elective"] }, "description": "允许的教学方式，默认全部" },
+        "topics": { "type": "array", "items": { "type": "string", "maxLength": 200 }, "description": "轮训内容，默认为文件所列五项" },
+        "materials": { "type": "array", "items": { "type": "string", "maxLength": 200 }, "description": "学习材料" } } });
     let campaign = json!({ "type": "object", "required": ["id", "title", "kind", "issuer", "issuer_name", "start", "end", "target", "quotas", "batch_lengths", "max_leave_fraction"], "properties": {
         "id": { "type": "integer" }, "title": { "type": "string" }, "doc_number": { "type": ["string", "null"] },
         "kind": { "type": "string" }, "issuer": { "type": "string" }, "issuer_name": { "type": "string" },
@@ -126,7 +131,9 @@ fn campaign_schemas() -> (Value, Value) {
         "target": { "$ref": "#/components/schemas/Target" }, "quotas": { "type": "array", "items": { "$ref": "#/components/schemas/Quota" } },
         "batch_lengths": { "type": "array", "items": { "type": "object", "required": ["name", "min_days", "max_days"], "properties": {
             "name": { "type": "string" }, "group": { "$ref": "#/components/schemas/Target" }, "min_days": { "type": "integer" }, "max_days": { "type": "integer" } } } },
-        "max_leave_fraction": { "type": "string" }, "created_at": { "type": "string", "format": "date-time" }, "updated_at": { "type": "string", "format": "date-time" } } });
+        "max_leave_fraction": { "type": "string" }, "modes": { "type": "array", "items": { "type": "string" } },
+        "topics": { "type": "array", "items": { "type": "string" } }, "materials": { "type": "array", "items": { "type": "string" } },
+        "created_at": { "type": "string", "format": "date-time" }, "updated_at": { "type": "string", "format": "date-time" } } });
     let schemas = json!({ "Target": target, "Quota": quota, "CampaignInput": input });
     (schemas, campaign)
 }

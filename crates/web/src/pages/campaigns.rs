@@ -9,8 +9,8 @@ use xuepei_domain::accounts::Perm;
 use xuepei_domain::labels::Labeled;
 use xuepei_domain::org::Sector;
 use xuepei_domain::people::{RankLevel, Role};
-use xuepei_domain::training::rules::{CampaignRules, TargetFilter};
-use xuepei_domain::training::{CampaignKind, Fraction};
+use xuepei_domain::training::rules::{BatchLengthRule, CampaignRules, QuotaRule, TargetFilter};
+use xuepei_domain::training::{CampaignKind, ClassLevel, Fraction, Percent, TeachingMode};
 use xuepei_domain::validate::FieldError;
 use xuepei_store::campaigns::{self, Campaign, CampaignInput};
 use xuepei_store::{StoreError, Tx, org};
@@ -204,8 +204,10 @@ struct FormPage {
     sectors: Vec<(&'static str, &'static str)>,
     roles: Vec<(&'static str, &'static str)>,
     ranks: Vec<(&'static str, &'static str)>,
-    batches: Vec<String>,
-    quotas: Vec<String>,
+    batch_rows: Vec<Vec<String>>,
+    quota_rows: Vec<Vec<String>>,
+    levels: Vec<(&'static str, &'static str)>,
+    modes: Vec<(&'static str, &'static str)>,
     cancel_href: String,
 }
 
@@ -214,20 +216,20 @@ async fn form_page(ctx: &Ctx, editing: Option<&Campaign>, form: crate::form::For
         Some(c) => (format!("编辑：{}", c.title), format!("/campaigns/{}", c.id), format!("/campaigns/{}", c.id)),
         None => ("发布轮训工作".to_owned(), "/campaigns".to_owned(), "/campaigns".to_owned()),
     };
-    let rules = editing.map_or_else(CampaignRules::default, |c| c.rules.clone());
-    let (batches, quotas, _) = rule_lines(&rules);
     let layout =
         Layout::new(ctx, title.clone(), "campaigns").crumb("轮训工作", Some("/campaigns".into())).crumb(title, None);
     render(&FormPage {
         layout,
         action,
-        form,
         kinds: params::options::<CampaignKind>(),
         sectors: params::options::<Sector>(),
         roles: params::options::<Role>(),
         ranks: params::options::<RankLevel>(),
-        batches,
-        quotas,
+        batch_rows: form.rows_with_blanks(&BATCH_KEYS, 2),
+        quota_rows: form.rows_with_blanks(&QUOTA_KEYS, 2),
+        levels: params::options::<ClassLevel>(),
+        modes: params::options::<TeachingMode>(),
+        form,
         cancel_href: cancel,
     })
 }
@@ -247,13 +249,38 @@ fn form_of(c: &Campaign) -> crate::form::Form {
     form.set_list("sectors", c.target.sectors.iter().map(|s| s.code().to_owned()).collect());
     form.set_list("roles", c.target.roles.iter().map(|s| s.code().to_owned()).collect());
     form.set_list("rank_levels", c.target.rank_levels.iter().map(|s| s.code().to_owned()).collect());
+    rules_into(&mut form, &c.rules);
     form
+}
+
+/// Shows rules in the form's tables and lists.
+fn rules_into(form: &mut crate::form::Form, r: &CampaignRules) {
+    let batches: Vec<Vec<String>> = r
+        .batch_lengths
+        .iter()
+        .map(|b| vec![b.name.clone(), b.group.words(), b.min_days.to_string(), b.max_days.to_string()])
+        .collect();
+    form.set_rows(&BATCH_KEYS, &batches);
+    let quotas: Vec<Vec<String>> = r
+        .quotas
+        .iter()
+        .map(|q| {
+            let percent = q.min_percent.to_string();
+            let group = q.group.as_ref().map(TargetFilter::words).unwrap_or_default();
+            vec![q.name.clone(), q.level.code().to_owned(), percent.trim_end_matches('%').to_owned(), group]
+        })
+        .collect();
+    form.set_rows(&QUOTA_KEYS, &quotas);
+    form.set_list("modes", r.modes.iter().map(|m| m.code().to_owned()).collect());
+    form.set("topics", r.topics.join("\n"));
+    form.set("materials", r.materials.join("\n"));
 }
 
 async fn new_form(State(st): State<AppState>, ctx: Ctx) -> AppResult<Html<String>> {
     let mut form = crate::form::Form::new()
         .with("kind", CampaignKind::Rotation.code())
         .with("max_leave", CampaignRules::default().max_leave_fraction.to_string());
+    rules_into(&mut form, &CampaignRules::default());
     if let Some(root) = ctx.scope.root_org_id() {
         form.set("issuer", org::get(&st.db, &ctx.scope, root).await?.code);
     }
@@ -277,8 +304,69 @@ async fn editable(st: &AppState, ctx: &Ctx, id: i64) -> AppResult<Campaign> {
     Ok(c)
 }
 
+/// The inputs of a batch-length rule row and of a quota row.
+const BATCH_KEYS: [&str; 4] = ["bl_name", "bl_group", "bl_min", "bl_max"];
+const QUOTA_KEYS: [&str; 4] = ["q_name", "q_level", "q_percent", "q_group"];
+
+/// Lines of a text area, blank ones dropped.
+fn lines(text: &str) -> Vec<String> {
+    text.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect()
+}
+
+/// The rules typed in the form's tables and lists; `base` keeps what the form does not show.
+fn rules_of(form: &crate::form::Form, base: CampaignRules, errs: &mut Vec<FieldError>) -> CampaignRules {
+    let mut rules = base;
+    let mut bad = |field: &'static str, m: String| errs.push(FieldError { field, message: m });
+    let days = |v: &str| xuepei_domain::text::to_halfwidth(v).trim().parse::<u32>().ok();
+    rules.batch_lengths = form
+        .rows(&BATCH_KEYS)
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, r)| {
+            let group = TargetFilter::parse_words(&r[1])
+                .map_err(|m| bad("batch_lengths", format!("每期天数第{}行：{m}", i + 1)))
+                .ok()?;
+            let (Some(min), Some(max)) = (days(&r[2]), days(&r[3])) else {
+                bad("batch_lengths", format!("每期天数第{}行：最少、最多天数应为整数", i + 1));
+                return None;
+            };
+            let name = if r[0].is_empty() { group.words() } else { r[0].clone() };
+            Some(BatchLengthRule { name, group, min_days: min, max_days: max })
+        })
+        .collect();
+    rules.quotas = form
+        .rows(&QUOTA_KEYS)
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, r)| {
+            let n = i + 1;
+            let Some(level) = ClassLevel::parse_label(&r[1]) else {
+                bad("quotas", format!("比例要求第{n}行：请选择培训层级"));
+                return None;
+            };
+            let percent = xuepei_domain::text::to_halfwidth(&r[2]);
+            let percent = percent.trim().trim_end_matches('%').trim();
+            let Some(min_percent) = percent.parse::<f64>().ok().and_then(|x| Percent::from_f64(x).ok()) else {
+                bad("quotas", format!("比例要求第{n}行：比例“{}”应为0至100之间的数", r[2]));
+                return None;
+            };
+            let group = match r[3].as_str() {
+                "" => None,
+                g => Some(
+                    TargetFilter::parse_words(g).map_err(|m| bad("quotas", format!("比例要求第{n}行：{m}"))).ok()?,
+                ),
+            };
+            Some(QuotaRule { name: r[0].clone(), level, min_percent, group })
+        })
+        .collect();
+    rules.modes = parse_codes("modes", "教学方式", form.list("modes"), errs);
+    rules.topics = lines(form.value("topics"));
+    rules.materials = lines(form.value("materials"));
+    rules
+}
+
 /// Splits a list of organisation codes typed in one field.
-fn split_codes(text: &str) -> Vec<String> {
+pub(crate) fn split_codes(text: &str) -> Vec<String> {
     text.split([',', '，', '、', ';', '；', ' ', '\n', '\r', '\t'])
         .filter(|s| !s.is_empty())
         .map(str::to_owned)
@@ -297,7 +385,9 @@ fn input_of(form: &crate::form::Form, base: CampaignRules) -> (CampaignInput, Ve
         roles: parse_codes("roles", "班子职务", form.list("roles"), &mut errs),
         rank_levels: parse_codes("rank_levels", "职级", form.list("rank_levels"), &mut errs),
     };
-    let mut rules = base;
+    // The rules' tables are read only from a form that shows them (`rules_form`): a post
+    // without them (a script) keeps the rules as they are.
+    let mut rules = if form.value("rules_form").is_empty() { base } else { rules_of(form, base, &mut errs) };
     match Fraction::parse(form.value("max_leave")) {
         Ok(f) => rules.max_leave_fraction = f,
         Err(m) => errs.push(FieldError { field: "max_leave", message: format!("请假上限：{m}") }),
@@ -324,18 +414,12 @@ pub(crate) async fn checked<T>(
     errs: Vec<FieldError>,
     write: impl AsyncFnOnce(&Tx) -> Result<T, StoreError>,
 ) -> Result<T, StoreError> {
-    if errs.is_empty() {
-        return write(tx).await;
-    }
-    let mut all = errs;
-    match campaigns::check(tx.conn(), tx.scope(), input).await {
-        Ok(()) => {}
-        Err(StoreError::Invalid(more)) => {
-            all.extend(more.into_iter().filter(|m| !all.iter().any(|e| e.field == m.field)).collect::<Vec<_>>())
-        }
-        Err(other) => return Err(other),
-    }
-    Err(StoreError::Invalid(all))
+    crate::form::write_or_report(
+        errs,
+        async || campaigns::check(tx.conn(), tx.scope(), input).await,
+        async || write(tx).await,
+    )
+    .await
 }
 
 async fn create(
