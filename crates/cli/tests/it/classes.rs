@@ -519,7 +519,16 @@ async fn classes_pages_create_a_class_its_timetable_and_the_pools() {
         .await;
     assert_eq!(s, 422);
     assert!(body.contains("不在本班次的起止日期") && body.contains("半天课程最多4学时"), "{body}");
+    // Two of 长岭街道's people enrolled: the allocation shows its places used.
+    let two = crate::enrolments::people_of(&db.conn, JINGZHU, 2).await;
+    let refs: Vec<_> = two.iter().map(|p| xuepei_store::enrolments::PersonRef::Id(p.0)).collect();
+    write(&db.conn, &county_scope(&db.conn, YUNXI).await, async |tx| {
+        xuepei_store::enrolments::enrol(tx, id, &refs).await
+    })
+    .await
+    .expect("enrol");
     let (_, page) = staff.get(&loc).await;
+    assert!(page.contains("<td data-label=\"分配名额\">10</td><td data-label=\"已报名\">2</td>"), "{page}");
     for text in ["云溪区村书记班", "学习党章", "专题辅导", "李明", "区委党校报告厅", "共1节，3学时", "长岭街道"]
     {
         assert!(page.contains(text), "{text}: {page}");

@@ -898,6 +898,23 @@ pub async fn list_for_campaign(db: &impl ConnectionTrait, scope: &Scope, campaig
     assemble(db, scope, rows).await
 }
 
+/// Places used of each allocation, in the order of `c.allocations`: the class's enrolled
+/// and completed trainees sent from the allocation's organisation or below. `c` is a class
+/// read for the scope, so a sending scope counts only its own allocations.
+pub async fn allocation_usage(db: &impl ConnectionTrait, c: &Class) -> Result<Vec<i64>> {
+    let mut out = Vec::with_capacity(c.allocations.len());
+    for a in &c.allocations {
+        let n = enrolment::Entity::find()
+            .filter(enrolment::Column::ClassId.eq(c.id))
+            .filter(enrolment::Column::Status.is_in(["enrolled", "completed"]))
+            .filter(subtree_cond(enrolment::Column::OrgPath, &a.org_path))
+            .count(db)
+            .await?;
+        out.push(n as i64);
+    }
+    Ok(out)
+}
+
 /// A class's total hours: the sum of its sessions (what the 1/7 leave rule is measured on).
 /// The caller has already read the class through a visible function.
 pub async fn class_hours(db: &impl ConnectionTrait, class_id: i64) -> Result<Hours> {

@@ -227,6 +227,8 @@ struct DetailPage {
     can_timetable: bool,
     access: &'static str,
     group: String,
+    /// Each allocation: organisation, places, places used.
+    allocations: Vec<(String, i64, i64)>,
     sessions: Vec<SessionRow>,
     total_hours: Hours,
 }
@@ -254,7 +256,10 @@ async fn detail(
         .crumb(c.title.clone(), None)
         .notice(notice(&p));
     let access = c.access(&ctx.scope);
+    let used = classes::allocation_usage(&st.db, &c).await?;
+    let allocations = c.allocations.iter().zip(used).map(|(a, n)| (a.org.name.clone(), a.places, n)).collect();
     render(&DetailPage {
+        allocations,
         layout,
         can_manage: access == ClassAccess::Manage && can_edit(&ctx) && c.status == ClassStatus::Open,
         can_timetable: can_keep_timetable(&ctx, &c) && c.status == ClassStatus::Open,
