@@ -1045,6 +1045,7 @@ pub async fn complete(tx: &Tx, class_id: i64) -> Result<Completion> {
         .collect();
     let t = now();
     let mut done = Vec::new();
+    let mut written = 0usize;
     let mut records = Vec::new();
     let mut not_completed = Vec::new();
     for e in &es {
@@ -1055,6 +1056,7 @@ pub async fn complete(tx: &Tx, class_id: i64) -> Result<Completion> {
             Ok(LeaveOutcome::Allowed) => {
                 done.push(e.id);
                 if !have.contains(&e.person_id) {
+                    written += 1;
                     records.push(credit_record::ActiveModel {
                         person_id: Set(e.person_id),
                         on_date: Set(c.end_on),
@@ -1084,6 +1086,7 @@ pub async fn complete(tx: &Tx, class_id: i64) -> Result<Completion> {
             }
         }
     }
+    let done_set: BTreeSet<i64> = done.iter().copied().collect();
     for chunk in done.chunks(1000) {
         enrolment::Entity::update_many()
             .col_expr(enrolment::Column::Status, Expr::value(EnrolmentStatus::Completed.code()))
@@ -1093,7 +1096,7 @@ pub async fn complete(tx: &Tx, class_id: i64) -> Result<Completion> {
             .await?;
     }
     for (e, leave) in es.iter().filter_map(|e| totals.get(&e.id).map(|l| (e, l))) {
-        if *leave != Hours::from_hundredths(e.leave_hours) && done.contains(&e.id) {
+        if *leave != Hours::from_hundredths(e.leave_hours) && done_set.contains(&e.id) {
             enrolment::Entity::update_many()
                 .col_expr(enrolment::Column::LeaveHours, Expr::value(leave.hundredths()))
                 .filter(enrolment::Column::Id.eq(e.id))
@@ -1132,7 +1135,7 @@ pub async fn complete(tx: &Tx, class_id: i64) -> Result<Completion> {
                 c.title,
                 completed,
                 not_completed.len(),
-                done.iter().filter(|id| es.iter().any(|e| e.id == **id && !have.contains(&e.person_id))).count()
+                written
             ),
             before: Some(serde_json::json!({"状态": c.status.label()})),
             after: Some(serde_json::json!({
