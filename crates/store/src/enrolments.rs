@@ -1362,3 +1362,14 @@ pub async fn own_enrolment(db: &impl ConnectionTrait, person_id: i64, class_id: 
         .await?;
     Ok(build(db, e.into_iter().collect()).await?.pop())
 }
+
+/// Places used under each allocation of a class the scope sees (a sending scope only its
+/// own allocations): (organisation id, nominated people — enrolled, waitlisted or completed).
+pub async fn allocation_usage(db: &impl ConnectionTrait, scope: &Scope, class_id: i64) -> Result<Vec<(i64, i64)>> {
+    let c = classes::get(db, scope, class_id).await?;
+    let mut out = Vec::with_capacity(c.allocations.len());
+    for a in &c.allocations {
+        out.push((a.org.id, used_places(db, c.id, &a.org_path).await?));
+    }
+    Ok(out)
+}
