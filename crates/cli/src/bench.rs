@@ -130,6 +130,14 @@ impl Measured {
     }
 }
 
+/// The machine's one-minute load average (other work sharing the cores skews a run).
+fn load_average() -> f64 {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().and_then(|v| v.parse().ok()))
+        .unwrap_or(0.0)
+}
+
 fn peak_rss_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
@@ -698,6 +706,7 @@ async fn import_bench(a: ImportArgs) -> Result<ExitCode, String> {
             // Runs of a few seconds vary much from one to the next: the fastest of three.
             let runs = if rows <= 200_000 { 3 } else { 1 };
             let mut best: Option<[Measured; 4]> = None;
+            let load_before = load_average();
             for _ in 0..runs {
                 let unique = loader.load(&conn, Reference::Unique, &values, rows as u64).await?;
                 let full = loader.load(&conn, Reference::Full, &values, rows as u64).await?;
@@ -713,7 +722,7 @@ async fn import_bench(a: ImportArgs) -> Result<ExitCode, String> {
             }
             let _ = std::fs::remove_file(&values);
             if let Some(best) = best {
-                table.push((target.label, input, runs, best));
+                table.push((target.label, input, runs, (load_before, load_average()), best));
             }
         }
         loader.drop_tables(&conn).await?;
@@ -729,14 +738,14 @@ async fn import_bench(a: ImportArgs) -> Result<ExitCode, String> {
     }
     println!();
     println!(
-        "| 数据库 | 文件 | 行数 | 测量次数（取最快） | 导入 行/秒 | 批量装载（同唯一索引） 行/秒 | 导入/批量装载 | 批量装载（persons 全部索引和外键） 行/秒 | 导入/它 | 原始批量插入 行/秒 | 导入/原始 | 导入峰值内存 MB | 原始插入峰值内存 MB |"
+        "| 数据库 | 文件 | 行数 | 测量次数（取最快） | 负载（前→后） | 导入 行/秒 | 批量装载（同唯一索引） 行/秒 | 导入/批量装载 | 批量装载（persons 全部索引和外键） 行/秒 | 导入/它 | 原始批量插入 行/秒 | 导入/原始 | 导入峰值内存 MB | 原始插入峰值内存 MB |"
     );
-    println!("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-    for (db_label, input, runs, [imp, unique, full, raw]) in &table {
+    println!("|---|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for (db_label, input, runs, (load_before, load_after), [imp, unique, full, raw]) in &table {
         let rate = |m: &Measured| m.rows as f64 / m.seconds.max(1e-9);
         let loader = if *db_label == "SQLite" { "sqlite3 .import" } else { "psql \\copy" };
         println!(
-            "| {db_label} | {input} | {} | {runs} | {:.0} | {:.0}（{loader}） | {:.0}% | {:.0} | {:.0}% | {:.0} | {:.0}% | {:.0} | {:.0} |",
+            "| {db_label} | {input} | {} | {runs} | {load_before:.1}→{load_after:.1} | {:.0} | {:.0}（{loader}） | {:.0}% | {:.0} | {:.0}% | {:.0} | {:.0}% | {:.0} | {:.0} |",
             imp.rows,
             rate(imp),
             rate(unique),

@@ -1,7 +1,7 @@
-//! The people import's bulk insert (one JSON parameter per batch on SQLite and PostgreSQL,
-//! a multi-row INSERT on MySQL) stores a person exactly as the single-row path
-//! (`active_model().insert()`) does: every column, NULLs, dates and instants — on whichever
-//! backend `TEST_DATABASE_URL` names.
+//! The people import's bulk insert (one JSON parameter per batch on SQLite, an array literal
+//! of rows on PostgreSQL, a multi-row INSERT on MySQL) stores a person exactly as the
+//! single-row path (`active_model().insert()`) does: every column, NULLs, dates and instants
+//! — on whichever backend `TEST_DATABASE_URL` names.
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
@@ -73,15 +73,16 @@ async fn find(db: &DatabaseConnection, id_number: &str) -> Person {
     page.items.into_iter().map(|r| r.person).find(|p| p.id_number == id_number).expect("stored")
 }
 
-/// A roster row: everything filled, including characters JSON escapes and one beyond the
-/// Basic Multilingual Plane, or only what is required (the rest must stay NULL).
+/// A roster row: everything filled, including characters JSON escapes, characters special
+/// to PostgreSQL's array and row literals (`"\(),{}` and a space) and one beyond the Basic
+/// Multilingual Plane, or only what is required (the rest must stay NULL).
 fn fields(full: bool, id: &str) -> Vec<(&'static str, String)> {
     let mut f = vec![("name", "欧阳𠮷".to_owned()), ("id_number", id.to_owned()), ("org_code", JINGZHU.to_owned())];
     if full {
         for (k, v) in [
             ("phone", "13807301234"),
             ("party_joined_on", "1998.07"),
-            ("position", "村\"两委\"委员\\副主任"),
+            ("position", "村\"两委\"(委员),副主任 {甲} \\"),
             ("rank_level", "乡科级"),
             ("roles", "书记、委员"),
             ("managing_org", YUNXI),

@@ -550,8 +550,29 @@ async fn person_indexes(db: &DatabaseConnection) -> Vec<String> {
     names
 }
 
-/// An import larger than what is stored (which SQLite writes with its secondary indexes set
-/// aside) commits with every index back in place and serving queries; one that fails at its
+/// The foreign keys of `persons` as the database lists them (column → referenced table).
+async fn person_foreign_keys(db: &DatabaseConnection) -> Vec<String> {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        DbBackend::Sqlite => "SELECT \"from\" || '>' || \"table\" AS n FROM pragma_foreign_key_list('persons')",
+        DbBackend::Postgres => {
+            "SELECT pg_get_constraintdef(oid) AS n FROM pg_constraint WHERE conrelid = 'persons'::regclass \
+             AND contype = 'f'"
+        }
+        _ => {
+            "SELECT CONCAT(column_name, '>', referenced_table_name) AS n FROM information_schema.key_column_usage \
+             WHERE table_name = 'persons' AND table_schema = DATABASE() AND referenced_table_name IS NOT NULL"
+        }
+    };
+    let rows = db.query_all_raw(Statement::from_string(backend, sql)).await.expect("foreign keys");
+    let mut keys: Vec<String> = rows.iter().map(|r| r.try_get::<String>("", "n").expect("key")).collect();
+    keys.sort();
+    keys
+}
+
+/// An import larger than what is stored (which SQLite and PostgreSQL write with their
+/// secondary indexes set aside) commits with every index back in place and serving queries; one that fails at its
 /// last row leaves the table and its indexes as they were.
 #[tokio::test]
 async fn a_large_import_leaves_every_index_in_place() {
@@ -559,7 +580,8 @@ async fn a_large_import_leaves_every_index_in_place() {
     let indexes = person_indexes(&db.conn).await;
     assert!(indexes.len() >= 4, "{indexes:?}");
     let before = total(&db.conn).await;
-    let rows = 12_000u32.max(before as u32 + 2_000);
+    // A full batch (10,000 rows) after as many as were stored: the one that sets them aside.
+    let rows = (before as u32).div_ceil(10_000) * 10_000 + 12_000;
     let mut bad = crate::kinds::large_roster(rows);
     bad.extend_from_slice(format!("坏行,123,{JINGZHU}\n").as_bytes());
     let out = run(&db.conn, &Scope::system(), bad, false).await;
@@ -577,5 +599,112 @@ async fn a_large_import_leaves_every_index_in_place() {
     let direct = PersonFilter { direct: Some(village.id), ..Default::default() };
     let n = people::count(&db.conn, &Scope::system(), &direct).await.expect("count");
     assert!(n.capped || n.value >= u64::from(rows), "{n:?}");
+    db.cleanup().await;
+}
+
+/// Organisations and no people: the county of Yunxi with one village, where every import
+/// of people is an initial load.
+async fn without_people() -> xuepei_testkit::TestDb {
+    xuepei_testkit::TestDb::from_template("yunxi_no_people", async |conn| {
+        use xuepei_domain::org::{OrgKind, Sector};
+        use xuepei_store::org::{self, OrgInput};
+        write(conn, &Scope::system(), async |tx| {
+            let county = org::create(
+                tx,
+                &OrgInput {
+                    code: YUNXI.into(),
+                    name: "中共岳阳市云溪区委员会".into(),
+                    short_name: Some("云溪区".into()),
+                    kind: OrgKind::Committee,
+                    sector: Sector::Organ,
+                    parent_id: None,
+                    authority_org_id: None,
+                },
+            )
+            .await?;
+            org::create(
+                tx,
+                &OrgInput {
+                    code: JINGZHU.into(),
+                    name: "中共云溪区荆竹村委员会".into(),
+                    short_name: Some("荆竹村".into()),
+                    kind: OrgKind::Committee,
+                    sector: Sector::Village,
+                    parent_id: Some(county.id),
+                    authority_org_id: None,
+                },
+            )
+            .await?;
+            Ok(())
+        })
+        .await
+        .expect("organisations");
+    })
+    .await
+}
+
+/// An initial load (no people stored: PostgreSQL sets the secondary indexes and the foreign
+/// keys aside and inserts without `ON CONFLICT`, SQLite sets the indexes aside): one that
+/// fails at its last row leaves no row, every index and every foreign key; one that commits
+/// leaves them all and the counters right; the same file again changes nothing; a file that changes some people
+/// updates them in place (same ids), counters unchanged.
+#[tokio::test]
+async fn an_initial_load_is_all_or_nothing_and_reimports_in_place() {
+    let db = without_people().await;
+    let indexes = person_indexes(&db.conn).await;
+    assert!(indexes.len() >= 4, "{indexes:?}");
+    let keys = person_foreign_keys(&db.conn).await;
+    assert_eq!(keys.len(), 2, "{keys:?}");
+    assert_eq!(total(&db.conn).await, 0);
+    let rows = 12_000u32;
+    let mut bad = crate::kinds::large_roster(rows);
+    bad.extend_from_slice(format!("坏行,123,{JINGZHU}\n").as_bytes());
+    let out = run(&db.conn, &Scope::system(), bad, false).await;
+    assert_eq!(out.report.error_count, 1, "{}", errors_text(&out));
+    assert_eq!((total(&db.conn).await, person_indexes(&db.conn).await), (0, indexes.clone()), "rolled back whole");
+    assert_eq!(person_foreign_keys(&db.conn).await, keys);
+    assert_eq!(by_code(&db.conn, JINGZHU).await.person_count, 0);
+
+    let roster = crate::kinds::large_roster(rows);
+    let out = run(&db.conn, &Scope::system(), roster.clone(), false).await;
+    assert!(out.report.is_ok(), "{}", errors_text(&out));
+    assert_eq!((out.report.inserted, out.report.updated), (u64::from(rows), 0));
+    assert_eq!(total(&db.conn).await, u64::from(rows));
+    assert_eq!(person_indexes(&db.conn).await, indexes, "every index is back");
+    assert_eq!(person_foreign_keys(&db.conn).await, keys, "every foreign key is back");
+    let village = by_code(&db.conn, JINGZHU).await;
+    assert_eq!(
+        (village.person_count, by_code(&db.conn, YUNXI).await.subtree_people),
+        (i64::from(rows), i64::from(rows))
+    );
+    let f = PersonFilter { q: Some("进度乙".into()), ..Default::default() };
+    assert_eq!(people::count(&db.conn, &Scope::system(), &f).await.expect("count").value, u64::from(rows / 4));
+
+    let again = run(&db.conn, &Scope::system(), roster.clone(), false).await;
+    assert!(again.report.is_ok(), "{}", errors_text(&again));
+    assert_eq!((again.report.inserted, again.report.updated, again.report.unchanged), (0, 0, u64::from(rows)));
+
+    // The same people, a phone for the last 50 of them: updated where they are.
+    let text = String::from_utf8(roster).expect("utf-8");
+    let mut lines = text.lines();
+    let mut changed = format!("{},联系电话\n", lines.next().expect("header"));
+    let people_lines: Vec<&str> = lines.collect();
+    let last: Vec<String> = people_lines[people_lines.len() - 50..]
+        .iter()
+        .map(|l| l.split(',').nth(1).expect("number").to_owned())
+        .collect();
+    let before = find(&db.conn, &last[0]).await.expect("stored");
+    for (i, l) in people_lines.iter().enumerate() {
+        let phone = if i >= people_lines.len() - 50 { format!("1380730{:04}", i % 10_000) } else { String::new() };
+        changed.push_str(&format!("{l},{phone}\n"));
+    }
+    let out = run(&db.conn, &Scope::system(), changed.into_bytes(), false).await;
+    assert!(out.report.is_ok(), "{}", errors_text(&out));
+    assert_eq!((out.report.inserted, out.report.updated, out.report.unchanged), (0, 50, u64::from(rows) - 50));
+    let after = find(&db.conn, &last[0]).await.expect("stored");
+    assert_eq!((after.id, after.created_at), (before.id, before.created_at), "updated in place");
+    assert!(after.phone.as_deref().is_some_and(|p| p.starts_with("1380730")), "{:?}", after.phone);
+    assert_eq!(total(&db.conn).await, u64::from(rows));
+    assert_eq!(by_code(&db.conn, JINGZHU).await.person_count, i64::from(rows), "counters unchanged");
     db.cleanup().await;
 }

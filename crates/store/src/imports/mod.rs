@@ -6,6 +6,7 @@
 
 pub mod orgs;
 pub mod people;
+mod pg;
 
 use std::collections::BTreeSet;
 

@@ -10,7 +10,7 @@ use xuepei_domain::idcard;
 use xuepei_domain::import::RowError;
 use xuepei_domain::people::{PERSON_IMPORT, PersonDraft};
 
-use super::{ImportReport, Present};
+use super::{ImportReport, Present, pg};
 use crate::audit::{Actor, Entry, Tx, json};
 use crate::entity::person;
 use crate::error::{Result, StoreError};
@@ -65,17 +65,27 @@ pub struct PeopleImport {
     batch: usize,
     /// SQLite: the connection's `cache_size` to restore when the import ends.
     cache_size: Option<i64>,
-    /// SQLite: people stored before this import (counted at its first full batch).
+    /// People stored before this import (counted at its first full batch).
     existing: Option<u64>,
-    /// SQLite: the secondary indexes of `persons` dropped for this import, as the
-    /// statements that rebuild them before commit (see [`Self::defer_indexes`]).
-    deferred: Option<Vec<String>>,
+    /// The secondary indexes of `persons` dropped for this import, to be rebuilt before
+    /// commit (see [`Self::defer_indexes`]).
+    deferred: Option<Deferred>,
+    /// PostgreSQL: how a batch is written (see [`pg`]).
+    row_type: Option<pg::RowType>,
     /// Change of each organisation's people counter.
     deltas: HashMap<i64, i64>,
     /// `created_at` of every row this import inserts.
     stamp: chrono::DateTime<chrono::Utc>,
     report: ImportReport,
     timings: Timings,
+}
+
+/// Indexes set aside by [`PeopleImport::defer_indexes`].
+#[derive(Debug)]
+enum Deferred {
+    /// SQLite: the statements that rebuild them.
+    Sqlite(Vec<String>),
+    Postgres(pg::SetAside),
 }
 
 /// Where an import's time goes, logged when it ends.
@@ -113,9 +123,14 @@ impl PeopleImport {
         let tx = Tx::begin(db, &scope, actor).await?;
         let cache_size = grow_sqlite_cache(tx.conn()).await?;
         let resolver = OrgResolver::load(tx.conn(), &scope).await?;
-        let batch = match tx.conn().get_database_backend() {
+        let backend = tx.conn().get_database_backend();
+        let batch = match backend {
             DbBackend::MySql => (sql::max_params(DbBackend::MySql) / PERSON_COLUMNS).min(2000),
             _ => JSON_BATCH,
+        };
+        let row_type = match backend {
+            DbBackend::Postgres => Some(pg::RowType::load(tx.conn()).await?),
+            _ => None,
         };
         Ok(PeopleImport {
             db: db.clone(),
@@ -132,6 +147,7 @@ impl PeopleImport {
             cache_size,
             existing: None,
             deferred: None,
+            row_type,
             deltas: HashMap::new(),
             stamp: org::now(),
             report: ImportReport { dry_run, ..Default::default() },
@@ -219,7 +235,13 @@ impl PeopleImport {
             self.defer_indexes().await?;
         }
         let rows: Vec<(&PersonInput, &Placement)> = batch.iter().map(|p| (&p.input, &p.at)).collect();
-        let stmt = bulk_insert(self.tx.conn().get_database_backend(), &rows, self.stamp);
+        let stmt = match &self.row_type {
+            Some(t) => {
+                let plain = matches!(&self.deferred, Some(Deferred::Postgres(d)) if d.empty);
+                pg::insert(t.literal(&rows), self.stamp, plain)
+            }
+            None => bulk_insert(self.tx.conn().get_database_backend(), &rows, self.stamp),
+        };
         drop(rows);
         let tx = Arc::clone(&self.tx);
         let task = tokio::spawn(async move {
@@ -231,17 +253,21 @@ impl PeopleImport {
         Ok(())
     }
 
-    /// SQLite: once this import has inserted at least as many people as were stored before
-    /// it, drops the non-unique indexes of `persons`, in the import's transaction, to be
-    /// rebuilt before commit: one sorted build costs a fraction of the random inserts into
-    /// three b-trees that a million people make. The unique index stays, for `ON CONFLICT`
-    /// and re-imports. Other connections keep reading the committed schema, indexes
-    /// included (WAL), and a rollback restores them. Not on PostgreSQL, where dropping an
-    /// index locks every reader of the table out until commit.
+    /// Once this import has inserted at least as many people as were stored before it (an
+    /// initial load, or one that at least doubles the table), drops the non-unique indexes
+    /// of `persons`, in the import's transaction, to be rebuilt before commit: one sorted
+    /// build costs a fraction of the random inserts into three b-trees that a million
+    /// people make. The unique index stays, for `ON CONFLICT` and re-imports; a rollback
+    /// restores them all.
+    ///
+    /// Locks: on SQLite other connections keep reading the committed schema, indexes
+    /// included (WAL). On PostgreSQL `DROP INDEX` takes `persons`' ACCESS EXCLUSIVE lock
+    /// until commit: every reader of the table waits while such a load runs (see [`pg`]).
+    /// MySQL is left as it is.
     async fn defer_indexes(&mut self) -> Result<()> {
         let conn = self.tx.conn();
         let backend = conn.get_database_backend();
-        if self.deferred.is_some() || backend != DbBackend::Sqlite {
+        if self.deferred.is_some() || !matches!(backend, DbBackend::Sqlite | DbBackend::Postgres) {
             return Ok(());
         }
         let existing = match self.existing {
@@ -260,6 +286,10 @@ impl PeopleImport {
         if self.report.inserted < existing {
             return Ok(());
         }
+        if backend == DbBackend::Postgres {
+            self.deferred = Some(Deferred::Postgres(pg::set_aside(conn).await?));
+            return Ok(());
+        }
         let stmt = sea_orm::Statement::from_string(
             backend,
             "SELECT m.name AS name, m.sql AS sql FROM sqlite_master m JOIN pragma_index_list('persons') l \
@@ -271,7 +301,7 @@ impl PeopleImport {
             conn.execute_unprepared(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\""))).await?;
             rebuild.push(sql);
         }
-        self.deferred = Some(rebuild);
+        self.deferred = Some(Deferred::Sqlite(rebuild));
         Ok(())
     }
 
@@ -443,12 +473,17 @@ impl PeopleImport {
             tx.conn().execute_unprepared(&format!("PRAGMA cache_size = {size}")).await?;
         }
         let commit = self.report.error_count == 0 && !self.dry_run;
-        if let Some(indexes) = self.deferred.take().filter(|_| commit) {
-            // After the page cache has shrunk back: each sort holds up to `cache_size` in
-            // memory before it spills to temporary files.
+        if let Some(deferred) = self.deferred.take().filter(|_| commit) {
             let started = Instant::now();
-            for sql in indexes {
-                tx.conn().execute_unprepared(&sql).await?;
+            match deferred {
+                // After the page cache has shrunk back: each sort holds up to `cache_size`
+                // in memory before it spills to temporary files.
+                Deferred::Sqlite(indexes) => {
+                    for sql in indexes {
+                        tx.conn().execute_unprepared(&sql).await?;
+                    }
+                }
+                Deferred::Postgres(set_aside) => set_aside.restore(tx.conn()).await?,
             }
             self.timings.reindex = started.elapsed();
         }
