@@ -31,7 +31,6 @@ pub fn routes(r: Routes) -> Routes {
         href: "/campaigns",
         visible: |can| can(Perm::TRAINING_VIEW),
     })
-    .audit_labels(&[("coverage.", "覆盖情况")])
     .get("/campaigns/{id}/coverage", view, show)
     .post("/campaigns/{id}/coverage/export", view, export)
     .post("/campaigns/{id}/coverage/refresh", view, refresh)
