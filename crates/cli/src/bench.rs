@@ -29,7 +29,7 @@ use xuepei_web::jobs::{self, ImportKind};
 
 use crate::config::Config;
 
-const HUNAN: &str = include_str!("../../../assets/divisions/430000-hunan.csv");
+pub(crate) const HUNAN: &str = include_str!("../../../assets/divisions/430000-hunan.csv");
 
 #[derive(Debug, Subcommand)]
 pub enum BenchCommand {
@@ -40,6 +40,8 @@ pub enum BenchCommand {
     /// One measured step, in its own process (used by `bench import`).
     #[command(hide = true)]
     Child(ChildArgs),
+    /// Rotational training at province scale: coverage, training files, enrolment, planner, check-ins.
+    Training(crate::bench_training::TrainingArgs),
 }
 
 #[derive(Debug, Args)]
@@ -110,6 +112,7 @@ pub async fn run(_cfg: &Config, what: BenchCommand) -> Result<ExitCode, String> 
         BenchCommand::Import(a) => import_bench(a).await,
         BenchCommand::Web(a) => web_bench(a).await,
         BenchCommand::Child(c) => child(c).await,
+        BenchCommand::Training(a) => crate::bench_training::run(a).await,
     }
 }
 
@@ -138,7 +141,7 @@ fn load_average() -> f64 {
         .unwrap_or(0.0)
 }
 
-fn peak_rss_mb() -> f64 {
+pub(crate) fn peak_rss_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(str::to_owned))
@@ -514,11 +517,11 @@ fn person_cells(s: &mut Synth, village: &Division, today: chrono::NaiveDate) -> 
     ]
 }
 
-fn villages(divs: &[Division]) -> Vec<&Division> {
+pub(crate) fn villages(divs: &[Division]) -> Vec<&Division> {
     divs.iter().filter(|d| d.level == DivisionLevel::Village).collect()
 }
 
-fn write_orgs_csv(divs: &[Division], path: &Path) -> Result<usize, String> {
+pub(crate) fn write_orgs_csv(divs: &[Division], path: &Path) -> Result<usize, String> {
     let names: HashMap<&str, &str> = divs.iter().map(|d| (d.code.as_str(), d.name.as_str())).collect();
     let mut w = csv::Writer::from_path(path).map_err(|e| e.to_string())?;
     w.write_record(["组织代码", "组织名称", "简称", "上级组织", "组织类别", "所属领域"]).map_err(|e| e.to_string())?;
@@ -603,17 +606,17 @@ fn measure(db_url: &str, job: Job, file: &Path) -> Result<Measured, String> {
     Ok(Measured { rows: get("rows") as u64, seconds: get("seconds"), peak_mb: get("peak_mb") })
 }
 
-struct Target {
-    label: &'static str,
-    url: String,
+pub(crate) struct Target {
+    pub(crate) label: &'static str,
+    pub(crate) url: String,
     /// SQLite: the database file.
-    sqlite_file: Option<PathBuf>,
-    drop_schema: Option<(String, String)>,
+    pub(crate) sqlite_file: Option<PathBuf>,
+    pub(crate) drop_schema: Option<(String, String)>,
 }
 
 /// The databases to measure: a fresh SQLite file unless skipped, and a new schema on the
 /// PostgreSQL server unless `pg` is "none".
-async fn targets(sqlite: Option<PathBuf>, pg: &str, prefix: &str) -> Result<Vec<Target>, String> {
+pub(crate) async fn targets(sqlite: Option<PathBuf>, pg: &str, prefix: &str) -> Result<Vec<Target>, String> {
     let mut targets = Vec::new();
     if let Some(file) = sqlite {
         for suffix in ["", "-wal", "-shm"] {

@@ -2,6 +2,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod bench;
+pub mod bench_training;
 pub mod commands;
 pub mod config;
 pub mod demo;
