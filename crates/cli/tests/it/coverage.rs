@@ -272,3 +272,26 @@ pub fn xlsx_text(bytes: &[u8]) -> String {
     }
     t
 }
+
+/// Whether or not the writer reported it, the next read shows an enrolment.
+#[tokio::test]
+async fn coverage_reads_show_enrolments_at_once() {
+    let db = seeded().await;
+    let c = secretaries_campaign(&db.conn).await;
+    let yunxi = village_secretaries(&db.conn, YUNXI).await;
+    let before = coverage::summary(&db.conn, &Scope::system(), c.id, None).await.expect("summary");
+    let class = write(&db.conn, &Scope::system(), async |tx| {
+        let input = ClassInput { allocations: vec![(YUNXI.into(), 30)], ..class_input(Some(c.id), "市级班", CITY) };
+        classes::create(tx, &input).await
+    })
+    .await
+    .expect("class");
+    let city = county_scope(&db.conn, CITY).await;
+    let two = [PersonRef::Id(yunxi[0].0), PersonRef::Id(yunxi[1].0)];
+    write(&db.conn, &city, async |tx| enrolments::enrol(tx, class.id, &two).await).await.expect("enrol");
+    let after = coverage::summary(&db.conn, &Scope::system(), c.id, None).await.expect("summary");
+    assert_eq!(after.figures.planned, before.figures.planned + 2);
+    assert_eq!(after.figures.enrolled, before.figures.enrolled + 2);
+    assert_counts_equal_recount(&db.conn, c.id).await;
+    db.cleanup().await;
+}
