@@ -11,6 +11,7 @@ pub mod classes;
 pub mod coverage;
 pub mod credits;
 pub mod db;
+pub mod enrolment_import;
 pub mod enrolments;
 #[cfg(feature = "operator")]
 pub mod diag;
@@ -23,6 +24,7 @@ pub mod org;
 pub mod page;
 pub mod paths;
 pub mod people;
+pub mod plans;
 pub mod scope;
 pub mod sessions;
 pub mod targets;

@@ -29,13 +29,14 @@ pub const PATH_COPIES: &[PathCopy] = &[
     PathCopy { table: "uploads", path_column: "scope_path", org_column: None },
     PathCopy { table: "campaigns", path_column: "org_path", org_column: Some("issuer_org_id") },
     PathCopy { table: "campaign_targets", path_column: "org_path", org_column: Some("org_id") },
-    PathCopy { table: "coverage_counts", path_column: "org_path", org_column: Some("org_id") },
+    PathCopy { table: "plans", path_column: "org_path", org_column: Some("org_id") },
     PathCopy { table: "enrolments", path_column: "org_path", org_column: Some("org_id") },
     PathCopy { table: "venues", path_column: "org_path", org_column: Some("org_id") },
     PathCopy { table: "instructors", path_column: "org_path", org_column: Some("org_id") },
     PathCopy { table: "classes", path_column: "org_path", org_column: Some("org_id") },
     PathCopy { table: "classes", path_column: "institution_path", org_column: Some("institution_org_id") },
     PathCopy { table: "class_allocations", path_column: "org_path", org_column: Some("org_id") },
+    PathCopy { table: "coverage_counts", path_column: "org_path", org_column: Some("org_id") },
 ];
 
 /// Rewrites every registered copy under `old_prefix` to start with `new_prefix` (inside

@@ -194,11 +194,11 @@ fn length_rule(
     let (mut min, mut max) = (1u32, u32::MAX);
     for (_, sector, roles, rank) in people {
         let subject = Subject { org_codes: &[], sector: *sector, roles: *roles, rank_level: *rank };
-        if let Some(r) = campaign.rules.batch_length_for(&subject) {
-            if names.insert(r.name.clone()) {
-                min = min.max(r.min_days);
-                max = max.min(r.max_days);
-            }
+        if let Some(r) = campaign.rules.batch_length_for(&subject)
+            && names.insert(r.name.clone())
+        {
+            min = min.max(r.min_days);
+            max = max.min(r.max_days);
         }
     }
     if names.is_empty() {

@@ -157,6 +157,29 @@ pub async fn save_or_refuse<T>(
     }
 }
 
+/// Writes through `write` when the form itself refused nothing; otherwise reports the
+/// form's refusals together with the store's `check` of the rest (each field once), so
+/// that every mistake is shown at once and nothing is written.
+pub async fn write_or_report<T>(
+    errs: Vec<FieldError>,
+    check: impl AsyncFnOnce() -> Result<(), StoreError>,
+    write: impl AsyncFnOnce() -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    if errs.is_empty() {
+        return write().await;
+    }
+    let mut all = errs;
+    match check().await {
+        Ok(()) => {}
+        Err(StoreError::Invalid(more)) => {
+            let more: Vec<FieldError> = more.into_iter().filter(|m| !all.iter().any(|e| e.field == m.field)).collect();
+            all.extend(more);
+        }
+        Err(other) => return Err(other),
+    }
+    Err(StoreError::Invalid(all))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -180,27 +203,4 @@ mod tests {
         assert_eq!(f.general(), Some("代码已被使用"));
         assert!(f.refuse(StoreError::Busy).is_err(), "not the form's fault");
     }
-}
-
-/// Writes through `write` when the form itself refused nothing; otherwise reports the
-/// form's refusals together with the store's `check` of the rest (each field once), so
-/// that every mistake is shown at once and nothing is written.
-pub async fn write_or_report<T>(
-    errs: Vec<FieldError>,
-    check: impl AsyncFnOnce() -> Result<(), StoreError>,
-    write: impl AsyncFnOnce() -> Result<T, StoreError>,
-) -> Result<T, StoreError> {
-    if errs.is_empty() {
-        return write().await;
-    }
-    let mut all = errs;
-    match check().await {
-        Ok(()) => {}
-        Err(StoreError::Invalid(more)) => {
-            let more: Vec<FieldError> = more.into_iter().filter(|m| !all.iter().any(|e| e.field == m.field)).collect();
-            all.extend(more);
-        }
-        Err(other) => return Err(other),
-    }
-    Err(StoreError::Invalid(all))
 }

@@ -62,10 +62,11 @@ async fn id_in_url(b: &Browser, prefix: &str) -> i64 {
 async fn a_county_runs_a_class_a_secretary_checks_in_by_phone_and_batches_are_planned() {
     let (db, app) = demo().await;
     let sys = Scope::system();
-    // China's today and the minutes of the day: the class runs today, the session starts soon.
-    let now = Utc::now() + Days::hours(8);
-    let today: NaiveDate = now.date_naive();
-    let minute = i64::from(now.hour() * 60 + now.minute());
+    // The session starts in ten minutes (China time), on whatever day that is; the class
+    // runs from the day before to the day after.
+    let starts_at = xuepei_domain::time::local(Utc::now()) + Days::minutes(10);
+    let today: NaiveDate = starts_at.date();
+    let start = i64::from(starts_at.hour() * 60 + starts_at.minute()).min(23 * 60 + 57);
     let county = org::get_by_code(&db.conn, &sys, "430602").await.expect("county");
     let campaign = {
         let tx = Tx::begin(&db.conn, &sys, &Actor::operator("测试")).await.expect("tx");
@@ -114,7 +115,6 @@ async fn a_county_runs_a_class_a_secretary_checks_in_by_phone_and_batches_are_pl
     b.screenshot("31-class").await;
 
     // A session starting in ten minutes (its check-in window is open now).
-    let start = (minute + 10).min(22 * 60);
     let hhmm = |m: i64| format!("{:02}:{:02}", m / 60, m % 60);
     b.client.goto(&app.url(&format!("/classes/{class}/sessions/new"))).await.expect("goto");
     b.wait_for_text("课程专题").await;
@@ -132,7 +132,7 @@ async fn a_county_runs_a_class_a_secretary_checks_in_by_phone_and_batches_are_pl
     )
     .await;
     fill(&b, "starts", &hhmm(start)).await;
-    fill(&b, "ends", &hhmm(start + 90)).await;
+    fill(&b, "ends", &hhmm((start + 90).min(23 * 60 + 59))).await;
     fill(&b, "topic", "基层党组织基本职责和工作方法").await;
     choose(&b, "mode", "lecture").await;
     fill(&b, "hours", "2").await;

@@ -17,28 +17,31 @@ use crate::classes::{CITY, class_input, session_input};
 use crate::enrolments::people_of;
 use crate::support::*;
 
-/// A class running from today (China time) for four days, without a campaign.
+/// A class running from yesterday (China time) for five days, without a campaign: any
+/// session within a day of now falls inside it.
 async fn todays_class(db: &xuepei_store::DatabaseConnection, capacity: i64) -> classes::Class {
     let today = xuepei_domain::time::today();
     let input = ClassInput {
         capacity: Some(capacity),
         allocations: vec![],
-        start: Some(today),
+        start: Some(today - Duration::days(1)),
         end: Some(today + Duration::days(3)),
         ..class_input(None, "今日开班", CITY)
     };
     write(db, &Scope::system(), async |tx| classes::create(tx, &input).await).await.expect("class")
 }
 
-/// A session today starting `offset` minutes from now (China time) and lasting an hour;
-/// None when that would cross midnight.
-async fn session_at(db: &xuepei_store::DatabaseConnection, class_id: i64, offset: i64) -> Option<i64> {
+/// A session starting `offset` minutes from now (China time) on that day, lasting 50 minutes
+/// or until 23:59 — so the test checks the same things at any time of day.
+async fn session_at(db: &xuepei_store::DatabaseConnection, class_id: i64, offset: i64) -> i64 {
     let now = xuepei_domain::time::local(Utc::now());
-    let start = now + Duration::minutes(offset);
-    if start.date() != now.date() || (start + Duration::minutes(60)).date() != now.date() {
-        return None;
+    let mut start = now + Duration::minutes(offset);
+    let last = start.date().and_hms_opt(23, 59, 0).expect("time");
+    if start >= last {
+        start = last - Duration::minutes(1);
     }
-    let d = now.date();
+    let end = (start + Duration::minutes(50)).min(last);
+    let d = start.date();
     let mut input = session_input(
         (chrono::Datelike::year(&d), chrono::Datelike::month(&d), chrono::Datelike::day(&d)),
         if chrono::Timelike::hour(&start) < 12 { "am" } else { "pm" },
@@ -47,11 +50,11 @@ async fn session_at(db: &xuepei_store::DatabaseConnection, class_id: i64, offset
         "1",
     );
     input.starts = start.format("%H:%M").to_string();
-    input.ends = (start + Duration::minutes(60)).format("%H:%M").to_string();
-    let s = write(db, &Scope::system(), async |tx| classes::sessions::add(tx, class_id, &input).await)
+    input.ends = end.format("%H:%M").to_string();
+    write(db, &Scope::system(), async |tx| classes::sessions::add(tx, class_id, &input).await)
         .await
-        .expect("session");
-    Some(s.id)
+        .expect("session")
+        .id
 }
 
 /// A cadre account linked to a person (the trainee on a phone).
@@ -77,7 +80,7 @@ async fn trainee_app(db: &xuepei_testkit::TestDb, username: &str, person_id: i64
 async fn attendance_check_in_by_link_once_inside_the_window_with_fresh_codes_only() {
     let db = seeded().await;
     let c = todays_class(&db.conn, 10).await;
-    let Some(sid) = session_at(&db.conn, c.id, -10).await else { return db.cleanup().await };
+    let sid = session_at(&db.conn, c.id, -10).await;
     let p = people_of(&db.conn, YUNXI, 2).await;
     write(&db.conn, &Scope::system(), async |tx| enrolments::enrol(tx, c.id, &[PersonRef::Id(p[0].0)]).await)
         .await
@@ -177,7 +180,8 @@ async fn attendance_window_and_short_code_entry() {
     assert_eq!(s, 422);
     assert!(body.contains("没有处于签到时间内的课程") || body.contains("签到码不正确"), "{body}");
     // A session starting in 20 minutes: open, and the short code checks in as present.
-    if let Some(sid) = session_at(&db.conn, c.id, 20).await {
+    {
+        let sid = session_at(&db.conn, c.id, 20).await;
         let secret = attendance::checkin_secret(&db.conn, sid).await.expect("secret");
         let (s, _, body) = phone.post_form("/checkin", &[("code", "000000x")]).await;
         assert_eq!(s, 422, "{body}");
@@ -186,7 +190,8 @@ async fn attendance_window_and_short_code_entry() {
         assert!(body.contains("签到成功") && body.contains("出勤"), "{body}");
     }
     // A session that closed (started 45 minutes ago): refused.
-    if let Some(sid) = session_at(&db.conn, c.id, -45).await {
+    {
+        let sid = session_at(&db.conn, c.id, -45).await;
         let secret = attendance::checkin_secret(&db.conn, sid).await.expect("secret");
         let (s, _, body) =
             phone.post_form(&format!("/checkin/{sid}"), &[("code", &link_code(&secret, step_of(Utc::now())))]).await;
@@ -200,7 +205,7 @@ async fn attendance_window_and_short_code_entry() {
 async fn attendance_concurrent_check_ins_are_each_recorded_exactly_once() {
     let db = seeded().await;
     let c = todays_class(&db.conn, 60).await;
-    let Some(sid) = session_at(&db.conn, c.id, 5).await else { return db.cleanup().await };
+    let sid = session_at(&db.conn, c.id, 5).await;
     let p = people_of(&db.conn, YUNXI, 25).await;
     let refs: Vec<PersonRef> = p.iter().map(|x| PersonRef::Id(x.0)).collect();
     write(&db.conn, &Scope::system(), async |tx| enrolments::enrol(tx, c.id, &refs).await).await.expect("enrol");

@@ -85,7 +85,6 @@ async fn every_registered_path_copy_follows_a_move() {
     let db = seeded().await;
     let sys = Scope::system();
     let town = by_code(&db.conn, "430603001").await; // 长岭街道, with its villages' people
-    let target = by_code(&db.conn, "430603101").await; // 陆城镇
     let town_scope = Scope::of_org(&db.conn, town.id).await.expect("scope");
     let upload = xuepei_store::uploads::save(&db.conn, &town_scope, 1, "people", "名册.xlsx", b"x".to_vec())
         .await
@@ -98,6 +97,24 @@ async fn every_registered_path_copy_follows_a_move() {
     .expect("campaign");
     // Its coverage counts (a row per organisation with target people) copy paths too.
     xuepei_store::coverage::summary(&db.conn, &sys, campaign.id, None).await.expect("coverage");
+    // A batch plan of the county for it (the county trains the village's people).
+    write(&db.conn, &county_scope(&db.conn, YUNXI).await, async |tx| {
+        let p = xuepei_store::plans::PlanParams {
+            organiser: YUNXI.into(),
+            title: "街道轮训班".into(),
+            level: "unit".into(),
+            start: campaign.start_on.into(),
+            end: campaign.end_on.into(),
+            batch_days: Some(3),
+            capacity: Some(50),
+            venues: Some(1),
+            weekends_off: true,
+            ..Default::default()
+        };
+        xuepei_store::plans::propose(tx, campaign.id, &p).await
+    })
+    .await
+    .expect("plan");
     // A class of the town with one of its villagers enrolled: enrolments copy the path.
     let villager = crate::enrolments::people_of(&db.conn, JINGZHU, 1).await;
     write(&db.conn, &sys, async |tx| {
@@ -140,14 +157,16 @@ async fn every_registered_path_copy_follows_a_move() {
         assert!(*rows > 0, "{table}: seed rows of every registered table in this scenario");
         assert_eq!(*wrong, 0, "{table} agrees before the move");
     }
-    write(&db.conn, &sys, async |tx| org::move_subtree(tx, town.id, target.id).await).await.expect("move");
+    // The whole county moves (the plan's organiser with it), the town inside it.
+    let (county, into) = (by_code(&db.conn, YUNXI).await, by_code(&db.conn, QUYUAN).await);
+    write(&db.conn, &sys, async |tx| org::move_subtree(tx, county.id, into.id).await).await.expect("move");
     let after = xuepei_store::paths::disagreements(&db.conn).await.expect("check");
     assert_eq!(after.len(), xuepei_store::paths::PATH_COPIES.len());
     for (table, _, wrong) in &after {
         assert_eq!(*wrong, 0, "{table}: every path copy rewritten by the move");
     }
     let moved_scope = Scope::of_org(&db.conn, town.id).await.expect("scope");
-    assert!(moved_scope.root_path().expect("path").starts_with(&target.path));
+    assert!(moved_scope.root_path().expect("path").starts_with(&into.path));
     xuepei_store::uploads::get(&db.conn, &moved_scope, 1, upload).await.expect("the upload follows its scope");
     db.cleanup().await;
 }

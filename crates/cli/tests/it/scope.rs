@@ -68,6 +68,8 @@ struct Other {
     token: i64,
     upload: i64,
     campaign: i64,
+    /// A batch plan of the other county's campaign.
+    plan: i64,
     /// A pending credit claim of the other county's person.
     claim: i64,
     /// The other county's class, session, instructor and venue.
@@ -524,6 +526,17 @@ fn cases(o: &Other) -> HashMap<(&'static str, &'static str), Vec<Case>> {
             .to_string(),
     );
     add("POST", "/api/v1/credits/import", vec![api_credits]);
+    // Enrolment through the import: the other county's class, and its person into a shared class.
+    let enrol_rows = |class: i64, id: &str| {
+        let mut c = case(Api, "/api/v1/enrolments/import", Deny);
+        c.json = Some(serde_json::json!([{ "class_id": class.to_string(), "id_number": id }]).to_string());
+        c
+    };
+    add(
+        "POST",
+        "/api/v1/enrolments/import",
+        vec![enrol_rows(o.class_room.class, "430603199001011230"), enrol_rows(o.shared_class.0, &o.id_number)],
+    );
     class_cases(o, &mut m);
     enrolment_cases(o, &mut m);
     m
@@ -937,7 +950,23 @@ async fn no_route_reaches_another_county() {
     })
     .await
     .expect("campaign");
-    let class_room = other_class(&db.conn, b_campaign.id).await;
+    let b_plan = write(&db.conn, &county_scope(&db.conn, QUYUAN).await, async |tx| {
+        let p = xuepei_store::plans::PlanParams {
+            organiser: QUYUAN.into(),
+            title: "外县轮训班".into(),
+            level: "county".into(),
+            start: chrono::NaiveDate::from_ymd_opt(2026, 3, 2),
+            end: chrono::NaiveDate::from_ymd_opt(2026, 6, 30),
+            batch_days: Some(3),
+            capacity: Some(200),
+            venues: Some(2),
+            weekends_off: true,
+            ..Default::default()
+        };
+        xuepei_store::plans::propose(tx, b_campaign.id, &p).await
+    })
+    .await
+    .expect("plan");
     let b_claim = write(&db.conn, &Scope::system(), async |tx| {
         let input = xuepei_store::credits::ClaimInput {
             person_id: b_person.id,
@@ -950,12 +979,14 @@ async fn no_route_reaches_another_county() {
     })
     .await
     .expect("claim");
+    let class_room = other_class(&db.conn, b_campaign.id).await;
     let shared_class = shared_class(&db.conn, class_room.class, b_person.id).await;
     let other = Other {
-        claim: b_claim.id,
         class_room,
         shared_class,
+        claim: b_claim.id,
         campaign: b_campaign.id,
+        plan: b_plan.id,
         own_org: by_code(&db.conn, "430603001").await.id,
         org: b_org.id,
         org_code: b_org.code.clone(),

@@ -21,6 +21,7 @@ pub(crate) mod organization;
 pub(crate) mod password_history;
 pub(crate) mod password_reset;
 pub(crate) mod person;
+pub(crate) mod plan;
 pub(crate) mod session;
 pub(crate) mod upload;
 pub(crate) mod venue;

@@ -17,7 +17,7 @@ mod m20261129_000014_upload_owner;
 mod m20261201_000015_campaigns;
 mod m20261201_000016_classes;
 mod m20261201_000017_coverage;
-mod m20261201_000017_coverage;
+mod m20261201_000018_plans;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -35,7 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000015_campaigns::Migration),
             Box::new(m20261201_000016_classes::Migration),
             Box::new(m20261201_000017_coverage::Migration),
-            Box::new(m20261201_000017_coverage::Migration),
+            Box::new(m20261201_000018_plans::Migration),
         ]
     }
 }

@@ -4,6 +4,7 @@
 //! JSON API, the command line and the templates then serve it without knowing it.
 
 pub mod credits;
+pub mod enrolments;
 pub mod orgs;
 pub mod people;
 
@@ -123,7 +124,7 @@ impl std::fmt::Debug for Kind {
 }
 
 /// Every kind, in the order pages list them. A module adds its kind here.
-static REGISTRY: [Kind; 3] = [people::KIND, orgs::KIND, credits::KIND];
+static REGISTRY: [Kind; 4] = [people::KIND, orgs::KIND, credits::KIND, enrolments::KIND];
 
 pub fn registry() -> &'static [Kind] {
     &REGISTRY

@@ -6,15 +6,16 @@ mod attendance;
 pub(crate) mod audit;
 pub(crate) mod campaigns;
 mod checkin;
+pub(crate) mod classes;
 mod coverage;
 mod credits;
-pub(crate) mod classes;
 pub(crate) mod enrolments;
 mod home;
 mod imports;
 mod orgs;
 mod people;
 mod pools;
+mod plans;
 mod session;
 mod targets;
 mod tokens;
@@ -37,14 +38,15 @@ pub fn routes() -> Routes {
     let r = accounts::routes(r);
     let r = tokens::routes(r);
     let r = campaigns::routes(r);
-    let r = coverage::routes(r);
-    let r = targets::routes(r);
-    let r = credits::routes(r);
     let r = classes::routes(r);
     let r = enrolments::routes(r);
     let r = attendance::routes(r);
     let r = checkin::routes(r);
     let r = pools::routes(r);
+    let r = plans::routes(r);
+    let r = coverage::routes(r);
+    let r = targets::routes(r);
+    let r = credits::routes(r);
     let r = audit::routes(r);
     crate::api::routes(r)
 }

@@ -1,0 +1,176 @@
+//! Enrolment from a spreadsheet (报名名单导入): rows of a class number and a person's
+//! identity number, enrolled through the same rules as the roster page (responsibility,
+//! allocated places, capacity and waiting list, overlapping classes), all or nothing.
+//! Each row is enrolled on its own inside the one transaction, so a refusal is reported
+//! on its row; any refusal, or a dry run, rolls everything back.
+
+use std::collections::HashMap;
+
+use xuepei_domain::idcard;
+use xuepei_domain::import::RowError;
+use xuepei_domain::labels::Labeled;
+use xuepei_domain::text::compact;
+use xuepei_domain::validate::{FieldError, Fields};
+
+use crate::DatabaseConnection;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use xuepei_domain::training::EnrolmentStatus;
+
+use crate::audit::{Actor, Tx};
+use crate::classes;
+use crate::enrolments::{self, PersonRef};
+use crate::entity::{enrolment, person};
+use crate::error::{Result, StoreError};
+use crate::imports::ImportReport;
+use crate::scope::Scope;
+
+/// The import's column labels by field key (for messages).
+pub const LABELS: &[(&str, &str)] = &[("class_id", "班次编号"), ("id_number", "身份证号"), ("name", "姓名")];
+
+/// One checked row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnrolmentDraft {
+    pub class_id: i64,
+    pub id_number: String,
+    pub name: String,
+}
+
+fn err(field: &'static str, message: impl Into<String>) -> FieldError {
+    FieldError { field, message: message.into() }
+}
+
+/// Checks a row's fields (keys `class_id`, `id_number`, `name`).
+pub fn validate_row(f: &impl Fields) -> std::result::Result<EnrolmentDraft, Vec<FieldError>> {
+    let mut errs = Vec::new();
+    let raw = compact(f.get("class_id"));
+    let class_id = raw.trim_start_matches('#').parse::<i64>().ok().filter(|n| *n > 0);
+    if class_id.is_none() {
+        errs.push(err("class_id", format!("班次编号“{raw}”应为正整数，见班次详情页的“班次编号”")));
+    }
+    let id_number = match idcard::parse(f.get("id_number"), chrono::Utc::now().date_naive()) {
+        Ok(n) => Some(n.number),
+        Err(e) => {
+            errs.push(err("id_number", e.to_string()));
+            None
+        }
+    };
+    let name = compact(f.get("name"));
+    if name.chars().count() > 50 {
+        errs.push(err("name", "姓名不能超过50个字"));
+    }
+    match (class_id, id_number, errs.is_empty()) {
+        (Some(class_id), Some(id_number), true) => Ok(EnrolmentDraft { class_id, id_number, name }),
+        _ => Err(errs),
+    }
+}
+
+fn row_error(row: u64, field: &str, message: String) -> RowError {
+    let column = LABELS.iter().find(|(k, _)| *k == field).map(|(_, l)| (*l).to_owned());
+    RowError { row, column, message }
+}
+
+/// A refusal's words (a field refusal's own text is only "填写内容有误").
+fn words(e: StoreError) -> String {
+    match e {
+        StoreError::Invalid(errs) => errs.into_iter().map(|f| f.message).collect::<Vec<_>>().join("；"),
+        other => other.to_string(),
+    }
+}
+
+/// The status of a person of the scope in a class, if enrolled at all.
+async fn current_status(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    class_id: i64,
+    id_number: &str,
+) -> Result<Option<String>> {
+    let Some(p) = person::Entity::find()
+        .filter(person::Column::IdNumber.eq(id_number))
+        .filter(scope.cond(person::Column::OrgPath))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    Ok(enrolment::Entity::find()
+        .filter(enrolment::Column::ClassId.eq(class_id))
+        .filter(enrolment::Column::PersonId.eq(p.id))
+        .one(db)
+        .await?
+        .map(|e| e.status))
+}
+
+/// Enrols the rows, all or nothing; the report names each refused row.
+pub async fn import(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    actor: &Actor,
+    rows: Vec<(u64, EnrolmentDraft)>,
+    invalid: Vec<RowError>,
+    dry_run: bool,
+) -> Result<ImportReport> {
+    let mut report = ImportReport { dry_run, ..Default::default() };
+    let invalid_rows: std::collections::HashSet<u64> = invalid.iter().map(|e| e.row).collect();
+    report.rows = rows.len() as u64 + invalid_rows.len() as u64;
+    for e in invalid {
+        report.add_error(e);
+    }
+    let tx = Tx::begin(db, scope, actor).await?;
+    let mut titles: HashMap<i64, Option<String>> = HashMap::new();
+    for (row, d) in &rows {
+        if let std::collections::hash_map::Entry::Vacant(v) = titles.entry(d.class_id) {
+            v.insert(classes::get(tx.conn(), scope, d.class_id).await.ok().map(|c| c.title));
+        }
+        let Some(title) = titles.get(&d.class_id).cloned().flatten() else {
+            report.add_error(row_error(
+                *row,
+                "class_id",
+                format!("班次编号{}不存在或不在您的管理范围内，请核对", d.class_id),
+            ));
+            continue;
+        };
+        // Someone already in the class is unchanged: importing a roster again changes nothing.
+        if let Some(status) = current_status(tx.conn(), scope, d.class_id, &d.id_number).await?
+            && status != EnrolmentStatus::Withdrawn.code()
+        {
+            report.unchanged += 1;
+            continue;
+        }
+        match enrolments::enrol(&tx, d.class_id, &[PersonRef::IdNumber(d.id_number.clone())]).await {
+            Ok(results) => {
+                for r in results {
+                    if !d.name.is_empty() && d.name != r.name {
+                        report.add_error(row_error(
+                            *row,
+                            "name",
+                            format!("姓名“{}”与花名册登记的姓名不一致，请核对身份证号和姓名", d.name),
+                        ));
+                        continue;
+                    }
+                    report.sample_added(*row, || format!("{} {}（{}）", r.name, title, r.status.label()));
+                    report.inserted += 1;
+                }
+            }
+            Err(
+                e @ (StoreError::Invalid(_)
+                | StoreError::Conflict(_)
+                | StoreError::NotFound(_)
+                | StoreError::Forbidden(_)),
+            ) => {
+                report.add_error(row_error(*row, "id_number", words(e)));
+            }
+            Err(other) => return Err(other),
+        }
+    }
+    report.sort();
+    if report.error_count > 0 || dry_run {
+        tx.rollback().await?;
+        if report.error_count > 0 {
+            report.inserted = 0;
+        }
+        return Ok(report);
+    }
+    tx.commit().await?;
+    report.committed = true;
+    Ok(report)
+}
