@@ -278,6 +278,15 @@ pub struct MarkSummary {
 /// Marks attendance from the roll (点名), all or nothing: every person must be a trainee
 /// of the class; changing an existing mark needs a reason and is audited.
 pub async fn mark(tx: &Tx, session_id: i64, records: &[MarkInput]) -> Result<MarkSummary> {
+    // A 'leave' mark can withdraw a trainee: the coverage counts follow.
+    let class_id = class_session::Entity::find_by_id(session_id).one(tx.conn()).await?.map(|s| s.class_id);
+    match class_id {
+        Some(c) => crate::enrolments::tracked(tx, c, async || mark_untracked(tx, session_id, records).await).await,
+        None => mark_untracked(tx, session_id, records).await,
+    }
+}
+
+async fn mark_untracked(tx: &Tx, session_id: i64, records: &[MarkInput]) -> Result<MarkSummary> {
     let db = tx.conn();
     let (c, s) = for_delivery(db, tx.scope(), session_id).await?;
     if c.status == classes::ClassStatus::Completed {

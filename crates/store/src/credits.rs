@@ -897,6 +897,9 @@ pub async fn behind(
     Ok((rows, next))
 }
 
+/// The upload kind of a claim's evidence (kept as long as its claim, never purged).
+pub const EVIDENCE_KIND: &str = "evidence";
+
 /// The evidence file of a record (name and content), for a scope that sees the person or
 /// reviews their claims.
 pub async fn evidence(db: &impl ConnectionTrait, scope: &Scope, record_id: i64) -> Result<(String, Vec<u8>)> {

@@ -4,8 +4,6 @@
 //! Each row is enrolled on its own inside the one transaction, so a refusal is reported
 //! on its row; any refusal, or a dry run, rolls everything back.
 
-use std::collections::HashMap;
-
 use xuepei_domain::idcard;
 use xuepei_domain::import::RowError;
 use xuepei_domain::labels::Labeled;
@@ -69,6 +67,11 @@ fn row_error(row: u64, field: &str, message: String) -> RowError {
     RowError { row, column, message }
 }
 
+/// Whether an error refuses the request (as opposed to failing it).
+fn refusal(e: &StoreError) -> bool {
+    matches!(e, StoreError::Invalid(_) | StoreError::Conflict(_) | StoreError::NotFound(_) | StoreError::Forbidden(_))
+}
+
 /// A refusal's words (a field refusal's own text is only "填写内容有误").
 fn words(e: StoreError) -> String {
     match e {
@@ -77,13 +80,13 @@ fn words(e: StoreError) -> String {
     }
 }
 
-/// The status of a person of the scope in a class, if enrolled at all.
-async fn current_status(
+/// A person of the scope by number (their name), and their status in a class if enrolled.
+async fn current(
     db: &impl ConnectionTrait,
     scope: &Scope,
     class_id: i64,
     id_number: &str,
-) -> Result<Option<String>> {
+) -> Result<Option<(String, Option<String>)>> {
     let Some(p) = person::Entity::find()
         .filter(person::Column::IdNumber.eq(id_number))
         .filter(scope.cond(person::Column::OrgPath))
@@ -92,12 +95,13 @@ async fn current_status(
     else {
         return Ok(None);
     };
-    Ok(enrolment::Entity::find()
+    let status = enrolment::Entity::find()
         .filter(enrolment::Column::ClassId.eq(class_id))
         .filter(enrolment::Column::PersonId.eq(p.id))
         .one(db)
         .await?
-        .map(|e| e.status))
+        .map(|e| e.status);
+    Ok(Some((p.name, status)))
 }
 
 /// Enrols the rows, all or nothing; the report names each refused row.
@@ -116,48 +120,63 @@ pub async fn import(
         report.add_error(e);
     }
     let tx = Tx::begin(db, scope, actor).await?;
-    let mut titles: HashMap<i64, Option<String>> = HashMap::new();
+    // Rows by class, in file order; each class's rows are enrolled in one request.
+    let mut by_class: Vec<(i64, Vec<(u64, &EnrolmentDraft)>)> = Vec::new();
     for (row, d) in &rows {
-        if let std::collections::hash_map::Entry::Vacant(v) = titles.entry(d.class_id) {
-            v.insert(classes::get(tx.conn(), scope, d.class_id).await.ok().map(|c| c.title));
+        match by_class.iter_mut().find(|(c, _)| *c == d.class_id) {
+            Some((_, v)) => v.push((*row, d)),
+            None => by_class.push((d.class_id, vec![(*row, d)])),
         }
-        let Some(title) = titles.get(&d.class_id).cloned().flatten() else {
-            report.add_error(row_error(
-                *row,
-                "class_id",
-                format!("班次编号{}不存在或不在您的管理范围内，请核对", d.class_id),
-            ));
+    }
+    for (class_id, rows) in by_class {
+        let Ok(class) = classes::get(tx.conn(), scope, class_id).await else {
+            for (row, _) in rows {
+                report.add_error(row_error(
+                    row,
+                    "class_id",
+                    format!("班次编号{class_id}不存在或不在您的管理范围内，请核对"),
+                ));
+            }
             continue;
         };
         // Someone already in the class is unchanged: importing a roster again changes nothing.
-        if let Some(status) = current_status(tx.conn(), scope, d.class_id, &d.id_number).await?
-            && status != EnrolmentStatus::Withdrawn.code()
-        {
-            report.unchanged += 1;
+        let mut joining = Vec::new();
+        for (row, d) in rows {
+            match current(tx.conn(), scope, class_id, &d.id_number).await? {
+                Some((name, _)) if !d.name.is_empty() && d.name != name => report.add_error(row_error(
+                    row,
+                    "name",
+                    format!("姓名“{}”与花名册登记的姓名不一致，请核对身份证号和姓名", d.name),
+                )),
+                Some((_, Some(s))) if s != EnrolmentStatus::Withdrawn.code() => report.unchanged += 1,
+                _ => joining.push((row, d)),
+            }
+        }
+        if joining.is_empty() {
             continue;
         }
-        match enrolments::enrol(&tx, d.class_id, &[PersonRef::IdNumber(d.id_number.clone())]).await {
+        let refs: Vec<PersonRef> = joining.iter().map(|(_, d)| PersonRef::IdNumber(d.id_number.clone())).collect();
+        match enrolments::enrol(&tx, class_id, &refs).await {
             Ok(results) => {
-                for r in results {
-                    if !d.name.is_empty() && d.name != r.name {
-                        report.add_error(row_error(
-                            *row,
-                            "name",
-                            format!("姓名“{}”与花名册登记的姓名不一致，请核对身份证号和姓名", d.name),
-                        ));
-                        continue;
-                    }
-                    report.sample_added(*row, || format!("{} {}（{}）", r.name, title, r.status.label()));
+                for ((row, _), r) in joining.iter().zip(results) {
+                    report.sample_added(*row, || format!("{} {}（{}）", r.name, class.title, r.status.label()));
                     report.inserted += 1;
                 }
             }
-            Err(
-                e @ (StoreError::Invalid(_)
-                | StoreError::Conflict(_)
-                | StoreError::NotFound(_)
-                | StoreError::Forbidden(_)),
-            ) => {
-                report.add_error(row_error(*row, "id_number", words(e)));
+            Err(e) if refusal(&e) => {
+                // The request is refused whole and wrote nothing: find each refused row by
+                // enrolling the rows one by one (all is rolled back at the end).
+                let before = report.error_count;
+                for (row, d) in &joining {
+                    match enrolments::enrol(&tx, class_id, &[PersonRef::IdNumber(d.id_number.clone())]).await {
+                        Ok(_) => {}
+                        Err(e) if refusal(&e) => report.add_error(row_error(*row, "id_number", words(e))),
+                        Err(other) => return Err(other),
+                    }
+                }
+                if report.error_count == before {
+                    report.add_error(row_error(joining[0].0, "class_id", words(e)));
+                }
             }
             Err(other) => return Err(other),
         }

@@ -117,6 +117,37 @@ fn who(p: &person::Model) -> String {
     format!("{}（{}）", p.name, idcard::mask(&p.id_number))
 }
 
+/// Every enrolment status of a class, by person.
+async fn statuses(db: &impl ConnectionTrait, class_id: i64) -> Result<HashMap<i64, EnrolmentStatus>> {
+    let rows: Vec<(i64, String)> = enrolment::Entity::find()
+        .select_only()
+        .columns([enrolment::Column::PersonId, enrolment::Column::Status])
+        .filter(enrolment::Column::ClassId.eq(class_id))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(p, s)| (p, EnrolmentStatus::from_code(&s).unwrap_or(EnrolmentStatus::Withdrawn)))
+        .collect())
+}
+
+/// Runs a change of a class's enrolments and reports every status it changed to the
+/// coverage counts, in the same transaction (so coverage never recounts after it).
+pub(crate) async fn tracked<T>(tx: &Tx, class_id: i64, change: impl AsyncFnOnce() -> Result<T>) -> Result<T> {
+    let before = statuses(tx.conn(), class_id).await?;
+    let out = change().await?;
+    let after = statuses(tx.conn(), class_id).await?;
+    let mut changes: Vec<(i64, Option<EnrolmentStatus>, Option<EnrolmentStatus>)> = after
+        .iter()
+        .filter(|(p, s)| before.get(p) != Some(s))
+        .map(|(p, s)| (*p, before.get(p).copied(), Some(*s)))
+        .collect();
+    changes.extend(before.iter().filter(|(p, _)| !after.contains_key(p)).map(|(p, s)| (*p, Some(*s), None)));
+    crate::coverage::on_enrolments_change(tx, class_id, &changes).await?;
+    Ok(out)
+}
+
 fn status_of(m: &enrolment::Model) -> EnrolmentStatus {
     EnrolmentStatus::from_code(&m.status).unwrap_or(EnrolmentStatus::Withdrawn)
 }
@@ -422,6 +453,10 @@ async fn check_joiners(
 /// Enrols people into a class, all or nothing: places first, then the waiting list in
 /// request order.
 pub async fn enrol(tx: &Tx, class_id: i64, refs: &[PersonRef]) -> Result<Vec<EnrolResult>> {
+    tracked(tx, class_id, async || enrol_untracked(tx, class_id, refs).await).await
+}
+
+async fn enrol_untracked(tx: &Tx, class_id: i64, refs: &[PersonRef]) -> Result<Vec<EnrolResult>> {
     let c = open_class(tx, class_id).await?;
     if matches!(c.access(tx.scope()), ClassAccess::Deliver) {
         return Err(StoreError::Forbidden(format!(
@@ -584,6 +619,10 @@ pub struct Withdrawal {
 
 /// Withdraws a trainee (退学) with a reason; the first waitlisted moves up.
 pub async fn withdraw(tx: &Tx, class_id: i64, who_ref: &PersonRef, reason: &str) -> Result<Withdrawal> {
+    tracked(tx, class_id, async || withdraw_untracked(tx, class_id, who_ref, reason).await).await
+}
+
+async fn withdraw_untracked(tx: &Tx, class_id: i64, who_ref: &PersonRef, reason: &str) -> Result<Withdrawal> {
     let c = open_class(tx, class_id).await?;
     let reason = check_reason(reason, "reason", "退学原因", true).map_err(|e| StoreError::Invalid(vec![e]))?;
     let (e, p) = enrolment_for_write(tx, &c, who_ref).await?;
@@ -623,6 +662,16 @@ async fn set_withdrawn(db: &impl ConnectionTrait, id: i64, reason: &str, leave: 
 /// Replaces one trainee by another (换人) in one transaction: the new one takes the old
 /// one's place (or waiting-list position); a sending scope stays within its allocation.
 pub async fn replace(tx: &Tx, class_id: i64, old: &PersonRef, new: &PersonRef, reason: &str) -> Result<EnrolResult> {
+    tracked(tx, class_id, async || replace_untracked(tx, class_id, old, new, reason).await).await
+}
+
+async fn replace_untracked(
+    tx: &Tx,
+    class_id: i64,
+    old: &PersonRef,
+    new: &PersonRef,
+    reason: &str,
+) -> Result<EnrolResult> {
     let c = open_class(tx, class_id).await?;
     let mut errs = Vec::new();
     let reason = check_reason(reason, "reason", "换人原因", true).unwrap_or_else(|e| {
@@ -891,6 +940,15 @@ async fn file_leave(
 /// Files a leave request for a trainee (by the organiser, the institution, or the
 /// trainee's sending organisation).
 pub async fn request_leave(tx: &Tx, class_id: i64, who_ref: &PersonRef, input: &LeaveInput) -> Result<LeaveAnswer> {
+    tracked(tx, class_id, async || request_leave_untracked(tx, class_id, who_ref, input).await).await
+}
+
+async fn request_leave_untracked(
+    tx: &Tx,
+    class_id: i64,
+    who_ref: &PersonRef,
+    input: &LeaveInput,
+) -> Result<LeaveAnswer> {
     let c = open_class(tx, class_id).await?;
     let (e, p) = enrolment_for_write(tx, &c, who_ref).await?;
     file_leave(tx, &c, e, p, input).await
@@ -899,6 +957,15 @@ pub async fn request_leave(tx: &Tx, class_id: i64, who_ref: &PersonRef, input: &
 /// A trainee asks for leave in their own class (我的培训). `person_id` is the signed-in
 /// account's own person.
 pub async fn request_own_leave(tx: &Tx, class_id: i64, person_id: i64, input: &LeaveInput) -> Result<LeaveAnswer> {
+    tracked(tx, class_id, async || request_own_leave_untracked(tx, class_id, person_id, input).await).await
+}
+
+async fn request_own_leave_untracked(
+    tx: &Tx,
+    class_id: i64,
+    person_id: i64,
+    input: &LeaveInput,
+) -> Result<LeaveAnswer> {
     let db = tx.conn();
     let e = enrolment::Entity::find()
         .filter(enrolment::Column::ClassId.eq(class_id))
@@ -1006,6 +1073,10 @@ pub struct Completion {
 /// with the reason. Sessions without a mark are settled first. Running it again changes
 /// nothing and writes no second record.
 pub async fn complete(tx: &Tx, class_id: i64) -> Result<Completion> {
+    tracked(tx, class_id, async || complete_untracked(tx, class_id).await).await
+}
+
+async fn complete_untracked(tx: &Tx, class_id: i64) -> Result<Completion> {
     let c = classes::get(tx.conn(), tx.scope(), class_id).await?;
     if !c.deliverable_by(tx.scope()) {
         return Err(StoreError::Forbidden(format!("班次“{}”只能由主办单位或承办机构办理结业", c.title)));

@@ -117,5 +117,7 @@ pub async fn purge_before(db: &impl ConnectionTrait, cutoff: DateTime<Utc>) -> R
     let stale = Condition::any()
         .add(Condition::all().add(upload::Column::FinishedAt.is_null()).add(upload::Column::CreatedAt.lt(cutoff)))
         .add(upload::Column::FinishedAt.lt(results));
-    Ok(upload::Entity::delete_many().filter(stale).exec(db).await?.rows_affected)
+    // Evidence of a credit claim is kept with the claim, not purged as an unfinished import.
+    let kept = upload::Column::Kind.ne(crate::credits::EVIDENCE_KIND);
+    Ok(upload::Entity::delete_many().filter(stale).filter(kept).exec(db).await?.rows_affected)
 }

@@ -331,3 +331,22 @@ async fn credits_import_reads_the_online_colleges_spreadsheet() {
     }
     db.cleanup().await;
 }
+
+#[tokio::test]
+async fn credits_evidence_outlives_the_purge_of_unfinished_imports() {
+    let db = seeded().await;
+    let scope = county_scope(&db.conn, YUNXI).await;
+    let evidence =
+        xuepei_store::uploads::save(&db.conn, &scope, 1, credits::EVIDENCE_KIND, "证书.pdf", b"pdf".to_vec())
+            .await
+            .expect("evidence");
+    let import =
+        xuepei_store::uploads::save(&db.conn, &scope, 1, "people", "名册.xlsx", b"x".to_vec()).await.expect("upload");
+    let purged = xuepei_store::uploads::purge_before(&db.conn, chrono::Utc::now() + chrono::Duration::days(400))
+        .await
+        .expect("purge");
+    assert_eq!(purged, 1, "the unfinished import only");
+    assert!(xuepei_store::uploads::get(&db.conn, &scope, 1, evidence).await.is_ok(), "evidence kept");
+    assert!(xuepei_store::uploads::get(&db.conn, &scope, 1, import).await.is_err());
+    db.cleanup().await;
+}

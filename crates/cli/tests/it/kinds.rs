@@ -80,6 +80,28 @@ async fn every_registered_kind_is_served_by_the_wizard_the_api_and_the_command_l
     let dir = tempfile::tempdir().expect("dir");
     let (_, menu) = app.get("/").await;
     assert!(menu.contains("数据导入"), "the menu offers the wizard");
+    // Records of the county of every kind, so that each export has rows to import back: a
+    // credit record from another platform, and an enrolment in a city class.
+    let someone = someone_under(&db.conn, YUNXI).await;
+    let credit = serde_json::json!([{ "id_number": someone.id_number, "title": "网络专题班", "date": "2026-03-01",
+        "hours": "2", "provider": "湖南省干部网络学院", "external_ref": "K-1" }]);
+    let r = app
+        .raw
+        .post(app.url("/api/v1/credits/import"))
+        .bearer_auth(&token)
+        .json(&credit)
+        .send()
+        .await
+        .expect("credits");
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap_or_default());
+    let campaign = crate::classes::city_campaign(&db.conn).await;
+    write(&db.conn, &Scope::system(), async |tx| {
+        let c = xuepei_store::classes::create(tx, &crate::classes::class_input(Some(campaign.id), "市级班", "430600"))
+            .await?;
+        xuepei_store::enrolments::enrol(tx, c.id, &[xuepei_store::enrolments::PersonRef::Id(someone.id)]).await
+    })
+    .await
+    .expect("enrolment");
     for kind in registry() {
         let code = kind.code();
         // The command line exports the county's records of the kind, and checks them back.
@@ -87,6 +109,11 @@ async fn every_registered_kind_is_served_by_the_wizard_the_api_and_the_command_l
         let out = xuepei(&db.url, &["export", code, "--out", &file.to_string_lossy(), "--org", YUNXI]);
         assert!(out.status.success(), "export {code}: {}", text(&out.stderr));
         assert!(text(&out.stdout).contains(kind.export_title()), "{}", text(&out.stdout));
+        assert!(
+            !text(&out.stdout).contains("共0行") && !text(&out.stdout).contains("（0行）"),
+            "{code}: seed records of every kind above: {}",
+            text(&out.stdout)
+        );
         let out = xuepei(&db.url, &["import", code, &file.to_string_lossy(), "--dry-run", "--org", YUNXI]);
         assert!(out.status.success(), "import {code}: {}{}", text(&out.stdout), text(&out.stderr));
         assert!(text(&out.stdout).contains("重复导入，数据没有变化"), "{code}: {}", text(&out.stdout));

@@ -188,9 +188,10 @@ async fn submit_claim(
     let tx = Tx::begin(&st.db, &ctx.scope, &ctx.actor).await?;
     let result = async {
         let evidence = match file {
-            Some((name, bytes)) => {
-                Some(uploads::save(tx.conn(), &ctx.scope, ctx.session.account.id, "evidence", &name, bytes).await?)
-            }
+            Some((name, bytes)) => Some(
+                uploads::save(tx.conn(), &ctx.scope, ctx.session.account.id, credits::EVIDENCE_KIND, &name, bytes)
+                    .await?,
+            ),
             None => None,
         };
         credits::claim(&tx, own, &ClaimInput { evidence_upload_id: evidence, ..input }).await
