@@ -644,8 +644,8 @@ async fn without_people() -> xuepei_testkit::TestDb {
 }
 
 /// An initial load (no people stored: PostgreSQL sets the secondary indexes and the foreign
-/// keys aside and inserts without `ON CONFLICT`, SQLite sets the indexes aside): one that
-/// fails at its last row leaves no row, every index and every foreign key; one that commits
+/// keys aside and inserts without `ON CONFLICT`, SQLite sets the indexes aside): a preview
+/// writes nothing; one that fails at its last row leaves no row, every index and every foreign key; one that commits
 /// leaves them all and the counters right; the same file again changes nothing; a file that changes some people
 /// updates them in place (same ids), counters unchanged.
 #[tokio::test]
@@ -657,6 +657,11 @@ async fn an_initial_load_is_all_or_nothing_and_reimports_in_place() {
     assert_eq!(keys.len(), 2, "{keys:?}");
     assert_eq!(total(&db.conn).await, 0);
     let rows = 12_000u32;
+    // A preview (which on PostgreSQL sets nothing aside) counts what would be added.
+    let preview = run(&db.conn, &Scope::system(), crate::kinds::large_roster(rows), true).await;
+    assert!(preview.report.is_ok(), "{}", errors_text(&preview));
+    assert_eq!((preview.report.inserted, preview.report.committed), (u64::from(rows), false));
+    assert_eq!((total(&db.conn).await, person_indexes(&db.conn).await), (0, indexes.clone()));
     let mut bad = crate::kinds::large_roster(rows);
     bad.extend_from_slice(format!("坏行,123,{JINGZHU}\n").as_bytes());
     let out = run(&db.conn, &Scope::system(), bad, false).await;

@@ -261,9 +261,10 @@ impl PeopleImport {
     /// restores them all.
     ///
     /// Locks: on SQLite other connections keep reading the committed schema, indexes
-    /// included (WAL). On PostgreSQL `DROP INDEX` takes `persons`' ACCESS EXCLUSIVE lock
-    /// until commit: every reader of the table waits while such a load runs (see [`pg`]).
-    /// MySQL is left as it is.
+    /// included (WAL). On PostgreSQL the foreign keys go too, and the load holds ACCESS
+    /// EXCLUSIVE locks on `persons` and `organizations` until commit: every request reading
+    /// either waits while it runs (see [`pg`]), so a dry run (the wizard's preview) sets
+    /// nothing aside there. MySQL is left as it is.
     async fn defer_indexes(&mut self) -> Result<()> {
         let conn = self.tx.conn();
         let backend = conn.get_database_backend();
@@ -287,6 +288,10 @@ impl PeopleImport {
             return Ok(());
         }
         if backend == DbBackend::Postgres {
+            if self.dry_run {
+                // A preview: slower, but no one waits for it.
+                return Ok(());
+            }
             self.deferred = Some(Deferred::Postgres(pg::set_aside(conn).await?));
             return Ok(());
         }
