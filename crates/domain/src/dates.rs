@@ -114,6 +114,17 @@ pub fn from_excel_serial(serial: f64) -> Option<NaiveDate> {
     base.checked_add_days(Days::new(days))
 }
 
+/// The years a training date may fall in: a typing slip (0015, 20155) is refused rather
+/// than stored, and a credit record never lands in year 0.
+pub const PLAUSIBLE_YEARS: std::ops::RangeInclusive<i32> = 1990..=2100;
+
+/// Why a date of a training record is refused, if it is.
+pub fn implausible(d: NaiveDate, label: &str) -> Option<String> {
+    (!PLAUSIBLE_YEARS.contains(&d.year())).then(|| {
+        format!("{label}{d}超出合理范围（{}年至{}年），请核对", PLAUSIBLE_YEARS.start(), PLAUSIBLE_YEARS.end())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -477,21 +477,28 @@ async fn check_in_at(
     at: DateTime<Utc>,
 ) -> Result<CheckedIn> {
     let db = tx.conn();
-    let sm = class_session::Entity::find_by_id(session_id).one(db).await?.ok_or(StoreError::NotFound("课程安排"))?;
+    if crate::throttle::checkin_paused(db, person_id, at).await? {
+        return Err(paused());
+    }
+    // Not a session of one's classes, whether it exists or not: one answer, naming nothing.
+    let not_mine = || {
+        StoreError::Forbidden(
+            "您不是该课程所属班次的在册学员（未报名、候补或已退学），或课程不存在，无法签到。如有疑问请联系班主任"
+                .into(),
+        )
+    };
+    let sm = class_session::Entity::find_by_id(session_id).one(db).await?.ok_or_else(not_mine)?;
     let e = enrolment::Entity::find()
         .filter(enrolment::Column::ClassId.eq(sm.class_id))
         .filter(enrolment::Column::PersonId.eq(person_id))
         .one(db)
         .await?;
+    let Some(e) = e.filter(|e| e.status == EnrolmentStatus::Enrolled.code()) else {
+        return Err(not_mine());
+    };
     // Reading the class and session after the enrolment is found: the trainee's own record.
     let whole = Scope::whole();
     let c = classes::get(db, &whole, sm.class_id).await?;
-    let Some(e) = e.filter(|e| e.status == EnrolmentStatus::Enrolled.code()) else {
-        return Err(StoreError::Forbidden(format!(
-            "您不在班次“{}”的在册学员名单中（未报名、候补或已退学），无法签到。如有疑问请联系班主任",
-            c.title
-        )));
-    };
     let s = classes::sessions::get(db, &whole, session_id).await?;
     if let Some(a) = attendance::Entity::find()
         .filter(attendance::Column::SessionId.eq(s.id))
@@ -509,8 +516,12 @@ async fn check_in_at(
     }
     let w = window(&c, &s).ok_or_else(|| refused("课程日期无效，无法签到，请联系班主任"))?;
     let mark = w.assess(at).map_err(refused)?;
+    // A typed six-digit code is told only "wrong or expired": which of the two is a hint
+    // to someone guessing. The QR link's long code says which.
+    let typed = code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit());
     match checkin::check_code(&s.checkin_secret, code, at) {
         CodeCheck::Valid => {}
+        CodeCheck::Expired | CodeCheck::Unknown if typed => return Err(refused(WRONG_TYPED_CODE)),
         CodeCheck::Expired => {
             return Err(refused("签到码已过期（二维码每30秒更新一次），请扫描屏幕上的最新二维码或输入最新的6位签到码"));
         }
@@ -536,6 +547,9 @@ async fn check_in_at(
 pub async fn check_in_by_code(tx: &Tx, person_id: i64, code: &str) -> Result<CheckedIn> {
     let db = tx.conn();
     let at = now();
+    if crate::throttle::checkin_paused(db, person_id, at).await? {
+        return Err(paused());
+    }
     let code = checkin::normalize_code(code);
     if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
         return Err(refused("请输入屏幕上显示的6位数字签到码"));
@@ -572,19 +586,30 @@ pub async fn check_in_by_code(tx: &Tx, person_id: i64, code: &str) -> Result<Che
     if open.is_empty() {
         return Err(refused("您当前没有处于签到时间内的课程（签到时间一般为开课前后30分钟），请核对课程时间"));
     }
-    let mut expired = false;
     for s in &open {
-        match checkin::check_code(&s.checkin_secret, &code, at) {
-            CodeCheck::Valid => return check_in_at(tx, s.id, person_id, &code, "code", at).await,
-            CodeCheck::Expired => expired = true,
-            CodeCheck::Unknown => {}
+        if checkin::check_code(&s.checkin_secret, &code, at) == CodeCheck::Valid {
+            return check_in_at(tx, s.id, person_id, &code, "code", at).await;
         }
     }
-    Err(refused(if expired {
-        "签到码已过期（每30秒更新一次），请输入屏幕上最新的6位签到码"
-    } else {
-        "签到码不正确，请核对屏幕上的6位签到码后重试"
-    }))
+    Err(refused(WRONG_TYPED_CODE))
+}
+
+/// Refused check-ins a person may make in a while before check-in pauses for them.
+pub use crate::throttle::{CHECKIN_FAILURES, CHECKIN_MINUTES};
+
+const WRONG_TYPED_CODE: &str = "签到码不正确或已过期，请核对屏幕上最新的6位签到码后重试";
+
+fn paused() -> StoreError {
+    StoreError::Forbidden(format!(
+        "签到失败次数过多，请{}分钟后再试；如确已到场，请联系班主任在点名册中登记",
+        CHECKIN_MINUTES
+    ))
+}
+
+/// Counts a refused check-in of a person (call it after the refused check-in's transaction
+/// ended): past the limit, their check-ins pause for a while.
+pub async fn note_refused_check_in(db: &impl ConnectionTrait, person_id: i64) -> Result<()> {
+    crate::throttle::checkin_failed(db, person_id, now()).await
 }
 
 /// What the projector shows for a session (full screen, refreshed every step).

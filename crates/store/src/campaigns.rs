@@ -137,6 +137,11 @@ async fn resolve(db: &impl ConnectionTrait, scope: &Scope, input: &CampaignInput
     if input.end.is_none() {
         errs.push(err("end", "请填写结束日期（YYYY-MM-DD）"));
     }
+    for (field, label, d) in [("start", "开始日期", input.start), ("end", "结束日期", input.end)] {
+        if let Some(m) = d.and_then(|d| xuepei_domain::dates::implausible(d, label)) {
+            errs.push(err(field, m));
+        }
+    }
     if let (Some(s), Some(e)) = (input.start, input.end)
         && e < s
     {

@@ -454,6 +454,13 @@ pub async fn review(tx: &Tx, record_id: i64, approve: bool, reason: &str) -> Res
             format!("该申报已处理（{}），不能重复审核", Status::from_code(&m.status).label()),
         ));
     }
+    // Nobody reviews their own claim (学时认定 is the managing department's check).
+    if let Some(account) = tx.actor().account_id {
+        let own = crate::entity::account::Entity::find_by_id(account).one(db).await?.and_then(|a| a.person_id);
+        if own == Some(m.person_id) {
+            return Err(StoreError::Forbidden("本人的学时申报不能由本人审核，请由所在单位的其他工作人员审核".into()));
+        }
+    }
     let reason = reason.trim();
     if !approve && reason.is_empty() {
         return Err(StoreError::invalid("reason", "不予认定时请填写理由，以便申报人了解原因"));

@@ -135,6 +135,14 @@ async fn statuses(db: &impl ConnectionTrait, class_id: i64) -> Result<HashMap<i6
 /// Runs a change of a class's enrolments and reports every status it changed to the
 /// coverage counts, in the same transaction (so coverage never recounts after it).
 pub(crate) async fn tracked<T>(tx: &Tx, class_id: i64, change: impl AsyncFnOnce() -> Result<T>) -> Result<T> {
+    // Touching the class row locks it until commit on PostgreSQL and MySQL, so two changes
+    // of one class (the last place taken twice) queue instead of both passing the checks;
+    // SQLite's write transactions already queue.
+    class::Entity::update_many()
+        .col_expr(class::Column::UpdatedAt, Expr::col(class::Column::UpdatedAt))
+        .filter(class::Column::Id.eq(class_id))
+        .exec(tx.conn())
+        .await?;
     let before = statuses(tx.conn(), class_id).await?;
     let out = change().await?;
     let after = statuses(tx.conn(), class_id).await?;
@@ -1087,6 +1095,19 @@ async fn complete_untracked(tx: &Tx, class_id: i64) -> Result<Completion> {
     if class_hours <= Hours::ZERO {
         return Err(StoreError::invalid("class", "本班尚未安排课程（总学时为0），不能结业。请先完善课程表"));
     }
+    // A class is completed once its last session has ended, not before.
+    let list = classes::sessions::list(db, tx.scope(), c.id).await?;
+    if let Some(last) = list.iter().max_by_key(|s| (s.date, s.ends_min)) {
+        let ends = last.date.and_hms_opt(0, 0, 0).map(|d| d + chrono::Duration::minutes(last.ends_min));
+        if ends.is_some_and(|e| e > xuepei_domain::time::local(now())) {
+            return Err(StoreError::Conflict(format!(
+                "班次“{}”的最后一次课程（{} {}）尚未结束，不能结业。请在课程全部结束、考勤登记完毕后办理结业",
+                c.title,
+                last.date,
+                last.ends()
+            )));
+        }
+    }
     crate::attendance::settle(db, &c, None).await?;
     let es = enrolment::Entity::find()
         .filter(enrolment::Column::ClassId.eq(c.id))
@@ -1095,6 +1116,22 @@ async fn complete_untracked(tx: &Tx, class_id: i64) -> Result<Completion> {
         .await?;
     let ids: Vec<i64> = es.iter().map(|e| e.id).collect();
     let totals = leave_totals(db, &sessions, &ids).await?;
+    // Hours of sessions missed without leave (缺勤): never credited, and they count with
+    // leave against the limit — an absence is no better than an approved leave.
+    let mut absent: HashMap<i64, Hours> = HashMap::new();
+    for chunk in ids.chunks(1000) {
+        let rows: Vec<(i64, i64)> = attendance::Entity::find()
+            .select_only()
+            .columns([attendance::Column::EnrolmentId, attendance::Column::SessionId])
+            .filter(attendance::Column::EnrolmentId.is_in(chunk.to_vec()))
+            .filter(attendance::Column::Mark.eq(AttendanceMark::Absent.code()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        for (e, sid) in rows {
+            *absent.entry(e).or_default() += sessions.get(&sid).copied().unwrap_or_default();
+        }
+    }
     let people: HashMap<i64, person::Model> = {
         let mut m = HashMap::new();
         let pids: Vec<i64> = es.iter().map(|e| e.person_id).collect();
@@ -1121,8 +1158,9 @@ async fn complete_untracked(tx: &Tx, class_id: i64) -> Result<Completion> {
     let mut not_completed = Vec::new();
     for e in &es {
         let leave = totals.get(&e.id).copied().unwrap_or_default();
+        let missed = leave + absent.get(&e.id).copied().unwrap_or_default();
         let p = people.get(&e.person_id);
-        let outcome = assess_leave(c.max_leave, class_hours, leave);
+        let outcome = assess_leave(c.max_leave, class_hours, missed);
         match outcome {
             Ok(LeaveOutcome::Allowed) => {
                 done.push(e.id);
@@ -1131,7 +1169,7 @@ async fn complete_untracked(tx: &Tx, class_id: i64) -> Result<Completion> {
                     records.push(credit_record::ActiveModel {
                         person_id: Set(e.person_id),
                         on_date: Set(c.end_on),
-                        hours: Set((class_hours - leave).hundredths()),
+                        hours: Set((class_hours - missed).hundredths()),
                         source: Set("class".to_owned()),
                         class_id: Set(Some(c.id)),
                         title: Set(c.title.clone()),

@@ -607,6 +607,20 @@ pub async fn adjust(tx: &Tx, id: i64, a: Adjustment) -> Result<PlanView> {
 /// transaction (a refusal of any class or person refuses the whole plan).
 pub async fn accept(tx: &Tx, id: i64) -> Result<Vec<i64>> {
     let p = draft_for_write(tx, id).await?;
+    // Claimed by a conditional update: of two accepts at once, the second waits for the
+    // first's row lock and then finds no draft.
+    let claimed = plan::Entity::update_many()
+        .col_expr(plan::Column::Status, Expr::value(PlanStatus::Accepted.code()))
+        .filter(plan::Column::Id.eq(id))
+        .filter(plan::Column::Status.eq(PlanStatus::Draft.code()))
+        .exec(tx.conn())
+        .await?
+        .rows_affected;
+    if claimed == 0 {
+        return Err(StoreError::Conflict(
+            "该排期方案已被确认（可能刚由其他用户确认），请刷新页面查看生成的班次".into(),
+        ));
+    }
     if p.proposal.batches.is_empty() {
         return Err(StoreError::Invalid(vec![err("adjust", "方案中没有任何一期，无法生成班次")]));
     }

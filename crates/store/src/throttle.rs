@@ -146,3 +146,53 @@ pub(crate) async fn clear_name(db: &impl ConnectionTrait, name: &str) -> Result<
         .await?;
     Ok(())
 }
+
+/// Refused check-ins of one person: at most this many in [`CHECKIN_MINUTES`], so that the
+/// six-digit code (two of a million valid at a time) cannot be guessed by trying.
+pub const CHECKIN_FAILURES: i32 = 10;
+pub const CHECKIN_MINUTES: i64 = 10;
+
+fn checkin_key(person_id: i64) -> String {
+    format!("checkin:{person_id}")
+}
+
+/// Whether a person's check-ins are paused after too many refusals.
+pub(crate) async fn checkin_paused(db: &impl ConnectionTrait, person_id: i64, at: DateTime<Utc>) -> Result<bool> {
+    Ok(login_throttle::Entity::find_by_id(checkin_key(person_id))
+        .filter(login_throttle::Column::WindowStart.gt(at - Duration::minutes(CHECKIN_MINUTES)))
+        .filter(login_throttle::Column::Failures.gte(CHECKIN_FAILURES))
+        .one(db)
+        .await?
+        .is_some())
+}
+
+/// Counts a refused check-in (outside the check-in's own transaction, which was undone).
+pub(crate) async fn checkin_failed(db: &impl ConnectionTrait, person_id: i64, at: DateTime<Utc>) -> Result<()> {
+    let id = checkin_key(person_id);
+    let mut ins = Query::insert();
+    ins.into_table(login_throttle::Entity)
+        .columns([
+            login_throttle::Column::Id,
+            login_throttle::Column::WindowStart,
+            login_throttle::Column::Failures,
+            login_throttle::Column::Noted,
+        ])
+        .values_panic([id.clone().into(), at.into(), 0i32.into(), false.into()])
+        .on_conflict(
+            OnConflict::column(login_throttle::Column::Id).do_nothing_on([login_throttle::Column::Id]).to_owned(),
+        );
+    db.execute(&ins).await?;
+    login_throttle::Entity::update_many()
+        .col_expr(login_throttle::Column::WindowStart, Expr::value(at))
+        .col_expr(login_throttle::Column::Failures, Expr::value(0))
+        .filter(login_throttle::Column::Id.eq(id.as_str()))
+        .filter(login_throttle::Column::WindowStart.lte(at - Duration::minutes(CHECKIN_MINUTES)))
+        .exec(db)
+        .await?;
+    login_throttle::Entity::update_many()
+        .col_expr(login_throttle::Column::Failures, Expr::col(login_throttle::Column::Failures).add(1))
+        .filter(login_throttle::Column::Id.eq(id.as_str()))
+        .exec(db)
+        .await?;
+    Ok(())
+}

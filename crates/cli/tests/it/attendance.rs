@@ -120,7 +120,7 @@ async fn attendance_check_in_by_link_once_inside_the_window_with_fresh_codes_onl
     let (s, _, body) =
         other.post_form(&format!("/checkin/{sid}"), &[("code", &link_code(&secret, step_of(Utc::now())))]).await;
     assert!(s == 403 || s == 422, "{s} {body}");
-    assert!(body.contains("不在班次"), "{body}");
+    assert!(body.contains("不是该课程所属班次的在册学员"), "{body}");
     // 我的培训 shows the class and the mark.
     let (s, body) = phone.get("/me/training").await;
     assert_eq!(s, 200);
@@ -267,5 +267,60 @@ async fn attendance_after_a_session_unmarked_trainees_are_absent_or_on_leave() {
     // The automatic 'leave' mark is the same leave: still 3 hours.
     let e = enrolments::own_enrolment(&db.conn, p[1].0, c.id).await.expect("read").expect("enrolled");
     assert_eq!(e.leave_hours, Hours::whole(3));
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn attendance_guessing_the_short_code_pauses_check_in() {
+    let db = seeded().await;
+    let c = todays_class(&db.conn, 10).await;
+    let p = people_of(&db.conn, YUNXI, 1).await;
+    write(&db.conn, &Scope::system(), async |tx| enrolments::enrol(tx, c.id, &[PersonRef::Id(p[0].0)]).await)
+        .await
+        .expect("enrol");
+    let sid = session_at(&db.conn, c.id, 10).await;
+    let secret = attendance::checkin_secret(&db.conn, sid).await.expect("secret");
+    let phone = trainee_app(&db, "guesser", p[0].0, YUNXI).await;
+    let right = short_code(&secret, step_of(Utc::now()));
+    let wrong: Vec<String> = (0..20u32)
+        .map(|n| format!("{:06}", (n * 7919 + 13) % 1_000_000))
+        .filter(|c| *c != right && *c != short_code(&secret, step_of(Utc::now()) - 1))
+        .take(attendance::CHECKIN_FAILURES as usize)
+        .collect();
+    for (n, code) in wrong.iter().enumerate() {
+        let url = if n % 2 == 0 { format!("/checkin/{sid}") } else { "/checkin".to_owned() };
+        let (s, _, body) = phone.post_form(&url, &[("code", code)]).await;
+        assert_eq!(s, 422, "{body}");
+        assert!(body.contains("签到码不正确或已过期"), "a typed code is told only wrong or expired: {body}");
+    }
+    // Now even the right code waits: guessing a million codes is out of reach.
+    let (s, _, body) =
+        phone.post_form(&format!("/checkin/{sid}"), &[("code", &short_code(&secret, step_of(Utc::now())))]).await;
+    assert_eq!(s, 422);
+    assert!(body.contains("签到失败次数过多"), "{body}");
+    // Someone not in the class learns nothing about it.
+    let other = people_of(&db.conn, YUNXI, 2).await;
+    let stranger = trainee_app(&db, "stranger", other[1].0, YUNXI).await;
+    let (s, _, body) = stranger.post_form(&format!("/checkin/{sid}"), &[("code", "123456")]).await;
+    assert_eq!(s, 422);
+    assert!(body.contains("不是该课程所属班次的在册学员") && !body.contains(&c.title), "{body}");
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn attendance_a_class_completes_only_after_its_last_session() {
+    let db = seeded().await;
+    let c = todays_class(&db.conn, 10).await;
+    let p = people_of(&db.conn, YUNXI, 1).await;
+    write(&db.conn, &Scope::system(), async |tx| enrolments::enrol(tx, c.id, &[PersonRef::Id(p[0].0)]).await)
+        .await
+        .expect("enrol");
+    session_at(&db.conn, c.id, 30).await;
+    match write(&db.conn, &Scope::system(), async |tx| enrolments::complete(tx, c.id).await).await {
+        Err(StoreError::Conflict(m)) => assert!(m.contains("尚未结束"), "{m}"),
+        other => panic!("completion before the last session ended: {other:?}"),
+    }
+    let f = xuepei_store::credits::for_person(&db.conn, &Scope::system(), None, p[0].0).await.expect("file");
+    assert!(f.records.is_empty(), "no hours credited");
     db.cleanup().await;
 }

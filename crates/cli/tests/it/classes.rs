@@ -615,3 +615,30 @@ async fn classes_use_the_pools_of_the_organiser_and_its_ancestors_only() {
     assert!(venues::usable_for(&db.conn, &class.org_path).await.expect("venues").is_empty());
     db.cleanup().await;
 }
+
+#[tokio::test]
+async fn classes_refuse_absurd_dates_and_allocations_without_failing() {
+    let db = seeded().await;
+    let c = city_campaign(&db.conn).await;
+    let bad = ClassInput {
+        start: day(0, 1, 1),
+        end: day(9999, 12, 29),
+        capacity: Some(5),
+        allocations: vec![(YUNXI.into(), i64::MAX), (QUYUAN.into(), i64::MAX)],
+        ..class_input(Some(c.id), "荒谬班", CITY)
+    };
+    match write(&db.conn, &Scope::system(), async |tx| classes::create(tx, &bad).await).await {
+        Err(StoreError::Invalid(e)) => {
+            let all = format!("{e:?}");
+            assert!(all.contains("超出合理范围") && all.contains("超过班次容量上限"), "{all}");
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    let bad_campaign =
+        campaigns::CampaignInput { start: day(15, 3, 1), ..crate::campaigns::input("年份笔误", CITY, &[]) };
+    match write(&db.conn, &Scope::system(), async |tx| campaigns::create(tx, &bad_campaign).await).await {
+        Err(StoreError::Invalid(e)) => assert!(format!("{e:?}").contains("超出合理范围"), "{e:?}"),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    db.cleanup().await;
+}

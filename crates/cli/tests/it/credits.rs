@@ -350,3 +350,43 @@ async fn credits_evidence_outlives_the_purge_of_unfinished_imports() {
     assert!(xuepei_store::uploads::get(&db.conn, &scope, 1, import).await.is_err());
     db.cleanup().await;
 }
+
+#[tokio::test]
+async fn credits_nobody_reviews_their_own_claim() {
+    let db = seeded().await;
+    let yunxi = county_scope(&db.conn, YUNXI).await;
+    let someone = someone(&db.conn, YUNXI, RankLevel::Township).await;
+    let county = by_code(&db.conn, YUNXI).await;
+    // A department staff member who is also the claimant.
+    let new = NewAccount {
+        username: "selfreview".into(),
+        display_name: someone.name.clone(),
+        person_id: Some(someone.id),
+        org_id: county.id,
+        scope_org_id: county.id,
+        roles: AccountRoles::of(&[AccountRole::OrgStaff]),
+        password: PASSWORD.into(),
+        must_change_password: false,
+    };
+    write(&db.conn, &Scope::system(), async |tx| accounts::create(tx, &new).await).await.expect("account");
+    let input = ClaimInput {
+        person_id: someone.id,
+        title: "党校进修班".into(),
+        date: "2026-05-20".into(),
+        hours: "8".into(),
+        provider: "省委党校".into(),
+        note: String::new(),
+        evidence_upload_id: None,
+    };
+    let r = write(&db.conn, &yunxi, async |tx| credits::claim(tx, None, &input).await).await.expect("claim");
+    let app = TestApp::spawn(&db).await;
+    assert_eq!(app.login("selfreview", PASSWORD).await, 303);
+    let (status, _, body) = app.post_form(&format!("/credits/claims/{}/approve", r.id), &[]).await;
+    assert!(status == 403 || status == 422, "{status} {body}");
+    assert!(body.contains("本人的学时申报不能由本人审核"), "{body}");
+    let f = credits::for_person(&db.conn, &yunxi, None, someone.id).await.expect("file");
+    assert!(f.records.iter().all(|x| x.status == Status::Pending), "still pending");
+    // Another member of the department may.
+    write(&db.conn, &yunxi, async |tx| credits::review(tx, r.id, true, "材料齐全").await).await.expect("approve");
+    db.cleanup().await;
+}

@@ -78,5 +78,15 @@ async fn the_demo_holds_the_real_yueyang_tree_with_people_everywhere() {
     let (own, above): (Vec<_>, Vec<_>) = classes.iter().partition(|c| c.organiser.code == "430603");
     assert!(!own.is_empty() && own.iter().all(|c| c.title.contains("云溪区")), "a county sees its own batches");
     assert!(above.iter().all(|c| c.organiser.code == "430600"), "and the city's classes with its places");
+    // Quotas both met and not met: 云溪区 sent its village secretaries to the city class.
+    let campaign = seen.items[1].id.min(seen.items[0].id);
+    let village_quota = |c: &xuepei_store::coverage::Coverage| c.quotas[0].result.met;
+    let met = xuepei_store::coverage::summary(&db.conn, &yunxi, campaign, None).await.expect("coverage");
+    assert_eq!(village_quota(&met), Some(true), "{:?}", met.quotas[0]);
+    let yyl = Scope::of_org(&db.conn, org::get_by_code(&db.conn, &sys, "430602").await.expect("county").id)
+        .await
+        .expect("scope");
+    let missed = xuepei_store::coverage::summary(&db.conn, &yyl, campaign, None).await.expect("coverage");
+    assert_eq!(village_quota(&missed), Some(false), "{:?}", missed.quotas[0]);
     db.cleanup().await;
 }

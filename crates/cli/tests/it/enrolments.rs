@@ -246,6 +246,7 @@ async fn enrolments_leave_exactly_one_seventh_is_allowed_beyond_withdraws_and_a_
     // Completion: the others complete with 21 hours less their leave.
     let third = [MarkInput { who: PersonRef::Id(p[2].0), mark: AttendanceMark::Leave, reason: String::new() }];
     write(&db.conn, &city, async |tx| attendance::mark(tx, sessions[3], &third).await).await.expect("mark");
+    attend(&db.conn, &sessions, &[p[1].0, p[2].0], &[(sessions[3], p[2].0)]).await;
     let done = write(&db.conn, &city, async |tx| enrolments::complete(tx, c.id).await).await.expect("complete");
     assert_eq!(done.completed, 2);
     assert!(done.not_completed.is_empty());
@@ -254,6 +255,18 @@ async fn enrolments_leave_exactly_one_seventh_is_allowed_beyond_withdraws_and_a_
     let records = credit_hours(&db.conn, c.id).await;
     assert_eq!(records, vec![(p[1].0, 2100), (p[2].0, 1800)]);
     db.cleanup().await;
+}
+
+/// Marks `people` present at `sessions`, except the (session, person) pairs in `skip`.
+pub async fn attend(db: &xuepei_store::DatabaseConnection, sessions: &[i64], people: &[i64], skip: &[(i64, i64)]) {
+    for &sid in sessions {
+        let marks: Vec<MarkInput> = people
+            .iter()
+            .filter(|p| !skip.contains(&(sid, **p)))
+            .map(|p| MarkInput { who: PersonRef::Id(*p), mark: AttendanceMark::Present, reason: "补录考勤".into() })
+            .collect();
+        write(db, &Scope::system(), async |tx| attendance::mark(tx, sid, &marks).await).await.expect("marks");
+    }
 }
 
 /// Credit records written for a class: (person, hundredths), by person.
@@ -403,6 +416,15 @@ async fn enrolments_through_the_api_each_county_sees_only_its_own_people() {
     // A county token cannot keep attendance nor complete the city's class.
     let (s, _) = call(&app, "POST", &format!("/api/v1/classes/{}/complete", c.id), &yunxi, None).await;
     assert_eq!(s, 403);
+    let f = EnrolmentFilter { status: Some(EnrolmentStatus::Enrolled) };
+    let everyone: Vec<i64> = enrolments::roster(&db.conn, &Scope::system(), c.id, &f, At::First, 100)
+        .await
+        .expect("roster")
+        .items
+        .iter()
+        .map(|e| e.person_id)
+        .collect();
+    attend(&db.conn, &sessions[1..], &everyone, &[]).await;
     let (s, v) = call(&app, "POST", &format!("/api/v1/classes/{}/complete", c.id), &city, None).await;
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["completed"], 4);
@@ -471,9 +493,21 @@ async fn enrolments_pages_show_a_county_only_its_own_people_of_a_city_class() {
     assert_eq!(r.status().as_u16(), 200);
     let bytes = r.bytes().await.expect("bytes");
     assert!(bytes.starts_with(b"PK"));
-    // Completion from the page.
+    // Completion from the page: the trainee absent from two sessions (6 of 21 hours, past
+    // 1/7) is not completed.
+    let sessions: Vec<i64> = classes::sessions::list(&db.conn, &Scope::system(), c.id)
+        .await
+        .expect("sessions")
+        .iter()
+        .map(|s| s.id)
+        .collect();
+    let present: Vec<i64> = p.iter().chain(q.iter()).map(|x| x.0).filter(|id| *id != q[0].0).collect();
+    let (absent, rest) = present.split_last().expect("people");
+    attend(&db.conn, &sessions, rest, &[]).await;
+    attend(&db.conn, &sessions[2..], &[*absent], &[]).await;
     let (s, loc, _) = city.post_form(&format!("/classes/{}/complete", c.id), &[]).await;
     assert_eq!(s, 303);
-    assert!(loc.unwrap_or_default().contains("done=completed&n=3"));
+    let loc = loc.unwrap_or_default();
+    assert!(loc.contains(&format!("done=completed&n={}", rest.len())), "{loc}");
     db.cleanup().await;
 }

@@ -339,7 +339,16 @@ async fn resolve(
         errs.push(err("end", "请填写结业日期（YYYY-MM-DD）"));
     }
     let mut dates_ok = false;
-    if let (Some(s), Some(e)) = (input.start, input.end) {
+    for (field, label, d) in [("start", "开班日期", input.start), ("end", "结业日期", input.end)] {
+        if let Some(m) = d.and_then(|d| xuepei_domain::dates::implausible(d, label)) {
+            errs.push(err(field, m));
+        }
+    }
+    let plausible = |d: NaiveDate| xuepei_domain::dates::PLAUSIBLE_YEARS.contains(&chrono::Datelike::year(&d));
+    if let (Some(s), Some(e)) = (input.start, input.end)
+        && plausible(s)
+        && plausible(e)
+    {
         if e < s {
             errs.push(err("end", format!("结业日期{e}早于开班日期{s}，请改正起止日期")));
         } else if (e - s).num_days() > 366 {
@@ -348,6 +357,7 @@ async fn resolve(
             dates_ok = true;
         }
     }
+
     // The campaign: one the writer's scope sees.
     let campaign = match input.campaign_id {
         None => None,
@@ -459,7 +469,13 @@ async fn resolve(
             if *places < 0 {
                 errs.push(err("allocations", format!("分配给“{code}”的名额为{places}，不能为负数")));
             }
-            sum += (*places).max(0);
+            if *places > CAPACITY_MAX {
+                errs.push(err(
+                    "allocations",
+                    format!("分配给“{code}”的名额为{places}，超过班次容量上限{CAPACITY_MAX}"),
+                ));
+            }
+            sum = sum.saturating_add((*places).clamp(0, CAPACITY_MAX));
             let mut area = Condition::any().add(subtree_cond(organization::Column::Path, &o.path));
             for p in &target_paths {
                 area = area.add(subtree_cond(organization::Column::Path, p));
@@ -467,7 +483,7 @@ async fn resolve(
             let found =
                 organization::Entity::find().filter(organization::Column::Code.eq(code)).filter(area).one(db).await?;
             match found {
-                Some(org) => allocations.push((org, (*places).max(0))),
+                Some(org) => allocations.push((org, (*places).clamp(0, CAPACITY_MAX))),
                 None => errs.push(err(
                     "allocations",
                     format!("名额分配单位“{code}”不是主办单位的下级组织，也不在轮训工作的目标范围内，请核对组织代码"),

@@ -5,8 +5,8 @@
 //! routes (a test holds them together).
 
 mod campaigns;
-mod coverage;
 mod classes;
+mod coverage;
 mod enrolments;
 mod openapi;
 
@@ -45,8 +45,6 @@ pub fn routes(r: Routes) -> Routes {
         .get("/api/v1/campaigns", read, campaigns::list)
         .post("/api/v1/campaigns", write, campaigns::create)
         .get("/api/v1/campaigns/{id}", read, campaigns::get)
-        .get("/api/v1/campaigns/{id}/coverage", read, coverage::get)
-        .get("/api/v1/people/{id}/credits", read, coverage::credits)
         .get("/api/v1/classes", read, classes::list)
         .post("/api/v1/classes", write, classes::create)
         .get("/api/v1/classes/{id}", read, classes::get)
@@ -56,7 +54,9 @@ pub fn routes(r: Routes) -> Routes {
         .post("/api/v1/classes/{id}/enrolments", write, enrolments::enrol)
         .post("/api/v1/classes/{id}/leave", write, enrolments::leave)
         .post("/api/v1/classes/{id}/complete", write, enrolments::complete)
-        .post("/api/v1/sessions/{id}/attendance", write, enrolments::attendance);
+        .post("/api/v1/sessions/{id}/attendance", write, enrolments::attendance)
+        .get("/api/v1/campaigns/{id}/coverage", read, coverage::get)
+        .get("/api/v1/people/{id}/credits", read, coverage::credits);
     // Every registered kind is imported at its own address.
     for &kind in registry() {
         r = r.post(kind.api_import_path(), write, move |st, api, q, h, body| import(st, api, q, h, body, kind));

@@ -98,14 +98,26 @@ async fn answer(
             })?
             .into_response())
         }
-        Err(e) => {
+        Err(_) => {
             tx.rollback().await?;
-            let mut form = form;
-            form.refuse(e)?;
-            let code = form.value("code").to_owned();
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, page(ctx, session_id, String::new(), code, form)?).into_response())
+            refuse(ctx, result, session_id, form)
         }
     }
+}
+
+/// The check-in page again with why it was refused.
+fn refuse(
+    ctx: &Ctx,
+    result: Result<CheckedIn, StoreError>,
+    session_id: Option<i64>,
+    form: crate::form::Form,
+) -> AppResult<Response> {
+    let mut form = form;
+    if let Err(e) = result {
+        form.refuse(e)?;
+    }
+    let code = form.value("code").to_owned();
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, page(ctx, session_id, String::new(), code, form)?).into_response())
 }
 
 async fn code_checkin(
@@ -117,6 +129,11 @@ async fn code_checkin(
     let form = crate::form::Form::submitted(fields);
     let tx = Tx::begin(&st.db, &ctx.scope, &ctx.actor).await?;
     let result = attendance::check_in_by_code(&tx, person, form.value("code")).await;
+    if result.is_err() {
+        tx.rollback().await?;
+        attendance::note_refused_check_in(&st.db, person).await?;
+        return refuse(&ctx, result, None, form);
+    }
     answer(&ctx, tx, result, None, form).await
 }
 
@@ -154,6 +171,11 @@ async fn link_checkin(
     let source = if code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) { "code" } else { "qr" };
     let tx = Tx::begin(&st.db, &ctx.scope, &ctx.actor).await?;
     let result = attendance::check_in(&tx, id, person, &code, source).await;
+    if result.is_err() {
+        tx.rollback().await?;
+        attendance::note_refused_check_in(&st.db, person).await?;
+        return refuse(&ctx, result, Some(id), form);
+    }
     answer(&ctx, tx, result, Some(id), form).await
 }
 

@@ -114,17 +114,20 @@ async fn new_form(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>) 
     let id = params::id(&id, "轮训工作")?;
     let c = campaigns::get(&st.db, &ctx.scope, id).await?;
     let mut form = crate::form::Form::new()
-        .with("title", format!("{}培训班", c.title))
         .with("start", c.start_on.to_string())
         .with("end", c.end_on.to_string())
         .with("batch_days", "3")
         .with("capacity", "50")
         .with("venues", "1")
-        .with("max_org_share", "1/2")
-        .with("weekends_off", "1");
+        .with("max_org_share", "1/2");
+    // Weekends are rest days unless the organiser says otherwise.
+    form.set_list("weekends_off", vec!["1".to_owned()]);
     if let Some(o) = targets::organisers(&st.db, &ctx.scope).await?.first() {
         form.set("organiser", o.code.clone());
-        form.set("level", if o.depth <= 2 { ClassLevel::City.code() } else { ClassLevel::County.code() });
+        // The city (no level above it in the tree but the province) runs city classes.
+        let city = o.parent_id.is_none() || o.depth <= 1;
+        form.set("level", if city { ClassLevel::City.code() } else { ClassLevel::County.code() });
+        form.set("title", format!("{}{}培训班", o.display_name(), c.kind.label()));
     }
     form_page(&st, &ctx, c, form).await
 }
@@ -197,7 +200,7 @@ fn params_of(form: &crate::form::Form) -> (PlanParams, Vec<FieldError>) {
         batch_days: number("batch_days", "每期天数", form.value("batch_days"), &mut errs),
         capacity: number("capacity", "每期人数上限", form.value("capacity"), &mut errs),
         venues: number("venues", "可同时开班的场地数", form.value("venues"), &mut errs),
-        weekends_off: !form.value("weekends_off").is_empty(),
+        weekends_off: form.is_checked("weekends_off", "1"),
         holidays: parse_dates("holidays", "节假日", form.value("holidays"), &mut errs),
         workdays: parse_dates("workdays", "调休上班日", form.value("workdays"), &mut errs),
         max_org_share: form.value("max_org_share").to_owned(),
