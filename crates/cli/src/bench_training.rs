@@ -666,10 +666,14 @@ async fn on_backend(
         };
         let load = load_average();
         // Reference: the same rows, multi-row INSERTs in one transaction, no checks.
-        let t = Instant::now();
-        raw_enrolments(conn, refc.id, &chosen, &rows).await?;
-        let ref_ms = ms(t);
-        exec(conn, &format!("DELETE FROM enrolments WHERE class_id = {}", refc.id)).await?;
+        // Twice, the faster counted (the first pays for cold pages).
+        let mut ref_ms = f64::MAX;
+        for _ in 0..2 {
+            let t = Instant::now();
+            raw_enrolments(conn, refc.id, &chosen, &rows).await?;
+            ref_ms = ref_ms.min(ms(t));
+            exec(conn, &format!("DELETE FROM enrolments WHERE class_id = {}", refc.id)).await?;
+        }
         let refs: Vec<PersonRef> = chosen.iter().map(|id| PersonRef::Id(*id)).collect();
         let t = Instant::now();
         let tx = Tx::begin(conn, &prov_scope, &Actor::operator("bench")).await.map_err(s)?;
@@ -689,7 +693,7 @@ async fn on_backend(
             p50_ms: took,
             figure_ms: took,
             goal: Goal::Total(2000.0),
-            reference: format!("原始插入 {enrol_n} 行"),
+            reference: format!("原始插入 {enrol_n} 行（两次取快）"),
             reference_ms: ref_ms,
             load,
             correct: stored == enrol_n as i64 && results.len() == enrol_n,
@@ -711,7 +715,8 @@ async fn raw_enrolments(
 ) -> Result<(), String> {
     use sea_orm::TransactionTrait;
     let now = chrono::Utc::now();
-    let batch = 500;
+    // The store's own batch size for enrolments (a few thousand rows a statement).
+    let batch = 2000;
     let txn = conn.begin().await.map_err(s)?;
     for (ps, os) in people.chunks(batch).zip(orgs.chunks(batch)) {
         let mut q = Query::insert();
