@@ -22,7 +22,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, Set, StatementBuilder, TransactionTrait,
@@ -320,35 +320,49 @@ pub(crate) async fn apply_changes(
         }
         paths.insert(f.org_id, f.org_path.clone());
     }
-    for ((org_id, quota), d) in deltas {
-        if d.iter().all(|x| *x == 0) {
-            continue;
+    // One multi-row upsert per chunk adds the deltas (a bulk enrolment touches thousands of
+    // organisations; a statement each would be thousands of round trips).
+    let rows: Vec<((i64, i32), [i64; 4])> = deltas.into_iter().filter(|(_, d)| d.iter().any(|x| *x != 0)).collect();
+    let backend = db.get_database_backend();
+    let add = |c: &str| match backend {
+        sea_orm::DbBackend::MySql => Expr::cust(format!("{c} + VALUES({c})")),
+        _ => Expr::cust(format!("coverage_counts.{c} + excluded.{c}")),
+    };
+    for chunk in rows.chunks(sql::max_params(backend) / 8) {
+        let mut ins = Query::insert();
+        ins.into_table(counts::Entity).columns([
+            counts::Column::CampaignId,
+            counts::Column::OrgId,
+            counts::Column::OrgPath,
+            counts::Column::Quota,
+            counts::Column::Target,
+            counts::Column::Planned,
+            counts::Column::Enrolled,
+            counts::Column::Trained,
+        ]);
+        for ((org_id, quota), d) in chunk {
+            ins.values_panic([
+                campaign_id.into(),
+                (*org_id).into(),
+                paths.get(org_id).cloned().unwrap_or_default().into(),
+                (*quota).into(),
+                d[0].into(),
+                d[1].into(),
+                d[2].into(),
+                d[3].into(),
+            ]);
         }
-        let res = counts::Entity::update_many()
-            .col_expr(counts::Column::Target, Expr::col(counts::Column::Target).add(d[0]))
-            .col_expr(counts::Column::Planned, Expr::col(counts::Column::Planned).add(d[1]))
-            .col_expr(counts::Column::Enrolled, Expr::col(counts::Column::Enrolled).add(d[2]))
-            .col_expr(counts::Column::Trained, Expr::col(counts::Column::Trained).add(d[3]))
-            .filter(counts::Column::CampaignId.eq(campaign_id))
-            .filter(counts::Column::OrgId.eq(org_id))
-            .filter(counts::Column::Quota.eq(quota))
-            .exec(db)
-            .await?;
-        if res.rows_affected == 0 {
-            counts::ActiveModel {
-                campaign_id: Set(campaign_id),
-                org_id: Set(org_id),
-                org_path: Set(paths.get(&org_id).cloned().unwrap_or_default()),
-                quota: Set(quota),
-                target: Set(d[0]),
-                planned: Set(d[1]),
-                enrolled: Set(d[2]),
-                trained: Set(d[3]),
-                ..Default::default()
-            }
-            .insert(db)
-            .await?;
-        }
+        ins.on_conflict(
+            OnConflict::columns([counts::Column::CampaignId, counts::Column::OrgId, counts::Column::Quota])
+                .values([
+                    (counts::Column::Target, add("target")),
+                    (counts::Column::Planned, add("planned")),
+                    (counts::Column::Enrolled, add("enrolled")),
+                    (counts::Column::Trained, add("trained")),
+                ])
+                .to_owned(),
+        );
+        db.execute(&ins).await?;
     }
     note_enrolments(db, campaign_id).await
 }

@@ -191,6 +191,8 @@ struct ProjectorPage {
     layout: Layout,
     p: Projector,
     url: String,
+    /// Where to type the six-digit code.
+    code_url: String,
     svg: String,
     refresh: i64,
 }
@@ -241,5 +243,6 @@ async fn projector(
     let svg = qr_svg(&url)?;
     let layout = Layout::new(&ctx, format!("签到：{}", p.session.topic), "classes");
     let refresh = p.seconds_left.clamp(1, 30);
-    render(&ProjectorPage { layout, p, url, svg, refresh })
+    let code_url = absolute(&st, &headers, "/checkin");
+    render(&ProjectorPage { layout, p, url, code_url, svg, refresh })
 }

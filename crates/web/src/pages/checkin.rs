@@ -57,6 +57,8 @@ struct CheckinPage {
     code: String,
     form: crate::form::Form,
     done: Option<CheckedIn>,
+    /// The trainee already has a mark for the session (opened the link again).
+    already: Option<String>,
 }
 
 fn page(
@@ -67,7 +69,7 @@ fn page(
     form: crate::form::Form,
 ) -> AppResult<Html<String>> {
     let layout = Layout::new(ctx, "签到", "my-training");
-    render(&CheckinPage { layout, session_id, title, code, form, done: None })
+    render(&CheckinPage { layout, session_id, title, code, form, done: None, already: None })
 }
 
 async fn code_page(ctx: Ctx) -> AppResult<Html<String>> {
@@ -95,6 +97,7 @@ async fn answer(
                 code: String::new(),
                 form: crate::form::Form::new(),
                 done: Some(done),
+                already: None,
             })?
             .into_response())
         }
@@ -148,14 +151,31 @@ async fn link_page(
     let code = params::text(&p, "c").unwrap_or_default().chars().take(32).collect::<String>();
     // The trainee's own class and session, when they are in it.
     let mut title = String::new();
+    let mut already = None;
     for c in enrolments::for_person(&st.db, person).await? {
         if let Some(list) = attendance::my_sessions(&st.db, person, c.class_id).await?
             && let Some(s) = list.iter().find(|s| s.session.id == id)
         {
             title = format!("{} · {} {} {}", c.title, s.session.date, s.session.slot.label(), s.session.topic);
+            // Opened again after checking in: say so, offer nothing to confirm.
+            already = s.mark.map(|m| match s.checked_at {
+                Some(t) => {
+                    format!("已签到：您已于{}签到（{}），无需重复签到", xuepei_domain::time::second(t), m.label())
+                }
+                None => format!("已登记考勤（{}），无需签到。如有误请联系班主任更正", m.label()),
+            });
         }
     }
-    page(&ctx, Some(id), title, code, crate::form::Form::new())
+    let layout = Layout::new(&ctx, "签到", "my-training");
+    render(&CheckinPage {
+        layout,
+        session_id: Some(id),
+        title,
+        code,
+        form: crate::form::Form::new(),
+        done: None,
+        already,
+    })
 }
 
 async fn link_checkin(

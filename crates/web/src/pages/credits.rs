@@ -42,6 +42,14 @@ pub fn routes(r: Routes) -> Routes {
         href: "/credits/claims",
         visible: |can| can(Perm::TRAINING_EDIT),
     })
+    .menu(MenuEntry {
+        group: MenuGroup::Training,
+        order: 91,
+        key: "my-credits",
+        label: "我的学时",
+        href: "/me/credits",
+        visible: |can| can(Perm::OWN_VIEW),
+    })
     .audit_labels(&[
         ("credit.claim", "申报学时"),
         ("credit.approve", "认定学时"),
@@ -80,7 +88,7 @@ fn file_page(
 ) -> AppResult<Html<String>> {
     let (layout, claim_action) = if mine {
         (
-            Layout::new(ctx, "我的学时", "me").crumb("我的信息", Some("/me".into())).crumb("我的学时", None),
+            Layout::new(ctx, "我的学时", "my-credits").crumb("我的信息", Some("/me".into())).crumb("我的学时", None),
             Some("/me/credits/claims".to_owned()),
         )
     } else {
