@@ -14,7 +14,9 @@ use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
+};
 use serde::Serialize;
 use xuepei_domain::idcard;
 use xuepei_domain::labels::Labeled;
@@ -23,7 +25,7 @@ use xuepei_domain::training::checkin::{self, CodeCheck, Window};
 use xuepei_domain::training::{AttendanceMark, EnrolmentStatus, Hours};
 use xuepei_domain::validate::FieldError;
 
-use crate::audit::{Entry, Tx};
+use crate::audit::{Actor, Entry, Tx};
 use crate::classes::sessions::Session;
 use crate::classes::{self, Class};
 use crate::enrolments::{PersonRef, apply_leave_rule};
@@ -476,7 +478,28 @@ async fn check_in_at(
     source: &str,
     at: DateTime<Utc>,
 ) -> Result<CheckedIn> {
-    let db = tx.conn();
+    let p = prepare_check_in(tx.conn(), session_id, person_id, code, at).await?;
+    record_check_in(tx.conn(), &p, source).await
+}
+
+/// A check-in that passed every check, to be written.
+struct Prepared {
+    session_id: i64,
+    enrolment_id: i64,
+    mark: AttendanceMark,
+    at: DateTime<Utc>,
+    class_title: String,
+    topic: String,
+}
+
+/// Checks a check-in (reads only).
+async fn prepare_check_in(
+    db: &impl ConnectionTrait,
+    session_id: i64,
+    person_id: i64,
+    code: &str,
+    at: DateTime<Utc>,
+) -> Result<Prepared> {
     if crate::throttle::checkin_paused(db, person_id, at).await? {
         return Err(paused());
     }
@@ -527,19 +550,56 @@ async fn check_in_at(
         }
         CodeCheck::Unknown => return Err(refused("签到码无效，请扫描屏幕上的二维码或核对6位签到码后重试")),
     }
+    Ok(Prepared { session_id: s.id, enrolment_id: e.id, mark, at, class_title: c.title, topic: s.topic })
+}
+
+/// Writes a checked check-in: one insert (the unique index answers a second one at once).
+async fn record_check_in(db: &impl ConnectionTrait, p: &Prepared, source: &str) -> Result<CheckedIn> {
     attendance::ActiveModel {
-        session_id: Set(s.id),
-        enrolment_id: Set(e.id),
-        mark: Set(mark.code().to_owned()),
-        checked_at: Set(Some(at)),
+        session_id: Set(p.session_id),
+        enrolment_id: Set(p.enrolment_id),
+        mark: Set(p.mark.code().to_owned()),
+        checked_at: Set(Some(p.at)),
         source: Set(source.to_owned()),
         reason: Set(None),
-        updated_at: Set(at),
+        updated_at: Set(p.at),
         ..Default::default()
     }
     .insert(db)
     .await?;
-    Ok(CheckedIn { session_id: s.id, class_title: c.title, topic: s.topic, mark, at })
+    Ok(CheckedIn {
+        session_id: p.session_id,
+        class_title: p.class_title.clone(),
+        topic: p.topic.clone(),
+        mark: p.mark,
+        at: p.at,
+    })
+}
+
+/// Checks a trainee in with the checks read outside the write transaction, which then
+/// holds one insert: hundreds of trainees checking in at once do not queue behind each
+/// other's reads (SQLite serialises write transactions).
+pub async fn check_in_now(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    actor: &Actor,
+    session_id: i64,
+    person_id: i64,
+    code: &str,
+    source: &str,
+) -> Result<CheckedIn> {
+    let p = prepare_check_in(db, session_id, person_id, code, now()).await?;
+    let tx = Tx::begin(db, scope, actor).await?;
+    match record_check_in(tx.conn(), &p, source).await {
+        Ok(done) => {
+            tx.commit().await?;
+            Ok(done)
+        }
+        Err(e) => {
+            tx.rollback().await?;
+            Err(e)
+        }
+    }
 }
 
 /// Checks a trainee in with a six-digit code typed on the short-code page: the session is

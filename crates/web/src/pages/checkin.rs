@@ -88,24 +88,29 @@ async fn answer(
     match result {
         Ok(done) => {
             tx.commit().await?;
-            let layout = Layout::new(ctx, "签到成功", "my-training");
-            let title = format!("{} · {}", done.class_title, done.topic);
-            Ok(render(&CheckinPage {
-                layout,
-                session_id: Some(done.session_id),
-                title,
-                code: String::new(),
-                form: crate::form::Form::new(),
-                done: Some(done),
-                already: None,
-            })?
-            .into_response())
+            done_page(ctx, done)
         }
         Err(_) => {
             tx.rollback().await?;
             refuse(ctx, result, session_id, form)
         }
     }
+}
+
+/// The confirmation of a check-in.
+fn done_page(ctx: &Ctx, done: CheckedIn) -> AppResult<Response> {
+    let layout = Layout::new(ctx, "签到成功", "my-training");
+    let title = format!("{} · {}", done.class_title, done.topic);
+    Ok(render(&CheckinPage {
+        layout,
+        session_id: Some(done.session_id),
+        title,
+        code: String::new(),
+        form: crate::form::Form::new(),
+        done: Some(done),
+        already: None,
+    })?
+    .into_response())
 }
 
 /// The check-in page again with why it was refused.
@@ -189,14 +194,15 @@ async fn link_checkin(
     let form = crate::form::Form::submitted(fields);
     let code = form.value("code").to_owned();
     let source = if code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) { "code" } else { "qr" };
-    let tx = Tx::begin(&st.db, &ctx.scope, &ctx.actor).await?;
-    let result = attendance::check_in(&tx, id, person, &code, source).await;
-    if result.is_err() {
-        tx.rollback().await?;
-        attendance::note_refused_check_in(&st.db, person).await?;
-        return refuse(&ctx, result, Some(id), form);
+    // Checked outside the write transaction, which holds only the insert.
+    let result = attendance::check_in_now(&st.db, &ctx.scope, &ctx.actor, id, person, &code, source).await;
+    match result {
+        Ok(done) => done_page(&ctx, done),
+        Err(_) => {
+            attendance::note_refused_check_in(&st.db, person).await?;
+            refuse(&ctx, result, Some(id), form)
+        }
     }
-    answer(&ctx, tx, result, Some(id), form).await
 }
 
 #[derive(Template)]
