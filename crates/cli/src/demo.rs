@@ -803,12 +803,7 @@ pub async fn seed_classes(db: &DatabaseConnection) -> Result<usize, String> {
         }
         Err(e) => {
             let _ = tx.rollback().await;
-            Err(match e {
-                xuepei_store::StoreError::Invalid(errs) => {
-                    errs.into_iter().map(|f| f.message).collect::<Vec<_>>().join("；")
-                }
-                other => other.to_string(),
-            })
+            Err(e.reasons())
         }
     }
 }

@@ -135,7 +135,7 @@ async fn county(db: &DatabaseConnection, campaign_id: i64, code: &str) -> Result
         }
         Err(e) => {
             let _ = tx.rollback().await;
-            Err(format!("{}：{}", o.display_name(), describe(e)))
+            Err(format!("{}：{}", o.display_name(), e.reasons()))
         }
     }
 }
@@ -178,16 +178,8 @@ async fn city_class(db: &DatabaseConnection, campaign_id: i64) -> Result<u64, St
         }
         Err(e) => {
             let _ = tx.rollback().await;
-            Err(format!("{}：{}", class.title, describe(e)))
+            Err(format!("{}：{}", class.title, e.reasons()))
         }
-    }
-}
-
-/// A refusal with its reasons (the error's own text is only "填写内容有误" for fields).
-fn describe(e: xuepei_store::StoreError) -> String {
-    match e {
-        xuepei_store::StoreError::Invalid(errs) => errs.into_iter().map(|f| f.message).collect::<Vec<_>>().join("；"),
-        other => other.to_string(),
     }
 }
 

@@ -1,19 +1,21 @@
 //! Enrolment from a spreadsheet (报名名单导入): rows of a class number and a person's
 //! identity number, enrolled through the same rules as the roster page (responsibility,
 //! allocated places, capacity and waiting list, overlapping classes), all or nothing.
-//! Each row is enrolled on its own inside the one transaction, so a refusal is reported
-//! on its row; any refusal, or a dry run, rolls everything back.
+//! A class's rows are enrolled in one request; when it is refused they are tried one by
+//! one inside the same transaction to report each refusal on its row. Any refusal, or a
+//! dry run, rolls everything back.
 
+use std::collections::HashMap;
+
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use xuepei_domain::idcard;
 use xuepei_domain::import::RowError;
 use xuepei_domain::labels::Labeled;
 use xuepei_domain::text::compact;
+use xuepei_domain::training::EnrolmentStatus;
 use xuepei_domain::validate::{FieldError, Fields};
 
 use crate::DatabaseConnection;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
-use xuepei_domain::training::EnrolmentStatus;
-
 use crate::audit::{Actor, Tx};
 use crate::classes;
 use crate::enrolments::{self, PersonRef};
@@ -72,36 +74,39 @@ fn refusal(e: &StoreError) -> bool {
     matches!(e, StoreError::Invalid(_) | StoreError::Conflict(_) | StoreError::NotFound(_) | StoreError::Forbidden(_))
 }
 
-/// A refusal's words (a field refusal's own text is only "填写内容有误").
-fn words(e: StoreError) -> String {
-    match e {
-        StoreError::Invalid(errs) => errs.into_iter().map(|f| f.message).collect::<Vec<_>>().join("；"),
-        other => other.to_string(),
-    }
-}
-
-/// A person of the scope by number (their name), and their status in a class if enrolled.
+/// The people of the scope among `numbers` (id and name by number), and their statuses
+/// in a class: two queries a thousand numbers at a time, not two a row.
 async fn current(
     db: &impl ConnectionTrait,
     scope: &Scope,
     class_id: i64,
-    id_number: &str,
-) -> Result<Option<(String, Option<String>)>> {
-    let Some(p) = person::Entity::find()
-        .filter(person::Column::IdNumber.eq(id_number))
-        .filter(scope.cond(person::Column::OrgPath))
-        .one(db)
-        .await?
-    else {
-        return Ok(None);
-    };
-    let status = enrolment::Entity::find()
-        .filter(enrolment::Column::ClassId.eq(class_id))
-        .filter(enrolment::Column::PersonId.eq(p.id))
-        .one(db)
-        .await?
-        .map(|e| e.status);
-    Ok(Some((p.name, status)))
+    numbers: &[&str],
+) -> Result<HashMap<String, (String, Option<String>)>> {
+    let mut out = HashMap::new();
+    for chunk in numbers.chunks(1000) {
+        let people: Vec<(i64, String, String)> = person::Entity::find()
+            .select_only()
+            .columns([person::Column::Id, person::Column::IdNumber, person::Column::Name])
+            .filter(person::Column::IdNumber.is_in(chunk.iter().copied()))
+            .filter(scope.cond(person::Column::OrgPath))
+            .into_tuple()
+            .all(db)
+            .await?;
+        let statuses: HashMap<i64, String> = enrolment::Entity::find()
+            .select_only()
+            .columns([enrolment::Column::PersonId, enrolment::Column::Status])
+            .filter(enrolment::Column::ClassId.eq(class_id))
+            .filter(enrolment::Column::PersonId.is_in(people.iter().map(|p| p.0)))
+            .into_tuple()
+            .all(db)
+            .await?
+            .into_iter()
+            .collect();
+        for (id, number, name) in people {
+            out.insert(number, (name, statuses.get(&id).cloned()));
+        }
+    }
+    Ok(out)
 }
 
 /// Enrols the rows, all or nothing; the report names each refused row.
@@ -122,11 +127,13 @@ pub async fn import(
     let tx = Tx::begin(db, scope, actor).await?;
     // Rows by class, in file order; each class's rows are enrolled in one request.
     let mut by_class: Vec<(i64, Vec<(u64, &EnrolmentDraft)>)> = Vec::new();
+    let mut index: HashMap<i64, usize> = HashMap::new();
     for (row, d) in &rows {
-        match by_class.iter_mut().find(|(c, _)| *c == d.class_id) {
-            Some((_, v)) => v.push((*row, d)),
-            None => by_class.push((d.class_id, vec![(*row, d)])),
-        }
+        let i = *index.entry(d.class_id).or_insert_with(|| {
+            by_class.push((d.class_id, Vec::new()));
+            by_class.len() - 1
+        });
+        by_class[i].1.push((*row, d));
     }
     for (class_id, rows) in by_class {
         let Ok(class) = classes::get(tx.conn(), scope, class_id).await else {
@@ -141,8 +148,10 @@ pub async fn import(
         };
         // Someone already in the class is unchanged: importing a roster again changes nothing.
         let mut joining = Vec::new();
+        let numbers: Vec<&str> = rows.iter().map(|(_, d)| d.id_number.as_str()).collect();
+        let known = current(tx.conn(), scope, class_id, &numbers).await?;
         for (row, d) in rows {
-            match current(tx.conn(), scope, class_id, &d.id_number).await? {
+            match known.get(&d.id_number).cloned() {
                 Some((name, _)) if !d.name.is_empty() && d.name != name => report.add_error(row_error(
                     row,
                     "name",
@@ -170,12 +179,12 @@ pub async fn import(
                 for (row, d) in &joining {
                     match enrolments::enrol(&tx, class_id, &[PersonRef::IdNumber(d.id_number.clone())]).await {
                         Ok(_) => {}
-                        Err(e) if refusal(&e) => report.add_error(row_error(*row, "id_number", words(e))),
+                        Err(e) if refusal(&e) => report.add_error(row_error(*row, "id_number", e.reasons())),
                         Err(other) => return Err(other),
                     }
                 }
                 if report.error_count == before {
-                    report.add_error(row_error(joining[0].0, "class_id", words(e)));
+                    report.add_error(row_error(joining[0].0, "class_id", e.reasons()));
                 }
             }
             Err(other) => return Err(other),

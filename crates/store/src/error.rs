@@ -80,6 +80,15 @@ impl From<DbErr> for StoreError {
 }
 
 impl StoreError {
+    /// The refusal in words: every field's reason for `Invalid` (whose own text is only
+    /// "填写内容有误"), the message otherwise.
+    pub fn reasons(&self) -> String {
+        match self {
+            StoreError::Invalid(errs) => errs.iter().map(|f| f.message.as_str()).collect::<Vec<_>>().join("；"),
+            other => other.to_string(),
+        }
+    }
+
     pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
         StoreError::Invalid(vec![FieldError { field, message: message.into() }])
     }

@@ -77,26 +77,6 @@ async fn code_page(ctx: Ctx) -> AppResult<Html<String>> {
     page(&ctx, None, String::new(), String::new(), crate::form::Form::new())
 }
 
-/// The outcome of a check-in: the confirmation, or the page again with the refusal (422).
-async fn answer(
-    ctx: &Ctx,
-    tx: Tx,
-    result: Result<CheckedIn, StoreError>,
-    session_id: Option<i64>,
-    form: crate::form::Form,
-) -> AppResult<Response> {
-    match result {
-        Ok(done) => {
-            tx.commit().await?;
-            done_page(ctx, done)
-        }
-        Err(_) => {
-            tx.rollback().await?;
-            refuse(ctx, result, session_id, form)
-        }
-    }
-}
-
 /// The confirmation of a check-in.
 fn done_page(ctx: &Ctx, done: CheckedIn) -> AppResult<Response> {
     let layout = Layout::new(ctx, "签到成功", "my-training");
@@ -136,13 +116,17 @@ async fn code_checkin(
     let person = own_person(&ctx)?;
     let form = crate::form::Form::submitted(fields);
     let tx = Tx::begin(&st.db, &ctx.scope, &ctx.actor).await?;
-    let result = attendance::check_in_by_code(&tx, person, form.value("code")).await;
-    if result.is_err() {
-        tx.rollback().await?;
-        attendance::note_refused_check_in(&st.db, person).await?;
-        return refuse(&ctx, result, None, form);
+    match attendance::check_in_by_code(&tx, person, form.value("code")).await {
+        Ok(done) => {
+            tx.commit().await?;
+            done_page(&ctx, done)
+        }
+        result @ Err(_) => {
+            tx.rollback().await?;
+            attendance::note_refused_check_in(&st.db, person).await?;
+            refuse(&ctx, result, None, form)
+        }
     }
-    answer(&ctx, tx, result, None, form).await
 }
 
 async fn link_page(

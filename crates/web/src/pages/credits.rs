@@ -277,9 +277,9 @@ async fn review(st: &AppState, ctx: &Ctx, id: &str, approve: bool, reason: &str)
             Ok(Redirect::to(if approve { "/credits/claims?done=approved" } else { "/credits/claims?done=rejected" })
                 .into_response())
         }
-        Err(StoreError::Invalid(errs)) => {
+        Err(e @ StoreError::Invalid(_)) => {
             tx.rollback().await?;
-            let msg = errs.into_iter().map(|e| e.message).collect::<Vec<_>>().join("；");
+            let msg = e.reasons();
             let page = claims_page(st, ctx, &Params::new(), Some(msg)).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }

@@ -375,10 +375,10 @@ async fn adjust(
             tx.commit().await?;
             Ok(Redirect::to(&format!("/plans/{id}?done=adjusted")).into_response())
         }
-        Err(StoreError::Invalid(errs)) => {
+        Err(e @ StoreError::Invalid(_)) => {
             drop(tx);
             let p = plans::get(&st.db, &ctx.scope, id).await?;
-            let msg = errs.into_iter().map(|e| e.message).collect::<Vec<_>>().join("；");
+            let msg = e.reasons();
             Ok(detail_page(&ctx, p, &Params::default(), Some(msg))?.into_response())
         }
         Err(e) => Err(e.into()),
@@ -394,10 +394,10 @@ async fn accept(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>) ->
             let p = plans::get(&st.db, &ctx.scope, id).await?;
             Ok(Redirect::to(&format!("/classes?campaign={}&done=planned", p.campaign_id)).into_response())
         }
-        Err(StoreError::Invalid(errs)) => {
+        Err(e @ StoreError::Invalid(_)) => {
             drop(tx);
             let p = plans::get(&st.db, &ctx.scope, id).await?;
-            let msg = errs.into_iter().map(|e| e.message).collect::<Vec<_>>().join("；");
+            let msg = e.reasons();
             Ok(detail_page(&ctx, p, &Params::default(), Some(format!("未能生成班次，方案未作改动：{msg}")))?
                 .into_response())
         }
