@@ -59,11 +59,17 @@ impl AccountRole {
             }
             AccountRole::SecurityAdmin => &[(Accounts, READ), (Security, WRITE)],
             AccountRole::AuditAdmin => &[(Audit, READ)],
-            AccountRole::OrgStaff => &[(Orgs, ALL), (People, ALL), (Registry, READ), (Training, WRITE)],
-            // A secretary is also trained: their own record, classes and check-in.
-            AccountRole::UnitSecretary => &[(Orgs, WRITE), (People, WRITE), (Training, READ), (Own, READ)],
+            AccountRole::OrgStaff => &[(Orgs, ALL), (People, ALL), (Registry, READ), (Training, WRITE), (Study, READ)],
+            // A secretary is also trained: their own record, classes and check-in; and
+            // records the committee's meetings and study.
+            AccountRole::UnitSecretary => {
+                &[(Orgs, WRITE), (People, WRITE), (Training, READ), (Study, WRITE), (Own, READ)]
+            }
             AccountRole::TrainingInstitution => &[(Orgs, READ), (People, READ), (Training, READ)],
-            AccountRole::PropagandaStaff | AccountRole::Inspector => &[(Orgs, READ), (People, READ)],
+            // The propaganda department leads theory study (001, 004); it sees study
+            // records in its scope, not training administration.
+            AccountRole::PropagandaStaff => &[(Orgs, READ), (People, READ), (Study, ALL)],
+            AccountRole::Inspector => &[(Orgs, READ), (People, READ), (Study, READ)],
             AccountRole::Cadre => &[(Own, READ)],
         }
     }
@@ -86,6 +92,7 @@ labeled_enum! {
         Tokens => ("tokens", "接口令牌", []),
         Own => ("own", "本人信息", []),
         Training => ("training", "教育培训", []),
+        Study => ("study", "理论学习", []),
     }
 }
 
@@ -131,6 +138,13 @@ impl Perm {
     pub const TRAINING_VIEW: Perm = Perm::new(Module::Training, Action::View);
     /// Issue, change and copy campaigns of one's scope.
     pub const TRAINING_EDIT: Perm = Perm::new(Module::Training, Action::Edit);
+    /// Read the theory-study records (meetings, study groups, study logs, materials) of
+    /// one's scope.
+    pub const STUDY_VIEW: Perm = Perm::new(Module::Study, Action::View);
+    /// Record meetings, study-group sessions and materials of one's scope.
+    pub const STUDY_EDIT: Perm = Perm::new(Module::Study, Action::Edit);
+    /// Approve study plans and correct closed records.
+    pub const STUDY_APPROVE: Perm = Perm::new(Module::Study, Action::Approve);
 }
 
 /// A set of roles, stored as a bit mask.

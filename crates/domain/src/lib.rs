@@ -13,6 +13,7 @@ pub mod names;
 pub mod org;
 pub mod people;
 pub mod phone;
+pub mod study;
 pub mod synth;
 pub mod text;
 pub mod time;

@@ -14,9 +14,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde::Serialize;
 use xuepei_domain::idcard;
 use xuepei_domain::labels::Labeled;
@@ -25,11 +23,11 @@ use xuepei_domain::training::checkin::{self, CodeCheck, Window};
 use xuepei_domain::training::{AttendanceMark, EnrolmentStatus, Hours};
 use xuepei_domain::validate::FieldError;
 
-use crate::audit::{Actor, Entry, Tx};
+use crate::audit::{Entry, Tx};
 use crate::classes::sessions::Session;
 use crate::classes::{self, Class};
 use crate::enrolments::{PersonRef, apply_leave_rule};
-use crate::entity::{attendance, class_session, enrolment, leave_request, organization, person};
+use crate::entity::{attendance, class, class_session, enrolment, leave_request, organization, person};
 use crate::error::{Result, StoreError};
 use crate::org::now;
 use crate::scope::Scope;
@@ -483,17 +481,40 @@ async fn check_in_at(
 }
 
 /// A check-in that passed every check, to be written.
-struct Prepared {
-    session_id: i64,
-    enrolment_id: i64,
-    mark: AttendanceMark,
-    at: DateTime<Utc>,
-    class_title: String,
-    topic: String,
+pub(crate) struct Prepared {
+    pub(crate) session_id: i64,
+    pub(crate) enrolment_id: i64,
+    pub(crate) mark: AttendanceMark,
+    pub(crate) at: DateTime<Utc>,
+    pub(crate) class_title: String,
+    pub(crate) topic: String,
+}
+
+impl Prepared {
+    pub(crate) fn done(&self) -> CheckedIn {
+        CheckedIn {
+            session_id: self.session_id,
+            class_title: self.class_title.clone(),
+            topic: self.topic.clone(),
+            mark: self.mark,
+            at: self.at,
+        }
+    }
+}
+
+/// The answer to a check-in for a session where the trainee already has a mark.
+pub(crate) fn already_marked(a: &attendance::Model) -> StoreError {
+    let m = mark_of(&a.mark).unwrap_or(AttendanceMark::Present);
+    StoreError::Conflict(match (m.attended(), a.checked_at) {
+        (true, Some(t)) => {
+            format!("已签到：您已于{}签到（{}），无需重复签到", xuepei_domain::time::second(t), m.label())
+        }
+        _ => format!("已登记考勤（{}），无需签到。如有误请联系班主任更正", m.label()),
+    })
 }
 
 /// Checks a check-in (reads only).
-async fn prepare_check_in(
+pub(crate) async fn prepare_check_in(
     db: &impl ConnectionTrait,
     session_id: i64,
     person_id: i64,
@@ -510,34 +531,39 @@ async fn prepare_check_in(
                 .into(),
         )
     };
-    let sm = class_session::Entity::find_by_id(session_id).one(db).await?.ok_or_else(not_mine)?;
+    // Plain rows, not the assembled class and session: this runs for every trainee of a
+    // class within a minute, and needs only the times, the secret and two titles.
+    let s = class_session::Entity::find_by_id(session_id).one(db).await?.ok_or_else(not_mine)?;
     let e = enrolment::Entity::find()
-        .filter(enrolment::Column::ClassId.eq(sm.class_id))
+        .filter(enrolment::Column::ClassId.eq(s.class_id))
         .filter(enrolment::Column::PersonId.eq(person_id))
         .one(db)
         .await?;
     let Some(e) = e.filter(|e| e.status == EnrolmentStatus::Enrolled.code()) else {
         return Err(not_mine());
     };
-    // Reading the class and session after the enrolment is found: the trainee's own record.
-    let whole = Scope::whole();
-    let c = classes::get(db, &whole, sm.class_id).await?;
-    let s = classes::sessions::get(db, &whole, session_id).await?;
+    // Reading the class after the enrolment is found: the trainee's own record.
+    let c = class::Entity::find_by_id(s.class_id).one(db).await?.ok_or_else(not_mine)?;
     if let Some(a) = attendance::Entity::find()
         .filter(attendance::Column::SessionId.eq(s.id))
         .filter(attendance::Column::EnrolmentId.eq(e.id))
         .one(db)
         .await?
     {
-        let m = mark_of(&a.mark).unwrap_or(AttendanceMark::Present);
-        return Err(StoreError::Conflict(match (m.attended(), a.checked_at) {
-            (true, Some(t)) => {
-                format!("已签到：您已于{}签到（{}），无需重复签到", xuepei_domain::time::second(t), m.label())
-            }
-            _ => format!("已登记考勤（{}），无需签到。如有误请联系班主任更正", m.label()),
-        }));
+        return Err(already_marked(&a));
     }
-    let w = window(&c, &s).ok_or_else(|| refused("课程日期无效，无法签到，请联系班主任"))?;
+    let (starts, ends) = classes::sessions::effective(&s);
+    let slot =
+        xuepei_domain::training::SessionSlot::from_code(&s.slot).unwrap_or(xuepei_domain::training::SessionSlot::Am);
+    let w = Window::of(
+        s.on_date,
+        slot,
+        i32::try_from(starts).ok(),
+        i32::try_from(ends).ok(),
+        c.checkin_before_min,
+        c.checkin_after_min,
+    )
+    .ok_or_else(|| refused("课程日期无效，无法签到，请联系班主任"))?;
     let mark = w.assess(at).map_err(refused)?;
     // A typed six-digit code is told only "wrong or expired": which of the two is a hint
     // to someone guessing. The QR link's long code says which.
@@ -554,7 +580,7 @@ async fn prepare_check_in(
 }
 
 /// Writes a checked check-in: one insert (the unique index answers a second one at once).
-async fn record_check_in(db: &impl ConnectionTrait, p: &Prepared, source: &str) -> Result<CheckedIn> {
+pub(crate) async fn record_check_in(db: &impl ConnectionTrait, p: &Prepared, source: &str) -> Result<CheckedIn> {
     attendance::ActiveModel {
         session_id: Set(p.session_id),
         enrolment_id: Set(p.enrolment_id),
@@ -567,39 +593,7 @@ async fn record_check_in(db: &impl ConnectionTrait, p: &Prepared, source: &str) 
     }
     .insert(db)
     .await?;
-    Ok(CheckedIn {
-        session_id: p.session_id,
-        class_title: p.class_title.clone(),
-        topic: p.topic.clone(),
-        mark: p.mark,
-        at: p.at,
-    })
-}
-
-/// Checks a trainee in with the checks read outside the write transaction, which then
-/// holds one insert: hundreds of trainees checking in at once do not queue behind each
-/// other's reads (SQLite serialises write transactions).
-pub async fn check_in_now(
-    db: &DatabaseConnection,
-    scope: &Scope,
-    actor: &Actor,
-    session_id: i64,
-    person_id: i64,
-    code: &str,
-    source: &str,
-) -> Result<CheckedIn> {
-    let p = prepare_check_in(db, session_id, person_id, code, now()).await?;
-    let tx = Tx::begin(db, scope, actor).await?;
-    match record_check_in(tx.conn(), &p, source).await {
-        Ok(done) => {
-            tx.commit().await?;
-            Ok(done)
-        }
-        Err(e) => {
-            tx.rollback().await?;
-            Err(e)
-        }
-    }
+    Ok(p.done())
 }
 
 /// Checks a trainee in with a six-digit code typed on the short-code page: the session is

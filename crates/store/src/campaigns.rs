@@ -12,7 +12,8 @@ use std::collections::{BTreeSet, HashMap};
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 use serde::Serialize;
 use xuepei_domain::labels::Labeled;
@@ -353,6 +354,35 @@ pub async fn copy(tx: &Tx, id: i64) -> Result<Campaign> {
         after: json(&c),
     });
     Ok(c)
+}
+
+/// Deletes a campaign that nothing has been built on yet (a copy made by mistake, say):
+/// refused, naming what is in the way, once it has classes or batch plans.
+pub async fn delete(tx: &Tx, id: i64) -> Result<()> {
+    let c = get_for_write(tx, id).await?;
+    let db = tx.conn();
+    let classes =
+        crate::entity::class::Entity::find().filter(crate::entity::class::Column::CampaignId.eq(id)).count(db).await?;
+    let plans =
+        crate::entity::plan::Entity::find().filter(crate::entity::plan::Column::CampaignId.eq(id)).count(db).await?;
+    if classes > 0 || plans > 0 {
+        return Err(StoreError::Conflict(format!(
+            "本轮训工作已有{classes}个班次、{plans}个分期方案，不能删除；如不再使用，请先删除这些班次和方案"
+        )));
+    }
+    crate::coverage::forget_campaign(db, id).await?;
+    campaign_target::Entity::delete_many().filter(campaign_target::Column::CampaignId.eq(id)).exec(db).await?;
+    campaign::Entity::delete_by_id(id).exec(db).await?;
+    tx.record(Entry {
+        action: "campaign.delete",
+        target_type: "campaign",
+        target_id: Some(id.to_string()),
+        scope_path: c.issuer_path.clone(),
+        summary: format!("删除轮训工作“{}”", c.title),
+        before: json(&c),
+        after: None,
+    });
+    Ok(())
 }
 
 /// Visibility: the issuer lies in the scope, or a target organisation lies in the scope,

@@ -88,6 +88,13 @@ mod refreshed {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
+/// Drops a campaign's maintained counts (the campaign is being deleted).
+pub(crate) async fn forget_campaign(db: &impl ConnectionTrait, campaign_id: i64) -> Result<()> {
+    counts::Entity::delete_many().filter(counts::Column::CampaignId.eq(campaign_id)).exec(db).await?;
+    refreshed::Entity::delete_many().filter(refreshed::Column::CampaignId.eq(campaign_id)).exec(db).await?;
+    Ok(())
+}
+
 /// Unique keys (see `error::UniqueKey`): two rebuilds at once.
 pub(crate) const UNIQUE_KEYS: &[crate::error::UniqueKey] = &[
     crate::error::UniqueKey {
@@ -117,13 +124,18 @@ impl Figures {
         Ord::max(self.target - self.planned, 0)
     }
 
-    /// A share of the target, "37.5%" (one decimal, truncated).
+    /// A share of the target, "43.8%" for 14 of 32 (one decimal, rounded half up), never
+    /// "100.0%" while someone is missing.
     pub fn percent(&self, n: impl std::borrow::Borrow<i64>) -> String {
         let n = *n.borrow();
         if self.target <= 0 {
             return "—".to_owned();
         }
-        let tenths = Ord::max(n, 0) * 1000 / self.target;
+        let n = n.clamp(0, self.target);
+        let mut tenths = (n * 2000 + self.target) / (2 * self.target);
+        if n < self.target {
+            tenths = Ord::min(tenths, 999);
+        }
         format!("{}.{}%", tenths / 10, tenths % 10)
     }
 }
@@ -656,5 +668,22 @@ impl Figures {
     /// The counts as an array (tests, exports).
     pub fn as_array(self) -> [i64; 4] {
         [self.target, self.planned, self.enrolled, self.trained]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Figures;
+
+    #[test]
+    fn percent_rounds_half_up_and_never_shows_a_full_target_while_someone_is_missing() {
+        let f = |target| Figures { target, ..Figures::default() };
+        assert_eq!(f(32).percent(14), "43.8%");
+        assert_eq!(f(3).percent(1), "33.3%");
+        assert_eq!(f(3).percent(2), "66.7%");
+        assert_eq!(f(10_000).percent(9_999), "99.9%");
+        assert_eq!(f(10_000).percent(10_000), "100.0%");
+        assert_eq!(f(8).percent(0), "0.0%");
+        assert_eq!(f(0).percent(0), "—");
     }
 }

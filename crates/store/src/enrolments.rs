@@ -29,7 +29,7 @@ use xuepei_domain::idcard;
 use xuepei_domain::labels::Labeled;
 use xuepei_domain::training::attendance::{LeaveRequest, check_request, leave_hours};
 use xuepei_domain::training::rules::{LeaveOutcome, assess_leave};
-use xuepei_domain::training::{AttendanceMark, EnrolmentStatus, Hours};
+use xuepei_domain::training::{AttendanceMark, EnrolmentStatus, Fraction, Hours};
 use xuepei_domain::validate::FieldError;
 
 use crate::audit::{Entry, Tx};
@@ -1421,6 +1421,8 @@ pub struct MyClass {
     pub class_completed: bool,
     pub leave_hours: Hours,
     pub reason: Option<String>,
+    /// The class's leave limit, a share of its hours.
+    pub max_leave: Fraction,
 }
 
 /// A trainee's own classes, newest first (`person_id` is the signed-in account's person).
@@ -1455,6 +1457,7 @@ pub async fn for_person(db: &impl ConnectionTrait, person_id: i64) -> Result<Vec
                 class_completed: c.status == ClassStatus::Completed.code(),
                 leave_hours: Hours::from_hundredths(e.leave_hours),
                 reason: e.reason.clone(),
+                max_leave: Fraction::parse(&c.max_leave).unwrap_or(Fraction::ONE),
             })
         })
         .collect();

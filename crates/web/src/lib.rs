@@ -85,11 +85,14 @@ pub struct AppState {
     pub stats: Arc<stats::StatsCache>,
     /// The imports running in this process, for the wizard's progress display.
     pub progress: Arc<jobs::ProgressBoard>,
+    /// Check-ins of this process, written by group commit.
+    pub checkins: Arc<xuepei_store::checkins::CheckinWriter>,
 }
 
 impl AppState {
     pub fn new(db: DatabaseConnection, config: WebConfig, policy: SecurityPolicy) -> Self {
         AppState {
+            checkins: Arc::new(xuepei_store::checkins::CheckinWriter::new(db.clone())),
             db,
             config: Arc::new(config),
             policy: Arc::new(policy),

@@ -42,6 +42,7 @@ pub enum MenuGroup {
     Desk,
     Registry,
     Training,
+    Study,
     Admin,
 }
 
@@ -51,6 +52,7 @@ impl MenuGroup {
             MenuGroup::Desk => "工作台",
             MenuGroup::Registry => "基础数据",
             MenuGroup::Training => "教育培训",
+            MenuGroup::Study => "理论学习",
             MenuGroup::Admin => "系统管理",
         }
     }

@@ -270,7 +270,7 @@ async fn the_form_issues_a_campaign_and_the_pages_follow_visibility() {
     let id: i64 = loc.trim_start_matches("/campaigns/").split('?').next().and_then(|s| s.parse().ok()).expect("id");
     let (s, copied, _) = staff.post_form(&format!("/campaigns/{id}/copy"), &[]).await;
     assert_eq!(s, 303);
-    let (_, body) = staff.get(&copied.expect("redirect")).await;
+    let (_, body) = staff.get(copied.as_deref().expect("redirect")).await;
     assert!(body.contains("云溪区村（社区）党组织书记轮训（副本）") && body.contains("已复制"), "{body}");
     let (s, _, body) = staff
         .post_form(
@@ -291,9 +291,40 @@ async fn the_form_issues_a_campaign_and_the_pages_follow_visibility() {
         (c.title.as_str(), c.kind.code(), c.rules.max_leave_fraction.to_string()),
         ("改后的标题", "winter", "1/5".to_owned())
     );
+    // A copy made by mistake is deleted by its issuer; not by another scope, and not once
+    // a class is built on it.
+    assert_eq!(staff.post_form(&format!("/campaigns/{}/delete", city.id), &[]).await.0, 403);
+    assert_eq!(staff.post_form(&format!("/campaigns/{}/delete", quyuan.id), &[]).await.0, 404);
+    let copy_id: i64 = copied_id(&copied);
+    let (s, to, _) = staff.post_form(&format!("/campaigns/{copy_id}/delete"), &[]).await;
+    assert_eq!((s, to.as_deref()), (303, Some("/campaigns?done=deleted")));
+    let (_, body) = staff.get("/campaigns?done=deleted").await;
+    assert!(body.contains("轮训工作已删除") && !body.contains("（副本）"), "{body}");
+    assert!(campaigns::get(&db.conn, &Scope::system(), copy_id).await.is_err(), "gone");
+    let class = xuepei_store::classes::ClassInput {
+        level: "county".into(),
+        start: chrono::NaiveDate::from_ymd_opt(2026, 11, 9),
+        end: chrono::NaiveDate::from_ymd_opt(2026, 11, 11),
+        allocations: vec![],
+        ..crate::classes::class_input(Some(id), "云溪区第一期", YUNXI)
+    };
+    let yunxi = county_scope(&db.conn, YUNXI).await;
+    write(&db.conn, &yunxi, async |tx| xuepei_store::classes::create(tx, &class).await).await.expect("class");
+    let (s, _, body) = staff.post_form(&format!("/campaigns/{id}/delete"), &[]).await;
+    assert_eq!(s, 409, "{body}");
+    assert!(body.contains("已有1个班次") && body.contains("不能删除"), "{body}");
+    assert!(campaigns::get(&db.conn, &Scope::system(), id).await.is_ok(), "kept");
     let report = xuepei_store::audit::verify(&db.conn).await.expect("verify");
     assert!(report.first_bad.is_none(), "the trail verifies");
     db.cleanup().await;
+}
+
+fn copied_id(redirect: &Option<String>) -> i64 {
+    redirect
+        .as_deref()
+        .and_then(|l| l.trim_start_matches("/campaigns/").split('?').next())
+        .and_then(|s| s.parse().ok())
+        .expect("copy id")
 }
 
 #[tokio::test]

@@ -381,6 +381,7 @@ fn cases(o: &Other) -> HashMap<(&'static str, &'static str), Vec<Case>> {
     add("POST", "/campaigns/{id}", vec![form_case(format!("/campaigns/{campaign}"), YUNXI, "")]);
     add("GET", "/campaigns/{id}/edit", vec![case(Staff, format!("/campaigns/{campaign}/edit"), Deny)]);
     add("POST", "/campaigns/{id}/copy", vec![case(Staff, format!("/campaigns/{campaign}/copy"), Deny)]);
+    add("POST", "/campaigns/{id}/delete", vec![case(Staff, format!("/campaigns/{campaign}/delete"), Deny)]);
     add("GET", "/api/v1/campaigns", vec![case(Api, "/api/v1/campaigns?limit=500", Clean)]);
     add("GET", "/api/v1/campaigns/{id}", vec![case(Api, format!("/api/v1/campaigns/{campaign}"), Deny)]);
     let api_campaign = |issuer: &str, orgs: &[&str]| {

@@ -197,6 +197,13 @@ pub fn leave_allowed(max: Fraction, class_hours: Hours, leave_hours: Hours) -> b
     max.allows(leave_hours.hundredths(), class_hours.hundredths())
 }
 
+/// The most leave a trainee may take in a class of `class_hours` (exactly the limit is
+/// still allowed), rounded down to the hundredth.
+pub fn max_leave_hours(max: Fraction, class_hours: Hours) -> Hours {
+    let h = class_hours.hundredths().max(0);
+    Hours::from_hundredths(h * i64::from(max.num()) / i64::from(max.den()))
+}
+
 /// The leave rule with its reasons. `leave_hours` is the trainee's total leave in the class,
 /// this request included. Err when the numbers themselves are wrong.
 pub fn assess_leave(max: Fraction, class_hours: Hours, leave_hours: Hours) -> Result<LeaveOutcome, String> {
@@ -535,6 +542,16 @@ impl CampaignRules {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn the_most_leave_is_the_share_of_the_hours_rounded_down() {
+        let seventh = Fraction::new(1, 7).expect("1/7");
+        assert_eq!(max_leave_hours(seventh, Hours::from_hundredths(2800)), Hours::from_hundredths(400));
+        assert_eq!(max_leave_hours(seventh, Hours::from_hundredths(3000)), Hours::from_hundredths(428));
+        assert!(leave_allowed(seventh, Hours::from_hundredths(3000), Hours::from_hundredths(428)));
+        assert!(!leave_allowed(seventh, Hours::from_hundredths(3000), Hours::from_hundredths(429)));
+        assert_eq!(max_leave_hours(seventh, Hours::ZERO), Hours::ZERO);
+    }
 
     #[test]
     fn target_words_read_back() {

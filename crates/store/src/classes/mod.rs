@@ -170,6 +170,18 @@ pub struct Class {
 }
 
 impl Class {
+    /// Where the class stands today, as the list shows it: 未开班, 进行中, 待结业 (ended,
+    /// completion not yet run) or 已结业.
+    pub fn phase(&self) -> &'static str {
+        let today = xuepei_domain::time::today();
+        match self.status {
+            ClassStatus::Completed => ClassStatus::Completed.label(),
+            ClassStatus::Open if today < self.start_on => "未开班",
+            ClassStatus::Open if today > self.end_on => "待结业",
+            ClassStatus::Open => ClassStatus::Open.label(),
+        }
+    }
+
     /// What `scope` may do with the class (`Send` for any other scope that sees it).
     pub fn access(&self, scope: &Scope) -> ClassAccess {
         if scope.contains_path(&self.org_path) {

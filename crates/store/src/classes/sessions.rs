@@ -120,7 +120,7 @@ struct Resolved {
     materials: Option<String>,
 }
 
-fn effective(m: &class_session::Model) -> (i64, i64) {
+pub(crate) fn effective(m: &class_session::Model) -> (i64, i64) {
     let slot = SessionSlot::from_code(&m.slot).unwrap_or(SessionSlot::Am);
     match (m.starts_min, m.ends_min) {
         (Some(s), Some(e)) => (i64::from(s), i64::from(e)),

@@ -39,6 +39,7 @@ pub fn routes(r: Routes) -> Routes {
         ("campaign.create", "发布轮训工作"),
         ("campaign.update", "修改轮训工作"),
         ("campaign.copy", "复制轮训工作"),
+        ("campaign.delete", "删除轮训工作"),
     ])
     .get("/campaigns", view, list)
     .post("/campaigns", edit, create)
@@ -47,6 +48,7 @@ pub fn routes(r: Routes) -> Routes {
     .post("/campaigns/{id}", edit, update)
     .get("/campaigns/{id}/edit", edit, edit_form)
     .post("/campaigns/{id}/copy", edit, copy)
+    .post("/campaigns/{id}/delete", edit, delete)
 }
 
 const PAGE_SIZE: u64 = 20;
@@ -153,6 +155,7 @@ fn notice(p: &Params) -> Option<String> {
             "created" => "轮训工作已发布",
             "updated" => "轮训工作已保存",
             "copied" => "已复制为新的轮训工作，请修改标题、文号和日期后保存",
+            "deleted" => "轮训工作已删除",
             _ => return None,
         }
         .to_owned(),
@@ -470,6 +473,21 @@ async fn copy(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> A
         Ok(c) => {
             tx.commit().await?;
             Ok(Redirect::to(&format!("/campaigns/{}?done=copied", c.id)).into_response())
+        }
+        Err(e) => {
+            tx.rollback().await?;
+            Err(e.into())
+        }
+    }
+}
+
+async fn delete(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult<Response> {
+    let id = params::id(&id, "轮训工作")?;
+    let tx = Tx::begin(&st.db, &ctx.scope, &ctx.actor).await?;
+    match campaigns::delete(&tx, id).await {
+        Ok(()) => {
+            tx.commit().await?;
+            Ok(Redirect::to("/campaigns?done=deleted").into_response())
         }
         Err(e) => {
             tx.rollback().await?;

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use xuepei_domain::accounts::Perm;
 use xuepei_domain::labels::Labeled;
-use xuepei_domain::training::EnrolmentStatus;
+use xuepei_domain::training::{EnrolmentStatus, Hours};
 use xuepei_store::attendance::{self, CheckedIn, MySession};
 use xuepei_store::enrolments::{self, Enrolment, MyClass};
 use xuepei_store::{StoreError, Tx};
@@ -178,8 +178,8 @@ async fn link_checkin(
     let form = crate::form::Form::submitted(fields);
     let code = form.value("code").to_owned();
     let source = if code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) { "code" } else { "qr" };
-    // Checked outside the write transaction, which holds only the insert.
-    let result = attendance::check_in_now(&st.db, &ctx.scope, &ctx.actor, id, person, &code, source).await;
+    // Checked outside any transaction; written with the other check-ins of the moment.
+    let result = st.checkins.check_in(id, person, &code, source).await;
     match result {
         Ok(done) => done_page(&ctx, done),
         Err(_) => {
@@ -212,6 +212,15 @@ struct MyClassPage {
     sessions: Vec<MySession>,
     form: crate::form::Form,
     can_leave: bool,
+    leave: LeaveLimit,
+}
+
+/// What the leave form tells the trainee before they ask: the class's hours, the most
+/// leave its rule allows, and what is left of it.
+struct LeaveLimit {
+    class_hours: Hours,
+    most: Hours,
+    left: Hours,
 }
 
 async fn my_class_page(
@@ -230,11 +239,14 @@ async fn my_class_page(
         .ok_or(StoreError::NotFound("班次"))?;
     let sessions = attendance::my_sessions(&st.db, person, id).await?.unwrap_or_default();
     let can_leave = e.status == EnrolmentStatus::Enrolled && !c.class_completed;
+    let class_hours = sessions.iter().fold(Hours::ZERO, |t, s| t + s.session.hours);
+    let most = xuepei_domain::training::rules::max_leave_hours(c.max_leave, class_hours);
+    let leave = LeaveLimit { class_hours, most, left: Ord::max(most - c.leave_hours, Hours::ZERO) };
     let layout = Layout::new(ctx, c.title.clone(), "my-training")
         .crumb("我的培训", Some("/me/training".into()))
         .crumb(c.title.clone(), None)
         .notice(notice);
-    render(&MyClassPage { layout, e, c, sessions, form, can_leave })
+    render(&MyClassPage { layout, e, c, sessions, form, can_leave, leave })
 }
 
 async fn my_class(
