@@ -15,9 +15,20 @@
       window.history.back();
     }
     var c = e.target.closest("[data-confirm]");
+    // A form that is not filled in yet says so first; the question comes when it is.
+    if (c && c.form && !c.form.checkValidity()) return;
     if (c && !window.confirm(c.getAttribute("data-confirm"))) {
       e.preventDefault();
     }
+  });
+
+  // A box marked data-check-all="NAME" ticks or clears every box of that name in its form.
+  document.addEventListener("change", function (e) {
+    var all = e.target;
+    if (!all.dataset || !all.dataset.checkAll || !all.form) return;
+    all.form.querySelectorAll('input[type="checkbox"][name="' + all.dataset.checkAll + '"]').forEach(function (b) {
+      b.checked = all.checked;
+    });
   });
 
   // Tree: load a node's children the first time it is opened.

@@ -217,6 +217,19 @@ async fn coverage_api_page_and_exports_show_only_the_viewers_county() {
     assert_eq!(status, 200);
     assert!(page.contains("覆盖情况") && page.contains("比例要求") && page.contains("未达标"), "{page}");
     assert!(!page.contains("屈原"), "the page shows nothing of the other county");
+    // Drilled down to a village, the breadcrumb leads back up through every level between.
+    let f = PersonFilter { sector: Some(Sector::Village), role: Some(Role::Secretary), ..Default::default() };
+    let scope = county_scope(&db.conn, YUNXI).await;
+    let first = people::list(&db.conn, &scope, &f, Default::default(), At::First, 1).await.expect("people").items;
+    let village = first[0].person.org_id;
+    let chain = xuepei_store::org::ancestors(&db.conn, &scope, village).await.expect("chain");
+    assert!(chain.len() >= 3, "county, township and village: {chain:?}");
+    let (status, page) = app.get(&format!("/campaigns/{}/coverage?org={village}", c.id)).await;
+    assert_eq!(status, 200);
+    for a in &chain[..chain.len() - 1] {
+        let link = format!("/campaigns/{}/coverage?org={}", c.id, a.id);
+        assert!(page.contains(&link) && page.contains(a.display_name()), "{link}: {page}");
+    }
     for view in ["", "&view=missing"] {
         let csrf = app.csrf().await;
         let r = app

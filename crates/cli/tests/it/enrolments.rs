@@ -454,6 +454,17 @@ async fn enrolments_pages_show_a_county_only_its_own_people_of_a_city_class() {
     let (s, body) = city.get(&format!("/classes/{}/enrolments", c.id)).await;
     assert_eq!(s, 200);
     assert!(body.contains(&p[0].2) && body.contains(&q[0].2), "the organiser sees everyone");
+    // Choosing people starts from the class's target group; the user may widen it.
+    let (s, body) = city.get(&format!("/classes/{}/enrolments/nominate", c.id)).await;
+    assert_eq!(s, 200);
+    assert!(
+        body.contains(r#"<option value="village" selected>"#)
+            && body.contains(r#"<option value="secretary" selected>"#)
+            && body.contains("data-check-all=\"person\""),
+        "{body}"
+    );
+    let (_, body) = city.get(&format!("/classes/{}/enrolments/nominate?sector=&role=", c.id)).await;
+    assert!(!body.contains(r#"<option value="village" selected>"#), "widened: {body}");
     // A bad paste is refused whole, naming the person.
     let (s, _, body) = city.post_form(&format!("/classes/{}/enrolments", c.id), &[("id_numbers", &p[0].1)]).await;
     assert_eq!(s, 422);

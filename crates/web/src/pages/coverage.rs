@@ -89,7 +89,11 @@ async fn show(
         .crumb(c.campaign.title.clone(), Some(format!("/campaigns/{id}")))
         .crumb("覆盖情况", Some(format!("/campaigns/{id}/coverage")));
     if let Some(o) = &c.org {
-        layout = layout.crumb(o.display_name().to_owned(), None);
+        // Every level between the scope's root and the organisation, each a step back up.
+        for a in xuepei_store::org::ancestors(&st.db, &ctx.scope, o.id).await? {
+            let href = (a.id != o.id).then(|| format!("/campaigns/{id}/coverage?org={}", a.id));
+            layout = layout.crumb(a.display_name().to_owned(), href);
+        }
     }
     if params::text(&p, "done") == Some("refreshed") {
         layout = layout.notice(Some("已按最新花名册重新统计".into()));

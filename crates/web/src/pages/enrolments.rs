@@ -199,10 +199,13 @@ async fn nominate(
 ) -> AppResult<Html<String>> {
     let id = params::id(&id, "班次")?;
     let c = classes::get(&st.db, &ctx.scope, id).await?;
+    // Opened from the roster (no filter submitted yet): the class's own target group,
+    // where it names one sector or one role.
+    let first = !p.contains_key("sector") && !p.contains_key("role") && !p.contains_key("q");
     let f = PersonFilter {
         q: params::text(&p, "q").map(str::to_owned),
-        sector: params::labeled::<Sector>(&p, "sector"),
-        role: params::labeled::<Role>(&p, "role"),
+        sector: params::labeled::<Sector>(&p, "sector").or_else(|| only(first, &c.target_group.sectors)),
+        role: params::labeled::<Role>(&p, "role").or_else(|| only(first, &c.target_group.roles)),
         ..PersonFilter::default()
     };
     let paging = Paging::from(&p, PAGE_SIZE);
@@ -231,6 +234,11 @@ async fn nominate(
         pager,
         c,
     })
+}
+
+/// The one value of a list that names exactly one, when `when`.
+fn only<T: Copy>(when: bool, v: &[T]) -> Option<T> {
+    if when && v.len() == 1 { v.first().copied() } else { None }
 }
 
 fn ids2(id: &str, pid: &str) -> AppResult<(i64, i64)> {
