@@ -483,6 +483,27 @@ async fn enrolments_pages_show_a_county_only_its_own_people_of_a_city_class() {
     assert_eq!(s, 403);
     let (s, _, _) = county.post_form(&format!("/classes/{}/sheet.xlsx", c.id), &[]).await;
     assert_eq!(s, 403);
+    // Leave is recorded by picking one's own trainee from the roster (numbers are masked,
+    // none is typed); another county's trainee cannot be picked by id.
+    let (_, body) = county.get(&format!("/classes/{}/leave", c.id)).await;
+    assert!(body.contains(&format!(r#"<option value="{}">"#, q[1].0)) && !body.contains(&p[0].2), "{body}");
+    let (s, _, body) = county
+        .post_form(
+            &format!("/classes/{}/leave", c.id),
+            &[("person", &p[0].0.to_string()), ("hours", "1"), ("reason", "越界")],
+        )
+        .await;
+    assert_eq!(s, 404, "{body}");
+    let (s, loc, body) = county
+        .post_form(
+            &format!("/classes/{}/leave", c.id),
+            &[("person", &q[1].0.to_string()), ("hours", "1"), ("reason", "发烧")],
+        )
+        .await;
+    assert_eq!(s, 303, "{body}");
+    assert!(loc.unwrap_or_default().contains("done=leave"));
+    let (_, body) = county.get(&format!("/classes/{}/leave", c.id)).await;
+    assert!(body.contains("发烧") && body.contains(&q[1].2), "{body}");
     // The county withdraws its own trainee, not the other county's.
     let (s, _, body) =
         county.post_form(&format!("/classes/{}/enrolments/{}/withdraw", c.id, p[0].0), &[("reason", "越界")]).await;

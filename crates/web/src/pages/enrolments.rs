@@ -347,6 +347,8 @@ struct LeavePage {
     topics: BTreeMap<i64, String>,
     form: crate::form::Form,
     can_edit: bool,
+    /// The trainees a leave may be recorded for: (person id, name, masked number, unit).
+    trainees: Vec<(String, String)>,
 }
 
 async fn leave_view(st: &AppState, ctx: &Ctx, id: i64, p: &Params, form: crate::form::Form) -> AppResult<Html<String>> {
@@ -363,7 +365,19 @@ async fn leave_view(st: &AppState, ctx: &Ctx, id: i64, p: &Params, form: crate::
         .crumb("请假", None)
         .notice(notice(p));
     let can_edit = can_edit(ctx) && c.status != classes::ClassStatus::Completed;
-    render(&LeavePage { layout, c, rows, sessions, topics, form, can_edit })
+    // Picked from the roster (numbers are shown masked, so none has to be typed).
+    let trainees = if can_edit {
+        let f = EnrolmentFilter { status: Some(EnrolmentStatus::Enrolled) };
+        enrolments::roster(&st.db, &ctx.scope, c.id, &f, xuepei_store::page::At::First, 2000)
+            .await?
+            .items
+            .into_iter()
+            .map(|e| (e.person_id.to_string(), format!("{}（{}，{}）", e.name, e.masked_id(), e.org_name)))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    render(&LeavePage { layout, c, rows, sessions, topics, form, can_edit, trainees })
 }
 
 async fn leave_page(
@@ -410,7 +424,11 @@ async fn leave(
     let form = crate::form::Form::submitted(fields);
     let mut errs = Vec::new();
     let input = leave_input(&form, &mut errs);
-    let who = PersonRef::IdNumber(form.value("id_number").to_owned());
+    // The page picks a trainee of the roster; an identity number typed in is taken too.
+    let who = match form.value("person").trim().parse::<i64>() {
+        Ok(pid) => PersonRef::Id(pid),
+        Err(_) => PersonRef::IdNumber(form.value("id_number").to_owned()),
+    };
     let tx = Tx::begin(&st.db, &ctx.scope, &ctx.actor).await?;
     let result = if errs.is_empty() {
         enrolments::request_leave(&tx, id, &who, &input).await
