@@ -13,7 +13,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    Set,
 };
 use serde::Serialize;
 use xuepei_domain::labels::Labeled;
@@ -25,7 +25,7 @@ use crate::audit::{Entry, Tx, json};
 use crate::entity::{campaign, campaign_target, organization};
 use crate::error::{Result, StoreError};
 use crate::org::now;
-use crate::page::{At, Page, fetch, page_of};
+use crate::page::{At, Page, newest_page, newest_rows};
 use crate::scope::Scope;
 
 /// Unique keys of campaigns (see `error::UniqueKey`).
@@ -483,25 +483,9 @@ pub async fn get(db: &impl ConnectionTrait, scope: &Scope, id: i64) -> Result<Ca
 
 /// A page of the campaigns visible to the scope, newest first; cursors are ids.
 pub async fn list(db: &impl ConnectionTrait, scope: &Scope, at: At<'_>, limit: u64) -> Result<Page<Campaign>> {
-    // `visible_cond` is an OR: the key condition goes beside it, not inside it.
-    let mut c = Condition::all().add(visible_cond(scope));
-    let (limit, n) = fetch(limit, 500);
-    // Newest first: forwards is descending ids, so the cursor comparisons turn round.
-    if let Some((cursor, after)) = at.cursor() {
-        let key: i64 = cursor.parse().unwrap_or(if after { i64::MAX } else { 0 });
-        c = c.add(if after { campaign::Column::Id.lt(key) } else { campaign::Column::Id.gt(key) });
-    }
-    let order = match at.order() {
-        sea_orm::Order::Asc => sea_orm::Order::Desc,
-        _ => sea_orm::Order::Asc,
-    };
-    let mut q = campaign::Entity::find().filter(c).order_by(campaign::Column::Id, order).limit(n);
-    if let Some(skip) = at.offset(limit) {
-        q = q.offset(skip);
-    }
-    let rows = q.all(db).await?;
-    let kept: Vec<i64> = rows.iter().map(|m| m.id).collect();
-    let mut built: HashMap<i64, Campaign> = assemble(db, rows).await?.into_iter().map(|c| (c.id, c)).collect();
-    let p = page_of(kept, limit, at, |id| id.to_string(), |id| built.remove(&id));
-    Ok(Page { items: p.items.into_iter().flatten().collect(), next: p.next, prev: p.prev })
+    let (rows, limit) =
+        newest_rows::<campaign::Entity>(db, visible_cond(scope), campaign::Column::Id, at, limit).await?;
+    let ids = rows.iter().map(|m| m.id).collect();
+    let built = assemble(db, rows).await?.into_iter().map(|c| (c.id, c)).collect();
+    Ok(newest_page(ids, limit, at, built))
 }

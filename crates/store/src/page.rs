@@ -3,8 +3,12 @@
 //! before a cursor and the last page are read backwards through the same index; only a
 //! jump to a numbered page skips rows.
 
+use std::collections::HashMap;
+
 use sea_orm::sea_query::SimpleExpr;
-use sea_orm::{ColumnTrait, Order};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect};
+
+use crate::error::Result;
 
 /// A page of a keyset-paginated list.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -99,6 +103,37 @@ pub(crate) fn page_of<M, T>(
         At::Last => (first.filter(|_| beyond), None),
     };
     Page { items: rows.into_iter().map(item).collect(), next, prev }
+}
+
+/// The rows of a newest-first list keyed by an integer id column (campaigns, classes):
+/// forwards is descending ids, so the cursor comparisons turn round. Returns the rows in
+/// fetch order and the page size; [`newest_page`] makes the page once they are built.
+pub(crate) async fn newest_rows<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    cond: Condition,
+    id: E::Column,
+    at: At<'_>,
+    limit: u64,
+) -> Result<(Vec<E::Model>, u64)> {
+    let (limit, n) = fetch(limit, 500);
+    // `cond` may hold an OR: the key condition goes beside it, not inside it.
+    let mut c = Condition::all().add(cond);
+    if let Some((cursor, after)) = at.cursor() {
+        let key: i64 = cursor.parse().unwrap_or(if after { i64::MAX } else { 0 });
+        c = c.add(if after { id.lt(key) } else { id.gt(key) });
+    }
+    let order = if at.order() == Order::Asc { Order::Desc } else { Order::Asc };
+    let mut q = E::find().filter(c).order_by(id, order).limit(n);
+    if let Some(skip) = at.offset(limit) {
+        q = q.offset(skip);
+    }
+    Ok((q.all(db).await?, limit))
+}
+
+/// The page of [`newest_rows`]: `ids` in fetch order, `built` the items by id.
+pub(crate) fn newest_page<T>(ids: Vec<i64>, limit: u64, at: At<'_>, mut built: HashMap<i64, T>) -> Page<T> {
+    let p = page_of(ids, limit, at, |id| id.to_string(), |id| built.remove(&id));
+    Page { items: p.items.into_iter().flatten().collect(), next: p.next, prev: p.prev }
 }
 
 #[cfg(test)]

@@ -35,7 +35,7 @@ use crate::campaigns::{self, Campaign};
 use crate::entity::{campaign_target, class, class_allocation, class_session, enrolment, organization};
 use crate::error::{Result, StoreError};
 use crate::org::now;
-use crate::page::{At, Page, fetch, page_of};
+use crate::page::{At, Page, newest_page, newest_rows};
 use crate::scope::{Scope, subtree_cond};
 
 /// Unique keys of classes and their pools (see `error::UniqueKey`).
@@ -883,7 +883,6 @@ pub async fn list(
     at: At<'_>,
     limit: u64,
 ) -> Result<Page<Class>> {
-    // `visible_cond` is an OR: the key condition goes beside it, not inside it.
     let mut c = Condition::all().add(visible_cond(scope));
     if let Some(id) = filter.campaign_id {
         c = c.add(class::Column::CampaignId.eq(id));
@@ -894,24 +893,10 @@ pub async fn list(
     if let Some(l) = filter.level {
         c = c.add(class::Column::Level.eq(l.code()));
     }
-    let (limit, n) = fetch(limit, 500);
-    if let Some((cursor, after)) = at.cursor() {
-        let key: i64 = cursor.parse().unwrap_or(if after { i64::MAX } else { 0 });
-        c = c.add(if after { class::Column::Id.lt(key) } else { class::Column::Id.gt(key) });
-    }
-    let order = match at.order() {
-        sea_orm::Order::Asc => sea_orm::Order::Desc,
-        _ => sea_orm::Order::Asc,
-    };
-    let mut q = class::Entity::find().filter(c).order_by(class::Column::Id, order).limit(n);
-    if let Some(skip) = at.offset(limit) {
-        q = q.offset(skip);
-    }
-    let rows = q.all(db).await?;
-    let kept: Vec<i64> = rows.iter().map(|m| m.id).collect();
-    let mut built: HashMap<i64, Class> = assemble(db, scope, rows).await?.into_iter().map(|c| (c.id, c)).collect();
-    let p = page_of(kept, limit, at, |id| id.to_string(), |id| built.remove(&id));
-    Ok(Page { items: p.items.into_iter().flatten().collect(), next: p.next, prev: p.prev })
+    let (rows, limit) = newest_rows::<class::Entity>(db, c, class::Column::Id, at, limit).await?;
+    let ids = rows.iter().map(|m| m.id).collect();
+    let built = assemble(db, scope, rows).await?.into_iter().map(|c| (c.id, c)).collect();
+    Ok(newest_page(ids, limit, at, built))
 }
 
 /// The classes of a campaign visible to the scope, by start date (at most 500).
