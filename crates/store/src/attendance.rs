@@ -504,8 +504,12 @@ impl Prepared {
 
 /// The answer to a check-in for a session where the trainee already has a mark.
 pub(crate) fn already_marked(a: &attendance::Model) -> StoreError {
-    let m = mark_of(&a.mark).unwrap_or(AttendanceMark::Present);
-    StoreError::Conflict(match (m.attended(), a.checked_at) {
+    already(mark_of(&a.mark).unwrap_or(AttendanceMark::Present), a.checked_at)
+}
+
+/// The answer to a second check-in: when the first was, or which mark the roll gave.
+pub(crate) fn already(m: AttendanceMark, checked_at: Option<DateTime<Utc>>) -> StoreError {
+    StoreError::Conflict(match (m.attended(), checked_at) {
         (true, Some(t)) => {
             format!("已签到：您已于{}签到（{}），无需重复签到", xuepei_domain::time::second(t), m.label())
         }
@@ -513,15 +517,23 @@ pub(crate) fn already_marked(a: &attendance::Model) -> StoreError {
     })
 }
 
-/// Checks a check-in (reads only).
-pub(crate) async fn prepare_check_in(
-    db: &impl ConnectionTrait,
-    session_id: i64,
-    person_id: i64,
-    code: &str,
-    at: DateTime<Utc>,
-) -> Result<Prepared> {
-    if crate::throttle::checkin_paused(db, person_id, at).await? {
+/// What a check-in is judged on: read for one request ([`prepare_check_in`]) or for a
+/// whole batch at once (`checkins`).
+pub(crate) struct Facts<'a> {
+    /// The person's check-ins are paused after too many refusals.
+    pub(crate) paused: bool,
+    pub(crate) session: Option<&'a class_session::Model>,
+    pub(crate) class: Option<&'a class::Model>,
+    pub(crate) enrolment: Option<&'a enrolment::Model>,
+    /// The trainee's mark for the session, if there is one already.
+    pub(crate) mark: Option<&'a attendance::Model>,
+}
+
+/// Judges a check-in on its facts: who may check in, once, in the window, with a current
+/// code. Plain rows, not the assembled class and session: this runs for every trainee of
+/// a class within a minute, and needs only the times, the secret and two titles.
+pub(crate) fn judge(f: &Facts<'_>, code: &str, at: DateTime<Utc>) -> Result<Prepared> {
+    if f.paused {
         return Err(paused());
     }
     // Not a session of one's classes, whether it exists or not: one answer, naming nothing.
@@ -531,28 +543,13 @@ pub(crate) async fn prepare_check_in(
                 .into(),
         )
     };
-    // Plain rows, not the assembled class and session: this runs for every trainee of a
-    // class within a minute, and needs only the times, the secret and two titles.
-    let s = class_session::Entity::find_by_id(session_id).one(db).await?.ok_or_else(not_mine)?;
-    let e = enrolment::Entity::find()
-        .filter(enrolment::Column::ClassId.eq(s.class_id))
-        .filter(enrolment::Column::PersonId.eq(person_id))
-        .one(db)
-        .await?;
-    let Some(e) = e.filter(|e| e.status == EnrolmentStatus::Enrolled.code()) else {
-        return Err(not_mine());
-    };
-    // Reading the class after the enrolment is found: the trainee's own record.
-    let c = class::Entity::find_by_id(s.class_id).one(db).await?.ok_or_else(not_mine)?;
-    if let Some(a) = attendance::Entity::find()
-        .filter(attendance::Column::SessionId.eq(s.id))
-        .filter(attendance::Column::EnrolmentId.eq(e.id))
-        .one(db)
-        .await?
-    {
-        return Err(already_marked(&a));
+    let s = f.session.ok_or_else(not_mine)?;
+    let e = f.enrolment.filter(|e| e.status == EnrolmentStatus::Enrolled.code()).ok_or_else(not_mine)?;
+    let c = f.class.ok_or_else(not_mine)?;
+    if let Some(a) = f.mark {
+        return Err(already_marked(a));
     }
-    let (starts, ends) = classes::sessions::effective(&s);
+    let (starts, ends) = classes::sessions::effective(s);
     let slot =
         xuepei_domain::training::SessionSlot::from_code(&s.slot).unwrap_or(xuepei_domain::training::SessionSlot::Am);
     let w = Window::of(
@@ -576,7 +573,51 @@ pub(crate) async fn prepare_check_in(
         }
         CodeCheck::Unknown => return Err(refused("签到码无效，请扫描屏幕上的二维码或核对6位签到码后重试")),
     }
-    Ok(Prepared { session_id: s.id, enrolment_id: e.id, mark, at, class_title: c.title, topic: s.topic })
+    Ok(Prepared {
+        session_id: s.id,
+        enrolment_id: e.id,
+        mark,
+        at,
+        class_title: c.title.clone(),
+        topic: s.topic.clone(),
+    })
+}
+
+/// Checks one check-in (reads only), reading its facts one by one.
+pub(crate) async fn prepare_check_in(
+    db: &impl ConnectionTrait,
+    session_id: i64,
+    person_id: i64,
+    code: &str,
+    at: DateTime<Utc>,
+) -> Result<Prepared> {
+    let paused = crate::throttle::checkin_paused(db, person_id, at).await?;
+    let s = class_session::Entity::find_by_id(session_id).one(db).await?;
+    let e = match &s {
+        Some(s) => {
+            enrolment::Entity::find()
+                .filter(enrolment::Column::ClassId.eq(s.class_id))
+                .filter(enrolment::Column::PersonId.eq(person_id))
+                .one(db)
+                .await?
+        }
+        None => None,
+    };
+    // The class and the mark are read only for an enrolled trainee: their own record.
+    let enrolled = e.as_ref().filter(|e| e.status == EnrolmentStatus::Enrolled.code());
+    let (c, a) = match (&s, enrolled) {
+        (Some(s), Some(e)) => (
+            class::Entity::find_by_id(s.class_id).one(db).await?,
+            attendance::Entity::find()
+                .filter(attendance::Column::SessionId.eq(s.id))
+                .filter(attendance::Column::EnrolmentId.eq(e.id))
+                .one(db)
+                .await?,
+        ),
+        _ => (None, None),
+    };
+    let facts = Facts { paused, session: s.as_ref(), class: c.as_ref(), enrolment: e.as_ref(), mark: a.as_ref() };
+    judge(&facts, code, at)
 }
 
 /// Writes a checked check-in: one insert (the unique index answers a second one at once).

@@ -166,6 +166,27 @@ pub(crate) async fn checkin_paused(db: &impl ConnectionTrait, person_id: i64, at
         .is_some())
 }
 
+/// Of these people, those whose check-ins are paused (one read for a batch).
+pub(crate) async fn checkin_paused_many(
+    db: &impl ConnectionTrait,
+    person_ids: &[i64],
+    at: DateTime<Utc>,
+) -> Result<std::collections::HashSet<i64>> {
+    if person_ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let keys: Vec<String> = person_ids.iter().map(|p| checkin_key(*p)).collect();
+    Ok(login_throttle::Entity::find()
+        .filter(login_throttle::Column::Id.is_in(keys))
+        .filter(login_throttle::Column::WindowStart.gt(at - Duration::minutes(CHECKIN_MINUTES)))
+        .filter(login_throttle::Column::Failures.gte(CHECKIN_FAILURES))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|t| t.id.strip_prefix("checkin:").and_then(|p| p.parse().ok()))
+        .collect())
+}
+
 /// Counts a refused check-in (outside the check-in's own transaction, which was undone).
 pub(crate) async fn checkin_failed(db: &impl ConnectionTrait, person_id: i64, at: DateTime<Utc>) -> Result<()> {
     let id = checkin_key(person_id);
