@@ -42,6 +42,8 @@ pub enum BenchCommand {
     Child(ChildArgs),
     /// Rotational training at province scale: coverage, training files, enrolment, planner, check-ins.
     Training(crate::bench_training::TrainingArgs),
+    /// Chinese full-text search over 1,000,000 study texts and people by any part of the name.
+    Search(crate::bench_search::SearchArgs),
 }
 
 #[derive(Debug, Args)]
@@ -113,6 +115,7 @@ pub async fn run(_cfg: &Config, what: BenchCommand) -> Result<ExitCode, String> 
         BenchCommand::Web(a) => web_bench(a).await,
         BenchCommand::Child(c) => child(c).await,
         BenchCommand::Training(a) => crate::bench_training::run(a).await,
+        BenchCommand::Search(a) => crate::bench_search::run(a).await,
     }
 }
 

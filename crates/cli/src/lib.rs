@@ -2,8 +2,12 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod bench;
+pub mod bench_search;
 pub mod bench_training;
 pub mod commands;
 pub mod config;
 pub mod demo;
+pub mod demo_materials;
+pub mod demo_meetings;
+pub mod demo_study_logs;
 pub mod demo_training;

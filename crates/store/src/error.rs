@@ -43,6 +43,8 @@ const UNIQUE_KEYS: &[&[UniqueKey]] = &[
     crate::coverage::UNIQUE_KEYS,
     crate::credits::UNIQUE_KEYS,
     crate::enrolments::UNIQUE_KEYS,
+    crate::study_logs::UNIQUE_KEYS,
+    crate::meetings::UNIQUE_KEYS,
 ];
 
 /// A unique or foreign-key violation (two requests at once, or a row deleted meanwhile)

@@ -37,6 +37,14 @@ pub const PATH_COPIES: &[PathCopy] = &[
     PathCopy { table: "classes", path_column: "institution_path", org_column: Some("institution_org_id") },
     PathCopy { table: "class_allocations", path_column: "org_path", org_column: Some("org_id") },
     PathCopy { table: "coverage_counts", path_column: "org_path", org_column: Some("org_id") },
+    PathCopy { table: "materials", path_column: "org_path", org_column: Some("org_id") },
+    PathCopy { table: "search_docs", path_column: "org_path", org_column: Some("org_id") },
+    // A posting copies its document's path (the organisation is the document's).
+    PathCopy { table: "search_postings", path_column: "org_path", org_column: None },
+    PathCopy { table: "study_logs", path_column: "org_path", org_column: Some("org_id") },
+    PathCopy { table: "meetings", path_column: "org_path", org_column: Some("org_id") },
+    PathCopy { table: "meeting_measures", path_column: "org_path", org_column: Some("org_id") },
+    PathCopy { table: "study_quota_rules", path_column: "org_path", org_column: Some("org_id") },
 ];
 
 /// Rewrites every registered copy under `old_prefix` to start with `new_prefix` (inside

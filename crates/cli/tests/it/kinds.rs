@@ -69,7 +69,8 @@ async fn people_total(db: &xuepei_store::DatabaseConnection) -> u64 {
 #[tokio::test]
 async fn every_registered_kind_is_served_by_the_wizard_the_api_and_the_command_line() {
     let db = seeded().await;
-    let app = signed_in(&db, "kinds", &[AccountRole::OrgStaff], YUNXI).await;
+    // Organisation and propaganda staff together may import every kind (materials are study records).
+    let app = signed_in(&db, "kinds", &[AccountRole::OrgStaff, AccountRole::PropagandaStaff], YUNXI).await;
     let issuer = accounts::by_username(&db.conn, "kinds").await.expect("account");
     let county = by_code(&db.conn, YUNXI).await;
     let (_, token) = write(&db.conn, &Scope::system(), async |tx| {
@@ -102,6 +103,8 @@ async fn every_registered_kind_is_served_by_the_wizard_the_api_and_the_command_l
     })
     .await
     .expect("enrolment");
+    // A study material of the county.
+    crate::materials::seed_material(&db.conn, YUNXI, "区委理论学习中心组学习材料", "学习党建").await;
     for kind in registry() {
         let code = kind.code();
         // The command line exports the county's records of the kind, and checks them back.
@@ -187,8 +190,8 @@ async fn an_unknown_kind_is_refused_in_chinese_everywhere() {
 #[tokio::test]
 async fn a_kinds_permission_is_enforced() {
     let db = seeded().await;
-    // May read people and organisations, may import neither.
-    let reader = signed_in(&db, "reader", &[AccountRole::PropagandaStaff], YUNXI).await;
+    // May read people and organisations (and study records), may import none of them.
+    let reader = signed_in(&db, "reader", &[AccountRole::Inspector], YUNXI).await;
     let (_, home) = reader.get("/").await;
     assert!(!home.contains("数据导入"), "no wizard in the menu");
     assert_eq!(reader.get("/import").await.0, 403);

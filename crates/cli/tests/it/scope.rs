@@ -23,6 +23,8 @@ enum Who {
     Auditor,
     Cadre,
     Api,
+    /// Propaganda staff: records and corrects theory-study records (issue 13).
+    Propaganda,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,6 +78,12 @@ struct Other {
     class_room: OtherClass,
     /// A city class with people of both counties (this county's and the other's), and its session.
     shared_class: (i64, i64),
+    /// The other county's committee meeting and its work measure.
+    meeting: (i64, i64),
+    /// The other county's study material (its text holds 党建 and 学习).
+    material: i64,
+    /// The other county's study-log entry, quota rule and leader.
+    study: crate::study_logs::OtherStudy,
     secrets: Vec<String>,
 }
 
@@ -143,7 +151,10 @@ async fn fingerprint(db: &xuepei_store::DatabaseConnection) -> String {
     let accts = accounts::list(db, &b, None, At::First, 500).await.expect("accounts").items;
     let toks = tokens::list(db, &b).await.expect("tokens");
     let camps = xuepei_store::campaigns::list(db, &b, At::First, 500).await.expect("campaigns").items;
-    format!("{orgs:?}{people_ids:?}{accts:?}{toks:?}{camps:?}")
+    let mats =
+        xuepei_store::materials::list(db, &b, &Default::default(), At::First, 500).await.expect("materials").items;
+    let mats: Vec<(i64, String, String)> = mats.into_iter().map(|m| (m.id, m.title, m.body)).collect();
+    format!("{orgs:?}{people_ids:?}{accts:?}{toks:?}{camps:?}{mats:?}")
 }
 
 fn cases(o: &Other) -> HashMap<(&'static str, &'static str), Vec<Case>> {
@@ -540,7 +551,300 @@ fn cases(o: &Other) -> HashMap<(&'static str, &'static str), Vec<Case>> {
     );
     class_cases(o, &mut m);
     enrolment_cases(o, &mut m);
+    meeting_cases(o, &mut m);
+    study_log_cases(o, &mut m);
+    material_cases(o, &mut m);
     m
+}
+
+/// The materials library and full-text search (issue 13 items 4 and 5): this county's
+/// propaganda staff and token neither read, find, change nor export the other county's
+/// materials, nor add one under it.
+fn material_cases(o: &Other, m: &mut HashMap<(&'static str, &'static str), Vec<Case>>) {
+    use Expect::*;
+    use Who::*;
+    let mut add = |method, path, c: Vec<Case>| {
+        m.insert((method, path), c);
+    };
+    let id = o.material;
+    let code = o.org_code.clone();
+    let fields = |org: &str| -> Vec<(String, String)> {
+        [("title", "越界资料"), ("kind", "speech"), ("date", "2025-01-01"), ("org", org), ("body", "越界")]
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    };
+    let posted = |url: String, org: &str| {
+        let mut c = case(Propaganda, url, Deny);
+        c.form = fields(org);
+        c
+    };
+    add(
+        "GET",
+        "/materials",
+        vec![
+            case(Propaganda, "/materials", Clean),
+            case(Propaganda, "/materials?q=%E5%AD%A6%E4%B9%A0&tag=%E5%85%9A%E5%BB%BA", Clean),
+            case(Staff, "/materials", Clean),
+        ],
+    );
+    add("POST", "/materials", vec![posted("/materials".into(), &code)]);
+    add("GET", "/materials/new", vec![case(Propaganda, "/materials/new", Clean)]);
+    add(
+        "POST",
+        "/materials/export.xlsx",
+        vec![case(Propaganda, "/materials/export.xlsx?tag=%E5%85%9A%E5%BB%BA", Clean)],
+    );
+    add("GET", "/materials/{id}", vec![case(Propaganda, format!("/materials/{id}"), Deny)]);
+    add(
+        "POST",
+        "/materials/{id}",
+        vec![posted(format!("/materials/{id}"), YUNXI), posted(format!("/materials/{id}"), &code)],
+    );
+    add("GET", "/materials/{id}/edit", vec![case(Propaganda, format!("/materials/{id}/edit"), Deny)]);
+    add("POST", "/materials/{id}/delete", vec![case(Propaganda, format!("/materials/{id}/delete"), Deny)]);
+    add(
+        "GET",
+        "/search",
+        vec![
+            case(Propaganda, "/search?q=%E5%AD%A6%E4%B9%A0", Clean),
+            case(Propaganda, "/search?q=%E5%85%9A%E5%BB%BA&kind=material", Clean),
+            case(Staff, "/search?q=%E5%AD%A6%E4%B9%A0", Clean),
+        ],
+    );
+    add(
+        "GET",
+        "/api/v1/materials",
+        vec![case(Api, "/api/v1/materials", Clean), case(Api, "/api/v1/materials?tag=%E5%85%9A%E5%BB%BA", Clean)],
+    );
+    let api_material = |org: &str| {
+        let mut c = case(Api, "/api/v1/materials", Deny);
+        c.json = Some(
+            serde_json::json!({ "org": org, "title": "越界资料", "kind": "speech", "date": "2025-01-01" }).to_string(),
+        );
+        c
+    };
+    add("POST", "/api/v1/materials", vec![api_material(&code), api_material(QUYUAN)]);
+    add("GET", "/api/v1/materials/{id}", vec![case(Api, format!("/api/v1/materials/{id}"), Deny)]);
+    add(
+        "GET",
+        "/api/v1/search",
+        vec![
+            case(Api, "/api/v1/search?q=%E5%AD%A6%E4%B9%A0", Clean),
+            case(Api, "/api/v1/search?q=%E5%85%9A%E5%BB%BA", Clean),
+        ],
+    );
+    let mut api_import = case(Api, "/api/v1/materials/import", Deny);
+    api_import.json = Some(
+        serde_json::json!([{ "org": code, "title": "越界资料", "kind": "讲话", "date": "2025-01-01" }]).to_string(),
+    );
+    add("POST", "/api/v1/materials/import", vec![api_import]);
+}
+
+/// Leaders' study logs (issue 13 item 3): a leader reaches only their own log; staff of
+/// this county never reach the other county's entries, leaders or rules.
+fn study_log_cases(o: &Other, m: &mut HashMap<(&'static str, &'static str), Vec<Case>>) {
+    use Expect::*;
+    use Who::*;
+    let mut add = |method, path, c: Vec<Case>| {
+        m.insert((method, path), c);
+    };
+    let (log, rule, leader, number) = (o.study.log, o.study.rule, o.study.leader, o.study.id_number.clone());
+    let org = o.org;
+    let entry = [("mode", "grassroots"), ("date", "2025-07-01"), ("title", "越界宣讲"), ("id_number", number.as_str())];
+    let posted = |who: Who, url: String| with_form(case(who, url, Deny), &entry);
+    add("GET", "/me/study", vec![case(Cadre, "/me/study", Clean)]);
+    add("POST", "/me/study/logs", vec![posted(Cadre, "/me/study/logs".into())]);
+    add("GET", "/me/study/logs/{id}", vec![case(Cadre, format!("/me/study/logs/{log}"), Deny)]);
+    add("POST", "/me/study/logs/{id}", vec![posted(Cadre, format!("/me/study/logs/{log}"))]);
+    add("POST", "/me/study/logs/{id}/delete", vec![case(Cadre, format!("/me/study/logs/{log}/delete"), Deny)]);
+    add(
+        "GET",
+        "/study/leaders",
+        vec![case(Staff, "/study/leaders", Clean), case(Propaganda, format!("/study/leaders?under={org}"), Deny)],
+    );
+    add(
+        "GET",
+        "/study/warnings",
+        vec![
+            case(Propaganda, "/study/warnings", Clean),
+            case(Propaganda, format!("/study/warnings?under={org}"), Deny),
+        ],
+    );
+    add(
+        "POST",
+        "/study/leaders/export",
+        vec![
+            case(Propaganda, "/study/leaders/export?warned=1", Clean),
+            case(Propaganda, format!("/study/leaders/export?under={org}"), Deny),
+        ],
+    );
+    add("GET", "/study/people/{id}", vec![case(Propaganda, format!("/study/people/{leader}"), Deny)]);
+    add(
+        "GET",
+        "/study/logs",
+        vec![case(Staff, "/study/logs?year=2025", Clean), case(Propaganda, format!("/study/logs?under={org}"), Deny)],
+    );
+    add(
+        "POST",
+        "/study/logs/export",
+        vec![
+            case(Propaganda, "/study/logs/export", Clean),
+            case(Propaganda, format!("/study/logs/export?under={org}"), Deny),
+        ],
+    );
+    add(
+        "GET",
+        "/study/logs/new",
+        vec![
+            case(Propaganda, "/study/logs/new", Clean),
+            case(Propaganda, format!("/study/logs/new?person={leader}"), Deny),
+        ],
+    );
+    add("POST", "/study/logs", vec![posted(Propaganda, "/study/logs".into())]);
+    add("GET", "/study/logs/{id}", vec![case(Propaganda, format!("/study/logs/{log}"), Deny)]);
+    add("POST", "/study/logs/{id}/delete", vec![case(Propaganda, format!("/study/logs/{log}/delete"), Deny)]);
+    add("GET", "/study/quotas", vec![case(Propaganda, "/study/quotas", Clean)]);
+    add(
+        "POST",
+        "/study/quotas",
+        vec![with_form(
+            case(Propaganda, "/study/quotas", Clean),
+            &[("mode", "exchange"), ("period", "year"), ("required", "2"), ("subject", "leaders")],
+        )],
+    );
+    add("POST", "/study/quotas/{id}/delete", vec![case(Propaganda, format!("/study/quotas/{rule}/delete"), Deny)]);
+    add("GET", "/api/v1/study-logs", vec![case(Api, format!("/api/v1/study-logs?id_number={number}"), Deny)]);
+    let mut api = case(Api, "/api/v1/study-logs", Deny);
+    api.json = Some(
+        serde_json::json!({ "id_number": number, "mode": "self_study", "date": "2025-07-01", "title": "越界学习" })
+            .to_string(),
+    );
+    add("POST", "/api/v1/study-logs", vec![api]);
+}
+
+/// Committee meetings and the first agenda item (issue 13 item 1): propaganda staff of
+/// this county can record, correct and follow up, but never reach the other county's.
+fn meeting_cases(o: &Other, m: &mut HashMap<(&'static str, &'static str), Vec<Case>>) {
+    use Expect::*;
+    use Who::*;
+    let mut add = |method, path, c: Vec<Case>| {
+        m.insert((method, path), c);
+    };
+    let (meeting, measure) = o.meeting;
+    let code = o.org_code.clone();
+    let form = |org: &str, chair: &str| {
+        vec![
+            ("org".to_owned(), org.to_owned()),
+            ("kind".to_owned(), "committee".to_owned()),
+            ("date".to_owned(), "2025-07-02".to_owned()),
+            ("chair".to_owned(), chair.to_owned()),
+            ("first_is_study".to_owned(), "1".to_owned()),
+            ("study_title".to_owned(), "越界学习".to_owned()),
+            ("study_source".to_owned(), "speech".to_owned()),
+            ("study_lead".to_owned(), chair.to_owned()),
+            ("reason".to_owned(), "越界更正".to_owned()),
+            ("content".to_owned(), "越界措施".to_owned()),
+            ("owner".to_owned(), chair.to_owned()),
+        ]
+    };
+    let posted = |url: String, org: &str, chair: &str| {
+        let mut c = case(Propaganda, url, Deny);
+        c.form = form(org, chair);
+        c
+    };
+    let person = o.person.to_string();
+    add(
+        "GET",
+        "/study/meetings",
+        vec![
+            case(Staff, "/study/meetings", Clean),
+            case(Propaganda, format!("/study/meetings?org={code}"), Clean),
+            case(Propaganda, format!("/study/meetings?org={QUYUAN}&year=2025"), Clean),
+        ],
+    );
+    add(
+        "POST",
+        "/study/meetings",
+        vec![posted("/study/meetings".into(), &code, &person), posted("/study/meetings".into(), YUNXI, &person)],
+    );
+    add(
+        "GET",
+        "/study/meetings/new",
+        vec![
+            case(Propaganda, "/study/meetings/new", Clean),
+            case(Propaganda, format!("/study/meetings/new?org={code}"), Deny),
+        ],
+    );
+    add(
+        "GET",
+        "/study/meetings/compliance",
+        vec![
+            case(Staff, "/study/meetings/compliance?year=2025", Clean),
+            case(Propaganda, format!("/study/meetings/compliance?org={QUYUAN}&year=2025"), Deny),
+        ],
+    );
+    add(
+        "POST",
+        "/study/meetings/compliance/export",
+        vec![
+            case(Propaganda, "/study/meetings/compliance/export?year=2025", Clean),
+            case(Propaganda, format!("/study/meetings/compliance/export?org={QUYUAN}&year=2025"), Deny),
+        ],
+    );
+    add("GET", "/study/meetings/{id}", vec![case(Propaganda, format!("/study/meetings/{meeting}"), Deny)]);
+    add("POST", "/study/meetings/{id}", vec![posted(format!("/study/meetings/{meeting}"), &code, &person)]);
+    add("GET", "/study/meetings/{id}/edit", vec![case(Propaganda, format!("/study/meetings/{meeting}/edit"), Deny)]);
+    add(
+        "POST",
+        "/study/meetings/{id}/archive",
+        vec![posted(format!("/study/meetings/{meeting}/archive"), &code, &person)],
+    );
+    add(
+        "GET",
+        "/study/meetings/{id}/correct",
+        vec![case(Propaganda, format!("/study/meetings/{meeting}/correct"), Deny)],
+    );
+    add(
+        "POST",
+        "/study/meetings/{id}/correct",
+        vec![posted(format!("/study/meetings/{meeting}/correct"), &code, &person)],
+    );
+    add(
+        "POST",
+        "/study/meetings/{id}/measures",
+        vec![posted(format!("/study/meetings/{meeting}/measures"), &code, &person)],
+    );
+    add(
+        "POST",
+        "/study/meetings/{id}/measures/{measure}",
+        vec![posted(format!("/study/meetings/{meeting}/measures/{measure}"), &code, &person)],
+    );
+    add(
+        "GET",
+        "/api/v1/meetings",
+        vec![case(Api, "/api/v1/meetings?year=2025", Clean), case(Api, format!("/api/v1/meetings?org={QUYUAN}"), Deny)],
+    );
+    let api_meeting = |org: &str, chair: &str| {
+        let mut c = case(Api, "/api/v1/meetings", Deny);
+        c.json = Some(
+            serde_json::json!({
+                "org": org, "kind": "committee", "date": "2025-07-02", "chair": chair, "attendees": [chair],
+                "agenda": [{ "title": "越界", "study": { "title": "越界学习", "source": "speech", "lead": chair, "form": "relay" } }]
+            })
+            .to_string(),
+        );
+        c
+    };
+    add("POST", "/api/v1/meetings", vec![api_meeting(QUYUAN, &o.id_number), api_meeting(YUNXI, &o.id_number)]);
+    add(
+        "GET",
+        "/api/v1/study/compliance",
+        vec![
+            case(Api, "/api/v1/study/compliance?year=2025", Clean),
+            case(Api, format!("/api/v1/study/compliance?org={QUYUAN}&year=2025"), Deny),
+        ],
+    );
 }
 
 /// Classes, their timetables, the instructor pool and the venue list.
@@ -982,9 +1286,17 @@ async fn no_route_reaches_another_county() {
     .expect("claim");
     let class_room = other_class(&db.conn, b_campaign.id).await;
     let shared_class = shared_class(&db.conn, class_room.class, b_person.id).await;
+    let study = crate::study_logs::seed_other(&db.conn).await;
+    let meeting =
+        crate::meetings::seed_meeting(&db.conn, QUYUAN, chrono::NaiveDate::from_ymd_opt(2025, 7, 1).expect("day"))
+            .await;
+    let material = crate::materials::seed_material(&db.conn, QUYUAN_TOWN, "外县学习资料", "外县学习党建").await;
     let other = Other {
+        material,
         class_room,
         shared_class,
+        meeting,
+        study,
         claim: b_claim.id,
         campaign: b_campaign.id,
         plan: b_plan.id,
@@ -1011,6 +1323,7 @@ async fn no_route_reaches_another_county() {
     let security = signed_in(&db, "asecurity", &[AccountRole::SecurityAdmin], YUNXI).await;
     let auditor = signed_in(&db, "aauditor", &[AccountRole::AuditAdmin], YUNXI).await;
     let cadre = signed_in(&db, "acadre", &[AccountRole::Cadre], YUNXI).await;
+    let propaganda = signed_in(&db, "apropaganda", &[AccountRole::PropagandaStaff], YUNXI).await;
     let a_org = by_code(&db.conn, YUNXI).await;
     let (_, api_token) = write(&db.conn, &Scope::system(), async |tx| {
         tokens::issue(tx, "本县令牌", a_org.id, true, None, b_account.id).await
@@ -1035,6 +1348,7 @@ async fn no_route_reaches_another_county() {
                 Who::Auditor => &auditor,
                 Who::Cadre => &cadre,
                 Who::Api => &staff,
+                Who::Propaganda => &propaganda,
             };
             let api = matches!(r.access, Access::Api { .. }) || c.who == Who::Api;
             let mut rb = match r.method {

@@ -18,6 +18,9 @@ mod m20261201_000015_campaigns;
 mod m20261201_000016_classes;
 mod m20261201_000017_coverage;
 mod m20261201_000018_plans;
+mod m20261202_000019_materials;
+mod m20261202_000020_meetings;
+mod m20261202_000021_study_logs;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -36,6 +39,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000016_classes::Migration),
             Box::new(m20261201_000017_coverage::Migration),
             Box::new(m20261201_000018_plans::Migration),
+            Box::new(m20261202_000019_materials::Migration),
+            Box::new(m20261202_000020_meetings::Migration),
+            Box::new(m20261202_000021_study_logs::Migration),
         ]
     }
 }

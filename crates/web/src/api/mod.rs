@@ -8,7 +8,11 @@ mod campaigns;
 mod classes;
 mod coverage;
 mod enrolments;
+mod materials;
+mod meetings;
 mod openapi;
+mod study;
+mod study_logs;
 
 use std::collections::HashMap;
 
@@ -56,7 +60,16 @@ pub fn routes(r: Routes) -> Routes {
         .post("/api/v1/classes/{id}/complete", write, enrolments::complete)
         .post("/api/v1/sessions/{id}/attendance", write, enrolments::attendance)
         .get("/api/v1/campaigns/{id}/coverage", read, coverage::get)
-        .get("/api/v1/people/{id}/credits", read, coverage::credits);
+        .get("/api/v1/people/{id}/credits", read, coverage::credits)
+        .get("/api/v1/study-logs", read, study_logs::list)
+        .post("/api/v1/study-logs", write, study_logs::create)
+        .get("/api/v1/study/compliance", read, study::compliance)
+        .get("/api/v1/materials", read, materials::list)
+        .post("/api/v1/materials", write, materials::create)
+        .get("/api/v1/materials/{id}", read, materials::get)
+        .get("/api/v1/search", read, materials::search_docs)
+        .get("/api/v1/meetings", read, meetings::list)
+        .post("/api/v1/meetings", write, meetings::create);
     // Every registered kind is imported at its own address.
     for &kind in registry() {
         r = r.post(kind.api_import_path(), write, move |st, api, q, h, body| import(st, api, q, h, body, kind));

@@ -151,6 +151,10 @@ pub fn build() -> Value {
     super::coverage::document(&mut doc);
     super::classes::document(&mut doc);
     super::enrolments::document(&mut doc);
+    super::materials::document(&mut doc);
+    super::study_logs::document(&mut doc);
+    super::study::document(&mut doc);
+    super::meetings::document(&mut doc);
     // Every registered kind's import, described from its registration.
     for kind in crate::kinds::registry() {
         let what = kind.noun();

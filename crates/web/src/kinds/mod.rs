@@ -5,6 +5,7 @@
 
 pub mod credits;
 pub mod enrolments;
+pub mod materials;
 pub mod orgs;
 pub mod people;
 
@@ -124,7 +125,7 @@ impl std::fmt::Debug for Kind {
 }
 
 /// Every kind, in the order pages list them. A module adds its kind here.
-static REGISTRY: [Kind; 4] = [people::KIND, orgs::KIND, credits::KIND, enrolments::KIND];
+static REGISTRY: [Kind; 5] = [people::KIND, orgs::KIND, credits::KIND, enrolments::KIND, materials::KIND];
 
 pub fn registry() -> &'static [Kind] {
     &REGISTRY

@@ -12,11 +12,15 @@ mod credits;
 pub(crate) mod enrolments;
 mod home;
 mod imports;
+mod materials;
+mod meetings;
 mod orgs;
 mod people;
 mod plans;
 mod pools;
+mod search;
 mod session;
+pub(crate) mod study_logs;
 mod targets;
 mod tokens;
 
@@ -47,6 +51,10 @@ pub fn routes() -> Routes {
     let r = coverage::routes(r);
     let r = targets::routes(r);
     let r = credits::routes(r);
+    let r = study_logs::routes(r);
+    let r = materials::routes(r);
+    let r = meetings::routes(r);
+    let r = search::routes(r);
     let r = audit::routes(r);
     crate::api::routes(r)
 }
