@@ -136,8 +136,50 @@ impl Measured {
     }
 }
 
+/// An error as the benchmark's message.
+pub(crate) fn s<E: std::fmt::Display>(e: E) -> String {
+    e.to_string()
+}
+
+/// Milliseconds since `t`.
+pub(crate) fn ms(t: Instant) -> f64 {
+    t.elapsed().as_secs_f64() * 1000.0
+}
+
+/// Percentile (nearest rank) of sorted milliseconds.
+pub(crate) fn pct(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+pub(crate) fn sorted(mut v: Vec<f64>) -> Vec<f64> {
+    v.sort_by(f64::total_cmp);
+    v
+}
+
+/// `?` placeholders as the backend writes them.
+pub(crate) fn ph(b: sea_orm::DbBackend, sql: &str) -> String {
+    if b != sea_orm::DbBackend::Postgres {
+        return sql.to_owned();
+    }
+    let mut out = String::new();
+    let mut n = 0;
+    for c in sql.chars() {
+        if c == '?' {
+            n += 1;
+            out.push_str(&format!("${n}"));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// The machine's one-minute load average (other work sharing the cores skews a run).
-fn load_average() -> f64 {
+pub(crate) fn load_average() -> f64 {
     std::fs::read_to_string("/proc/loadavg")
         .ok()
         .and_then(|s| s.split_whitespace().next().and_then(|v| v.parse().ok()))

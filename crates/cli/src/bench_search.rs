@@ -7,6 +7,7 @@
 //! (what a search without the index does). People found by any part of their name
 //! (`people::list` with `q`) are measured too, beside a 20-row primary-key read.
 
+use crate::bench::{load_average, ms, pct, ph, s};
 use std::collections::HashMap;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -56,29 +57,6 @@ pub struct SearchArgs {
     /// The division whose organisations own the texts (and the province above it).
     #[arg(long, default_value = "430600")]
     pub area: String,
-}
-
-fn s<E: std::fmt::Display>(e: E) -> String {
-    e.to_string()
-}
-
-fn ms(t: Instant) -> f64 {
-    t.elapsed().as_secs_f64() * 1000.0
-}
-
-fn pct(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
-}
-
-fn load_average() -> f64 {
-    std::fs::read_to_string("/proc/loadavg")
-        .ok()
-        .and_then(|s| s.split_whitespace().next().and_then(|v| v.parse().ok()))
-        .unwrap_or(0.0)
 }
 
 /// Words and phrases of study texts (seeds 001, 003, 004 and common usage).
@@ -450,22 +428,4 @@ async fn on_backend(
         });
     }
     Ok(())
-}
-
-/// `?` placeholders as the backend writes them.
-fn ph(b: DbBackend, sql: &str) -> String {
-    if b != DbBackend::Postgres {
-        return sql.to_owned();
-    }
-    let mut out = String::new();
-    let mut n = 0;
-    for c in sql.chars() {
-        if c == '?' {
-            n += 1;
-            out.push_str(&format!("${n}"));
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }

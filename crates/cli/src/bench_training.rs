@@ -17,6 +17,7 @@
 //! deputy), a campaign for every village and community secretary, and five years of credit
 //! history (5 records a person by default) written by one `INSERT … SELECT` per backend.
 
+use crate::bench::{load_average, ms, pct, ph, s, sorted};
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::path::PathBuf;
@@ -153,36 +154,6 @@ pub struct Report {
     pub rows: Vec<Row>,
     pub notes: Vec<String>,
     pub peak_mb: f64,
-}
-
-fn s<E: std::fmt::Display>(e: E) -> String {
-    e.to_string()
-}
-
-/// The machine's one-minute load average (other work sharing the cores skews a figure).
-fn load_average() -> f64 {
-    std::fs::read_to_string("/proc/loadavg")
-        .ok()
-        .and_then(|s| s.split_whitespace().next().and_then(|v| v.parse().ok()))
-        .unwrap_or(0.0)
-}
-
-/// Percentile (nearest rank) of sorted milliseconds.
-fn pct(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
-}
-
-fn sorted(mut v: Vec<f64>) -> Vec<f64> {
-    v.sort_by(f64::total_cmp);
-    v
-}
-
-fn ms(t: Instant) -> f64 {
-    t.elapsed().as_secs_f64() * 1000.0
 }
 
 pub async fn run(a: TrainingArgs) -> Result<ExitCode, String> {
@@ -337,24 +308,6 @@ async fn ids(conn: &DatabaseConnection, sql: &str) -> Result<Vec<i64>, String> {
     let b = conn.get_database_backend();
     let rows = conn.query_all_raw(Statement::from_string(b, sql.to_owned())).await.map_err(s)?;
     rows.iter().map(|r| r.try_get_by_index::<i64>(0).map_err(s)).collect()
-}
-
-/// `?` placeholders as the backend writes them.
-fn ph(b: DbBackend, sql: &str) -> String {
-    if b != DbBackend::Postgres {
-        return sql.to_owned();
-    }
-    let mut out = String::new();
-    let mut n = 0;
-    for c in sql.chars() {
-        if c == '?' {
-            n += 1;
-            out.push_str(&format!("${n}"));
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 /// Five years of credit history: `per` records a person, spread over the last five years,
