@@ -9,5 +9,6 @@ pub mod config;
 pub mod demo;
 pub mod demo_materials;
 pub mod demo_meetings;
+pub mod demo_study_groups;
 pub mod demo_study_logs;
 pub mod demo_training;

@@ -45,6 +45,7 @@ const UNIQUE_KEYS: &[&[UniqueKey]] = &[
     crate::enrolments::UNIQUE_KEYS,
     crate::study_logs::UNIQUE_KEYS,
     crate::meetings::UNIQUE_KEYS,
+    crate::study_groups::UNIQUE_KEYS,
 ];
 
 /// A unique or foreign-key violation (two requests at once, or a row deleted meanwhile)

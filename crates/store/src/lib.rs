@@ -32,6 +32,7 @@ pub mod scope;
 pub mod search;
 pub mod sessions;
 mod sql;
+pub mod study_groups;
 pub mod study_logs;
 pub mod targets;
 mod throttle;

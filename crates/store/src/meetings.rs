@@ -141,7 +141,7 @@ pub struct PersonLabel {
 }
 
 impl PersonLabel {
-    fn of(m: &person::Model) -> Self {
+    pub(crate) fn of(m: &person::Model) -> Self {
         PersonLabel {
             id: m.id,
             name: m.name.clone(),
@@ -151,7 +151,7 @@ impl PersonLabel {
         }
     }
 
-    fn gone(id: i64) -> Self {
+    pub(crate) fn gone(id: i64) -> Self {
         PersonLabel {
             id,
             name: format!("（人员{id}已删除）"),
@@ -270,12 +270,12 @@ pub struct MeetingFilter {
     pub compliant: Option<bool>,
 }
 
-fn err(field: &'static str, message: impl Into<String>) -> FieldError {
+pub(crate) fn err(field: &'static str, message: impl Into<String>) -> FieldError {
     FieldError { field, message: message.into() }
 }
 
 /// Free text of a form: trimmed, line breaks kept, other control characters refused.
-fn clean(text: &str, max: usize, label: &str, field: &'static str, errs: &mut Vec<FieldError>) -> String {
+pub(crate) fn clean(text: &str, max: usize, label: &str, field: &'static str, errs: &mut Vec<FieldError>) -> String {
     let t = text.replace("\r\n", "\n").replace('\r', "\n");
     let t = t.trim();
     if t.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
@@ -300,7 +300,7 @@ struct Resolved {
 }
 
 /// The people of `org` named by `keys`, read in one query each way.
-async fn people_named(
+pub(crate) async fn people_named(
     db: &impl ConnectionTrait,
     org_id: i64,
     keys: &[&PersonKey],
@@ -332,19 +332,19 @@ async fn people_named(
     Ok((by_id, by_number))
 }
 
-fn normal_number(n: &str) -> String {
+pub(crate) fn normal_number(n: &str) -> String {
     xuepei_domain::text::compact(n).to_ascii_uppercase()
 }
 
 /// How a person key is named in a refusal: the number as the caller gave it, masked.
-fn key_words(k: &PersonKey) -> String {
+pub(crate) fn key_words(k: &PersonKey) -> String {
     match k {
         PersonKey::Id(i) => format!("编号{i}的人员"),
         PersonKey::Number(n) => format!("身份证号“{}”", idcard::mask(&normal_number(n))),
     }
 }
 
-async fn org_in_scope(db: &impl ConnectionTrait, scope: &Scope, code: &str) -> Result<Option<organization::Model>> {
+pub(crate) async fn org_in_scope(db: &impl ConnectionTrait, scope: &Scope, code: &str) -> Result<Option<organization::Model>> {
     Ok(organization::Entity::find()
         .filter(organization::Column::Code.eq(code))
         .filter(scope.cond(organization::Column::Path))
@@ -574,7 +574,7 @@ async fn resolve(db: &impl ConnectionTrait, scope: &Scope, input: &MeetingInput,
 
 /// The titles of the materials a scope may link, of those asked: its own, and those
 /// published by the organisations above its root (a city's speeches, read by its counties).
-async fn linkable(db: &impl ConnectionTrait, scope: &Scope, ids: &[i64]) -> Result<HashMap<i64, String>> {
+pub(crate) async fn linkable(db: &impl ConnectionTrait, scope: &Scope, ids: &[i64]) -> Result<HashMap<i64, String>> {
     if ids.is_empty() || ids.len() > 50 {
         return Ok(HashMap::new());
     }
@@ -597,7 +597,7 @@ async fn linkable(db: &impl ConnectionTrait, scope: &Scope, ids: &[i64]) -> Resu
 }
 
 /// Titles of materials linked earlier (checked when they were linked), by id.
-async fn material_titles(db: &impl ConnectionTrait, ids: BTreeSet<i64>) -> Result<HashMap<i64, String>> {
+pub(crate) async fn material_titles(db: &impl ConnectionTrait, ids: BTreeSet<i64>) -> Result<HashMap<i64, String>> {
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
@@ -641,7 +641,7 @@ fn duplicate_refusal(r: &Resolved, other: i64) -> StoreError {
     )])
 }
 
-fn to_json<T: Serialize>(v: &T) -> String {
+pub(crate) fn to_json<T: Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "[]".to_owned())
 }
 
@@ -856,7 +856,7 @@ pub async fn archive(tx: &Tx, id: i64) -> Result<Meeting> {
     Ok(after)
 }
 
-async fn org_refs(db: &impl ConnectionTrait, ids: impl IntoIterator<Item = i64>) -> Result<HashMap<i64, OrgRef>> {
+pub(crate) async fn org_refs(db: &impl ConnectionTrait, ids: impl IntoIterator<Item = i64>) -> Result<HashMap<i64, OrgRef>> {
     let ids: BTreeSet<i64> = ids.into_iter().collect();
     if ids.is_empty() {
         return Ok(HashMap::new());
@@ -870,7 +870,7 @@ async fn org_refs(db: &impl ConnectionTrait, ids: impl IntoIterator<Item = i64>)
         .collect())
 }
 
-async fn labels(db: &impl ConnectionTrait, ids: impl IntoIterator<Item = i64>) -> Result<HashMap<i64, PersonLabel>> {
+pub(crate) async fn labels(db: &impl ConnectionTrait, ids: impl IntoIterator<Item = i64>) -> Result<HashMap<i64, PersonLabel>> {
     let ids: BTreeSet<i64> = ids.into_iter().collect();
     let mut out = HashMap::new();
     let all: Vec<i64> = ids.into_iter().collect();

@@ -44,6 +44,11 @@ pub const PATH_COPIES: &[PathCopy] = &[
     PathCopy { table: "study_logs", path_column: "org_path", org_column: Some("org_id") },
     PathCopy { table: "meetings", path_column: "org_path", org_column: Some("org_id") },
     PathCopy { table: "meeting_measures", path_column: "org_path", org_column: Some("org_id") },
+    PathCopy { table: "study_groups", path_column: "org_path", org_column: Some("org_id") },
+    PathCopy { table: "study_plans", path_column: "org_path", org_column: Some("org_id") },
+    PathCopy { table: "study_sessions", path_column: "org_path", org_column: Some("org_id") },
+    PathCopy { table: "study_reports", path_column: "org_path", org_column: Some("org_id") },
+    PathCopy { table: "study_group_rules", path_column: "org_path", org_column: Some("org_id") },
     PathCopy { table: "study_quota_rules", path_column: "org_path", org_column: Some("org_id") },
 ];
 

@@ -72,7 +72,7 @@ pub const KINDS: &[(&str, &str, &str)] = &[
     ("speech", "研讨发言", "/study/sessions/{id}"),
     ("reflection", "心得体会", "/study/logs/{id}"),
     ("study_log", "学习记录", "/study/logs/{id}"),
-    ("report", "述学报告", "/study/reports/{id}"),
+    ("report", "调研和述学报告", "/study/reports/{id}"),
 ];
 
 /// The label of a kind code.

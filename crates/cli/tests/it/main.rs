@@ -31,6 +31,7 @@ mod registrations;
 mod scope;
 mod search;
 mod study_compliance;
+mod study_groups;
 mod study_logs;
 mod targets;
 mod web;

@@ -156,6 +156,7 @@ async fn every_registered_path_copy_follows_a_move() {
     crate::meetings::seed_meeting(&db.conn, "430603001", chrono::NaiveDate::from_ymd_opt(2025, 5, 6).expect("day"))
         .await;
     crate::study_logs::seed_under_town(&db.conn).await;
+    crate::study_groups::seed_under_town(&db.conn).await;
     // A material of the town, indexed for search: the material, its document and postings.
     crate::materials::seed_material(&db.conn, "430603001", "街道学习资料", "街道党建学习").await;
     let before = xuepei_store::paths::disagreements(&db.conn).await.expect("check");

@@ -3,24 +3,13 @@
 //! the classes and enrolments). Input and proposal are JSON documents that can hold tens
 //! of thousands of trainees, hence a long text column on MySQL.
 
-use sea_orm::DbBackend;
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
-use super::{binary_text, index, instant};
+use super::{binary_text, index, instant, long_text};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
-
-fn long_text(name: &'static str, backend: DbBackend) -> ColumnDef {
-    let mut col = ColumnDef::new(Alias::new(name));
-    match backend {
-        DbBackend::MySql => col.custom(Alias::new("LONGTEXT")),
-        _ => col.text(),
-    };
-    col.not_null();
-    col
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {

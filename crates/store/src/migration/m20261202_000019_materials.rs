@@ -3,24 +3,13 @@
 //! `search_postings`: one row per term of a document — CJK character pairs and Latin
 //! words — with the document's path copy and a score, see `store::search`).
 
-use sea_orm::DbBackend;
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
-use super::{binary_text, index, instant};
+use super::{binary_text, index, instant, long_text};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
-
-fn long_text(name: &'static str, backend: DbBackend) -> ColumnDef {
-    let mut col = ColumnDef::new(Alias::new(name));
-    match backend {
-        DbBackend::MySql => col.custom(Alias::new("LONGTEXT")),
-        _ => col.text(),
-    };
-    col.not_null();
-    col
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {

@@ -21,6 +21,7 @@ mod m20261201_000018_plans;
 mod m20261202_000019_materials;
 mod m20261202_000020_meetings;
 mod m20261202_000021_study_logs;
+mod m20261202_000022_study_groups;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000019_materials::Migration),
             Box::new(m20261202_000020_meetings::Migration),
             Box::new(m20261202_000021_study_logs::Migration),
+            Box::new(m20261202_000022_study_groups::Migration),
         ]
     }
 }
@@ -70,6 +72,17 @@ pub(crate) fn instant(name: &'static str, backend: DbBackend, nullable: bool) ->
     } else {
         col.not_null();
     }
+    col
+}
+
+/// A text column for documents longer than MySQL's TEXT (64 KiB): MEDIUMTEXT there.
+pub(crate) fn long_text(name: &'static str, backend: DbBackend) -> ColumnDef {
+    let mut col = ColumnDef::new(Alias::new(name));
+    match backend {
+        DbBackend::MySql => col.custom(Alias::new("MEDIUMTEXT")),
+        _ => col.text(),
+    };
+    col.not_null();
     col
 }
 

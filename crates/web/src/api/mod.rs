@@ -12,6 +12,7 @@ mod materials;
 mod meetings;
 mod openapi;
 mod study;
+mod study_groups;
 mod study_logs;
 
 use std::collections::HashMap;
@@ -63,6 +64,9 @@ pub fn routes(r: Routes) -> Routes {
         .get("/api/v1/people/{id}/credits", read, coverage::credits)
         .get("/api/v1/study-logs", read, study_logs::list)
         .post("/api/v1/study-logs", write, study_logs::create)
+        .get("/api/v1/study-groups", read, study_groups::list)
+        .get("/api/v1/study-groups/{id}/sessions", read, study_groups::sessions)
+        .post("/api/v1/study-groups/{id}/sessions", write, study_groups::create_session)
         .get("/api/v1/study/compliance", read, study::compliance)
         .get("/api/v1/materials", read, materials::list)
         .post("/api/v1/materials", write, materials::create)

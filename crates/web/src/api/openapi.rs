@@ -155,6 +155,7 @@ pub fn build() -> Value {
     super::study_logs::document(&mut doc);
     super::study::document(&mut doc);
     super::meetings::document(&mut doc);
+    super::study_groups::document(&mut doc);
     // Every registered kind's import, described from its registration.
     for kind in crate::kinds::registry() {
         let what = kind.noun();

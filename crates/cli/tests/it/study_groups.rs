@@ -1,0 +1,415 @@
+//! Central study groups (理论学习中心组): members of the committee's own people, plans on
+//! their route (a unit cannot approve what goes to the body above it; approved plans change
+//! only by a correction with a reason), sessions with attendance of members only and the
+//! rate against the rules, the ledger's tally, the API's sessions, and another county's
+//! groups out of reach.
+
+use chrono::{Datelike, Days};
+use serde_json::{Value, json};
+use xuepei_domain::study::groups::{GroupRules, PlanAction, PlanState};
+use xuepei_store::meetings::{PersonKey, PersonLabel};
+use xuepei_store::study_groups::plans::{self, PlanInput, Topic};
+use xuepei_store::study_groups::reports::{self, ReportInput};
+use xuepei_store::study_groups::sessions::{self, SessionInput};
+use xuepei_store::study_groups::{self, GroupInput, ledger, rules};
+use xuepei_store::{DatabaseConnection, Scope, StoreError, audit, tokens};
+use xuepei_testkit::TestApp;
+
+use crate::meetings::members;
+use crate::support::*;
+
+/// 长岭街道 of 云溪区: its committee's people make the group.
+const TOWN: &str = "430603001";
+
+fn reasons(e: &StoreError) -> String {
+    e.reasons()
+}
+
+fn group_input(people: &[PersonLabel]) -> GroupInput {
+    GroupInput {
+        org: TOWN.into(),
+        name: String::new(),
+        approver: YUNXI.into(),
+        members: vec![
+            (PersonKey::Id(people[0].id), "组长".into()),
+            (PersonKey::Id(people[1].id), "deputy".into()),
+            (PersonKey::Id(people[2].id), String::new()),
+            (PersonKey::Id(people[3].id), "列席".into()),
+        ],
+    }
+}
+
+/// A group of 长岭街道 written as the operator.
+async fn seed_group(db: &DatabaseConnection) -> (i64, Vec<PersonLabel>) {
+    let people = members(db, TOWN).await;
+    assert!(people.len() >= 4, "{people:?}");
+    let g = write(db, &Scope::system(), async |tx| study_groups::create(tx, &group_input(&people)).await)
+        .await
+        .expect("group");
+    (g.id, people)
+}
+
+/// 长岭街道's group with a plan, a session, a report and its own rules (the move test).
+pub async fn seed_under_town(db: &DatabaseConnection) {
+    let (group, people) = seed_group(db).await;
+    let year = xuepei_domain::time::today().year();
+    write(db, &Scope::system(), async |tx| {
+        plans::create(tx, group, &annual(year)).await?;
+        sessions::create(tx, group, &session(&people, 1, "学习党章")).await?;
+        reports::create(
+            tx,
+            group,
+            &ReportInput {
+                year: Some(year),
+                kind: "research".into(),
+                person: Some(PersonKey::Id(people[1].id)),
+                title: "街道基层治理调研".into(),
+                ..Default::default()
+            },
+        )
+        .await?;
+        rules::set(tx, TOWN, GroupRules { sessions_per_year: 10, thematic_per_year: 2, attendance_min: 85 }).await
+    })
+    .await
+    .expect("study group records");
+}
+
+fn annual(year: i32) -> PlanInput {
+    PlanInput {
+        year: Some(year),
+        kind: "annual".into(),
+        title: String::new(),
+        topics: vec![Topic { month: 1, topic: "学习党的二十大精神".into() }, Topic { month: 2, topic: String::new() }],
+        body: String::new(),
+    }
+}
+
+fn session(people: &[PersonLabel], days_ago: u64, topic: &str) -> SessionInput {
+    SessionInput {
+        date: Some(xuepei_domain::time::today() - Days::new(days_ago)),
+        topic: topic.into(),
+        thematic: true,
+        lead: Some(PersonKey::Id(people[0].id)),
+        attendance: vec![
+            (PersonKey::Id(people[0].id), "出席".into(), String::new()),
+            (PersonKey::Id(people[1].id), "leave".into(), "因公出差".into()),
+            (PersonKey::Id(people[3].id), String::new(), String::new()),
+        ],
+        speeches: vec![(PersonKey::Id(people[3].id), "结合分管工作谈学习体会".into())],
+        notes: "围绕乡村振兴开展研讨。".into(),
+        materials: Vec::new(),
+    }
+}
+
+#[tokio::test]
+async fn a_group_is_made_of_its_committees_own_people() {
+    let db = seeded().await;
+    let people = members(&db.conn, TOWN).await;
+    let stranger = members(&db.conn, QUYUAN).await;
+    let sys = Scope::system();
+    let bad = GroupInput {
+        org: TOWN.into(),
+        name: String::new(),
+        approver: QUYUAN.into(),
+        members: vec![
+            (PersonKey::Id(stranger[0].id), "成员".into()),
+            (PersonKey::Id(people[0].id), "秘书长".into()),
+            (PersonKey::Id(people[1].id), "列席".into()),
+            (PersonKey::Id(people[1].id), "成员".into()),
+        ],
+    };
+    let e = write(&db.conn, &sys, async |tx| study_groups::create(tx, &bad).await).await.expect_err("refused");
+    let r = reasons(&e);
+    for want in ["不是本单位或其上级单位", "不是本单位", "秘书长", "重复列入"] {
+        assert!(r.contains(want), "{want}: {r}");
+    }
+    let only_attendees =
+        GroupInput { members: vec![(PersonKey::Id(people[0].id), "列席".into())], ..group_input(&people) };
+    let e =
+        write(&db.conn, &sys, async |tx| study_groups::create(tx, &only_attendees).await).await.expect_err("no member");
+    assert!(reasons(&e).contains("至少选择一名中心组成员"), "{}", reasons(&e));
+    let g =
+        write(&db.conn, &sys, async |tx| study_groups::create(tx, &group_input(&people)).await).await.expect("group");
+    assert!(g.name.ends_with("理论学习中心组"), "{}", g.name);
+    assert_eq!((g.members.len(), g.expected(), g.approver.code.as_str()), (4, 3, YUNXI), "列席 not expected");
+    let e = write(&db.conn, &sys, async |tx| study_groups::create(tx, &group_input(&people)).await)
+        .await
+        .expect_err("one group per organisation");
+    assert!(reasons(&e).contains("已有理论学习中心组"), "{}", reasons(&e));
+    // Without an approving body the group reports to the organisation above.
+    let town = by_code(&db.conn, TOWN).await;
+    let edited = GroupInput { approver: String::new(), ..group_input(&people) };
+    let g = write(&db.conn, &sys, async |tx| study_groups::update(tx, g.id, &edited).await).await.expect("edit");
+    assert_eq!(Some(g.approver.id), town.parent_id);
+    // Another county's scope does not see it.
+    let quyuan = county_scope(&db.conn, QUYUAN).await;
+    assert!(matches!(study_groups::get(&db.conn, &quyuan, g.id).await, Err(StoreError::NotFound(_))));
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_plan_goes_up_its_route_and_changes_only_by_correction_once_approved() {
+    let db = seeded().await;
+    let (group, _) = seed_group(&db.conn).await;
+    let year = xuepei_domain::time::today().year();
+    let town = county_scope(&db.conn, TOWN).await;
+    let county = county_scope(&db.conn, YUNXI).await;
+    let e =
+        write(&db.conn, &town, async |tx| plans::create(tx, group, &annual(year - 1)).await).await.expect_err("past");
+    assert!(reasons(&e).contains("已经结束"), "{}", reasons(&e));
+    let p = write(&db.conn, &town, async |tx| plans::create(tx, group, &annual(year)).await).await.expect("draft");
+    assert_eq!((p.state, p.topics.len()), (PlanState::Draft, 1), "empty months dropped");
+    assert!(p.title.contains(&format!("{year}年度学习计划")), "{}", p.title);
+    let e = write(&db.conn, &town, async |tx| plans::create(tx, group, &annual(year)).await).await.expect_err("second");
+    assert!(reasons(&e).contains("每年只制定一份"), "{}", reasons(&e));
+    let step = async |scope: &Scope, action, comments: &str| {
+        write(&db.conn, scope, async |tx| plans::act(tx, p.id, action, comments).await).await
+    };
+    assert!(step(&county, PlanAction::Approve, "").await.is_err(), "not submitted yet");
+    assert_eq!(step(&town, PlanAction::Submit, "").await.expect("submit").state, PlanState::Submitted);
+    let e = write(&db.conn, &town, async |tx| plans::update(tx, p.id, &annual(year)).await).await.expect_err("locked");
+    assert!(matches!(e, StoreError::Forbidden(_)), "{e:?}");
+    // The town may not decide on what it files with the district.
+    let e = step(&town, PlanAction::Approve, "").await.expect_err("not the approver");
+    assert!(matches!(&e, StoreError::Forbidden(m) if m.contains("云溪区")), "{e:?}");
+    let e = step(&county, PlanAction::Return, "  ").await.expect_err("comments needed");
+    assert!(reasons(&e).contains("修改意见"), "{}", reasons(&e));
+    let back = step(&county, PlanAction::Return, "请补充专题研讨安排").await.expect("return");
+    assert_eq!((back.state, back.comments.as_str()), (PlanState::Returned, "请补充专题研讨安排"));
+    let mut changed = annual(year);
+    changed.topics.push(Topic { month: 6, topic: "专题研讨：基层治理".into() });
+    write(&db.conn, &town, async |tx| plans::update(tx, p.id, &changed).await).await.expect("edit returned");
+    step(&town, PlanAction::Submit, "").await.expect("resubmit");
+    assert_eq!(plans::awaiting(&db.conn, &county).await.expect("inbox").len(), 1);
+    assert!(plans::awaiting(&db.conn, &town).await.expect("town inbox").is_empty(), "not the town's to decide");
+    assert_eq!(step(&county, PlanAction::Approve, "同意").await.expect("approve").state, PlanState::Approved);
+    assert!(step(&county, PlanAction::Approve, "").await.is_err(), "once");
+    let e = write(&db.conn, &town, async |tx| plans::update(tx, p.id, &changed).await).await.expect_err("read-only");
+    assert!(matches!(&e, StoreError::Forbidden(m) if m.contains("更正")), "{e:?}");
+    let e =
+        write(&db.conn, &county, async |tx| plans::correct(tx, p.id, &changed, " ").await).await.expect_err("reason");
+    assert!(reasons(&e).contains("更正原因"), "{}", reasons(&e));
+    changed.topics[0].topic = "学习习近平新时代中国特色社会主义思想".into();
+    let fixed = write(&db.conn, &county, async |tx| plans::correct(tx, p.id, &changed, "根据上级通知调整专题").await)
+        .await
+        .expect("correct");
+    assert_eq!(
+        (fixed.state, fixed.topics[0].topic.as_str()),
+        (PlanState::Approved, "学习习近平新时代中国特色社会主义思想")
+    );
+    let trail = audit::search(&db.conn, &Scope::system(), &Default::default(), None, 50).await.expect("audit");
+    let text = format!("{:?}", trail.items);
+    assert!(text.contains("根据上级通知调整专题") && text.contains("study_plan.approve"), "audited");
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn sessions_record_attendance_of_the_groups_people_only() {
+    let db = seeded().await;
+    let (group, people) = seed_group(&db.conn).await;
+    let stranger = members(&db.conn, YUNXI).await;
+    let town = county_scope(&db.conn, TOWN).await;
+    let s = write(&db.conn, &town, async |tx| {
+        sessions::create(tx, group, &session(&people, 3, "学习乡村振兴重要论述")).await
+    })
+    .await
+    .expect("session");
+    // Leader present, deputy on leave, member left out (absent), attendee present but not counted.
+    assert_eq!((s.present, s.expected, s.rate), (1, 3, Some(33.3)));
+    assert_eq!(s.with(xuepei_domain::study::groups::Presence::Absent).count(), 1, "the member left out");
+    assert!(!s.closed);
+    let mut bad = session(&people, 2, "学习党章");
+    bad.attendance.push((PersonKey::Id(stranger[0].id), "出席".into(), String::new()));
+    bad.attendance[1].2.clear();
+    bad.date = Some(xuepei_domain::time::today() + Days::new(1));
+    let e = write(&db.conn, &town, async |tx| sessions::create(tx, group, &bad).await).await.expect_err("refused");
+    let r = reasons(&e);
+    for want in ["晚于今天", "不是", "请假事由"] {
+        assert!(r.contains(want), "{want}: {r}");
+    }
+    let e = write(&db.conn, &town, async |tx| {
+        sessions::create(tx, group, &session(&people, 3, "学习乡村振兴重要论述")).await
+    })
+    .await
+    .expect_err("duplicate");
+    assert!(reasons(&e).contains("请勿重复登记"), "{}", reasons(&e));
+    let closed = write(&db.conn, &town, async |tx| sessions::close(tx, s.id).await).await.expect("close");
+    assert!(closed.closed);
+    let e = write(&db.conn, &town, async |tx| sessions::update(tx, s.id, &session(&people, 3, "改")).await)
+        .await
+        .expect_err("closed");
+    assert!(matches!(e, StoreError::Forbidden(_)), "{e:?}");
+    let fixed = write(&db.conn, &town, async |tx| {
+        sessions::correct(tx, s.id, &session(&people, 3, "学习乡村振兴重要论述（补录）"), "补录主题").await
+    })
+    .await
+    .expect("correct");
+    assert!(fixed.topic.ends_with("（补录）"));
+    // A session more than 30 days old is closed without being closed by hand.
+    let old = write(&db.conn, &town, async |tx| sessions::create(tx, group, &session(&people, 40, "学习党史")).await)
+        .await
+        .expect("old");
+    assert!(old.closed);
+    // Search finds the speeches.
+    let found = xuepei_store::search::search(&db.conn, &town, "学习体会", None, 1, 20).await.expect("search");
+    assert!(found.items.iter().any(|h| h.kind == "speech" && h.id == s.id), "{:?}", found.items);
+    let quyuan = county_scope(&db.conn, QUYUAN).await;
+    assert!(matches!(sessions::get(&db.conn, &quyuan, s.id).await, Err(StoreError::NotFound(_))));
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn the_ledger_tallies_the_year_against_rules_an_administrator_sets() {
+    let db = seeded().await;
+    let (group, people) = seed_group(&db.conn).await;
+    let county = county_scope(&db.conn, YUNXI).await;
+    let today = xuepei_domain::time::today();
+    write(&db.conn, &county, async |tx| {
+        // Within this year: day 0 is today, the other a few days before (never last year's).
+        sessions::create(tx, group, &session(&people, 0, "学习一")).await?;
+        let back = u64::from(today.ordinal0().min(5));
+        sessions::create(tx, group, &SessionInput { thematic: false, ..session(&people, back, "学习二") }).await?;
+        reports::create(
+            tx,
+            group,
+            &ReportInput {
+                year: Some(today.year()),
+                kind: "annual".into(),
+                person: Some(PersonKey::Id(people[0].id)),
+                title: String::new(),
+                body: "本年度学习情况。".into(),
+                done_on: None,
+            },
+        )
+        .await
+    })
+    .await
+    .expect("records");
+    let e = write(&db.conn, &county, async |tx| {
+        rules::set(tx, YUNXI, GroupRules { sessions_per_year: 2, thematic_per_year: 3, attendance_min: 0 }).await
+    })
+    .await
+    .expect_err("bad rules");
+    assert!(reasons(&e).contains("专题研讨次数不能多于") && reasons(&e).contains("出勤率下限"), "{}", reasons(&e));
+    let l = ledger::ledger(&db.conn, &county, group, today.year()).await.expect("ledger");
+    assert_eq!((l.sessions.len(), l.tally.sessions, l.tally.thematic), (2, 2, 1));
+    assert_eq!(l.rules, GroupRules::default());
+    assert_eq!(l.reports.len(), 1);
+    assert!(l.tally.below, "33% is under 80%");
+    write(&db.conn, &county, async |tx| {
+        rules::set(tx, YUNXI, GroupRules { sessions_per_year: 1, thematic_per_year: 1, attendance_min: 30 }).await
+    })
+    .await
+    .expect("rules");
+    let l = ledger::ledger(&db.conn, &county, group, today.year()).await.expect("ledger");
+    assert_eq!(l.rules.attendance_min, 30);
+    assert!(l.tally.shortfalls.is_empty() && !l.tally.below, "{:?}", l.tally);
+    // The town's scope sees the district's rule but may not set one for the district.
+    let town = county_scope(&db.conn, TOWN).await;
+    assert!(rules::list(&db.conn, &town).await.expect("rules").iter().any(|r| r.attendance_min == 30));
+    let e =
+        write(&db.conn, &town, async |tx| rules::set(tx, YUNXI, GroupRules::default()).await).await.expect_err("above");
+    assert!(reasons(&e).contains("不在您的管理范围内"), "{}", reasons(&e));
+    db.cleanup().await;
+}
+
+async fn token(db: &DatabaseConnection, code: &str) -> String {
+    let o = by_code(db, code).await;
+    write(db, &Scope::system(), async |tx| {
+        tokens::issue(tx, "中心组对接", o.id, true, None, tokens::OPERATOR_ISSUER).await
+    })
+    .await
+    .expect("token")
+    .1
+}
+
+async fn call(app: &TestApp, method: &str, path: &str, token: &str, body: Option<Value>) -> (u16, Value) {
+    let mut rb = match method {
+        "POST" => app.raw.post(app.url(path)),
+        _ => app.raw.get(app.url(path)),
+    };
+    rb = rb.bearer_auth(token);
+    if let Some(b) = body {
+        rb = rb.header("content-type", "application/json").body(b.to_string());
+    }
+    let r = rb.send().await.expect("request");
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn the_api_lists_groups_and_records_sessions_by_identity_number() {
+    let db = seeded().await;
+    let (group, people) = seed_group(&db.conn).await;
+    let app = TestApp::spawn(&db).await;
+    let ours = token(&db.conn, YUNXI).await;
+    let theirs = token(&db.conn, QUYUAN).await;
+    let (status, list) = call(&app, "GET", "/api/v1/study-groups", &ours, None).await;
+    assert_eq!(status, 200, "{list}");
+    let g = list["items"].as_array().expect("items").iter().find(|g| g["id"] == group).expect("listed").clone();
+    assert_eq!(g["org"], TOWN);
+    assert_eq!(g["members"][3]["role"], "attendee");
+    let (_, other) = call(&app, "GET", "/api/v1/study-groups", &theirs, None).await;
+    assert!(other["items"].as_array().expect("items").is_empty(), "{other}");
+    let date = (xuepei_domain::time::today() - Days::new(1)).to_string();
+    let path = format!("/api/v1/study-groups/{group}/sessions");
+    let body = json!({
+        "date": date, "topic": "专题研讨：党的自我革命", "thematic": true, "lead": people[0].id_number,
+        "attendance": [
+            { "id_number": people[0].id_number, "presence": "present" },
+            { "id_number": people[1].id_number, "presence": "present" },
+            { "id_number": people[2].id_number, "presence": "leave", "reason": "参加培训" }
+        ],
+        "speeches": [{ "id_number": people[1].id_number, "summary": "谈了学习体会" }]
+    });
+    let (status, made) = call(&app, "POST", &path, &ours, Some(body.clone())).await;
+    assert_eq!(status, 201, "{made}");
+    assert_eq!((made["present"].as_u64(), made["expected"].as_u64()), (Some(2), Some(3)));
+    assert_eq!(made["attendance_rate"].as_f64(), Some(66.7));
+    let (status, again) = call(&app, "POST", &path, &ours, Some(body.clone())).await;
+    assert_eq!(status, 422, "duplicate: {again}");
+    let mut bad = body.clone();
+    bad["topic"] = json!("另一主题");
+    bad["attendance"][0]["presence"] = json!("maybe");
+    bad["speeches"][0]["id_number"] = json!(members(&db.conn, YUNXI).await[0].id_number);
+    bad["lead"] = json!("");
+    let (status, err) = call(&app, "POST", &path, &ours, Some(bad)).await;
+    assert_eq!(status, 422, "{err}");
+    let text = err.to_string();
+    for want in ["maybe", "领学人", "不是"] {
+        assert!(text.contains(want), "{want}: {text}");
+    }
+    let (status, _) = call(&app, "POST", &path, &ours, Some(json!({ "date": date, "oops": 1 }))).await;
+    assert_eq!(status, 400, "unknown field");
+    let (status, read) = call(&app, "GET", &path, &ours, None).await;
+    assert_eq!(status, 200);
+    let items = read["items"].as_array().expect("items");
+    assert_eq!(items.len(), 1, "nothing half-written: {read}");
+    assert_eq!(items[0]["attendance"][2]["presence"], "leave");
+    // Another county's token: the group does not exist for it.
+    for method in ["GET", "POST"] {
+        let (status, e) = call(&app, method, &path, &theirs, (method == "POST").then(|| body.clone())).await;
+        assert_eq!(status, 404, "{method}: {e}");
+    }
+    let (status, _) = call(&app, "GET", "/api/v1/study-groups/abc/sessions", &ours, None).await;
+    assert_eq!(status, 404);
+    let (status, _) = call(&app, "GET", &format!("{path}?year=20x6"), &ours, None).await;
+    assert_eq!(status, 400);
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn the_demo_holds_groups_with_one_short_of_sessions() {
+    let db = xuepei_testkit::TestDb::from_template("yueyanglou_1", async |conn| {
+        xuepei::demo::seed(conn, 1, Some(&[xuepei::demo_meetings::COUNTY])).await.expect("seed");
+    })
+    .await;
+    let s = xuepei::demo_study_groups::seed_study_groups(&db.conn).await.expect("groups");
+    assert_eq!(s.groups, 3, "{s:?}");
+    assert!(s.sessions >= 20 && s.reports >= 6, "{s:?}");
+    assert!(!s.short.is_empty(), "a group short of sessions to find: {s:?}");
+    let county = county_scope(&db.conn, xuepei::demo_meetings::COUNTY).await;
+    let waiting = plans::awaiting(&db.conn, &county).await.expect("inbox");
+    assert_eq!(waiting.len(), 1, "one street's plan waits for the district");
+    db.cleanup().await;
+}

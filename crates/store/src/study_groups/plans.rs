@@ -1,0 +1,450 @@
+//! A study group's annual plan (topics by month) and thematic plans on their route: the
+//! group drafts and submits, the approving body returns with comments or approves; an
+//! approved plan changes only by an audited correction with a reason.
+
+use chrono::{DateTime, Datelike, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use serde::{Deserialize, Serialize};
+use xuepei_domain::labels::Labeled;
+use xuepei_domain::study::groups::{self as rules, BODY_MAX, PlanAction, PlanKind, PlanState, TITLE_MAX};
+
+use super::Group;
+use crate::audit::{Entry, Tx, json};
+use crate::entity::study_plan;
+use crate::meetings::{clean, err, to_json};
+use crate::org::now;
+use crate::scope::Scope;
+use crate::{Result, StoreError};
+
+/// A month's topic of a plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Topic {
+    pub month: u32,
+    pub topic: String,
+}
+
+/// A plan as submitted.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PlanInput {
+    pub year: Option<i32>,
+    /// A kind code (`annual`, `thematic`) or its label; empty: annual.
+    pub kind: String,
+    pub title: String,
+    pub topics: Vec<Topic>,
+    pub body: String,
+}
+
+/// A plan as read.
+#[derive(Debug, Clone, Serialize)]
+pub struct Plan {
+    pub id: i64,
+    pub group_id: i64,
+    pub group_name: String,
+    #[serde(skip)]
+    pub org_path: String,
+    pub approver: crate::classes::OrgRef,
+    #[serde(skip)]
+    pub approver_path: String,
+    pub year: i32,
+    pub kind: PlanKind,
+    pub title: String,
+    pub topics: Vec<Topic>,
+    pub body: String,
+    pub state: PlanState,
+    pub comments: String,
+    pub submitted_at: Option<DateTime<Utc>>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+struct Checked {
+    year: i32,
+    kind: PlanKind,
+    title: String,
+    topics: Vec<Topic>,
+    body: String,
+}
+
+fn check(input: &PlanInput, g: &Group) -> Result<Checked> {
+    let mut errs = Vec::new();
+    let today = xuepei_domain::time::today();
+    let year = match input.year {
+        None => {
+            errs.push(err("year", "请填写计划年度"));
+            None
+        }
+        Some(y) => match rules::check_plan_year(y, today) {
+            Ok(()) => Some(y),
+            Err(m) => {
+                errs.push(err("year", m));
+                None
+            }
+        },
+    };
+    let kind = match input.kind.trim() {
+        "" => Some(PlanKind::Annual),
+        k => PlanKind::parse_label(k),
+    };
+    if kind.is_none() {
+        errs.push(err(
+            "kind",
+            format!("计划类别“{}”无效，可选：年度学习计划（annual）、专题学习方案（thematic）", input.kind.trim()),
+        ));
+    }
+    let mut title = clean(&input.title, TITLE_MAX, "计划标题", "title", &mut errs);
+    if title.is_empty()
+        && let (Some(y), Some(PlanKind::Annual)) = (year, kind)
+    {
+        title = format!("{}{y}年度学习计划", g.name);
+    }
+    if title.is_empty() && errs.iter().all(|e| e.field != "title") {
+        errs.push(err("title", "请填写专题学习方案的标题"));
+    }
+    let body = clean(&input.body, BODY_MAX, "计划正文", "body", &mut errs);
+    let mut topics = Vec::new();
+    for t in &input.topics {
+        let topic = clean(&t.topic, TITLE_MAX, &format!("{}月学习专题", t.month), "topics", &mut errs);
+        if topic.is_empty() {
+            continue;
+        }
+        if !(1..=12).contains(&t.month) {
+            errs.push(err("topics", format!("学习专题“{topic}”的月份{}有误，应为1至12", t.month)));
+            continue;
+        }
+        topics.push(Topic { month: t.month, topic });
+    }
+    topics.sort_by_key(|t| t.month);
+    if kind == Some(PlanKind::Annual) && topics.is_empty() && body.is_empty() && errs.is_empty() {
+        errs.push(err("topics", "年度学习计划请按月填写学习专题，或填写计划正文"));
+    }
+    match (year, kind, errs.is_empty()) {
+        (Some(year), Some(kind), true) => Ok(Checked { year, kind, title, topics, body }),
+        _ => Err(StoreError::Invalid(errs)),
+    }
+}
+
+async fn same_title(db: &impl ConnectionTrait, group_id: i64, c: &Checked, except: Option<i64>) -> Result<bool> {
+    let mut q = study_plan::Entity::find()
+        .select_only()
+        .column(study_plan::Column::Id)
+        .filter(study_plan::Column::GroupId.eq(group_id))
+        .filter(study_plan::Column::Year.eq(c.year))
+        .filter(study_plan::Column::Kind.eq(c.kind.code()))
+        .filter(study_plan::Column::Title.eq(c.title.clone()));
+    if let Some(id) = except {
+        q = q.filter(study_plan::Column::Id.ne(id));
+    }
+    Ok(q.into_tuple::<i64>().one(db).await?.is_some())
+}
+
+/// A group has one annual plan a year.
+async fn annual_taken(db: &impl ConnectionTrait, group_id: i64, c: &Checked, except: Option<i64>) -> Result<bool> {
+    if c.kind != PlanKind::Annual {
+        return Ok(false);
+    }
+    let mut q = study_plan::Entity::find()
+        .select_only()
+        .column(study_plan::Column::Id)
+        .filter(study_plan::Column::GroupId.eq(group_id))
+        .filter(study_plan::Column::Year.eq(c.year))
+        .filter(study_plan::Column::Kind.eq(PlanKind::Annual.code()));
+    if let Some(id) = except {
+        q = q.filter(study_plan::Column::Id.ne(id));
+    }
+    Ok(q.into_tuple::<i64>().one(db).await?.is_some())
+}
+
+async fn refuse_duplicates(db: &impl ConnectionTrait, g: &Group, c: &Checked, except: Option<i64>) -> Result<()> {
+    if annual_taken(db, g.id, c, except).await? {
+        return Err(StoreError::invalid(
+            "year",
+            format!("{}{}年度已有年度学习计划，每年只制定一份；请修改已有的计划", g.name, c.year),
+        ));
+    }
+    if same_title(db, g.id, c, except).await? {
+        return Err(StoreError::invalid("title", format!("{}年度已有标题为“{}”的计划，请换一个标题", c.year, c.title)));
+    }
+    Ok(())
+}
+
+/// Drafts a plan of a group in the writer's scope.
+pub async fn create(tx: &Tx, group_id: i64, input: &PlanInput) -> Result<Plan> {
+    let g = super::get(tx.conn(), tx.scope(), group_id).await?;
+    let c = check(input, &g)?;
+    refuse_duplicates(tx.conn(), &g, &c, None).await?;
+    let t = now();
+    let row = study_plan::ActiveModel {
+        group_id: Set(g.id),
+        org_id: Set(g.org.id),
+        org_path: Set(g.org_path.clone()),
+        year: Set(c.year),
+        kind: Set(c.kind.code().to_owned()),
+        title: Set(c.title),
+        topics: Set(to_json(&c.topics)),
+        body: Set(c.body),
+        state: Set(PlanState::Draft.code().to_owned()),
+        comments: Set(String::new()),
+        submitted_at: Set(None),
+        decided_at: Set(None),
+        created_at: Set(t),
+        updated_at: Set(t),
+        ..Default::default()
+    }
+    .insert(tx.conn())
+    .await?;
+    let after = get(tx.conn(), tx.scope(), row.id).await?;
+    tx.record(Entry {
+        action: "study_plan.create",
+        target_type: "study_plan",
+        target_id: Some(row.id.to_string()),
+        scope_path: g.org_path,
+        summary: format!("起草{}《{}》", after.kind.label(), after.title),
+        before: None,
+        after: json(&after),
+    });
+    Ok(after)
+}
+
+async fn write(tx: &Tx, id: i64, c: Checked) -> Result<()> {
+    study_plan::Entity::update_many()
+        .col_expr(study_plan::Column::Year, Expr::value(c.year))
+        .col_expr(study_plan::Column::Kind, Expr::value(c.kind.code()))
+        .col_expr(study_plan::Column::Title, Expr::value(c.title))
+        .col_expr(study_plan::Column::Topics, Expr::value(to_json(&c.topics)))
+        .col_expr(study_plan::Column::Body, Expr::value(c.body))
+        .col_expr(study_plan::Column::UpdatedAt, Expr::value(now()))
+        .filter(study_plan::Column::Id.eq(id))
+        .exec(tx.conn())
+        .await?;
+    Ok(())
+}
+
+/// Changes a draft or a returned plan.
+pub async fn update(tx: &Tx, id: i64, input: &PlanInput) -> Result<Plan> {
+    let before = get(tx.conn(), tx.scope(), id).await?;
+    if !before.state.editable() {
+        return Err(StoreError::Forbidden(match before.state {
+            PlanState::Approved => "该计划已审批，不能直接修改；如确需更正，请使用“更正”并说明原因".to_owned(),
+            _ => "该计划已报送，正在等待审批，不能修改；如需修改请联系审批机关退回".to_owned(),
+        }));
+    }
+    let g = super::get(tx.conn(), tx.scope(), before.group_id).await?;
+    let c = check(input, &g)?;
+    refuse_duplicates(tx.conn(), &g, &c, Some(id)).await?;
+    write(tx, id, c).await?;
+    let after = get(tx.conn(), tx.scope(), id).await?;
+    tx.record(Entry {
+        action: "study_plan.update",
+        target_type: "study_plan",
+        target_id: Some(id.to_string()),
+        scope_path: after.org_path.clone(),
+        summary: format!("修改{}《{}》", after.kind.label(), after.title),
+        before: json(&before),
+        after: json(&after),
+    });
+    Ok(after)
+}
+
+/// Takes a step on the plan's route. Submitting is the group's (its scope); returning and
+/// approving are the approving body's: the actor's scope must hold that body.
+pub async fn act(tx: &Tx, id: i64, action: PlanAction, comments: &str) -> Result<Plan> {
+    let before = get(tx.conn(), tx.scope(), id).await?;
+    let mut errs = Vec::new();
+    let comments = clean(comments, 1000, "审批意见", "comments", &mut errs);
+    if !errs.is_empty() {
+        return Err(StoreError::Invalid(errs));
+    }
+    if matches!(action, PlanAction::Return | PlanAction::Approve) && !tx.scope().contains_path(&before.approver_path) {
+        return Err(StoreError::Forbidden(format!(
+            "该计划报{}审批，只有{}的账号可以退回或审批",
+            before.approver.name, before.approver.name
+        )));
+    }
+    if action == PlanAction::Submit && before.year < xuepei_domain::time::today().year() {
+        return Err(StoreError::invalid("year", format!("{}年已经结束，不能再报送该年度的计划", before.year)));
+    }
+    let state = rules::next_state(before.state, action, &comments).map_err(|m| StoreError::Conflict(m))?;
+    let t = now();
+    let mut q = study_plan::Entity::update_many()
+        .col_expr(study_plan::Column::State, Expr::value(state.code()))
+        .col_expr(study_plan::Column::UpdatedAt, Expr::value(t));
+    q = match action {
+        PlanAction::Submit => q.col_expr(study_plan::Column::SubmittedAt, Expr::value(t)),
+        PlanAction::Return | PlanAction::Approve => q
+            .col_expr(study_plan::Column::DecidedAt, Expr::value(t))
+            .col_expr(study_plan::Column::Comments, Expr::value(comments.clone())),
+    };
+    // The state read is the state changed: a concurrent step finds nothing to update.
+    let done = q
+        .filter(study_plan::Column::Id.eq(id))
+        .filter(study_plan::Column::State.eq(before.state.code()))
+        .exec(tx.conn())
+        .await?;
+    if done.rows_affected == 0 {
+        return Err(StoreError::Conflict("该计划的状态刚被其他用户改变，请刷新后再操作".into()));
+    }
+    let after = get(tx.conn(), tx.scope(), id).await?;
+    let (code, words) = match action {
+        PlanAction::Submit => ("study_plan.submit", format!("报送{}审批", after.approver.name)),
+        PlanAction::Return => ("study_plan.return", format!("退回修改，意见：{comments}")),
+        PlanAction::Approve => ("study_plan.approve", "审批通过".to_owned()),
+    };
+    tx.record(Entry {
+        action: code,
+        target_type: "study_plan",
+        target_id: Some(id.to_string()),
+        scope_path: after.org_path.clone(),
+        summary: format!("{}《{}》{words}", after.kind.label(), after.title),
+        before: json(&before),
+        after: json(&after),
+    });
+    Ok(after)
+}
+
+/// Corrects an approved plan: the change and its reason go to the audit trail together.
+pub async fn correct(tx: &Tx, id: i64, input: &PlanInput, reason: &str) -> Result<Plan> {
+    let before = get(tx.conn(), tx.scope(), id).await?;
+    if before.state != PlanState::Approved {
+        return Err(StoreError::Conflict("该计划尚未审批，请直接修改".into()));
+    }
+    let mut errs = Vec::new();
+    let reason = clean(reason, 200, "更正原因", "reason", &mut errs);
+    if reason.is_empty() && errs.is_empty() {
+        errs.push(err("reason", "请填写更正原因（如“根据上级通知调整第三季度专题”）"));
+    }
+    let g = super::get(tx.conn(), tx.scope(), before.group_id).await?;
+    // A correction keeps the plan's year (a past year's plan is corrected, not re-planned).
+    let mut input = input.clone();
+    input.year = Some(before.year);
+    let c = match (check_for_correction(&input, &g, before.year), errs.is_empty()) {
+        (Ok(c), true) => c,
+        (Ok(_), false) => return Err(StoreError::Invalid(errs)),
+        (Err(StoreError::Invalid(more)), _) => {
+            errs.extend(more);
+            return Err(StoreError::Invalid(errs));
+        }
+        (Err(e), _) => return Err(e),
+    };
+    refuse_duplicates(tx.conn(), &g, &c, Some(id)).await?;
+    write(tx, id, c).await?;
+    let after = get(tx.conn(), tx.scope(), id).await?;
+    tx.record(Entry {
+        action: "study_plan.correct",
+        target_type: "study_plan",
+        target_id: Some(id.to_string()),
+        scope_path: after.org_path.clone(),
+        summary: format!("更正已审批的《{}》，原因：{reason}", after.title),
+        before: json(&before),
+        after: json(&after),
+    });
+    Ok(after)
+}
+
+/// The plan check without the open-year rule (a correction keeps its year).
+fn check_for_correction(input: &PlanInput, g: &Group, year: i32) -> Result<Checked> {
+    match check(input, g) {
+        Err(StoreError::Invalid(errs)) => {
+            let rest: Vec<_> = errs.into_iter().filter(|e| e.field != "year").collect();
+            if rest.is_empty() {
+                // Only the year was refused: re-check with a year that is open, keep the real one.
+                let mut open = input.clone();
+                open.year = Some(xuepei_domain::time::today().year());
+                let mut c = check(&open, g)?;
+                c.year = year;
+                Ok(c)
+            } else {
+                Err(StoreError::Invalid(rest))
+            }
+        }
+        other => other,
+    }
+}
+
+fn broken(id: i64, e: serde_json::Error) -> StoreError {
+    StoreError::Db(sea_orm::DbErr::Custom(format!("study plan {id}: {e}")))
+}
+
+async fn build(db: &impl ConnectionTrait, scope: &Scope, rows: Vec<study_plan::Model>) -> Result<Vec<Plan>> {
+    let mut groups: std::collections::HashMap<i64, Group> = std::collections::HashMap::new();
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        if !groups.contains_key(&r.group_id) {
+            let g = super::get(db, scope, r.group_id).await?;
+            groups.insert(r.group_id, g);
+        }
+        let g = &groups[&r.group_id];
+        out.push(Plan {
+            id: r.id,
+            group_id: r.group_id,
+            group_name: g.name.clone(),
+            org_path: r.org_path,
+            approver: g.approver.clone(),
+            approver_path: g.approver_path.clone(),
+            year: r.year,
+            kind: PlanKind::from_code(&r.kind).unwrap_or(PlanKind::Annual),
+            title: r.title,
+            topics: serde_json::from_str(&r.topics).map_err(|e| broken(r.id, e))?,
+            body: r.body,
+            state: PlanState::from_code(&r.state).unwrap_or(PlanState::Draft),
+            comments: r.comments,
+            submitted_at: r.submitted_at,
+            decided_at: r.decided_at,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        });
+    }
+    Ok(out)
+}
+
+/// A plan of a group in the scope.
+pub async fn get(db: &impl ConnectionTrait, scope: &Scope, id: i64) -> Result<Plan> {
+    let row = study_plan::Entity::find_by_id(id)
+        .filter(scope.cond(study_plan::Column::OrgPath))
+        .one(db)
+        .await?
+        .ok_or(StoreError::NotFound("学习计划"))?;
+    build(db, scope, vec![row]).await?.pop().ok_or(StoreError::NotFound("学习计划"))
+}
+
+/// A group's plans, of one year or all, newest year first.
+pub async fn of_group(db: &impl ConnectionTrait, scope: &Scope, group_id: i64, year: Option<i32>) -> Result<Vec<Plan>> {
+    let mut q = study_plan::Entity::find()
+        .filter(study_plan::Column::GroupId.eq(group_id))
+        .filter(scope.cond(study_plan::Column::OrgPath));
+    if let Some(y) = year {
+        q = q.filter(study_plan::Column::Year.eq(y));
+    }
+    let rows = q
+        .order_by_desc(study_plan::Column::Year)
+        .order_by_asc(study_plan::Column::Kind)
+        .order_by_asc(study_plan::Column::Id)
+        .limit(500)
+        .all(db)
+        .await?;
+    build(db, scope, rows).await
+}
+
+/// Plans waiting for a decision of a body in the scope (the approver's inbox).
+pub async fn awaiting(db: &impl ConnectionTrait, scope: &Scope) -> Result<Vec<Plan>> {
+    let rows = study_plan::Entity::find()
+        .filter(scope.cond(study_plan::Column::OrgPath))
+        .filter(study_plan::Column::State.eq(PlanState::Submitted.code()))
+        .order_by_asc(study_plan::Column::SubmittedAt)
+        .limit(500)
+        .all(db)
+        .await?;
+    Ok(build(db, scope, rows).await?.into_iter().filter(|p| scope.contains_path(&p.approver_path)).collect())
+}
+
+/// The input that reproduces a plan (to edit or correct it).
+pub fn input_of(p: &Plan) -> PlanInput {
+    PlanInput {
+        year: Some(p.year),
+        kind: p.kind.code().to_owned(),
+        title: p.title.clone(),
+        topics: p.topics.clone(),
+        body: p.body.clone(),
+    }
+}
