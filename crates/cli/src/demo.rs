@@ -820,13 +820,14 @@ pub async fn seed_accounts(db: &DatabaseConnection, password: &str) -> Result<Ve
     let tx = Tx::begin(db, &sys, &Actor::operator("演示数据")).await.map_err(|e| e.to_string())?;
     let code = async |c: &str| org::get_by_code(tx.conn(), &sys, c).await.ok().map(|o| o.id);
     let mut made = Vec::new();
-    let plan: [(&str, &str, R, &str, &str, &str); 6] = [
+    let plan: [(&str, &str, R, &str, &str, &str); 7] = [
         ("admin", "系统管理员", R::SystemAdmin, "430600", "430600-ZZB", "系统管理员（全市）"),
         ("security", "安全管理员", R::SecurityAdmin, "430600", "430600-ZZB", "安全管理员（全市）"),
         ("auditor", "安全审计员", R::AuditAdmin, "430600", "430600-ZZB", "安全审计员（全市）"),
         ("city", "市委组织部", R::OrgStaff, "430600", "430600-ZZB", "市委组织部（全市）"),
         ("yueyanglou", "岳阳楼区委组织部", R::OrgStaff, "430602", "430602-ZZB", "岳阳楼区委组织部"),
         ("pingjiang", "平江县委组织部", R::OrgStaff, "430626", "430626-ZZB", "平江县委组织部"),
+        ("xuanchuan", "岳阳楼区委宣传部", R::PropagandaStaff, "430602", "430602-XCB", "岳阳楼区委宣传部（理论学习督查、中心组学习计划审批）"),
     ];
     for (username, name, role, scope, unit, what) in plan {
         let (Some(scope_id), Some(org_id)) = (code(scope).await, code(unit).await) else { continue };
@@ -842,6 +843,26 @@ pub async fn seed_accounts(db: &DatabaseConnection, password: &str) -> Result<Ve
         };
         accounts::create(&tx, &new).await.map_err(commands::explain)?;
         made.push((username.to_owned(), what.to_owned()));
+    }
+    // A leadership member of 岳阳楼区委 who keeps their own five-mode study log.
+    if let Some(county) = code("430602").await {
+        let f = PersonFilter { direct: Some(county), role: Some(Role::LeadershipMember), ..Default::default() };
+        let found =
+            people::list(tx.conn(), &sys, &f, PersonSort::Org, At::First, 1).await.map_err(|e| e.to_string())?;
+        if let Some(leader) = found.items.into_iter().next() {
+            let new = NewAccount {
+                username: "lingdao".into(),
+                display_name: leader.person.name.clone(),
+                person_id: Some(leader.person.id),
+                org_id: county,
+                scope_org_id: county,
+                roles: AccountRoles::of(&[R::Cadre]),
+                password: password.into(),
+                must_change_password: false,
+            };
+            accounts::create(&tx, &new).await.map_err(commands::explain)?;
+            made.push(("lingdao".to_owned(), format!("岳阳楼区领导干部{}（本人学习记录）", leader.person.name)));
+        }
     }
     // A village secretary and a cadre of the same village, each linked to their record.
     if let Some(county) = code("430602").await {
