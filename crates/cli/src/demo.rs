@@ -827,7 +827,14 @@ pub async fn seed_accounts(db: &DatabaseConnection, password: &str) -> Result<Ve
         ("city", "市委组织部", R::OrgStaff, "430600", "430600-ZZB", "市委组织部（全市）"),
         ("yueyanglou", "岳阳楼区委组织部", R::OrgStaff, "430602", "430602-ZZB", "岳阳楼区委组织部"),
         ("pingjiang", "平江县委组织部", R::OrgStaff, "430626", "430626-ZZB", "平江县委组织部"),
-        ("xuanchuan", "岳阳楼区委宣传部", R::PropagandaStaff, "430602", "430602-XCB", "岳阳楼区委宣传部（理论学习督查、中心组学习计划审批）"),
+        (
+            "xuanchuan",
+            "岳阳楼区委宣传部",
+            R::PropagandaStaff,
+            "430602",
+            "430602-XCB",
+            "岳阳楼区委宣传部（理论学习督查、中心组学习计划审批）",
+        ),
     ];
     for (username, name, role, scope, unit, what) in plan {
         let (Some(scope_id), Some(org_id)) = (code(scope).await, code(unit).await) else { continue };

@@ -165,7 +165,7 @@ pub async fn seed_study_groups(db: &DatabaseConnection) -> Result<GroupsSummary,
                     .map(|(i, p)| {
                         let (presence, reason) = match (i + m) % 7 {
                             3 if i > 0 => (Presence::Leave, "因公出差"),
-                            5 if i > 1 && m % 2 == 0 => (Presence::Absent, "未请假"),
+                            5 if i > 1 && m.is_multiple_of(2) => (Presence::Absent, "未请假"),
                             _ => (Presence::Present, ""),
                         };
                         (PersonKey::Id(p.id), presence.code().to_owned(), reason.to_owned())

@@ -344,7 +344,11 @@ pub(crate) fn key_words(k: &PersonKey) -> String {
     }
 }
 
-pub(crate) async fn org_in_scope(db: &impl ConnectionTrait, scope: &Scope, code: &str) -> Result<Option<organization::Model>> {
+pub(crate) async fn org_in_scope(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    code: &str,
+) -> Result<Option<organization::Model>> {
     Ok(organization::Entity::find()
         .filter(organization::Column::Code.eq(code))
         .filter(scope.cond(organization::Column::Path))
@@ -856,7 +860,10 @@ pub async fn archive(tx: &Tx, id: i64) -> Result<Meeting> {
     Ok(after)
 }
 
-pub(crate) async fn org_refs(db: &impl ConnectionTrait, ids: impl IntoIterator<Item = i64>) -> Result<HashMap<i64, OrgRef>> {
+pub(crate) async fn org_refs(
+    db: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = i64>,
+) -> Result<HashMap<i64, OrgRef>> {
     let ids: BTreeSet<i64> = ids.into_iter().collect();
     if ids.is_empty() {
         return Ok(HashMap::new());
@@ -870,7 +877,10 @@ pub(crate) async fn org_refs(db: &impl ConnectionTrait, ids: impl IntoIterator<I
         .collect())
 }
 
-pub(crate) async fn labels(db: &impl ConnectionTrait, ids: impl IntoIterator<Item = i64>) -> Result<HashMap<i64, PersonLabel>> {
+pub(crate) async fn labels(
+    db: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = i64>,
+) -> Result<HashMap<i64, PersonLabel>> {
     let ids: BTreeSet<i64> = ids.into_iter().collect();
     let mut out = HashMap::new();
     let all: Vec<i64> = ids.into_iter().collect();

@@ -751,6 +751,43 @@ pub async fn update(tx: &Tx, id: i64, input: &PersonInput) -> Result<Person> {
 }
 
 /// Removes a person from the roster.
+/// What other modules hold of a person (kinds of records, in Chinese), so that a deletion
+/// is refused with a reason instead of a foreign-key error or orphaned rows.
+async fn records_of(db: &impl ConnectionTrait, id: i64) -> Result<Vec<&'static str>> {
+    use crate::entity::{
+        account, credit_record, enrolment, meeting, meeting_measure, study_log, study_report, study_session,
+    };
+    let mut out = Vec::new();
+    let found = [
+        (account::Entity::find().filter(account::Column::PersonId.eq(id)).one(db).await?.is_some(), "登录账号"),
+        (enrolment::Entity::find().filter(enrolment::Column::PersonId.eq(id)).one(db).await?.is_some(), "培训报名记录"),
+        (
+            credit_record::Entity::find().filter(credit_record::Column::PersonId.eq(id)).one(db).await?.is_some(),
+            "学时记录",
+        ),
+        (meeting::Entity::find().filter(meeting::Column::ChairId.eq(id)).one(db).await?.is_some(), "主持的会议记录"),
+        (
+            meeting_measure::Entity::find().filter(meeting_measure::Column::OwnerId.eq(id)).one(db).await?.is_some(),
+            "负责的成果转化措施",
+        ),
+        (study_log::Entity::find().filter(study_log::Column::PersonId.eq(id)).one(db).await?.is_some(), "学习记录"),
+        (
+            study_session::Entity::find().filter(study_session::Column::LeadId.eq(id)).one(db).await?.is_some(),
+            "领学的中心组学习记录",
+        ),
+        (
+            study_report::Entity::find().filter(study_report::Column::PersonId.eq(id)).one(db).await?.is_some(),
+            "调研或述学报告",
+        ),
+    ];
+    for (held, what) in found {
+        if held {
+            out.push(what);
+        }
+    }
+    Ok(out)
+}
+
 pub async fn delete(tx: &Tx, id: i64) -> Result<Person> {
     let (db, scope) = (tx.conn(), tx.scope());
     let m = person::Entity::find_by_id(id)
@@ -758,6 +795,14 @@ pub async fn delete(tx: &Tx, id: i64) -> Result<Person> {
         .one(db)
         .await?
         .ok_or(StoreError::NotFound("人员"))?;
+    let held = records_of(db, id).await?;
+    if !held.is_empty() {
+        return Err(StoreError::Conflict(format!(
+            "“{}”已有{}，删除会使这些记录失去对应人员，未删除。如此人已调离，请修改其所在单位",
+            m.name,
+            held.join("、")
+        )));
+    }
     let org_path = m.org_path.clone();
     let p = Person::from(m);
     person::Entity::delete_by_id(id).exec(db).await?;

@@ -84,6 +84,8 @@ struct Other {
     material: i64,
     /// The other county's study-log entry, quota rule and leader.
     study: crate::study_logs::OtherStudy,
+    /// The other county's central study group.
+    study_group: i64,
     secrets: Vec<String>,
 }
 
@@ -552,6 +554,7 @@ fn cases(o: &Other) -> HashMap<(&'static str, &'static str), Vec<Case>> {
     class_cases(o, &mut m);
     enrolment_cases(o, &mut m);
     meeting_cases(o, &mut m);
+    study_group_cases(o, &mut m);
     study_log_cases(o, &mut m);
     material_cases(o, &mut m);
     m
@@ -845,6 +848,25 @@ fn meeting_cases(o: &Other, m: &mut HashMap<(&'static str, &'static str), Vec<Ca
             case(Api, format!("/api/v1/study/compliance?org={QUYUAN}&year=2025"), Deny),
         ],
     );
+}
+
+/// Central study groups in the API: the other county's group is neither listed nor reached.
+fn study_group_cases(o: &Other, m: &mut HashMap<(&'static str, &'static str), Vec<Case>>) {
+    use Expect::*;
+    use Who::*;
+    let group = o.study_group;
+    m.insert(("GET", "/api/v1/study-groups"), vec![case(Api, "/api/v1/study-groups", Clean)]);
+    m.insert(
+        ("GET", "/api/v1/study-groups/{id}/sessions"),
+        vec![case(Api, format!("/api/v1/study-groups/{group}/sessions?year=2025"), Deny)],
+    );
+    let mut post = case(Api, format!("/api/v1/study-groups/{group}/sessions"), Deny);
+    post.json = Some(
+        serde_json::json!({ "date": "2025-07-02", "topic": "越界学习", "lead": o.id_number,
+            "attendance": [{ "id_number": o.id_number, "presence": "present" }] })
+        .to_string(),
+    );
+    m.insert(("POST", "/api/v1/study-groups/{id}/sessions"), vec![post]);
 }
 
 /// Classes, their timetables, the instructor pool and the venue list.
@@ -1291,7 +1313,24 @@ async fn no_route_reaches_another_county() {
         crate::meetings::seed_meeting(&db.conn, QUYUAN, chrono::NaiveDate::from_ymd_opt(2025, 7, 1).expect("day"))
             .await;
     let material = crate::materials::seed_material(&db.conn, QUYUAN_TOWN, "外县学习资料", "外县学习党建").await;
+    let b_people = crate::meetings::members(&db.conn, QUYUAN).await;
+    let study_group = write(&db.conn, &Scope::system(), async |tx| {
+        let input = xuepei_store::study_groups::GroupInput {
+            org: QUYUAN.into(),
+            members: b_people
+                .iter()
+                .take(3)
+                .map(|p| (xuepei_store::meetings::PersonKey::Id(p.id), String::new()))
+                .collect(),
+            ..Default::default()
+        };
+        xuepei_store::study_groups::create(tx, &input).await
+    })
+    .await
+    .expect("study group")
+    .id;
     let other = Other {
+        study_group,
         material,
         class_room,
         shared_class,

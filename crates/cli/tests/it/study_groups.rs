@@ -253,6 +253,11 @@ async fn sessions_record_attendance_of_the_groups_people_only() {
     // Search finds the speeches.
     let found = xuepei_store::search::search(&db.conn, &town, "学习体会", None, 1, 20).await.expect("search");
     assert!(found.items.iter().any(|h| h.kind == "speech" && h.id == s.id), "{:?}", found.items);
+    // The lead learner is not deleted from under the record: the refusal says what holds them.
+    let e = write(&db.conn, &town, async |tx| xuepei_store::people::delete(tx, people[0].id).await)
+        .await
+        .expect_err("held");
+    assert!(matches!(&e, StoreError::Conflict(m) if m.contains("领学的中心组学习记录")), "{e:?}");
     let quyuan = county_scope(&db.conn, QUYUAN).await;
     assert!(matches!(sessions::get(&db.conn, &quyuan, s.id).await, Err(StoreError::NotFound(_))));
     db.cleanup().await;

@@ -265,7 +265,7 @@ pub async fn act(tx: &Tx, id: i64, action: PlanAction, comments: &str) -> Result
     if action == PlanAction::Submit && before.year < xuepei_domain::time::today().year() {
         return Err(StoreError::invalid("year", format!("{}年已经结束，不能再报送该年度的计划", before.year)));
     }
-    let state = rules::next_state(before.state, action, &comments).map_err(|m| StoreError::Conflict(m))?;
+    let state = rules::next_state(before.state, action, &comments).map_err(StoreError::Conflict)?;
     let t = now();
     let mut q = study_plan::Entity::update_many()
         .col_expr(study_plan::Column::State, Expr::value(state.code()))
@@ -370,9 +370,8 @@ async fn build(db: &impl ConnectionTrait, scope: &Scope, rows: Vec<study_plan::M
     let mut groups: std::collections::HashMap<i64, Group> = std::collections::HashMap::new();
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
-        if !groups.contains_key(&r.group_id) {
-            let g = super::get(db, scope, r.group_id).await?;
-            groups.insert(r.group_id, g);
+        if let std::collections::hash_map::Entry::Vacant(v) = groups.entry(r.group_id) {
+            v.insert(super::get(db, scope, r.group_id).await?);
         }
         let g = &groups[&r.group_id];
         out.push(Plan {
