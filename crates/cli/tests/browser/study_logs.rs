@@ -37,7 +37,7 @@ async fn a_leader_logs_a_self_study_and_a_lecture_from_a_phone() {
         people::list(&db.conn, &scope, &f, Default::default(), At::First, 1).await.expect("people").items.remove(0);
     let tx = Tx::begin(&db.conn, &sys, &Actor::operator("测试")).await.expect("tx");
     let new = accounts::NewAccount {
-        username: "lingdao".into(),
+        username: "lingdao2".into(),
         display_name: leader.person.name.clone(),
         person_id: Some(leader.person.id),
         org_id: leader.person.org_id,
@@ -51,7 +51,7 @@ async fn a_leader_logs_a_self_study_and_a_lecture_from_a_phone() {
 
     let b = Browser::start().await;
     b.client.set_window_size(360, 740).await.expect("resize");
-    sign_in(&b, &app, "lingdao", PASSWORD).await;
+    sign_in(&b, &app, "lingdao2", PASSWORD).await;
     b.wait_for_text("退出").await;
     let started = Instant::now();
     b.client.goto(&app.url("/me/study")).await.expect("goto");

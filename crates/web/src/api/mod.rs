@@ -64,6 +64,7 @@ pub fn routes(r: Routes) -> Routes {
         .get("/api/v1/people/{id}/credits", read, coverage::credits)
         .get("/api/v1/study-logs", read, study_logs::list)
         .post("/api/v1/study-logs", write, study_logs::create)
+        .audit_labels(study_groups::AUDIT_LABELS)
         .get("/api/v1/study-groups", read, study_groups::list)
         .get("/api/v1/study-groups/{id}/sessions", read, study_groups::sessions)
         .post("/api/v1/study-groups/{id}/sessions", write, study_groups::create_session)
