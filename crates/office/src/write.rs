@@ -61,11 +61,15 @@ pub struct Column {
     pub width: f64,
 }
 
-/// One sheet being written: a title row, a header row, then data.
+/// A workbook being written, sheet after sheet: each a title row, a header row, then data.
 pub struct Export {
     workbook: Workbook,
+    /// The sheet being written (earlier ones are finished).
+    sheet: u16,
     columns: usize,
     row: u32,
+    /// Data rows of the finished sheets.
+    earlier: u64,
     text: Format,
     date: Format,
 }
@@ -89,16 +93,38 @@ impl Export {
     /// Like [`Self::new`], with headers known only at run time (`(header, width)`): a file's
     /// own columns written back with a remark beside them.
     pub fn with_headers(sheet: &str, title: &str, columns: &[(&str, f64)]) -> Result<Self, WriteError> {
-        let mut workbook = Workbook::new();
-        let text = Format::new().set_num_format("@");
-        let date = Format::new().set_num_format("yyyy-mm-dd");
+        let mut e = Export {
+            workbook: Workbook::new(),
+            sheet: 0,
+            columns: columns.len(),
+            row: FIRST_DATA_ROW,
+            earlier: 0,
+            text: Format::new().set_num_format("@"),
+            date: Format::new().set_num_format("yyyy-mm-dd"),
+        };
+        e.begin(sheet, title, columns)?;
+        Ok(e)
+    }
+
+    /// Finishes the sheet being written and starts another laid out the same way (a
+    /// book of several tables, such as a study group's ledger).
+    pub fn add_sheet(&mut self, sheet: &str, title: &str, columns: &[(&str, f64)]) -> Result<(), WriteError> {
+        self.finish_sheet()?;
+        self.earlier += self.rows_in_sheet();
+        self.sheet += 1;
+        self.columns = columns.len();
+        self.row = FIRST_DATA_ROW;
+        self.begin(sheet, title, columns)
+    }
+
+    fn begin(&mut self, sheet: &str, title: &str, columns: &[(&str, f64)]) -> Result<(), WriteError> {
         let title_fmt = Format::new().set_bold().set_font_size(14).set_align(FormatAlign::Center);
         let header = Format::new()
             .set_bold()
             .set_background_color(Color::RGB(0xDDE6F2))
             .set_border(FormatBorder::Thin)
             .set_align(FormatAlign::Center);
-        let ws = workbook.add_worksheet_with_constant_memory()?;
+        let ws = self.workbook.add_worksheet_with_constant_memory()?;
         ws.set_name(sheet)?;
         for (i, (_, width)) in columns.iter().enumerate() {
             ws.set_column_width(i as u16, *width)?;
@@ -113,7 +139,7 @@ impl Export {
             ws.write_string_with_format(1, i as u16, *text, &header)?;
         }
         ws.set_freeze_panes(FIRST_DATA_ROW, 0)?;
-        Ok(Export { workbook, columns: columns.len(), row: FIRST_DATA_ROW, text, date })
+        Ok(())
     }
 
     /// Appends a data row.
@@ -121,7 +147,7 @@ impl Export {
         if self.row >= 1_048_575 {
             return Err(WriteError::TooManyRows);
         }
-        let ws = self.workbook.worksheet_from_index(0)?;
+        let ws = self.workbook.worksheet_from_index(usize::from(self.sheet))?;
         for (i, c) in cells.iter().enumerate().take(self.columns) {
             let col = i as u16;
             match c {
@@ -139,14 +165,19 @@ impl Export {
         Ok(())
     }
 
-    pub fn rows_written(&self) -> u64 {
+    fn rows_in_sheet(&self) -> u64 {
         u64::from(self.row - FIRST_DATA_ROW)
+    }
+
+    /// Data rows written, over every sheet.
+    pub fn rows_written(&self) -> u64 {
+        self.earlier + self.rows_in_sheet()
     }
 
     fn finish_sheet(&mut self) -> Result<(), WriteError> {
         let last_row = self.row.max(FIRST_DATA_ROW + 1) - 1;
         let last_col = self.columns.saturating_sub(1) as u16;
-        self.workbook.worksheet_from_index(0)?.autofilter(1, 0, last_row, last_col)?;
+        self.workbook.worksheet_from_index(usize::from(self.sheet))?.autofilter(1, 0, last_row, last_col)?;
         Ok(())
     }
 

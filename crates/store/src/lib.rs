@@ -34,6 +34,7 @@ pub mod sessions;
 mod sql;
 pub mod study_groups;
 pub mod study_logs;
+pub mod study_oversight;
 pub mod targets;
 mod throttle;
 pub mod tokens;

@@ -50,6 +50,7 @@ pub const PATH_COPIES: &[PathCopy] = &[
     PathCopy { table: "study_reports", path_column: "org_path", org_column: Some("org_id") },
     PathCopy { table: "study_group_rules", path_column: "org_path", org_column: Some("org_id") },
     PathCopy { table: "study_quota_rules", path_column: "org_path", org_column: Some("org_id") },
+    PathCopy { table: "study_tallies", path_column: "org_path", org_column: Some("org_id") },
 ];
 
 /// Rewrites every registered copy under `old_prefix` to start with `new_prefix` (inside

@@ -292,6 +292,7 @@ pub async fn create(tx: &Tx, own: Option<i64>, input: &LogInput) -> Result<Study
     .await?;
     let log = StudyLog::from(m);
     index(tx, &log, p.org_id, &p.org_path).await?;
+    tally(tx.conn(), p.id, Some((p.org_id, &p.org_path)), log.mode, log.date, 1).await?;
     tx.record(Entry {
         action: "study_log.create",
         target_type: "study_log",
@@ -397,6 +398,11 @@ pub async fn update(tx: &Tx, own: Option<i64>, id: i64, fields: &LogFields) -> R
     am.updated_at = Set(now());
     let log = StudyLog::from(am.update(tx.conn()).await?);
     index(tx, &log, old.org_id, &old.org_path).await?;
+    if (log.mode, log.date) != (before.mode, before.date) {
+        tally(tx.conn(), old.person_id, None, before.mode, before.date, -1).await?;
+        let p = person::Entity::find_by_id(old.person_id).one(tx.conn()).await?.ok_or(StoreError::NotFound("人员"))?;
+        tally(tx.conn(), p.id, Some((p.org_id, &p.org_path)), log.mode, log.date, 1).await?;
+    }
     tx.record(Entry {
         action: "study_log.update",
         target_type: "study_log",
@@ -415,6 +421,7 @@ pub async fn delete(tx: &Tx, own: Option<i64>, id: i64) -> Result<StudyLog> {
     study_log::Entity::delete_by_id(id).exec(tx.conn()).await?;
     let log = StudyLog::from(old.clone());
     crate::search::remove(tx.conn(), search_kind(log.mode), id).await?;
+    tally(tx.conn(), old.person_id, None, log.mode, log.date, -1).await?;
     tx.record(Entry {
         action: "study_log.delete",
         target_type: "study_log",
@@ -425,6 +432,60 @@ pub async fn delete(tx: &Tx, own: Option<i64>, id: i64) -> Result<StudyLog> {
         after: None,
     });
     Ok(log)
+}
+
+/// Adds `delta` to a leader's count of a mode in the month of `date` (`study_tallies`, read
+/// by the oversight views), in the writer's transaction. An addition names the leader's
+/// organisation now (the row follows the leader's latest entry); a new row starts at 0.
+async fn tally(
+    db: &impl ConnectionTrait,
+    person_id: i64,
+    org: Option<(i64, &str)>,
+    mode: StudyMode,
+    date: NaiveDate,
+    delta: i32,
+) -> Result<()> {
+    use sea_orm::sea_query::{Alias, OnConflict, Query};
+    let col = Alias::new(crate::migration::m20261202_000023_study_tallies::MONTHS[date.month0() as usize]);
+    let key = Condition::all()
+        .add(Expr::col(Alias::new("person_id")).eq(person_id))
+        .add(Expr::col(Alias::new("year")).eq(date.year()))
+        .add(Expr::col(Alias::new("mode")).eq(mode.code()));
+    match org {
+        Some((org_id, org_path)) => {
+            let mut q = Query::insert();
+            q.into_table(Alias::new("study_tallies"))
+                .columns([
+                    Alias::new("person_id"),
+                    Alias::new("org_id"),
+                    Alias::new("org_path"),
+                    Alias::new("year"),
+                    Alias::new("mode"),
+                    col.clone(),
+                ])
+                .values_panic([
+                    person_id.into(),
+                    org_id.into(),
+                    org_path.into(),
+                    date.year().into(),
+                    mode.code().into(),
+                    delta.into(),
+                ])
+                .on_conflict(
+                    OnConflict::columns([Alias::new("person_id"), Alias::new("year"), Alias::new("mode")])
+                        .value(col.clone(), Expr::col((Alias::new("study_tallies"), col.clone())).add(delta))
+                        .update_columns([Alias::new("org_id"), Alias::new("org_path")])
+                        .to_owned(),
+                );
+            db.execute(&q).await?;
+        }
+        None => {
+            let mut q = Query::update();
+            q.table(Alias::new("study_tallies")).value(col.clone(), Expr::col(col).add(delta)).cond_where(key);
+            db.execute(&q).await?;
+        }
+    }
+    Ok(())
 }
 
 fn year_range(year: i32) -> (NaiveDate, NaiveDate) {
@@ -583,7 +644,7 @@ fn ancestors(path: &str) -> Vec<String> {
 
 /// The rules that may bind someone of the scope: the defaults, those issued along the
 /// scope root's chain, and those issued inside the scope.
-async fn rule_models(db: &impl ConnectionTrait, scope: &Scope) -> Result<Vec<study_quota_rule::Model>> {
+pub(crate) async fn rule_models(db: &impl ConnectionTrait, scope: &Scope) -> Result<Vec<study_quota_rule::Model>> {
     let mut c = Condition::any().add(study_quota_rule::Column::OrgPath.eq(DEFAULT_PATH));
     if let Some(root) = scope.root_path() {
         c = c.add(study_quota_rule::Column::OrgPath.is_in(ancestors(root)));
@@ -593,7 +654,7 @@ async fn rule_models(db: &impl ConnectionTrait, scope: &Scope) -> Result<Vec<stu
 }
 
 /// The rules in force for a person of organisation path `path`, among `models`.
-fn rules_for_path(models: &[study_quota_rule::Model], path: &str) -> Vec<QuotaRule> {
+pub(crate) fn rules_for_path(models: &[study_quota_rule::Model], path: &str) -> Vec<QuotaRule> {
     let candidates: Vec<(usize, QuotaRule)> = models
         .iter()
         .filter(|m| path.starts_with(m.org_path.as_str()))

@@ -11,6 +11,7 @@ use xuepei_store::{Scope, org};
 use xuepei_testkit::browser::Browser;
 use xuepei_testkit::{TestApp, TestDb, files};
 
+mod meetings;
 mod study_logs;
 mod training;
 
@@ -32,6 +33,24 @@ async fn sign_in(b: &Browser, app: &TestApp, username: &str, password: &str) {
     b.client.find(Locator::Css("input[name=username]")).await.expect("user").send_keys(username).await.expect("type");
     b.client.find(Locator::Css("input[name=password]")).await.expect("pass").send_keys(password).await.expect("type");
     b.client.find(Locator::Css("form button[type=submit]")).await.expect("button").click().await.expect("submit");
+}
+
+/// Types `value` into the field named `name`, replacing what it held.
+async fn fill(b: &Browser, name: &str, value: &str) {
+    let e = b.client.find(Locator::Css(&format!("[name='{name}']"))).await.unwrap_or_else(|_| panic!("field {name}"));
+    e.clear().await.expect("clear");
+    e.send_keys(value).await.expect("type");
+}
+
+/// The page is no wider than the window: nothing to scroll sideways.
+async fn no_sideways_scroll(b: &Browser, what: &str) {
+    let w = b
+        .client
+        .execute("return [document.documentElement.scrollWidth, window.innerWidth]", vec![])
+        .await
+        .expect("width");
+    let (scroll, window) = (w[0].as_u64().unwrap_or(u64::MAX), w[1].as_u64().unwrap_or(0));
+    assert!(scroll <= window + 1, "{what}: no sideways scrolling ({scroll} px in a {window} px window)");
 }
 
 #[tokio::test]
@@ -327,7 +346,8 @@ async fn sqlx_end_sessions(db: &TestDb) {
 async fn every_demo_account_uses_every_page_of_its_menu_at_both_widths() {
     let (db, app) = demo().await;
     let b = Browser::start().await;
-    let accounts = ["admin", "security", "auditor", "city", "yueyanglou", "pingjiang", "shuji", "ganbu"];
+    let accounts =
+        ["admin", "security", "auditor", "city", "yueyanglou", "pingjiang", "xuanchuan", "lingdao", "shuji", "ganbu"];
     for (width, height) in [(1366, 900), (360, 740)] {
         b.client.set_window_size(width, height).await.expect("resize");
         for user in accounts {

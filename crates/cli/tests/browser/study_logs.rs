@@ -12,18 +12,7 @@ use xuepei_store::people::{self, PersonFilter};
 use xuepei_store::{Actor, Scope, Tx, accounts, org};
 use xuepei_testkit::browser::Browser;
 
-use crate::{PASSWORD, demo, sign_in};
-
-async fn fill(b: &Browser, name: &str, value: &str) {
-    let e = b.client.find(Locator::Css(&format!("[name='{name}']"))).await.unwrap_or_else(|_| panic!("field {name}"));
-    e.clear().await.expect("clear");
-    e.send_keys(value).await.expect("type");
-}
-
-async fn no_sideways_scroll(b: &Browser, what: &str) {
-    let width = b.client.execute("return document.documentElement.scrollWidth", vec![]).await.expect("width");
-    assert!(width.as_u64().unwrap_or(9999) <= 361, "{what}: no sideways scrolling ({width})");
-}
+use crate::{PASSWORD, demo, fill, no_sideways_scroll, sign_in};
 
 #[tokio::test]
 async fn a_leader_logs_a_self_study_and_a_lecture_from_a_phone() {

@@ -84,8 +84,8 @@ struct Other {
     material: i64,
     /// The other county's study-log entry, quota rule and leader.
     study: crate::study_logs::OtherStudy,
-    /// The other county's central study group.
-    study_group: i64,
+    /// The other county's central study group: group, submitted plan, session, report, rule.
+    study_group: (i64, i64, i64, i64, i64),
     secrets: Vec<String>,
 }
 
@@ -555,6 +555,7 @@ fn cases(o: &Other) -> HashMap<(&'static str, &'static str), Vec<Case>> {
     enrolment_cases(o, &mut m);
     meeting_cases(o, &mut m);
     study_group_cases(o, &mut m);
+    study_group_page_cases(o, &mut m);
     study_log_cases(o, &mut m);
     material_cases(o, &mut m);
     m
@@ -848,13 +849,37 @@ fn meeting_cases(o: &Other, m: &mut HashMap<(&'static str, &'static str), Vec<Ca
             case(Api, format!("/api/v1/study/compliance?org={QUYUAN}&year=2025"), Deny),
         ],
     );
+    add(
+        "GET",
+        "/study/oversight",
+        vec![
+            case(Propaganda, "/study/oversight?year=2025", Clean),
+            case(Propaganda, format!("/study/oversight?org={QUYUAN}&year=2025"), Deny),
+        ],
+    );
+    add(
+        "POST",
+        "/study/oversight/export",
+        vec![
+            case(Propaganda, "/study/oversight/export?year=2025", Clean),
+            case(Propaganda, format!("/study/oversight/export?org={QUYUAN}&year=2025"), Deny),
+        ],
+    );
+    add(
+        "GET",
+        "/api/v1/study/oversight",
+        vec![
+            case(Api, "/api/v1/study/oversight?year=2025", Clean),
+            case(Api, format!("/api/v1/study/oversight?org={QUYUAN}&year=2025"), Deny),
+        ],
+    );
 }
 
 /// Central study groups in the API: the other county's group is neither listed nor reached.
 fn study_group_cases(o: &Other, m: &mut HashMap<(&'static str, &'static str), Vec<Case>>) {
     use Expect::*;
     use Who::*;
-    let group = o.study_group;
+    let (group, _, _, _, _) = o.study_group;
     m.insert(("GET", "/api/v1/study-groups"), vec![case(Api, "/api/v1/study-groups", Clean)]);
     m.insert(
         ("GET", "/api/v1/study-groups/{id}/sessions"),
@@ -867,6 +892,92 @@ fn study_group_cases(o: &Other, m: &mut HashMap<(&'static str, &'static str), Ve
         .to_string(),
     );
     m.insert(("POST", "/api/v1/study-groups/{id}/sessions"), vec![post]);
+}
+
+/// Study-group pages: propaganda staff of this county never reach the other county's
+/// group, plans, sessions, reports, ledger or rules, nor create anything over there.
+fn study_group_page_cases(o: &Other, m: &mut HashMap<(&'static str, &'static str), Vec<Case>>) {
+    use Expect::*;
+    use Who::*;
+    let (group, plan, session, report, rule) = o.study_group;
+    let code = o.org_code.clone();
+    let person = o.person.to_string();
+    let form: Vec<(&str, &str)> = vec![
+        ("org", code.as_str()),
+        ("name", "越界中心组"),
+        ("member", person.as_str()),
+        ("year", "2026"),
+        ("kind", "annual"),
+        ("title", "越界"),
+        ("body", "越界"),
+        ("topic_1", "越界"),
+        ("date", "2026-07-02"),
+        ("topic", "越界"),
+        ("lead", person.as_str()),
+        ("person", person.as_str()),
+        ("reason", "越界更正"),
+        ("comments", "越界意见"),
+    ];
+    let deny = |url: String| with_form(case(Propaganda, url, Deny), &form);
+    let get = |url: String| case(Propaganda, url, Deny);
+    let mut add = |method, path, c: Vec<Case>| {
+        m.insert((method, path), c);
+    };
+    add(
+        "GET",
+        "/study/groups",
+        vec![case(Propaganda, "/study/groups", Clean), case(Propaganda, format!("/study/groups?org={QUYUAN}"), Clean)],
+    );
+    add("GET", "/study/groups/new", vec![case(Propaganda, "/study/groups/new", Clean)]);
+    add("POST", "/study/groups", vec![deny("/study/groups".into())]);
+    add("GET", "/study/groups/{id}", vec![get(format!("/study/groups/{group}"))]);
+    add("GET", "/study/groups/{id}/edit", vec![get(format!("/study/groups/{group}/edit"))]);
+    add("POST", "/study/groups/{id}", vec![deny(format!("/study/groups/{group}"))]);
+    add("GET", "/study/groups/{id}/ledger", vec![get(format!("/study/groups/{group}/ledger?year=2026"))]);
+    add(
+        "POST",
+        "/study/groups/{id}/ledger/export",
+        vec![deny(format!("/study/groups/{group}/ledger/export?year=2026"))],
+    );
+    add("GET", "/study/groups/{id}/plans/new", vec![get(format!("/study/groups/{group}/plans/new"))]);
+    add("POST", "/study/groups/{id}/plans", vec![deny(format!("/study/groups/{group}/plans"))]);
+    add("GET", "/study/groups/{id}/sessions/new", vec![get(format!("/study/groups/{group}/sessions/new"))]);
+    add("POST", "/study/groups/{id}/sessions", vec![deny(format!("/study/groups/{group}/sessions"))]);
+    add("GET", "/study/groups/{id}/reports/new", vec![get(format!("/study/groups/{group}/reports/new"))]);
+    add("POST", "/study/groups/{id}/reports", vec![deny(format!("/study/groups/{group}/reports"))]);
+    add("GET", "/study/plans/awaiting", vec![case(Propaganda, "/study/plans/awaiting", Clean)]);
+    add("GET", "/study/plans/{id}", vec![get(format!("/study/plans/{plan}"))]);
+    add("GET", "/study/plans/{id}/edit", vec![get(format!("/study/plans/{plan}/edit"))]);
+    add("POST", "/study/plans/{id}", vec![deny(format!("/study/plans/{plan}"))]);
+    for (path, action) in [
+        ("/study/plans/{id}/submit", "submit"),
+        ("/study/plans/{id}/return", "return"),
+        ("/study/plans/{id}/approve", "approve"),
+    ] {
+        add("POST", path, vec![deny(format!("/study/plans/{plan}/{action}"))]);
+    }
+    add("GET", "/study/plans/{id}/correct", vec![get(format!("/study/plans/{plan}/correct"))]);
+    add("POST", "/study/plans/{id}/correct", vec![deny(format!("/study/plans/{plan}/correct"))]);
+    add("GET", "/study/sessions/{id}", vec![get(format!("/study/sessions/{session}"))]);
+    add("GET", "/study/sessions/{id}/edit", vec![get(format!("/study/sessions/{session}/edit"))]);
+    add("POST", "/study/sessions/{id}", vec![deny(format!("/study/sessions/{session}"))]);
+    add("POST", "/study/sessions/{id}/close", vec![deny(format!("/study/sessions/{session}/close"))]);
+    add("GET", "/study/sessions/{id}/correct", vec![get(format!("/study/sessions/{session}/correct"))]);
+    add("POST", "/study/sessions/{id}/correct", vec![deny(format!("/study/sessions/{session}/correct"))]);
+    add("GET", "/study/reports/{id}", vec![get(format!("/study/reports/{report}"))]);
+    add("GET", "/study/reports/{id}/edit", vec![get(format!("/study/reports/{report}/edit"))]);
+    add("POST", "/study/reports/{id}", vec![deny(format!("/study/reports/{report}"))]);
+    add("GET", "/study/group-rules", vec![case(Propaganda, "/study/group-rules", Clean)]);
+    add(
+        "POST",
+        "/study/group-rules",
+        vec![with_form(
+            // The page sets the account's own body's rules; an organisation typed in is ignored.
+            case(Propaganda, "/study/group-rules", Clean),
+            &[("org", code.as_str()), ("sessions_per_year", "6"), ("thematic_per_year", "2"), ("attendance_min", "50")],
+        )],
+    );
+    add("POST", "/study/group-rules/{id}/delete", vec![deny(format!("/study/group-rules/{rule}/delete"))]);
 }
 
 /// Classes, their timetables, the instructor pool and the venue list.
@@ -1315,20 +1426,54 @@ async fn no_route_reaches_another_county() {
     let material = crate::materials::seed_material(&db.conn, QUYUAN_TOWN, "外县学习资料", "外县学习党建").await;
     let b_people = crate::meetings::members(&db.conn, QUYUAN).await;
     let study_group = write(&db.conn, &Scope::system(), async |tx| {
-        let input = xuepei_store::study_groups::GroupInput {
+        use xuepei_store::meetings::PersonKey;
+        use xuepei_store::study_groups::{self, plans, reports, rules, sessions};
+        let input = study_groups::GroupInput {
             org: QUYUAN.into(),
-            members: b_people
-                .iter()
-                .take(3)
-                .map(|p| (xuepei_store::meetings::PersonKey::Id(p.id), String::new()))
-                .collect(),
+            members: b_people.iter().take(3).map(|p| (PersonKey::Id(p.id), String::new())).collect(),
             ..Default::default()
         };
-        xuepei_store::study_groups::create(tx, &input).await
+        let g = study_groups::create(tx, &input).await?;
+        let today = xuepei_domain::time::today();
+        let plan = plans::create(
+            tx,
+            g.id,
+            &plans::PlanInput {
+                year: Some(chrono::Datelike::year(&today)),
+                body: "外县学习计划".into(),
+                ..Default::default()
+            },
+        )
+        .await?;
+        plans::act(tx, plan.id, xuepei_domain::study::groups::PlanAction::Submit, "").await?;
+        let session = sessions::create(
+            tx,
+            g.id,
+            &sessions::SessionInput {
+                date: Some(today),
+                topic: "外县集中学习".into(),
+                lead: Some(PersonKey::Id(b_people[0].id)),
+                ..Default::default()
+            },
+        )
+        .await?;
+        let report = reports::create(
+            tx,
+            g.id,
+            &reports::ReportInput {
+                year: Some(chrono::Datelike::year(&today)),
+                kind: "research".into(),
+                person: Some(PersonKey::Id(b_people[0].id)),
+                title: "外县调研课题".into(),
+                ..Default::default()
+            },
+        )
+        .await?;
+        let rule = rules::set(tx, QUYUAN, xuepei_domain::study::groups::GroupRules::default()).await?;
+        Ok((g.id, plan.id, session.id, report.id, rule.id))
     })
     .await
-    .expect("study group")
-    .id;
+    .expect("study group");
     let other = Other {
         study_group,
         material,

@@ -50,13 +50,14 @@ async fn seed_group(db: &DatabaseConnection) -> (i64, Vec<PersonLabel>) {
 }
 
 /// 长岭街道's group with a plan, a session, a report and its own rules (the move test).
-pub async fn seed_under_town(db: &DatabaseConnection) {
+/// Returns (group, plan, session, report).
+pub async fn seed_under_town(db: &DatabaseConnection) -> (i64, i64, i64, i64) {
     let (group, people) = seed_group(db).await;
     let year = xuepei_domain::time::today().year();
     write(db, &Scope::system(), async |tx| {
-        plans::create(tx, group, &annual(year)).await?;
-        sessions::create(tx, group, &session(&people, 1, "学习党章")).await?;
-        reports::create(
+        let plan = plans::create(tx, group, &annual(year)).await?;
+        let s = sessions::create(tx, group, &session(&people, 1, "学习党章")).await?;
+        let r = reports::create(
             tx,
             group,
             &ReportInput {
@@ -68,10 +69,11 @@ pub async fn seed_under_town(db: &DatabaseConnection) {
             },
         )
         .await?;
-        rules::set(tx, TOWN, GroupRules { sessions_per_year: 10, thematic_per_year: 2, attendance_min: 85 }).await
+        rules::set(tx, TOWN, GroupRules { sessions_per_year: 10, thematic_per_year: 2, attendance_min: 85 }).await?;
+        Ok((group, plan.id, s.id, r.id))
     })
     .await
-    .expect("study group records");
+    .expect("study group records")
 }
 
 fn annual(year: i32) -> PlanInput {
@@ -416,5 +418,97 @@ async fn the_demo_holds_groups_with_one_short_of_sessions() {
     let county = county_scope(&db.conn, xuepei::demo_meetings::COUNTY).await;
     let waiting = plans::awaiting(&db.conn, &county).await.expect("inbox");
     assert_eq!(waiting.len(), 1, "one street's plan waits for the district");
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn the_pages_show_a_group_take_its_plan_up_the_route_and_print_its_ledger() {
+    let db = seeded().await;
+    let (group, plan, session, report) = seed_under_town(&db.conn).await;
+    let town = signed_in(&db, "zxz_town", &[xuepei_domain::accounts::AccountRole::UnitSecretary], TOWN).await;
+    let county = signed_in(&db, "zxz_county", &[xuepei_domain::accounts::AccountRole::PropagandaStaff], YUNXI).await;
+    let year = xuepei_domain::time::today().year();
+    for path in [
+        "/study/groups".to_owned(),
+        format!("/study/groups/{group}"),
+        format!("/study/plans/{plan}"),
+        format!("/study/sessions/{session}"),
+        format!("/study/reports/{report}"),
+        format!("/study/groups/{group}/ledger?year={year}"),
+        "/study/group-rules".to_owned(),
+    ] {
+        let (status, page) = county.get(&path).await;
+        assert_eq!(status, 200, "{path}: {page}");
+        assert!(page.contains("长岭街道"), "{path} names the group's organisation");
+    }
+    let (_, ledger) = county.get(&format!("/study/groups/{group}/ledger?year={year}")).await;
+    assert!(ledger.contains("学习党章") && ledger.contains("因公出差"), "sessions and leave in the ledger");
+    // The unit submits; the district returns without comments (refused), then approves.
+    let (status, _, _) = town.post_form(&format!("/study/plans/{plan}/submit"), &[]).await;
+    assert_eq!(status, 303);
+    let (_, inbox) = county.get("/study/plans/awaiting").await;
+    assert!(inbox.contains(&format!("/study/plans/{plan}")), "waiting in the district's inbox");
+    let (status, _, page) = town.post_form(&format!("/study/plans/{plan}/approve"), &[]).await;
+    assert!(matches!(status, 403 | 422), "the unit does not approve what it files: {status} {page}");
+    let (status, _, page) = county.post_form(&format!("/study/plans/{plan}/return"), &[("comments", " ")]).await;
+    assert_eq!(status, 422);
+    assert!(page.contains("修改意见"), "{page}");
+    let (status, _, _) = county.post_form(&format!("/study/plans/{plan}/approve"), &[("comments", "同意")]).await;
+    assert_eq!(status, 303);
+    let p = plans::get(&db.conn, &Scope::system(), plan).await.expect("plan");
+    assert_eq!(p.state, PlanState::Approved);
+    // The ledger's Excel: one sheet per part of the book.
+    let csrf = county.csrf().await;
+    let r = county
+        .raw
+        .post(county.url(&format!("/study/groups/{group}/ledger/export?year={year}")))
+        .form(&[("_csrf", csrf.as_str())])
+        .send()
+        .await
+        .expect("export");
+    assert_eq!(r.status().as_u16(), 200);
+    let bytes = r.bytes().await.expect("bytes");
+    let wb = xuepei_office::read::Workbook::open(xuepei_office::read::Source::Bytes(bytes.to_vec())).expect("xlsx");
+    assert_eq!(wb.sheet_names(), ["学习计划", "集中学习", "考勤", "发言", "调研与述学"]);
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn oversight_adds_up_each_child_with_its_subtree_and_stays_in_scope() {
+    let db = seeded().await;
+    seed_under_town(&db.conn).await;
+    crate::meetings::seed_meeting(&db.conn, TOWN, xuepei_domain::time::today() - Days::new(2)).await;
+    let county = county_scope(&db.conn, YUNXI).await;
+    let year = xuepei_domain::time::today().year();
+    let o = xuepei_store::study_oversight::overview(&db.conn, &county, YUNXI, year, None).await.expect("overview");
+    let town = o.rows.iter().find(|r| r.org.code == TOWN).expect("the town is a child row");
+    let f = town.figures;
+    assert_eq!((f.meetings, f.compliant, f.groups, f.sessions, f.thematic), (1, 1, 1, 1, 1), "{f:?}");
+    assert_eq!((f.present, f.expected), (1, 3), "the session's attendance");
+    assert_eq!(town.attendance_min, 85, "the town's own rule");
+    assert_eq!(o.total.figures.sessions, 1);
+    // The town's own view has the same figures as its own row.
+    let own = xuepei_store::study_oversight::overview(&db.conn, &county, TOWN, year, None).await.expect("town");
+    assert_eq!(own.total.figures.sessions, 1);
+    let quyuan = county_scope(&db.conn, QUYUAN).await;
+    assert!(matches!(
+        xuepei_store::study_oversight::overview(&db.conn, &quyuan, YUNXI, year, None).await,
+        Err(StoreError::NotFound(_))
+    ));
+    // The page, its export and the API answer with the same rows.
+    let app = signed_in(&db, "zxz_xcb", &[xuepei_domain::accounts::AccountRole::PropagandaStaff], YUNXI).await;
+    let (status, page) = app.get(&format!("/study/oversight?org={YUNXI}&year={year}")).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("长岭街道"), "{page}");
+    let tok = token(&db.conn, YUNXI).await;
+    let (status, json) =
+        call(&app, "GET", &format!("/api/v1/study/compliance?org={TOWN}&year={year}"), &tok, None).await;
+    assert_eq!(status, 200, "{json}");
+    let row = json["orgs"].as_array().expect("orgs").iter().find(|r| r["org"] == TOWN).expect("town").clone();
+    assert_eq!(row["sessions_held"], 1, "{row}");
+    assert!(row["attendance_rate"].as_f64().is_some_and(|r| (r - 33.3).abs() < 0.1), "{row}");
+    let (status, json) =
+        call(&app, "GET", &format!("/api/v1/study/oversight?org={YUNXI}&year={year}"), &tok, None).await;
+    assert_eq!(status, 200, "{json}");
     db.cleanup().await;
 }

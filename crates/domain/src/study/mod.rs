@@ -5,5 +5,6 @@ pub mod groups;
 pub mod logs;
 pub mod materials;
 pub mod meetings;
+pub mod oversight;
 pub mod quotas;
 pub mod search;

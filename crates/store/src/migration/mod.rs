@@ -22,6 +22,7 @@ mod m20261202_000019_materials;
 mod m20261202_000020_meetings;
 mod m20261202_000021_study_logs;
 mod m20261202_000022_study_groups;
+pub(crate) mod m20261202_000023_study_tallies;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000020_meetings::Migration),
             Box::new(m20261202_000021_study_logs::Migration),
             Box::new(m20261202_000022_study_groups::Migration),
+            Box::new(m20261202_000023_study_tallies::Migration),
         ]
     }
 }

@@ -126,27 +126,6 @@ impl From<Session> for SessionJson {
     }
 }
 
-/// The Chinese labels of the study-group actions the store records (one list for the API
-/// and the pages).
-pub(crate) const AUDIT_LABELS: &[(&str, &str)] = &[
-    ("study_group.create", "建立理论学习中心组"),
-    ("study_group.update", "修改理论学习中心组"),
-    ("study_group.rules", "设置中心组学习规则"),
-    ("study_group.rules_remove", "删除中心组学习规则"),
-    ("study_plan.create", "起草中心组学习计划"),
-    ("study_plan.update", "修改中心组学习计划"),
-    ("study_plan.submit", "报送中心组学习计划"),
-    ("study_plan.return", "退回中心组学习计划"),
-    ("study_plan.approve", "审批通过中心组学习计划"),
-    ("study_plan.correct", "更正已审批的学习计划"),
-    ("study_session.create", "登记中心组集中学习"),
-    ("study_session.update", "修改中心组集中学习记录"),
-    ("study_session.close", "封存中心组集中学习记录"),
-    ("study_session.correct", "更正已封存的集中学习记录"),
-    ("study_report.create", "登记调研报告或述学报告"),
-    ("study_report.update", "修改调研报告或述学报告"),
-];
-
 fn not_found(e: StoreError) -> StoreError {
     match e {
         StoreError::NotFound(_) => StoreError::NotFound("理论学习中心组"),

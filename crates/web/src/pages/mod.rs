@@ -15,11 +15,13 @@ mod imports;
 mod materials;
 mod meetings;
 mod orgs;
+mod oversight;
 mod people;
 mod plans;
 mod pools;
 mod search;
 mod session;
+mod study_groups;
 pub(crate) mod study_logs;
 mod targets;
 mod tokens;
@@ -54,6 +56,8 @@ pub fn routes() -> Routes {
     let r = study_logs::routes(r);
     let r = materials::routes(r);
     let r = meetings::routes(r);
+    let r = oversight::routes(r);
+    let r = study_groups::routes(r);
     let r = search::routes(r);
     let r = audit::routes(r);
     crate::api::routes(r)
