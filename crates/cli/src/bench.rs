@@ -44,6 +44,8 @@ pub enum BenchCommand {
     Training(crate::bench_training::TrainingArgs),
     /// Chinese full-text search over 1,000,000 study texts and people by any part of the name.
     Search(crate::bench_search::SearchArgs),
+    /// Theory study over five years of records: oversight, a leader's progress, warnings, compliance.
+    Study(crate::bench_study::StudyArgs),
 }
 
 #[derive(Debug, Args)]
@@ -116,6 +118,7 @@ pub async fn run(_cfg: &Config, what: BenchCommand) -> Result<ExitCode, String> 
         BenchCommand::Child(c) => child(c).await,
         BenchCommand::Training(a) => crate::bench_training::run(a).await,
         BenchCommand::Search(a) => crate::bench_search::run(a).await,
+        BenchCommand::Study(a) => crate::bench_study::run(a).await,
     }
 }
 

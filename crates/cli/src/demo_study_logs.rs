@@ -1,7 +1,7 @@
 //! The demo's leaders' study logs (001 §二): a year of 岳阳楼区's county leaders' five-mode
 //! entries and reflection articles (some published), the current and last month of its
 //! township and street teams — and one county leader behind on self-study and lectures,
-//! for a new user to find on 学习预警.
+//! for a new user to find on 学习预警. Some self-study entries name a speech of the library.
 
 use chrono::{Datelike, Days, Months, NaiveDate};
 use xuepei_domain::labels::Labeled;
@@ -187,6 +187,9 @@ pub async fn seed_study_logs(db: &DatabaseConnection) -> Result<StudySummary, St
     leaders.sort_by_key(|p| p.id);
     leaders.dedup_by_key(|p| p.id);
     let mut summary = StudySummary { leaders: leaders.len(), ..Default::default() };
+    // Every fifth self-study names a speech of the library issued by then (its title
+    // becomes the entry's).
+    let speeches = xuepei_store::materials::offered_speeches(db, &scope, 50).await.map_err(e)?;
     let tx = Tx::begin(db, &scope, &Actor::operator("演示数据")).await.map_err(e)?;
     let mut county_leaders = 0usize;
     for (n, p) in leaders.iter().enumerate() {
@@ -202,7 +205,14 @@ pub async fn seed_study_logs(db: &DatabaseConnection) -> Result<StudySummary, St
         } else {
             team_months(today, n)
         };
-        for f in entries {
+        for (k, mut f) in entries.into_iter().enumerate() {
+            if f.mode == StudyMode::SelfStudy.code() && k % 5 == 0 {
+                let read: Vec<_> = speeches.iter().filter(|m| m.date.to_string() <= f.date).collect();
+                if let Some(m) = read.get((n + k) % read.len().max(1)) {
+                    f.material = m.id.to_string();
+                    f.title = String::new();
+                }
+            }
             let input = LogInput { person: PersonRef::Id(p.id), fields: f, evidence_upload_id: None };
             match study_logs::create(&tx, None, &input).await {
                 Ok(_) => summary.entries += 1,

@@ -3,6 +3,7 @@
 
 pub mod bench;
 pub mod bench_search;
+pub mod bench_study;
 pub mod bench_training;
 pub mod commands;
 pub mod config;

@@ -170,3 +170,13 @@ pub async fn count_rows(db: &DatabaseConnection, table: &str) -> Result<u64> {
     };
     Ok(u64::try_from(n).unwrap_or(0))
 }
+
+/// Recounts `study_tallies` from every study-log entry (after a benchmark's bulk load of
+/// entries that bypassed `study_logs`); returns the tally rows.
+#[cfg(feature = "bench")]
+pub async fn recount_study_tallies(db: &DatabaseConnection) -> Result<u64> {
+    use crate::migration::m20261202_000023_study_tallies::recount_sql;
+    db.execute_unprepared("DELETE FROM study_tallies").await?;
+    db.execute_unprepared(&recount_sql(db.get_database_backend())).await?;
+    count_rows(db, "study_tallies").await
+}

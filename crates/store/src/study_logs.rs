@@ -80,6 +80,8 @@ pub struct StudyLog {
     pub published_in: Option<String>,
     pub published_on: Option<NaiveDate>,
     pub evidence_upload_id: Option<i64>,
+    /// The library material studied.
+    pub material_id: Option<i64>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -99,6 +101,7 @@ impl From<study_log::Model> for StudyLog {
             published_in: m.published_in,
             published_on: m.published_on,
             evidence_upload_id: m.evidence_upload_id,
+            material_id: m.material_id,
             created_at: m.created_at,
             updated_at: m.updated_at,
         }
@@ -256,12 +259,14 @@ async fn duplicate(
 /// Records an entry for a leader of the scope, or for the writer themselves (`own`).
 pub async fn create(tx: &Tx, own: Option<i64>, input: &LogInput) -> Result<StudyLog> {
     let person = resolve_person(tx.conn(), tx.scope(), own, &input.person).await?;
-    let draft = xuepei_domain::study::logs::check(&input.fields, today());
-    let (p, d) = match (person, draft) {
-        (Ok(p), Ok(d)) => (p, d),
-        (p, d) => {
+    let (fields, material) = with_material(tx.conn(), tx.scope(), &input.fields).await?;
+    let draft = xuepei_domain::study::logs::check(&fields, today());
+    let (p, d) = match (person, draft, material) {
+        (Ok(p), Ok(d), None) => (p, d),
+        (p, d, m) => {
             let mut errs: Vec<FieldError> = p.err().into_iter().collect();
             errs.extend(d.err().unwrap_or_default());
+            errs.extend(m);
             return Err(StoreError::Invalid(errs));
         }
     };
@@ -283,6 +288,7 @@ pub async fn create(tx: &Tx, own: Option<i64>, input: &LogInput) -> Result<Study
         published_in: Set(d.published_in.clone()),
         published_on: Set(d.published_on),
         evidence_upload_id: Set(input.evidence_upload_id),
+        material_id: Set(d.material),
         created_by: Set(tx.actor().account_id),
         created_at: Set(t),
         updated_at: Set(t),
@@ -303,6 +309,28 @@ pub async fn create(tx: &Tx, own: Option<i64>, input: &LogInput) -> Result<Study
         after: json(&log),
     });
     Ok(log)
+}
+
+/// The fields with the chosen material's title in an empty title, and the refusal of a
+/// material the writer cannot see (in the scope or issued above it, as meetings link them).
+async fn with_material(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    fields: &LogFields,
+) -> Result<(LogFields, Option<FieldError>)> {
+    let Ok(Some(id)) = xuepei_domain::study::logs::parse_material(&fields.material) else {
+        return Ok((fields.clone(), None));
+    };
+    let mut f = fields.clone();
+    match crate::meetings::linkable(db, scope, &[id]).await?.remove(&id) {
+        Some(title) => {
+            if f.title.trim().is_empty() {
+                f.title = title.chars().take(xuepei_domain::study::logs::TITLE_MAX).collect();
+            }
+            Ok((f, None))
+        }
+        None => Ok((f, Some(err("material", "所选学习资料不存在或不在您可查看的范围内，请从资料库中重新选择")))),
+    }
 }
 
 /// The search index's kind of an entry: reflections are their own kind.
@@ -349,6 +377,8 @@ async fn model(db: &impl ConnectionTrait, scope: &Scope, own: Option<i64>, id: i
 pub struct LogRow {
     pub log: StudyLog,
     pub leader: Leader,
+    /// The linked material's title (none when it has left the library).
+    pub material: Option<String>,
 }
 
 async fn rows_of(db: &impl ConnectionTrait, models: Vec<study_log::Model>) -> Result<Vec<LogRow>> {
@@ -361,12 +391,14 @@ async fn rows_of(db: &impl ConnectionTrait, models: Vec<study_log::Model>) -> Re
         }
     }
     let names = org_names(db, people.values().map(|p| p.org_id)).await?;
+    let titles = crate::meetings::material_titles(db, models.iter().filter_map(|m| m.material_id).collect()).await?;
     Ok(models
         .into_iter()
         .filter_map(|m| {
             let p = people.get(&m.person_id)?.clone();
             let org = names.get(&p.org_id).cloned().unwrap_or_default();
-            Some(LogRow { leader: Leader::of(p, org), log: StudyLog::from(m) })
+            let material = m.material_id.and_then(|id| titles.get(&id).cloned());
+            Some(LogRow { leader: Leader::of(p, org), log: StudyLog::from(m), material })
         })
         .collect())
 }
@@ -380,7 +412,11 @@ pub async fn get(db: &impl ConnectionTrait, scope: &Scope, own: Option<i64>, id:
 /// Changes an entry (its person stays).
 pub async fn update(tx: &Tx, own: Option<i64>, id: i64, fields: &LogFields) -> Result<StudyLog> {
     let old = model(tx.conn(), tx.scope(), own, id).await?;
-    let d = xuepei_domain::study::logs::check(fields, today()).map_err(StoreError::Invalid)?;
+    let (fields, material) = with_material(tx.conn(), tx.scope(), fields).await?;
+    let d = match (xuepei_domain::study::logs::check(&fields, today()), material) {
+        (Ok(d), None) => d,
+        (d, m) => return Err(StoreError::Invalid(d.err().unwrap_or_default().into_iter().chain(m).collect())),
+    };
     if let Some(e) = duplicate(tx.conn(), old.person_id, &d, Some(id)).await? {
         return Err(StoreError::Invalid(vec![e]));
     }
@@ -395,6 +431,7 @@ pub async fn update(tx: &Tx, own: Option<i64>, id: i64, fields: &LogFields) -> R
     am.note = Set(d.note.clone());
     am.published_in = Set(d.published_in.clone());
     am.published_on = Set(d.published_on);
+    am.material_id = Set(d.material);
     am.updated_at = Set(now());
     let log = StudyLog::from(am.update(tx.conn()).await?);
     index(tx, &log, old.org_id, &old.org_path).await?;

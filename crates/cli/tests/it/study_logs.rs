@@ -572,6 +572,7 @@ async fn study_logs_demo_holds_a_year_of_yueyanglou_with_one_leader_behind() {
         xuepei::demo::seed(conn, 7, Some(&[xuepei::demo_study_logs::COUNTY])).await.expect("seed");
     })
     .await;
+    xuepei::demo_materials::seed_materials(&db.conn).await.expect("materials");
     let s = xuepei::demo_study_logs::seed_study_logs(&db.conn).await.expect("study logs");
     assert!(s.leaders > 9 && s.entries > 500, "{s}");
     assert!(!s.behind.is_empty());
@@ -600,5 +601,106 @@ async fn study_logs_demo_holds_a_year_of_yueyanglou_with_one_leader_behind() {
     let f = study_logs::LogFilter { mode: Some(StudyMode::Reflection), ..Default::default() };
     let reflections = study_logs::list(&db.conn, &county, &f, At::First, 500).await.expect("reflections").items;
     assert!(!reflections.is_empty() && reflections.iter().any(|r| r.log.published_in.is_some()));
+    // Some self-study entries name a speech of the library, issued on or before the day.
+    let f = study_logs::LogFilter { mode: Some(StudyMode::SelfStudy), ..Default::default() };
+    let reads = study_logs::list(&db.conn, &county, &f, At::First, 500).await.expect("self-study").items;
+    let named: Vec<_> = reads.iter().filter(|r| r.log.material_id.is_some()).collect();
+    assert!(!named.is_empty() && named.len() < reads.len(), "{} of {}", named.len(), reads.len());
+    assert!(named.iter().all(|r| r.material.as_deref() == Some(r.log.title.as_str())));
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn study_logs_an_entry_names_a_library_material_of_its_scope_or_above() {
+    let db = seeded().await;
+    let yunxi = county_scope(&db.conn, YUNXI).await;
+    let own = crate::materials::seed_material(&db.conn, YUNXI, "习近平总书记在湖南考察时的重要讲话", "").await;
+    let above = crate::materials::seed_material(&db.conn, "430600", "习近平总书记关于党的建设的重要思想", "").await;
+    let other = crate::materials::seed_material(&db.conn, QUYUAN, "屈原区的学习材料", "").await;
+    let leader = leaders(&db.conn, YUNXI, RankLevel::County).await.remove(0);
+    let day = today().to_string();
+
+    // The staff form offers the county's and the city's speeches, not another county's.
+    let staff = signed_in(&db, "xcb", &[AccountRole::PropagandaStaff], YUNXI).await;
+    let (status, page) = staff.get(&format!("/study/logs/new?person={}", leader.id)).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("name=\"material\"") && page.contains(&format!("value=\"{own}\"")), "{page}");
+    assert!(page.contains(&format!("value=\"{above}\"")) && !page.contains("屈原区的学习材料"), "{page}");
+    // Chosen with no title: the material's title is the entry's.
+    let (status, loc, body) = staff
+        .post_form(
+            "/study/logs",
+            &[
+                ("id_number", &leader.id_number),
+                ("mode", "self_study"),
+                ("date", &day),
+                ("title", ""),
+                ("material", &own.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303, "{body}");
+    let id: i64 = loc.as_deref().and_then(|l| l.split('/').nth(3)?.split('?').next()?.parse().ok()).expect("id");
+    let row = study_logs::get(&db.conn, &yunxi, None, id).await.expect("entry");
+    assert_eq!(row.log.material_id, Some(own));
+    assert_eq!(
+        (row.log.title.as_str(), row.material.as_deref()),
+        ("习近平总书记在湖南考察时的重要讲话", Some("习近平总书记在湖南考察时的重要讲话"))
+    );
+    let (_, page) = staff.get(&format!("/study/logs/{id}")).await;
+    assert!(page.contains(&format!("href=\"/materials/{own}\"")), "{page}");
+    // Another county's material, or a made-up id: refused with the reason, nothing written.
+    let before = entries(&db.conn, &leader).await;
+    for bad in [other.to_string(), "999999999".into(), "第一篇".into()] {
+        let (status, _, body) = staff
+            .post_form(
+                "/study/logs",
+                &[
+                    ("id_number", &leader.id_number),
+                    ("mode", "self_study"),
+                    ("date", &day),
+                    ("title", "自学"),
+                    ("material", &bad),
+                ],
+            )
+            .await;
+        assert_eq!(status, 422, "{bad}");
+        assert!(body.contains("资料库"), "{bad}: {body}");
+    }
+    assert_eq!(entries(&db.conn, &leader).await, before);
+
+    // Through the API: `material` names it, the title may be left out; GET returns it.
+    let t = token(&db.conn, YUNXI, true).await;
+    let app = TestApp::spawn(&db).await;
+    let body = json!({ "id_number": leader.id_number, "mode": "self_study", "date": day, "material": above });
+    let (status, v) = call(&app, "POST", "/api/v1/study-logs", &t, Some(body.to_string())).await;
+    assert_eq!(status, 201, "{v}");
+    let (status, v) = call(&app, "GET", &format!("/api/v1/study-logs?id_number={}", leader.id_number), &t, None).await;
+    assert_eq!(status, 200, "{v}");
+    let items = v["items"].as_array().expect("items");
+    assert!(
+        items
+            .iter()
+            .any(|i| i["material"].as_i64() == Some(above) && i["title"] == "习近平总书记关于党的建设的重要思想"),
+        "{v}"
+    );
+    let body =
+        json!({ "id_number": leader.id_number, "mode": "self_study", "date": day, "material": other, "title": "越权" });
+    let (status, v) = call(&app, "POST", "/api/v1/study-logs", &t, Some(body.to_string())).await;
+    assert_eq!(status, 422, "{v}");
+    assert!(v.to_string().contains("material"), "{v}");
+    let (status, _) = call(
+        &app,
+        "POST",
+        "/api/v1/study-logs",
+        &t,
+        Some(
+            json!({ "id_number": leader.id_number, "mode": "self_study", "date": day, "material": "第一篇" })
+                .to_string(),
+        ),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(entries(&db.conn, &leader).await, before + 1);
     db.cleanup().await;
 }

@@ -83,6 +83,9 @@ pub struct LogFields {
     /// Where a reflection was published (报刊、平台); empty when not published.
     pub published_in: String,
     pub published_on: String,
+    /// The library material studied, by id (a choice from the materials offered); empty
+    /// when none.
+    pub material: String,
 }
 
 /// A checked entry.
@@ -97,6 +100,8 @@ pub struct LogDraft {
     pub note: Option<String>,
     pub published_in: Option<String>,
     pub published_on: Option<NaiveDate>,
+    /// The library material studied (its visibility is the store's to check).
+    pub material: Option<i64>,
 }
 
 fn err(field: &'static str, message: impl Into<String>) -> FieldError {
@@ -130,6 +135,18 @@ pub fn parse_mode(text: &str) -> Result<StudyMode, FieldError> {
         let codes: Vec<String> = StudyMode::ALL.iter().map(|m| format!("{}（{}）", m.code(), m.label())).collect();
         err("mode", format!("学习方式“{t}”无效，可选：{}", codes.join("、")))
     })
+}
+
+/// The material chosen: empty for none, else a positive id.
+pub fn parse_material(text: &str) -> Result<Option<i64>, FieldError> {
+    let t = to_halfwidth(text.trim());
+    if t.is_empty() {
+        return Ok(None);
+    }
+    match t.parse::<i64>() {
+        Ok(id) if id > 0 => Ok(Some(id)),
+        _ => Err(err("material", format!("学习资料编号“{}”无效，请从资料库中重新选择", text.trim()))),
+    }
 }
 
 /// Checks an entry, every problem at once.
@@ -188,9 +205,16 @@ pub fn check(f: &LogFields, today: NaiveDate) -> Result<LogDraft, Vec<FieldError
     if mode.is_some_and(|m| m != StudyMode::SchoolLecture) && school.is_some() {
         errs.push(err("school", "只有进学校讲课需要填写学校，请清空或改选学习方式"));
     }
+    let material = match parse_material(&f.material) {
+        Ok(m) => m,
+        Err(e) => {
+            errs.push(e);
+            None
+        }
+    };
     match (mode, date, title, errs.is_empty()) {
         (Some(mode), Some(date), Some(title), true) => {
-            Ok(LogDraft { mode, date, title, school, place, audience, note, published_in, published_on })
+            Ok(LogDraft { mode, date, title, school, place, audience, note, published_in, published_on, material })
         }
         _ => Err(errs),
     }
@@ -268,6 +292,19 @@ mod tests {
         assert_eq!(check(&nowhere, today()).expect_err("where")[0].field, "published_in");
         let not_reflection = LogFields { mode: "exchange".into(), ..r };
         assert!(check(&not_reflection, today()).is_err());
+    }
+
+    #[test]
+    fn a_material_is_a_positive_id_or_none() {
+        let base = fields("self_study", "2026-06-01", "重要讲话");
+        assert_eq!(check(&base, today()).expect("none").material, None);
+        let chosen = LogFields { material: " １２ ".into(), ..base.clone() };
+        assert_eq!(check(&chosen, today()).expect("chosen").material, Some(12));
+        for bad in ["0", "-3", "abc", "99999999999999999999"] {
+            let e = check(&LogFields { material: bad.into(), ..base.clone() }, today()).expect_err(bad);
+            assert_eq!(e[0].field, "material", "{bad}");
+            assert!(e[0].message.contains("资料库"), "{}", e[0].message);
+        }
     }
 
     #[test]

@@ -20,6 +20,7 @@ pub struct Model {
     pub published_on: Option<Date>,
     pub evidence_upload_id: Option<i64>,
     pub created_by: Option<i64>,
+    pub material_id: Option<i64>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

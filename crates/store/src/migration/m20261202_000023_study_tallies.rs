@@ -54,22 +54,7 @@ impl MigrationTrait for Migration {
         .await?;
 
         // Count the entries already stored.
-        let (year, month) = match b {
-            DbBackend::Postgres => {
-                ("CAST(EXTRACT(YEAR FROM l.on_date) AS INTEGER)", "CAST(EXTRACT(MONTH FROM l.on_date) AS INTEGER)")
-            }
-            DbBackend::MySql => ("YEAR(l.on_date)", "MONTH(l.on_date)"),
-            _ => ("CAST(strftime('%Y', l.on_date) AS INTEGER)", "CAST(strftime('%m', l.on_date) AS INTEGER)"),
-        };
-        let sums: Vec<String> = (1..=12).map(|m| format!("SUM(CASE WHEN {month} = {m} THEN 1 ELSE 0 END)")).collect();
-        let sql = format!(
-            "INSERT INTO study_tallies (person_id, org_id, org_path, year, mode, {cols}) \
-             SELECT l.person_id, p.org_id, p.org_path, {year}, l.mode, {sums} \
-             FROM study_logs l JOIN persons p ON p.id = l.person_id \
-             GROUP BY l.person_id, p.org_id, p.org_path, {year}, l.mode",
-            cols = MONTHS.join(", "),
-            sums = sums.join(", "),
-        );
+        let sql = recount_sql(b);
         manager.get_connection().execute_unprepared(&sql).await?;
         Ok(())
     }
@@ -81,4 +66,25 @@ impl MigrationTrait for Migration {
         manager.drop_index(Index::drop().name("ix_meetings_day_path_ok").table("meetings").to_owned()).await?;
         manager.drop_table(Table::drop().table("study_tallies").to_owned()).await
     }
+}
+
+/// Counts every study-log entry into tallies (an empty `study_tallies`): the migration's
+/// first fill, and the benchmark's after its bulk load.
+pub(crate) fn recount_sql(b: DbBackend) -> String {
+    let (year, month) = match b {
+        DbBackend::Postgres => {
+            ("CAST(EXTRACT(YEAR FROM l.on_date) AS INTEGER)", "CAST(EXTRACT(MONTH FROM l.on_date) AS INTEGER)")
+        }
+        DbBackend::MySql => ("YEAR(l.on_date)", "MONTH(l.on_date)"),
+        _ => ("CAST(strftime('%Y', l.on_date) AS INTEGER)", "CAST(strftime('%m', l.on_date) AS INTEGER)"),
+    };
+    let sums: Vec<String> = (1..=12).map(|m| format!("SUM(CASE WHEN {month} = {m} THEN 1 ELSE 0 END)")).collect();
+    format!(
+        "INSERT INTO study_tallies (person_id, org_id, org_path, year, mode, {cols}) \
+         SELECT l.person_id, p.org_id, p.org_path, {year}, l.mode, {sums} \
+         FROM study_logs l JOIN persons p ON p.id = l.person_id \
+         GROUP BY l.person_id, p.org_id, p.org_path, {year}, l.mode",
+        cols = MONTHS.join(", "),
+        sums = sums.join(", "),
+    )
 }

@@ -23,6 +23,7 @@ mod m20261202_000020_meetings;
 mod m20261202_000021_study_logs;
 mod m20261202_000022_study_groups;
 pub(crate) mod m20261202_000023_study_tallies;
+mod m20261202_000024_study_log_material;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000021_study_logs::Migration),
             Box::new(m20261202_000022_study_groups::Migration),
             Box::new(m20261202_000023_study_tallies::Migration),
+            Box::new(m20261202_000024_study_log_material::Migration),
         ]
     }
 }

@@ -45,9 +45,12 @@ struct LogBody {
     published_in: Option<String>,
     #[serde(default)]
     published_on: Option<String>,
+    #[serde(default)]
+    material: Option<i64>,
 }
 
-const FIELDS: &str = "id_number、mode、date、title、school、place、audience、note、published_in、published_on";
+const FIELDS: &str =
+    "id_number、mode、date、title、school、place、audience、note、published_in、published_on、material";
 
 /// An entry with English codes.
 #[derive(Serialize)]
@@ -62,6 +65,7 @@ struct LogJson {
     note: Option<String>,
     published_in: Option<String>,
     published_on: Option<String>,
+    material: Option<i64>,
 }
 
 impl From<StudyLog> for LogJson {
@@ -77,6 +81,7 @@ impl From<StudyLog> for LogJson {
             note: l.note,
             published_in: l.published_in,
             published_on: l.published_on.map(|d| d.to_string()),
+            material: l.material_id,
         }
     }
 }
@@ -102,6 +107,7 @@ pub(super) async fn create(State(st): State<AppState>, api: ApiCtx, body: Bytes)
             note: o(b.note),
             published_in: o(b.published_in),
             published_on: o(b.published_on),
+            material: b.material.map(|id| id.to_string()).unwrap_or_default(),
         },
         evidence_upload_id: None,
     };
@@ -150,7 +156,7 @@ pub(super) fn document(doc: &mut Value) {
     doc["paths"]["/api/v1/study-logs"] = json!({
         "post": {
             "summary": "登记领导干部的学习记录（五种学习方式、心得体会）",
-            "description": "id_number 为领导干部（人员信息中有“班子成员”或“主要负责同志”身份）的身份证号，须在令牌范围内。mode：self_study 平时自学、lead_learning 以会代训领学、school_lecture 进学校讲课（须填 school）、grassroots 基层宣讲、exchange 交流互学，以及 reflection 心得体会（可填 published_in、published_on 发表情况）。date 为 YYYY-MM-DD，不能晚于今天。同一人员、学习方式、日期和标题的记录只能登记一次。任何一处有误则整体拒绝（422，fields 列出全部问题），不写入任何数据。",
+            "description": "id_number 为领导干部（人员信息中有“班子成员”或“主要负责同志”身份）的身份证号，须在令牌范围内。mode：self_study 平时自学、lead_learning 以会代训领学、school_lecture 进学校讲课（须填 school）、grassroots 基层宣讲、exchange 交流互学，以及 reflection 心得体会（可填 published_in、published_on 发表情况）。date 为 YYYY-MM-DD，不能晚于今天。material 为学习资料库中资料的编号（令牌范围内或上级发布的资料），未填 title 时以资料标题为标题。同一人员、学习方式、日期和标题的记录只能登记一次。任何一处有误则整体拒绝（422，fields 列出全部问题），不写入任何数据。",
             "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/StudyLogInput" } } } },
             "responses": {
                 "201": { "description": "已登记", "content": { "application/json": { "schema": { "type": "object", "required": ["id"], "properties": { "id": { "type": "integer" } } } } } },
@@ -178,9 +184,10 @@ pub(super) fn document(doc: &mut Value) {
         }
     });
     let text = json!({ "type": ["string", "null"] });
-    doc["components"]["schemas"]["StudyLogInput"] = json!({ "type": "object", "required": ["id_number", "mode", "date", "title"], "additionalProperties": false, "properties": {
+    doc["components"]["schemas"]["StudyLogInput"] = json!({ "type": "object", "required": ["id_number", "mode", "date"], "additionalProperties": false, "properties": {
         "id_number": { "type": "string" }, "mode": { "type": "string", "enum": modes },
-        "date": { "type": "string", "format": "date" }, "title": { "type": "string", "maxLength": 200 },
+        "date": { "type": "string", "format": "date" }, "title": { "type": "string", "maxLength": 200, "description": "标题（选了 material 时可不填）" },
+        "material": { "type": ["integer", "null"], "description": "学习资料编号" },
         "school": { "type": ["string", "null"], "maxLength": 100, "description": "学校（school_lecture 必填）" },
         "place": { "type": ["string", "null"], "maxLength": 200, "description": "地点" },
         "audience": { "type": ["string", "null"], "maxLength": 200, "description": "对象" },
@@ -190,5 +197,6 @@ pub(super) fn document(doc: &mut Value) {
     doc["components"]["schemas"]["StudyLog"] = json!({ "type": "object", "required": ["id", "mode", "date", "title"], "properties": {
         "id": { "type": "integer" }, "mode": { "type": "string", "enum": modes }, "date": { "type": "string", "format": "date" },
         "title": { "type": "string" }, "school": text, "place": text, "audience": text, "note": text, "published_in": text,
-        "published_on": { "type": ["string", "null"], "format": "date" } } });
+        "published_on": { "type": ["string", "null"], "format": "date" },
+        "material": { "type": ["integer", "null"], "description": "学习资料编号" } } });
 }

@@ -244,7 +244,7 @@ struct FormPage {
 
 /// The newest important speeches first (the scope's own and those published above it):
 /// id, title, and the picker's label.
-async fn offered(st: &AppState, ctx: &Ctx) -> AppResult<Vec<(i64, String, String)>> {
+pub(crate) async fn offered(st: &AppState, ctx: &Ctx) -> AppResult<Vec<(i64, String, String)>> {
     Ok(xuepei_store::materials::offered_speeches(&st.db, &ctx.scope, 30)
         .await?
         .into_iter()

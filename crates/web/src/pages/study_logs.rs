@@ -127,6 +127,7 @@ fn fields_of(form: &Form) -> LogFields {
         note: get("note"),
         published_in: get("published_in"),
         published_on: get("published_on"),
+        material: get("material"),
     }
 }
 
@@ -143,6 +144,16 @@ fn form_of(log: &StudyLog) -> Form {
         .with("note", o(&log.note))
         .with("published_in", o(&log.published_in))
         .with("published_on", log.published_on.map(|d| d.to_string()).unwrap_or_default())
+        .with("material", log.material_id.map(|id| id.to_string()).unwrap_or_default())
+}
+
+/// The materials a log entry may name: the newest important speeches first, as options.
+async fn materials(st: &AppState, ctx: &Ctx) -> AppResult<Vec<(String, String)>> {
+    Ok(crate::pages::meetings::offered(st, ctx)
+        .await?
+        .into_iter()
+        .map(|(id, _, label)| (id.to_string(), label))
+        .collect())
 }
 
 /// A new entry's form: today's date preset, self-study chosen unless asked otherwise.
@@ -169,6 +180,7 @@ struct MinePage {
     logs: Vec<StudyLog>,
     form: Form,
     modes: Vec<(&'static str, &'static str)>,
+    materials: Vec<(String, String)>,
     year: i32,
     /// Per mode: label, this month's and this year's entries.
     counts: Vec<(&'static str, u32, u32)>,
@@ -190,6 +202,7 @@ async fn mine_page(st: &AppState, ctx: &Ctx, me: i64, form: Form, notice: Option
         logs,
         form,
         modes: mode_options(),
+        materials: materials(st, ctx).await?,
         year,
         counts,
         leader,
@@ -244,20 +257,21 @@ struct EditPage {
     id: i64,
     form: Form,
     modes: Vec<(&'static str, &'static str)>,
+    materials: Vec<(String, String)>,
 }
 
-fn edit_page(ctx: &Ctx, id: i64, form: Form) -> AppResult<Html<String>> {
+async fn edit_page(st: &AppState, ctx: &Ctx, id: i64, form: Form) -> AppResult<Html<String>> {
     let layout = Layout::new(ctx, "修改学习记录", "my-study")
         .crumb("我的学习", Some("/me/study".into()))
         .crumb("修改学习记录", None);
-    render(&EditPage { layout, id, form, modes: mode_options() })
+    render(&EditPage { layout, id, form, modes: mode_options(), materials: materials(st, ctx).await? })
 }
 
 async fn my_edit(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult<Html<String>> {
     let me = my_id(&ctx)?;
     let id = params::id(&id, "学习记录")?;
     let row = store::get(&st.db, &ctx.scope, Some(me), id).await?;
-    edit_page(&ctx, id, form_of(&row.log))
+    edit_page(&st, &ctx, id, form_of(&row.log)).await
 }
 
 async fn my_update(
@@ -271,7 +285,14 @@ async fn my_update(
     let form = Form::submitted(fields);
     let tx = Tx::begin(&st.db, &ctx.scope, &ctx.actor).await?;
     let result = store::update(&tx, Some(me), id, &fields_of(&form)).await;
-    save_or_refuse(tx, result, form, |_| "/me/study?done=updated".into(), async |form| edit_page(&ctx, id, form)).await
+    save_or_refuse(
+        tx,
+        result,
+        form,
+        |_| "/me/study?done=updated".into(),
+        async |form| edit_page(&st, &ctx, id, form).await,
+    )
+    .await
 }
 
 async fn my_delete(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult<Response> {
@@ -632,13 +653,14 @@ struct NewPage {
     layout: Layout,
     form: Form,
     modes: Vec<(&'static str, &'static str)>,
+    materials: Vec<(String, String)>,
 }
 
-fn new_page(ctx: &Ctx, form: Form) -> AppResult<Html<String>> {
+async fn new_page(st: &AppState, ctx: &Ctx, form: Form) -> AppResult<Html<String>> {
     let layout = Layout::new(ctx, "代为登记学习记录", "study-logs")
         .crumb("学习记录", Some("/study/logs".into()))
         .crumb("代为登记", None);
-    render(&NewPage { layout, form, modes: mode_options() })
+    render(&NewPage { layout, form, modes: mode_options(), materials: materials(st, ctx).await? })
 }
 
 async fn new_log(State(st): State<AppState>, ctx: Ctx, Query(p): Query<Params>) -> AppResult<Html<String>> {
@@ -647,7 +669,7 @@ async fn new_log(State(st): State<AppState>, ctx: Ctx, Query(p): Query<Params>) 
         let pr = store::progress(&st.db, &ctx.scope, None, id).await?;
         form.set("id_number", pr.leader.id_number.clone());
     }
-    new_page(&ctx, form)
+    new_page(&st, &ctx, form).await
 }
 
 async fn create_log(
@@ -668,7 +690,7 @@ async fn create_log(
         result,
         form,
         |l| format!("/study/logs/{}?done=created", l.id),
-        async |form| new_page(&ctx, form),
+        async |form| new_page(&st, &ctx, form).await,
     )
     .await
 }
