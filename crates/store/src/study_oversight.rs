@@ -18,25 +18,25 @@
 //! line over the year; a monthly quota is one line for the asked month or, for a year,
 //! one per month up to the current one. A leader is behind when any line is not met.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::Datelike;
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Query, SelectStatement};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
 use xuepei_domain::labels::Labeled;
-use xuepei_domain::people::{RankLevel, Roles};
+use xuepei_domain::people::RankLevel;
 use xuepei_domain::study::groups::GroupRules;
 use xuepei_domain::study::meetings::Period;
 pub use xuepei_domain::study::oversight::{Figures, planned, row_of};
-use xuepei_domain::study::quotas::{QuotaPeriod, QuotaRule, leader_mask};
+use xuepei_domain::study::quotas::{QuotaPeriod, QuotaRule, QuotaSubject, leader_mask};
 
 use crate::classes::OrgRef;
-use crate::entity::{meeting, organization, person, study_group, study_group_rule, study_session};
+use crate::entity::{meeting, organization, study_group, study_group_rule, study_session};
 use crate::error::{Result, StoreError};
 use crate::meetings::org_in_scope;
 use crate::migration::m20261202_000023_study_tallies::MONTHS;
-use crate::scope::{Scope, subtree_cond, subtree_cond_named};
+use crate::scope::{Scope, subtree_cond};
 use crate::sql::sum_i64;
 
 /// Which records a row adds up.
@@ -290,15 +290,11 @@ pub async fn overview(
     Ok(Overview { org: org_ref(&root), parent, year: p.year, month: p.month, rows, total })
 }
 
-/// A leader as the quota figures need them.
-struct LeaderKey {
-    id: i64,
-    path: String,
-    roles: Roles,
-    rank: Option<RankLevel>,
-}
-
-/// Adds the leaders' quota completion to the rows.
+/// Adds the leaders' quota completion to the rows, counted by the database: one grouped
+/// read per region of uniform rules (the subtree less the subtrees of bodies inside it
+/// that issued their own rules, then each of those likewise), each leader's tally rows
+/// joined by person (so a leader who moved keeps their counts) and judged against the
+/// region's rules in the query; a row per organisation path comes back, not per leader.
 async fn quotas(
     db: &impl ConnectionTrait,
     scope: &Scope,
@@ -313,102 +309,98 @@ async fn quotas(
         None if p.year == today.year() => (1..=today.month()).collect(),
         None => (1..=12).collect(),
     };
-    let rules = crate::study_logs::rule_models(db, scope).await?;
-    let modes: HashSet<String> = rules.iter().map(|r| r.mode.clone()).collect();
-    let leaders: Vec<(i64, String, i32, Option<String>)> = person::Entity::find()
-        .select_only()
-        .columns([person::Column::Id, person::Column::OrgPath, person::Column::Roles, person::Column::RankLevel])
-        .filter(scope.cond(person::Column::OrgPath))
-        .filter(subtree_cond(person::Column::OrgPath, root_path))
-        .filter(Expr::col((person::Entity, person::Column::Roles)).bit_and(leader_mask()).ne(0))
-        .into_tuple()
-        .all(db)
-        .await?;
-    if leaders.is_empty() || modes.is_empty() {
-        return Ok(());
-    }
-    let leaders: Vec<LeaderKey> = leaders
-        .into_iter()
-        .map(|(id, path, roles, rank)| LeaderKey {
-            id,
-            path,
-            roles: Roles(roles),
-            rank: rank.as_deref().and_then(RankLevel::from_code),
-        })
+    let models = crate::study_logs::rule_models(db, scope).await?;
+    let mut inner: Vec<&str> = models
+        .iter()
+        .map(|m| m.org_path.as_str())
+        .filter(|q| q.len() > root_path.len() && q.starts_with(root_path))
         .collect();
-
-    // The year's counts per leader and mode: the subtree's tally rows in one range read,
-    // then, by id, those of leaders who have none there (a leader who moved in and has
-    // logged nothing since keeps the row under the old path).
-    let mut counts: HashMap<(i64, String), [u32; 12]> = HashMap::new();
-    let base = || {
-        let mut q = Query::select();
-        q.column(Alias::new("person_id")).column(Alias::new("mode"));
-        for m in MONTHS {
-            q.column(Alias::new(m));
-        }
-        q.from(Alias::new("study_tallies"))
-            .and_where(Expr::col(Alias::new("year")).eq(p.year))
-            .and_where(Expr::col(Alias::new("mode")).is_in(modes.iter().cloned()));
-        q
-    };
-    let mut q = base();
-    q.cond_where(subtree_cond_named("org_path", root_path));
-    read_tallies(db.query_all(&q).await?, &mut counts)?;
-    let seen: HashSet<i64> = counts.keys().map(|(id, _)| *id).collect();
-    let missing: Vec<i64> = leaders.iter().map(|l| l.id).filter(|id| !seen.contains(id)).collect();
-    for chunk in missing.chunks(1000) {
-        let mut q = base();
-        q.and_where(Expr::col(Alias::new("person_id")).is_in(chunk.iter().copied()));
-        read_tallies(db.query_all(&q).await?, &mut counts)?;
-    }
-
-    let mut by_path: HashMap<&str, Vec<QuotaRule>> = HashMap::new();
-    for l in &leaders {
-        let Some(i) = index_of(&l.path) else { continue };
-        let in_force =
-            by_path.entry(l.path.as_str()).or_insert_with(|| crate::study_logs::rules_for_path(&rules, &l.path));
-        let (mut lines, mut met) = (0u32, 0u32);
-        let mut bound = false;
-        for rule in in_force.iter().filter(|r| r.subject.covers(l.roles, l.rank)) {
-            bound = true;
-            let m = counts.get(&(l.id, rule.mode.code().to_owned())).copied().unwrap_or_default();
-            match rule.period {
-                QuotaPeriod::Year => {
-                    lines += 1;
-                    met += u32::from(m.iter().sum::<u32>() >= rule.required);
-                }
-                QuotaPeriod::Month => {
-                    for &k in &months {
-                        lines += 1;
-                        met += u32::from(m[(k - 1) as usize] >= rule.required);
-                    }
-                }
-            }
-        }
-        if !bound {
+    inner.sort_unstable();
+    inner.dedup();
+    for region in std::iter::once(root_path).chain(inner.iter().copied()) {
+        let rules = crate::study_logs::rules_for_path(&models, region);
+        if rules.is_empty() {
             continue;
         }
-        let f = &mut rows[i].figures;
-        f.leaders += 1;
-        f.lines += lines;
-        f.lines_met += met;
-        f.behind += u32::from(met < lines);
+        let nested: Vec<&str> =
+            inner.iter().copied().filter(|q| q.len() > region.len() && q.starts_with(region)).collect();
+        let q = region_query(db.get_database_backend(), region, &nested, p.year, &months, &rules);
+        for r in db.query_all(&q).await? {
+            let path: String = r.try_get_by_index(0)?;
+            let Some(i) = index_of(&path) else { continue };
+            let n = |k: usize| r.try_get_by_index::<i64>(k).map(n32);
+            let f = &mut rows[i].figures;
+            f.leaders += n(1)?;
+            f.lines += n(2)?;
+            f.lines_met += n(3)?;
+            f.behind += n(4)?;
+        }
     }
     Ok(())
 }
 
-fn read_tallies(rows: Vec<sea_orm::QueryResult>, counts: &mut HashMap<(i64, String), [u32; 12]>) -> Result<()> {
-    for r in rows {
-        let id: i64 = r.try_get_by_index(0)?;
-        let mode: String = r.try_get_by_index(1)?;
-        let mut m = [0u32; 12];
-        for (k, v) in m.iter_mut().enumerate() {
-            *v = n32(i64::from(r.try_get_by_index::<i32>(k + 2)?));
-        }
-        counts.insert((id, mode), m);
+/// The grouped read of one region: per organisation path, the leaders a rule binds, their
+/// quota lines, the lines met and the leaders with a line not met. Only integers and the
+/// modes' and ranks' fixed codes are written into the SQL; the paths are bound values.
+fn region_query(
+    backend: sea_orm::DbBackend,
+    region: &str,
+    nested: &[&str],
+    year: i32,
+    months: &[u32],
+    rules: &[QuotaRule],
+) -> SelectStatement {
+    let p = Alias::new("p");
+    let mut q = Query::select();
+    q.column((p.clone(), Alias::new("org_path"))).from_as(Alias::new("persons"), p.clone());
+    let (mut bound, mut lines, mut met) = (Vec::new(), Vec::new(), Vec::new());
+    for (i, rule) in rules.iter().enumerate() {
+        let t = format!("t{i}");
+        q.join_as(
+            JoinType::LeftJoin,
+            Alias::new("study_tallies"),
+            Alias::new(&t),
+            Expr::cust(format!("{t}.person_id = p.id AND {t}.year = {year} AND {t}.mode = '{}'", rule.mode.code())),
+        );
+        let covers = match rule.subject {
+            QuotaSubject::Leaders => "1 = 1".to_owned(),
+            QuotaSubject::CountyLeaders => {
+                format!("p.rank_level IN ('{}', '{}')", RankLevel::County.code(), RankLevel::Bureau.code())
+            }
+        };
+        let month = |m: u32| format!("COALESCE({t}.{}, 0)", MONTHS[(m - 1) as usize]);
+        let (n, done) = match rule.period {
+            QuotaPeriod::Year => {
+                let total: Vec<String> = (1..=12).map(month).collect();
+                (1, format!("CASE WHEN {} >= {} THEN 1 ELSE 0 END", total.join(" + "), rule.required))
+            }
+            QuotaPeriod::Month => {
+                let each: Vec<String> = months
+                    .iter()
+                    .map(|&m| format!("CASE WHEN {} >= {} THEN 1 ELSE 0 END", month(m), rule.required))
+                    .collect();
+                (months.len(), each.join(" + "))
+            }
+        };
+        lines.push(format!("CASE WHEN {covers} THEN {n} ELSE 0 END"));
+        met.push(format!("CASE WHEN {covers} THEN {done} ELSE 0 END"));
+        bound.push(covers);
     }
-    Ok(())
+    let (lines, met) = (lines.join(" + "), met.join(" + "));
+    q.expr(sum_i64(backend, &format!("CASE WHEN {} THEN 1 ELSE 0 END", bound.join(" OR "))))
+        .expr(sum_i64(backend, &lines))
+        .expr(sum_i64(backend, &met))
+        .expr(sum_i64(backend, &format!("CASE WHEN {met} < {lines} THEN 1 ELSE 0 END")));
+    let path = || Expr::col((Alias::new("p"), Alias::new("org_path")));
+    let (lo, hi) = xuepei_domain::org::path::subtree_range(region);
+    q.and_where(path().gte(lo)).and_where(path().lt(hi));
+    for n in nested {
+        let (lo, hi) = xuepei_domain::org::path::subtree_range(n);
+        q.cond_where(Condition::any().add(path().lt(lo)).add(path().gte(hi)));
+    }
+    q.and_where(Expr::col((p.clone(), Alias::new("roles"))).bit_and(leader_mask()).ne(0))
+        .group_by_col((p, Alias::new("org_path")));
+    q
 }
 
 /// Study-group sessions of each organisation's own group in a period, for the API's

@@ -704,3 +704,59 @@ async fn study_logs_an_entry_names_a_library_material_of_its_scope_or_above() {
     assert_eq!(entries(&db.conn, &leader).await, before + 1);
     db.cleanup().await;
 }
+
+/// The oversight view's quota figures (counted by the database from the tallies, region
+/// by region of uniform rules) agree with each leader's own quota lines read from the
+/// entries, for the year and for the month, with a town that set its own rule.
+#[tokio::test]
+async fn oversight_quota_figures_agree_with_every_leaders_own_lines() {
+    let db = seeded().await;
+    let yunxi = county_scope(&db.conn, YUNXI).await;
+    let county = leaders(&db.conn, YUNXI, RankLevel::County).await;
+    let township = leaders(&db.conn, YUNXI, RankLevel::Township).await;
+    for k in 0..5 {
+        add(&db.conn, &yunxi, &county[0], entry(StudyMode::SelfStudy, &format!("重要讲话第{k}篇"))).await;
+    }
+    for k in 0..2 {
+        let f = LogFields {
+            school: "岳阳市第一中学".into(), ..entry(StudyMode::SchoolLecture, &format!("思政课{k}"))
+        };
+        add(&db.conn, &yunxi, &county[0], f).await;
+        add(&db.conn, &yunxi, &county[1], entry(StudyMode::SelfStudy, &format!("重要讲话第{k}篇"))).await;
+    }
+    for k in 0..3 {
+        add(&db.conn, &yunxi, &township[0], entry(StudyMode::SelfStudy, &format!("重要讲话第{k}篇"))).await;
+    }
+    // The first township leader's town asks three a month of its own leaders.
+    let rule = RuleFields {
+        mode: "self_study".into(),
+        period: "month".into(),
+        required: "3".into(),
+        subject: "leaders".into(),
+    };
+    write(&db.conn, &yunxi, async |tx| study_logs::set_rule(tx, township[0].org_id, &rule).await).await.expect("rule");
+    let (year, month) = (today().year(), today().month());
+    for m in [None, Some(month)] {
+        let o = xuepei_store::study_oversight::overview(&db.conn, &yunxi, YUNXI, year, m).await.expect("overview");
+        let own = study_logs::quota_progress(&db.conn, &yunxi, YUNXI, year, m).await.expect("progress");
+        let bound: Vec<_> = own.iter().filter(|r| !r.quotas.is_empty()).collect();
+        let lines: usize = bound.iter().map(|r| r.quotas.len()).sum();
+        let met: usize = bound.iter().map(|r| r.quotas.iter().filter(|q| q.met).count()).sum();
+        let behind = bound.iter().filter(|r| r.quotas.iter().any(|q| !q.met)).count();
+        let f = o.total.figures;
+        assert_eq!(
+            (f.leaders as usize, f.lines as usize, f.lines_met as usize, f.behind as usize),
+            (bound.len(), lines, met, behind),
+            "{m:?}"
+        );
+        assert!(met >= 3, "the three who met this month's lines: {m:?}");
+        if m.is_some() {
+            assert!(behind < bound.len(), "those who met this month are not behind");
+        }
+        let town_leader = own.iter().find(|r| r.person_id == township[0].id).expect("the town's leader");
+        let this_month = format!("{year:04}-{month:02}");
+        let line = town_leader.quotas.iter().find(|q| q.period == this_month).expect("this month");
+        assert_eq!((line.required, line.done, line.met), (3, 3, true));
+    }
+    db.cleanup().await;
+}
