@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, Order, QueryFilter,
     QueryOrder, QuerySelect, Set,
@@ -146,7 +146,31 @@ async fn views(db: &impl ConnectionTrait, rows: Vec<material::Model>) -> Result<
         .collect())
 }
 
-/// A material of the scope.
+/// What a reader of the scope may read: the scope's materials and those published by the
+/// organisations above the scope's root (a city's speeches are read by its counties);
+/// only the scope's own are changed.
+pub(crate) fn readable(scope: &Scope) -> Condition {
+    let mut visible = Condition::any().add(scope.cond(material::Column::OrgPath));
+    if let Some(root) = scope.root_path() {
+        let above: Vec<i64> = path::ids(root).into_iter().filter(|id| Some(*id) != scope.root_org_id()).collect();
+        if !above.is_empty() {
+            visible = visible.add(material::Column::OrgId.is_in(above));
+        }
+    }
+    visible
+}
+
+/// A material the scope may read (its own, or published above it).
+pub async fn read(db: &impl ConnectionTrait, scope: &Scope, id: i64) -> Result<Material> {
+    let m = material::Entity::find_by_id(id)
+        .filter(readable(scope))
+        .one(db)
+        .await?
+        .ok_or(StoreError::NotFound("学习资料"))?;
+    views(db, vec![m]).await?.pop().ok_or(StoreError::NotFound("学习资料"))
+}
+
+/// A material of the scope, to change.
 pub async fn get(db: &impl ConnectionTrait, scope: &Scope, id: i64) -> Result<Material> {
     let m = material::Entity::find_by_id(id)
         .filter(scope.cond(material::Column::OrgPath))
@@ -156,8 +180,9 @@ pub async fn get(db: &impl ConnectionTrait, scope: &Scope, id: i64) -> Result<Ma
     views(db, vec![m]).await?.pop().ok_or(StoreError::NotFound("学习资料"))
 }
 
-fn filter_cond(scope: &Scope, f: &MaterialFilter) -> Condition {
-    let mut c = Condition::all().add(scope.cond(material::Column::OrgPath));
+/// The filter within `visible` (what the scope reads, or its own).
+fn filter_cond(visible: Condition, f: &MaterialFilter) -> Condition {
+    let mut c = Condition::all().add(visible);
     if let Some(k) = f.kind {
         c = c.add(material::Column::Kind.eq(k.code()));
     }
@@ -177,7 +202,8 @@ fn filter_cond(scope: &Scope, f: &MaterialFilter) -> Condition {
     c
 }
 
-/// A page of the scope's materials, newest entry first; cursors are ids.
+/// A page of the materials the scope reads, newest publication date first (then newest
+/// entry); cursors are `date~id`.
 pub async fn list(
     db: &impl ConnectionTrait,
     scope: &Scope,
@@ -185,24 +211,38 @@ pub async fn list(
     at: At<'_>,
     limit: u64,
 ) -> Result<Page<Material>> {
-    let mut c = filter_cond(scope, f);
+    let mut c = filter_cond(readable(scope), f);
     let (limit, n) = fetch(limit, 500);
     if let Some((cursor, after)) = at.cursor() {
-        let key: i64 = cursor.parse().unwrap_or(if after { i64::MAX } else { 0 });
-        c = c.add(if after { material::Column::Id.lt(key) } else { material::Column::Id.gt(key) });
+        let key = cursor
+            .split_once('~')
+            .and_then(|(d, id)| Some((NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()?, id.parse::<i64>().ok()?)));
+        let cols = Expr::tuple([
+            Expr::col((material::Entity, material::Column::IssuedOn)),
+            Expr::col((material::Entity, material::Column::Id)),
+        ]);
+        // A cursor not of this list reads from the start.
+        if let Some((d, id)) = key {
+            let k = Expr::tuple([Expr::val(d), Expr::val(id)]);
+            c = c.add(if after { cols.lt(k) } else { cols.gt(k) });
+        }
     }
     let order = match at.order() {
         Order::Asc => Order::Desc,
         _ => Order::Asc,
     };
-    let mut q = material::Entity::find().filter(c).order_by(material::Column::Id, order).limit(n);
+    let mut q = material::Entity::find()
+        .filter(c)
+        .order_by(material::Column::IssuedOn, order.clone())
+        .order_by(material::Column::Id, order)
+        .limit(n);
     if let Some(skip) = at.offset(limit) {
         q = q.offset(skip);
     }
     let rows = q.all(db).await?;
-    let kept: Vec<i64> = rows.iter().map(|m| m.id).collect();
+    let kept: Vec<(NaiveDate, i64)> = rows.iter().map(|m| (m.issued_on, m.id)).collect();
     let mut built: HashMap<i64, Material> = views(db, rows).await?.into_iter().map(|m| (m.id, m)).collect();
-    let p = page_of(kept, limit, at, |id| id.to_string(), |id| built.remove(&id));
+    let p = page_of(kept, limit, at, |(d, id)| format!("{d}~{id}"), |(_, id)| built.remove(&id));
     Ok(Page { items: p.items.into_iter().flatten().collect(), next: p.next, prev: p.prev })
 }
 
@@ -210,16 +250,9 @@ pub async fn list(
 /// published by the organisations above the scope's root (a city's speeches are read by
 /// its counties), newest date first.
 pub async fn offered_speeches(db: &impl ConnectionTrait, scope: &Scope, limit: u64) -> Result<Vec<Material>> {
-    let mut visible = Condition::any().add(scope.cond(material::Column::OrgPath));
-    if let Some(root) = scope.root_path() {
-        let above: Vec<i64> = path::ids(root).into_iter().filter(|id| Some(*id) != scope.root_org_id()).collect();
-        if !above.is_empty() {
-            visible = visible.add(material::Column::OrgId.is_in(above));
-        }
-    }
     let rows = material::Entity::find()
         .filter(material::Column::Kind.eq(MaterialKind::Speech.code()))
-        .filter(visible)
+        .filter(readable(scope))
         .order_by_desc(material::Column::IssuedOn)
         .order_by_desc(material::Column::Id)
         .limit(limit.clamp(1, 200))
@@ -537,11 +570,12 @@ pub async fn import(
     Ok(report)
 }
 
-/// Every material of the scope matching the filter, newest entry first (exports), up to
-/// `max`.
+/// Every material of the scope's own matching the filter, newest first (exports, which
+/// import again: those published above are not the scope's to import), up to `max`.
 pub async fn all(db: &impl ConnectionTrait, scope: &Scope, f: &MaterialFilter, max: u64) -> Result<Vec<Material>> {
     let rows = material::Entity::find()
-        .filter(filter_cond(scope, f))
+        .filter(filter_cond(scope.cond(material::Column::OrgPath), f))
+        .order_by_desc(material::Column::IssuedOn)
         .order_by_desc(material::Column::Id)
         .limit(max)
         .all(db)

@@ -291,12 +291,34 @@ async fn the_newest_speeches_offered_include_the_citys_but_not_another_countys()
     let offered = materials::offered_speeches(&db.conn, &scope, 10).await.expect("offered");
     let titles: Vec<&str> = offered.iter().map(|m| m.title.as_str()).collect();
     assert_eq!(titles, ["市委书记在全市学习会上的讲话", "区委书记在区委理论学习中心组上的讲话", "村支书的讲话"]);
-    // Offered is not listed: the county's own list holds only its subtree's.
-    let own = materials::list(&db.conn, &scope, &MaterialFilter::default(), At::First, 20).await.expect("list");
-    assert!(own.items.iter().all(|m| m.org_code.starts_with(YUNXI)));
-    assert!(!own.items.iter().any(|m| m.title.contains("市委书记")));
+    // The library lists the city's too, newest publication first, never another county's.
+    let read = materials::list(&db.conn, &scope, &MaterialFilter::default(), At::First, 20).await.expect("list");
+    let titles: Vec<&str> = read.items.iter().map(|m| m.title.as_str()).collect();
+    assert_eq!(
+        titles,
+        ["区委文件", "市委书记在全市学习会上的讲话", "区委书记在区委理论学习中心组上的讲话", "村支书的讲话"]
+    );
+    // Two to a page: the date-and-id cursor carries on where the page ended.
+    let first = materials::list(&db.conn, &scope, &MaterialFilter::default(), At::First, 2).await.expect("page 1");
+    let next = first.next.clone().expect("a second page");
+    let second =
+        materials::list(&db.conn, &scope, &MaterialFilter::default(), At::after(Some(&next)), 2).await.expect("page 2");
+    let titles: Vec<&str> = second.items.iter().map(|m| m.title.as_str()).collect();
+    assert_eq!(titles, ["区委书记在区委理论学习中心组上的讲话", "村支书的讲话"]);
+    // The city's is read, not changed; the export holds only the county's own.
+    let city = read.items[1].id;
+    assert_eq!(materials::read(&db.conn, &scope, city).await.expect("read").org_code, CITY);
+    assert!(matches!(materials::get(&db.conn, &scope, city).await, Err(StoreError::NotFound(_))));
+    let e = write(&db.conn, &scope, async |tx| materials::delete(tx, city).await).await.expect_err("the city's");
+    assert!(matches!(e, StoreError::NotFound(_)));
+    let own = materials::all(&db.conn, &scope, &MaterialFilter::default(), 100).await.expect("own");
+    assert!(own.len() == 3 && own.iter().all(|m| m.org_code.starts_with(YUNXI)));
     // Another county cannot read, change or delete this county's material.
-    let id = own.items[0].id;
+    let id = own[0].id;
+    assert!(matches!(
+        materials::read(&db.conn, &county_scope(&db.conn, QUYUAN).await, id).await,
+        Err(StoreError::NotFound(_))
+    ));
     let other = county_scope(&db.conn, QUYUAN).await;
     assert!(matches!(materials::get(&db.conn, &other, id).await, Err(StoreError::NotFound(_))));
     let e = write(&db.conn, &other, async |tx| materials::delete(tx, id).await).await.expect_err("not found");
@@ -314,6 +336,14 @@ async fn the_newest_speeches_offered_include_the_citys_but_not_another_countys()
     .await
     .expect_err("outside");
     assert!(refusal(e).contains("不在您的管理范围内"));
+    // The pages: the city's material is read without the buttons that change it.
+    let app = signed_in(&db, "xcb", &[AccountRole::PropagandaStaff], YUNXI).await;
+    let (status, page) = app.get(&format!("/materials/{city}")).await;
+    assert!(status == 200 && page.contains("市委书记在全市学习会上的讲话"), "{page}");
+    assert!(!page.contains(&format!("/materials/{city}/edit")), "{page}");
+    assert_eq!(app.get(&format!("/materials/{city}/edit")).await.0, 404);
+    let (_, page) = app.get("/materials").await;
+    assert!(page.contains("市委书记在全市学习会上的讲话") && !page.contains("外县书记的讲话"), "{page}");
 }
 
 /// `xuepei import materials FILE` and `xuepei export materials --out FILE` at the command

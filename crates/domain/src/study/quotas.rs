@@ -221,11 +221,13 @@ impl Pace {
     }
 }
 
-/// The pace of `done` entries against `required` in `w`, seen on `today`.
+/// The pace of `done` entries against `required` in `w`, seen on `today`: behind when
+/// fewer are done than the days over would owe, rounded to the nearest whole entry (half
+/// an entry owed already counts; fewer does not, so the first days of a month warn nobody).
 pub fn pace(required: u32, done: u32, w: &Window, today: NaiveDate) -> Pace {
     let days = w.days().max(1);
     let elapsed = w.elapsed(today);
-    let expected = u32::try_from(i64::from(required) * elapsed / days).unwrap_or(required);
+    let expected = u32::try_from((2 * i64::from(required) * elapsed + days) / (2 * days)).unwrap_or(required);
     let outlook = if done >= required {
         Outlook::Met
     } else if today > w.end {
@@ -322,19 +324,20 @@ mod tests {
     }
 
     #[test]
-    fn zero_done_is_warned_once_a_whole_entry_was_due() {
+    fn zero_done_is_warned_once_half_an_entry_was_due() {
         let w = QuotaPeriod::Month.window(d(2026, 6, 1));
-        // 30 days, 5 owed: one is due after 6 days are over (5 × 6 / 30 = 1).
-        assert_eq!(pace(5, 0, &w, d(2026, 6, 6)).outlook, Outlook::OnTrack);
-        let p = pace(5, 0, &w, d(2026, 6, 7));
+        // 30 days, 5 owed: half an entry is owed after 3 days are over (5 × 3 / 30).
+        assert_eq!(pace(5, 0, &w, d(2026, 6, 3)).outlook, Outlook::OnTrack);
+        let p = pace(5, 0, &w, d(2026, 6, 4));
         assert_eq!((p.expected, p.outlook), (1, Outlook::Behind));
         assert!(p.outlook.warns());
         assert_eq!(pace(5, 1, &w, d(2026, 6, 7)).outlook, Outlook::OnTrack);
         // Mid-month with one done: two were due.
         assert_eq!(pace(5, 1, &w, d(2026, 6, 16)).outlook, Outlook::Behind);
-        // The last day: four were due.
+        // The last day with one still owed is a warning.
         let last = pace(5, 4, &w, d(2026, 6, 30));
-        assert_eq!((last.expected, last.outlook, last.short()), (4, Outlook::OnTrack, 1));
+        assert_eq!((last.expected, last.outlook, last.short()), (5, Outlook::Behind, 1));
+        assert_eq!(pace(5, 4, &w, d(2026, 6, 27)).outlook, Outlook::OnTrack);
     }
 
     #[test]
@@ -348,11 +351,13 @@ mod tests {
         let p = pace(5, 3, &w, d(2026, 7, 1));
         assert_eq!((p.expected, p.outlook), (5, Outlook::Missed));
         assert!(p.outlook.warns());
-        // A yearly quota of 2 lectures: one is due from July 2 (182 of 365 days over).
+        // A yearly quota of 2 lectures: half of one is owed from April 3 (92 of 365 days
+        // over); one lecture by December is behind (2 × 335 / 365 = 1.84 owed).
         let y = QuotaPeriod::Year.window(d(2026, 1, 1));
-        assert_eq!(pace(2, 0, &y, d(2026, 7, 2)).outlook, Outlook::OnTrack);
-        assert_eq!(pace(2, 0, &y, d(2026, 7, 3)).outlook, Outlook::Behind);
-        assert_eq!(pace(2, 1, &y, d(2026, 12, 31)).outlook, Outlook::OnTrack);
+        assert_eq!(pace(2, 0, &y, d(2026, 4, 2)).outlook, Outlook::OnTrack);
+        assert_eq!(pace(2, 0, &y, d(2026, 4, 3)).outlook, Outlook::Behind);
+        assert_eq!(pace(2, 1, &y, d(2026, 9, 30)).outlook, Outlook::OnTrack);
+        assert_eq!(pace(2, 1, &y, d(2026, 12, 2)).outlook, Outlook::Behind);
         assert_eq!(pace(2, 0, &y, d(2026, 1, 1)).outlook, Outlook::OnTrack);
     }
 

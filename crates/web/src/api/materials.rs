@@ -142,7 +142,7 @@ pub(super) async fn get(
     api: ApiCtx,
     Path(id): Path<String>,
 ) -> ApiResult<Json<MaterialJson>> {
-    Ok(Json(store::get(&st.db, &api.scope, path_id(&id)?).await?.into()))
+    Ok(Json(store::read(&st.db, &api.scope, path_id(&id)?).await?.into()))
 }
 
 #[derive(Serialize)]

@@ -121,13 +121,15 @@ async fn detail(
     Query(p): Query<Params>,
 ) -> AppResult<Html<String>> {
     let id = params::id(&id, "学习资料")?;
-    let m = materials::get(&st.db, &ctx.scope, id).await?;
+    let m = materials::read(&st.db, &ctx.scope, id).await?;
     let layout = Layout::new(&ctx, m.title.clone(), "materials")
         .crumb("学习资料", Some("/materials".into()))
         .crumb(m.title.clone(), None)
         .notice(notice(&p));
     let paragraphs = m.body.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect();
-    render(&DetailPage { layout, m, paragraphs, can_edit: ctx.session.account.roles.can(Perm::STUDY_EDIT) })
+    // Those published above the scope are read here, changed only by their publisher.
+    let can_edit = ctx.session.account.roles.can(Perm::STUDY_EDIT) && ctx.scope.contains_path(&m.org_path);
+    render(&DetailPage { layout, m, paragraphs, can_edit })
 }
 
 #[derive(Template)]
