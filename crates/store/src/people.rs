@@ -736,6 +736,7 @@ pub async fn update(tx: &Tx, id: i64, input: &PersonInput) -> Result<Person> {
     let m = am.update(db).await?;
     if before.org_id != o.id {
         org::add_people(db, &HashMap::from([(before.org_id, -1), (o.id, 1)])).await?;
+        crate::study_logs::follow_person(db, id, o.id, &o.path).await?;
     }
     let after = Person::from(m);
     tx.record(Entry {

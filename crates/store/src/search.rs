@@ -216,6 +216,41 @@ pub async fn put_new(db: &impl ConnectionTrait, docs: &[Doc<'_>]) -> Result<()> 
     Ok(())
 }
 
+/// Moves records' index entries to another organisation (their record moved with a person).
+pub(crate) async fn relocate(
+    db: &impl ConnectionTrait,
+    kind: &str,
+    ids: &[i64],
+    org_id: i64,
+    org_path: &str,
+) -> Result<()> {
+    for chunk in ids.chunks(500) {
+        let docs: Vec<i64> = search_doc::Entity::find()
+            .filter(search_doc::Column::Kind.eq(kind))
+            .filter(search_doc::Column::DocId.is_in(chunk.iter().copied()))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|d| d.id)
+            .collect();
+        if docs.is_empty() {
+            continue;
+        }
+        search_doc::Entity::update_many()
+            .col_expr(search_doc::Column::OrgId, sea_orm::sea_query::Expr::val(org_id).into())
+            .col_expr(search_doc::Column::OrgPath, sea_orm::sea_query::Expr::val(org_path).into())
+            .filter(search_doc::Column::Id.is_in(docs.clone()))
+            .exec(db)
+            .await?;
+        search_posting::Entity::update_many()
+            .col_expr(search_posting::Column::OrgPath, sea_orm::sea_query::Expr::val(org_path).into())
+            .filter(search_posting::Column::Doc.is_in(docs))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Removes a record from the index (nothing happens when it was not indexed).
 pub async fn remove(db: &impl ConnectionTrait, kind: &str, id: i64) -> Result<()> {
     let existing = search_doc::Entity::find()

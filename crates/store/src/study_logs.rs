@@ -333,6 +333,42 @@ async fn with_material(
     }
 }
 
+/// A leader's log is theirs: when they move to another organisation, their entries, tallies
+/// and index entries move with them (the new organisation's staff see them, the old one's
+/// no longer do). Called by `people::update` inside its transaction.
+pub(crate) async fn follow_person(
+    db: &impl ConnectionTrait,
+    person_id: i64,
+    org_id: i64,
+    org_path: &str,
+) -> Result<()> {
+    use sea_orm::sea_query::{Alias, Query};
+    for table in ["study_logs", "study_tallies"] {
+        let mut q = Query::update();
+        q.table(Alias::new(table))
+            .value(Alias::new("org_id"), org_id)
+            .value(Alias::new("org_path"), org_path)
+            .and_where(Expr::col(Alias::new("person_id")).eq(person_id));
+        db.execute(&q).await?;
+    }
+    let entries: Vec<(i64, String)> = study_log::Entity::find()
+        .select_only()
+        .columns([study_log::Column::Id, study_log::Column::Mode])
+        .filter(study_log::Column::PersonId.eq(person_id))
+        .into_tuple()
+        .all(db)
+        .await?;
+    for kind in ["study_log", "reflection"] {
+        let ids: Vec<i64> = entries
+            .iter()
+            .filter(|(_, mode)| StudyMode::from_code(mode).map(search_kind) == Some(kind))
+            .map(|(id, _)| *id)
+            .collect();
+        crate::search::relocate(db, kind, &ids, org_id, org_path).await?;
+    }
+    Ok(())
+}
+
 /// The search index's kind of an entry: reflections are their own kind.
 fn search_kind(mode: StudyMode) -> &'static str {
     if mode == StudyMode::Reflection { "reflection" } else { "study_log" }
@@ -758,6 +794,24 @@ pub async fn set_rule(tx: &Tx, org_id: i64, f: &RuleFields) -> Result<RuleRow> {
         return Err(StoreError::Invalid(errs));
     };
     let rule = QuotaRule { mode, period, required, subject };
+    // A body raises what the bodies above it require, never lowers it.
+    let above: Vec<study_quota_rule::Model> =
+        rule_models(tx.conn(), tx.scope()).await?.into_iter().filter(|m| m.org_path != org.path).collect();
+    if let Some(upper) = rules_for_path(&above, &org.path).into_iter().find(|r| r.mode == mode)
+        && !xuepei_domain::study::quotas::at_least(&rule, &upper)
+    {
+        return Err(StoreError::Invalid(vec![err(
+            "required",
+            format!(
+                "上级规定{}{}{}不少于{}{}，本级只能提高要求，不能降低或缩小适用对象",
+                upper.subject.label(),
+                upper.period.label(),
+                mode.label(),
+                upper.required,
+                mode.unit()
+            ),
+        )]));
+    }
     let old = study_quota_rule::Entity::find()
         .filter(study_quota_rule::Column::OrgPath.eq(org.path.clone()))
         .filter(study_quota_rule::Column::Mode.eq(mode.code()))

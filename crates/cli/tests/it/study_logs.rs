@@ -503,6 +503,18 @@ async fn study_logs_staff_pages_lists_exports_and_quota_rules() {
     assert_eq!((status, loc.as_deref()), (303, Some("/study/quotas?done=set")));
     let (_, page) = staff.get("/study/quotas").await;
     assert!(page.contains("基层宣讲每年不少于4次"), "{page}");
+    // Below what the default (above the county) asks, or of fewer people: refused.
+    for (period, required, subject) in [
+        ("month", "3", "leaders"),
+        ("month", "0", "leaders"),
+        ("year", "50", "leaders"),
+        ("month", "5", "county_leaders"),
+    ] {
+        let form = [("mode", "self_study"), ("period", period), ("required", required), ("subject", subject)];
+        let (status, _, body) = staff.post_form("/study/quotas", &form).await;
+        assert_eq!(status, 422, "{period} {required} {subject}");
+        assert!(body.contains("只能提高要求"), "{body}");
+    }
     let (_, page) = staff.get(&format!("/study/people/{}", leader.id)).await;
     assert!(page.contains("基层宣讲"), "{page}");
     assert!(page.contains("各月平时自学") && page.contains("1月"), "the months of the year: {page}");
@@ -724,14 +736,14 @@ async fn oversight_quota_figures_agree_with_every_leaders_own_lines() {
         add(&db.conn, &yunxi, &county[0], f).await;
         add(&db.conn, &yunxi, &county[1], entry(StudyMode::SelfStudy, &format!("重要讲话第{k}篇"))).await;
     }
-    for k in 0..3 {
+    for k in 0..6 {
         add(&db.conn, &yunxi, &township[0], entry(StudyMode::SelfStudy, &format!("重要讲话第{k}篇"))).await;
     }
-    // The first township leader's town asks three a month of its own leaders.
+    // The first township leader's town asks six a month of its own leaders.
     let rule = RuleFields {
         mode: "self_study".into(),
         period: "month".into(),
-        required: "3".into(),
+        required: "6".into(),
         subject: "leaders".into(),
     };
     write(&db.conn, &yunxi, async |tx| study_logs::set_rule(tx, township[0].org_id, &rule).await).await.expect("rule");
@@ -756,7 +768,56 @@ async fn oversight_quota_figures_agree_with_every_leaders_own_lines() {
         let town_leader = own.iter().find(|r| r.person_id == township[0].id).expect("the town's leader");
         let this_month = format!("{year:04}-{month:02}");
         let line = town_leader.quotas.iter().find(|q| q.period == this_month).expect("this month");
-        assert_eq!((line.required, line.done, line.met), (3, 3, true));
+        assert_eq!((line.required, line.done, line.met), (6, 6, true));
     }
+    db.cleanup().await;
+}
+
+/// A leader moved to another county takes their log along: the new county's staff read it,
+/// the old county's no longer reach it, and their counts go with them.
+#[tokio::test]
+async fn a_transferred_leaders_log_follows_them_to_the_new_county() {
+    let db = seeded().await;
+    let yunxi = county_scope(&db.conn, YUNXI).await;
+    let quyuan = county_scope(&db.conn, QUYUAN).await;
+    let leader = leaders(&db.conn, YUNXI, RankLevel::County).await.remove(0);
+    let log = add(&db.conn, &yunxi, &leader, entry(StudyMode::SelfStudy, "调任前的自学：鲲鹏展翅")).await;
+    let refl = add(&db.conn, &yunxi, &leader, entry(StudyMode::Reflection, "调任前的心得：鲲鹏之志")).await;
+    // The city moves the leader to 屈原管理区.
+    let p = &leader;
+    let input = people::PersonInput {
+        name: p.name.clone(),
+        id_number: p.id_number.clone(),
+        gender: p.gender,
+        birth_date: p.birth_date,
+        phone: p.phone.clone(),
+        party_joined_on: p.party_joined_on,
+        position: p.position.clone(),
+        rank_level: p.rank_level,
+        roles: p.roles,
+        org_id: by_code(&db.conn, QUYUAN).await.id,
+        managing_org_id: None,
+        profile: p.profile.clone(),
+    };
+    write(&db.conn, &Scope::system(), async |tx| people::update(tx, leader.id, &input).await).await.expect("moved");
+    for id in [log.id, refl.id] {
+        assert!(
+            matches!(study_logs::get(&db.conn, &yunxi, None, id).await, Err(StoreError::NotFound(_))),
+            "old county"
+        );
+        let e =
+            write(&db.conn, &yunxi, async |tx| study_logs::delete(tx, None, id).await).await.expect_err("not theirs");
+        assert!(matches!(e, StoreError::NotFound(_)));
+        assert_eq!(study_logs::get(&db.conn, &quyuan, None, id).await.expect("new county").leader.id, leader.id);
+    }
+    let found = xuepei_store::search::search(&db.conn, &quyuan, "鲲鹏", None, 1, 20).await.expect("search");
+    assert_eq!(found.items.len(), 2, "both entries are found in the new county");
+    let old = xuepei_store::search::search(&db.conn, &yunxi, "鲲鹏", None, 1, 20).await.expect("search");
+    assert!(old.items.is_empty(), "and no longer in the old one");
+    let o =
+        xuepei_store::study_oversight::overview(&db.conn, &quyuan, QUYUAN, today().year(), None).await.expect("view");
+    assert!(o.total.figures.leaders >= 1);
+    let p = study_logs::progress(&db.conn, &quyuan, None, leader.id).await.expect("progress");
+    assert_eq!(p.counts.year_of(StudyMode::SelfStudy), 1);
     db.cleanup().await;
 }

@@ -240,6 +240,17 @@ pub fn pace(required: u32, done: u32, w: &Window, today: NaiveDate) -> Pace {
     Pace { required, done, expected, outlook }
 }
 
+/// Whether `rule` asks at least what `upper` asks: of everyone `upper` binds, and as many
+/// entries a year (a monthly quota counts twelve times).
+pub fn at_least(rule: &QuotaRule, upper: &QuotaRule) -> bool {
+    let yearly = |r: &QuotaRule| match r.period {
+        QuotaPeriod::Month => r.required * 12,
+        QuotaPeriod::Year => r.required,
+    };
+    let wide_enough = rule.subject == upper.subject || rule.subject == QuotaSubject::Leaders;
+    wide_enough && yearly(rule) >= yearly(upper)
+}
+
 /// The rule in force for a person from the rules along their organisation's chain: each
 /// candidate is `(depth, rule)`, the deepest issuing body's rule of a mode wins (a body's
 /// own rule overrides the one above it; the defaults sit at depth 0).
@@ -359,6 +370,25 @@ mod tests {
         assert_eq!(pace(2, 1, &y, d(2026, 9, 30)).outlook, Outlook::OnTrack);
         assert_eq!(pace(2, 1, &y, d(2026, 12, 2)).outlook, Outlook::Behind);
         assert_eq!(pace(2, 0, &y, d(2026, 1, 1)).outlook, Outlook::OnTrack);
+    }
+
+    #[test]
+    fn a_rule_below_asks_at_least_as_much_of_as_many() {
+        let upper = QuotaRule {
+            mode: StudyMode::SelfStudy,
+            period: QuotaPeriod::Month,
+            required: 5,
+            subject: QuotaSubject::Leaders,
+        };
+        assert!(at_least(&QuotaRule { required: 6, ..upper }, &upper));
+        assert!(at_least(&upper, &upper));
+        assert!(!at_least(&QuotaRule { required: 0, ..upper }, &upper));
+        assert!(!at_least(&QuotaRule { subject: QuotaSubject::CountyLeaders, ..upper }, &upper));
+        assert!(at_least(&QuotaRule { period: QuotaPeriod::Year, required: 60, ..upper }, &upper));
+        assert!(!at_least(&QuotaRule { period: QuotaPeriod::Year, required: 59, ..upper }, &upper));
+        let lectures =
+            QuotaRule { subject: QuotaSubject::CountyLeaders, period: QuotaPeriod::Year, required: 2, ..upper };
+        assert!(at_least(&QuotaRule { subject: QuotaSubject::Leaders, ..lectures }, &lectures), "wider is more");
     }
 
     #[test]

@@ -402,6 +402,9 @@ impl PeopleImport {
             am.id = sea_orm::Set(id);
             am.created_at = sea_orm::Set(created_at);
             let after = person::Entity::update(am).exec(self.tx.conn()).await?;
+            if old_org != p.input.org_id {
+                crate::study_logs::follow_person(self.tx.conn(), id, after.org_id, &after.org_path).await?;
+            }
             self.tx.record(Entry {
                 action: "person.update",
                 target_type: "person",
