@@ -67,9 +67,9 @@ pub struct Doc<'a> {
 /// (`{id}` replaced).
 pub const KINDS: &[(&str, &str, &str)] = &[
     ("material", "学习资料", "/materials/{id}"),
+    // A meeting's first item, its discussion notes and speakers are one document.
     ("meeting", "会议记录", "/study/meetings/{id}"),
-    ("note", "研讨记录", "/study/meetings/{id}"),
-    ("speech", "研讨发言", "/study/sessions/{id}"),
+    ("speech", "中心组研讨发言", "/study/sessions/{id}"),
     ("reflection", "心得体会", "/study/logs/{id}"),
     ("study_log", "学习记录", "/study/logs/{id}"),
     ("report", "调研和述学报告", "/study/reports/{id}"),

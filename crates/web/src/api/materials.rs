@@ -231,10 +231,10 @@ pub(super) fn document(doc: &mut serde_json::Value) {
     } });
     doc["paths"]["/api/v1/search"] = json!({ "get": {
         "summary": "全文检索（令牌范围内的学习资料、会议记录、研讨发言、心得体会、述学报告）",
-        "description": "q 为检索词（不超过64个字）：至少两个连续汉字，或一个英文单词、数字；多个词用空格分开，须同时出现；引号、星号、AND/OR 等不作运算符。结果按相关度排列（标题命中在前，出现次数多的在前，日期新的在前），最多200条；snippet 为命中处附近的正文，已作 HTML 转义，命中的词用 <mark> 标出。kind 为 material、meeting、note、speech、reflection、report。",
+        "description": "q 为检索词（不超过64个字）：至少两个连续汉字，或一个英文单词、数字；多个词用空格分开，须同时出现；引号、星号、AND/OR 等不作运算符。结果按相关度排列（标题命中在前，出现次数多的在前，日期新的在前），最多200条；snippet 为命中处附近的正文，已作 HTML 转义，命中的词用 <mark> 标出。kind 为 material（学习资料）、meeting（会议记录，含第一议题研讨记录）、speech（中心组研讨发言和记录）、study_log（学习记录）、reflection（心得体会）、report（调研和述学报告）。",
         "parameters": [
             { "name": "q", "in": "query", "required": true, "schema": { "type": "string", "maxLength": 64 } },
-            { "name": "kind", "in": "query", "schema": { "type": "string" } },
+            { "name": "kind", "in": "query", "schema": { "type": "string", "enum": ["material", "meeting", "speech", "study_log", "reflection", "report"] } },
             { "name": "page", "in": "query", "schema": { "type": "integer", "minimum": 1, "default": 1 } },
             { "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 50, "default": 20 } }
         ],
@@ -243,7 +243,7 @@ pub(super) fn document(doc: &mut serde_json::Value) {
                 "type": "object", "required": ["items"],
                 "properties": {
                     "items": { "type": "array", "items": { "type": "object", "required": ["kind", "id", "title", "snippet"], "properties": {
-                        "kind": text, "id": { "type": "integer" }, "title": text, "snippet": text } } },
+                        "kind": { "type": "string", "enum": ["material", "meeting", "speech", "study_log", "reflection", "report"] }, "id": { "type": "integer" }, "title": text, "snippet": text } } },
                     "page": { "type": "integer" }, "has_next": { "type": "boolean" } } } } } },
             "400": err("参数有误"),
             "401": err("缺少或无效的接口令牌"),
