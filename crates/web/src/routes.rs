@@ -76,7 +76,15 @@ pub struct MenuEntry {
 pub struct Rooms {
     pub menu: Vec<MenuEntry>,
     pub actions: Vec<(&'static str, &'static str)>,
+    /// The Chinese names of the fields in the audit details of the room's records:
+    /// (target type, field, name).
+    pub fields: Vec<(&'static str, &'static str, &'static str)>,
+    /// How the codes a field holds read in Chinese: (target type, field, code to name).
+    pub codes: Vec<(&'static str, &'static str, CodeName)>,
 }
+
+/// A code's Chinese name, when the code is known.
+pub type CodeName = fn(&str) -> Option<&'static str>;
 
 /// Collects routes and the list of them, and each room's menu entries and audit labels.
 pub struct Routes {
@@ -99,6 +107,19 @@ impl Routes {
     /// Declares the Chinese labels of the audit actions the room records.
     pub fn audit_labels(mut self, labels: &[(&'static str, &'static str)]) -> Self {
         self.rooms.actions.extend_from_slice(labels);
+        self
+    }
+
+    /// Declares the Chinese names of the fields in the audit details of a target type the
+    /// room records (`field`, name).
+    pub fn audit_fields(mut self, target: &'static str, fields: &[(&'static str, &'static str)]) -> Self {
+        self.rooms.fields.extend(fields.iter().map(|(k, l)| (target, *k, *l)));
+        self
+    }
+
+    /// Declares how the codes of a field in a target type's audit details read in Chinese.
+    pub fn audit_codes(mut self, target: &'static str, codes: &[(&'static str, CodeName)]) -> Self {
+        self.rooms.codes.extend(codes.iter().map(|(k, f)| (target, *k, *f)));
         self
     }
 

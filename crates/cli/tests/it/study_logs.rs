@@ -539,6 +539,9 @@ async fn study_logs_staff_pages_lists_exports_and_quota_rules() {
     // The audit trail names what was done.
     let (_, audit) = signed_in(&db, "auditor", &[AccountRole::AuditAdmin], YUNXI).await.get("/admin/audit").await;
     assert!(audit.contains("设置学习指标") || audit.contains("登记学习记录"), "{audit}");
+    // Its details read in Chinese: the fields by name, the codes by label.
+    assert!(audit.contains("学习方式") && audit.contains("以会代训领学") && audit.contains("考核周期"), "{audit}");
+    assert!(!audit.contains("其他（mode）") && !audit.contains("其他（title）"), "{audit}");
     db.cleanup().await;
 }
 

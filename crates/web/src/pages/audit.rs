@@ -167,8 +167,12 @@ pub(crate) struct Change {
     pub changed: bool,
 }
 
-/// The Chinese name of a detail field; `target` tells a person's name from an organisation's.
+/// The Chinese name of a detail field: as the target's room declared it, else the
+/// foundation's; `target` tells a person's name from an organisation's.
 fn field_label(target: &str, key: &str) -> String {
+    if let Some((_, _, l)) = crate::routes::rooms().fields.iter().find(|(t, k, _)| *t == target && *k == key) {
+        return (*l).to_owned();
+    }
     let person = target == "person";
     let account = target == "account";
     match key {
@@ -243,7 +247,10 @@ fn field_label(target: &str, key: &str) -> String {
 }
 
 /// A code as its Chinese name, for the fields that hold codes.
-fn code_label(key: &str, code: &str) -> Option<&'static str> {
+fn code_label(target: &str, key: &str, code: &str) -> Option<&'static str> {
+    if let Some((.., name)) = crate::routes::rooms().codes.iter().find(|(t, k, _)| *t == target && *k == key) {
+        return name(code);
+    }
     match key {
         "gender" => Gender::from_code(code).map(Gender::label),
         "rank_level" => RankLevel::from_code(code).map(RankLevel::label),
@@ -257,13 +264,13 @@ fn code_label(key: &str, code: &str) -> Option<&'static str> {
 }
 
 /// A detail value as the auditor reads it: names for codes, 是/否, times in China.
-fn value_text(key: &str, v: &Value) -> String {
+fn value_text(target: &str, key: &str, v: &Value) -> String {
     match v {
         Value::Null => "（空）".to_owned(),
         Value::Bool(b) => (if *b { "是" } else { "否" }).to_owned(),
         Value::Number(n) => n.to_string(),
         Value::String(s) => {
-            if let Some(l) = code_label(key, s) {
+            if let Some(l) = code_label(target, key, s) {
                 l.to_owned()
             } else if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
                 xuepei_domain::time::second(t.with_timezone(&Utc))
@@ -272,8 +279,17 @@ fn value_text(key: &str, v: &Value) -> String {
             }
         }
         Value::Array(items) if items.is_empty() => "（无）".to_owned(),
-        Value::Array(items) => items.iter().map(|x| value_text(key, x)).collect::<Vec<_>>().join("、"),
-        Value::Object(_) => v.to_string(),
+        Value::Array(items) => items.iter().map(|x| value_text(target, key, x)).collect::<Vec<_>>().join("、"),
+        // A record referred to (a person, an organisation): its name first.
+        Value::Object(m) => match (m.get("name").and_then(Value::as_str), m.get("id")) {
+            (Some(name), Some(id)) => format!("{name}（编号{id}）"),
+            (Some(name), None) => name.to_owned(),
+            _ => m
+                .iter()
+                .map(|(k, x)| format!("{}：{}", field_label("", k), value_text("", k, x)))
+                .collect::<Vec<_>>()
+                .join("；"),
+        },
     }
 }
 
@@ -281,14 +297,14 @@ fn value_text(key: &str, v: &Value) -> String {
 fn fields(target: &str, action: &str, json: Option<&str>) -> Vec<(String, String)> {
     let Some(v) = json.and_then(|j| serde_json::from_str::<Value>(j).ok()) else { return Vec::new() };
     match v {
-        Value::Object(m) => m.iter().map(|(k, x)| (field_label(target, k), value_text(k, x))).collect(),
+        Value::Object(m) => m.iter().map(|(k, x)| (field_label(target, k), value_text(target, k, x))).collect(),
         other => {
             let label = if action.starts_with("account.lock") || action.starts_with("account.unlock") {
                 "锁定至"
             } else {
                 "内容"
             };
-            vec![(label.to_owned(), value_text("", &other))]
+            vec![(label.to_owned(), value_text(target, "", &other))]
         }
     }
 }

@@ -36,6 +36,19 @@ pub fn routes(r: Routes) -> Routes {
         ("material.delete", "删除学习资料"),
         ("material.import", "导入学习资料"),
     ])
+    .audit_fields(
+        "material",
+        &[
+            ("org", "所属单位"),
+            ("title", "标题"),
+            ("kind", "类别"),
+            ("source", "来源"),
+            ("date", "发布日期"),
+            ("tags", "标签"),
+            ("body_chars", "正文字数"),
+        ],
+    )
+    .audit_codes("material", &[("kind", |c| MaterialKind::from_code(c).map(MaterialKind::label))])
     .get("/materials", view, list)
     .post("/materials", edit, create)
     .get("/materials/new", edit, new_form)

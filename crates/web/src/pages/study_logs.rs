@@ -79,6 +79,36 @@ pub fn routes(r: Routes) -> Routes {
         ("study_quota.set", "设置学习指标"),
         ("study_quota.remove", "取消学习指标"),
     ])
+    .audit_fields(
+        "study_log",
+        &[
+            ("person_id", "人员编号"),
+            ("mode", "学习方式"),
+            ("date", "日期"),
+            ("title", "标题"),
+            ("school", "学校"),
+            ("place", "地点"),
+            ("audience", "对象"),
+            ("note", "说明"),
+            ("published_in", "发表刊物（平台）"),
+            ("published_on", "发表日期"),
+            ("evidence_upload_id", "佐证材料编号"),
+            ("material_id", "学习资料编号"),
+        ],
+    )
+    .audit_codes("study_log", &[("mode", |c| StudyMode::from_code(c).map(StudyMode::label))])
+    .audit_fields(
+        "study_quota_rule",
+        &[("mode", "学习方式"), ("period", "考核周期"), ("required", "要求数量"), ("subject", "适用对象")],
+    )
+    .audit_codes(
+        "study_quota_rule",
+        &[
+            ("mode", |c| StudyMode::from_code(c).map(StudyMode::label)),
+            ("period", |c| QuotaPeriod::from_code(c).map(QuotaPeriod::label)),
+            ("subject", |c| QuotaSubject::from_code(c).map(QuotaSubject::label)),
+        ],
+    )
     .get("/me/study", own, my_study)
     .post("/me/study/logs", own, my_create)
     .get("/me/study/logs/{id}", own, my_edit)
