@@ -297,7 +297,7 @@ pub async fn create(tx: &Tx, own: Option<i64>, input: &LogInput) -> Result<Study
     .insert(tx.conn())
     .await?;
     let log = StudyLog::from(m);
-    index(tx, &log, p.org_id, &p.org_path).await?;
+    index(tx, &log, &p.name, p.org_id, &p.org_path).await?;
     tally(tx.conn(), p.id, Some((p.org_id, &p.org_path)), log.mode, log.date, 1).await?;
     tx.record(Entry {
         action: "study_log.create",
@@ -375,23 +375,17 @@ fn search_kind(mode: StudyMode) -> &'static str {
 }
 
 /// Indexes an entry's title and notes for full-text search (inside the write's
-/// transaction), under its kind; the other kind's row goes (a mode changed).
-async fn index(tx: &Tx, log: &StudyLog, org_id: i64, org_path: &str) -> Result<()> {
+/// transaction), under its kind; the other kind's row goes (a mode changed). The title
+/// found names whose entry it is ("罗婉巧：…"), as two leaders may study the same speech.
+async fn index(tx: &Tx, log: &StudyLog, leader: &str, org_id: i64, org_path: &str) -> Result<()> {
     let kind = search_kind(log.mode);
     let other = if kind == "reflection" { "study_log" } else { "reflection" };
     crate::search::remove(tx.conn(), other, log.id).await?;
+    let title = format!("{leader}：{}", log.title);
     let body = format!("{}\n{}", log.details(), log.note.as_deref().unwrap_or_default());
     crate::search::put(
         tx.conn(),
-        &crate::search::Doc {
-            kind,
-            id: log.id,
-            org_id,
-            org_path,
-            title: &log.title,
-            body: &body,
-            date: Some(log.date),
-        },
+        &crate::search::Doc { kind, id: log.id, org_id, org_path, title: &title, body: &body, date: Some(log.date) },
     )
     .await
 }
@@ -470,10 +464,10 @@ pub async fn update(tx: &Tx, own: Option<i64>, id: i64, fields: &LogFields) -> R
     am.material_id = Set(d.material);
     am.updated_at = Set(now());
     let log = StudyLog::from(am.update(tx.conn()).await?);
-    index(tx, &log, old.org_id, &old.org_path).await?;
+    let p = person::Entity::find_by_id(old.person_id).one(tx.conn()).await?.ok_or(StoreError::NotFound("人员"))?;
+    index(tx, &log, &p.name, old.org_id, &old.org_path).await?;
     if (log.mode, log.date) != (before.mode, before.date) {
         tally(tx.conn(), old.person_id, None, before.mode, before.date, -1).await?;
-        let p = person::Entity::find_by_id(old.person_id).one(tx.conn()).await?.ok_or(StoreError::NotFound("人员"))?;
         tally(tx.conn(), p.id, Some((p.org_id, &p.org_path)), log.mode, log.date, 1).await?;
     }
     tx.record(Entry {
@@ -750,7 +744,7 @@ pub async fn rules(db: &impl ConnectionTrait, scope: &Scope) -> Result<(Vec<Rule
                 org_name: m
                     .org_id
                     .and_then(|o| names.get(&o).cloned())
-                    .unwrap_or_else(|| "默认规则（001号文件）".into()),
+                    .unwrap_or_else(|| "默认规则（理论学习制度规定）".into()),
                 org_path: m.org_path.clone(),
                 rule: rule_of(m)?,
                 updated_at: m.updated_at,

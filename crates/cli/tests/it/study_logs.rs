@@ -815,6 +815,7 @@ async fn a_transferred_leaders_log_follows_them_to_the_new_county() {
     }
     let found = xuepei_store::search::search(&db.conn, &quyuan, "鲲鹏", None, 1, 20).await.expect("search");
     assert_eq!(found.items.len(), 2, "both entries are found in the new county");
+    assert!(found.items.iter().all(|h| h.title.starts_with(&format!("{}：", leader.name))), "whose entry it is");
     let old = xuepei_store::search::search(&db.conn, &yunxi, "鲲鹏", None, 1, 20).await.expect("search");
     assert!(old.items.is_empty(), "and no longer in the old one");
     let o =
@@ -822,5 +823,44 @@ async fn a_transferred_leaders_log_follows_them_to_the_new_county() {
     assert!(o.total.figures.leaders >= 1);
     let p = study_logs::progress(&db.conn, &quyuan, None, leader.id).await.expect("progress");
     assert_eq!(p.counts.year_of(StudyMode::SelfStudy), 1);
+    db.cleanup().await;
+}
+
+/// A cadre who is no leader is told why there is nothing to log, without the form, the
+/// quota lines or an exhortation to log.
+#[tokio::test]
+async fn a_cadre_who_is_no_leader_is_told_why_there_is_nothing_to_log() {
+    let db = seeded().await;
+    let yunxi = county_scope(&db.conn, YUNXI).await;
+    let all = people::list(&db.conn, &yunxi, &PersonFilter::default(), Default::default(), At::First, 200)
+        .await
+        .expect("people");
+    let p = all
+        .items
+        .into_iter()
+        .map(|r| r.person)
+        .find(|p| !study_logs::is_leader(p.roles))
+        .expect("a member who is no leader");
+    let new = NewAccount {
+        username: "member".into(),
+        display_name: p.name.clone(),
+        person_id: Some(p.id),
+        org_id: p.org_id,
+        scope_org_id: p.org_id,
+        roles: AccountRoles::of(&[AccountRole::Cadre]),
+        password: PASSWORD.into(),
+        must_change_password: false,
+    };
+    write(&db.conn, &Scope::system(), async |tx| accounts::create(tx, &new).await).await.expect("account");
+    let app = TestApp::spawn(&db).await;
+    assert_eq!(app.login("member", PASSWORD).await, 303);
+    let (status, page) = app.get("/me/study").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("无需在此登记") && !page.contains("仍请及时登记"), "{page}");
+    assert!(!page.contains("id=\"log-form\"") && !page.contains("学习记录</h2>"), "{page}");
+    let (status, _, _) = app
+        .post_form("/me/study/logs", &[("mode", "self_study"), ("date", &today().to_string()), ("title", "x")])
+        .await;
+    assert_eq!(status, 422, "refused by the store too");
     db.cleanup().await;
 }
