@@ -196,7 +196,10 @@ async fn guard(access: Access, req: Request, next: Next) -> Response {
         Access::Public => {}
         Access::Api { write } => match &auth.api {
             Some(Ok(t)) if write && !t.token.can_write => {
-                return AppError::ApiForbidden("该接口令牌为只读，不能导入数据".into()).into_response();
+                return AppError::ApiForbidden(
+                    "该接口令牌为只读，不能写入数据（导入、登记或修改）；请使用读写令牌".into(),
+                )
+                .into_response();
             }
             Some(Ok(_)) => {}
             Some(Err(r)) => return api_refusal(*r).into_response(),

@@ -365,6 +365,9 @@ async fn study_logs_a_leader_logs_from_a_phone_and_reaches_only_their_own_log() 
     assert!(!page.contains("深入社区宣讲"), "not the colleague's entries");
     let (_, home) = app.get("/me").await;
     assert!(home.contains("/me/study") || app.get("/").await.1.contains("/me/study"), "in the menu");
+    // The home page shows the quotas with a shortcut to logging.
+    let (_, home) = app.get("/").await;
+    assert!(home.contains("id=\"home-study\"") && home.contains("平时自学") && home.contains("登记学习"), "{home}");
     // Three fields for a self-study.
     let (status, loc, _) = app
         .post_form("/me/study/logs", &[("mode", "self_study"), ("date", &day), ("title", "《习近平谈治国理政》第四卷")])

@@ -39,6 +39,8 @@ struct HomePage {
 struct Me {
     person: Option<Person>,
     org_name: Option<String>,
+    /// A leader's study quotas this month and year (shortcut to 我的学习).
+    study: Option<xuepei_store::study_logs::Progress>,
 }
 
 struct DataFigures {
@@ -108,7 +110,13 @@ async fn home(State(st): State<AppState>, ctx: Ctx) -> AppResult<Html<String>> {
             Some(p) => org::get(&st.db, base, p.org_id).await.ok().map(|o| o.name),
             None => None,
         };
-        Some(Me { person, org_name })
+        let study = match &person {
+            Some(p) if xuepei_store::study_logs::is_leader(p.roles) => {
+                xuepei_store::study_logs::progress(&st.db, base, Some(p.id), p.id).await.ok()
+            }
+            _ => None,
+        };
+        Some(Me { person, org_name, study })
     } else {
         None
     };
