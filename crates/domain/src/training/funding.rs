@@ -1,0 +1,283 @@
+//! Training funds (经费, seed 002 §五(二), domain.md §3): a class's budget and expense
+//! lines by source, checked against the fee caps of 中央和国家机关培训费管理办法 — a
+//! comprehensive cap per person-day by venue class (760 / 650 / 550 yuan), days beyond 30
+//! at 70%, and lecture fees per hour by the instructor's title with at most 4 hours a half
+//! day. The caps are a rule an issuing body may change ([`FeeCaps`]); amounts are in fen
+//! (分) so that no sum is rounded.
+
+use serde::Serialize;
+
+use crate::labeled_enum;
+use crate::labels::Labeled;
+
+labeled_enum! {
+    /// Where money comes from (002 §五(二): 财政支持、党费补充、上级培训经费).
+    pub enum FundSource {
+        Fiscal => ("fiscal", "财政资金", ["财政", "财政拨款"]),
+        PartyDues => ("party_dues", "党费", ["党费补充", "党费拨付"]),
+        HigherLevel => ("higher_level", "上级培训经费", ["上级经费", "上级拨款"]),
+        Other => ("other", "其他", ["其它", "自筹"]),
+    }
+}
+
+labeled_enum! {
+    /// What a line pays for: the comprehensive per-person-day items, or lecture fees.
+    pub enum CostKind {
+        Comprehensive => ("comprehensive", "综合定额（住宿、伙食、场地、资料、交通、其他）", ["综合定额", "住宿", "伙食", "场地", "资料费", "交通费"]),
+        Lecture => ("lecture", "师资费（讲课费）", ["讲课费", "师资费"]),
+    }
+}
+
+labeled_enum! {
+    /// The venue class the comprehensive cap depends on.
+    pub enum VenueClass {
+        First => ("first", "一类培训", ["一类"]),
+        Second => ("second", "二类培训", ["二类"]),
+        Third => ("third", "三类培训", ["三类"]),
+    }
+}
+
+labeled_enum! {
+    /// The instructor's title the lecture-fee cap depends on.
+    pub enum LecturerTitle {
+        Associate => ("associate", "副高级职称", ["副高", "副教授", "副研究员"]),
+        Full => ("full", "正高级职称", ["正高", "教授", "研究员"]),
+        Eminent => ("eminent", "院士、全国知名专家", ["院士", "知名专家"]),
+        Other => ("other", "其他人员（参照副高级）", ["其他", "其它"]),
+    }
+}
+
+/// The caps in force (defaults: the 2017 measures).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct FeeCaps {
+    /// Yuan per person-day, by venue class (first, second, third).
+    pub per_day: [i64; 3],
+    /// Days up to this many are paid in full; later days at `long_percent`.
+    pub full_days: u32,
+    pub long_percent: i64,
+    /// Yuan per lecture hour, by title (associate, full, eminent, other).
+    pub per_hour: [i64; 4],
+    pub hours_per_half_day: u32,
+}
+
+impl Default for FeeCaps {
+    fn default() -> Self {
+        FeeCaps {
+            per_day: [760, 650, 550],
+            full_days: 30,
+            long_percent: 70,
+            per_hour: [500, 1000, 1500, 500],
+            hours_per_half_day: 4,
+        }
+    }
+}
+
+impl FeeCaps {
+    fn day_cap_fen(&self, venue: VenueClass) -> i64 {
+        let i = match venue {
+            VenueClass::First => 0,
+            VenueClass::Second => 1,
+            VenueClass::Third => 2,
+        };
+        self.per_day[i] * 100
+    }
+
+    /// The comprehensive cap of a class in fen: people × (full days at the day cap + later
+    /// days at the reduced share).
+    pub fn comprehensive_cap(&self, venue: VenueClass, people: u32, days: u32) -> i64 {
+        let day = self.day_cap_fen(venue);
+        let full = i64::from(days.min(self.full_days));
+        let long = i64::from(days.saturating_sub(self.full_days));
+        i64::from(people) * (full * day + long * day * self.long_percent / 100)
+    }
+
+    /// The lecture-fee cap per hour in fen.
+    pub fn hour_cap(&self, title: LecturerTitle) -> i64 {
+        let i = match title {
+            LecturerTitle::Associate => 0,
+            LecturerTitle::Full => 1,
+            LecturerTitle::Eminent => 2,
+            LecturerTitle::Other => 3,
+        };
+        self.per_hour[i] * 100
+    }
+}
+
+/// A class as its costs are judged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClassTerms {
+    pub venue: VenueClass,
+    pub people: u32,
+    pub days: u32,
+}
+
+/// One lecture paid for: the instructor's title, hours and half days taught, the fee.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lecture {
+    pub title: LecturerTitle,
+    pub hours: u32,
+    pub half_days: u32,
+    pub fee_fen: i64,
+}
+
+/// A cost line: its source and kind, the amount, and for a lecture fee its terms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CostLine {
+    pub source: FundSource,
+    pub kind: CostKind,
+    pub amount_fen: i64,
+    pub lecture: Option<Lecture>,
+}
+
+/// A cap broken, with the rule it breaks in Chinese.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Breach {
+    /// The line (by position) or `None` for the class's comprehensive total.
+    pub line: Option<usize>,
+    pub over_fen: i64,
+    pub rule: String,
+}
+
+/// Yuan with two decimals, as ledgers print money ("1234.50").
+pub fn yuan(fen: i64) -> String {
+    let sign = if fen < 0 { "-" } else { "" };
+    let f = fen.abs();
+    format!("{sign}{}.{:02}", f / 100, f % 100)
+}
+
+/// Checks a class's cost lines against the caps: the comprehensive lines together against
+/// the class's cap, each lecture against its hourly cap and the hours a half day.
+pub fn check(caps: &FeeCaps, class: ClassTerms, lines: &[CostLine]) -> Vec<Breach> {
+    let mut out = Vec::new();
+    let comprehensive: i64 = lines.iter().filter(|l| l.kind == CostKind::Comprehensive).map(|l| l.amount_fen).sum();
+    let cap = caps.comprehensive_cap(class.venue, class.people, class.days);
+    if comprehensive > cap {
+        let long = if class.days > caps.full_days {
+            format!("，超过{}天的部分按{}%计", caps.full_days, caps.long_percent)
+        } else {
+            String::new()
+        };
+        out.push(Breach {
+            line: None,
+            over_fen: comprehensive - cap,
+            rule: format!(
+                "综合定额合计{}元超过标准{}元（{}每人每天{}元 × {}人 × {}天{long}）",
+                yuan(comprehensive),
+                yuan(cap),
+                class.venue.label(),
+                caps.day_cap_fen(class.venue) / 100,
+                class.people,
+                class.days
+            ),
+        });
+    }
+    for (i, l) in lines.iter().enumerate() {
+        let Some(lec) = l.lecture.filter(|_| l.kind == CostKind::Lecture) else { continue };
+        let max_hours = lec.half_days.max(1) * caps.hours_per_half_day;
+        if lec.hours > max_hours {
+            out.push(Breach {
+                line: Some(i),
+                over_fen: 0,
+                rule: format!(
+                    "讲课{}学时超过{}个半天的上限{}学时（每半天不超过{}学时）",
+                    lec.hours,
+                    lec.half_days.max(1),
+                    max_hours,
+                    caps.hours_per_half_day
+                ),
+            });
+        }
+        let hour_cap = caps.hour_cap(lec.title);
+        let paid_hours = i64::from(lec.hours.min(max_hours));
+        if lec.fee_fen > hour_cap * paid_hours {
+            out.push(Breach {
+                line: Some(i),
+                over_fen: lec.fee_fen - hour_cap * paid_hours,
+                rule: format!(
+                    "讲课费{}元超过标准{}元（{}每学时不超过{}元 × {}学时）",
+                    yuan(lec.fee_fen),
+                    yuan(hour_cap * paid_hours),
+                    lec.title.label(),
+                    hour_cap / 100,
+                    paid_hours
+                ),
+            });
+        }
+    }
+    out
+}
+
+/// Totals per source, in the order of [`FundSource::ALL`], sources without lines left out.
+pub fn by_source(lines: &[CostLine]) -> Vec<(FundSource, i64)> {
+    FundSource::ALL
+        .iter()
+        .map(|s| (*s, lines.iter().filter(|l| l.source == *s).map(|l| l.amount_fen).sum::<i64>()))
+        .filter(|(s, sum)| *sum != 0 || lines.iter().any(|l| l.source == *s))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn comp(source: FundSource, yuan: i64) -> CostLine {
+        CostLine { source, kind: CostKind::Comprehensive, amount_fen: yuan * 100, lecture: None }
+    }
+
+    fn lecture(title: LecturerTitle, hours: u32, half_days: u32, yuan: i64) -> CostLine {
+        CostLine {
+            source: FundSource::Fiscal,
+            kind: CostKind::Lecture,
+            amount_fen: yuan * 100,
+            lecture: Some(Lecture { title, hours, half_days, fee_fen: yuan * 100 }),
+        }
+    }
+
+    #[test]
+    fn the_comprehensive_cap_by_venue_class_and_the_reduced_share_after_thirty_days() {
+        let caps = FeeCaps::default();
+        assert_eq!(caps.comprehensive_cap(VenueClass::First, 50, 5), 50 * 5 * 76_000);
+        assert_eq!(caps.comprehensive_cap(VenueClass::Third, 1, 30), 30 * 55_000);
+        // 31 days: the 31st at 70%.
+        assert_eq!(caps.comprehensive_cap(VenueClass::Second, 2, 31), 2 * (30 * 65_000 + 45_500));
+    }
+
+    #[test]
+    fn a_class_within_the_cap_passes_and_one_over_names_the_rule() {
+        let caps = FeeCaps::default();
+        let class = ClassTerms { venue: VenueClass::Third, people: 100, days: 7 };
+        // 100 × 7 × 550 = 385,000 yuan.
+        let lines = [comp(FundSource::Fiscal, 300_000), comp(FundSource::PartyDues, 85_000)];
+        assert!(check(&caps, class, &lines).is_empty());
+        let over = [comp(FundSource::Fiscal, 300_000), comp(FundSource::PartyDues, 85_001)];
+        let b = check(&caps, class, &over);
+        assert_eq!((b.len(), b[0].line, b[0].over_fen), (1, None, 100));
+        assert!(b[0].rule.contains("385000.00") && b[0].rule.contains("三类培训每人每天550元"), "{}", b[0].rule);
+    }
+
+    #[test]
+    fn lecture_fees_by_title_and_hours_a_half_day() {
+        let caps = FeeCaps::default();
+        let class = ClassTerms { venue: VenueClass::Second, people: 40, days: 3 };
+        // A professor, 4 hours in one half day: up to 4,000 yuan.
+        assert!(check(&caps, class, &[lecture(LecturerTitle::Full, 4, 1, 4_000)]).is_empty());
+        let b = check(&caps, class, &[lecture(LecturerTitle::Full, 4, 1, 4_001)]);
+        assert_eq!((b[0].line, b[0].over_fen), (Some(0), 100));
+        assert!(b[0].rule.contains("正高级职称每学时不超过1000元"), "{}", b[0].rule);
+        // Six hours in one half day break the hours rule, and only four are paid.
+        let b = check(&caps, class, &[lecture(LecturerTitle::Associate, 6, 1, 3_000)]);
+        assert_eq!(b.len(), 2, "{b:?}");
+        assert!(b[0].rule.contains("每半天不超过4学时") && b[1].over_fen == 100_000, "{b:?}");
+        // An eminent expert over two half days.
+        assert!(check(&caps, class, &[lecture(LecturerTitle::Eminent, 8, 2, 12_000)]).is_empty());
+    }
+
+    #[test]
+    fn totals_by_source_and_money_as_yuan() {
+        let lines = [comp(FundSource::Fiscal, 100), comp(FundSource::HigherLevel, 50), comp(FundSource::Fiscal, 1)];
+        assert_eq!(by_source(&lines), [(FundSource::Fiscal, 10_100), (FundSource::HigherLevel, 5_000)]);
+        assert_eq!((yuan(123_456), yuan(5), yuan(-250)), ("1234.56".into(), "0.05".into(), "-2.50".into()));
+        let codes: Vec<&str> = FundSource::ALL.iter().map(|s| s.code()).collect();
+        assert_eq!(codes, ["fiscal", "party_dues", "higher_level", "other"]);
+    }
+}
