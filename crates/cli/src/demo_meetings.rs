@@ -104,12 +104,19 @@ fn meeting(
     }
     agenda.push(business);
     agenda.push(ItemInput { title: BUSINESS[(n + 3) % BUSINESS.len()].into(), study: None });
-    let mut attendees: Vec<PersonKey> = (0..people.len()).map(person).collect();
-    let mut absentees = Vec::new();
-    if people.len() > 4 && n % 3 == 1 {
-        attendees.pop();
-        absentees.push((person(people.len() - 1), "外出参加培训".to_owned()));
-    }
+    // Now and then a member is away: never the chair, the lead learner or a speaker
+    // (those absent neither chair, lead nor speak).
+    let busy: Vec<PersonKey> = agenda
+        .iter()
+        .filter_map(|i| i.study.as_ref())
+        .flat_map(|s| s.lead.iter().chain(s.speakers.iter()).cloned())
+        .chain(std::iter::once(person(0)))
+        .collect();
+    let away = (n % 3 == 1 && people.len() > 4)
+        .then(|| (1..people.len()).rev().map(person).find(|k| !busy.contains(k)))
+        .flatten();
+    let attendees: Vec<PersonKey> = (0..people.len()).map(person).filter(|k| Some(k) != away.as_ref()).collect();
+    let absentees: Vec<(PersonKey, String)> = away.into_iter().map(|k| (k, "外出参加培训".to_owned())).collect();
     MeetingInput {
         org: code.into(),
         kind: kind.into(),

@@ -158,20 +158,27 @@ pub async fn seed_study_groups(db: &DatabaseConnection) -> Result<GroupsSummary,
             let date = month + Days::new(9 + (b as u64));
             if date <= today && !(b == 1 && m % 2 == 1) {
                 let thematic = m % 3 == 2;
-                let lead = PersonKey::Id(people[if m % 4 == 3 { 1 } else { 0 }].id);
-                let attendance = people
-                    .iter()
-                    .enumerate()
-                    .map(|(i, p)| {
-                        let (presence, reason) = match (i + m) % 7 {
-                            3 if i > 0 => (Presence::Leave, "因公出差"),
-                            5 if i > 1 && m.is_multiple_of(2) => (Presence::Absent, "未请假"),
-                            _ => (Presence::Present, ""),
-                        };
-                        (PersonKey::Id(p.id), presence.code().to_owned(), reason.to_owned())
+                let lead_at = if m % 4 == 3 { 1 } else { 0 };
+                let lead = PersonKey::Id(people[lead_at].id);
+                // Who was there: the lead learner always; now and then someone on leave or absent.
+                let presence: Vec<(Presence, &str)> = (0..n)
+                    .map(|i| match (i + m) % 7 {
+                        3 if i > 0 && i != lead_at => (Presence::Leave, "因公出差"),
+                        5 if i > 1 && i != lead_at && m.is_multiple_of(2) => (Presence::Absent, "未请假"),
+                        _ => (Presence::Present, ""),
                     })
                     .collect();
-                let speeches = (1..n.min(4))
+                let attendance = people
+                    .iter()
+                    .zip(&presence)
+                    .map(|(p, (presence, reason))| {
+                        (PersonKey::Id(p.id), presence.code().to_owned(), (*reason).to_owned())
+                    })
+                    .collect();
+                // Only those present speak: up to three of them besides the group leader.
+                let speeches = (1..n)
+                    .filter(|&i| presence[i].0 == Presence::Present)
+                    .take(3)
                     .map(|i| {
                         (
                             PersonKey::Id(people[i].id),

@@ -202,6 +202,13 @@ pub struct Measure {
     pub updated_at: DateTime<Utc>,
 }
 
+impl Measure {
+    /// Not done and past its due date (已逾期) today.
+    pub fn overdue(&self) -> bool {
+        rules::measure_overdue(self.status, self.due_on, xuepei_domain::time::today())
+    }
+}
+
 /// A meeting as its pages read it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Meeting {
@@ -460,6 +467,15 @@ async fn resolve(db: &impl ConnectionTrait, scope: &Scope, input: &MeetingInput,
             attendance.push(StoredAttendance { person: id, presence: Presence::Absent, reason });
         }
     }
+    // Those absent neither chair, lead the study nor speak in the discussion.
+    let absent: BTreeSet<i64> =
+        attendance.iter().filter(|a| a.presence == Presence::Absent).map(|a| a.person).collect();
+    let name_of = |id: i64| people.get(&id).map(|p| p.name.clone()).unwrap_or_default();
+    if let Some(c) = chair
+        && absent.contains(&c)
+    {
+        errs.push(err("chair", format!("{}已登记为缺席，不能担任主持人；请改选主持人或核对缺席人员", name_of(c))));
+    }
     // The agenda: the domain's rule for its shape, then the people and texts of each item.
     let drafts: Vec<ItemDraft<'_>> = input
         .agenda
@@ -514,11 +530,25 @@ async fn resolve(db: &impl ConnectionTrait, scope: &Scope, input: &MeetingInput,
                 }
                 let lead =
                     s.lead.as_ref().and_then(|k| find(k, "study_lead", &format!("第{n}项议题的领学人"), &mut errs));
+                if let Some(l) = lead
+                    && absent.contains(&l)
+                {
+                    errs.push(err(
+                        "study_lead",
+                        format!("{}已登记为缺席，不能担任第{n}项议题的领学人；请改选领学人或核对缺席人员", name_of(l)),
+                    ));
+                }
                 let mut speakers = Vec::new();
                 for k in &s.speakers {
                     if let Some(id) = find(k, "study_speakers", &format!("第{n}项议题的发言人中"), &mut errs)
                         && !speakers.contains(&id)
                     {
+                        if absent.contains(&id) {
+                            errs.push(err(
+                                "study_speakers",
+                                format!("{}已登记为缺席，不能作为第{n}项议题的研讨发言人，请核对", name_of(id)),
+                            ));
+                        }
                         speakers.push(id);
                     }
                 }
@@ -564,7 +594,7 @@ async fn resolve(db: &impl ConnectionTrait, scope: &Scope, input: &MeetingInput,
         if title.is_empty()
             && let Some(s) = &study
         {
-            title = format!("学习{}", s.title);
+            title = rules::item_title_of(&s.title);
         }
         items.push(StoredItem { title, study });
     }
@@ -582,17 +612,9 @@ pub(crate) async fn linkable(db: &impl ConnectionTrait, scope: &Scope, ids: &[i6
     if ids.is_empty() || ids.len() > 50 {
         return Ok(HashMap::new());
     }
-    let mut visible = Condition::any().add(scope.cond(material::Column::OrgPath));
-    if let Some(root) = scope.root_path() {
-        let above: Vec<i64> =
-            xuepei_domain::org::path::ids(root).into_iter().filter(|id| Some(*id) != scope.root_org_id()).collect();
-        if !above.is_empty() {
-            visible = visible.add(material::Column::OrgId.is_in(above));
-        }
-    }
     Ok(material::Entity::find()
         .filter(material::Column::Id.is_in(ids.to_vec()))
-        .filter(visible)
+        .filter(crate::materials::readable(scope))
         .all(db)
         .await?
         .into_iter()

@@ -237,13 +237,13 @@ pub(crate) async fn relocate(
             continue;
         }
         search_doc::Entity::update_many()
-            .col_expr(search_doc::Column::OrgId, sea_orm::sea_query::Expr::val(org_id).into())
-            .col_expr(search_doc::Column::OrgPath, sea_orm::sea_query::Expr::val(org_path).into())
+            .col_expr(search_doc::Column::OrgId, sea_orm::sea_query::Expr::val(org_id))
+            .col_expr(search_doc::Column::OrgPath, sea_orm::sea_query::Expr::val(org_path))
             .filter(search_doc::Column::Id.is_in(docs.clone()))
             .exec(db)
             .await?;
         search_posting::Entity::update_many()
-            .col_expr(search_posting::Column::OrgPath, sea_orm::sea_query::Expr::val(org_path).into())
+            .col_expr(search_posting::Column::OrgPath, sea_orm::sea_query::Expr::val(org_path))
             .filter(search_posting::Column::Doc.is_in(docs))
             .exec(db)
             .await?;

@@ -35,9 +35,16 @@ async fn sign_in(b: &Browser, app: &TestApp, username: &str, password: &str) {
     b.client.find(Locator::Css("form button[type=submit]")).await.expect("button").click().await.expect("submit");
 }
 
-/// Types `value` into the field named `name`, replacing what it held.
+/// Types `value` into the field named `name`, replacing what it held. A date field takes
+/// its value as the date picker sets it (typed digits follow the browser's locale order).
 async fn fill(b: &Browser, name: &str, value: &str) {
     let e = b.client.find(Locator::Css(&format!("[name='{name}']"))).await.unwrap_or_else(|_| panic!("field {name}"));
+    if e.attr("type").await.expect("type").as_deref() == Some("date") {
+        let js = "const e = document.querySelector(\"[name='\" + arguments[0] + \"']\"); e.value = arguments[1]; \
+                  e.dispatchEvent(new Event('change', { bubbles: true }));";
+        b.client.execute(js, vec![serde_json::json!(name), serde_json::json!(value)]).await.expect("set date");
+        return;
+    }
     e.clear().await.expect("clear");
     e.send_keys(value).await.expect("type");
 }

@@ -579,7 +579,158 @@ async fn hostile_form_input_is_refused_with_reasons_and_nothing_written() {
         assert_eq!(s, 404, "{path}");
     }
     let (s, _) = app.get("/study/meetings?year=abc&month=99&kind=zzz&compliant=maybe&after=bad").await;
-    assert!(matches!(s, 200 | 422), "a bad filter is ignored or refused, never a 500: {s}");
+    assert!(matches!(s, 200 | 400 | 422), "a bad filter is ignored or refused, never a 500: {s}");
     assert_eq!(count(&db.conn).await, 0, "nothing written");
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn absent_people_neither_chair_lead_the_study_nor_speak() {
+    let db = seeded().await;
+    let people = members(&db.conn, YUNXI).await;
+    let today = xuepei_domain::time::today();
+    let mut input = study_meeting(YUNXI, today, &people);
+    // The chair and lead learner, and a speaker, listed as absent.
+    input.attendees = vec![PersonKey::Id(people[2].id)];
+    input.absentees =
+        vec![(PersonKey::Id(people[0].id), "外出开会".into()), (PersonKey::Id(people[1].id), "请假".into())];
+    let e =
+        write(&db.conn, &Scope::system(), async |tx| meetings::create(tx, &input).await).await.expect_err("refused");
+    let r = e.reasons();
+    for want in [
+        format!("{}已登记为缺席，不能担任主持人", people[0].name),
+        format!("{}已登记为缺席，不能担任第1项议题的领学人", people[0].name),
+        format!("{}已登记为缺席，不能作为第1项议题的研讨发言人", people[1].name),
+    ] {
+        assert!(r.contains(&want), "{want}: {r}");
+    }
+    assert_eq!(count(&db.conn).await, 0, "nothing written");
+    // The same on the form.
+    let app = signed_in(&db, "xcb", &[AccountRole::PropagandaStaff], YUNXI).await;
+    let ids: Vec<(String, String)> = people.iter().map(|p| (p.id.to_string(), p.name.clone())).collect();
+    let day = today.to_string();
+    let mut fields: Vec<(&str, &str)> =
+        form_fields(&ids, &day).into_iter().filter(|(k, _)| *k != "attendees").collect();
+    let away = format!("{} 外出开会", people[0].name);
+    fields.push(("absentees", &away));
+    let (s, _, page) = app.post_form("/study/meetings", &fields).await;
+    assert_eq!(s, 422, "{page}");
+    assert!(page.contains(&format!("{}已登记为缺席，不能担任主持人", people[0].name)), "{page}");
+    assert_eq!(count(&db.conn).await, 0);
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_study_item_gets_its_name_from_the_study_without_doubling_and_is_not_asked_for_one() {
+    let db = seeded().await;
+    let people = members(&db.conn, YUNXI).await;
+    let today = xuepei_domain::time::today();
+    let mut input = study_meeting(YUNXI, today, &people);
+    if let Some(s) = input.agenda[0].study.as_mut() {
+        s.title = "学习习近平总书记关于基层治理的重要论述".into();
+    }
+    let m = write(&db.conn, &Scope::system(), async |tx| meetings::create(tx, &input).await).await.expect("meeting");
+    assert_eq!(m.items[0].title, "学习习近平总书记关于基层治理的重要论述", "not 学习学习…");
+    // Saved empty on the form (the first item ticked as study, as the new form comes):
+    // told what the study lacks, not that the item has no name.
+    let app = signed_in(&db, "xcb", &[AccountRole::PropagandaStaff], YUNXI).await;
+    let (s, _, page) = app.post_form("/study/meetings", &[("org", YUNXI), ("first_is_study", "1")]).await;
+    assert_eq!(s, 422, "{page}");
+    assert!(page.contains("学习内容没有标题"), "{page}");
+    assert!(!page.contains("没有名称"), "the placeholder says a study item's name may be left empty: {page}");
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn the_meeting_pages_say_what_a_new_user_needs() {
+    let db = seeded().await;
+    let today = xuepei_domain::time::today();
+    let held = today - Days::new(40);
+    let (late, _) = seed_meeting(&db.conn, YUNXI, held).await;
+    let people = members(&db.conn, YUNXI).await;
+    // A measure due ten days ago and not done: overdue.
+    write(&db.conn, &Scope::system(), async |tx| {
+        meetings::add_measure(
+            tx,
+            late,
+            &MeasureInput {
+                content: "完成防汛物资储备".into(),
+                owner: Some(PersonKey::Id(people[1].id)),
+                status: "in_progress".into(),
+                due_on: Some(today - Days::new(10)),
+                done_on: None,
+            },
+        )
+        .await
+    })
+    .await
+    .expect("measure");
+    let secretary = signed_in(&db, "shuji", &[AccountRole::UnitSecretary], YUNXI).await;
+    let (s, page) = secretary.get(&format!("/study/meetings/{late}")).await;
+    assert_eq!(s, 200);
+    assert!(page.contains("已逾期"), "an overdue measure is flagged: {page}");
+    assert_eq!(page.matches("已逾期</span>").count(), 1, "only the overdue one (the other has no due date)");
+    assert!(!page.contains("<option value=\"\">未开始"), "未开始 is offered once, as the real status");
+    assert_eq!(page.matches(">未开始</option>").count(), 3, "one per status select (two measures and the new one)");
+    assert!(page.contains("name=\"due_on\"") && page.contains("type=\"date\""), "date pickers");
+    assert!(page.contains(&format!("max=\"{today}\"")), "no finishing date after today");
+    // The new meeting form: a date picker up to today.
+    let (_, page) = secretary.get("/study/meetings/new").await;
+    assert!(page.contains(&format!("type=\"date\" max=\"{today}\"")), "{page}");
+    // Archived by the secretary: told who corrects it; the edit page says so too.
+    let (open, _) = seed_meeting(&db.conn, YUNXI, today).await;
+    let (s, loc, _) = secretary.post_form(&format!("/study/meetings/{open}/archive"), &[]).await;
+    assert_eq!(s, 303);
+    let (_, page) = secretary.get(&loc.expect("location")).await;
+    assert!(page.contains("请联系宣传部门更正") && !page.contains("此后只能通过"), "{page}");
+    let (s, page) = secretary.get(&format!("/study/meetings/{open}/edit")).await;
+    assert_eq!(s, 200, "not a silent redirect");
+    assert!(page.contains("已归档，不能再直接修改") && page.contains("请联系宣传部门更正"), "{page}");
+    // A flagged meeting: 第一议题不合规 in full, everywhere.
+    let mut business = study_meeting(YUNXI, today - Days::new(1), &people);
+    business.agenda.swap(0, 1);
+    write(&db.conn, &Scope::system(), async |tx| meetings::create(tx, &business).await).await.expect("flagged");
+    let (_, list) = secretary.get("/study/meetings").await;
+    assert!(list.contains("第一议题不合规"), "{list}");
+    assert!(!list.replace("第一议题不合规", "").contains("一议题不合规"), "never the clipped 一议题不合规");
+    // Filters: a bad or future year is refused, an unknown organisation is told.
+    for (q, want) in [
+        ("year=abc", "年份“abc”有误"),
+        ("year=2099", "尚未到来"),
+        ("year=1999", "过早"),
+        ("year=2025&month=13", "月份"),
+    ] {
+        let (s, page) = secretary.get(&format!("/study/meetings?{q}")).await;
+        assert_eq!(s, 400, "{q}");
+        assert!(page.contains(want), "{q}: {page}");
+    }
+    let (s, page) = secretary.get("/study/meetings?org=999").await;
+    assert_eq!(s, 200);
+    assert!(page.contains("组织代码“999”不存在或不在您的管理范围内"), "{page}");
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn the_demo_meetings_hold_no_absentee_who_chairs_leads_or_speaks() {
+    let db = xuepei_testkit::TestDb::from_template("yueyanglou_1", async |conn| {
+        xuepei::demo::seed(conn, 1, Some(&[xuepei::demo_meetings::COUNTY])).await.expect("seed");
+    })
+    .await;
+    xuepei::demo_meetings::seed_meetings(&db.conn).await.expect("meetings");
+    let county = county_scope(&db.conn, xuepei::demo_meetings::COUNTY).await;
+    let page = meetings::list(&db.conn, &county, &MeetingFilter::default(), At::First, 500).await.expect("list");
+    let mut absences = 0;
+    for row in page.items {
+        let m = meetings::get(&db.conn, &county, row.id).await.expect("meeting");
+        let absent: Vec<i64> = m.absent().map(|a| a.person.id).collect();
+        absences += absent.len();
+        assert!(!absent.contains(&m.chair.id), "{}", m.title());
+        for s in m.items.iter().filter_map(|i| i.study.as_ref()) {
+            assert!(!absent.contains(&s.lead.id), "{}", m.title());
+            assert!(s.speakers.iter().all(|p| !absent.contains(&p.id)), "{}", m.title());
+        }
+        assert!(m.items.iter().all(|i| !i.title.starts_with("学习学习")), "{:?}", m.items[0].title);
+    }
+    assert!(absences > 0, "the demo still has absences to show");
     db.cleanup().await;
 }

@@ -6,7 +6,7 @@
 
 use chrono::{Datelike, Days};
 use serde_json::{Value, json};
-use xuepei_domain::study::groups::{GroupRules, PlanAction, PlanState};
+use xuepei_domain::study::groups::{GroupRules, PlanAction, PlanState, Presence};
 use xuepei_store::meetings::{PersonKey, PersonLabel};
 use xuepei_store::study_groups::plans::{self, PlanInput, Topic};
 use xuepei_store::study_groups::reports::{self, ReportInput};
@@ -218,7 +218,7 @@ async fn sessions_record_attendance_of_the_groups_people_only() {
     .expect("session");
     // Leader present, deputy on leave, member left out (absent), attendee present but not counted.
     assert_eq!((s.present, s.expected, s.rate), (1, 3, Some(33.3)));
-    assert_eq!(s.with(xuepei_domain::study::groups::Presence::Absent).count(), 1, "the member left out");
+    assert_eq!(s.with(Presence::Absent).count(), 1, "the member left out");
     assert!(!s.closed);
     let mut bad = session(&people, 2, "学习党章");
     bad.attendance.push((PersonKey::Id(stranger[0].id), "出席".into(), String::new()));
@@ -510,5 +510,164 @@ async fn oversight_adds_up_each_child_with_its_subtree_and_stays_in_scope() {
     let (status, json) =
         call(&app, "GET", &format!("/api/v1/study/oversight?org={YUNXI}&year={year}"), &tok, None).await;
     assert_eq!(status, 200, "{json}");
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn those_on_leave_or_absent_neither_lead_nor_speak() {
+    let db = seeded().await;
+    let (group, people) = seed_group(&db.conn).await;
+    let town = county_scope(&db.conn, TOWN).await;
+    // The deputy on leave leads, and speaks.
+    let mut bad = session(&people, 2, "学习党章");
+    bad.lead = Some(PersonKey::Id(people[1].id));
+    bad.speeches.push((PersonKey::Id(people[1].id), "谈学习体会".into()));
+    let e = write(&db.conn, &town, async |tx| sessions::create(tx, group, &bad).await).await.expect_err("refused");
+    let r = reasons(&e);
+    assert!(r.contains(&format!("{}已登记为请假，不能担任领学人", people[1].name)), "{r}");
+    assert!(r.contains(&format!("{}已登记为请假，不能登记发言", people[1].name)), "{r}");
+    // Marked absent outright.
+    let mut bad = session(&people, 2, "学习党章");
+    bad.attendance.push((PersonKey::Id(people[2].id), "缺席".into(), String::new()));
+    bad.speeches = vec![(PersonKey::Id(people[2].id), "谈学习体会".into())];
+    let e = write(&db.conn, &town, async |tx| sessions::create(tx, group, &bad).await).await.expect_err("refused");
+    assert!(reasons(&e).contains(&format!("{}已登记为缺席，不能登记发言", people[2].name)), "{}", reasons(&e));
+    // A member left out of the attendance who spoke was there: recorded present, not absent.
+    let mut spoke = session(&people, 2, "学习党章");
+    spoke.speeches.push((PersonKey::Id(people[2].id), "谈学习体会".into()));
+    let s = write(&db.conn, &town, async |tx| sessions::create(tx, group, &spoke).await).await.expect("session");
+    assert!(s.with(Presence::Present).any(|a| a.person.id == people[2].id), "{:?}", s.attendance);
+    assert_eq!((s.present, s.expected), (2, 3), "the leader and the speaker; the deputy on leave");
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn refusals_of_plans_and_reports_say_only_what_is_really_missing() {
+    let db = seeded().await;
+    let (group, people) = seed_group(&db.conn).await;
+    let town = county_scope(&db.conn, TOWN).await;
+    let year = xuepei_domain::time::today().year();
+    // An annual plan for a closed year: the year is what is wrong, not a title.
+    let e = write(&db.conn, &town, async |tx| plans::create(tx, group, &annual(year - 1)).await)
+        .await
+        .expect_err("closed year");
+    let r = reasons(&e);
+    assert!(r.contains("已经结束") && !r.contains("专题学习方案的标题"), "{r}");
+    // An annual study report saved empty: the author and the text, not a research topic.
+    let empty = ReportInput { year: Some(year), kind: "annual".into(), ..Default::default() };
+    let e = write(&db.conn, &town, async |tx| reports::create(tx, group, &empty).await).await.expect_err("empty");
+    let r = reasons(&e);
+    assert!(r.contains("请选择述学人") && r.contains("述学报告正文") && !r.contains("调研课题名称"), "{r}");
+    // The same on the pages.
+    let app = signed_in(&db, "zxz_town", &[xuepei_domain::accounts::AccountRole::UnitSecretary], TOWN).await;
+    for y in ["abc", &(year - 1).to_string()] {
+        let (s, _, page) =
+            app.post_form(&format!("/study/groups/{group}/plans"), &[("year", y), ("kind", "annual")]).await;
+        assert_eq!(s, 422, "{page}");
+        assert!(!page.contains("请填写专题学习方案的标题"), "{y}: {page}");
+    }
+    let (s, _, page) = app.post_form(&format!("/study/groups/{group}/reports"), &[("kind", "annual")]).await;
+    assert_eq!(s, 422, "{page}");
+    assert!(!page.contains("请填写调研课题名称") && page.contains("请选择述学人"), "{page}");
+    // Date pickers on the session and report forms, up to today.
+    let today = xuepei_domain::time::today();
+    for path in [format!("/study/groups/{group}/sessions/new"), format!("/study/groups/{group}/reports/new")] {
+        let (_, page) = app.get(&path).await;
+        assert!(page.contains(&format!("type=\"date\" max=\"{today}\"")), "{path}: {page}");
+    }
+    let _ = people;
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_year_that_has_an_annual_plan_says_so_and_links_to_it() {
+    let db = seeded().await;
+    let (group, plan, _, _) = seed_under_town(&db.conn).await;
+    let town = signed_in(&db, "zxz_town", &[xuepei_domain::accounts::AccountRole::UnitSecretary], TOWN).await;
+    let county = signed_in(&db, "zxz_county", &[xuepei_domain::accounts::AccountRole::PropagandaStaff], YUNXI).await;
+    let year = xuepei_domain::time::today().year().to_string();
+    let (s, page) = town.get(&format!("/study/groups/{group}/plans/new")).await;
+    assert_eq!(s, 200);
+    assert!(page.contains("已有年度学习计划") && page.contains(&format!("href=\"/study/plans/{plan}\"")), "{page}");
+    // Returned: the decision's time is labelled as the return's.
+    let (s, _, _) = town.post_form(&format!("/study/plans/{plan}/submit"), &[]).await;
+    assert_eq!(s, 303);
+    let (s, _, _) = county.post_form(&format!("/study/plans/{plan}/return"), &[("comments", "补充专题")]).await;
+    assert_eq!(s, 303);
+    let (_, page) = town.get(&format!("/study/plans/{plan}")).await;
+    assert!(page.contains("退回时间") && !page.contains("审批时间"), "{page}");
+    // Approved: a second annual plan is refused, saying that only a correction changes it.
+    town.post_form(&format!("/study/plans/{plan}/submit"), &[]).await;
+    let (s, _, _) = county.post_form(&format!("/study/plans/{plan}/approve"), &[("comments", "同意")]).await;
+    assert_eq!(s, 303);
+    let (_, page) = town.get(&format!("/study/plans/{plan}")).await;
+    assert!(page.contains("审批时间") && !page.contains("退回时间"));
+    let fields = [("year", year.as_str()), ("kind", "annual"), ("body", "全年学习安排")];
+    let (s, _, page) = town.post_form(&format!("/study/groups/{group}/plans"), &fields).await;
+    assert_eq!(s, 422, "{page}");
+    assert!(page.contains("每年只制定一份") && page.contains("更正") && !page.contains("请修改已有的计划"), "{page}");
+    assert!(page.contains(&format!("href=\"/study/plans/{plan}\"")), "linked: {page}");
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn group_pages_refuse_years_not_begun_and_do_not_offer_them() {
+    let db = seeded().await;
+    let (group, _, _, _) = seed_under_town(&db.conn).await;
+    let app = signed_in(&db, "zxz_county", &[xuepei_domain::accounts::AccountRole::PropagandaStaff], YUNXI).await;
+    let year = xuepei_domain::time::today().year();
+    let next = year + 1;
+    for (path, want) in [
+        (format!("/study/groups/{group}?year={next}"), "尚未到来"),
+        (format!("/study/groups/{group}/ledger?year=2099"), "尚未到来"),
+        (format!("/study/groups/{group}/ledger?year=1999"), "过早"),
+        ("/study/groups?year=1900".to_owned(), "过早"),
+        ("/study/groups?year=abc".to_owned(), "年份“abc”有误"),
+        ("/study/groups?year=2025&month=13".to_owned(), "月份"),
+    ] {
+        let (s, page) = app.get(&path).await;
+        assert_eq!(s, 400, "{path}");
+        assert!(page.contains(want), "{path}: {page}");
+    }
+    let (s, page) = app.get(&format!("/study/groups/{group}")).await;
+    assert_eq!(s, 200);
+    assert!(page.contains(&format!("<option value=\"{year}\"")), "this year offered");
+    assert!(!page.contains(&format!("<option value=\"{next}\"")), "next year not offered: {page}");
+    let (s, page) = app.get("/study/groups?org=999").await;
+    assert_eq!(s, 200);
+    assert!(page.contains("组织代码“999”不存在或不在您的管理范围内"), "{page}");
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn the_demo_sessions_have_their_lead_and_speakers_present() {
+    let db = xuepei_testkit::TestDb::from_template("yueyanglou_1", async |conn| {
+        xuepei::demo::seed(conn, 1, Some(&[xuepei::demo_meetings::COUNTY])).await.expect("seed");
+    })
+    .await;
+    xuepei::demo_study_groups::seed_study_groups(&db.conn).await.expect("groups");
+    let county = county_scope(&db.conn, xuepei::demo_meetings::COUNTY).await;
+    let year = xuepei_domain::time::today().year();
+    let (mut speeches, mut away) = (0, 0);
+    for g in study_groups::all(&db.conn, &county).await.expect("groups") {
+        for y in [year - 1, year] {
+            let l = ledger::ledger(&db.conn, &county, g.id, y).await.expect("ledger");
+            for s in &l.sessions {
+                let present: Vec<i64> = s.with(Presence::Present).map(|a| a.person.id).collect();
+                away += s.attendance.len() - present.len();
+                assert!(present.contains(&s.lead.id), "{}: the lead learner was there", s.title());
+                for sp in &s.speeches {
+                    speeches += 1;
+                    assert!(
+                        present.contains(&sp.person.id),
+                        "{}: {} spoke but was not there",
+                        s.title(),
+                        sp.person.name
+                    );
+                }
+            }
+        }
+    }
+    assert!(speeches > 0 && away > 0, "speeches and absences still to show");
     db.cleanup().await;
 }

@@ -112,9 +112,10 @@ pub fn check_agenda(items: &[ItemDraft<'_>]) -> Vec<AgendaProblem> {
         let n = i + 1;
         let title = it.title.trim();
         let study_title = it.study.map(|s| s.title.trim()).unwrap_or_default();
-        // A study item may go without its own title: the study title names it.
-        if title.is_empty() && study_title.is_empty() {
-            add(n, "title", format!("第{n}项议题没有名称，请填写"));
+        // A study item may go without its own title: the study title names it (a missing
+        // study title is told once, below). Any other item needs its name.
+        if title.is_empty() && it.study.is_none() {
+            add(n, "title", format!("第{n}项议题不是理论学习，请填写议题名称"));
         }
         if title.chars().count() > TITLE_MAX {
             add(n, "title", format!("第{n}项议题名称超过{TITLE_MAX}个字，请精简"));
@@ -140,9 +141,37 @@ fn allowed<T: crate::labels::Labeled>() -> String {
 }
 
 /// Whether the first agenda item is theory study (第一议题合规): it carries study content.
-/// An agenda that opens with anything else — or has no items — is flagged (一议题不合规).
+/// An agenda that opens with anything else — or has no items — is flagged (第一议题不合规).
 pub fn first_item_compliant(items: &[ItemDraft<'_>]) -> bool {
     items.first().is_some_and(|i| i.study.is_some())
+}
+
+/// The item title made of a study title when the item has none: "学习" and the study
+/// title, unless that already starts with 学习 (no "学习学习…").
+pub fn item_title_of(study_title: &str) -> String {
+    let t = study_title.trim();
+    if t.starts_with("学习") { t.to_owned() } else { format!("学习{t}") }
+}
+
+/// Whether a work measure is overdue on `today`: not done and past its due date.
+pub fn measure_overdue(status: MeasureStatus, due_on: Option<NaiveDate>, today: NaiveDate) -> bool {
+    status != MeasureStatus::Done && due_on.is_some_and(|d| d < today)
+}
+
+/// How many years back the views (lists, ledgers, compliance) look.
+pub const VIEW_YEARS_BACK: i32 = 20;
+
+/// Checks a year asked for in a view: not after this year (a year not begun has nothing
+/// to show and nothing to fall short of), nor implausibly early.
+pub fn check_view_year(year: i32, today: NaiveDate) -> Result<i32, String> {
+    let now = today.year();
+    if year > now {
+        return Err(format!("{year}年尚未到来，只能查看{now}年及以前的记录，请重新选择年份"));
+    }
+    if year < now - VIEW_YEARS_BACK {
+        return Err(format!("年份{year}过早，请选择{}年至{now}年之间的年份", now - VIEW_YEARS_BACK));
+    }
+    Ok(year)
 }
 
 /// Whether a meeting is closed to ordinary edits on `today`: archived, or held more than
@@ -327,16 +356,36 @@ mod tests {
         let fields: Vec<(usize, &str)> = p.iter().map(|x| (x.item, x.field)).collect();
         assert_eq!(
             fields,
-            vec![(1, "title"), (1, "study.title"), (1, "study.source"), (1, "study.lead"), (2, "title")],
-            "{p:?}"
+            vec![(1, "study.title"), (1, "study.source"), (1, "study.lead"), (2, "title")],
+            "a study item is not asked for its own name, only for its study title: {p:?}"
         );
-        assert!(p[2].message.contains("最新重要讲话（speech）"), "{}", p[2].message);
+        assert!(p[1].message.contains("最新重要讲话（speech）"), "{}", p[1].message);
+        assert!(p[3].message.contains("不是理论学习，请填写议题名称"), "{}", p[3].message);
         // A study item named only by its study title is fine.
         assert!(check_agenda(&[ItemDraft { title: "", study: Some(study("论党的自我革命")) }]).is_empty());
         let long = "议".repeat(TITLE_MAX + 1);
         assert_eq!(check_agenda(&[ItemDraft { title: &long, study: None }])[0].field, "title");
         let many = vec![ItemDraft { title: "x", study: None }; MAX_ITEMS + 1];
         assert_eq!(check_agenda(&many)[0].field, "agenda");
+    }
+
+    #[test]
+    fn generated_item_titles_do_not_double_study() {
+        assert_eq!(item_title_of("论党的自我革命"), "学习论党的自我革命");
+        assert_eq!(item_title_of("学习习近平总书记关于基层治理的重要论述"), "学习习近平总书记关于基层治理的重要论述");
+    }
+
+    #[test]
+    fn overdue_measures_and_view_years() {
+        let today = d(2026, 12, 2);
+        assert!(measure_overdue(MeasureStatus::InProgress, Some(d(2026, 12, 1)), today));
+        assert!(measure_overdue(MeasureStatus::NotStarted, Some(d(2026, 1, 1)), today));
+        assert!(!measure_overdue(MeasureStatus::InProgress, Some(today), today), "due today is not late yet");
+        assert!(!measure_overdue(MeasureStatus::Done, Some(d(2026, 1, 1)), today));
+        assert!(!measure_overdue(MeasureStatus::NotStarted, None, today));
+        assert_eq!(check_view_year(2026, today), Ok(2026));
+        assert!(check_view_year(2027, today).unwrap_err().contains("2027年尚未到来"));
+        assert!(check_view_year(1999, today).unwrap_err().contains("过早"));
     }
 
     #[test]

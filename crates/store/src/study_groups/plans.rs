@@ -99,7 +99,9 @@ fn check(input: &PlanInput, g: &Group) -> Result<Checked> {
     {
         title = format!("{}{y}年度学习计划", g.name);
     }
-    if title.is_empty() && errs.iter().all(|e| e.field != "title") {
+    // Only a thematic plan needs a title typed: an annual plan's is made from its year
+    // (when the year is refused, that is what to fix, not the title).
+    if title.is_empty() && kind == Some(PlanKind::Thematic) && errs.iter().all(|e| e.field != "title") {
         errs.push(err("title", "请填写专题学习方案的标题"));
     }
     let body = clean(&input.body, BODY_MAX, "计划正文", "body", &mut errs);
@@ -139,28 +141,68 @@ async fn same_title(db: &impl ConnectionTrait, group_id: i64, c: &Checked, excep
     Ok(q.into_tuple::<i64>().one(db).await?.is_some())
 }
 
-/// A group has one annual plan a year.
-async fn annual_taken(db: &impl ConnectionTrait, group_id: i64, c: &Checked, except: Option<i64>) -> Result<bool> {
+/// A group has one annual plan a year: the one there is, if any.
+async fn annual_taken(
+    db: &impl ConnectionTrait,
+    group_id: i64,
+    c: &Checked,
+    except: Option<i64>,
+) -> Result<Option<study_plan::Model>> {
     if c.kind != PlanKind::Annual {
-        return Ok(false);
+        return Ok(None);
     }
+    annual_of(db, group_id, c.year, except).await
+}
+
+async fn annual_of(
+    db: &impl ConnectionTrait,
+    group_id: i64,
+    year: i32,
+    except: Option<i64>,
+) -> Result<Option<study_plan::Model>> {
     let mut q = study_plan::Entity::find()
-        .select_only()
-        .column(study_plan::Column::Id)
         .filter(study_plan::Column::GroupId.eq(group_id))
-        .filter(study_plan::Column::Year.eq(c.year))
+        .filter(study_plan::Column::Year.eq(year))
         .filter(study_plan::Column::Kind.eq(PlanKind::Annual.code()));
     if let Some(id) = except {
         q = q.filter(study_plan::Column::Id.ne(id));
     }
-    Ok(q.into_tuple::<i64>().one(db).await?.is_some())
+    Ok(q.order_by_asc(study_plan::Column::Id).one(db).await?)
+}
+
+/// A group's annual plan of a year, if it has one (the plan form links to it).
+pub async fn annual(db: &impl ConnectionTrait, scope: &Scope, group_id: i64, year: i32) -> Result<Option<Plan>> {
+    match annual_of(db, group_id, year, None).await? {
+        Some(row) if scope.contains_path(&row.org_path) => Ok(build(db, scope, vec![row]).await?.pop()),
+        _ => Ok(None),
+    }
+}
+
+/// What to do about the annual plan a year already has, by where it stands.
+pub fn existing_annual_advice(state: PlanState) -> &'static str {
+    match state {
+        PlanState::Draft | PlanState::Returned => "请打开该计划修改后报送",
+        PlanState::Submitted => "该计划已报送，正在等待审批；如需修改，请联系审批机关退回",
+        PlanState::Approved => {
+            "该计划已审批，不能直接修改；如确需调整，请由有更正权限的人员（宣传部门）使用“更正”并说明原因"
+        }
+    }
 }
 
 async fn refuse_duplicates(db: &impl ConnectionTrait, g: &Group, c: &Checked, except: Option<i64>) -> Result<()> {
-    if annual_taken(db, g.id, c, except).await? {
+    if let Some(other) = annual_taken(db, g.id, c, except).await? {
+        let state = PlanState::from_code(&other.state).unwrap_or(PlanState::Draft);
         return Err(StoreError::invalid(
             "year",
-            format!("{}{}年度已有年度学习计划，每年只制定一份；请修改已有的计划", g.name, c.year),
+            format!(
+                "{}{}年度已有年度学习计划《{}》（编号{}，{}），每年只制定一份；{}",
+                g.name,
+                c.year,
+                other.title,
+                other.id,
+                state.label(),
+                existing_annual_advice(state)
+            ),
         ));
     }
     if same_title(db, g.id, c, except).await? {

@@ -79,7 +79,14 @@ fn check(g: &Group, input: &ReportInput) -> Result<Checked> {
     }
     let person = match &input.person {
         None => {
-            errs.push(err("person", "请选择报告人（课题负责人或述学人）"));
+            errs.push(err(
+                "person",
+                match kind {
+                    Some(ReportKind::Annual) => "请选择述学人（写这份年度述学报告的中心组成员）",
+                    Some(ReportKind::Research) => "请选择调研课题负责人",
+                    None => "请选择报告人（课题负责人或述学人）",
+                },
+            ));
             None
         }
         Some(k) => {
@@ -104,7 +111,9 @@ fn check(g: &Group, input: &ReportInput) -> Result<Checked> {
     {
         title = format!("{}{y}年度述学报告", m.person.name);
     }
-    if title.is_empty() && errs.iter().all(|e| e.field != "title") {
+    // A research report is named by its topic; an annual study report's title is made
+    // from its author and year, so only what is really missing is told.
+    if title.is_empty() && kind == Some(ReportKind::Research) && errs.iter().all(|e| e.field != "title") {
         errs.push(err("title", "请填写调研课题名称"));
     }
     let body = clean(&input.body, BODY_MAX, "报告正文", "body", &mut errs);

@@ -1,7 +1,8 @@
 //! A study group's sessions (集中学习研讨): date, topic, whether a thematic discussion, the
 //! lead learner, attendance of the group's people (出席, 请假, 缺席), members' speeches and
 //! notes. Only the group's own people may be named; members left out of the attendance
-//! count as absent. The members present and expected are columns, so attendance rates
+//! count as absent, except the lead learner and those who spoke (they count as present);
+//! no one marked on leave or absent leads or speaks. The members present and expected are columns, so attendance rates
 //! add up with one grouped read. A session closes like a meeting (30 days after, or when
 //! closed explicitly) and then changes only by an audited correction with a reason.
 
@@ -173,13 +174,42 @@ async fn resolve(db: &impl ConnectionTrait, scope: &Scope, g: &Group, input: &Se
         }
         attendance.push(StoredAttendance { person: id, presence, reason });
     }
-    // Members left out were not there.
+    // The lead learner and those who spoke were evidently there: left out of the attendance,
+    // they are recorded present. Other members left out were not there.
+    let key_id = |k: &PersonKey| match k {
+        PersonKey::Id(i) => by_id.contains_key(i).then_some(*i),
+        PersonKey::Number(n) => by_number.get(&normal_number(n)).copied(),
+    };
+    let active: Vec<i64> = input.lead.iter().chain(input.speeches.iter().map(|(k, _)| k)).filter_map(key_id).collect();
+    for id in active {
+        if seen.insert(id) {
+            attendance.push(StoredAttendance { person: id, presence: Presence::Present, reason: String::new() });
+        }
+    }
     for m in g.members.iter().filter(|m| m.role.is_member() && !seen.contains(&m.person.id)) {
         attendance.push(StoredAttendance { person: m.person.id, presence: Presence::Absent, reason: String::new() });
+    }
+    // So the lead learner and those who speak must not be marked on leave or absent.
+    let away: HashMap<i64, Presence> =
+        attendance.iter().filter(|a| a.presence != Presence::Present).map(|a| (a.person, a.presence)).collect();
+    let name_of =
+        |id: i64| g.members.iter().find(|m| m.person.id == id).map(|m| m.person.name.clone()).unwrap_or_default();
+    let away_words = |p: Presence, id: i64| match p {
+        Presence::Leave => format!("{}已登记为请假", name_of(id)),
+        _ => format!("{}已登记为缺席", name_of(id)),
+    };
+    if let Some(l) = lead
+        && let Some(p) = away.get(&l)
+    {
+        errs.push(err("lead", format!("{}，不能担任领学人；请改选领学人或核对考勤", away_words(*p, l))));
     }
     let mut speeches = Vec::new();
     for (k, summary) in &input.speeches {
         let Some(id) = find(k, "发言人", "speeches", &mut errs) else { continue };
+        if let Some(p) = away.get(&id) {
+            errs.push(err("speeches", format!("{}，不能登记发言；发言人应为出席人员，请核对考勤", away_words(*p, id))));
+            continue;
+        }
         let summary = clean(summary, SPEECH_MAX, "发言摘要", "speeches", &mut errs);
         if summary.is_empty() {
             let name = g.members.iter().find(|m| m.person.id == id).map(|m| m.person.name.clone()).unwrap_or_default();

@@ -262,7 +262,7 @@ pub(super) fn document(doc: &mut Value) {
         },
         "post": {
             "summary": "登记一次党委（党组、党工委）会议及其议题",
-            "description": "org 为召开会议的单位的组织代码（须在令牌范围内）；kind：committee（党委会议）、leading_group（党组会议）、working_committee（党工委会议）；date 为 YYYY-MM-DD，不能晚于今天；同一单位同一天同类会议只登记一次。chair、attendees、study.lead、study.speakers、absentees[].id_number 为身份证号，须为该单位登记的人员。agenda 按顺序列出议题，至少一项；带 study 的议题为理论学习，study 须有 title、source（speech 最新重要讲话、instruction 重要指示批示精神、original 原文原著、decision 中央重大决策部署）和 lead，form 为 lead_reading（领学，默认）、relay（传达）或 discussion（研讨）。第一项议题没有 study 的会议照常登记，first_item_compliant 为 false（一议题不合规）。任何一处有误则整体拒绝（422，fields 列出全部问题），不写入任何数据。",
+            "description": "org 为召开会议的单位的组织代码（须在令牌范围内）；kind：committee（党委会议）、leading_group（党组会议）、working_committee（党工委会议）；date 为 YYYY-MM-DD，不能晚于今天；同一单位同一天同类会议只登记一次。chair、attendees、study.lead、study.speakers、absentees[].id_number 为身份证号，须为该单位登记的人员。agenda 按顺序列出议题，至少一项；带 study 的议题为理论学习，study 须有 title、source（speech 最新重要讲话、instruction 重要指示批示精神、original 原文原著、decision 中央重大决策部署）和 lead，form 为 lead_reading（领学，默认）、relay（传达）或 discussion（研讨）。第一项议题没有 study 的会议照常登记，first_item_compliant 为 false（第一议题不合规）。任何一处有误则整体拒绝（422，fields 列出全部问题），不写入任何数据。",
             "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/MeetingInput" } } } },
             "responses": {
                 "201": { "description": "已登记", "content": { "application/json": { "schema": {

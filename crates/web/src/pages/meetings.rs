@@ -83,10 +83,10 @@ fn notice(p: &Params) -> Option<String> {
     Some(
         match params::text(p, "done")? {
             "created" => "会议记录已登记",
-            "created_flagged" => "会议记录已登记。注意：本次会议第一项议题不是理论学习，已标记为“一议题不合规”",
+            "created_flagged" => "会议记录已登记。注意：本次会议第一项议题不是理论学习，已标记为“第一议题不合规”",
             "updated" => "会议记录已保存",
             "corrected" => "会议记录已更正，更正原因已记入审计日志",
-            "archived" => "会议记录已归档，此后只能通过“更正”修改",
+            "archived" => ARCHIVED,
             "measure" => "成果转化措施已登记",
             "measure_updated" => "措施落实情况已更新",
             _ => return None,
@@ -95,13 +95,55 @@ fn notice(p: &Params) -> Option<String> {
     )
 }
 
-/// A year typed in a filter: four digits in the plausible range, else ignored.
-fn year_param(p: &Params) -> Option<i32> {
-    params::num(p, "year").and_then(|y| i32::try_from(y).ok()).filter(|y| Period::new(*y, None).is_ok())
+/// Told when a record has been archived, and when its edit page is opened afterwards:
+/// only the propaganda department corrects it.
+const ARCHIVED: &str = "会议记录已归档，不能再直接修改。如需修改，请联系宣传部门更正（说明原因，记入审计日志）";
+
+/// The year a view asks for (`year`): none when not given; refused (400) when it is not a
+/// year, lies in the future or is implausibly early.
+pub(crate) fn view_year(p: &Params) -> Result<Option<i32>, AppError> {
+    let Some(text) = params::text(p, "year") else { return Ok(None) };
+    let text = xuepei_domain::text::to_halfwidth(text.trim());
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let y = text
+        .parse::<i32>()
+        .ok()
+        .filter(|_| text.len() == 4)
+        .ok_or_else(|| AppError::BadRequest(format!("年份“{text}”有误，请填写四位年份，如{}", this_year())))?;
+    xuepei_domain::study::meetings::check_view_year(y, xuepei_domain::time::today())
+        .map(Some)
+        .map_err(AppError::BadRequest)
 }
 
-fn month_param(p: &Params) -> Option<u32> {
-    params::num(p, "month").and_then(|m| u32::try_from(m).ok()).filter(|m| (1..=12).contains(m))
+fn this_year() -> i32 {
+    xuepei_domain::time::today().year()
+}
+
+/// The month a view asks for (`month`, 1–12): none when not given; refused (400) otherwise.
+pub(crate) fn view_month(p: &Params) -> Result<Option<u32>, AppError> {
+    let Some(text) = params::text(p, "month").map(str::trim).filter(|t| !t.is_empty()) else { return Ok(None) };
+    let m = xuepei_domain::text::to_halfwidth(text)
+        .parse::<u32>()
+        .ok()
+        .filter(|m| (1..=12).contains(m))
+        .ok_or_else(|| AppError::BadRequest(format!("月份“{text}”有误，应为1至12")))?;
+    Ok(Some(m))
+}
+
+/// The organisation a list filters on (`org`, a code): `Ok(None)` when not given, the
+/// organisation, or what to tell when no organisation of the scope has that code (the list
+/// then shows nothing, with that notice).
+pub(crate) async fn view_org(st: &AppState, ctx: &Ctx, p: &Params) -> AppResult<Result<Option<org::Org>, String>> {
+    let Some(code) = params::text(p, "org").map(str::trim).filter(|t| !t.is_empty()) else { return Ok(Ok(None)) };
+    match org::get_by_code(&st.db, &ctx.scope, code).await {
+        Ok(o) => Ok(Ok(Some(o))),
+        Err(xuepei_store::StoreError::NotFound(_)) => {
+            Ok(Err(format!("组织代码“{code}”不存在或不在您的管理范围内，请核对后重新查询（可留空查看全部）")))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[derive(Template)]
@@ -122,10 +164,20 @@ struct ListPage {
 
 async fn list(State(st): State<AppState>, ctx: Ctx, Query(p): Query<Params>) -> AppResult<Html<String>> {
     let paging = Paging::from(&p, PAGE_SIZE);
+    let year = view_year(&p)?;
+    let month = view_month(&p)?;
+    if month.is_some() && year.is_none() {
+        return Err(AppError::BadRequest("按月份查询时请同时填写年份".into()));
+    }
+    let (org, unknown_org) = match view_org(&st, &ctx, &p).await? {
+        Ok(o) => (o.map(|o| o.code), None),
+        // Asked for exactly this code, which lists nothing: said so above the empty list.
+        Err(why) => (params::text(&p, "org").map(str::to_owned), Some(why)),
+    };
     let f = MeetingFilter {
-        org: params::text(&p, "org").map(str::to_owned),
-        year: year_param(&p),
-        month: year_param(&p).and(month_param(&p)),
+        org,
+        year,
+        month,
         kind: params::labeled::<MeetingKind>(&p, "kind"),
         compliant: match params::text(&p, "compliant") {
             Some("1") => Some(true),
@@ -137,7 +189,7 @@ async fn list(State(st): State<AppState>, ctx: Ctx, Query(p): Query<Params>) -> 
     let layout = Layout::new(&ctx, "会议第一议题", "meetings")
         .crumb("理论学习", None)
         .crumb("会议第一议题", None)
-        .notice(notice(&p));
+        .notice(unknown_org.or_else(|| notice(&p)));
     let keep = |k: &str| params::text(&p, k).unwrap_or_default().to_owned();
     render(&ListPage {
         layout,
@@ -150,7 +202,7 @@ async fn list(State(st): State<AppState>, ctx: Ctx, Query(p): Query<Params>) -> 
         kind: f.kind.map(|k| k.code().to_owned()).unwrap_or_default(),
         compliant: keep("compliant"),
         kinds: params::options::<MeetingKind>(),
-        compliance: vec![("1", "合规"), ("0", "一议题不合规")],
+        compliance: vec![("1", "合规"), ("0", "第一议题不合规")],
     })
 }
 
@@ -165,6 +217,8 @@ struct DetailPage {
     statuses: Vec<(&'static str, &'static str)>,
     measure_form: crate::form::Form,
     today: String,
+    /// Measures not done and past their due date.
+    overdue: usize,
 }
 
 async fn detail(
@@ -193,6 +247,7 @@ async fn detail_page(
     let people = person_options(&meetings::people_of(&st.db, &ctx.scope, m.org.id).await?);
     render(&DetailPage {
         layout,
+        overdue: m.measures.iter().filter(|x| x.overdue()).count(),
         can_edit: can(ctx, Perm::STUDY_EDIT),
         can_correct: can(ctx, Perm::STUDY_APPROVE) && m.closed,
         m,
@@ -240,6 +295,7 @@ struct FormPage {
     correcting: bool,
     choose_org: bool,
     cancel_href: String,
+    today: String,
 }
 
 /// The newest important speeches first (the scope's own and those published above it):
@@ -300,6 +356,7 @@ async fn form_page(
         correcting: matches!(mode, Mode::Correct(_)),
         choose_org: mode == Mode::New,
         cancel_href: cancel,
+        today: xuepei_domain::time::today().to_string(),
     })
 }
 
@@ -499,7 +556,20 @@ async fn edit_form(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>)
     let id = params::id(&id, "会议记录")?;
     let m = meetings::get(&st.db, &ctx.scope, id).await?;
     if m.closed {
-        return Ok(Redirect::to(&format!("/study/meetings/{id}")).into_response());
+        // The record with why it cannot be edited here and who corrects it.
+        let why = if m.archived_at.is_some() {
+            "该会议记录已归档，不能再直接修改。".to_owned()
+        } else {
+            format!("该会议记录召开已超过{}天，已封存，不能再直接修改。", meetings::CLOSE_AFTER_DAYS)
+        };
+        let who = if can(&ctx, Perm::STUDY_APPROVE) {
+            "如需修改，请点击“更正”并说明原因（记入审计日志）"
+        } else {
+            "如需修改，请联系宣传部门更正（说明原因，记入审计日志）"
+        };
+        return Ok(detail_page(&st, &ctx, m, crate::form::Form::new(), Some(format!("{why}{who}")))
+            .await?
+            .into_response());
     }
     let o = org::get(&st.db, &ctx.scope, m.org.id).await?;
     Ok(form_page(&st, &ctx, Mode::Edit(id), &o, form_of(&m)).await?.into_response())
@@ -672,14 +742,8 @@ struct ComplianceAsk {
 
 async fn compliance_ask(st: &AppState, ctx: &Ctx, p: &Params) -> AppResult<ComplianceAsk> {
     let org = form_org(st, ctx, params::text(p, "org")).await?;
-    let year = match params::text(p, "year") {
-        None => xuepei_domain::time::today().year(),
-        Some(_) => year_param(p).ok_or_else(|| AppError::BadRequest("年份有误，请填写四位年份，如2026".into()))?,
-    };
-    let month = match params::text(p, "month") {
-        None => None,
-        Some(_) => Some(month_param(p).ok_or_else(|| AppError::BadRequest("月份有误，应为1至12".into()))?),
-    };
+    let year = view_year(p)?.unwrap_or_else(this_year);
+    let month = view_month(p)?;
     let period = Period::new(year, month).map_err(AppError::BadRequest)?;
     Ok(ComplianceAsk { org, period })
 }

@@ -10,7 +10,7 @@ use xuepei_office::write::{Cell, Export, WriteError};
 use xuepei_store::study_groups::ledger::{self as store, Ledger};
 use xuepei_store::study_groups::sessions::Session;
 
-use super::{this_year, year_param};
+use super::this_year;
 use crate::AppState;
 use crate::auth::Ctx;
 use crate::error::{AppResult, render};
@@ -50,11 +50,8 @@ fn rate_text(r: Option<f64>) -> String {
 
 async fn load(st: &AppState, ctx: &Ctx, id: &str, p: &Params) -> AppResult<Ledger> {
     let id = params::id(id, "理论学习中心组")?;
-    let year = match params::text(p, "year") {
-        None => this_year(),
-        Some(_) => year_param(p)
-            .ok_or_else(|| crate::error::AppError::BadRequest("年份有误，请填写四位年份，如2026".into()))?,
-    };
+    // A year not begun (or implausible) is refused: it has nothing to fall short of yet.
+    let year = crate::pages::meetings::view_year(p)?.unwrap_or_else(this_year);
     Ok(store::ledger(&st.db, &ctx.scope, id, year).await?)
 }
 

@@ -125,13 +125,11 @@ pub(super) fn can(ctx: &Ctx, p: Perm) -> bool {
     ctx.session.account.roles.can(p)
 }
 
-/// A year typed in a filter: four digits in the plausible range, else ignored.
-pub(super) fn year_param(p: &Params) -> Option<i32> {
-    params::num(p, "year").and_then(|y| i32::try_from(y).ok()).filter(|y| Period::new(*y, None).is_ok())
-}
-
-fn month_param(p: &Params) -> Option<u32> {
-    params::num(p, "month").and_then(|m| u32::try_from(m).ok()).filter(|m| (1..=12).contains(m))
+/// Years a group's page offers, newest first: this year and the four before it (a year not
+/// begun has nothing to show).
+pub(super) fn offered_years() -> Vec<i32> {
+    let now = this_year();
+    (now - 4..=now).rev().collect()
 }
 
 /// For templates (which pass references): whether a rate falls short of the rules.
@@ -237,15 +235,16 @@ struct ListPage {
 
 async fn list(State(st): State<AppState>, ctx: Ctx, Query(p): Query<Params>) -> AppResult<Html<String>> {
     let paging = Paging::from(&p, PAGE_SIZE);
-    let year = year_param(&p).unwrap_or_else(this_year);
-    let month = month_param(&p);
+    let year = crate::pages::meetings::view_year(&p)?.unwrap_or_else(this_year);
+    let month = crate::pages::meetings::view_month(&p)?;
     let period = Period::new(year, month).map_err(AppError::BadRequest)?;
+    let unknown_org = crate::pages::meetings::view_org(&st, &ctx, &p).await?.err();
     let f = GroupFilter { org: params::text(&p, "org").map(str::to_owned) };
     let page = store::list(&st.db, &ctx.scope, &f, period, paging.at, paging.limit()).await?;
     let layout = Layout::new(&ctx, "理论学习中心组", "study_groups")
         .crumb("理论学习", None)
         .crumb("理论学习中心组", None)
-        .notice(notice(&p));
+        .notice(unknown_org.or_else(|| notice(&p)));
     render(&ListPage {
         layout,
         rows: page.items,
@@ -277,14 +276,13 @@ async fn detail(
     Query(p): Query<Params>,
 ) -> AppResult<Html<String>> {
     let id = params::id(&id, "理论学习中心组")?;
-    let year = year_param(&p).unwrap_or_else(this_year);
+    let year = crate::pages::meetings::view_year(&p)?.unwrap_or_else(this_year);
     let l = xuepei_store::study_groups::ledger::ledger(&st.db, &ctx.scope, id, year).await?;
     let layout = Layout::new(&ctx, l.group.name.clone(), "study_groups")
         .crumb("理论学习中心组", Some("/study/groups".into()))
         .crumb(l.group.name.clone(), None)
         .notice(notice(&p));
-    let now = this_year();
-    render(&DetailPage { layout, l, can_edit: can(&ctx, Perm::STUDY_EDIT), years: (now - 4..=now + 1).rev().collect() })
+    render(&DetailPage { layout, l, can_edit: can(&ctx, Perm::STUDY_EDIT), years: offered_years() })
 }
 
 // ---------------------------------------------------------------------------------------

@@ -104,9 +104,38 @@ struct FormPage {
     months: Vec<(u32, String)>,
     correcting: bool,
     cancel_href: String,
+    /// A new annual plan's year already has one: its id and what to tell about it.
+    existing: Option<(i64, String)>,
 }
 
-fn form_page(ctx: &Ctx, mode: Mode, g: &Group, form: Form) -> AppResult<Html<String>> {
+/// The annual plan the year typed on a new plan's form already has, told with what can be
+/// done about it (an approved plan changes only by correction).
+async fn existing_annual(st: &AppState, ctx: &Ctx, g: &Group, form: &Form) -> AppResult<Option<(i64, String)>> {
+    let kind = form.value("kind").trim();
+    if !(kind.is_empty() || PlanKind::parse_label(kind) == Some(PlanKind::Annual)) {
+        return Ok(None);
+    }
+    let year = match xuepei_domain::text::to_halfwidth(form.value("year").trim()).parse::<i32>() {
+        Ok(y) => y,
+        Err(_) => return Ok(None),
+    };
+    Ok(store::annual(&st.db, &ctx.scope, g.id, year).await?.map(|p| {
+        let what = format!(
+            "{}{year}年度已有年度学习计划《{}》（{}），每年只制定一份；{}。",
+            g.name,
+            p.title,
+            p.state.label(),
+            store::existing_annual_advice(p.state)
+        );
+        (p.id, what)
+    }))
+}
+
+async fn form_page(st: &AppState, ctx: &Ctx, mode: Mode, g: &Group, form: Form) -> AppResult<Html<String>> {
+    let existing = match mode {
+        Mode::New(_) => existing_annual(st, ctx, g, &form).await?,
+        Mode::Edit(_) | Mode::Correct(_) => None,
+    };
     let (title, action, cancel) = match mode {
         Mode::New(gid) => {
             ("制定学习计划".to_owned(), format!("/study/groups/{gid}/plans"), format!("/study/groups/{gid}"))
@@ -130,6 +159,7 @@ fn form_page(ctx: &Ctx, mode: Mode, g: &Group, form: Form) -> AppResult<Html<Str
         months,
         correcting: matches!(mode, Mode::Correct(_)),
         cancel_href: cancel,
+        existing,
         form,
     })
 }
@@ -188,7 +218,7 @@ pub(super) async fn new_form(State(st): State<AppState>, ctx: Ctx, Path(id): Pat
     let gid = params::id(&id, "理论学习中心组")?;
     let g = groups::get(&st.db, &ctx.scope, gid).await?;
     let form = Form::new().with("year", this_year().to_string()).with("kind", PlanKind::Annual.code());
-    form_page(&ctx, Mode::New(gid), &g, form)
+    form_page(&st, &ctx, Mode::New(gid), &g, form).await
 }
 
 pub(super) async fn create(
@@ -208,7 +238,7 @@ pub(super) async fn create(
         result,
         form,
         |p| format!("/study/plans/{}?done=created", p.id),
-        async |f| form_page(&ctx, Mode::New(gid), &g, f),
+        async |f| form_page(&st, &ctx, Mode::New(gid), &g, f).await,
     )
     .await
 }
@@ -220,7 +250,7 @@ pub(super) async fn edit_form(State(st): State<AppState>, ctx: Ctx, Path(id): Pa
         return Ok(Redirect::to(&format!("/study/plans/{id}")).into_response());
     }
     let g = groups::get(&st.db, &ctx.scope, p.group_id).await?;
-    Ok(form_page(&ctx, Mode::Edit(id), &g, form_of(&p))?.into_response())
+    Ok(form_page(&st, &ctx, Mode::Edit(id), &g, form_of(&p)).await?.into_response())
 }
 
 pub(super) async fn update(
@@ -241,7 +271,7 @@ pub(super) async fn update(
         result,
         form,
         |_| format!("/study/plans/{id}?done=updated"),
-        async |f| form_page(&ctx, Mode::Edit(id), &g, f),
+        async |f| form_page(&st, &ctx, Mode::Edit(id), &g, f).await,
     )
     .await
 }
@@ -253,7 +283,7 @@ pub(super) async fn correct_form(State(st): State<AppState>, ctx: Ctx, Path(id):
         return Ok(Redirect::to(&format!("/study/plans/{id}")).into_response());
     }
     let g = groups::get(&st.db, &ctx.scope, p.group_id).await?;
-    Ok(form_page(&ctx, Mode::Correct(id), &g, form_of(&p))?.into_response())
+    Ok(form_page(&st, &ctx, Mode::Correct(id), &g, form_of(&p)).await?.into_response())
 }
 
 pub(super) async fn correct(
@@ -275,7 +305,7 @@ pub(super) async fn correct(
         result,
         form,
         |_| format!("/study/plans/{id}?done=corrected"),
-        async |f| form_page(&ctx, Mode::Correct(id), &g, f),
+        async |f| form_page(&st, &ctx, Mode::Correct(id), &g, f).await,
     )
     .await
 }

@@ -65,6 +65,8 @@ struct FormPage {
     kinds: Vec<(&'static str, &'static str)>,
     people: Vec<(String, String)>,
     cancel_href: String,
+    /// Today, the latest date the date pickers offer.
+    today: String,
 }
 
 fn form_page(ctx: &Ctx, editing: Option<i64>, g: &Group, form: Form) -> AppResult<Html<String>> {
@@ -81,6 +83,7 @@ fn form_page(ctx: &Ctx, editing: Option<i64>, g: &Group, form: Form) -> AppResul
         .crumb(g.name.clone(), Some(format!("/study/groups/{}", g.id)))
         .crumb(title, None);
     render(&FormPage {
+        today: xuepei_domain::time::today().to_string(),
         layout,
         action,
         group_name: g.name.clone(),

@@ -119,6 +119,8 @@ struct FormPage {
     materials: Vec<(String, String)>,
     correcting: bool,
     cancel_href: String,
+    /// Today, the latest date the date pickers offer.
+    today: String,
 }
 
 /// The newest important speeches first, for linking (id, label).
@@ -165,6 +167,7 @@ async fn form_page(st: &AppState, ctx: &Ctx, mode: Mode, g: &Group, form: Form) 
         .map(|r| SpeechRow { person: r[0].clone(), summary: r[1].clone() })
         .collect();
     render(&FormPage {
+        today: xuepei_domain::time::today().to_string(),
         layout,
         action,
         group_name: g.name.clone(),
