@@ -148,6 +148,16 @@ async fn every_registered_path_copy_follows_a_move() {
             },
         )
         .await?;
+        // Its funds copy the organiser's path.
+        let l = xuepei_domain::training::funding::LineFields {
+            stage: "budget".into(),
+            source: "fiscal".into(),
+            kind: "comprehensive".into(),
+            amount: "1000".into(),
+            ..Default::default()
+        };
+        xuepei_store::funds::add_line(tx, c.id, &l).await?;
+        xuepei_store::funds::set_venue(tx, c.id, "third").await?;
         xuepei_store::enrolments::enrol(tx, c.id, &[xuepei_store::enrolments::PersonRef::Id(villager[0].0)]).await
     })
     .await

@@ -1276,6 +1276,33 @@ fn enrolment_cases(o: &Other, m: &mut HashMap<(&'static str, &'static str), Vec<
             case(Staff, format!("/classes/{shared}/sheet.xlsx"), Deny),
         ],
     );
+    // Funds: only the organiser's scope reads or writes a class's money.
+    add("GET", "/funds", vec![case(Staff, "/funds", Clean)]);
+    add("POST", "/funds/export", vec![case(Staff, "/funds/export", Clean)]);
+    add(
+        "GET",
+        "/classes/{id}/funds",
+        vec![case(Staff, format!("/classes/{class}/funds"), Deny), case(Staff, format!("/classes/{shared}/funds"), Deny)],
+    );
+    let fund_line = [("stage", "expense"), ("source", "fiscal"), ("kind", "comprehensive"), ("amount", "100")];
+    add(
+        "POST",
+        "/classes/{id}/funds",
+        vec![
+            with_form(case(Staff, format!("/classes/{class}/funds"), Deny), &fund_line),
+            with_form(case(Staff, format!("/classes/{shared}/funds"), Deny), &fund_line),
+        ],
+    );
+    add(
+        "POST",
+        "/classes/{id}/funds/venue",
+        vec![with_form(case(Staff, format!("/classes/{shared}/funds/venue"), Deny), &[("venue_class", "first")])],
+    );
+    add(
+        "POST",
+        "/classes/{id}/funds/{line}/delete",
+        vec![case(Staff, format!("/classes/{shared}/funds/1/delete"), Deny)],
+    );
     let cadre = |url: String, expect: Expect| {
         let mut c = case(Cadre, url, expect);
         c.who = Cadre;

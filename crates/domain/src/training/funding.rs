@@ -21,6 +21,14 @@ labeled_enum! {
 }
 
 labeled_enum! {
+    /// A line planned (预算) or spent (支出).
+    pub enum FundStage {
+        Budget => ("budget", "预算", ["预算数", "计划"]),
+        Expense => ("expense", "支出", ["实际支出", "决算", "开支"]),
+    }
+}
+
+labeled_enum! {
     /// What a line pays for: the comprehensive per-person-day items, or lecture fees.
     pub enum CostKind {
         Comprehensive => ("comprehensive", "综合定额（住宿、伙食、场地、资料、交通、其他）", ["综合定额", "住宿", "伙食", "场地", "资料费", "交通费"]),
@@ -216,6 +224,118 @@ pub fn by_source(lines: &[CostLine]) -> Vec<(FundSource, i64)> {
         .collect()
 }
 
+/// The largest amount a line may carry: 100 million yuan.
+pub const MAX_FEN: i64 = 10_000_000_000;
+
+/// Yuan as typed ("12,345.6", full-width digits, "元" after) in fen; refused when not a
+/// non-negative amount with at most two decimals.
+pub fn parse_yuan(text: &str) -> Result<i64, String> {
+    let t: String = crate::text::to_halfwidth(text.trim()).chars().filter(|c| *c != ',' && *c != '，').collect();
+    let t = t.trim_end_matches('元').trim();
+    if t.is_empty() {
+        return Err("请填写金额（元），如：12000 或 12000.50".into());
+    }
+    let bad = || format!("金额“{}”格式有误，应为不小于0的数字，最多两位小数，如：12000.50", text.trim());
+    let (whole, frac) = t.split_once('.').unwrap_or((t, ""));
+    if whole.is_empty()
+        || !whole.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+        || frac.len() > 2
+    {
+        return Err(bad());
+    }
+    let whole: i64 = whole.parse().map_err(|_| bad())?;
+    let frac: i64 = format!("{frac:0<2}").parse().map_err(|_| bad())?;
+    let fen = whole.checked_mul(100).and_then(|w| w.checked_add(frac)).filter(|f| *f <= MAX_FEN);
+    fen.ok_or_else(|| format!("金额“{}”超过1亿元，请核对", text.trim()))
+}
+
+/// A cost line as typed in a form or a file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LineFields {
+    pub stage: String,
+    pub source: String,
+    pub kind: String,
+    pub amount: String,
+    /// For a lecture fee: the instructor's title, hours and half days.
+    pub title: String,
+    pub hours: String,
+    pub half_days: String,
+    pub note: String,
+}
+
+/// A checked line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineDraft {
+    pub stage: FundStage,
+    pub line: CostLine,
+    pub note: Option<String>,
+}
+
+/// Checks a line, every problem at once.
+pub fn check_line(f: &LineFields) -> Result<LineDraft, Vec<crate::validate::FieldError>> {
+    use crate::validate::FieldError;
+    let mut errs = Vec::new();
+    let mut pick = |field: &'static str, what: &str, allowed: String, found: Option<()>| {
+        if found.is_none() {
+            errs.push(FieldError { field, message: format!("请选择{what}（{allowed}）") });
+        }
+    };
+    let stage = FundStage::from_code(f.stage.trim()).or_else(|| FundStage::parse_label(&f.stage));
+    pick("stage", "预算或支出", FundStage::allowed_labels(), stage.map(|_| ()));
+    let source = FundSource::from_code(f.source.trim()).or_else(|| FundSource::parse_label(&f.source));
+    pick("source", "经费来源", FundSource::allowed_labels(), source.map(|_| ()));
+    let kind = CostKind::from_code(f.kind.trim()).or_else(|| CostKind::parse_label(&f.kind));
+    pick("kind", "开支类别", "综合定额、师资费".into(), kind.map(|_| ()));
+    let amount = parse_yuan(&f.amount).map_err(|m| errs.push(FieldError { field: "amount", message: m })).ok();
+    let note = f.note.trim();
+    if note.chars().count() > 200 {
+        errs.push(FieldError { field: "note", message: "说明不能超过200字".into() });
+    }
+    let number = |field: &'static str, label: &str, text: &str, max: u32, errs: &mut Vec<FieldError>| {
+        match crate::text::to_halfwidth(text.trim()).parse::<u32>() {
+            Ok(n) if (1..=max).contains(&n) => Some(n),
+            _ => {
+                errs.push(FieldError { field, message: format!("请填写{label}（1至{max}的整数）") });
+                None
+            }
+        }
+    };
+    let lecture = if kind == Some(CostKind::Lecture) {
+        let title = LecturerTitle::from_code(f.title.trim()).or_else(|| LecturerTitle::parse_label(&f.title));
+        if title.is_none() {
+            errs.push(FieldError {
+                field: "title",
+                message: format!("师资费请选择授课人职称（{}）", LecturerTitle::allowed_labels()),
+            });
+        }
+        let hours = number("hours", "授课学时", &f.hours, 200, &mut errs);
+        let half_days = number("half_days", "授课半天数", &f.half_days, 100, &mut errs);
+        match (title, hours, half_days, amount) {
+            (Some(title), Some(hours), Some(half_days), Some(fee_fen)) => {
+                Some(Lecture { title, hours, half_days, fee_fen })
+            }
+            _ => None,
+        }
+    } else {
+        if !(f.title.trim().is_empty() && f.hours.trim().is_empty() && f.half_days.trim().is_empty()) {
+            errs.push(FieldError {
+                field: "title",
+                message: "职称、学时和半天数只用于师资费，请清空或改选开支类别".into(),
+            });
+        }
+        None
+    };
+    match (stage, source, kind, amount, errs.is_empty()) {
+        (Some(stage), Some(source), Some(kind), Some(amount_fen), true) => Ok(LineDraft {
+            stage,
+            line: CostLine { source, kind, amount_fen, lecture },
+            note: (!note.is_empty()).then(|| note.to_owned()),
+        }),
+        _ => Err(errs),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -270,6 +390,41 @@ mod tests {
         assert!(b[0].rule.contains("每半天不超过4学时") && b[1].over_fen == 100_000, "{b:?}");
         // An eminent expert over two half days.
         assert!(check(&caps, class, &[lecture(LecturerTitle::Eminent, 8, 2, 12_000)]).is_empty());
+    }
+
+    #[test]
+    fn amounts_are_yuan_with_at_most_two_decimals() {
+        assert_eq!(parse_yuan("12,345.6"), Ok(1_234_560));
+        assert_eq!(parse_yuan("１２０００元"), Ok(1_200_000));
+        assert_eq!(parse_yuan("0.05"), Ok(5));
+        for bad in ["", "-5", "1.234", "abc", "1e5", ".5", "100000001"] {
+            assert!(parse_yuan(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_line_is_checked_whole() {
+        let ok = LineFields {
+            stage: "expense".into(),
+            source: "党费".into(),
+            kind: "lecture".into(),
+            amount: "3000".into(),
+            title: "正高".into(),
+            hours: "3".into(),
+            half_days: "1".into(),
+            note: String::new(),
+        };
+        let d = check_line(&ok).expect("ok");
+        assert_eq!((d.stage, d.line.source, d.line.amount_fen), (FundStage::Expense, FundSource::PartyDues, 300_000));
+        assert_eq!(d.line.lecture.map(|l| (l.title, l.hours)), Some((LecturerTitle::Full, 3)));
+        let e = check_line(&LineFields::default()).expect_err("empty");
+        let fields: Vec<&str> = e.iter().map(|x| x.field).collect();
+        assert_eq!(fields, ["stage", "source", "kind", "amount"]);
+        let no_terms = LineFields { title: String::new(), hours: "0".into(), ..ok.clone() };
+        let fields: Vec<&str> = check_line(&no_terms).expect_err("terms").iter().map(|x| x.field).collect();
+        assert_eq!(fields, ["title", "hours"]);
+        let stray = LineFields { kind: "comprehensive".into(), ..ok };
+        assert_eq!(check_line(&stray).expect_err("stray")[0].field, "title");
     }
 
     #[test]

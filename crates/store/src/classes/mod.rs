@@ -867,6 +867,13 @@ pub async fn get(db: &impl ConnectionTrait, scope: &Scope, id: i64) -> Result<Cl
     assemble(db, scope, vec![m]).await?.pop().ok_or(StoreError::NotFound("班次"))
 }
 
+/// The classes of these ids visible to the scope.
+pub async fn by_ids(db: &impl ConnectionTrait, scope: &Scope, ids: &[i64]) -> Result<Vec<Class>> {
+    let rows =
+        class::Entity::find().filter(visible_cond(scope)).filter(class::Column::Id.is_in(ids.to_vec())).all(db).await?;
+    assemble(db, scope, rows).await
+}
+
 /// Filters of the class list.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ClassFilter {

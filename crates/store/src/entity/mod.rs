@@ -10,6 +10,8 @@ pub(crate) mod campaign;
 pub(crate) mod campaign_target;
 pub(crate) mod class;
 pub(crate) mod class_allocation;
+pub(crate) mod class_fund;
+pub(crate) mod class_fund_term;
 pub(crate) mod class_session;
 pub(crate) mod credit_record;
 pub(crate) mod enrolment;

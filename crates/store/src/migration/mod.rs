@@ -24,6 +24,7 @@ mod m20261202_000021_study_logs;
 mod m20261202_000022_study_groups;
 pub(crate) mod m20261202_000023_study_tallies;
 mod m20261202_000024_study_log_material;
+mod m20261202_000025_class_funds;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000022_study_groups::Migration),
             Box::new(m20261202_000023_study_tallies::Migration),
             Box::new(m20261202_000024_study_log_material::Migration),
+            Box::new(m20261202_000025_class_funds::Migration),
         ]
     }
 }

@@ -9,6 +9,7 @@ mod checkin;
 pub(crate) mod classes;
 mod coverage;
 mod credits;
+mod funds;
 pub(crate) mod enrolments;
 mod home;
 mod imports;
@@ -53,6 +54,7 @@ pub fn routes() -> Routes {
     let r = coverage::routes(r);
     let r = targets::routes(r);
     let r = credits::routes(r);
+    let r = funds::routes(r);
     let r = study_logs::routes(r);
     let r = materials::routes(r);
     let r = meetings::routes(r);
