@@ -88,5 +88,17 @@ async fn the_demo_holds_the_real_yueyang_tree_with_people_everywhere() {
         .expect("scope");
     let missed = xuepei_store::coverage::summary(&db.conn, &yyl, campaign, None).await.expect("coverage");
     assert_eq!(village_quota(&missed), Some(false), "{:?}", missed.quotas[0]);
+    // The city class's funds: budget and expenses, one lecture fee above the cap.
+    let said = xuepei::demo_funds::seed_funds(&db.conn).await.expect("funds");
+    assert!(said.contains("6条"), "{said}");
+    let city = Scope::of_org(&db.conn, org::get_by_code(&db.conn, &sys, "430600").await.expect("city").id)
+        .await
+        .expect("scope");
+    let rows = xuepei_store::funds::totals(&db.conn, &city, Some(campaign)).await.expect("totals");
+    assert!(rows.iter().any(|r| r.budget_fen > 0) && rows.iter().any(|r| r.expense_fen > 0), "{rows:?}");
+    let class = above.iter().find(|c| c.title.contains("城区社区和村")).expect("the city class");
+    let f = xuepei_store::funds::of_class(&db.conn, &city, class.id).await.expect("funds");
+    assert_eq!(f.flags.len(), 1, "{:?}", f.flags);
+    assert!(f.flags[0].rule.contains("讲课费"), "{:?}", f.flags);
     db.cleanup().await;
 }

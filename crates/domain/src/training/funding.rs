@@ -301,7 +301,9 @@ pub fn check_line(f: &LineFields) -> Result<LineDraft, Vec<crate::validate::Fiel
             }
         }
     };
-    let lecture = if kind == Some(CostKind::Lecture) {
+    // A lecture fee spent names its terms (the caps depend on them); a budgeted one may.
+    let any_term = !(f.title.trim().is_empty() && f.hours.trim().is_empty() && f.half_days.trim().is_empty());
+    let lecture = if kind == Some(CostKind::Lecture) && (stage != Some(FundStage::Budget) || any_term) {
         let title = LecturerTitle::from_code(f.title.trim()).or_else(|| LecturerTitle::parse_label(&f.title));
         if title.is_none() {
             errs.push(FieldError {
@@ -318,7 +320,7 @@ pub fn check_line(f: &LineFields) -> Result<LineDraft, Vec<crate::validate::Fiel
             _ => None,
         }
     } else {
-        if !(f.title.trim().is_empty() && f.hours.trim().is_empty() && f.half_days.trim().is_empty()) {
+        if any_term && kind != Some(CostKind::Lecture) {
             errs.push(FieldError {
                 field: "title",
                 message: "职称、学时和半天数只用于师资费，请清空或改选开支类别".into(),
@@ -423,8 +425,17 @@ mod tests {
         let no_terms = LineFields { title: String::new(), hours: "0".into(), ..ok.clone() };
         let fields: Vec<&str> = check_line(&no_terms).expect_err("terms").iter().map(|x| x.field).collect();
         assert_eq!(fields, ["title", "hours"]);
-        let stray = LineFields { kind: "comprehensive".into(), ..ok };
+        let stray = LineFields { kind: "comprehensive".into(), ..ok.clone() };
         assert_eq!(check_line(&stray).expect_err("stray")[0].field, "title");
+        // A budgeted lecture fee may leave its terms for later.
+        let planned = LineFields {
+            stage: "budget".into(),
+            title: String::new(),
+            hours: String::new(),
+            half_days: String::new(),
+            ..ok
+        };
+        assert_eq!(check_line(&planned).expect("budget").line.lecture, None);
     }
 
     #[test]
