@@ -229,11 +229,10 @@ async fn load(
     // Study groups of every organisation with organisations below it; 12 sessions a year,
     // every third thematic; 8 to 10 of 10 members present.
     let t = Instant::now();
-    let sql = format!(
-        "INSERT INTO study_groups (org_id, org_path, name, approver_org_id, members, created_at, updated_at)
-         SELECT id, path, name || '党委理论学习中心组', COALESCE(parent_id, id), '[]', ?, ? FROM organizations WHERE subtree_orgs > 1"
-    );
-    let ng = exec(conn, ph(b, &sql), vec![now.clone(), now.clone()]).await?;
+    let sql = "INSERT INTO study_groups (org_id, org_path, name, approver_org_id, members, created_at, updated_at) \
+               SELECT id, path, name || '党委理论学习中心组', COALESCE(parent_id, id), '[]', ?, ? \
+               FROM organizations WHERE subtree_orgs > 1";
+    let ng = exec(conn, ph(b, sql), vec![now.clone(), now.clone()]).await?;
     let (with, k) = series(b, 0, 60);
     let held = days_before(b, "k.n * 30 + g.id % 30");
     let sql = format!(

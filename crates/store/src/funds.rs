@@ -81,6 +81,14 @@ pub struct Flag {
     pub rule: String,
 }
 
+/// A stage's money per source and in all, in yuan.
+#[derive(Debug, Clone, Serialize)]
+pub struct StageTotal {
+    pub stage: FundStage,
+    pub by_source: Vec<(FundSource, String)>,
+    pub total: String,
+}
+
 /// A class's money as its organiser sees it.
 #[derive(Debug, Clone, Serialize)]
 pub struct ClassFunds {
@@ -94,8 +102,7 @@ pub struct ClassFunds {
     /// The comprehensive cap of the class, in yuan.
     pub cap_yuan: String,
     pub lines: Vec<FundLine>,
-    /// Per stage and source, in yuan; then the stage's total.
-    pub totals: Vec<(FundStage, Vec<(FundSource, String)>, String)>,
+    pub totals: Vec<StageTotal>,
     pub flags: Vec<Flag>,
 }
 
@@ -157,7 +164,11 @@ pub async fn of_class(db: &impl ConnectionTrait, scope: &Scope, class_id: i64) -
         let of_stage: Vec<&FundLine> = lines.iter().filter(|l| l.stage == *stage).collect();
         let costs: Vec<CostLine> = of_stage.iter().map(|l| l.cost()).collect();
         let by_source = rules::by_source(&costs).into_iter().map(|(s, f)| (s, rules::yuan(f))).collect();
-        totals.push((*stage, by_source, rules::yuan(costs.iter().map(|l| l.amount_fen).sum())));
+        totals.push(StageTotal {
+            stage: *stage,
+            by_source,
+            total: rules::yuan(costs.iter().map(|l| l.amount_fen).sum()),
+        });
         for Breach { line, over_fen, rule } in rules::check(&caps, terms, &costs) {
             flags.push(Flag {
                 stage: *stage,
@@ -241,7 +252,7 @@ pub async fn remove_line(tx: &Tx, class_id: i64, line_id: i64) -> Result<()> {
             c.title,
             line.as_ref().map(|l| format!("（{}元）", l.yuan())).unwrap_or_default()
         ),
-        before: line.as_ref().and_then(|l| crate::audit::json(l)),
+        before: line.as_ref().and_then(crate::audit::json),
         after: None,
     });
     Ok(())

@@ -51,11 +51,11 @@ async fn funds_of_a_class_are_checked_against_the_caps_and_kept_by_the_organiser
     write(&db.conn, &city, async |tx| funds::add_line(tx, class.id, &lecture).await).await.expect("lecture");
     let f = funds::of_class(&db.conn, &city, class.id).await.expect("funds");
     assert_eq!(f.lines.len(), 5);
-    let budget = f.totals.iter().find(|t| t.0 == FundStage::Budget).expect("budget");
-    assert_eq!(budget.2, "132000.00");
-    let expense = f.totals.iter().find(|t| t.0 == FundStage::Expense).expect("expense");
-    assert_eq!(expense.2, "135500.50");
-    assert!(expense.1.iter().any(|(s, y)| *s == FundSource::HigherLevel && y == "42000.00"));
+    let budget = f.totals.iter().find(|t| t.stage == FundStage::Budget).expect("budget");
+    assert_eq!(budget.total, "132000.00");
+    let expense = f.totals.iter().find(|t| t.stage == FundStage::Expense).expect("expense");
+    assert_eq!(expense.total, "135500.50");
+    assert!(expense.by_source.iter().any(|(s, y)| *s == FundSource::HigherLevel && y == "42000.00"));
     // The expenses' comprehensive total is 132,000.50: 0.50 over; the professor's 3 hours
     // allow 3,000: 500 over. The budget is within.
     let rules: Vec<(FundStage, Option<i64>, &str)> =
