@@ -1282,7 +1282,10 @@ fn enrolment_cases(o: &Other, m: &mut HashMap<(&'static str, &'static str), Vec<
     add(
         "GET",
         "/classes/{id}/funds",
-        vec![case(Staff, format!("/classes/{class}/funds"), Deny), case(Staff, format!("/classes/{shared}/funds"), Deny)],
+        vec![
+            case(Staff, format!("/classes/{class}/funds"), Deny),
+            case(Staff, format!("/classes/{shared}/funds"), Deny),
+        ],
     );
     let fund_line = [("stage", "expense"), ("source", "fiscal"), ("kind", "comprehensive"), ("amount", "100")];
     add(
