@@ -711,9 +711,20 @@ async fn index_minutes(tx: &Tx, id: i64, r: &Resolved) -> Result<()> {
     .await
 }
 
+/// Refuses a day entered too long ago (before the previous year) for a new or edited
+/// record; a correction keeps its record's old day.
+pub(crate) fn refuse_backdated(d: Option<NaiveDate>, what: &str, field: &'static str) -> Result<()> {
+    match d {
+        Some(d) => xuepei_domain::study::meetings::check_entry_date(d, what, xuepei_domain::time::today())
+            .map_err(|m| StoreError::invalid(field, m)),
+        None => Ok(()),
+    }
+}
+
 /// Records a meeting of an organisation of the writer's scope.
 pub async fn create(tx: &Tx, input: &MeetingInput) -> Result<Meeting> {
     let r = resolve(tx.conn(), tx.scope(), input, xuepei_domain::time::today()).await?;
+    refuse_backdated(Some(r.date), "会议日期", "date")?;
     if let Some(other) = duplicate(tx.conn(), &r, None).await? {
         return Err(duplicate_refusal(&r, other));
     }
@@ -801,6 +812,9 @@ pub async fn update(tx: &Tx, id: i64, input: &MeetingInput) -> Result<Meeting> {
     }
     same_org(&before, input)?;
     let r = resolve(tx.conn(), tx.scope(), input, xuepei_domain::time::today()).await?;
+    if r.date != before.held_on {
+        refuse_backdated(Some(r.date), "会议日期", "date")?;
+    }
     write_changes(tx, id, &r).await?;
     let after = get(tx.conn(), tx.scope(), id).await?;
     tx.record(Entry {
@@ -843,6 +857,14 @@ pub async fn correct(tx: &Tx, id: i64, input: &MeetingInput, reason: &str) -> Re
         Err(e) => return Err(e),
     };
     write_changes(tx, id, &r).await?;
+    // A corrected record stays sealed: a meeting closed by age whose date is corrected to
+    // a recent day would otherwise reopen, so it is archived now if it was not.
+    meeting::Entity::update_many()
+        .col_expr(meeting::Column::ArchivedAt, Expr::value(now()))
+        .filter(meeting::Column::Id.eq(id))
+        .filter(meeting::Column::ArchivedAt.is_null())
+        .exec(tx.conn())
+        .await?;
     let after = get(tx.conn(), tx.scope(), id).await?;
     tx.record(Entry {
         action: "meeting.correct",
@@ -1340,6 +1362,25 @@ pub async fn update_measure(tx: &Tx, meeting_id: i64, measure_id: i64, input: &M
     let m = get(tx.conn(), tx.scope(), meeting_id).await?;
     let before = m.measures.iter().find(|x| x.id == measure_id).cloned().ok_or(StoreError::NotFound("措施"))?;
     let c = check_measure(tx.conn(), &m, input).await?;
+    // A sealed meeting's measures are followed up (status, date done), not rewritten.
+    if m.closed {
+        let mut changed = Vec::new();
+        if c.content != before.content {
+            changed.push("措施内容");
+        }
+        if c.owner != before.owner.id {
+            changed.push("责任人");
+        }
+        if input.due_on != before.due_on {
+            changed.push("完成时限");
+        }
+        if !changed.is_empty() {
+            return Err(StoreError::Forbidden(format!(
+                "该会议记录已封存，措施只能更新落实状态和完成日期，不能修改{}；如确需修改，请由宣传部门使用“更正”并说明原因",
+                changed.join("、")
+            )));
+        }
+    }
     meeting_measure::Entity::update_many()
         .col_expr(meeting_measure::Column::Content, Expr::value(c.content))
         .col_expr(meeting_measure::Column::OwnerId, Expr::value(c.owner))

@@ -734,3 +734,107 @@ async fn the_demo_meetings_hold_no_absentee_who_chairs_leads_or_speaks() {
     assert!(absences > 0, "the demo still has absences to show");
     db.cleanup().await;
 }
+
+#[tokio::test]
+async fn a_sealed_meetings_measures_are_followed_up_not_rewritten() {
+    let db = seeded().await;
+    let people = members(&db.conn, TOWN).await;
+    let today = xuepei_domain::time::today();
+    let (id, mid) = seed_meeting(&db.conn, TOWN, today).await;
+    let town = county_scope(&db.conn, TOWN).await;
+    write(&db.conn, &town, async |tx| meetings::archive(tx, id).await).await.expect("archive");
+    let same = MeasureInput {
+        content: "制定产业帮扶工作方案".into(),
+        owner: Some(PersonKey::Id(people[1].id)),
+        status: "done".into(),
+        due_on: None,
+        done_on: Some(today),
+    };
+    let rewrite = async |input: MeasureInput| {
+        write(&db.conn, &town, async |tx| meetings::update_measure(tx, id, mid, &input).await).await
+    };
+    for (input, word) in [
+        (MeasureInput { content: "另写一项措施".into(), ..same.clone() }, "措施内容"),
+        (MeasureInput { owner: Some(PersonKey::Id(people[2].id)), ..same.clone() }, "责任人"),
+        (MeasureInput { due_on: Some(today), ..same.clone() }, "完成时限"),
+    ] {
+        let e = rewrite(input).await.expect_err("rewritten");
+        assert!(matches!(&e, StoreError::Forbidden(m) if m.contains(word) && m.contains("已封存")), "{e:?}");
+    }
+    let x = rewrite(same.clone()).await.expect("the follow-up");
+    use xuepei_domain::labels::Labeled;
+    assert_eq!((x.content.as_str(), x.owner.id, x.status.code()), ("制定产业帮扶工作方案", people[1].id, "done"));
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_corrected_meeting_stays_sealed_even_with_a_recent_date() {
+    let db = seeded().await;
+    let people = members(&db.conn, TOWN).await;
+    let today = xuepei_domain::time::today();
+    let old = today - Days::new(120);
+    let (id, _) = seed_meeting(&db.conn, TOWN, old).await;
+    assert!(meetings::get(&db.conn, &Scope::system(), id).await.expect("meeting").closed, "closed by age");
+    let fixed = study_meeting(TOWN, today, &people);
+    let m = write(&db.conn, &Scope::system(), async |tx| meetings::correct(tx, id, &fixed, "会议日期记录有误").await)
+        .await
+        .expect("corrected");
+    assert_eq!(m.held_on, today);
+    assert!(m.closed, "still sealed after the correction");
+    let e = write(&db.conn, &Scope::system(), async |tx| meetings::update(tx, id, &fixed).await)
+        .await
+        .expect_err("no plain edit");
+    assert!(matches!(e, StoreError::Forbidden(_)), "{e:?}");
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn records_older_than_last_year_are_not_entered_and_api_bodies_are_objects_with_plain_dates() {
+    let db = seeded().await;
+    let app = TestApp::spawn(&db).await;
+    let yunxi = token(&db.conn, YUNXI).await;
+    let county = members(&db.conn, YUNXI).await;
+    let today = xuepei_domain::time::today();
+    let earliest = xuepei_domain::study::meetings::earliest_entry(today);
+    let too_old = (earliest - Days::new(1)).to_string();
+    for date in [too_old.as_str(), "1991-01-01"] {
+        let (s, e) =
+            call(&app, "POST", "/api/v1/meetings", &yunxi, Some(body(YUNXI, date, &county, true).to_string())).await;
+        assert_eq!(s, 422, "{date}: {e}");
+        assert!(e.to_string().contains(&earliest.to_string()), "names the earliest day: {e}");
+    }
+    // Not a JSON object, or a date with a sign: refused, never read as something else.
+    for b in ["[]", "[1, 2]", "\"x\""] {
+        let (s, e) = call(&app, "POST", "/api/v1/meetings", &yunxi, Some(b.to_owned())).await;
+        assert_eq!(s, 400, "{b}: {e}");
+        assert!(e.to_string().contains("请求体应为 JSON 对象"), "{e}");
+    }
+    let signed = format!("+00{}", earliest.format("%Y-%m-%d"));
+    let (s, e) =
+        call(&app, "POST", "/api/v1/meetings", &yunxi, Some(body(YUNXI, &signed, &county, true).to_string())).await;
+    assert_eq!(s, 422, "{e}");
+    assert!(e.to_string().contains("格式有误"), "{e}");
+    assert_eq!(count(&db.conn).await, 0, "nothing written");
+    // The earliest day itself is fine; a plain edit may not move it further back.
+    let (s, made) = call(
+        &app,
+        "POST",
+        "/api/v1/meetings",
+        &yunxi,
+        Some(body(YUNXI, &earliest.to_string(), &county, true).to_string()),
+    )
+    .await;
+    assert_eq!(s, 201, "{made}");
+    let town = members(&db.conn, TOWN).await;
+    let e = write(&db.conn, &Scope::system(), async |tx| {
+        meetings::create(tx, &study_meeting(TOWN, day(1990, 1, 1), &town)).await
+    })
+    .await
+    .expect_err("backdated");
+    assert!(reasons_of(&e).contains("只能登记本年度和上一年度的记录"), "{}", reasons_of(&e));
+    db.cleanup().await;
+}
+
+fn reasons_of(e: &StoreError) -> String {
+    e.reasons()
+}

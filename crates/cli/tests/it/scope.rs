@@ -974,7 +974,12 @@ fn study_group_page_cases(o: &Other, m: &mut HashMap<(&'static str, &'static str
         vec![with_form(
             // The page sets the account's own body's rules; an organisation typed in is ignored.
             case(Propaganda, "/study/group-rules", Clean),
-            &[("org", code.as_str()), ("sessions_per_year", "6"), ("thematic_per_year", "2"), ("attendance_min", "50")],
+            &[
+                ("org", code.as_str()),
+                ("sessions_per_year", "12"),
+                ("thematic_per_year", "4"),
+                ("attendance_min", "80"),
+            ],
         )],
     );
     add("POST", "/study/group-rules/{id}/delete", vec![deny(format!("/study/group-rules/{rule}/delete"))]);

@@ -303,11 +303,11 @@ async fn the_ledger_tallies_the_year_against_rules_an_administrator_sets() {
     assert_eq!(l.rules, GroupRules::default());
     assert_eq!(l.reports.len(), 1);
     assert!(l.tally.below, "33% is under 80%");
-    write(&db.conn, &county, async |tx| {
-        rules::set(tx, YUNXI, GroupRules { sessions_per_year: 1, thematic_per_year: 1, attendance_min: 30 }).await
-    })
-    .await
-    .expect("rules");
+    // The district may not lower what the default requires; the administrator may.
+    let low = GroupRules { sessions_per_year: 1, thematic_per_year: 1, attendance_min: 30 };
+    let e = write(&db.conn, &county, async |tx| rules::set(tx, YUNXI, low).await).await.expect_err("lowered");
+    assert!(reasons(&e).contains("本级只能提高要求，不能降低"), "{}", reasons(&e));
+    write(&db.conn, &Scope::system(), async |tx| rules::set(tx, YUNXI, low).await).await.expect("rules");
     let l = ledger::ledger(&db.conn, &county, group, today.year()).await.expect("ledger");
     assert_eq!(l.rules.attendance_min, 30);
     assert!(l.tally.shortfalls.is_empty() && !l.tally.below, "{:?}", l.tally);
@@ -669,5 +669,204 @@ async fn the_demo_sessions_have_their_lead_and_speakers_present() {
         }
     }
     assert!(speeches > 0 && away > 0, "speeches and absences still to show");
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_lower_body_raises_its_rules_but_never_lowers_them() {
+    let db = seeded().await;
+    let county = county_scope(&db.conn, YUNXI).await;
+    let town = county_scope(&db.conn, TOWN).await;
+    write(&db.conn, &county, async |tx| {
+        rules::set(tx, YUNXI, GroupRules { sessions_per_year: 14, thematic_per_year: 5, attendance_min: 85 }).await
+    })
+    .await
+    .expect("the district raises the default");
+    let e = write(&db.conn, &town, async |tx| {
+        rules::set(tx, TOWN, GroupRules { sessions_per_year: 1, thematic_per_year: 0, attendance_min: 1 }).await
+    })
+    .await
+    .expect_err("the street lowers the district's");
+    let r = reasons(&e);
+    for want in ["不少于14次", "不少于5次", "不低于85%", "本级只能提高要求，不能降低"] {
+        assert!(r.contains(want), "{want}: {r}");
+    }
+    // Nothing written: the street still follows the district.
+    let t = by_code(&db.conn, TOWN).await;
+    assert_eq!(rules::for_path(&db.conn, &t.path).await.expect("rules").sessions_per_year, 14);
+    write(&db.conn, &town, async |tx| {
+        rules::set(tx, TOWN, GroupRules { sessions_per_year: 14, thematic_per_year: 6, attendance_min: 90 }).await
+    })
+    .await
+    .expect("raising is fine");
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_plan_is_decided_only_by_the_body_it_was_submitted_to() {
+    let db = seeded().await;
+    let (group, people) = seed_group(&db.conn).await;
+    let year = xuepei_domain::time::today().year();
+    let town = county_scope(&db.conn, TOWN).await;
+    let county = county_scope(&db.conn, YUNXI).await;
+    let yunxi = by_code(&db.conn, YUNXI).await;
+    let city = Scope::of_org(&db.conn, yunxi.parent_id.expect("city")).await.expect("city scope");
+    let p = write(&db.conn, &town, async |tx| plans::create(tx, group, &annual(year)).await).await.expect("draft");
+    write(&db.conn, &town, async |tx| plans::act(tx, p.id, PlanAction::Submit, "").await).await.expect("submit");
+    // The street may not make itself its own approving body.
+    let own = GroupInput { approver: TOWN.into(), ..group_input(&people) };
+    let e = write(&db.conn, &town, async |tx| study_groups::update(tx, group, &own).await).await.expect_err("self");
+    assert!(matches!(&e, StoreError::Forbidden(m) if m.contains("本单位不能自行更改")), "{e:?}");
+    // Nor may the district change it while the plan waits.
+    let e =
+        write(&db.conn, &county, async |tx| study_groups::update(tx, group, &own).await).await.expect_err("pending");
+    assert!(matches!(&e, StoreError::Conflict(m) if m.contains("等待审批")), "{e:?}");
+    // Even if the group's approving body were changed behind the plan's back, the plan
+    // stays with the body it went to.
+    let t = by_code(&db.conn, TOWN).await;
+    use sea_orm::ConnectionTrait;
+    db.conn
+        .execute_unprepared(&format!("UPDATE study_groups SET approver_org_id = {} WHERE id = {group}", t.id))
+        .await
+        .expect("moved");
+    let e = write(&db.conn, &town, async |tx| plans::act(tx, p.id, PlanAction::Approve, "自批").await)
+        .await
+        .expect_err("self-approval");
+    assert!(matches!(&e, StoreError::Forbidden(m) if m.contains("云溪区")), "{e:?}");
+    let back = plans::get(&db.conn, &town, p.id).await.expect("plan");
+    assert_eq!((back.state, back.approver.code.as_str()), (PlanState::Submitted, YUNXI));
+    db.conn
+        .execute_unprepared(&format!("UPDATE study_groups SET approver_org_id = {} WHERE id = {group}", yunxi.id))
+        .await
+        .expect("back");
+    // A body above the approving body may decide; the record names who did.
+    let done = write(&db.conn, &city, async |tx| plans::act(tx, p.id, PlanAction::Approve, "同意").await)
+        .await
+        .expect("approve");
+    assert_eq!(done.approver.code, YUNXI);
+    let by = done.decided_by.expect("decided by");
+    assert_eq!(Some(by.id), yunxi.parent_id, "the city decided");
+    // Once nothing waits, the district (the approving body) may change it.
+    let g = write(&db.conn, &county, async |tx| study_groups::update(tx, group, &own).await).await.expect("district");
+    assert_eq!(g.approver.code, TOWN);
+    assert_eq!(plans::get(&db.conn, &town, p.id).await.expect("plan").approver.code, YUNXI, "kept on the plan");
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn correcting_a_plans_year_applies_it_or_says_why_not() {
+    let db = seeded().await;
+    let (group, _) = seed_group(&db.conn).await;
+    let year = xuepei_domain::time::today().year();
+    let town = county_scope(&db.conn, TOWN).await;
+    let county = county_scope(&db.conn, YUNXI).await;
+    let p = write(&db.conn, &town, async |tx| {
+        let p = plans::create(tx, group, &PlanInput { title: "年度计划".into(), ..annual(year) }).await?;
+        plans::act(tx, p.id, PlanAction::Submit, "").await
+    })
+    .await
+    .expect("submitted");
+    write(&db.conn, &county, async |tx| plans::act(tx, p.id, PlanAction::Approve, "同意").await).await.expect("ok");
+    let mut input = plans::input_of(&plans::get(&db.conn, &county, p.id).await.expect("plan"));
+    input.year = Some(year - 1);
+    let e = write(&db.conn, &county, async |tx| plans::correct(tx, p.id, &input, "年度填错").await)
+        .await
+        .expect_err("a closed year");
+    assert!(reasons(&e).contains(&format!("不能由{year}年更正为{}年", year - 1)), "{}", reasons(&e));
+    assert_eq!(plans::get(&db.conn, &county, p.id).await.expect("plan").year, year, "unchanged");
+    input.year = Some(year + 1);
+    let fixed =
+        write(&db.conn, &county, async |tx| plans::correct(tx, p.id, &input, "年度填错").await).await.expect("applied");
+    assert_eq!(fixed.year, year + 1, "the corrected year is the plan's year");
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn sessions_and_reports_are_not_backdated_past_last_year() {
+    let db = seeded().await;
+    let (group, people) = seed_group(&db.conn).await;
+    let town = county_scope(&db.conn, TOWN).await;
+    let today = xuepei_domain::time::today();
+    let earliest = xuepei_domain::study::meetings::earliest_entry(today);
+    let old = SessionInput { date: Some(earliest - Days::new(1)), ..session(&people, 0, "补录学习") };
+    let e = write(&db.conn, &town, async |tx| sessions::create(tx, group, &old).await).await.expect_err("old");
+    assert!(reasons(&e).contains(&earliest.to_string()), "{}", reasons(&e));
+    let ancient = SessionInput {
+        date: Some(chrono::NaiveDate::from_ymd_opt(1990, 1, 1).expect("day")),
+        ..session(&people, 0, "补录学习")
+    };
+    assert!(write(&db.conn, &town, async |tx| sessions::create(tx, group, &ancient).await).await.is_err());
+    let report = ReportInput {
+        year: Some(today.year()),
+        kind: "research".into(),
+        person: Some(PersonKey::Id(people[1].id)),
+        title: "补录调研".into(),
+        done_on: Some(chrono::NaiveDate::from_ymd_opt(1990, 1, 1).expect("day")),
+        ..Default::default()
+    };
+    let e = write(&db.conn, &town, async |tx| reports::create(tx, group, &report).await).await.expect_err("old");
+    assert!(reasons(&e).contains("只能登记本年度和上一年度的记录"), "{}", reasons(&e));
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_member_who_moved_away_is_shown_so_and_not_named_in_a_new_session() {
+    let db = seeded().await;
+    let (group, people) = seed_group(&db.conn).await;
+    let app = TestApp::spawn(&db).await;
+    let ours = token(&db.conn, YUNXI).await;
+    // people[2] (a member) is transferred to another county.
+    let away = by_code(&db.conn, QUYUAN).await;
+    use sea_orm::ConnectionTrait;
+    db.conn
+        .execute_unprepared(&format!(
+            "UPDATE persons SET org_id = {}, org_path = '{}' WHERE id = {}",
+            away.id, away.path, people[2].id
+        ))
+        .await
+        .expect("moved");
+    let g = study_groups::get(&db.conn, &Scope::system(), group).await.expect("group");
+    assert!(g.members.iter().any(|m| m.person.id == people[2].id && m.moved), "shown as moved");
+    let date = (xuepei_domain::time::today() - Days::new(1)).to_string();
+    let path = format!("/api/v1/study-groups/{group}/sessions");
+    let body = json!({
+        "date": date, "topic": "学习党章", "lead": people[2].id_number,
+        "attendance": [{ "id_number": people[2].id_number, "presence": "present" }],
+        "speeches": [{ "id_number": people[2].id_number, "summary": "谈体会" }]
+    });
+    let (status, e) = call(&app, "POST", &path, &ours, Some(body)).await;
+    assert_eq!(status, 422, "{e}");
+    assert!(e.to_string().contains(&format!("{}已调离本单位，请先在中心组成员中调整", people[2].name)), "{e}");
+    let body = json!({ "date": date, "topic": "学习党章", "lead": people[0].id_number });
+    let (status, made) = call(&app, "POST", &path, &ours, Some(body)).await;
+    assert_eq!(status, 201, "{made}");
+    assert_eq!(made["expected"].as_u64(), Some(2), "the one who left is not expected");
+    for b in ["[]", "[{}]"] {
+        let (status, e) = call(&app, "POST", &path, &ours, Some(serde_json::from_str::<Value>(b).expect("json"))).await;
+        assert_eq!(status, 400, "{b}: {e}");
+        assert!(e.to_string().contains("请求体应为 JSON 对象"), "{e}");
+    }
+    let body = json!({ "date": format!("+00{date}"), "topic": "学习党章二", "lead": people[0].id_number });
+    let (status, e) = call(&app, "POST", &path, &ours, Some(body)).await;
+    assert_eq!(status, 422, "{e}");
+    assert!(e.to_string().contains("格式有误"), "{e}");
+    // The group page says so.
+    let web = signed_in(&db, "zxz_moved", &[xuepei_domain::accounts::AccountRole::UnitSecretary], TOWN).await;
+    let (s, page) = web.get(&format!("/study/groups/{group}")).await;
+    assert_eq!(s, 200);
+    assert!(page.contains("已调离"), "{page}");
+    let (s, form) = web.get(&format!("/study/groups/{group}/sessions/new")).await;
+    assert_eq!(s, 200);
+    assert!(!form.contains(&people[2].name), "the one who left is not offered: {form}");
+    let signed = format!("+00{date}");
+    let lead = people[0].id.to_string();
+    let (s, _, page) = web
+        .post_form(
+            &format!("/study/groups/{group}/sessions"),
+            &[("date", signed.as_str()), ("topic", "学习党章三"), ("lead", lead.as_str())],
+        )
+        .await;
+    assert_eq!(s, 422, "{page}");
+    assert!(page.contains("格式有误"), "{page}");
     db.cleanup().await;
 }

@@ -159,6 +159,31 @@ pub fn measure_overdue(status: MeasureStatus, due_on: Option<NaiveDate>, today: 
 }
 
 /// How many years back the views (lists, ledgers, compliance) look.
+/// The earliest day a meeting, session or report may be entered on: the first day of the
+/// previous year. Older records would be sealed the moment they are written; they are not
+/// entered with ordinary edit rights.
+pub fn earliest_entry(today: NaiveDate) -> NaiveDate {
+    NaiveDate::from_ymd_opt(today.year() - 1, 1, 1).unwrap_or(today)
+}
+
+/// Refuses a day before [`earliest_entry`], naming the earliest allowed day.
+pub fn check_entry_date(d: NaiveDate, what: &str, today: NaiveDate) -> Result<(), String> {
+    let earliest = earliest_entry(today);
+    if d < earliest {
+        return Err(format!(
+            "{what}{d}过早：只能登记本年度和上一年度的记录（{earliest}及以后），请核对日期；更早的记录不能补录"
+        ));
+    }
+    Ok(())
+}
+
+/// A date typed exactly as `YYYY-MM-DD` (ASCII digits; no sign, no extra digits; blanks
+/// around it ignored). Empty is not a date; callers treat it as missing.
+pub fn plain_date_shape(text: &str) -> bool {
+    let t = text.trim();
+    t.len() == 10 && t.bytes().enumerate().all(|(i, c)| if i == 4 || i == 7 { c == b'-' } else { c.is_ascii_digit() })
+}
+
 pub const VIEW_YEARS_BACK: i32 = 20;
 
 /// Checks a year asked for in a view: not after this year (a year not begun has nothing
@@ -434,5 +459,27 @@ mod tests {
         assert_eq!(f(MeasureStatus::Done, None, Some(d(2026, 5, 2))), vec!["done_on"], "not in the future");
         assert_eq!(f(MeasureStatus::NotStarted, None, Some(d(2026, 4, 2))), vec!["done_on"]);
         assert_eq!(f(MeasureStatus::NotStarted, Some(d(2026, 2, 1)), None), vec!["due_on"]);
+    }
+}
+
+#[cfg(test)]
+mod entry_date_tests {
+    use super::*;
+
+    #[test]
+    fn only_this_year_and_last_may_be_entered() {
+        let today = NaiveDate::from_ymd_opt(2026, 12, 2).unwrap();
+        assert_eq!(earliest_entry(today), NaiveDate::from_ymd_opt(2025, 1, 1).unwrap());
+        assert!(check_entry_date(NaiveDate::from_ymd_opt(2025, 1, 1).unwrap(), "会议日期", today).is_ok());
+        let e = check_entry_date(NaiveDate::from_ymd_opt(2024, 12, 31).unwrap(), "会议日期", today).unwrap_err();
+        assert!(e.contains("2025-01-01"), "{e}");
+    }
+
+    #[test]
+    fn a_date_is_exactly_ten_plain_characters() {
+        assert!(plain_date_shape(" 2026-01-01 "));
+        for bad in ["+002026-01-01", "2026-1-01", "20260101", "2026/01/01", "２０２６-01-01"] {
+            assert!(!plain_date_shape(bad), "{bad}");
+        }
     }
 }

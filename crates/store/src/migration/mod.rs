@@ -25,6 +25,7 @@ mod m20261202_000022_study_groups;
 pub(crate) mod m20261202_000023_study_tallies;
 mod m20261202_000024_study_log_material;
 mod m20261202_000025_class_funds;
+mod m20261202_000026_study_plan_approver;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000023_study_tallies::Migration),
             Box::new(m20261202_000024_study_log_material::Migration),
             Box::new(m20261202_000025_class_funds::Migration),
+            Box::new(m20261202_000026_study_plan_approver::Migration),
         ]
     }
 }

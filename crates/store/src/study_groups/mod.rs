@@ -79,6 +79,9 @@ pub struct GroupInput {
 pub struct Member {
     pub person: PersonLabel,
     pub role: MemberRole,
+    /// The person no longer belongs to the group's organisation (transferred away): shown
+    /// as 已调离, never named in a new session.
+    pub moved: bool,
 }
 
 /// A study group as its pages read it.
@@ -299,6 +302,9 @@ pub async fn update(tx: &Tx, id: i64, input: &GroupInput) -> Result<Group> {
         return Err(StoreError::invalid("org", "中心组所在单位不能修改；如建错了单位，请在正确的单位重新建立"));
     }
     let r = resolve(tx.conn(), tx.scope(), input).await?;
+    if r.approver.id != before.approver.id {
+        check_approver_change(tx, &before).await?;
+    }
     study_group::Entity::update_many()
         .col_expr(study_group::Column::Name, Expr::value(r.name))
         .col_expr(study_group::Column::ApproverOrgId, Expr::value(r.approver.id))
@@ -318,6 +324,33 @@ pub async fn update(tx: &Tx, id: i64, input: &GroupInput) -> Result<Group> {
         after: json(&after),
     });
     Ok(after)
+}
+
+/// A group's approving body is changed only by that body or one above it (never by the
+/// group's own organisation when the body is above it), and not while a plan waits for it.
+async fn check_approver_change(tx: &Tx, g: &Group) -> Result<()> {
+    if !tx.scope().contains_path(&g.approver_path) {
+        return Err(StoreError::Forbidden(format!(
+            "{}的学习计划报{}审批，审批机关只能由{}或其上级党委更改，本单位不能自行更改；如确需调整，请联系{}",
+            g.name, g.approver.name, g.approver.name, g.approver.name
+        )));
+    }
+    let pending: Option<(i64, String)> = crate::entity::study_plan::Entity::find()
+        .select_only()
+        .column(crate::entity::study_plan::Column::Id)
+        .column(crate::entity::study_plan::Column::Title)
+        .filter(crate::entity::study_plan::Column::GroupId.eq(g.id))
+        .filter(crate::entity::study_plan::Column::State.eq(xuepei_domain::study::groups::PlanState::Submitted.code()))
+        .into_tuple()
+        .one(tx.conn())
+        .await?;
+    if let Some((id, title)) = pending {
+        return Err(StoreError::Conflict(format!(
+            "《{title}》（编号{id}）已报送{}，正在等待审批，审批或退回前不能更改审批机关",
+            g.approver.name
+        )));
+    }
+    Ok(())
 }
 
 pub(crate) fn members_of(m: &study_group::Model) -> Result<Vec<StoredMember>> {
@@ -344,6 +377,20 @@ async fn build(db: &impl ConnectionTrait, rows: Vec<study_group::Model>) -> Resu
         .map(|o| (o.id, o.path))
         .collect();
     let person_ids: Vec<i64> = docs.iter().flat_map(|(_, m)| m.iter().map(|x| x.person)).collect();
+    let homes: HashMap<i64, i64> = if person_ids.is_empty() {
+        HashMap::new()
+    } else {
+        crate::entity::person::Entity::find()
+            .select_only()
+            .column(crate::entity::person::Column::Id)
+            .column(crate::entity::person::Column::OrgId)
+            .filter(crate::entity::person::Column::Id.is_in(person_ids.iter().copied().collect::<BTreeSet<_>>()))
+            .into_tuple::<(i64, i64)>()
+            .all(db)
+            .await?
+            .into_iter()
+            .collect()
+    };
     let people = labels(db, person_ids).await?;
     let org = |id: i64| orgs.get(&id).cloned().unwrap_or(OrgRef { id, code: String::new(), name: String::new() });
     Ok(docs
@@ -360,6 +407,7 @@ async fn build(db: &impl ConnectionTrait, rows: Vec<study_group::Model>) -> Resu
                 .map(|m| Member {
                     person: people.get(&m.person).cloned().unwrap_or_else(|| PersonLabel::gone(m.person)),
                     role: m.role,
+                    moved: homes.get(&m.person).is_some_and(|&o| o != r.org_id),
                 })
                 .collect(),
             created_at: r.created_at,

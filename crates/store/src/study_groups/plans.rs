@@ -11,7 +11,7 @@ use xuepei_domain::study::groups::{self as rules, BODY_MAX, PlanAction, PlanKind
 
 use super::Group;
 use crate::audit::{Entry, Tx, json};
-use crate::entity::study_plan;
+use crate::entity::{organization, study_plan, study_plan_approval};
 use crate::meetings::{clean, err, to_json};
 use crate::org::now;
 use crate::scope::Scope;
@@ -43,9 +43,14 @@ pub struct Plan {
     pub group_name: String,
     #[serde(skip)]
     pub org_path: String,
+    /// The body the plan goes to: fixed when it is submitted (the group's approving body
+    /// of that moment); before that, the group's approving body of now.
     pub approver: crate::classes::OrgRef,
     #[serde(skip)]
     pub approver_path: String,
+    /// The organisation whose account returned or approved the plan last (the approving
+    /// body or one above it).
+    pub decided_by: Option<crate::classes::OrgRef>,
     pub year: i32,
     pub kind: PlanKind,
     pub title: String,
@@ -298,6 +303,14 @@ pub async fn act(tx: &Tx, id: i64, action: PlanAction, comments: &str) -> Result
     if !errs.is_empty() {
         return Err(StoreError::Invalid(errs));
     }
+    // Submitting fixes the approving body on the plan: the group's of this moment. Returning
+    // and approving are checked against the body it was submitted to, never the group's
+    // approving body of now (which may have changed since).
+    let approver_now = if action == PlanAction::Submit {
+        Some(super::get(tx.conn(), tx.scope(), before.group_id).await?.approver)
+    } else {
+        None
+    };
     if matches!(action, PlanAction::Return | PlanAction::Approve) && !tx.scope().contains_path(&before.approver_path) {
         return Err(StoreError::Forbidden(format!(
             "该计划报{}审批，只有{}的账号可以退回或审批",
@@ -327,11 +340,28 @@ pub async fn act(tx: &Tx, id: i64, action: PlanAction, comments: &str) -> Result
     if done.rows_affected == 0 {
         return Err(StoreError::Conflict("该计划的状态刚被其他用户改变，请刷新后再操作".into()));
     }
+    let route = study_plan_approval::Entity::update_many().filter(study_plan_approval::Column::Id.eq(id));
+    match (action, approver_now) {
+        (PlanAction::Submit, Some(a)) => {
+            route.col_expr(study_plan_approval::Column::ApproverOrgId, Expr::value(a.id)).exec(tx.conn()).await?;
+        }
+        (PlanAction::Return | PlanAction::Approve, _) => {
+            // The deciding organisation: the account's own (the approving body or a body
+            // above it); the system scope decides as the approving body.
+            let by = tx.scope().root_org_id().unwrap_or(before.approver.id);
+            route
+                .col_expr(study_plan_approval::Column::ApproverOrgId, Expr::value(before.approver.id))
+                .col_expr(study_plan_approval::Column::DecidedOrgId, Expr::value(by))
+                .exec(tx.conn())
+                .await?;
+        }
+        _ => {}
+    }
     let after = get(tx.conn(), tx.scope(), id).await?;
     let (code, words) = match action {
         PlanAction::Submit => ("study_plan.submit", format!("报送{}审批", after.approver.name)),
-        PlanAction::Return => ("study_plan.return", format!("退回修改，意见：{comments}")),
-        PlanAction::Approve => ("study_plan.approve", "审批通过".to_owned()),
+        PlanAction::Return => ("study_plan.return", format!("经{}退回修改，意见：{comments}", decider(&after))),
+        PlanAction::Approve => ("study_plan.approve", format!("经{}审批通过", decider(&after))),
     };
     tx.record(Entry {
         action: code,
@@ -357,10 +387,29 @@ pub async fn correct(tx: &Tx, id: i64, input: &PlanInput, reason: &str) -> Resul
         errs.push(err("reason", "请填写更正原因（如“根据上级通知调整第三季度专题”）"));
     }
     let g = super::get(tx.conn(), tx.scope(), before.group_id).await?;
-    // A correction keeps the plan's year (a past year's plan is corrected, not re-planned).
+    // A past year's plan is corrected in its year; a plan moved to another year meets the
+    // usual year rules (an open year, one annual plan a year).
     let mut input = input.clone();
-    input.year = Some(before.year);
-    let c = match (check_for_correction(&input, &g, before.year), errs.is_empty()) {
+    let wanted = *input.year.get_or_insert(before.year);
+    let checked = if wanted == before.year {
+        check_for_correction(&input, &g, before.year)
+    } else if before.year < xuepei_domain::time::today().year() {
+        Err(StoreError::invalid(
+            "year",
+            format!("{}年已经结束，该年度的计划只能在本年度内更正，不能改到其他年度", before.year),
+        ))
+    } else {
+        check(&input, &g).map_err(|e| match e {
+            StoreError::Invalid(mut more) => {
+                for m in more.iter_mut().filter(|m| m.field == "year") {
+                    m.message = format!("计划年度不能由{}年更正为{wanted}年：{}", before.year, m.message);
+                }
+                StoreError::Invalid(more)
+            }
+            other => other,
+        })
+    };
+    let c = match (checked, errs.is_empty()) {
         (Ok(c), true) => c,
         (Ok(_), false) => return Err(StoreError::Invalid(errs)),
         (Err(StoreError::Invalid(more)), _) => {
@@ -408,10 +457,44 @@ fn broken(id: i64, e: serde_json::Error) -> StoreError {
     StoreError::Db(sea_orm::DbErr::Custom(format!("study plan {id}: {e}")))
 }
 
+fn decider(p: &Plan) -> &str {
+    p.decided_by.as_ref().map_or(p.approver.name.as_str(), |o| o.name.as_str())
+}
+
 async fn build(db: &impl ConnectionTrait, scope: &Scope, rows: Vec<study_plan::Model>) -> Result<Vec<Plan>> {
     let mut groups: std::collections::HashMap<i64, Group> = std::collections::HashMap::new();
     let mut out = Vec::with_capacity(rows.len());
+    let routes: std::collections::HashMap<i64, study_plan_approval::Model> = if rows.is_empty() {
+        std::collections::HashMap::new()
+    } else {
+        study_plan_approval::Entity::find()
+            .filter(study_plan_approval::Column::Id.is_in(rows.iter().map(|r| r.id).collect::<Vec<_>>()))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|m| (m.id, m))
+            .collect()
+    };
+    let org_ids: std::collections::BTreeSet<i64> =
+        routes.values().flat_map(|m| [m.approver_org_id, m.decided_org_id]).flatten().collect();
+    let orgs = crate::meetings::org_refs(db, org_ids.iter().copied()).await?;
+    let paths: std::collections::HashMap<i64, String> = if org_ids.is_empty() {
+        std::collections::HashMap::new()
+    } else {
+        organization::Entity::find()
+            .filter(organization::Column::Id.is_in(org_ids.iter().copied().collect::<Vec<_>>()))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|o| (o.id, o.path))
+            .collect()
+    };
     for r in rows {
+        let route = routes.get(&r.id);
+        let stored = route
+            .and_then(|m| m.approver_org_id)
+            .and_then(|id| Some((orgs.get(&id)?.clone(), paths.get(&id)?.clone())));
+        let decided_by = route.and_then(|m| m.decided_org_id).and_then(|id| orgs.get(&id).cloned());
         if let std::collections::hash_map::Entry::Vacant(v) = groups.entry(r.group_id) {
             v.insert(super::get(db, scope, r.group_id).await?);
         }
@@ -421,8 +504,9 @@ async fn build(db: &impl ConnectionTrait, scope: &Scope, rows: Vec<study_plan::M
             group_id: r.group_id,
             group_name: g.name.clone(),
             org_path: r.org_path,
-            approver: g.approver.clone(),
-            approver_path: g.approver_path.clone(),
+            approver: stored.as_ref().map_or_else(|| g.approver.clone(), |(o, _)| o.clone()),
+            approver_path: stored.map_or_else(|| g.approver_path.clone(), |(_, p)| p),
+            decided_by,
             year: r.year,
             kind: PlanKind::from_code(&r.kind).unwrap_or(PlanKind::Annual),
             title: r.title,

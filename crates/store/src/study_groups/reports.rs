@@ -173,6 +173,7 @@ async fn index(tx: &Tx, id: i64, g: &Group, c: &Checked, done_on: Option<NaiveDa
 pub async fn create(tx: &Tx, group_id: i64, input: &ReportInput) -> Result<Report> {
     let g = super::get(tx.conn(), tx.scope(), group_id).await?;
     let c = check(&g, input)?;
+    crate::meetings::refuse_backdated(input.done_on, "完成日期", "done_on")?;
     annual_taken(tx.conn(), &g, &c, None).await?;
     let t = now();
     let row = study_report::ActiveModel {
@@ -210,6 +211,9 @@ pub async fn update(tx: &Tx, id: i64, input: &ReportInput) -> Result<Report> {
     let before = get(tx.conn(), tx.scope(), id).await?;
     let g = super::get(tx.conn(), tx.scope(), before.group_id).await?;
     let c = check(&g, input)?;
+    if input.done_on != before.done_on {
+        crate::meetings::refuse_backdated(input.done_on, "完成日期", "done_on")?;
+    }
     annual_taken(tx.conn(), &g, &c, Some(id)).await?;
     study_report::Entity::update_many()
         .col_expr(study_report::Column::Year, Expr::value(c.year))

@@ -91,6 +91,21 @@ pub async fn for_path(db: &impl ConnectionTrait, path: &str) -> Result<GroupRule
     Ok(for_paths(db, [path]).await?.remove(path).unwrap_or_default())
 }
 
+/// The rules in force above an organisation: those of the nearest body above it (the
+/// default at the top), its own left out.
+pub async fn in_force_above(db: &impl ConnectionTrait, path: &str) -> Result<GroupRules> {
+    let mut above = ancestors(path);
+    above.retain(|a| a != path);
+    let rows: HashMap<String, GroupRules> = study_group_rule::Entity::find()
+        .filter(study_group_rule::Column::OrgPath.is_in(above.clone()))
+        .all(db)
+        .await?
+        .iter()
+        .map(|m| (m.org_path.clone(), of(m)))
+        .collect();
+    Ok(above.iter().rev().find_map(|a| rows.get(a).copied()).unwrap_or_default())
+}
+
 /// The rule rows a scope sees: the default, those of the bodies above its root, and its own.
 pub async fn list(db: &impl ConnectionTrait, scope: &Scope) -> Result<Vec<RuleRow>> {
     let above: Vec<String> = scope.root_path().map(ancestors).unwrap_or_default();
@@ -132,6 +147,42 @@ pub async fn set(tx: &Tx, org_code: &str, rules: GroupRules) -> Result<RuleRow> 
     let org = crate::meetings::org_in_scope(tx.conn(), tx.scope(), org_code.trim())
         .await?
         .ok_or_else(|| StoreError::invalid("org", "发布单位不在您的管理范围内，请选择本单位或下级单位"))?;
+    // A body raises what the rules in force above it require, never lowers them (the
+    // system administrator, who keeps the defaults, is not bound by them).
+    if tx.scope().root_org_id().is_some() {
+        let upper = in_force_above(tx.conn(), &org.path).await?;
+        let mut errs = Vec::new();
+        if rules.sessions_per_year < upper.sessions_per_year {
+            errs.push(err(
+                "sessions_per_year",
+                format!(
+                    "上级规定中心组每年集中学习不少于{}次，本级只能提高要求，不能降低（请填写不少于{}的次数）",
+                    upper.sessions_per_year, upper.sessions_per_year
+                ),
+            ));
+        }
+        if rules.thematic_per_year < upper.thematic_per_year {
+            errs.push(err(
+                "thematic_per_year",
+                format!(
+                    "上级规定每年专题研讨不少于{}次，本级只能提高要求，不能降低（请填写不少于{}的次数）",
+                    upper.thematic_per_year, upper.thematic_per_year
+                ),
+            ));
+        }
+        if rules.attendance_min < upper.attendance_min {
+            errs.push(err(
+                "attendance_min",
+                format!(
+                    "上级规定出勤率不低于{}%，本级只能提高要求，不能降低（请填写不低于{}的百分数）",
+                    upper.attendance_min, upper.attendance_min
+                ),
+            ));
+        }
+        if !errs.is_empty() {
+            return Err(StoreError::Invalid(errs));
+        }
+    }
     let existing = study_group_rule::Entity::find()
         .filter(study_group_rule::Column::OrgPath.eq(org.path.clone()))
         .one(tx.conn())

@@ -118,8 +118,19 @@ struct Resolved {
 }
 
 /// Checks a session against its group: every person named must be one of its people.
-async fn resolve(db: &impl ConnectionTrait, scope: &Scope, g: &Group, input: &SessionInput) -> Result<Resolved> {
+/// A `new` session names only the group's current people: members who moved out of its
+/// organisation are refused by name (an existing record keeps those it names).
+async fn resolve(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    g: &Group,
+    input: &SessionInput,
+    new: bool,
+) -> Result<Resolved> {
     let mut errs = Vec::new();
+    let moved: BTreeSet<i64> =
+        if new { g.members.iter().filter(|m| m.moved).map(|m| m.person.id).collect() } else { BTreeSet::new() };
+    let mut told = BTreeSet::new();
     check_day(input.date, "学习日期", "date", &mut errs);
     let topic = clean(&input.topic, TITLE_MAX, "学习主题", "topic", &mut errs);
     if topic.is_empty() && errs.iter().all(|e| e.field != "topic") {
@@ -128,7 +139,7 @@ async fn resolve(db: &impl ConnectionTrait, scope: &Scope, g: &Group, input: &Se
     let notes = clean(&input.notes, BODY_MAX, "学习研讨记录", "notes", &mut errs);
     let by_id: HashMap<i64, MemberRole> = g.members.iter().map(|m| (m.person.id, m.role)).collect();
     let by_number: HashMap<String, i64> = g.members.iter().map(|m| (m.person.id_number.clone(), m.person.id)).collect();
-    let find = |k: &PersonKey, what: &str, field: &'static str, errs: &mut Vec<_>| -> Option<i64> {
+    let mut find = |k: &PersonKey, what: &str, field: &'static str, errs: &mut Vec<_>| -> Option<i64> {
         let id = match k {
             PersonKey::Id(i) => by_id.contains_key(i).then_some(*i),
             PersonKey::Number(n) => by_number.get(&normal_number(n)).copied(),
@@ -138,6 +149,16 @@ async fn resolve(db: &impl ConnectionTrait, scope: &Scope, g: &Group, input: &Se
                 field,
                 format!("{what}{}不是{}的成员或列席人员；请先在中心组人员中加入此人", key_words(k), g.name),
             ));
+        }
+        if let Some(i) = id
+            && moved.contains(&i)
+        {
+            if told.insert(i) {
+                let name =
+                    g.members.iter().find(|m| m.person.id == i).map(|m| m.person.name.clone()).unwrap_or_default();
+                errs.push(err(field, format!("{name}已调离本单位，请先在中心组成员中调整")));
+            }
+            return None;
         }
         id
     };
@@ -186,7 +207,9 @@ async fn resolve(db: &impl ConnectionTrait, scope: &Scope, g: &Group, input: &Se
             attendance.push(StoredAttendance { person: id, presence: Presence::Present, reason: String::new() });
         }
     }
-    for m in g.members.iter().filter(|m| m.role.is_member() && !seen.contains(&m.person.id)) {
+    for m in
+        g.members.iter().filter(|m| m.role.is_member() && !seen.contains(&m.person.id) && !moved.contains(&m.person.id))
+    {
         attendance.push(StoredAttendance { person: m.person.id, presence: Presence::Absent, reason: String::new() });
     }
     // So the lead learner and those who speak must not be marked on leave or absent.
@@ -231,7 +254,8 @@ async fn resolve(db: &impl ConnectionTrait, scope: &Scope, g: &Group, input: &Se
         attendance.iter().filter(|a| a.presence == p && by_id.get(&a.person).is_some_and(|r| r.is_member())).count()
     };
     let present = i32::try_from(members(Presence::Present)).unwrap_or(i32::MAX);
-    let expected = i32::try_from(g.expected()).unwrap_or(i32::MAX);
+    let expected_now = g.members.iter().filter(|m| m.role.is_member() && !moved.contains(&m.person.id)).count();
+    let expected = i32::try_from(expected_now).unwrap_or(i32::MAX);
     match (input.date, lead, errs.is_empty()) {
         (Some(date), Some(lead), true) => {
             Ok(Resolved { date, topic, lead, attendance, speeches, notes, materials, present, expected })
@@ -284,13 +308,14 @@ async fn index(tx: &Tx, id: i64, g: &Group, r: &Resolved) -> Result<()> {
 /// Validates a session without writing (a request whose other fields were already refused).
 pub async fn check(db: &impl ConnectionTrait, scope: &Scope, group_id: i64, input: &SessionInput) -> Result<()> {
     let g = super::get(db, scope, group_id).await?;
-    resolve(db, scope, &g, input).await.map(|_| ())
+    resolve(db, scope, &g, input, true).await.map(|_| ())
 }
 
 /// Records a session of a group in the writer's scope.
 pub async fn create(tx: &Tx, group_id: i64, input: &SessionInput) -> Result<Session> {
     let g = super::get(tx.conn(), tx.scope(), group_id).await?;
-    let r = resolve(tx.conn(), tx.scope(), &g, input).await?;
+    let r = resolve(tx.conn(), tx.scope(), &g, input, true).await?;
+    crate::meetings::refuse_backdated(input.date, "学习日期", "date")?;
     duplicate(tx.conn(), g.id, &r, None).await?;
     let t = now();
     let row = study_session::ActiveModel {
@@ -360,7 +385,10 @@ pub async fn update(tx: &Tx, id: i64, input: &SessionInput) -> Result<Session> {
         return Err(closed_refusal(&before));
     }
     let g = super::get(tx.conn(), tx.scope(), before.group_id).await?;
-    let r = resolve(tx.conn(), tx.scope(), &g, input).await?;
+    let r = resolve(tx.conn(), tx.scope(), &g, input, false).await?;
+    if input.date != Some(before.held_on) {
+        crate::meetings::refuse_backdated(input.date, "学习日期", "date")?;
+    }
     write(tx, id, &g, input, &r).await?;
     let after = get(tx.conn(), tx.scope(), id).await?;
     tx.record(Entry {
@@ -387,7 +415,7 @@ pub async fn correct(tx: &Tx, id: i64, input: &SessionInput, reason: &str) -> Re
         errs.push(err("reason", "请填写更正原因（如“补录请假人员”）"));
     }
     let g = super::get(tx.conn(), tx.scope(), before.group_id).await?;
-    let r = match resolve(tx.conn(), tx.scope(), &g, input).await {
+    let r = match resolve(tx.conn(), tx.scope(), &g, input, false).await {
         Ok(r) if errs.is_empty() => r,
         Ok(_) => return Err(StoreError::Invalid(errs)),
         Err(StoreError::Invalid(more)) => {

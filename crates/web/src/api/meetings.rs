@@ -121,11 +121,39 @@ fn number(n: &str) -> PersonKey {
     PersonKey::Number(n.to_owned())
 }
 
+/// A date of the API: exactly `YYYY-MM-DD` (no sign, no extra digits); empty is `None`.
+pub(super) fn strict_date(
+    field: &'static str,
+    label: &str,
+    text: &str,
+    errs: &mut Vec<FieldError>,
+) -> Option<chrono::NaiveDate> {
+    let t = text.trim();
+    if !t.is_empty() && !xuepei_domain::study::meetings::plain_date_shape(t) {
+        errs.push(FieldError {
+            field, message: format!("{label}“{t}”格式有误，应为YYYY-MM-DD，如2026-03-09")
+        });
+        return None;
+    }
+    parse_date(field, label, t, errs)
+}
+
+/// Refuses a body that is not a JSON object (an array would be read as an object with
+/// every field missing).
+pub(super) fn object_body(body: &[u8]) -> ApiResult<()> {
+    let first = body.iter().find(|c| !c.is_ascii_whitespace());
+    if first == Some(&b'{') {
+        Ok(())
+    } else {
+        Err(bad("请求体应为 JSON 对象（以 { 开头），请按接口说明提交字段"))
+    }
+}
+
 /// The body as a store input, with what the body itself got wrong. Codes only: the API
 /// does not take the Chinese labels the forms accept.
 fn input_of(b: MeetingBody) -> (MeetingInput, Vec<FieldError>) {
     let mut errs = Vec::new();
-    let date = parse_date("date", "会议日期", &b.date, &mut errs);
+    let date = strict_date("date", "会议日期", &b.date, &mut errs);
     let code_of = |field: &'static str, what: &str, v: &str, codes: &[&str], errs: &mut Vec<FieldError>| {
         let v = v.trim();
         if !v.is_empty() && !codes.contains(&v) {
@@ -174,6 +202,7 @@ fn input_of(b: MeetingBody) -> (MeetingInput, Vec<FieldError>) {
 }
 
 pub(super) async fn create(State(st): State<AppState>, api: ApiCtx, body: Bytes) -> ApiResult<Response> {
+    object_body(&body)?;
     let b: MeetingBody = serde_json::from_slice(&body).map_err(|e| {
         bad(format!(
             "JSON 格式或字段有误（第{}行第{}列）：请检查括号、引号、字段名和取值类型。可用字段：{FIELDS}",

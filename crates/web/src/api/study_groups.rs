@@ -25,7 +25,6 @@ use xuepei_store::{StoreError, Tx};
 use super::{ApiResult, ListJson, Q, bad, path_id};
 use crate::AppState;
 use crate::auth::ApiCtx;
-use crate::pages::campaigns::parse_date;
 
 #[derive(Serialize)]
 struct MemberJson {
@@ -204,7 +203,7 @@ fn number(n: &str) -> PersonKey {
 /// The body as a store input, with what the body itself got wrong (codes only).
 fn input_of(b: SessionBody) -> (SessionInput, Vec<FieldError>) {
     let mut errs = Vec::new();
-    let date = parse_date("date", "学习日期", &b.date, &mut errs);
+    let date = super::meetings::strict_date("date", "学习日期", &b.date, &mut errs);
     let codes: Vec<&str> = Presence::ALL.iter().map(|p| p.code()).collect();
     for a in &b.attendance {
         let p = a.presence.trim();
@@ -236,6 +235,7 @@ pub(super) async fn create_session(
     body: Bytes,
 ) -> ApiResult<Response> {
     let group_id = path_id(&id)?;
+    super::meetings::object_body(&body)?;
     let b: SessionBody = serde_json::from_slice(&body).map_err(|e| {
         bad(format!(
             "JSON 格式或字段有误（第{}行第{}列）：请检查括号、引号、字段名和取值类型。可用字段：{FIELDS}",

@@ -434,7 +434,7 @@ fn input_of(
     current: Option<&Meeting>,
 ) -> (MeetingInput, Vec<FieldError>) {
     let mut errs = Vec::new();
-    let date = crate::pages::campaigns::parse_date("date", "会议日期", form.value("date"), &mut errs);
+    let date = plain_date("date", "会议日期", form.value("date"), &mut errs);
     let pick = |key: &'static str, label: &str, errs: &mut Vec<FieldError>| -> Option<PersonKey> {
         match form.value(key).trim() {
             "" => None,
@@ -849,4 +849,22 @@ async fn compliance_export(State(st): State<AppState>, ctx: Ctx, Query(p): Query
         Ok(n)
     })
     .await
+}
+
+/// A date of a meeting or session form: exactly `YYYY-MM-DD` (the date picker's format);
+/// "+002026-01-01" and the like are refused, not read as a date.
+pub(super) fn plain_date(
+    field: &'static str,
+    label: &str,
+    text: &str,
+    errs: &mut Vec<FieldError>,
+) -> Option<chrono::NaiveDate> {
+    let t = text.trim();
+    if !t.is_empty() && !xuepei_domain::study::meetings::plain_date_shape(t) {
+        errs.push(FieldError {
+            field, message: format!("{label}“{t}”格式有误，应为YYYY-MM-DD，如2026-03-09")
+        });
+        return None;
+    }
+    crate::pages::campaigns::parse_date(field, label, t, errs)
 }

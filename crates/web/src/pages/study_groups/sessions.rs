@@ -133,6 +133,15 @@ async fn offered(st: &AppState, ctx: &Ctx) -> AppResult<Vec<(String, String)>> {
 }
 
 async fn form_page(st: &AppState, ctx: &Ctx, mode: Mode, g: &Group, form: Form) -> AppResult<Html<String>> {
+    // A new session names only the group's current people: members who moved away are
+    // not offered (the store refuses them by name).
+    let current;
+    let g = if matches!(mode, Mode::New(_)) {
+        current = Group { members: g.members.iter().filter(|m| !m.moved).cloned().collect(), ..g.clone() };
+        &current
+    } else {
+        g
+    };
     let (title, action, cancel) = match mode {
         Mode::New(gid) => {
             ("登记集中学习".to_owned(), format!("/study/groups/{gid}/sessions"), format!("/study/groups/{gid}"))
@@ -205,7 +214,7 @@ fn form_of(s: &Session) -> Form {
 
 fn input_of(form: &Form) -> (SessionInput, Vec<FieldError>) {
     let mut errs = Vec::new();
-    let date = crate::pages::campaigns::parse_date("date", "学习日期", form.value("date"), &mut errs);
+    let date = crate::pages::meetings::plain_date("date", "学习日期", form.value("date"), &mut errs);
     let lead = match form.value("lead").trim() {
         "" => None,
         v => person_id(v).or_else(|| {
@@ -273,7 +282,7 @@ pub(super) async fn new_form(State(st): State<AppState>, ctx: Ctx, Path(id): Pat
     let gid = params::id(&id, "理论学习中心组")?;
     let g = groups::get(&st.db, &ctx.scope, gid).await?;
     let mut form = Form::new().with("date", xuepei_domain::time::today().to_string());
-    if let Some(lead) = g.members.iter().find(|m| m.role.is_member()) {
+    if let Some(lead) = g.members.iter().find(|m| m.role.is_member() && !m.moved) {
         form.set("lead", lead.person.id.to_string());
     }
     form_page(&st, &ctx, Mode::New(gid), &g, form).await
