@@ -34,7 +34,6 @@ pub(crate) mod study_group;
 pub(crate) mod study_group_rule;
 pub(crate) mod study_log;
 pub(crate) mod study_plan;
-pub(crate) mod study_plan_approval;
 pub(crate) mod study_quota_rule;
 pub(crate) mod study_report;
 pub(crate) mod study_session;

@@ -20,6 +20,10 @@ pub struct Model {
     pub comments: String,
     pub submitted_at: Option<DateTimeUtc>,
     pub decided_at: Option<DateTimeUtc>,
+    /// The body the plan was submitted to (fixed when it is submitted).
+    pub approver_org_id: Option<i64>,
+    /// The body that returned or approved it.
+    pub decided_org_id: Option<i64>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -11,7 +11,7 @@ use xuepei_domain::study::groups::{self as rules, BODY_MAX, PlanAction, PlanKind
 
 use super::Group;
 use crate::audit::{Entry, Tx, json};
-use crate::entity::{organization, study_plan, study_plan_approval};
+use crate::entity::{organization, study_plan};
 use crate::meetings::{clean, err, to_json};
 use crate::org::now;
 use crate::scope::Scope;
@@ -340,18 +340,18 @@ pub async fn act(tx: &Tx, id: i64, action: PlanAction, comments: &str) -> Result
     if done.rows_affected == 0 {
         return Err(StoreError::Conflict("该计划的状态刚被其他用户改变，请刷新后再操作".into()));
     }
-    let route = study_plan_approval::Entity::update_many().filter(study_plan_approval::Column::Id.eq(id));
+    let route = study_plan::Entity::update_many().filter(study_plan::Column::Id.eq(id));
     match (action, approver_now) {
         (PlanAction::Submit, Some(a)) => {
-            route.col_expr(study_plan_approval::Column::ApproverOrgId, Expr::value(a.id)).exec(tx.conn()).await?;
+            route.col_expr(study_plan::Column::ApproverOrgId, Expr::value(a.id)).exec(tx.conn()).await?;
         }
         (PlanAction::Return | PlanAction::Approve, _) => {
             // The deciding organisation: the account's own (the approving body or a body
             // above it); the system scope decides as the approving body.
             let by = tx.scope().root_org_id().unwrap_or(before.approver.id);
             route
-                .col_expr(study_plan_approval::Column::ApproverOrgId, Expr::value(before.approver.id))
-                .col_expr(study_plan_approval::Column::DecidedOrgId, Expr::value(by))
+                .col_expr(study_plan::Column::ApproverOrgId, Expr::value(before.approver.id))
+                .col_expr(study_plan::Column::DecidedOrgId, Expr::value(by))
                 .exec(tx.conn())
                 .await?;
         }
@@ -464,19 +464,8 @@ fn decider(p: &Plan) -> &str {
 async fn build(db: &impl ConnectionTrait, scope: &Scope, rows: Vec<study_plan::Model>) -> Result<Vec<Plan>> {
     let mut groups: std::collections::HashMap<i64, Group> = std::collections::HashMap::new();
     let mut out = Vec::with_capacity(rows.len());
-    let routes: std::collections::HashMap<i64, study_plan_approval::Model> = if rows.is_empty() {
-        std::collections::HashMap::new()
-    } else {
-        study_plan_approval::Entity::find()
-            .filter(study_plan_approval::Column::Id.is_in(rows.iter().map(|r| r.id).collect::<Vec<_>>()))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|m| (m.id, m))
-            .collect()
-    };
     let org_ids: std::collections::BTreeSet<i64> =
-        routes.values().flat_map(|m| [m.approver_org_id, m.decided_org_id]).flatten().collect();
+        rows.iter().flat_map(|m| [m.approver_org_id, m.decided_org_id]).flatten().collect();
     let orgs = crate::meetings::org_refs(db, org_ids.iter().copied()).await?;
     let paths: std::collections::HashMap<i64, String> = if org_ids.is_empty() {
         std::collections::HashMap::new()
@@ -490,11 +479,8 @@ async fn build(db: &impl ConnectionTrait, scope: &Scope, rows: Vec<study_plan::M
             .collect()
     };
     for r in rows {
-        let route = routes.get(&r.id);
-        let stored = route
-            .and_then(|m| m.approver_org_id)
-            .and_then(|id| Some((orgs.get(&id)?.clone(), paths.get(&id)?.clone())));
-        let decided_by = route.and_then(|m| m.decided_org_id).and_then(|id| orgs.get(&id).cloned());
+        let stored = r.approver_org_id.and_then(|id| Some((orgs.get(&id)?.clone(), paths.get(&id)?.clone())));
+        let decided_by = r.decided_org_id.and_then(|id| orgs.get(&id).cloned());
         if let std::collections::hash_map::Entry::Vacant(v) = groups.entry(r.group_id) {
             v.insert(super::get(db, scope, r.group_id).await?);
         }

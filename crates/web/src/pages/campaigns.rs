@@ -64,7 +64,9 @@ pub(crate) fn parse_date(
     if t.is_empty() {
         return None;
     }
-    NaiveDate::parse_from_str(&t, "%Y-%m-%d").ok().or_else(|| {
+    // Four plain digits of year first: chrono also reads "+002026-01-01".
+    let plain_year = t.split('-').next().is_some_and(|y| y.len() == 4 && y.bytes().all(|c| c.is_ascii_digit()));
+    NaiveDate::parse_from_str(&t, "%Y-%m-%d").ok().filter(|_| plain_year).or_else(|| {
         errs.push(FieldError {
             field,
             message: format!("{label}“{}”格式有误，应为YYYY-MM-DD，如2015-03-09", text.trim()),
@@ -493,5 +495,26 @@ async fn delete(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>) ->
             tx.rollback().await?;
             Err(e.into())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_typed_plainly() {
+        let mut errs = Vec::new();
+        assert_eq!(parse_date("start", "开始日期", "2026-3-9", &mut errs), NaiveDate::from_ymd_opt(2026, 3, 9));
+        assert_eq!(
+            parse_date("start", "开始日期", "２０２６-０３-０９", &mut errs),
+            NaiveDate::from_ymd_opt(2026, 3, 9)
+        );
+        assert!(errs.is_empty());
+        for bad in ["+002026-01-01", "02026-01-01", "2026/03/09"] {
+            assert_eq!(parse_date("start", "开始日期", bad, &mut errs), None, "{bad}");
+        }
+        assert_eq!(errs.len(), 3);
+        assert!(errs[0].message.contains("格式有误"));
     }
 }
