@@ -139,6 +139,23 @@ impl Measured {
     }
 }
 
+/// Imports the organisations' file through the import, as users load them; returns how
+/// many were inserted.
+pub(crate) async fn import_orgs(conn: &xuepei_store::DatabaseConnection, csv: &Path) -> Result<u64, String> {
+    let job = jobs::ImportJob {
+        kind: ImportKind::Orgs,
+        source: Source::Path(csv.to_owned()),
+        name: "bench".into(),
+        dry_run: false,
+        settings: jobs::ImportSettings::default(),
+    };
+    let out = jobs::import(conn, &Scope::system(), &Actor::operator("bench"), job).await.map_err(s)?;
+    if !out.report.is_ok() {
+        return Err(format!("组织导入失败：{:?}", out.report.errors.first()));
+    }
+    Ok(out.report.inserted)
+}
+
 /// An error as the benchmark's message.
 pub(crate) fn s<E: std::fmt::Display>(e: E) -> String {
     e.to_string()

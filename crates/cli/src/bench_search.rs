@@ -20,14 +20,12 @@ use xuepei_domain::labels::Labeled;
 use xuepei_domain::org::path;
 use xuepei_domain::people::{Gender, Role, Roles};
 use xuepei_domain::synth::Synth;
-use xuepei_office::read::Source;
 use xuepei_store::db::{self, DbOptions};
 use xuepei_store::diag::{self, RawPerson};
 use xuepei_store::page::At;
 use xuepei_store::people::{self, PersonFilter, PersonSort};
 use xuepei_store::search::{self, Doc};
-use xuepei_store::{Actor, DatabaseConnection, Scope, org};
-use xuepei_web::jobs::{self, ImportKind};
+use xuepei_store::{DatabaseConnection, Scope, org};
 
 use crate::bench::{HUNAN, peak_rss_mb, targets as bench_targets, villages, write_orgs_csv};
 use crate::bench_training::{Goal, Report, Row, print_report};
@@ -195,17 +193,7 @@ async fn on_backend(
 ) -> Result<(), String> {
     let sys = Scope::system();
     db::migrate(conn).await.map_err(s)?;
-    let job = jobs::ImportJob {
-        kind: ImportKind::Orgs,
-        source: Source::Path(orgs_csv.to_owned()),
-        name: "bench".into(),
-        dry_run: false,
-        settings: jobs::ImportSettings::default(),
-    };
-    let out = jobs::import(conn, &sys, &Actor::operator("bench"), job).await.map_err(s)?;
-    if !out.report.is_ok() {
-        return Err(format!("组织导入失败：{:?}", out.report.errors.first()));
-    }
+    crate::bench::import_orgs(conn, orgs_csv).await?;
     let paths = diag::org_paths(conn).await.map_err(s)?;
     let mut synth = Synth::new(a.seed);
     let today = xuepei_domain::time::today();

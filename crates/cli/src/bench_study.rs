@@ -31,12 +31,10 @@ use xuepei_domain::org::path;
 use xuepei_domain::people::{Gender, Role, Roles};
 use xuepei_domain::study::quotas::leader_mask;
 use xuepei_domain::synth::Synth;
-use xuepei_office::read::Source;
 use xuepei_store::db::{self, DbOptions};
 use xuepei_store::diag::{self, RawPerson};
 use xuepei_store::study_logs::{self, LeaderFilter};
-use xuepei_store::{Actor, DatabaseConnection, Scope, meetings, org, study_oversight};
-use xuepei_web::jobs::{self, ImportKind};
+use xuepei_store::{DatabaseConnection, Scope, meetings, org, study_oversight};
 
 use crate::bench::{HUNAN, peak_rss_mb, targets as bench_targets, write_orgs_csv};
 use crate::bench_training::{Goal, Report, Row, print_report};
@@ -134,7 +132,6 @@ async fn load(
     divs: &[divisions::Division],
     report: &mut Report,
 ) -> Result<(), String> {
-    let sys = Scope::system();
     let b = conn.get_database_backend();
     let (n_meetings, n_logs) = match b {
         DbBackend::Postgres => (a.meetings, a.logs),
@@ -142,17 +139,7 @@ async fn load(
     };
     db::migrate(conn).await.map_err(s)?;
     let t = Instant::now();
-    let job = jobs::ImportJob {
-        kind: ImportKind::Orgs,
-        source: Source::Path(orgs_csv.to_owned()),
-        name: "bench".into(),
-        dry_run: false,
-        settings: jobs::ImportSettings::default(),
-    };
-    let out = jobs::import(conn, &sys, &Actor::operator("bench"), job).await.map_err(s)?;
-    if !out.report.is_ok() {
-        return Err(format!("组织导入失败：{:?}", out.report.errors.first()));
-    }
+    let inserted = crate::bench::import_orgs(conn, orgs_csv).await?;
     let org_secs = t.elapsed().as_secs_f64();
 
     // Three people an organisation: the principal (also secretary) and a leadership member,
@@ -288,7 +275,7 @@ async fn load(
         "{label}：组织 {} 个 {org_secs:.1}s（导入）；人员 {} 人 {people_secs:.1}s（原始插入）；会议 {nm} 次 {meeting_secs:.1}s；\
          中心组 {ng} 个、集中学习 {ns} 次 {group_secs:.1}s；学习记录 {nl} 条 {log_secs:.1}s；\
          按月汇总 {nt} 行 {tally_secs:.1}s；ANALYZE {:.1}s（均为 INSERT … SELECT，近5年）",
-        out.report.inserted,
+        inserted,
         3 * divs.len(),
         t.elapsed().as_secs_f64()
     ));

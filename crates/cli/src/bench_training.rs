@@ -38,7 +38,6 @@ use xuepei_domain::training::checkin;
 use xuepei_domain::training::numbers::Fraction;
 use xuepei_domain::training::planner::{self, Calendar, Duty, PlanInput, Trainee};
 use xuepei_domain::training::rules::{BatchLengthRule, CampaignRules, TargetFilter};
-use xuepei_office::read::Source;
 use xuepei_store::campaigns::{self, CampaignInput};
 use xuepei_store::classes::sessions::{self, SessionInput};
 use xuepei_store::classes::{self, ClassInput};
@@ -48,7 +47,6 @@ use xuepei_store::enrolments::{self, PersonRef};
 use xuepei_store::page::At;
 use xuepei_store::targets::{self, ProgressFilter, TargetQuery};
 use xuepei_store::{Actor, DatabaseConnection, Scope, Tx, coverage, credits, org};
-use xuepei_web::jobs::{self, ImportKind};
 
 use crate::bench::{HUNAN, peak_rss_mb, targets as bench_targets, villages, write_orgs_csv};
 
@@ -357,17 +355,7 @@ async fn load(
     let operator = Actor::operator("bench");
     db::migrate(conn).await.map_err(s)?;
     let t = Instant::now();
-    let job = jobs::ImportJob {
-        kind: ImportKind::Orgs,
-        source: Source::Path(orgs_csv.to_owned()),
-        name: "bench".into(),
-        dry_run: false,
-        settings: jobs::ImportSettings::default(),
-    };
-    let out = jobs::import(conn, &sys, &operator, job).await.map_err(s)?;
-    if !out.report.is_ok() {
-        return Err(format!("组织导入失败：{:?}", out.report.errors.first()));
-    }
+    let inserted = crate::bench::import_orgs(conn, orgs_csv).await?;
     let org_secs = t.elapsed().as_secs_f64();
 
     let t = Instant::now();
@@ -401,7 +389,7 @@ async fn load(
     let analyze_secs = t.elapsed().as_secs_f64();
     report.notes.push(format!(
         "{label}：数据准备 组织 {} 个 {org_secs:.1}s（导入）；人员 {} 人 {people_secs:.1}s（基准专用原始插入）；学时记录 {credit_rows} 条（每人 {per} 条，近5年）{credit_secs:.1}s（INSERT … SELECT）；ANALYZE {analyze_secs:.1}s",
-        out.report.inserted, a.people
+        inserted, a.people
     ));
 
     let province = org::get_by_code(conn, &sys, "430000").await.map_err(s)?;

@@ -332,6 +332,7 @@ pub async fn totals(db: &impl ConnectionTrait, scope: &Scope, campaign_id: Optio
             .select_only()
             .column(class::Column::Id)
             .filter(class::Column::CampaignId.eq(id))
+            .filter(scope.cond(class::Column::OrgPath))
             .into_tuple()
             .all(db)
             .await?;

@@ -191,18 +191,14 @@ struct TotalsPage {
     export_href: String,
 }
 
-fn yuan(f: i64) -> String {
-    funding::yuan(f)
-}
-
 async fn totals(State(st): State<AppState>, ctx: Ctx, Query(p): Query<Params>) -> AppResult<Html<String>> {
     let campaign = params::num(&p, "campaign").filter(|v| *v > 0);
     let rows = funds::totals(&st.db, &ctx.scope, campaign).await?;
     let layout = Layout::new(&ctx, "培训经费", "funds").crumb("教育培训", None).crumb("培训经费", None);
     render(&TotalsPage {
         layout,
-        budget: yuan(rows.iter().map(|r| r.budget_fen).sum()),
-        expense: yuan(rows.iter().map(|r| r.expense_fen).sum()),
+        budget: funding::yuan(rows.iter().map(|r| r.budget_fen).sum()),
+        expense: funding::yuan(rows.iter().map(|r| r.expense_fen).sum()),
         rows,
         export_href: campaign.map_or_else(|| "/funds/export".to_owned(), |c| format!("/funds/export?campaign={c}")),
     })
