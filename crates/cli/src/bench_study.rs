@@ -264,9 +264,13 @@ async fn load(
     let nt = diag::recount_study_tallies(conn).await.map_err(s)?;
     let tally_secs = t.elapsed().as_secs_f64();
     let t = Instant::now();
+    let nf = diag::recount_study_figures(conn).await.map_err(s)?;
+    let nq = diag::recount_study_quota(conn).await.map_err(s)?;
+    let figure_secs = t.elapsed().as_secs_f64();
+    let t = Instant::now();
     let analyze = match b {
         DbBackend::Postgres => {
-            "ANALYZE organizations, persons, meetings, study_groups, study_sessions, study_logs, study_tallies"
+            "ANALYZE organizations, persons, meetings, study_groups, study_sessions, study_logs, study_tallies, study_org_figures, study_quota_figures"
         }
         _ => "ANALYZE",
     };
@@ -274,7 +278,7 @@ async fn load(
     report.notes.push(format!(
         "{label}：组织 {} 个 {org_secs:.1}s（导入）；人员 {} 人 {people_secs:.1}s（原始插入）；会议 {nm} 次 {meeting_secs:.1}s；\
          中心组 {ng} 个、集中学习 {ns} 次 {group_secs:.1}s；学习记录 {nl} 条 {log_secs:.1}s；\
-         按月汇总 {nt} 行 {tally_secs:.1}s；ANALYZE {:.1}s（均为 INSERT … SELECT，近5年）",
+         学习记录按月汇总 {nt} 行 {tally_secs:.1}s；会议与集中学习按单位逐月汇总 {nf} 行、领导干部学习量按单位逐年汇总 {nq} 行 {figure_secs:.1}s；ANALYZE {:.1}s（均为 INSERT … SELECT，近5年）",
         inserted,
         3 * divs.len(),
         t.elapsed().as_secs_f64()

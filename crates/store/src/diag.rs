@@ -162,7 +162,8 @@ pub async fn clear_reference_table(db: &DatabaseConnection, table: &str, drop: b
 #[cfg(feature = "bench")]
 pub async fn count_rows(db: &DatabaseConnection, table: &str) -> Result<u64> {
     let backend = db.get_database_backend();
-    let sql = format!("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM {table}");
+    let int = if backend == DbBackend::MySql { "SIGNED" } else { "BIGINT" };
+    let sql = format!("SELECT CAST(COUNT(*) AS {int}) AS n FROM {table}");
     let row = db.query_one_raw(Statement::from_string(backend, sql)).await?;
     let n: i64 = match row {
         Some(r) => r.try_get("", "n")?,
@@ -179,4 +180,22 @@ pub async fn recount_study_tallies(db: &DatabaseConnection) -> Result<u64> {
     db.execute_unprepared("DELETE FROM study_tallies").await?;
     db.execute_unprepared(&recount_sql(db.get_database_backend())).await?;
     count_rows(db, "study_tallies").await
+}
+
+/// Recounts the oversight figures per organisation and month from the stored meetings and
+/// sessions (after the benchmark's bulk load), returning the rows written.
+pub async fn recount_study_figures(db: &DatabaseConnection) -> Result<u64> {
+    use crate::migration::m20261202_000027_study_org_figures::{TABLE, recount_sql};
+    db.execute_unprepared(&format!("DELETE FROM {TABLE}")).await?;
+    for sql in recount_sql(db.get_database_backend()) {
+        db.execute_unprepared(&sql).await?;
+    }
+    count_rows(db, TABLE).await
+}
+
+/// Recounts the leaders' quota figures of the whole tree from their tallies (after a bulk
+/// load that wrote the tallies directly), returning the rows written.
+pub async fn recount_study_quota(db: &DatabaseConnection) -> Result<u64> {
+    crate::quota_figures::recount(db, crate::quota_figures::Leaders::Under("/")).await?;
+    count_rows(db, crate::quota_figures::TABLE).await
 }

@@ -36,6 +36,7 @@ use crate::error::{Result, StoreError};
 use crate::org::now;
 use crate::page::{At, Page, fetch, page_of};
 use crate::scope::{Scope, subtree_cond};
+use crate::study_figures::Share;
 
 /// Unique keys of meetings (see `error::UniqueKey`).
 pub(crate) const UNIQUE_KEYS: &[crate::error::UniqueKey] = &[crate::error::UniqueKey {
@@ -746,6 +747,7 @@ pub async fn create(tx: &Tx, input: &MeetingInput) -> Result<Meeting> {
     }
     .insert(tx.conn())
     .await?;
+    crate::study_figures::changed(tx.conn(), None, Some(Share::meeting(&m))).await?;
     index_minutes(tx, m.id, &r).await?;
     let after = get(tx.conn(), tx.scope(), m.id).await?;
     tx.record(Entry {
@@ -768,6 +770,8 @@ async fn write_changes(tx: &Tx, id: i64, r: &Resolved) -> Result<()> {
     if let Some(other) = duplicate(tx.conn(), r, Some(id)).await? {
         return Err(duplicate_refusal(r, other));
     }
+    let share = |m: Option<meeting::Model>| m.as_ref().map(Share::meeting);
+    let before = share(meeting::Entity::find_by_id(id).one(tx.conn()).await?);
     meeting::Entity::update_many()
         .col_expr(meeting::Column::OrgId, Expr::value(r.org.id))
         .col_expr(meeting::Column::OrgPath, Expr::value(r.org.path.clone()))
@@ -782,6 +786,8 @@ async fn write_changes(tx: &Tx, id: i64, r: &Resolved) -> Result<()> {
         .filter(meeting::Column::Id.eq(id))
         .exec(tx.conn())
         .await?;
+    let after = share(meeting::Entity::find_by_id(id).one(tx.conn()).await?);
+    crate::study_figures::changed(tx.conn(), before, after).await?;
     // Measures follow their meeting's organisation.
     meeting_measure::Entity::update_many()
         .col_expr(meeting_measure::Column::OrgId, Expr::value(r.org.id))

@@ -588,6 +588,8 @@ pub async fn move_subtree(tx: &Tx, id: i64, new_parent: i64) -> Result<Org> {
         .exec(db)
         .await?;
     crate::paths::rewrite_prefix(db, &org.path, &new_path).await?;
+    // Other quota rules may be in force under the new parent.
+    crate::quota_figures::recount(db, crate::quota_figures::Leaders::Under(&new_path)).await?;
     organization::Entity::update_many()
         .col_expr(organization::Column::ParentId, Expr::value(new_parent))
         .col_expr(organization::Column::UpdatedAt, Expr::value(now()))

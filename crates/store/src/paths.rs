@@ -51,6 +51,8 @@ pub const PATH_COPIES: &[PathCopy] = &[
     PathCopy { table: "study_group_rules", path_column: "org_path", org_column: Some("org_id") },
     PathCopy { table: "study_quota_rules", path_column: "org_path", org_column: Some("org_id") },
     PathCopy { table: "study_tallies", path_column: "org_path", org_column: Some("org_id") },
+    PathCopy { table: "study_org_figures", path_column: "org_path", org_column: Some("org_id") },
+    PathCopy { table: "study_quota_figures", path_column: "org_path", org_column: Some("org_id") },
     PathCopy { table: "class_funds", path_column: "org_path", org_column: Some("org_id") },
     PathCopy { table: "class_fund_terms", path_column: "org_path", org_column: Some("org_id") },
 ];

@@ -705,6 +705,7 @@ pub async fn create(tx: &Tx, input: &PersonInput) -> Result<Person> {
     check_id_free(tx, &input.id_number, None).await?;
     let m = input.active_model(&Placement::from(&o)).insert(db).await?;
     org::add_people(db, &HashMap::from([(o.id, 1)])).await?;
+    leaders_changed(db, &[&m]).await?;
     let p = Person::from(m);
     tx.record(Entry {
         action: "person.create",
@@ -738,6 +739,7 @@ pub async fn update(tx: &Tx, id: i64, input: &PersonInput) -> Result<Person> {
         org::add_people(db, &HashMap::from([(before.org_id, -1), (o.id, 1)])).await?;
         crate::study_logs::follow_person(db, id, o.id, &o.path).await?;
     }
+    leaders_changed(db, &[&before, &m]).await?;
     let after = Person::from(m);
     tx.record(Entry {
         action: "person.update",
@@ -751,7 +753,14 @@ pub async fn update(tx: &Tx, id: i64, input: &PersonInput) -> Result<Person> {
     Ok(after)
 }
 
-/// Removes a person from the roster.
+/// Recounts the quota figures of the organisations of these versions of people that are
+/// leaders (a leader added, removed, moved, or whose roles or rank changed).
+pub(crate) async fn leaders_changed(db: &impl ConnectionTrait, versions: &[&person::Model]) -> Result<()> {
+    let mask = xuepei_domain::study::quotas::leader_mask();
+    let orgs: Vec<i64> = versions.iter().filter(|p| p.roles & mask != 0).map(|p| p.org_id).collect();
+    crate::quota_figures::recount(db, crate::quota_figures::Leaders::OfOrgs(&orgs)).await
+}
+
 /// What other modules hold of a person (kinds of records, in Chinese), so that a deletion
 /// is refused with a reason instead of a foreign-key error or orphaned rows.
 async fn records_of(db: &impl ConnectionTrait, id: i64) -> Result<Vec<&'static str>> {
@@ -789,6 +798,7 @@ async fn records_of(db: &impl ConnectionTrait, id: i64) -> Result<Vec<&'static s
     Ok(out)
 }
 
+/// Removes a person from the roster.
 pub async fn delete(tx: &Tx, id: i64) -> Result<Person> {
     let (db, scope) = (tx.conn(), tx.scope());
     let m = person::Entity::find_by_id(id)
@@ -805,8 +815,9 @@ pub async fn delete(tx: &Tx, id: i64) -> Result<Person> {
         )));
     }
     let org_path = m.org_path.clone();
-    let p = Person::from(m);
     person::Entity::delete_by_id(id).exec(db).await?;
+    leaders_changed(db, &[&m]).await?;
+    let p = Person::from(m);
     org::add_people(db, &HashMap::from([(p.org_id, -1)])).await?;
     tx.record(Entry {
         action: "person.delete",

@@ -552,6 +552,16 @@ async fn tally(
             db.execute(&q).await?;
         }
     }
+    // The leader's organisation's quota figures follow their tallies.
+    let org: Option<(i64, i32)> = person::Entity::find_by_id(person_id)
+        .select_only()
+        .columns([person::Column::OrgId, person::Column::Roles])
+        .into_tuple()
+        .one(db)
+        .await?;
+    if let Some((org_id, _)) = org.filter(|o| o.1 & leader_mask() != 0) {
+        crate::quota_figures::recount(db, crate::quota_figures::Leaders::OfOrgs(&[org_id])).await?;
+    }
     Ok(())
 }
 
@@ -837,6 +847,7 @@ pub async fn set_rule(tx: &Tx, org_id: i64, f: &RuleFields) -> Result<RuleRow> {
             .await?
         }
     };
+    crate::quota_figures::recount(tx.conn(), crate::quota_figures::Leaders::Under(&org.path)).await?;
     let what = if required == 0 {
         format!("{}不作数量要求", mode.label())
     } else {
@@ -863,6 +874,7 @@ pub async fn remove_rule(tx: &Tx, id: i64) -> Result<()> {
         .await?
         .ok_or(StoreError::NotFound("学习指标"))?;
     study_quota_rule::Entity::delete_by_id(id).exec(tx.conn()).await?;
+    crate::quota_figures::recount(tx.conn(), crate::quota_figures::Leaders::Under(&m.org_path)).await?;
     let mode = StudyMode::from_code(&m.mode).map_or("", |x| x.label());
     tx.record(Entry {
         action: "study_quota.remove",

@@ -5,9 +5,10 @@
 //! [`overview`] answers for one organisation of the scope: a row of its own records (本级),
 //! a row per direct child with the child's whole subtree added up, and the total. Every
 //! figure comes from a grouped read over the asked subtree's index range — meetings and
-//! sessions per organisation path through covering indexes on `(held_on, org_path, …)`,
-//! groups and leaders by path range, quota completion from `study_tallies` (one row per
-//! leader, year and mode, kept by `study_logs`) — and records are put in their row in
+//! sessions from the figures kept per organisation and month (`study_figures`, one row per
+//! organisation whatever the number of records), groups by path range, quota completion
+//! from the figures kept per organisation and year (`quota_figures`) — and records are put
+//! in their row in
 //! memory by their path ([`row_of`]); nothing is read per row. Drill-down is the same
 //! view for a child.
 //!
@@ -21,21 +22,17 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::Datelike;
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Query, SelectStatement};
+use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
-use xuepei_domain::labels::Labeled;
-use xuepei_domain::people::RankLevel;
 use xuepei_domain::study::groups::GroupRules;
 use xuepei_domain::study::meetings::Period;
 pub use xuepei_domain::study::oversight::{Figures, planned, row_of};
-use xuepei_domain::study::quotas::{QuotaPeriod, QuotaRule, QuotaSubject, leader_mask};
 
 use crate::classes::OrgRef;
-use crate::entity::{meeting, organization, study_group, study_group_rule, study_session};
+use crate::entity::{organization, study_group, study_group_rule, study_session};
 use crate::error::{Result, StoreError};
 use crate::meetings::org_in_scope;
-use crate::migration::m20261202_000023_study_tallies::MONTHS;
 use crate::scope::{Scope, subtree_cond};
 use crate::sql::sum_i64;
 
@@ -159,8 +156,6 @@ pub async fn overview(
 ) -> Result<Overview> {
     let p = period(year, month)?;
     let root = org_in_scope(db, scope, org_code.trim()).await?.ok_or(StoreError::NotFound("组织"))?;
-    let (from, until) = p.range();
-    let backend = db.get_database_backend();
 
     // The rows: the own one, then the direct children by code.
     let children = organization::Entity::find()
@@ -205,28 +200,17 @@ pub async fn overview(
         }
     };
 
-    // Meetings of the period, per organisation path and compliance (covering index).
-    let meetings: Vec<(String, bool, i64)> = meeting::Entity::find()
-        .select_only()
-        .column(meeting::Column::OrgPath)
-        .column(meeting::Column::Compliant)
-        .column_as(Expr::cust("COUNT(*)"), "n")
-        .filter(meeting::Column::HeldOn.gte(from))
-        .filter(meeting::Column::HeldOn.lt(until))
-        .filter(scope.cond(meeting::Column::OrgPath))
-        .filter(subtree_cond(meeting::Column::OrgPath, &root.path))
-        .group_by(meeting::Column::OrgPath)
-        .group_by(meeting::Column::Compliant)
-        .into_tuple()
-        .all(db)
-        .await?;
-    for (path, ok, n) in meetings {
-        if let Some(i) = index_of(&path) {
+    // Meetings and sessions of the period, as kept per organisation (`study_figures`).
+    for r in crate::study_figures::of_subtree(db, scope, &root.path, p.year, p.month).await? {
+        if let Some(i) = index_of(&r.org_path) {
             let f = &mut rows[i].figures;
-            f.meetings += n32(n);
-            if ok {
-                f.compliant += n32(n);
-            }
+            let n = |v: i64| u32::try_from(v.max(0)).unwrap_or(u32::MAX);
+            f.meetings += n(r.meetings);
+            f.compliant += n(r.compliant);
+            f.sessions += n(r.sessions);
+            f.thematic += n(r.thematic);
+            f.present += u64::try_from(r.present).unwrap_or(0);
+            f.expected += u64::try_from(r.expected).unwrap_or(0);
         }
     }
 
@@ -249,32 +233,6 @@ pub async fn overview(
         }
     }
 
-    // Sessions held in the period with their attendance, per organisation path.
-    let sessions: Vec<(String, i64, i64, i64, i64)> = study_session::Entity::find()
-        .select_only()
-        .column(study_session::Column::OrgPath)
-        .column_as(Expr::cust("COUNT(*)"), "n")
-        .column_as(sum_i64(backend, "CASE WHEN thematic THEN 1 ELSE 0 END"), "t")
-        .column_as(sum_i64(backend, "present"), "p")
-        .column_as(sum_i64(backend, "expected"), "e")
-        .filter(study_session::Column::HeldOn.gte(from))
-        .filter(study_session::Column::HeldOn.lt(until))
-        .filter(scope.cond(study_session::Column::OrgPath))
-        .filter(subtree_cond(study_session::Column::OrgPath, &root.path))
-        .group_by(study_session::Column::OrgPath)
-        .into_tuple()
-        .all(db)
-        .await?;
-    for (path, n, t, pr, e) in sessions {
-        if let Some(i) = index_of(&path) {
-            let f = &mut rows[i].figures;
-            f.sessions += n32(n);
-            f.thematic += n32(t);
-            f.present += u64::try_from(pr).unwrap_or(0);
-            f.expected += u64::try_from(e).unwrap_or(0);
-        }
-    }
-
     quotas(db, scope, &root.path, p, &mut rows, &index_of).await?;
 
     let mut total = OverviewRow {
@@ -290,11 +248,8 @@ pub async fn overview(
     Ok(Overview { org: org_ref(&root), parent, year: p.year, month: p.month, rows, total })
 }
 
-/// Adds the leaders' quota completion to the rows, counted by the database: one grouped
-/// read per region of uniform rules (the subtree less the subtrees of bodies inside it
-/// that issued their own rules, then each of those likewise), each leader's tally rows
-/// joined by person (so a leader who moved keeps their counts) and judged against the
-/// region's rules in the query; a row per organisation path comes back, not per leader.
+/// Adds the leaders' quota completion to the rows from the figures kept per organisation
+/// and year (`quota_figures`): one grouped read, a row per organisation path.
 async fn quotas(
     db: &impl ConnectionTrait,
     scope: &Scope,
@@ -309,98 +264,17 @@ async fn quotas(
         None if p.year == today.year() => (1..=today.month()).collect(),
         None => (1..=12).collect(),
     };
-    let models = crate::study_logs::rule_models(db, scope).await?;
-    let mut inner: Vec<&str> = models
-        .iter()
-        .map(|m| m.org_path.as_str())
-        .filter(|q| q.len() > root_path.len() && q.starts_with(root_path))
-        .collect();
-    inner.sort_unstable();
-    inner.dedup();
-    for region in std::iter::once(root_path).chain(inner.iter().copied()) {
-        let rules = crate::study_logs::rules_for_path(&models, region);
-        if rules.is_empty() {
-            continue;
-        }
-        let nested: Vec<&str> =
-            inner.iter().copied().filter(|q| q.len() > region.len() && q.starts_with(region)).collect();
-        let q = region_query(db.get_database_backend(), region, &nested, p.year, &months, &rules);
-        for r in db.query_all(&q).await? {
-            let path: String = r.try_get_by_index(0)?;
-            let Some(i) = index_of(&path) else { continue };
-            let n = |k: usize| r.try_get_by_index::<i64>(k).map(n32);
-            let f = &mut rows[i].figures;
-            f.leaders += n(1)?;
-            f.lines += n(2)?;
-            f.lines_met += n(3)?;
-            f.behind += n(4)?;
-        }
+    for (path, leaders, lines, met, behind) in
+        crate::quota_figures::of_subtree(db, scope, root_path, p.year, &months, p.month.is_some()).await?
+    {
+        let Some(i) = index_of(&path) else { continue };
+        let f = &mut rows[i].figures;
+        f.leaders += n32(leaders);
+        f.lines += n32(lines);
+        f.lines_met += n32(met);
+        f.behind += n32(behind);
     }
     Ok(())
-}
-
-/// The grouped read of one region: per organisation path, the leaders a rule binds, their
-/// quota lines, the lines met and the leaders with a line not met. Only integers and the
-/// modes' and ranks' fixed codes are written into the SQL; the paths are bound values.
-fn region_query(
-    backend: sea_orm::DbBackend,
-    region: &str,
-    nested: &[&str],
-    year: i32,
-    months: &[u32],
-    rules: &[QuotaRule],
-) -> SelectStatement {
-    let p = Alias::new("p");
-    let mut q = Query::select();
-    q.column((p.clone(), Alias::new("org_path"))).from_as(Alias::new("persons"), p.clone());
-    let (mut bound, mut lines, mut met) = (Vec::new(), Vec::new(), Vec::new());
-    for (i, rule) in rules.iter().enumerate() {
-        let t = format!("t{i}");
-        q.join_as(
-            JoinType::LeftJoin,
-            Alias::new("study_tallies"),
-            Alias::new(&t),
-            Expr::cust(format!("{t}.person_id = p.id AND {t}.year = {year} AND {t}.mode = '{}'", rule.mode.code())),
-        );
-        let covers = match rule.subject {
-            QuotaSubject::Leaders => "1 = 1".to_owned(),
-            QuotaSubject::CountyLeaders => {
-                format!("p.rank_level IN ('{}', '{}')", RankLevel::County.code(), RankLevel::Bureau.code())
-            }
-        };
-        let month = |m: u32| format!("COALESCE({t}.{}, 0)", MONTHS[(m - 1) as usize]);
-        let (n, done) = match rule.period {
-            QuotaPeriod::Year => {
-                let total: Vec<String> = (1..=12).map(month).collect();
-                (1, format!("CASE WHEN {} >= {} THEN 1 ELSE 0 END", total.join(" + "), rule.required))
-            }
-            QuotaPeriod::Month => {
-                let each: Vec<String> = months
-                    .iter()
-                    .map(|&m| format!("CASE WHEN {} >= {} THEN 1 ELSE 0 END", month(m), rule.required))
-                    .collect();
-                (months.len(), each.join(" + "))
-            }
-        };
-        lines.push(format!("CASE WHEN {covers} THEN {n} ELSE 0 END"));
-        met.push(format!("CASE WHEN {covers} THEN {done} ELSE 0 END"));
-        bound.push(covers);
-    }
-    let (lines, met) = (lines.join(" + "), met.join(" + "));
-    q.expr(sum_i64(backend, &format!("CASE WHEN {} THEN 1 ELSE 0 END", bound.join(" OR "))))
-        .expr(sum_i64(backend, &lines))
-        .expr(sum_i64(backend, &met))
-        .expr(sum_i64(backend, &format!("CASE WHEN {met} < {lines} THEN 1 ELSE 0 END")));
-    let path = || Expr::col((Alias::new("p"), Alias::new("org_path")));
-    let (lo, hi) = xuepei_domain::org::path::subtree_range(region);
-    q.and_where(path().gte(lo)).and_where(path().lt(hi));
-    for n in nested {
-        let (lo, hi) = xuepei_domain::org::path::subtree_range(n);
-        q.cond_where(Condition::any().add(path().lt(lo)).add(path().gte(hi)));
-    }
-    q.and_where(Expr::col((p.clone(), Alias::new("roles"))).bit_and(leader_mask()).ne(0))
-        .group_by_col((p, Alias::new("org_path")));
-    q
 }
 
 /// Study-group sessions of each organisation's own group in a period, for the API's

@@ -870,3 +870,70 @@ async fn a_member_who_moved_away_is_shown_so_and_not_named_in_a_new_session() {
     assert!(page.contains("格式有误"), "{page}");
     db.cleanup().await;
 }
+
+/// The oversight view reads the figures kept per organisation and month as meetings and
+/// sessions are written; after edits that move a meeting to another month, drop its study
+/// item and change a session's attendance, they equal a recount from the records.
+#[tokio::test]
+async fn kept_oversight_figures_follow_every_edit_and_agree_with_a_recount() {
+    let db = seeded().await;
+    let (group, people) = seed_group(&db.conn).await;
+    let today = xuepei_domain::time::today();
+    // Today's records, so that "this month" holds them whatever the date.
+    let (moved, _) = crate::meetings::seed_meeting(&db.conn, TOWN, today).await;
+    let s = write(&db.conn, &Scope::system(), async |tx| {
+        sessions::create(tx, group, &session(&people, 0, "学习党章")).await
+    })
+    .await
+    .expect("session");
+    let county = county_scope(&db.conn, YUNXI).await;
+    let now = xuepei_store::study_oversight::overview(&db.conn, &county, YUNXI, today.year(), Some(today.month()))
+        .await
+        .expect("view");
+    let f = now.rows.iter().find(|r| r.org.code == TOWN).expect("the town's row").figures;
+    let before = (f.meetings, f.compliant, f.sessions, f.present, f.expected);
+    // The meeting moves 40 days back (another month) and its first item is no longer study;
+    // the session is no longer thematic and one more member is present.
+    let earlier = today - Days::new(40);
+    let members_of_town = members(&db.conn, TOWN).await;
+    let mut input = crate::meetings::study_meeting(TOWN, earlier, &members_of_town);
+    input.agenda.reverse();
+    let mut edit = session(&people, 0, "学习党章");
+    edit.thematic = false;
+    edit.attendance[1].1 = "出席".into();
+    edit.attendance[1].2.clear();
+    write(&db.conn, &Scope::system(), async |tx| {
+        xuepei_store::meetings::update(tx, moved, &input).await?;
+        sessions::update(tx, s.id, &edit).await
+    })
+    .await
+    .expect("edits");
+    let periods = [
+        (today.year(), None),
+        (today.year(), Some(today.month())),
+        (earlier.year(), None),
+        (earlier.year(), Some(earlier.month())),
+    ];
+    let view = async || {
+        let mut out = Vec::new();
+        for (y, m) in periods {
+            let o = xuepei_store::study_oversight::overview(&db.conn, &county, YUNXI, y, m).await.expect("view");
+            out.push(o.rows.iter().map(|r| (r.org.code.clone(), r.figures)).collect::<Vec<_>>());
+        }
+        out
+    };
+    let kept = view().await;
+    let month = &kept[1];
+    let town = month.iter().find(|(c, _)| c == TOWN).expect("the town's row").1;
+    assert_eq!(
+        (town.meetings, town.compliant, town.sessions, town.thematic, town.present, town.expected),
+        (before.0 - 1, before.1 - 1, before.2, 0, before.3 + 1, before.4),
+        "this month lost the moved meeting and holds the edited session"
+    );
+    let then = kept[3].iter().find(|(c, _)| c == TOWN).expect("the earlier month's row").1;
+    assert_eq!((then.meetings, then.compliant), (1, 0), "the moved meeting, not compliant, in its new month");
+    let rows = xuepei_store::diag::recount_study_figures(&db.conn).await.expect("recount");
+    assert!(rows >= 3, "two months and their year: {rows}");
+    assert_eq!(view().await, kept, "the kept figures equal a recount from the records");
+    db.cleanup().await;
+}

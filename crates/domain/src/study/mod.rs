@@ -6,5 +6,6 @@ pub mod logs;
 pub mod materials;
 pub mod meetings;
 pub mod oversight;
+pub mod quota_share;
 pub mod quotas;
 pub mod search;

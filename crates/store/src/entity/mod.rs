@@ -33,6 +33,7 @@ pub(crate) mod session;
 pub(crate) mod study_group;
 pub(crate) mod study_group_rule;
 pub(crate) mod study_log;
+pub(crate) mod study_org_figure;
 pub(crate) mod study_plan;
 pub(crate) mod study_quota_rule;
 pub(crate) mod study_report;

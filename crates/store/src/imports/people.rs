@@ -1,6 +1,6 @@
 //! The people import: streamed, batched, one transaction.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -74,6 +74,8 @@ pub struct PeopleImport {
     row_type: Option<pg::RowType>,
     /// Change of each organisation's people counter.
     deltas: HashMap<i64, i64>,
+    /// Organisations a leader joined, left or changed in (their quota figures are recounted).
+    leader_orgs: BTreeSet<i64>,
     /// `created_at` of every row this import inserts.
     stamp: chrono::DateTime<chrono::Utc>,
     report: ImportReport,
@@ -149,6 +151,7 @@ impl PeopleImport {
             deferred: None,
             row_type,
             deltas: HashMap::new(),
+            leader_orgs: BTreeSet::new(),
             stamp: org::now(),
             report: ImportReport { dry_run, ..Default::default() },
             timings: Timings::default(),
@@ -310,6 +313,14 @@ impl PeopleImport {
         Ok(())
     }
 
+    /// Notes an organisation whose quota figures change when a person of these roles
+    /// joins, leaves or changes there.
+    fn leader_joined(&mut self, org_id: i64, roles: i32) {
+        if roles & xuepei_domain::study::quotas::leader_mask() != 0 {
+            self.leader_orgs.insert(org_id);
+        }
+    }
+
     /// Waits for the batch in flight, if any, and counts it.
     async fn settle(&mut self) -> Result<()> {
         let Some(InFlight { batch, task }) = self.in_flight.take() else {
@@ -326,6 +337,7 @@ impl PeopleImport {
         if exact && inserted as usize == batch.len() {
             for p in &batch {
                 *self.deltas.entry(p.input.org_id).or_default() += 1;
+                self.leader_joined(p.input.org_id, p.input.roles.0);
             }
             self.report.inserted += inserted;
             let room = super::MAX_SAMPLES.saturating_sub(self.report.added.len());
@@ -359,6 +371,7 @@ impl PeopleImport {
                 self.report.sample_added(p.row, || super::person_label(&p.input));
                 if written {
                     *self.deltas.entry(p.input.org_id).or_default() += 1;
+                    self.leader_joined(p.input.org_id, p.input.roles.0);
                 }
                 continue;
             };
@@ -402,6 +415,8 @@ impl PeopleImport {
             am.id = sea_orm::Set(id);
             am.created_at = sea_orm::Set(created_at);
             let after = person::Entity::update(am).exec(self.tx.conn()).await?;
+            self.leader_joined(old_org, before.roles.0);
+            self.leader_joined(after.org_id, after.roles);
             if old_org != p.input.org_id {
                 crate::study_logs::follow_person(self.tx.conn(), id, after.org_id, &after.org_path).await?;
             }
@@ -509,6 +524,8 @@ impl PeopleImport {
         }
         let started = Instant::now();
         org::add_people(tx.conn(), &self.deltas).await?;
+        let leader_orgs: Vec<i64> = self.leader_orgs.iter().copied().collect();
+        crate::quota_figures::recount(tx.conn(), crate::quota_figures::Leaders::OfOrgs(&leader_orgs)).await?;
         let recount = started.elapsed();
         let started = Instant::now();
         tx.note(

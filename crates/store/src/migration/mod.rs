@@ -26,6 +26,7 @@ pub(crate) mod m20261202_000023_study_tallies;
 mod m20261202_000024_study_log_material;
 mod m20261202_000025_class_funds;
 mod m20261202_000026_study_plan_approver;
+pub(crate) mod m20261202_000027_study_org_figures;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000024_study_log_material::Migration),
             Box::new(m20261202_000025_class_funds::Migration),
             Box::new(m20261202_000026_study_plan_approver::Migration),
+            Box::new(m20261202_000027_study_org_figures::Migration),
         ]
     }
 }

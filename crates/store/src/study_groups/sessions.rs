@@ -23,6 +23,7 @@ use crate::entity::study_session;
 use crate::meetings::{clean, err, key_words, labels, linkable, material_titles, normal_number, to_json};
 use crate::org::now;
 use crate::scope::Scope;
+use crate::study_figures::Share;
 use crate::{Result, StoreError};
 
 /// A session as submitted.
@@ -339,6 +340,7 @@ pub async fn create(tx: &Tx, group_id: i64, input: &SessionInput) -> Result<Sess
     }
     .insert(tx.conn())
     .await?;
+    crate::study_figures::changed(tx.conn(), None, Some(Share::session(&row))).await?;
     index(tx, row.id, &g, &r).await?;
     let after = get(tx.conn(), tx.scope(), row.id).await?;
     tx.record(Entry {
@@ -355,6 +357,8 @@ pub async fn create(tx: &Tx, group_id: i64, input: &SessionInput) -> Result<Sess
 
 async fn write(tx: &Tx, id: i64, g: &Group, input: &SessionInput, r: &Resolved) -> Result<()> {
     duplicate(tx.conn(), g.id, r, Some(id)).await?;
+    let share = |s: Option<study_session::Model>| s.as_ref().map(Share::session);
+    let before = share(study_session::Entity::find_by_id(id).one(tx.conn()).await?);
     study_session::Entity::update_many()
         .col_expr(study_session::Column::HeldOn, Expr::value(r.date))
         .col_expr(study_session::Column::Topic, Expr::value(r.topic.clone()))
@@ -370,6 +374,8 @@ async fn write(tx: &Tx, id: i64, g: &Group, input: &SessionInput, r: &Resolved) 
         .filter(study_session::Column::Id.eq(id))
         .exec(tx.conn())
         .await?;
+    let after = share(study_session::Entity::find_by_id(id).one(tx.conn()).await?);
+    crate::study_figures::changed(tx.conn(), before, after).await?;
     index(tx, id, g, r).await
 }
 
