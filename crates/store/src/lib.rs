@@ -18,6 +18,7 @@ pub mod enrolment_import;
 pub mod enrolments;
 mod entity;
 pub mod error;
+pub mod filings;
 pub mod funds;
 pub mod idchecks;
 pub mod imports;

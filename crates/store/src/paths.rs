@@ -55,6 +55,12 @@ pub const PATH_COPIES: &[PathCopy] = &[
     PathCopy { table: "study_quota_figures", path_column: "org_path", org_column: Some("org_id") },
     PathCopy { table: "class_funds", path_column: "org_path", org_column: Some("org_id") },
     PathCopy { table: "class_fund_terms", path_column: "org_path", org_column: Some("org_id") },
+    PathCopy { table: "filing_routes", path_column: "org_path", org_column: Some("org_id") },
+    PathCopy { table: "filing_routes", path_column: "receiver_path", org_column: Some("receiver_org_id") },
+    PathCopy { table: "filing_terms", path_column: "org_path", org_column: Some("org_id") },
+    PathCopy { table: "filings", path_column: "org_path", org_column: Some("org_id") },
+    PathCopy { table: "filings", path_column: "receiver_path", org_column: Some("receiver_org_id") },
+    PathCopy { table: "filing_files", path_column: "org_path", org_column: Some("org_id") },
 ];
 
 /// Rewrites every registered copy under `old_prefix` to start with `new_prefix` (inside

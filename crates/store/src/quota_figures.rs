@@ -226,18 +226,16 @@ pub(crate) fn rules_at(rules: &[(String, QuotaRule)], path: &str) -> Vec<QuotaRu
     xuepei_domain::study::quotas::effective(&candidates)
 }
 
-/// Per organisation path of `root_path`'s subtree (within the scope): leaders bound, quota
-/// lines, lines met and leaders behind for year `year`, over `months` (a month's view
-/// names one month; a year's, every month up to the last one counted).
-pub(crate) async fn of_subtree(
-    db: &impl ConnectionTrait,
+/// The figures' select for year `year` over `months` (a month's view names one month; a
+/// year's, every month up to the last one counted): leaders bound, quota lines, lines met
+/// and leaders behind, summed; the caller adds where and grouping.
+fn select(
+    backend: DbBackend,
     scope: &Scope,
-    root_path: &str,
     year: i32,
     months: &[u32],
     month_view: bool,
-) -> Result<Vec<(String, i64, i64, i64, i64)>> {
-    let backend = db.get_database_backend();
+) -> sea_orm::sea_query::SelectStatement {
     let last = months.iter().copied().max().unwrap_or(12).clamp(1, 12) as usize - 1;
     let sum = |cols: Vec<String>| crate::sql::sum_i64(backend, &cols.join(" + "));
     let pick = |g: &str| months.iter().map(|&m| month_col(g, m as usize - 1)).collect::<Vec<_>>();
@@ -248,24 +246,44 @@ pub(crate) async fn of_subtree(
     let behind = month_col(if month_view { "behind" } else { "upto" }, last);
     let mut q = Query::select();
     q.from(Alias::new(TABLE))
-        .column(Alias::new("org_path"))
         .expr(sum(vec!["leaders".into()]))
         .expr(sum(lines))
         .expr(sum(met))
         .expr(sum(vec![behind]))
         .and_where(Expr::col(Alias::new("year")).is_in([0, year]))
-        .cond_where(scope.root_path().map_or_else(Condition::all, |p| subtree_cond_named("org_path", p)))
+        .cond_where(scope.root_path().map_or_else(Condition::all, |p| subtree_cond_named("org_path", p)));
+    q
+}
+
+fn four(r: &sea_orm::QueryResult, from: usize) -> Result<[i64; 4]> {
+    Ok([
+        r.try_get_by_index(from)?,
+        r.try_get_by_index(from + 1)?,
+        r.try_get_by_index(from + 2)?,
+        r.try_get_by_index(from + 3)?,
+    ])
+}
+
+/// Per row of the oversight view under `root_path` (the root's own row and each child's
+/// subtree; see `sql::child_key`), within the scope: leaders bound, quota lines, lines met
+/// and leaders behind (see [`select`]).
+pub(crate) async fn by_child(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    root_path: &str,
+    year: i32,
+    months: &[u32],
+    month_view: bool,
+) -> Result<Vec<(String, [i64; 4])>> {
+    let backend = db.get_database_backend();
+    let key = crate::sql::child_key(backend, "org_path", root_path.len());
+    let mut q = select(backend, scope, year, months, month_view);
+    q.expr(Expr::cust(key.clone()))
         .cond_where(subtree_cond_named("org_path", root_path))
-        .group_by_col(Alias::new("org_path"));
+        .add_group_by([Expr::cust(key)]);
     let mut out = Vec::new();
     for r in db.query_all(&q).await? {
-        out.push((
-            r.try_get_by_index(0)?,
-            r.try_get_by_index(1)?,
-            r.try_get_by_index(2)?,
-            r.try_get_by_index(3)?,
-            r.try_get_by_index(4)?,
-        ));
+        out.push((r.try_get_by_index(4)?, four(&r, 0)?));
     }
     Ok(out)
 }

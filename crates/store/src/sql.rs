@@ -31,3 +31,14 @@ pub(crate) fn max_params(backend: DbBackend) -> usize {
         _ => 60_000,
     }
 }
+
+/// The path of the child of a root (whose path is `root_len` bytes long) that holds the row
+/// at `col` — `/1/23/` for `/1/23/456/` under `/1/` — or the root's own path for its own
+/// rows: one grouping key per row of an oversight view, computed by the database.
+pub(crate) fn child_key(backend: DbBackend, col: &str, root_len: usize) -> String {
+    let find = match backend {
+        DbBackend::Postgres => format!("strpos(substr({col}, {}), '/')", root_len + 1),
+        _ => format!("instr(substr({col}, {}), '/')", root_len + 1),
+    };
+    format!("substr({col}, 1, {root_len} + {find})")
+}

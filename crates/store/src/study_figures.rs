@@ -8,10 +8,10 @@ use chrono::{Datelike, NaiveDate};
 use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
 
-use crate::entity::{meeting, study_org_figure, study_session};
+use crate::entity::{meeting, study_session};
 use crate::error::Result;
 use crate::migration::m20261202_000027_study_org_figures::TABLE;
-use crate::scope::{Scope, subtree_cond};
+use crate::scope::{Scope, subtree_cond_named};
 
 /// What one record adds to its organisation's month.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,22 +81,36 @@ async fn add(db: &impl ConnectionTrait, s: &Share, sign: i64) -> Result<()> {
     Ok(())
 }
 
-/// The figures of every organisation of `root_path`'s subtree (within the scope) for a
-/// year or one of its months: one row per organisation that has any, by path.
-pub(crate) async fn of_subtree(
+/// The period's counts summed by the database per row of the oversight view under
+/// `root_path` (the root's own row and each child's subtree; see `sql::child_key`), in
+/// [`COLUMNS`] order: a few rows, however many organisations there are.
+pub(crate) async fn by_child(
     db: &impl ConnectionTrait,
     scope: &Scope,
     root_path: &str,
     year: i32,
     month: Option<u32>,
-) -> Result<Vec<study_org_figure::Model>> {
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+) -> Result<Vec<(String, [i64; 6])>> {
+    let backend = db.get_database_backend();
     let month = month.and_then(|m| i32::try_from(m).ok()).unwrap_or(0);
-    Ok(study_org_figure::Entity::find()
-        .filter(study_org_figure::Column::Year.eq(year))
-        .filter(study_org_figure::Column::Month.eq(month))
-        .filter(scope.cond(study_org_figure::Column::OrgPath))
-        .filter(subtree_cond(study_org_figure::Column::OrgPath, root_path))
-        .all(db)
-        .await?)
+    let key = crate::sql::child_key(backend, "org_path", root_path.len());
+    let mut q = Query::select();
+    q.from(Alias::new(TABLE)).expr(Expr::cust(key.clone()));
+    for c in COLUMNS {
+        q.expr(crate::sql::sum_i64(backend, c));
+    }
+    q.and_where(Expr::col(Alias::new("year")).eq(year))
+        .and_where(Expr::col(Alias::new("month")).eq(month))
+        .cond_where(scope.root_path().map_or_else(sea_orm::Condition::all, |p| subtree_cond_named("org_path", p)))
+        .cond_where(subtree_cond_named("org_path", root_path))
+        .add_group_by([Expr::cust(key)]);
+    let mut out = Vec::new();
+    for row in db.query_all(&q).await? {
+        let mut counts = [0i64; 6];
+        for (i, slot) in counts.iter_mut().enumerate() {
+            *slot = row.try_get_by_index(i + 1)?;
+        }
+        out.push((row.try_get_by_index(0)?, counts));
+    }
+    Ok(out)
 }

@@ -200,18 +200,18 @@ pub async fn overview(
         }
     };
 
-    // Meetings and sessions of the period, as kept per organisation (`study_figures`).
-    for r in crate::study_figures::of_subtree(db, scope, &root.path, p.year, p.month).await? {
-        if let Some(i) = index_of(&r.org_path) {
-            let f = &mut rows[i].figures;
-            let n = |v: i64| u32::try_from(v.max(0)).unwrap_or(u32::MAX);
-            f.meetings += n(r.meetings);
-            f.compliant += n(r.compliant);
-            f.sessions += n(r.sessions);
-            f.thematic += n(r.thematic);
-            f.present += u64::try_from(r.present).unwrap_or(0);
-            f.expected += u64::try_from(r.expected).unwrap_or(0);
-        }
+    // Meetings and sessions of the period, as kept per organisation (`study_figures`),
+    // summed by the database per row.
+    for (key, c) in crate::study_figures::by_child(db, scope, &root.path, p.year, p.month).await? {
+        let Some(i) = index_of(&key) else { continue };
+        let f = &mut rows[i].figures;
+        let n = |v: i64| u32::try_from(v.max(0)).unwrap_or(u32::MAX);
+        f.meetings += n(c[0]);
+        f.compliant += n(c[1]);
+        f.sessions += n(c[2]);
+        f.thematic += n(c[3]);
+        f.present += u64::try_from(c[4]).unwrap_or(0);
+        f.expected += u64::try_from(c[5]).unwrap_or(0);
     }
 
     // Study groups and what their rules plan for the period.
@@ -249,7 +249,7 @@ pub async fn overview(
 }
 
 /// Adds the leaders' quota completion to the rows from the figures kept per organisation
-/// and year (`quota_figures`): one grouped read, a row per organisation path.
+/// and year (`quota_figures`), summed by the database per row.
 async fn quotas(
     db: &impl ConnectionTrait,
     scope: &Scope,
@@ -264,10 +264,10 @@ async fn quotas(
         None if p.year == today.year() => (1..=today.month()).collect(),
         None => (1..=12).collect(),
     };
-    for (path, leaders, lines, met, behind) in
-        crate::quota_figures::of_subtree(db, scope, root_path, p.year, &months, p.month.is_some()).await?
+    for (key, [leaders, lines, met, behind]) in
+        crate::quota_figures::by_child(db, scope, root_path, p.year, &months, p.month.is_some()).await?
     {
-        let Some(i) = index_of(&path) else { continue };
+        let Some(i) = index_of(&key) else { continue };
         let f = &mut rows[i].figures;
         f.leaders += n32(leaders);
         f.lines += n32(lines);

@@ -100,5 +100,22 @@ async fn the_demo_holds_the_real_yueyang_tree_with_people_everywhere() {
     let f = xuepei_store::funds::of_class(&db.conn, &city, class.id).await.expect("funds");
     assert_eq!(f.flags.len(), 1, "{:?}", f.flags);
     assert!(f.flags[0].rule.contains("讲课费"), "{:?}", f.flags);
+    // Plans filed with the city: on time, late, returned, awaiting; the rest not yet filed.
+    xuepei::demo_filings::seed_filings(&db.conn).await.expect("filings");
+    let b = xuepei_store::filings::board(&db.conn, &city, campaign, xuepei_domain::time::today()).await.expect("board");
+    let counties = ["430602", "430603", "430611", "430621", "430623", "430624", "430626", "430671", "430681", "430682"];
+    for code in counties {
+        let r = b.rows.iter().find(|r| r.filer.org.code == code).expect("every county files");
+        assert_eq!(r.filer.receiver.code, "430600", "with the city");
+    }
+    let plan = |code: &str| b.rows.iter().find(|r| r.filer.org.code == code).expect("county").duties[0].clone();
+    use xuepei_domain::training::filing::FilingState::*;
+    let state = |code: &str| plan(code).current.map(|f| f.state);
+    assert_eq!((state("430602"), plan("430602").days_late), (Some(Filed), 0));
+    assert_eq!((state("430611"), plan("430611").days_late), (Some(Filed), 7));
+    assert_eq!(state("430621"), Some(Returned));
+    assert_eq!(state("430623"), Some(Submitted));
+    assert_eq!(state("430626"), None);
+    assert!(plan("430626").days_late > 0, "not filed, late");
     db.cleanup().await;
 }

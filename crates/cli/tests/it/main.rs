@@ -17,6 +17,7 @@ mod demo;
 mod enrolment_import;
 mod enrolments;
 mod export;
+mod filings;
 mod funds;
 mod hostile;
 mod import_bulk;

@@ -167,6 +167,25 @@ async fn every_registered_path_copy_follows_a_move() {
         .await;
     crate::study_logs::seed_under_town(&db.conn).await;
     crate::study_groups::seed_under_town(&db.conn).await;
+    // The county files its plan for a city campaign on a route the city set, with an
+    // attachment: routes, duties, filings and files copy the county's and the city's paths.
+    let c = crate::classes::city_campaign(&db.conn).await;
+    write(&db.conn, &sys, async |tx| {
+        use xuepei_store::filings;
+        filings::set_route(tx, c.id, YUNXI, crate::classes::CITY).await?;
+        filings::set_terms(tx, c.id, "monthly", "", None).await?;
+        let input = filings::FilingInput {
+            org: YUNXI.into(),
+            kind: "plan".into(),
+            title: "云溪区实施方案".into(),
+            ..Default::default()
+        };
+        let f = filings::create(tx, c.id, &input).await?;
+        filings::add_file(tx, f.id, "方案.pdf", b"%PDF".to_vec()).await?;
+        filings::submit(tx, f.id).await
+    })
+    .await
+    .expect("filing");
     // A material of the town, indexed for search: the material, its document and postings.
     crate::materials::seed_material(&db.conn, "430603001", "街道学习资料", "街道党建学习").await;
     let before = xuepei_store::paths::disagreements(&db.conn).await.expect("check");

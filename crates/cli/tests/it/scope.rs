@@ -86,6 +86,9 @@ struct Other {
     study: crate::study_logs::OtherStudy,
     /// The other county's central study group: group, submitted plan, session, report, rule.
     study_group: (i64, i64, i64, i64, i64),
+    /// A city campaign over both counties, the other county's submitted plan in it and the
+    /// plan's attachment.
+    filing: (i64, i64, i64),
     secrets: Vec<String>,
 }
 
@@ -442,6 +445,82 @@ fn cases(o: &Other) -> HashMap<(&'static str, &'static str), Vec<Case>> {
         c.upload = Some(b"evidence".to_vec());
         c
     };
+    // Filing upward: the other county's filing is neither read nor decided nor changed; a
+    // shared city campaign's board shows this county's row only; routes and duties are the
+    // city's.
+    let (shared_campaign, filing, filing_file) = o.filing;
+    add("GET", "/filings", vec![case(Staff, "/filings", Clean)]);
+    add(
+        "GET",
+        "/campaigns/{id}/filings",
+        vec![
+            case(Staff, format!("/campaigns/{shared_campaign}/filings"), Clean),
+            case(Staff, format!("/campaigns/{campaign}/filings"), Deny),
+        ],
+    );
+    add(
+        "POST",
+        "/campaigns/{id}/filings/export",
+        vec![case(Staff, format!("/campaigns/{campaign}/filings/export"), Deny)],
+    );
+    add(
+        "POST",
+        "/campaigns/{id}/filings/terms",
+        vec![with_form(
+            case(Staff, format!("/campaigns/{shared_campaign}/filings/terms"), Deny),
+            &[("progress_every", "monthly")],
+        )],
+    );
+    add(
+        "POST",
+        "/campaigns/{id}/filings/routes",
+        vec![with_form(
+            case(Staff, format!("/campaigns/{shared_campaign}/filings/routes"), Deny),
+            &[("org", &code), ("receiver", YUNXI)],
+        )],
+    );
+    add(
+        "POST",
+        "/campaigns/{id}/filings/routes/{route}/delete",
+        vec![case(Staff, format!("/campaigns/{shared_campaign}/filings/routes/1/delete"), Deny)],
+    );
+    add("GET", "/campaigns/{id}/filings/new", vec![case(Staff, format!("/campaigns/{campaign}/filings/new"), Deny)]);
+    add(
+        "POST",
+        "/campaigns/{id}/filings",
+        vec![with_form(
+            case(Staff, format!("/campaigns/{shared_campaign}/filings"), Deny),
+            &[("org", QUYUAN), ("kind", "summary"), ("title", "越界总结")],
+        )],
+    );
+    add("GET", "/filings/{id}", vec![case(Staff, format!("/filings/{filing}"), Deny)]);
+    add(
+        "POST",
+        "/filings/{id}",
+        vec![with_form(case(Staff, format!("/filings/{filing}"), Deny), &[("title", "越界"), ("body", "")])],
+    );
+    add("POST", "/filings/{id}/files", vec![upload_case(format!("/filings/{filing}/files"))]);
+    add("GET", "/filings/{id}/files/{file}", vec![case(Staff, format!("/filings/{filing}/files/{filing_file}"), Deny)]);
+    add(
+        "POST",
+        "/filings/{id}/files/{file}/delete",
+        vec![case(Staff, format!("/filings/{filing}/files/{filing_file}/delete"), Deny)],
+    );
+    add("POST", "/filings/{id}/submit", vec![case(Staff, format!("/filings/{filing}/submit"), Deny)]);
+    add(
+        "POST",
+        "/filings/{id}/decide",
+        vec![with_form(case(Staff, format!("/filings/{filing}/decide"), Deny), &[("action", "accept")])],
+    );
+    add("POST", "/filings/{id}/version", vec![case(Staff, format!("/filings/{filing}/version"), Deny)]);
+    add(
+        "GET",
+        "/api/v1/campaigns/{id}/filings",
+        vec![
+            case(Api, format!("/api/v1/campaigns/{shared_campaign}/filings"), Clean),
+            case(Api, format!("/api/v1/campaigns/{campaign}/filings"), Deny),
+        ],
+    );
     // Batch plans.
     let plan = o.plan;
     add("GET", "/campaigns/{id}/plans", vec![case(Staff, format!("/campaigns/{campaign}/plans"), Deny)]);
@@ -1509,7 +1588,37 @@ async fn no_route_reaches_another_county() {
     })
     .await
     .expect("study group");
+    let filing = {
+        // Over this county only (its targets name nothing of the other); the other files on
+        // a route the city set.
+        let input = crate::campaigns::input("全市书记轮训（备案）", crate::classes::CITY, &[YUNXI]);
+        let c = write(&db.conn, &Scope::system(), async |tx| {
+            let c = xuepei_store::campaigns::create(tx, &input).await?;
+            xuepei_store::filings::set_route(tx, c.id, QUYUAN, crate::classes::CITY).await?;
+            Ok(c)
+        })
+        .await
+        .expect("city campaign");
+        let b = county_scope(&db.conn, QUYUAN).await;
+        write(&db.conn, &b, async |tx| {
+            use xuepei_store::filings;
+            let input = filings::FilingInput {
+                org: QUYUAN.into(),
+                kind: "plan".into(),
+                title: "外县轮训实施方案".into(),
+                body: "外县方案正文".into(),
+                ..Default::default()
+            };
+            let f = filings::create(tx, c.id, &input).await?;
+            let file = filings::add_file(tx, f.id, "外县方案.pdf", b"%PDF".to_vec()).await?;
+            filings::submit(tx, f.id).await?;
+            Ok((c.id, f.id, file.id))
+        })
+        .await
+        .expect("the other county's filing")
+    };
     let other = Other {
+        filing,
         study_group,
         material,
         class_room,

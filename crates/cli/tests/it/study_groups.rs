@@ -916,9 +916,13 @@ async fn kept_oversight_figures_follow_every_edit_and_agree_with_a_recount() {
     ];
     let view = async || {
         let mut out = Vec::new();
-        for (y, m) in periods {
-            let o = xuepei_store::study_oversight::overview(&db.conn, &county, YUNXI, y, m).await.expect("view");
-            out.push(o.rows.iter().map(|r| (r.org.code.clone(), r.figures)).collect::<Vec<_>>());
+        // The county's rows and, a level down, the town's: each row summed by the database
+        // from the paths below it.
+        for code in [YUNXI, TOWN] {
+            for (y, m) in periods {
+                let o = xuepei_store::study_oversight::overview(&db.conn, &county, code, y, m).await.expect("view");
+                out.push(o.rows.iter().map(|r| (r.org.code.clone(), r.figures)).collect::<Vec<_>>());
+            }
         }
         out
     };

@@ -3,6 +3,7 @@
 
 pub mod attendance;
 pub mod checkin;
+pub mod filing;
 pub mod funding;
 pub mod kinds;
 pub mod numbers;

@@ -27,6 +27,7 @@ mod m20261202_000024_study_log_material;
 mod m20261202_000025_class_funds;
 mod m20261202_000026_study_plan_approver;
 pub(crate) mod m20261202_000027_study_org_figures;
+mod m20261202_000028_filings;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000025_class_funds::Migration),
             Box::new(m20261202_000026_study_plan_approver::Migration),
             Box::new(m20261202_000027_study_org_figures::Migration),
+            Box::new(m20261202_000028_filings::Migration),
         ]
     }
 }

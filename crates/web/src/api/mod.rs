@@ -8,6 +8,7 @@ mod campaigns;
 mod classes;
 mod coverage;
 mod enrolments;
+mod filings;
 mod materials;
 mod meetings;
 mod openapi;
@@ -61,6 +62,7 @@ pub fn routes(r: Routes) -> Routes {
         .post("/api/v1/classes/{id}/complete", write, enrolments::complete)
         .post("/api/v1/sessions/{id}/attendance", write, enrolments::attendance)
         .get("/api/v1/campaigns/{id}/coverage", read, coverage::get)
+        .get("/api/v1/campaigns/{id}/filings", read, filings::list)
         .get("/api/v1/people/{id}/credits", read, coverage::credits)
         .get("/api/v1/study-logs", read, study_logs::list)
         .post("/api/v1/study-logs", write, study_logs::create)

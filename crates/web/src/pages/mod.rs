@@ -10,6 +10,7 @@ pub(crate) mod classes;
 mod coverage;
 mod credits;
 pub(crate) mod enrolments;
+mod filings;
 mod funds;
 mod home;
 mod imports;
@@ -55,6 +56,7 @@ pub fn routes() -> Routes {
     let r = targets::routes(r);
     let r = credits::routes(r);
     let r = funds::routes(r);
+    let r = filings::routes(r);
     let r = study_logs::routes(r);
     let r = materials::routes(r);
     let r = meetings::routes(r);

@@ -1,0 +1,610 @@
+//! Filing upward (备案, issue 14 item 1): the campaigns with filings (`/filings`), a
+//! campaign's board of who filed what and who is late (`/campaigns/{id}/filings`, with the
+//! issuer's routes and reporting duties, and its Excel export), a filing with its versions,
+//! attachments and the receiver's decision (`/filings/{id}`).
+
+use askama::Template;
+use axum::extract::{Form as AxForm, Multipart, Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use xuepei_domain::accounts::Perm;
+use xuepei_domain::labels::Labeled;
+use xuepei_domain::training::filing::{FilingAction, FilingKind, FilingState, ProgressEvery};
+use xuepei_office::write::{Cell, Column};
+use xuepei_store::filings::{self as store, Board, Filer, Filing, FilingInput};
+use xuepei_store::{StoreError, Tx};
+
+use crate::AppState;
+use crate::auth::Ctx;
+use crate::error::{AppResult, render};
+use crate::exports::{finish, write_in_background};
+use crate::form::{Form, save_or_refuse};
+use crate::layout::Layout;
+use crate::params::{self, Params};
+use crate::routes::{Access, MenuEntry, MenuGroup, Routes};
+
+pub fn routes(r: Routes) -> Routes {
+    let view = Access::Page(Perm::TRAINING_VIEW);
+    let edit = Access::Page(Perm::TRAINING_EDIT);
+    r.menu(MenuEntry {
+        group: MenuGroup::Training,
+        order: 35,
+        key: "filings",
+        label: "方案报告备案",
+        href: "/filings",
+        visible: |can| can(Perm::TRAINING_VIEW),
+    })
+    .audit_labels(&[
+        ("filing.create", "起草备案材料"),
+        ("filing.update", "修改备案材料"),
+        ("filing.attach", "上传备案附件"),
+        ("filing.detach", "删除备案附件"),
+        ("filing.submit", "报送备案"),
+        ("filing.return", "退回备案材料"),
+        ("filing.accept", "予以备案"),
+        ("filing.version", "新建备案材料版本"),
+        ("filing.terms", "设定报送要求"),
+        ("filing.route", "设定备案路线"),
+        ("filing.route_remove", "删除备案路线"),
+    ])
+    .audit_fields(
+        "filing",
+        &[
+            ("kind", "材料类别"),
+            ("period", "期次"),
+            ("version", "版本"),
+            ("title", "标题"),
+            ("body", "正文"),
+            ("state", "状态"),
+            ("comments", "意见"),
+            ("receiver", "接收单位"),
+            ("file", "附件"),
+        ],
+    )
+    .audit_codes(
+        "filing",
+        &[
+            ("kind", |c| FilingKind::from_code(c).map(FilingKind::label)),
+            ("state", |c| FilingState::from_code(c).map(FilingState::label)),
+        ],
+    )
+    .get("/filings", view, index)
+    .get("/campaigns/{id}/filings", view, board)
+    .post("/campaigns/{id}/filings/export", view, export)
+    .post("/campaigns/{id}/filings/terms", edit, set_terms)
+    .post("/campaigns/{id}/filings/routes", edit, set_route)
+    .post("/campaigns/{id}/filings/routes/{route}/delete", edit, remove_route)
+    .get("/campaigns/{id}/filings/new", edit, new_form)
+    .post("/campaigns/{id}/filings", edit, create)
+    .get("/filings/{id}", view, detail)
+    .post("/filings/{id}", edit, update)
+    .post("/filings/{id}/files", edit, add_file)
+    .get("/filings/{id}/files/{file}", view, download)
+    .post("/filings/{id}/files/{file}/delete", edit, remove_file)
+    .post("/filings/{id}/submit", edit, submit)
+    .post("/filings/{id}/decide", edit, decide)
+    .post("/filings/{id}/version", edit, new_version)
+}
+
+fn notice(p: &Params) -> Option<String> {
+    Some(
+        match params::text(p, "done")? {
+            "created" => "草稿已保存；上传附件后即可报送",
+            "updated" => "修改已保存",
+            "attached" => "附件已上传",
+            "detached" => "附件已删除",
+            "submitted" => "已报送，等待接收单位备案",
+            "returned" => "已退回修改，报送单位将看到修改意见",
+            "accepted" => "已予以备案",
+            "version" => "已新建版本：修改后报送，备案后取代原版本",
+            "terms" => "报送要求已保存",
+            "route" => "备案路线已保存",
+            "route_removed" => "备案路线已删除，该单位改向发文单位报送",
+            _ => return None,
+        }
+        .to_owned(),
+    )
+}
+
+// ---------------------------------------------------------------------------------------
+// The campaigns with filings.
+
+#[derive(Template)]
+#[template(path = "filings/index.html")]
+struct IndexPage {
+    layout: Layout,
+    inbox: Vec<(i64, String, u64)>,
+    campaigns: Vec<xuepei_store::campaigns::Campaign>,
+}
+
+async fn index(State(st): State<AppState>, ctx: Ctx) -> AppResult<Html<String>> {
+    let inbox = store::inbox(&st.db, &ctx.scope).await?;
+    let campaigns = xuepei_store::campaigns::list(&st.db, &ctx.scope, xuepei_store::page::At::First, 50).await?.items;
+    let layout = Layout::new(&ctx, "方案报告备案", "filings").crumb("教育培训", None).crumb("方案报告备案", None);
+    render(&IndexPage { layout, inbox, campaigns })
+}
+
+// ---------------------------------------------------------------------------------------
+// A campaign's board.
+
+#[derive(Template)]
+#[template(path = "filings/board.html")]
+struct BoardPage {
+    layout: Layout,
+    b: Board,
+    mine: Vec<Filer>,
+    terms: Form,
+    route: Form,
+    everies: Vec<(&'static str, &'static str)>,
+    export_href: String,
+}
+
+impl BoardPage {
+    /// Whether the viewer files for this organiser.
+    fn files_for(&self, org_id: &i64) -> bool {
+        self.mine.iter().any(|m| m.org.id == *org_id)
+    }
+}
+
+async fn board_page(
+    st: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    terms: Form,
+    route: Form,
+    n: Option<String>,
+) -> AppResult<Html<String>> {
+    let b = store::board(&st.db, &ctx.scope, id, xuepei_domain::time::today()).await?;
+    let mine = store::my_filers(&st.db, &ctx.scope, id).await?;
+    let terms = if terms.has_errors() || terms.general().is_some() {
+        terms
+    } else {
+        terms
+            .with("progress_every", b.terms.interval.every.code())
+            .with("progress_days", b.terms.interval.days.to_string())
+            .with("summary_deadline", b.terms.summary_deadline.to_string())
+    };
+    let layout = Layout::new(ctx, format!("备案情况：{}", b.campaign.title), "filings")
+        .crumb("方案报告备案", Some("/filings".into()))
+        .crumb(b.campaign.title.clone(), Some(format!("/campaigns/{id}")))
+        .crumb("备案情况", None)
+        .notice(n);
+    render(&BoardPage {
+        layout,
+        b,
+        mine,
+        terms,
+        route,
+        everies: params::options::<ProgressEvery>(),
+        export_href: format!("/campaigns/{id}/filings/export"),
+    })
+}
+
+async fn board(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(p): Query<Params>,
+) -> AppResult<Html<String>> {
+    let id = params::id(&id, "轮训工作")?;
+    board_page(&st, &ctx, id, Form::new(), Form::new(), notice(&p)).await
+}
+
+async fn set_terms(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    AxForm(fields): AxForm<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let id = params::id(&id, "轮训工作")?;
+    let form = Form::submitted(fields);
+    let tx = Tx::begin(&st.db, &ctx.scope, &ctx.actor).await?;
+    let mut errs = Vec::new();
+    let summary =
+        super::campaigns::parse_date("summary_deadline", "工作总结报送期限", form.value("summary_deadline"), &mut errs);
+    let result = if errs.is_empty() {
+        store::set_terms(&tx, id, form.value("progress_every"), form.value("progress_days"), summary).await
+    } else {
+        Err(StoreError::Invalid(errs))
+    };
+    save_or_refuse(
+        tx,
+        result,
+        form,
+        |_| format!("/campaigns/{id}/filings?done=terms#terms"),
+        async |form| board_page(&st, &ctx, id, form, Form::new(), None).await,
+    )
+    .await
+}
+
+async fn set_route(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    AxForm(fields): AxForm<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let id = params::id(&id, "轮训工作")?;
+    let form = Form::submitted(fields);
+    let tx = Tx::begin(&st.db, &ctx.scope, &ctx.actor).await?;
+    let result = store::set_route(&tx, id, form.value("org"), form.value("receiver")).await;
+    save_or_refuse(
+        tx,
+        result,
+        form,
+        |_| format!("/campaigns/{id}/filings?done=route#routes"),
+        async |form| board_page(&st, &ctx, id, Form::new(), form, None).await,
+    )
+    .await
+}
+
+async fn remove_route(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path((id, route)): Path<(String, String)>,
+) -> AppResult<Response> {
+    let id = params::id(&id, "轮训工作")?;
+    let route = params::id(&route, "备案路线")?;
+    let tx = Tx::begin(&st.db, &ctx.scope, &ctx.actor).await?;
+    store::remove_route(&tx, id, route).await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/campaigns/{id}/filings?done=route_removed#routes")).into_response())
+}
+
+const BOARD_COLUMNS: [Column; 8] = [
+    Column { header: "报送单位", width: 24.0 },
+    Column { header: "接收单位", width: 24.0 },
+    Column { header: "材料", width: 16.0 },
+    Column { header: "报送期限", width: 12.0 },
+    Column { header: "状态", width: 16.0 },
+    Column { header: "版本", width: 8.0 },
+    Column { header: "首次报送时间", width: 18.0 },
+    Column { header: "逾期天数", width: 10.0 },
+];
+
+async fn export(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult<Response> {
+    let id = params::id(&id, "轮训工作")?;
+    let (db, scope) = (st.db.clone(), ctx.scope.clone());
+    super::send_export(&st, &ctx, "备案情况", |path| async move {
+        let b = store::board(&db, &scope, id, xuepei_domain::time::today()).await?;
+        let (tx, handle) = write_in_background(path, "备案情况", b.campaign.title.clone(), &BOARD_COLUMNS).await;
+        let mut batch: Vec<Vec<Cell>> = Vec::new();
+        for r in &b.rows {
+            for d in &r.duties {
+                batch.push(vec![
+                    r.filer.org.name.clone().into(),
+                    r.filer.receiver.name.clone().into(),
+                    d.what().into(),
+                    d.deadline.to_string().into(),
+                    d.current.as_ref().map_or("未起草", |f| f.state.label()).into(),
+                    d.current.as_ref().map_or(Cell::Empty, |f| Cell::Number(f64::from(f.version))),
+                    d.first_submitted_at.map_or(Cell::Empty, |t| xuepei_domain::time::minute(t).into()),
+                    Cell::Number(d.days_late as f64),
+                ]);
+            }
+        }
+        let _ = tx.send(batch).await;
+        finish(tx, handle).await
+    })
+    .await
+}
+
+// ---------------------------------------------------------------------------------------
+// Starting a filing.
+
+#[derive(Template)]
+#[template(path = "filings/form.html")]
+struct NewPage {
+    layout: Layout,
+    campaign_id: i64,
+    back_href: String,
+    form: Form,
+    orgs: Vec<(String, String)>,
+    kinds: Vec<(&'static str, &'static str)>,
+    progress: String,
+}
+
+async fn new_page(st: &AppState, ctx: &Ctx, id: i64, form: Form) -> AppResult<Html<String>> {
+    let (c, terms) = store::terms(&st.db, &ctx.scope, id).await?;
+    let mine = store::my_filers(&st.db, &ctx.scope, id).await?;
+    let orgs =
+        mine.iter().map(|f| (f.org.code.clone(), format!("{}（向{}报送）", f.org.name, f.receiver.name))).collect();
+    let layout = Layout::new(ctx, "起草备案材料", "filings")
+        .crumb("方案报告备案", Some("/filings".into()))
+        .crumb(c.title.clone(), Some(format!("/campaigns/{id}/filings")))
+        .crumb("起草", None);
+    render(&NewPage {
+        layout,
+        campaign_id: id,
+        back_href: format!("/campaigns/{id}/filings"),
+        form,
+        orgs,
+        kinds: params::options::<FilingKind>(),
+        progress: terms.progress,
+    })
+}
+
+async fn new_form(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(p): Query<Params>,
+) -> AppResult<Html<String>> {
+    let id = params::id(&id, "轮训工作")?;
+    let mut form = Form::new();
+    for k in ["org", "kind", "period"] {
+        if let Some(v) = params::text(&p, k) {
+            form.set(k, v);
+        }
+    }
+    if form.value("org").is_empty()
+        && let [only] = store::my_filers(&st.db, &ctx.scope, id).await?.as_slice()
+    {
+        form.set("org", only.org.code.clone());
+    }
+    new_page(&st, &ctx, id, form).await
+}
+
+async fn create(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    AxForm(fields): AxForm<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let id = params::id(&id, "轮训工作")?;
+    let form = Form::submitted(fields);
+    let get = |k: &str| form.value(k).to_owned();
+    let input = FilingInput {
+        org: get("org"),
+        kind: get("kind"),
+        period: get("period"),
+        title: get("title"),
+        body: get("body"),
+    };
+    let tx = Tx::begin(&st.db, &ctx.scope, &ctx.actor).await?;
+    let result = store::create(&tx, id, &input).await;
+    save_or_refuse(
+        tx,
+        result,
+        form,
+        |f| format!("/filings/{}?done=created", f.id),
+        async |form| new_page(&st, &ctx, id, form).await,
+    )
+    .await
+}
+
+// ---------------------------------------------------------------------------------------
+// A filing.
+
+#[derive(Template)]
+#[template(path = "filings/detail.html")]
+struct DetailPage {
+    layout: Layout,
+    f: Filing,
+    versions: Vec<Filing>,
+    can_write: bool,
+    can_decide: bool,
+    newest: bool,
+    text: Form,
+    upload: Form,
+    decision: Form,
+    upload_mb: usize,
+}
+
+struct Forms {
+    text: Form,
+    upload: Form,
+    decision: Form,
+}
+
+impl Forms {
+    fn none() -> Self {
+        Forms { text: Form::new(), upload: Form::new(), decision: Form::new() }
+    }
+}
+
+async fn detail_page(st: &AppState, ctx: &Ctx, id: i64, forms: Forms, n: Option<String>) -> AppResult<Html<String>> {
+    let f = store::get(&st.db, &ctx.scope, id).await?;
+    let versions = store::versions(&st.db, &ctx.scope, &f).await?;
+    let newest = versions.iter().map(|v| v.version).max().unwrap_or(f.version) == f.version;
+    let text = if forms.text.has_errors() || forms.text.general().is_some() {
+        forms.text
+    } else {
+        Form::new().with("title", f.title.clone()).with("body", f.body.clone())
+    };
+    let (c, _) = store::terms(&st.db, &ctx.scope, f.campaign_id).await?;
+    let layout = Layout::new(ctx, format!("{}：{}", f.org.name, f.what()), "filings")
+        .crumb("方案报告备案", Some("/filings".into()))
+        .crumb(c.title, Some(format!("/campaigns/{}/filings", f.campaign_id)))
+        .crumb(format!("{}{}", f.org.name, f.what()), None)
+        .notice(n);
+    render(&DetailPage {
+        layout,
+        can_write: f.writable_by(&ctx.scope),
+        can_decide: f.decidable_by(&ctx.scope) && f.state == FilingState::Submitted,
+        newest,
+        f,
+        versions,
+        text,
+        upload: forms.upload,
+        decision: forms.decision,
+        upload_mb: st.config.upload_limit / 1_048_576,
+    })
+}
+
+async fn detail(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(p): Query<Params>,
+) -> AppResult<Html<String>> {
+    let id = params::id(&id, "备案材料")?;
+    detail_page(&st, &ctx, id, Forms::none(), notice(&p)).await
+}
+
+async fn update(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    AxForm(fields): AxForm<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let id = params::id(&id, "备案材料")?;
+    let form = Form::submitted(fields);
+    let tx = Tx::begin(&st.db, &ctx.scope, &ctx.actor).await?;
+    let result = store::update(&tx, id, form.value("title"), form.value("body")).await;
+    save_or_refuse(
+        tx,
+        result,
+        form,
+        |_| format!("/filings/{id}?done=updated"),
+        async |form| detail_page(&st, &ctx, id, Forms { text: form, ..Forms::none() }, None).await,
+    )
+    .await
+}
+
+/// Reads the uploaded file of the attachment form.
+async fn read_file(st: &AppState, mut mp: Multipart) -> Result<(String, Vec<u8>), String> {
+    let too_big = || format!("附件超过上传大小限制（{}MB），请压缩或拆分后上传", st.config.upload_limit / 1_048_576);
+    let mut file = None;
+    loop {
+        let field = match mp.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_big()),
+            Err(_) => return Err("上传未完成或格式有误，请重新上传".into()),
+        };
+        if field.name() == Some("file") {
+            let name = field.file_name().unwrap_or("附件").to_owned();
+            let bytes = field.bytes().await.map_err(|_| "附件读取失败，请重新上传".to_owned())?;
+            if bytes.len() > st.config.upload_limit {
+                return Err(too_big());
+            }
+            file = Some((name, bytes.to_vec()));
+        }
+    }
+    file.filter(|(_, b)| !b.is_empty()).ok_or_else(|| "请选择要上传的附件（不能是空文件）".to_owned())
+}
+
+async fn add_file(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>, mp: Multipart) -> AppResult<Response> {
+    let id = params::id(&id, "备案材料")?;
+    let (name, bytes) = match read_file(&st, mp).await {
+        Ok(v) => v,
+        Err(m) => {
+            let mut upload = Form::new();
+            upload.refuse(StoreError::invalid("file", m))?;
+            let page = detail_page(&st, &ctx, id, Forms { upload, ..Forms::none() }, None).await?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+    };
+    let tx = Tx::begin(&st.db, &ctx.scope, &ctx.actor).await?;
+    let result = store::add_file(&tx, id, &name, bytes).await;
+    save_or_refuse(
+        tx,
+        result,
+        Form::new(),
+        |_| format!("/filings/{id}?done=attached#files"),
+        async |form| detail_page(&st, &ctx, id, Forms { upload: form, ..Forms::none() }, None).await,
+    )
+    .await
+}
+
+async fn remove_file(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path((id, file)): Path<(String, String)>,
+) -> AppResult<Response> {
+    let id = params::id(&id, "备案材料")?;
+    let file = params::id(&file, "附件")?;
+    step(&st, &ctx, id, format!("/filings/{id}?done=detached#files"), Forms::none(), async |tx| {
+        store::remove_file(tx, id, file).await
+    })
+    .await
+}
+
+async fn download(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path((id, file)): Path<(String, String)>,
+) -> AppResult<Response> {
+    let id = params::id(&id, "备案材料")?;
+    let file = params::id(&file, "附件")?;
+    let (name, content) = store::file(&st.db, &ctx.scope, id, file).await?;
+    let disposition = format!("attachment; filename=\"attachment\"; filename*=UTF-8''{}", params::enc(&name));
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/octet-stream".to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
+        ],
+        content,
+    )
+        .into_response())
+}
+
+/// One step on a filing: done, or the filing shown again with why not (422).
+async fn step<T>(
+    st: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    done: String,
+    forms: Forms,
+    write: impl AsyncFnOnce(&Tx) -> Result<T, StoreError>,
+) -> AppResult<Response> {
+    let tx = Tx::begin(&st.db, &ctx.scope, &ctx.actor).await?;
+    let result = write(&tx).await;
+    let Forms { text, upload, decision } = forms;
+    save_or_refuse(
+        tx,
+        result,
+        decision,
+        |_| done,
+        async |decision| detail_page(st, ctx, id, Forms { text, upload, decision }, None).await,
+    )
+    .await
+}
+
+async fn submit(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult<Response> {
+    let id = params::id(&id, "备案材料")?;
+    // What is missing (the attachment, the text) is said above the filing, not beside a field.
+    step(&st, &ctx, id, format!("/filings/{id}?done=submitted"), Forms::none(), async |tx| {
+        store::submit(tx, id).await.map_err(|e| match e {
+            StoreError::Invalid(errs) => {
+                StoreError::Conflict(errs.into_iter().map(|e| e.message).collect::<Vec<_>>().join("；"))
+            }
+            other => other,
+        })
+    })
+    .await
+}
+
+async fn decide(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    AxForm(fields): AxForm<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let id = params::id(&id, "备案材料")?;
+    let form = Form::submitted(fields);
+    let action = form.value("action").to_owned();
+    let comments = form.value("comments").to_owned();
+    let done = if FilingAction::parse_label(&action) == Some(FilingAction::Accept) { "accepted" } else { "returned" };
+    let forms = Forms { decision: form, ..Forms::none() };
+    step(&st, &ctx, id, format!("/filings/{id}?done={done}"), forms, async |tx| {
+        store::decide(tx, id, &action, &comments).await
+    })
+    .await
+}
+
+async fn new_version(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult<Response> {
+    let id = params::id(&id, "备案材料")?;
+    let tx = Tx::begin(&st.db, &ctx.scope, &ctx.actor).await?;
+    let result = store::new_version(&tx, id).await;
+    save_or_refuse(
+        tx,
+        result,
+        Form::new(),
+        |f| format!("/filings/{}?done=version", f.id),
+        async |decision| detail_page(&st, &ctx, id, Forms { decision, ..Forms::none() }, None).await,
+    )
+    .await
+}
