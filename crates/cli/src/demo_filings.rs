@@ -38,14 +38,21 @@ pub async fn seed_filings(db: &DatabaseConnection) -> Result<String, String> {
     let Some(c) = all.iter().find(|c| c.title == "全市基层党组织书记集中轮训") else {
         return Ok("演示备案：未找到轮训工作，跳过".into());
     };
-    let tx = Tx::begin(db, &sys, &Actor::operator("演示数据")).await.map_err(e)?;
-    // Every county files with the city (a route each, whatever departments the tree holds).
+    let actor = Actor::operator("演示数据");
+    let city = Scope::of_org(db, c.issuer_org_id).await.map_err(e)?;
+    // The city sets the routes and duties: every county files with it (a route each,
+    // whatever departments the tree holds).
+    let tx = Tx::begin(db, &city, &actor).await.map_err(e)?;
     for code in ["430602", "430603", "430611", "430621", "430623", "430624", "430626", "430671", "430681", "430682"] {
         filings::set_route(&tx, c.id, code, "430600").await.map_err(e)?;
     }
     filings::set_terms(&tx, c.id, "monthly", "", NaiveDate::from_ymd_opt(2016, 1, 15)).await.map_err(e)?;
+    tx.commit().await.map_err(|x| x.to_string())?;
     let mut made = 0;
     for (code, name, (m, d), decision) in PLANS {
+        // Each county drafts, attaches and submits its own plan …
+        let county = xuepei_store::org::get_by_code(db, &city, code).await.map_err(e)?;
+        let own = Scope::of_org(db, county.id).await.map_err(e)?;
         let input = FilingInput {
             org: code.into(),
             kind: "plan".into(),
@@ -56,10 +63,14 @@ pub async fn seed_filings(db: &DatabaseConnection) -> Result<String, String> {
                  三、培训内容\n按照市委组织部通知确定的五个方面内容。\n四、方法步骤\n分期分批，每期不少于3天。\n五、组织保障\n经费从财政培训经费和管理党费中列支。"
             ),
         };
+        let tx = Tx::begin(db, &own, &actor).await.map_err(e)?;
         let f = filings::create(&tx, c.id, &input).await.map_err(e)?;
         let text = input.body.clone().into_bytes();
         filings::add_file(&tx, f.id, &format!("{name}集中轮训实施方案（印发稿）.txt"), text).await.map_err(e)?;
         filings::submit(&tx, f.id).await.map_err(e)?;
+        tx.commit().await.map_err(|x| x.to_string())?;
+        // … and the city decides, the dates of 2015 recorded.
+        let tx = Tx::begin(db, &city, &actor).await.map_err(e)?;
         if let Some((action, _)) = decision {
             let comments = if action == "return" {
                 "请补充参训对象名单、分期安排和经费预算后重新报送"
@@ -71,9 +82,9 @@ pub async fn seed_filings(db: &DatabaseConnection) -> Result<String, String> {
         let submitted = at(m, d, 10).ok_or("演示日期有误")?;
         let decided = decision.and_then(|(_, (dm, dd))| at(dm, dd, 16));
         filings::record_times(&tx, f.id, submitted, decided).await.map_err(e)?;
+        tx.commit().await.map_err(|x| x.to_string())?;
         made += 1;
     }
-    tx.commit().await.map_err(|x| x.to_string())?;
     Ok(format!(
         "演示方案备案：“{}”{made}个县市区报送实施方案（2个按期备案、1个逾期7天、1个被退回、1个待备案，其余未报送）",
         c.title

@@ -108,15 +108,22 @@ impl Filing {
         what(self.kind, self.period)
     }
 
-    /// Whether `scope` writes and submits it (the filer's scope).
+    /// Whether `scope` writes and submits it: the filer's scope, not the receiver's (which
+    /// holds the filer too when the filer lies below it) — no one both files and accepts.
     pub fn writable_by(&self, scope: &Scope) -> bool {
-        scope.contains_path(&self.org_path)
+        files_for(scope, &self.org_path, &self.receiver_path)
     }
 
     /// Whether `scope` returns or files it (a scope holding the receiver).
     pub fn decidable_by(&self, scope: &Scope) -> bool {
         scope.contains_path(&self.receiver_path)
     }
+}
+
+/// Whether `scope` files for the organisation at `org_path` with the receiver at
+/// `receiver_path` (see [`Filing::writable_by`]).
+fn files_for(scope: &Scope, org_path: &str, receiver_path: &str) -> bool {
+    scope.contains_path(org_path) && !scope.contains_path(receiver_path)
 }
 
 pub fn what(kind: FilingKind, period: u32) -> String {
@@ -150,7 +157,10 @@ impl Duty {
         match &self.current {
             None if self.days_late > 0 => format!("未报送{late}"),
             None => "未到报送期限".to_owned(),
-            Some(f) => format!("{}（第{}版）{late}", f.state.label(), f.version),
+            Some(f) => match self.filed_version.filter(|v| *v != f.version) {
+                Some(v) => format!("已备案（第{v}版）；第{}版{}{late}", f.version, f.state.label()),
+                None => format!("{}（第{}版）{late}", f.state.label(), f.version),
+            },
         }
     }
 }
@@ -490,10 +500,29 @@ pub async fn set_terms(
 ) -> Result<Terms> {
     let c = issued(tx, campaign_id).await?;
     let interval = Interval::parse(every, days).map_err(|m| err("progress_every", m))?;
-    if let Some(d) = summary
-        && d < c.start_on
-    {
-        return Err(err("summary_deadline", format!("工作总结报送期限不能早于轮训开始日期（{}）", c.start_on)));
+    if let Some(d) = summary {
+        if d < c.start_on {
+            return Err(err("summary_deadline", format!("工作总结报送期限不能早于轮训开始日期（{}）", c.start_on)));
+        }
+        let latest = c.end_on.checked_add_days(chrono::Days::new(366)).unwrap_or(c.end_on);
+        if d > latest {
+            return Err(err("summary_deadline", format!("工作总结报送期限不能晚于轮训结束后一年（{latest}）")));
+        }
+    }
+    // Progress reports already written keep their periods: the interval changes only before.
+    let current = terms_of(tx.conn(), &c).await?.interval;
+    if interval != current {
+        let written = filing::Entity::find()
+            .filter(filing::Column::CampaignId.eq(c.id))
+            .filter(filing::Column::Kind.eq(FilingKind::Progress.code()))
+            .one(tx.conn())
+            .await?;
+        if written.is_some() {
+            return Err(err(
+                "progress_every",
+                format!("已有单位起草或报送了进度报告，进度报告周期不能再改变（现为{}）", current.describe()),
+            ));
+        }
     }
     let existing = filing_term::Entity::find().filter(filing_term::Column::CampaignId.eq(c.id)).one(tx.conn()).await?;
     let mut m = match existing {
@@ -588,6 +617,16 @@ pub async fn set_route(tx: &Tx, campaign_id: i64, org: &str, receiver: &str) -> 
     m.receiver_path = Set(to.path.clone());
     m.updated_at = Set(now());
     let saved = m.save(tx.conn()).await?;
+    // Drafts and returned filings follow the route (the old receiver no longer reads them);
+    // submitted and filed ones stay with the body that received them.
+    filing::Entity::update_many()
+        .col_expr(filing::Column::ReceiverOrgId, Expr::value(to.id))
+        .col_expr(filing::Column::ReceiverPath, Expr::value(to.path.clone()))
+        .filter(filing::Column::CampaignId.eq(c.id))
+        .filter(filing::Column::OrgId.eq(o.id))
+        .filter(filing::Column::State.is_in([FilingState::Draft.code(), FilingState::Returned.code()]))
+        .exec(tx.conn())
+        .await?;
     let id = match saved.id {
         Set(v) | ActiveValue::Unchanged(v) => v,
         ActiveValue::NotSet => 0,
@@ -613,6 +652,14 @@ pub async fn remove_route(tx: &Tx, campaign_id: i64, route_id: i64) -> Result<()
         .await?
         .ok_or(StoreError::NotFound("备案路线"))?;
     filing_route::Entity::delete_by_id(r.id).exec(tx.conn()).await?;
+    filing::Entity::update_many()
+        .col_expr(filing::Column::ReceiverOrgId, Expr::value(c.issuer_org_id))
+        .col_expr(filing::Column::ReceiverPath, Expr::value(c.issuer_path.clone()))
+        .filter(filing::Column::CampaignId.eq(c.id))
+        .filter(filing::Column::OrgId.eq(r.org_id))
+        .filter(filing::Column::State.is_in([FilingState::Draft.code(), FilingState::Returned.code()]))
+        .exec(tx.conn())
+        .await?;
     tx.record(Entry {
         action: "filing.route_remove",
         target_type: "campaign",
@@ -683,12 +730,12 @@ pub async fn create(tx: &Tx, campaign_id: i64, input: &FilingInput) -> Result<Fi
     } else {
         let all = filers(tx.conn(), &c).await?;
         match all.into_iter().find(|f| f.org.code == input.org.trim()) {
-            Some(f) if tx.scope().contains_path(&f.org_path) => Some(f),
+            Some(f) if files_for(tx.scope(), &f.org_path, &f.receiver_path) => Some(f),
             _ => {
                 errs.push(FieldError {
                     field: "org",
                     message: format!(
-                        "“{}”不是本次轮训工作中您所管理的报送单位；报送单位见备案情况表，如需增加请联系发文单位设定备案路线",
+                        "“{}”不是本次轮训工作中由您报送的单位（接收备案的单位不代为起草）；报送单位见备案情况表，如需增加请联系发文单位设定备案路线",
                         input.org.trim()
                     ),
                 });
@@ -958,7 +1005,10 @@ pub async fn decide(tx: &Tx, id: i64, action: &str, comments: &str) -> Result<Fi
     let t = now();
     let updated = filing::Entity::update_many()
         .col_expr(filing::Column::State, Expr::value(to.code()))
-        .col_expr(filing::Column::Comments, Expr::value((!comments.is_empty()).then(|| comments.to_owned())))
+        .col_expr(
+            filing::Column::Comments,
+            Expr::value(if comments.is_empty() { f.comments.clone() } else { Some(comments.to_owned()) }),
+        )
         .col_expr(filing::Column::DecidedAt, Expr::value(Some(t)))
         .col_expr(filing::Column::DecidedBy, Expr::value(Some(tx.actor().username.clone())))
         .col_expr(filing::Column::UpdatedAt, Expr::value(t))
@@ -1016,13 +1066,18 @@ pub async fn new_version(tx: &Tx, id: i64) -> Result<Filing> {
             "尚未备案的材料直接修改即可，不需要新建版本".to_owned()
         }));
     }
+    // The new version goes to the body on the route now.
+    let c = campaigns::get(tx.conn(), &Scope::whole(), f.campaign_id).await?;
+    let route = filers(tx.conn(), &c).await?.into_iter().find(|x| x.org.id == f.org.id);
+    let (receiver_id, receiver_path) =
+        route.map_or_else(|| (f.receiver.id, f.receiver_path.clone()), |r| (r.receiver.id, r.receiver_path));
     let t = now();
     let m = filing::ActiveModel {
         campaign_id: Set(f.campaign_id),
         org_id: Set(f.org.id),
         org_path: Set(f.org_path.clone()),
-        receiver_org_id: Set(f.receiver.id),
-        receiver_path: Set(f.receiver_path.clone()),
+        receiver_org_id: Set(receiver_id),
+        receiver_path: Set(receiver_path),
         kind: Set(f.kind.code().to_owned()),
         period: Set(i32::try_from(f.period).unwrap_or(0)),
         version: Set(i32::try_from(f.version + 1).unwrap_or(i32::MAX)),
@@ -1074,7 +1129,7 @@ pub async fn new_version(tx: &Tx, id: i64) -> Result<Filing> {
 /// The organisers of a campaign the writer may file for (in the scope), for the form.
 pub async fn my_filers(db: &impl ConnectionTrait, scope: &Scope, campaign_id: i64) -> Result<Vec<Filer>> {
     let c = campaign_for(db, scope, campaign_id).await?;
-    Ok(filers(db, &c).await?.into_iter().filter(|f| scope.contains_path(&f.org_path)).collect())
+    Ok(filers(db, &c).await?.into_iter().filter(|f| files_for(scope, &f.org_path, &f.receiver_path)).collect())
 }
 
 /// Campaigns with filings the scope files or receives, newest first (for the menu page):

@@ -69,7 +69,7 @@ async fn a_plan_is_submitted_returned_filed_and_superseded_with_lateness_and_sco
     assert!(matches!(&e, StoreError::Conflict(m) if m.contains("已有记录")), "{e:?}");
     let e =
         write(&db.conn, &quyuan, async |tx| filings::create(tx, c.id, &plan(YUNXI)).await).await.expect_err("other");
-    assert!(field_error(e, "org").contains("不是本次轮训工作中您所管理的报送单位"));
+    assert!(field_error(e, "org").contains("不是本次轮训工作中由您报送的单位"));
     // A progress report of a period that does not exist.
     let bad = FilingInput { kind: "进度报告".into(), period: "9".into(), ..plan(YUNXI) };
     let e = write(&db.conn, &yunxi, async |tx| filings::create(tx, c.id, &bad).await).await.expect_err("period");
@@ -96,6 +96,11 @@ async fn a_plan_is_submitted_returned_filed_and_superseded_with_lateness_and_sco
     let e = write(&db.conn, &yunxi, async |tx| filings::update(tx, f.id, "改", "").await).await.expect_err("locked");
     assert!(matches!(&e, StoreError::Conflict(m) if m.contains("等待接收单位备案")), "{e:?}");
 
+    // The receiver neither writes nor submits for the county (no one files and accepts).
+    let e = write(&db.conn, &city, async |tx| filings::update(tx, f.id, "市里代改", "").await).await.expect_err("city");
+    assert!(matches!(&e, StoreError::Forbidden(m) if m.contains("接收单位只能退回或备案")), "{e:?}");
+    let e = write(&db.conn, &city, async |tx| filings::create(tx, c.id, &plan(QUYUAN)).await).await.expect_err("city");
+    assert!(field_error(e, "org").contains("接收备案的单位不代为起草"));
     // The city returns it: comments required.
     let e = write(&db.conn, &city, async |tx| filings::decide(tx, f.id, "return", " ").await).await.expect_err("why");
     assert!(field_error(e, "comments").contains("修改意见"));
@@ -128,6 +133,7 @@ async fn a_plan_is_submitted_returned_filed_and_superseded_with_lateness_and_sco
     let b = filings::board(&db.conn, &city, c.id, today()).await.expect("board");
     let duty = &b.rows.iter().find(|r| r.filer.org.code == YUNXI).expect("yunxi").duties[0];
     assert_eq!((duty.filed_version, duty.current.as_ref().map(|f| f.version)), (Some(1), Some(2)));
+    assert!(duty.status().starts_with("已备案（第1版）；第2版已报送"), "{}", duty.status());
     write(&db.conn, &city, async |tx| filings::decide(tx, v2.id, "accept", "").await).await.expect("v2 filed");
     let versions = filings::versions(&db.conn, &yunxi, &v2).await.expect("versions");
     assert_eq!(versions.iter().map(|v| (v.version, v.superseded)).collect::<Vec<_>>(), [(1, true), (2, false)]);
@@ -199,6 +205,11 @@ async fn routes_and_duties_are_the_issuers_and_a_routed_filing_goes_to_its_recei
         .await
         .expect("submitted (no attachment needed)");
     assert_eq!(f.receiver.code, YUNXI);
+    // Reporting duties no longer change once a progress report is written.
+    let e = write(&db.conn, &city, async |tx| filings::set_terms(tx, c.id, "monthly", "", None).await)
+        .await
+        .expect_err("periods in use");
+    assert!(field_error(e, "progress_every").contains("不能再改变"));
     // While it waits, its route is not changed.
     let e =
         write(&db.conn, &city, async |tx| filings::set_route(tx, c.id, QUYUAN, CITY).await).await.expect_err("pending");
@@ -207,6 +218,13 @@ async fn routes_and_duties_are_the_issuers_and_a_routed_filing_goes_to_its_recei
     assert!(seen.rows.iter().any(|r| r.filer.org.code == QUYUAN), "the receiver sees who files with it");
     let f = write(&db.conn, &yunxi, async |tx| filings::decide(tx, f.id, "accept", "").await).await.expect("filed");
     assert_eq!(f.state, FilingState::Filed);
+    // A draft follows a changed route: the old receiver no longer reads it.
+    let summary = FilingInput { kind: "summary".into(), period: String::new(), ..input };
+    let draft = write(&db.conn, &quyuan, async |tx| filings::create(tx, c.id, &summary).await).await.expect("draft");
+    assert!(filings::get(&db.conn, &yunxi, draft.id).await.is_ok(), "the receiver on the route reads it");
+    write(&db.conn, &city, async |tx| filings::set_route(tx, c.id, QUYUAN, CITY).await).await.expect("rerouted");
+    assert!(matches!(filings::get(&db.conn, &yunxi, draft.id).await, Err(StoreError::NotFound(_))));
+    assert_eq!(filings::get(&db.conn, &city, draft.id).await.expect("city").receiver.code, CITY);
     db.cleanup().await;
 }
 

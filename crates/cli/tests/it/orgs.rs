@@ -173,7 +173,12 @@ async fn every_registered_path_copy_follows_a_move() {
     write(&db.conn, &sys, async |tx| {
         use xuepei_store::filings;
         filings::set_route(tx, c.id, YUNXI, crate::classes::CITY).await?;
-        filings::set_terms(tx, c.id, "monthly", "", None).await?;
+        filings::set_terms(tx, c.id, "monthly", "", None).await
+    })
+    .await
+    .expect("route");
+    write(&db.conn, &county_scope(&db.conn, YUNXI).await, async |tx| {
+        use xuepei_store::filings;
         let input = filings::FilingInput {
             org: YUNXI.into(),
             kind: "plan".into(),

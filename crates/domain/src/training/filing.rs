@@ -129,10 +129,16 @@ fn label<T: crate::labels::Labeled>(v: T) -> &'static str {
 }
 
 /// The plan deadline of a campaign that names none: 9 March of the year the campaign
-/// starts (seed 002: 集中轮训方案请于3月9日前上报备案).
+/// starts (seed 002: notice of 3 March, 集中轮训方案请于3月9日前上报备案) or, for a campaign
+/// starting after it, [`PLAN_DAYS_AFTER_START`] days after its start.
 pub fn default_plan_deadline(campaign_start: NaiveDate) -> NaiveDate {
-    NaiveDate::from_ymd_opt(campaign_start.year(), 3, 9).unwrap_or(campaign_start)
+    NaiveDate::from_ymd_opt(campaign_start.year(), 3, 9).filter(|d| *d >= campaign_start).unwrap_or_else(|| {
+        campaign_start.checked_add_days(chrono::Days::new(PLAN_DAYS_AFTER_START)).unwrap_or(campaign_start)
+    })
 }
+
+/// Days from the notice to the plan deadline in seed 002 (3 March → 9 March, rounded up).
+pub const PLAN_DAYS_AFTER_START: u64 = 8;
 
 /// The work summary is due this many days after the campaign ends unless it says otherwise.
 pub const SUMMARY_DAYS_AFTER_END: u64 = 15;
@@ -326,6 +332,8 @@ mod tests {
     #[test]
     fn deadlines_default_to_the_seed_and_intervals_are_checked() {
         assert_eq!(default_plan_deadline(day(2015, 3, 1)), day(2015, 3, 9));
+        // A campaign starting after 9 March: eight days after its start, never before it.
+        assert_eq!(default_plan_deadline(day(2017, 12, 1)), day(2017, 12, 9));
         assert_eq!(default_summary_deadline(day(2015, 12, 31)), day(2016, 1, 15));
         let monthly = Interval::parse("每月", "").expect("monthly");
         assert_eq!(
