@@ -617,16 +617,7 @@ pub async fn set_route(tx: &Tx, campaign_id: i64, org: &str, receiver: &str) -> 
     m.receiver_path = Set(to.path.clone());
     m.updated_at = Set(now());
     let saved = m.save(tx.conn()).await?;
-    // Drafts and returned filings follow the route (the old receiver no longer reads them);
-    // submitted and filed ones stay with the body that received them.
-    filing::Entity::update_many()
-        .col_expr(filing::Column::ReceiverOrgId, Expr::value(to.id))
-        .col_expr(filing::Column::ReceiverPath, Expr::value(to.path.clone()))
-        .filter(filing::Column::CampaignId.eq(c.id))
-        .filter(filing::Column::OrgId.eq(o.id))
-        .filter(filing::Column::State.is_in([FilingState::Draft.code(), FilingState::Returned.code()]))
-        .exec(tx.conn())
-        .await?;
+    follow_route(tx, c.id, o.id, to.id, &to.path).await?;
     let id = match saved.id {
         Set(v) | ActiveValue::Unchanged(v) => v,
         ActiveValue::NotSet => 0,
@@ -643,6 +634,20 @@ pub async fn set_route(tx: &Tx, campaign_id: i64, org: &str, receiver: &str) -> 
     Ok(Filer { org: org_ref(&o), org_path: o.path, receiver: org_ref(&to), receiver_path: to.path, route_id: Some(id) })
 }
 
+/// Drafts and returned filings of an organiser follow its route (the old receiver no longer
+/// reads them); submitted and filed ones stay with the body that received them.
+async fn follow_route(tx: &Tx, campaign_id: i64, org_id: i64, receiver_id: i64, receiver_path: &str) -> Result<()> {
+    filing::Entity::update_many()
+        .col_expr(filing::Column::ReceiverOrgId, Expr::value(receiver_id))
+        .col_expr(filing::Column::ReceiverPath, Expr::value(receiver_path.to_owned()))
+        .filter(filing::Column::CampaignId.eq(campaign_id))
+        .filter(filing::Column::OrgId.eq(org_id))
+        .filter(filing::Column::State.is_in([FilingState::Draft.code(), FilingState::Returned.code()]))
+        .exec(tx.conn())
+        .await?;
+    Ok(())
+}
+
 /// Removes a route (the organiser files with the issuer again, if it is one by default).
 pub async fn remove_route(tx: &Tx, campaign_id: i64, route_id: i64) -> Result<()> {
     let c = issued(tx, campaign_id).await?;
@@ -652,14 +657,7 @@ pub async fn remove_route(tx: &Tx, campaign_id: i64, route_id: i64) -> Result<()
         .await?
         .ok_or(StoreError::NotFound("备案路线"))?;
     filing_route::Entity::delete_by_id(r.id).exec(tx.conn()).await?;
-    filing::Entity::update_many()
-        .col_expr(filing::Column::ReceiverOrgId, Expr::value(c.issuer_org_id))
-        .col_expr(filing::Column::ReceiverPath, Expr::value(c.issuer_path.clone()))
-        .filter(filing::Column::CampaignId.eq(c.id))
-        .filter(filing::Column::OrgId.eq(r.org_id))
-        .filter(filing::Column::State.is_in([FilingState::Draft.code(), FilingState::Returned.code()]))
-        .exec(tx.conn())
-        .await?;
+    follow_route(tx, c.id, r.org_id, c.issuer_org_id, &c.issuer_path).await?;
     tx.record(Entry {
         action: "filing.route_remove",
         target_type: "campaign",
