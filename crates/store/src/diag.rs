@@ -184,6 +184,7 @@ pub async fn recount_study_tallies(db: &DatabaseConnection) -> Result<u64> {
 
 /// Recounts the oversight figures per organisation and month from the stored meetings and
 /// sessions (after the benchmark's bulk load), returning the rows written.
+#[cfg(feature = "bench")]
 pub async fn recount_study_figures(db: &DatabaseConnection) -> Result<u64> {
     use crate::migration::m20261202_000027_study_org_figures::{TABLE, recount_sql};
     db.execute_unprepared(&format!("DELETE FROM {TABLE}")).await?;
@@ -195,6 +196,7 @@ pub async fn recount_study_figures(db: &DatabaseConnection) -> Result<u64> {
 
 /// Recounts the leaders' quota figures of the whole tree from their tallies (after a bulk
 /// load that wrote the tallies directly), returning the rows written.
+#[cfg(feature = "bench")]
 pub async fn recount_study_quota(db: &DatabaseConnection) -> Result<u64> {
     crate::quota_figures::recount(db, crate::quota_figures::Leaders::Under("/")).await?;
     count_rows(db, crate::quota_figures::TABLE).await
