@@ -46,6 +46,7 @@ pub fn routes(r: Routes) -> Routes {
         ("filing.terms", "设定报送要求"),
         ("filing.route", "设定备案路线"),
         ("filing.route_remove", "删除备案路线"),
+        ("filing.times", "补记报送时间"),
     ])
     .audit_fields(
         "filing",
