@@ -406,6 +406,11 @@ async fn build(db: &impl ConnectionTrait, rows: Vec<filing::Model>) -> Result<Ve
 /// Every version of a campaign's filings this scope reads, oldest first.
 pub async fn list(db: &impl ConnectionTrait, scope: &Scope, campaign_id: i64) -> Result<Vec<Filing>> {
     campaign_for(db, scope, campaign_id).await?;
+    of_campaign(db, scope, campaign_id).await
+}
+
+/// [`list`] once the campaign is known to be open to the scope.
+async fn of_campaign(db: &impl ConnectionTrait, scope: &Scope, campaign_id: i64) -> Result<Vec<Filing>> {
     let rows = filing::Entity::find()
         .filter(filing::Column::CampaignId.eq(campaign_id))
         .filter(visible(scope))
@@ -432,7 +437,7 @@ fn deadline(terms: &Terms, c: &Campaign, kind: FilingKind, period: u32) -> Optio
 pub async fn board(db: &impl ConnectionTrait, scope: &Scope, campaign_id: i64, today: NaiveDate) -> Result<Board> {
     let campaign = campaign_for(db, scope, campaign_id).await?;
     let terms = terms_of(db, &campaign).await?;
-    let all = list(db, scope, campaign_id).await?;
+    let all = of_campaign(db, scope, campaign_id).await?;
     let mut by_duty: HashMap<(i64, FilingKind, u32), Vec<Filing>> = HashMap::new();
     for f in all {
         by_duty.entry((f.org.id, f.kind, f.period)).or_default().push(f);
@@ -1133,34 +1138,43 @@ pub async fn my_filers(db: &impl ConnectionTrait, scope: &Scope, campaign_id: i6
 /// Campaigns with filings the scope files or receives, newest first (for the menu page):
 /// (campaign id, title, submitted awaiting this scope's decision).
 pub async fn inbox(db: &impl ConnectionTrait, scope: &Scope) -> Result<Vec<(i64, String, u64)>> {
-    let rows: Vec<(i64, String, String)> = filing::Entity::find()
+    // Two grouped reads: the campaigns with filings the scope reads, and of those the
+    // submitted ones the scope receives.
+    let campaigns: Vec<i64> = filing::Entity::find()
         .select_only()
-        .columns([filing::Column::CampaignId, filing::Column::State, filing::Column::ReceiverPath])
+        .column(filing::Column::CampaignId)
         .filter(visible(scope))
-        .limit(20_000)
+        .group_by(filing::Column::CampaignId)
         .into_tuple()
         .all(db)
         .await?;
-    let mut waiting: BTreeMap<i64, u64> = BTreeMap::new();
-    for (cid, state, receiver) in rows {
-        let n = waiting.entry(cid).or_default();
-        if state == FilingState::Submitted.code() && scope.contains_path(&receiver) {
-            *n += 1;
-        }
-    }
-    if waiting.is_empty() {
+    if campaigns.is_empty() {
         return Ok(Vec::new());
     }
-    let titles: HashMap<i64, String> = campaign::Entity::find()
+    let waiting: HashMap<i64, i64> = filing::Entity::find()
         .select_only()
-        .columns([campaign::Column::Id, campaign::Column::Title])
-        .filter(campaign::Column::Id.is_in(waiting.keys().copied()))
+        .column(filing::Column::CampaignId)
+        .column_as(Expr::cust("COUNT(*)"), "n")
+        .filter(scope.cond(filing::Column::ReceiverPath))
+        .filter(filing::Column::State.eq(FilingState::Submitted.code()))
+        .group_by(filing::Column::CampaignId)
         .into_tuple()
         .all(db)
         .await?
         .into_iter()
         .collect();
-    Ok(waiting.into_iter().rev().filter_map(|(id, n)| Some((id, titles.get(&id)?.clone(), n))).collect())
+    let mut titles: Vec<(i64, String)> = campaign::Entity::find()
+        .select_only()
+        .columns([campaign::Column::Id, campaign::Column::Title])
+        .filter(campaign::Column::Id.is_in(campaigns))
+        .into_tuple()
+        .all(db)
+        .await?;
+    titles.sort_unstable_by_key(|t| std::cmp::Reverse(t.0));
+    Ok(titles
+        .into_iter()
+        .map(|(id, title)| (id, title, waiting.get(&id).map_or(0, |n| u64::try_from(*n).unwrap_or(0))))
+        .collect())
 }
 
 /// Records when a filing was submitted and decided, for history entered after the fact (the

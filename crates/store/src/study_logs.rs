@@ -299,6 +299,8 @@ pub async fn create(tx: &Tx, own: Option<i64>, input: &LogInput) -> Result<Study
     let log = StudyLog::from(m);
     index(tx, &log, &p.name, p.org_id, &p.org_path).await?;
     tally(tx.conn(), p.id, Some((p.org_id, &p.org_path)), log.mode, log.date, 1).await?;
+    // The leader's organisation's quota figures follow their tallies.
+    crate::people::leaders_changed(tx.conn(), &[&p]).await?;
     tx.record(Entry {
         action: "study_log.create",
         target_type: "study_log",
@@ -469,6 +471,7 @@ pub async fn update(tx: &Tx, own: Option<i64>, id: i64, fields: &LogFields) -> R
     if (log.mode, log.date) != (before.mode, before.date) {
         tally(tx.conn(), old.person_id, None, before.mode, before.date, -1).await?;
         tally(tx.conn(), p.id, Some((p.org_id, &p.org_path)), log.mode, log.date, 1).await?;
+        crate::people::leaders_changed(tx.conn(), &[&p]).await?;
     }
     tx.record(Entry {
         action: "study_log.update",
@@ -489,6 +492,9 @@ pub async fn delete(tx: &Tx, own: Option<i64>, id: i64) -> Result<StudyLog> {
     let log = StudyLog::from(old.clone());
     crate::search::remove(tx.conn(), search_kind(log.mode), id).await?;
     tally(tx.conn(), old.person_id, None, log.mode, log.date, -1).await?;
+    if let Some(p) = person::Entity::find_by_id(old.person_id).one(tx.conn()).await? {
+        crate::people::leaders_changed(tx.conn(), &[&p]).await?;
+    }
     tx.record(Entry {
         action: "study_log.delete",
         target_type: "study_log",
@@ -551,16 +557,6 @@ async fn tally(
             q.table(Alias::new("study_tallies")).value(col.clone(), Expr::col(col).add(delta)).cond_where(key);
             db.execute(&q).await?;
         }
-    }
-    // The leader's organisation's quota figures follow their tallies.
-    let org: Option<(i64, i32)> = person::Entity::find_by_id(person_id)
-        .select_only()
-        .columns([person::Column::OrgId, person::Column::Roles])
-        .into_tuple()
-        .one(db)
-        .await?;
-    if let Some((org_id, _)) = org.filter(|o| o.1 & leader_mask() != 0) {
-        crate::quota_figures::recount(db, crate::quota_figures::Leaders::OfOrgs(&[org_id])).await?;
     }
     Ok(())
 }

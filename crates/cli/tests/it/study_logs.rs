@@ -51,6 +51,24 @@ async fn call(app: &TestApp, method: &str, path: &str, token: &str, body: Option
     (status, r.json().await.unwrap_or(Value::Null))
 }
 
+/// What the form would submit for `p` unchanged (managed by its organisation).
+fn input_of(p: &Person) -> people::PersonInput {
+    people::PersonInput {
+        name: p.name.clone(),
+        id_number: p.id_number.clone(),
+        gender: p.gender,
+        birth_date: p.birth_date,
+        phone: p.phone.clone(),
+        party_joined_on: p.party_joined_on,
+        position: p.position.clone(),
+        rank_level: p.rank_level,
+        roles: p.roles,
+        org_id: p.org_id,
+        managing_org_id: None,
+        profile: p.profile.clone(),
+    }
+}
+
 fn today() -> chrono::NaiveDate {
     xuepei_domain::time::today()
 }
@@ -822,22 +840,8 @@ async fn kept_quota_figures_follow_every_change_and_agree_with_a_recount() {
     write(&db.conn, &yunxi, async |tx| study_logs::update(tx, None, logs[1].id, &moved).await).await.expect("moved");
     quota_figures_match_own_lines(&db.conn, &yunxi, YUNXI).await;
     // A rank changed and a leader transferred to another county.
-    let person_input = |p: &Person| people::PersonInput {
-        name: p.name.clone(),
-        id_number: p.id_number.clone(),
-        gender: p.gender,
-        birth_date: p.birth_date,
-        phone: p.phone.clone(),
-        party_joined_on: p.party_joined_on,
-        position: p.position.clone(),
-        rank_level: p.rank_level,
-        roles: p.roles,
-        org_id: p.org_id,
-        managing_org_id: None,
-        profile: p.profile.clone(),
-    };
-    let demoted = people::PersonInput { rank_level: Some(RankLevel::Township), ..person_input(&county[1]) };
-    let transferred = people::PersonInput { org_id: by_code(&db.conn, QUYUAN).await.id, ..person_input(&township[0]) };
+    let demoted = people::PersonInput { rank_level: Some(RankLevel::Township), ..input_of(&county[1]) };
+    let transferred = people::PersonInput { org_id: by_code(&db.conn, QUYUAN).await.id, ..input_of(&township[0]) };
     write(&db.conn, &Scope::system(), async |tx| {
         people::update(tx, county[1].id, &demoted).await?;
         people::update(tx, township[0].id, &transferred).await
@@ -889,21 +893,7 @@ async fn a_transferred_leaders_log_follows_them_to_the_new_county() {
     let log = add(&db.conn, &yunxi, &leader, entry(StudyMode::SelfStudy, "调任前的自学：鲲鹏展翅")).await;
     let refl = add(&db.conn, &yunxi, &leader, entry(StudyMode::Reflection, "调任前的心得：鲲鹏之志")).await;
     // The city moves the leader to 屈原管理区.
-    let p = &leader;
-    let input = people::PersonInput {
-        name: p.name.clone(),
-        id_number: p.id_number.clone(),
-        gender: p.gender,
-        birth_date: p.birth_date,
-        phone: p.phone.clone(),
-        party_joined_on: p.party_joined_on,
-        position: p.position.clone(),
-        rank_level: p.rank_level,
-        roles: p.roles,
-        org_id: by_code(&db.conn, QUYUAN).await.id,
-        managing_org_id: None,
-        profile: p.profile.clone(),
-    };
+    let input = people::PersonInput { org_id: by_code(&db.conn, QUYUAN).await.id, ..input_of(&leader) };
     write(&db.conn, &Scope::system(), async |tx| people::update(tx, leader.id, &input).await).await.expect("moved");
     for id in [log.id, refl.id] {
         assert!(
