@@ -692,18 +692,21 @@ async fn checkins(
     report: &mut Report,
 ) -> Result<(), String> {
     let b = conn.get_database_backend();
-    let today = xuepei_domain::time::today();
+    // The class, its session and the clock all read one instant (China time), so the run
+    // holds at any hour, midnight included.
+    let local = xuepei_domain::time::local(chrono::Utc::now());
+    let today = local.date();
     let taken: HashSet<i64> = taken.iter().copied().collect();
     let pool =
         ids(conn, &format!("SELECT id FROM persons ORDER BY id DESC LIMIT {}", taken.len() + a.checkins)).await?;
     let people: Vec<i64> = pool.into_iter().filter(|p| !taken.contains(p)).take(a.checkins).collect();
     let n = people.len();
     let c = new_class(conn, &class_input(l.campaign_id, "签到测试班", &l.province.code, today, n as i64)).await?;
-    // A session starting a few minutes from now (China time), so check-in is open.
-    let local = xuepei_domain::time::local(chrono::Utc::now());
+    // A session starting this minute: check-in is open from half an hour before the start to
+    // half an hour after it, so late in the evening it stays open past midnight too.
     let now_min = i64::from(local.hour() * 60 + local.minute());
-    let starts = (now_min + 5).min(23 * 60);
-    let (starts, ends) = (starts, (starts + 50).min(23 * 60 + 59));
+    let starts = now_min.min(23 * 60 + 58);
+    let ends = (starts + 50).min(23 * 60 + 59);
     let slot = if starts < 12 * 60 {
         "am"
     } else if starts < 18 * 60 {
