@@ -3,12 +3,13 @@
 //! city organisation department — two on time, one a week late, one returned with
 //! comments, one awaiting the city's decision, the rest not yet filed — and the city organs
 //! work committee's units file with it (a route), so a new user sees the board, the late
-//! flags and the city's inbox.
+//! flags and the city's inbox; 云溪区's first progress report is drafted from the data.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use xuepei_domain::training::report;
 use xuepei_store::filings::{self, FilingInput};
 use xuepei_store::page::At;
-use xuepei_store::{Actor, DatabaseConnection, Scope, Tx, campaigns};
+use xuepei_store::{Actor, DatabaseConnection, Scope, Tx, campaigns, report_drafts};
 
 /// Beijing time on a day of 2015, as stored (UTC).
 fn at(m: u32, d: u32, hour: u32) -> Option<DateTime<Utc>> {
@@ -85,8 +86,26 @@ pub async fn seed_filings(db: &DatabaseConnection) -> Result<String, String> {
         tx.commit().await.map_err(|x| x.to_string())?;
         made += 1;
     }
+    // 云溪区 drafts its first progress report from the data, left for it to edit and submit.
+    let yunxi = xuepei_store::org::get_by_code(db, &city, "430603").await.map_err(e)?;
+    let own = Scope::of_org(db, yunxi.id).await.map_err(e)?;
+    let input = FilingInput {
+        org: yunxi.code.clone(),
+        kind: "progress".into(),
+        period: "1".into(),
+        title: "第1期进度报告".into(),
+        body: String::new(),
+    };
+    let tx = Tx::begin(db, &own, &actor).await.map_err(e)?;
+    let f = filings::create(&tx, c.id, &input).await.map_err(e)?;
+    tx.commit().await.map_err(|x| x.to_string())?;
+    let today = xuepei_domain::time::today();
+    let (_, facts) = report_drafts::facts(db, &own, f.id, today).await.map_err(e)?;
+    let tx = Tx::begin(db, &own, &actor).await.map_err(e)?;
+    report_drafts::write(&tx, f.id, today, &report::draft(&facts)).await.map_err(e)?;
+    tx.commit().await.map_err(|x| x.to_string())?;
     Ok(format!(
-        "演示方案备案：“{}”{made}个县市区报送实施方案（2个按期备案、1个逾期7天、1个被退回、1个待备案，其余未报送）",
+        "演示方案备案：“{}”{made}个县市区报送实施方案（2个按期备案、1个逾期7天、1个被退回、1个待备案，其余未报送）；云溪区第1期进度报告已根据系统数据起草（草稿）",
         c.title
     ))
 }

@@ -127,16 +127,7 @@ impl Figures {
     /// A share of the target, "43.8%" for 14 of 32 (one decimal, rounded half up), never
     /// "100.0%" while someone is missing.
     pub fn percent(&self, n: impl std::borrow::Borrow<i64>) -> String {
-        let n = *n.borrow();
-        if self.target <= 0 {
-            return "—".to_owned();
-        }
-        let n = n.clamp(0, self.target);
-        let mut tenths = (n * 2000 + self.target) / (2 * self.target);
-        if n < self.target {
-            tenths = Ord::min(tenths, 999);
-        }
-        format!("{}.{}%", tenths / 10, tenths % 10)
+        xuepei_domain::training::report::share(*n.borrow(), self.target)
     }
 }
 

@@ -23,13 +23,14 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use xuepei_domain::labels::Labeled;
 use xuepei_domain::org::OrgKind;
 use xuepei_domain::training::filing::{
     self as rules, BODY_MAX, COMMENTS_MAX, FilingAction, FilingKind, FilingState, Interval, MAX_ATTACHMENTS,
     ProgressEvery, TITLE_MAX,
 };
+use xuepei_domain::training::report::Figure;
 use xuepei_domain::validate::FieldError;
 
 use crate::audit::{Entry, Tx};
@@ -74,6 +75,13 @@ pub struct FileRow {
     pub size: i64,
 }
 
+/// The figures a drafted text stated, read on `as_of`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Drafted {
+    pub as_of: NaiveDate,
+    pub figures: Vec<Figure>,
+}
+
 /// One version of a filing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Filing {
@@ -98,6 +106,8 @@ pub struct Filing {
     pub decided_by: Option<String>,
     pub superseded: bool,
     pub files: Vec<FileRow>,
+    /// What a text drafted from the data stated (see [`crate::report_drafts`]).
+    pub drafted: Option<Drafted>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -211,7 +221,7 @@ fn org_ref(o: &organization::Model) -> OrgRef {
 
 /// A campaign this scope may open for filing: one it sees (issuer, targets) or one where it
 /// holds a filer or a receiver of a route.
-async fn campaign_for(db: &impl ConnectionTrait, scope: &Scope, id: i64) -> Result<Campaign> {
+pub(crate) async fn campaign_for(db: &impl ConnectionTrait, scope: &Scope, id: i64) -> Result<Campaign> {
     match campaigns::get(db, scope, id).await {
         Err(StoreError::NotFound(_)) => {
             let holds = filing_route::Entity::find()
@@ -397,6 +407,7 @@ async fn build(db: &impl ConnectionTrait, rows: Vec<filing::Model>) -> Result<Ve
             decided_by: r.decided_by,
             superseded: r.superseded,
             files: files.remove(&r.id).unwrap_or_default(),
+            drafted: r.drafted_from.as_deref().and_then(|j| serde_json::from_str(j).ok()),
             created_at: r.created_at,
             updated_at: r.updated_at,
         })
@@ -675,7 +686,7 @@ pub async fn remove_route(tx: &Tx, campaign_id: i64, route_id: i64) -> Result<()
     Ok(())
 }
 
-fn checked_text(title: &str, body: &str) -> Result<(String, String)> {
+pub(crate) fn checked_text(title: &str, body: &str) -> Result<(String, String)> {
     let mut errs = Vec::new();
     let title = title.trim();
     if title.is_empty() {
@@ -824,7 +835,7 @@ pub async fn versions(db: &impl ConnectionTrait, scope: &Scope, f: &Filing) -> R
 }
 
 /// A filing the writer's scope files (the filer's), still editable.
-async fn editable(tx: &Tx, id: i64) -> Result<Filing> {
+pub(crate) async fn editable(tx: &Tx, id: i64) -> Result<Filing> {
     let f = get(tx.conn(), tx.scope(), id).await?;
     if !f.writable_by(tx.scope()) {
         return Err(StoreError::Forbidden(format!("{}的材料由该单位填写和报送，接收单位只能退回或备案", f.org.name)));
@@ -1089,6 +1100,7 @@ pub async fn new_version(tx: &Tx, id: i64) -> Result<Filing> {
         state: Set(FilingState::Draft.code().to_owned()),
         first_submitted_at: Set(f.first_submitted_at),
         superseded: Set(false),
+        drafted_from: Set(f.drafted.as_ref().and_then(|d| serde_json::to_string(d).ok())),
         created_at: Set(t),
         updated_at: Set(t),
         ..Default::default()

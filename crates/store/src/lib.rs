@@ -31,6 +31,7 @@ pub mod paths;
 pub mod people;
 pub mod plans;
 pub(crate) mod quota_figures;
+pub mod report_drafts;
 pub mod scope;
 pub mod search;
 pub mod sessions;

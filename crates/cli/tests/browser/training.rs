@@ -22,7 +22,7 @@ async fn fill(b: &Browser, name: &str, value: &str) {
 }
 
 /// Chooses an option of a select by its value.
-async fn choose(b: &Browser, name: &str, value: &str) {
+pub(crate) async fn choose(b: &Browser, name: &str, value: &str) {
     b.client
         .find(Locator::Css(&format!("select[name='{name}'] option[value='{value}']")))
         .await
@@ -32,7 +32,7 @@ async fn choose(b: &Browser, name: &str, value: &str) {
         .expect("choose");
 }
 
-async fn submit(b: &Browser, label: &str) {
+pub(crate) async fn submit(b: &Browser, label: &str) {
     // Confirmation dialogs answer yes.
     b.client.execute("window.confirm = function () { return true; };", vec![]).await.expect("confirm");
     b.client
@@ -45,7 +45,7 @@ async fn submit(b: &Browser, label: &str) {
 }
 
 /// The number of the page's path after `prefix` (`/classes/12` → 12).
-async fn id_in_url(b: &Browser, prefix: &str) -> i64 {
+pub(crate) async fn id_in_url(b: &Browser, prefix: &str) -> i64 {
     for _ in 0..100 {
         let url = b.client.current_url().await.expect("url");
         if let Some(rest) = url.path().strip_prefix(prefix)

@@ -117,5 +117,16 @@ async fn the_demo_holds_the_real_yueyang_tree_with_people_everywhere() {
     assert_eq!(state("430623"), Some(Submitted));
     assert_eq!(state("430626"), None);
     assert!(plan("430626").days_late > 0, "not filed, late");
+    // 云溪区's first progress report, drafted from its classes and attendance.
+    let yunxi = b.rows.iter().find(|r| r.filer.org.code == "430603").expect("yunxi");
+    let report = yunxi
+        .duties
+        .iter()
+        .find(|d| d.kind == xuepei_domain::training::filing::FilingKind::Progress && d.period == 1)
+        .and_then(|d| d.current.clone())
+        .expect("a drafted progress report");
+    assert_eq!(report.state, Draft);
+    assert!(report.body.contains("一、基本情况") && report.body.contains("出勤率"), "{}", report.body);
+    assert!(report.drafted.is_some_and(|d| d.figures.len() > 10));
     db.cleanup().await;
 }

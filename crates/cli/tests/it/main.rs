@@ -30,6 +30,7 @@ mod orgs;
 mod people;
 mod plans;
 mod registrations;
+mod report_drafts;
 mod scope;
 mod search;
 mod study_compliance;

@@ -513,6 +513,7 @@ fn cases(o: &Other) -> HashMap<(&'static str, &'static str), Vec<Case>> {
         vec![with_form(case(Staff, format!("/filings/{filing}/decide"), Deny), &[("action", "accept")])],
     );
     add("POST", "/filings/{id}/version", vec![case(Staff, format!("/filings/{filing}/version"), Deny)]);
+    add("POST", "/filings/{id}/draft", vec![case(Staff, format!("/filings/{filing}/draft"), Deny)]);
     add(
         "GET",
         "/api/v1/campaigns/{id}/filings",

@@ -8,6 +8,7 @@ pub mod funding;
 pub mod kinds;
 pub mod numbers;
 pub mod planner;
+pub mod report;
 pub mod rules;
 
 pub use kinds::{AttendanceMark, CampaignKind, ClassLevel, EnrolmentStatus, SessionSlot, TeachingMode};

@@ -23,6 +23,8 @@ pub struct Model {
     pub decided_at: Option<DateTimeUtc>,
     pub decided_by: Option<String>,
     pub superseded: bool,
+    /// JSON of the figures a drafted text stated ([`crate::filings::Drafted`]).
+    pub drafted_from: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -10,8 +10,10 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use xuepei_domain::accounts::Perm;
 use xuepei_domain::labels::Labeled;
 use xuepei_domain::training::filing::{FilingAction, FilingKind, FilingState, ProgressEvery};
+use xuepei_domain::training::report::View;
 use xuepei_office::write::{Cell, Column};
 use xuepei_store::filings::{self as store, Board, Filer, Filing, FilingInput};
+use xuepei_store::report_drafts;
 use xuepei_store::{StoreError, Tx};
 
 use crate::AppState;
@@ -47,6 +49,7 @@ pub fn routes(r: Routes) -> Routes {
         ("filing.route", "设定备案路线"),
         ("filing.route_remove", "删除备案路线"),
         ("filing.times", "补记报送时间"),
+        ("filing.draft", "根据系统数据起草"),
     ])
     .audit_fields(
         "filing",
@@ -85,12 +88,14 @@ pub fn routes(r: Routes) -> Routes {
     .post("/filings/{id}/submit", edit, submit)
     .post("/filings/{id}/decide", edit, decide)
     .post("/filings/{id}/version", edit, new_version)
+    .post("/filings/{id}/draft", edit, draft)
 }
 
 fn notice(p: &Params) -> Option<String> {
     Some(
         match params::text(p, "done")? {
             "created" => "草稿已保存；上传附件后即可报送",
+            "drafted" => "已根据系统数据起草标题和正文，请核对修改后保存、报送；所引用的数字见“起草所依据的数据”",
             "updated" => "修改已保存",
             "attached" => "附件已上传",
             "detached" => "附件已删除",
@@ -302,6 +307,7 @@ struct NewPage {
     orgs: Vec<(String, String)>,
     kinds: Vec<(&'static str, &'static str)>,
     progress: String,
+    drafting: [(&'static str, &'static str); 1],
 }
 
 async fn new_page(st: &AppState, ctx: &Ctx, id: i64, form: Form) -> AppResult<Html<String>> {
@@ -314,6 +320,7 @@ async fn new_page(st: &AppState, ctx: &Ctx, id: i64, form: Form) -> AppResult<Ht
         .crumb(c.title.clone(), Some(format!("/campaigns/{id}/filings")))
         .crumb("起草", None);
     render(&NewPage {
+        drafting: [("1", "根据系统数据起草标题和正文（进度报告、工作总结适用，起草后可修改）")],
         layout,
         campaign_id: id,
         back_href: format!("/campaigns/{id}/filings"),
@@ -331,7 +338,9 @@ async fn new_form(
     Query(p): Query<Params>,
 ) -> AppResult<Html<String>> {
     let id = params::id(&id, "轮训工作")?;
+    // Reports and summaries are drafted from the data unless the organiser unticks it.
     let mut form = Form::new();
+    form.set_list("draft", vec!["1".into()]);
     for k in ["org", "kind", "period"] {
         if let Some(v) = params::text(&p, k) {
             form.set(k, v);
@@ -354,15 +363,24 @@ async fn create(
     let id = params::id(&id, "轮训工作")?;
     let form = Form::submitted(fields);
     let get = |k: &str| form.value(k).to_owned();
-    let input = FilingInput {
-        org: get("org"),
-        kind: get("kind"),
-        period: get("period"),
-        title: get("title"),
-        body: get("body"),
-    };
+    // Drafting from the data writes the title too: a blank one is filled for the moment.
+    let drafting = form.value("draft") == "1"
+        && FilingKind::parse_label(form.value("kind").trim()).is_some_and(|k| k != FilingKind::Plan);
+    let mut title = get("title");
+    if drafting && title.trim().is_empty() {
+        title = format!("{}（根据系统数据起草）", form.value("kind").trim());
+    }
+    let input = FilingInput { org: get("org"), kind: get("kind"), period: get("period"), title, body: get("body") };
     let tx = Tx::begin(&st.db, &ctx.scope, &ctx.actor).await?;
     let result = store::create(&tx, id, &input).await;
+    if drafting && let Ok(f) = &result {
+        let fid = f.id;
+        tx.commit().await?;
+        // The plain draft is kept when drafting fails; its page offers drafting again and
+        // says why not then.
+        let done = if draft_from_data(&st, &ctx, fid).await.is_ok() { "drafted" } else { "created" };
+        return Ok(Redirect::to(&format!("/filings/{fid}?done={done}")).into_response());
+    }
     save_or_refuse(
         tx,
         result,
@@ -380,6 +398,9 @@ async fn create(
 #[template(path = "filings/detail.html")]
 struct DetailPage {
     layout: Layout,
+    /// Whether the text can be drafted from the data (a progress report or summary the
+    /// viewer files, still editable).
+    draftable: bool,
     f: Filing,
     versions: Vec<Filing>,
     can_write: bool,
@@ -418,7 +439,9 @@ async fn detail_page(st: &AppState, ctx: &Ctx, id: i64, forms: Forms, n: Option<
         .crumb(c.title, Some(format!("/campaigns/{}/filings", f.campaign_id)))
         .crumb(format!("{}{}", f.org.name, f.what()), None)
         .notice(n);
+    let draftable = f.kind != FilingKind::Plan && f.state.editable() && f.writable_by(&ctx.scope);
     render(&DetailPage {
+        draftable,
         layout,
         can_write: f.writable_by(&ctx.scope),
         can_decide: f.decidable_by(&ctx.scope) && f.state == FilingState::Submitted,
@@ -594,6 +617,45 @@ async fn decide(
         store::decide(tx, id, &action, &comments).await
     })
     .await
+}
+
+/// Where a figure of a drafted text is read (the filer's part of the campaign).
+pub fn source_href(f: &Filing, view: &View) -> String {
+    match view {
+        View::Coverage => format!("/campaigns/{}/coverage?org={}", f.campaign_id, f.org.id),
+        View::Classes => format!("/classes?campaign={}", f.campaign_id),
+        View::Funds => format!("/funds?campaign={}", f.campaign_id),
+    }
+}
+
+/// Drafts a progress report or summary from what xuepei holds today (China time).
+async fn draft_from_data(st: &AppState, ctx: &Ctx, id: i64) -> Result<Filing, StoreError> {
+    let as_of = xuepei_domain::time::today();
+    let (_, facts) = report_drafts::facts(&st.db, &ctx.scope, id, as_of).await?;
+    let d = xuepei_domain::training::report::draft(&facts);
+    let tx = Tx::begin(&st.db, &ctx.scope, &ctx.actor).await?;
+    let f = report_drafts::write(&tx, id, as_of, &d).await?;
+    tx.commit().await?;
+    Ok(f)
+}
+
+async fn draft(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult<Response> {
+    let id = params::id(&id, "备案材料")?;
+    match draft_from_data(&st, &ctx, id).await {
+        Ok(_) => Ok(Redirect::to(&format!("/filings/{id}?done=drafted#edit")).into_response()),
+        // Refused: the filing again with why (an invalid kind or state said above it).
+        Err(e) => {
+            step(&st, &ctx, id, String::new(), Forms::none(), async |_| {
+                Err::<(), _>(match e {
+                    StoreError::Invalid(errs) => {
+                        StoreError::Conflict(errs.into_iter().map(|e| e.message).collect::<Vec<_>>().join("；"))
+                    }
+                    other => other,
+                })
+            })
+            .await
+        }
+    }
 }
 
 async fn new_version(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult<Response> {
