@@ -57,6 +57,7 @@ pub async fn run(cfg: &Config, seed_value: u64, no_serve: bool, password: &str) 
     println!("演示分期轮训：{} 个班次，{} 人报名，{} 人已结业", t.classes, t.enrolled, t.completed);
     println!("{}", crate::demo_funds::seed_funds(&conn).await?);
     println!("{}", crate::demo_filings::seed_filings(&conn).await?);
+    println!("{}", crate::demo_bases::seed_bases(&conn).await?);
     println!("{}", crate::demo_materials::seed_materials(&conn).await?);
     println!("{}", crate::demo_study_logs::seed_study_logs(&conn).await?);
     println!("{}", crate::demo_meetings::seed_meetings(&conn).await?);

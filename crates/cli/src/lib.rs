@@ -8,6 +8,7 @@ pub mod bench_training;
 pub mod commands;
 pub mod config;
 pub mod demo;
+pub mod demo_bases;
 pub mod demo_filings;
 pub mod demo_funds;
 pub mod demo_materials;

@@ -61,6 +61,9 @@ pub const PATH_COPIES: &[PathCopy] = &[
     PathCopy { table: "filings", path_column: "org_path", org_column: Some("org_id") },
     PathCopy { table: "filings", path_column: "receiver_path", org_column: Some("receiver_org_id") },
     PathCopy { table: "filing_files", path_column: "org_path", org_column: Some("org_id") },
+    PathCopy { table: "practice_bases", path_column: "org_path", org_column: Some("org_id") },
+    PathCopy { table: "practice_bases", path_column: "county_path", org_column: Some("county_org_id") },
+    PathCopy { table: "base_quotas", path_column: "org_path", org_column: Some("org_id") },
 ];
 
 /// Rewrites every registered copy under `old_prefix` to start with `new_prefix` (inside

@@ -69,7 +69,7 @@ pub async fn facts(
         .into_tuple()
         .all(db)
         .await?;
-    let completed = |s: &str| s == "completed";
+    let completed = |s: &str| s == crate::classes::ClassStatus::Completed.code();
     let class_ids: Vec<i64> = classes.iter().map(|c| c.0).collect();
 
     let mut sessions: Vec<(i64, String, String, Option<i64>, i64)> = Vec::new();
@@ -90,7 +90,7 @@ pub async fn facts(
     }
     let mut modes: BTreeMap<&'static str, u64> = BTreeMap::new();
     let mut topics: Vec<String> = Vec::new();
-    let mut site_counts: Vec<(Option<i64>, String, u64)> = Vec::new();
+    let mut site_counts: Vec<(i64, u64)> = Vec::new();
     for (_, mode, topic, venue_id, _) in &sessions {
         let m = TeachingMode::from_code(mode);
         *modes.entry(m.map_or("其他", TeachingMode::label)).or_default() += 1;
@@ -98,31 +98,30 @@ pub async fn facts(
         if !t.is_empty() && topics.len() < TOPICS && !topics.iter().any(|x| x == t) {
             topics.push(t.to_owned());
         }
-        if m == Some(TeachingMode::SiteVisit) {
-            match site_counts.iter_mut().find(|s| s.0 == *venue_id && (venue_id.is_some() || s.1 == t)) {
-                Some(s) => s.2 += 1,
-                None => site_counts.push((*venue_id, t.to_owned(), 1)),
+        // Places are named by their venue; a site visit without one names none.
+        if m == Some(TeachingMode::SiteVisit)
+            && let Some(v) = venue_id
+        {
+            match site_counts.iter_mut().find(|s| s.0 == *v) {
+                Some(s) => s.1 += 1,
+                None => site_counts.push((*v, 1)),
             }
         }
     }
-    let venue_ids: Vec<i64> = site_counts.iter().filter_map(|s| s.0).collect();
-    let venue_names: HashMap<i64, String> = if venue_ids.is_empty() {
+    site_counts.sort_by_key(|s| std::cmp::Reverse(s.1));
+    site_counts.truncate(SITES);
+    let venue_names: HashMap<i64, String> = if site_counts.is_empty() {
         HashMap::new()
     } else {
         venue::Entity::find()
-            .filter(venue::Column::Id.is_in(venue_ids))
+            .filter(venue::Column::Id.is_in(site_counts.iter().map(|s| s.0)))
             .all(db)
             .await?
             .into_iter()
             .map(|v| (v.id, v.name))
             .collect()
     };
-    site_counts.sort_by_key(|s| std::cmp::Reverse(s.2));
-    let sites = site_counts
-        .into_iter()
-        .take(SITES)
-        .map(|(v, topic, n)| (v.and_then(|v| venue_names.get(&v).cloned()).unwrap_or(topic), n))
-        .collect();
+    let sites = site_counts.into_iter().filter_map(|(v, n)| Some((venue_names.get(&v)?.clone(), n))).collect();
     let mut modes: Vec<(String, u64)> = modes.into_iter().map(|(m, n)| (m.to_owned(), n)).collect();
     modes.sort_by_key(|m| std::cmp::Reverse(m.1));
 
@@ -195,7 +194,7 @@ pub async fn facts(
     }
     let mut over_cap = 0;
     for id in funded {
-        over_cap += crate::funds::of_class(db, scope, id).await?.flags.len() as u64;
+        over_cap += u64::from(!crate::funds::of_class(db, scope, id).await?.flags.is_empty());
     }
     let mut expense_by_source: Vec<(String, i64)> = by_source.into_iter().filter(|s| s.1 != 0).collect();
     expense_by_source.sort_by_key(|s| std::cmp::Reverse(s.1));
@@ -241,14 +240,19 @@ pub async fn write(tx: &Tx, id: i64, as_of: NaiveDate, d: &Draft) -> Result<Fili
     draftable(&before, tx.scope())?;
     let (title, body) = filings::checked_text(&d.title, &d.body)?;
     let drafted = Drafted { as_of, figures: d.figures.clone() };
-    filing::Entity::update_many()
+    let done = filing::Entity::update_many()
         .col_expr(filing::Column::Title, Expr::value(title))
         .col_expr(filing::Column::Body, Expr::value(body))
         .col_expr(filing::Column::DraftedFrom, Expr::value(serde_json::to_string(&drafted).ok()))
         .col_expr(filing::Column::UpdatedAt, Expr::value(now()))
         .filter(filing::Column::Id.eq(id))
+        // The state read above: a submission committed meanwhile is not overwritten.
+        .filter(filing::Column::State.eq(before.state.code()))
         .exec(tx.conn())
         .await?;
+    if done.rows_affected != 1 {
+        return Err(StoreError::Conflict("该材料刚被报送或修改，请刷新页面后再起草".into()));
+    }
     let after = filings::get(tx.conn(), tx.scope(), id).await?;
     tx.record(Entry {
         action: "filing.draft",

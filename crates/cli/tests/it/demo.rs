@@ -128,5 +128,13 @@ async fn the_demo_holds_the_real_yueyang_tree_with_people_everywhere() {
     assert_eq!(report.state, Draft);
     assert!(report.body.contains("一、基本情况") && report.body.contains("出勤率"), "{}", report.body);
     assert!(report.drafted.is_some_and(|d| d.figures.len() > 10));
+    // Practice bases: 平江县 has its 5 + 5, the others fall short; the city accredited four.
+    xuepei::demo_bases::seed_bases(&db.conn).await.expect("bases");
+    let year: i32 = xuepei_domain::time::today().format("%Y").to_string().parse().expect("year");
+    let t = xuepei_store::bases::tallies(&db.conn, &city, year).await.expect("tallies");
+    let of = |c: &str| t.iter().find(|x| x.county.code == c).expect("county").clone();
+    assert!(of("430626").county_met() && !of("430602").county_met() && !of("430603").county_met());
+    assert_eq!(t.iter().map(|x| x.city_accredited.0 + x.city_accredited.1).sum::<u32>(), 4);
+    assert_eq!(of("430602").recommended, (1, 2), "岳阳楼区's quota, used");
     db.cleanup().await;
 }

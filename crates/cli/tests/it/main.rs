@@ -6,6 +6,7 @@ mod api;
 mod attendance;
 mod audit;
 mod auth;
+mod bases;
 mod bench_training;
 mod campaigns;
 mod classes;

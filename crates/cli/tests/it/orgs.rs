@@ -191,6 +191,19 @@ async fn every_registered_path_copy_follows_a_move() {
     })
     .await
     .expect("filing");
+    // A practice base of a village of the town, and the county's quota: both copy paths.
+    write(&db.conn, &sys, async |tx| xuepei_store::bases::set_quota(tx, YUNXI, "1", "1").await).await.expect("quota");
+    write(&db.conn, &county_scope(&db.conn, YUNXI).await, async |tx| {
+        let input = xuepei_store::bases::BaseInput {
+            org: JINGZHU.into(),
+            name: "荆竹村实践基地".into(),
+            kind: "village".into(),
+            ..Default::default()
+        };
+        xuepei_store::bases::create(tx, &input).await
+    })
+    .await
+    .expect("base");
     // A material of the town, indexed for search: the material, its document and postings.
     crate::materials::seed_material(&db.conn, "430603001", "街道学习资料", "街道党建学习").await;
     let before = xuepei_store::paths::disagreements(&db.conn).await.expect("check");

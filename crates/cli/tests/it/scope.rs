@@ -89,6 +89,8 @@ struct Other {
     /// A city campaign over both counties, the other county's submitted plan in it and the
     /// plan's attachment.
     filing: (i64, i64, i64),
+    /// The other county's practice-base application.
+    base: i64,
     secrets: Vec<String>,
 }
 
@@ -522,6 +524,45 @@ fn cases(o: &Other) -> HashMap<(&'static str, &'static str), Vec<Case>> {
             case(Api, format!("/api/v1/campaigns/{campaign}/filings"), Deny),
         ],
     );
+    // Practice bases: the other county's application is neither read nor changed nor
+    // decided; quotas and applications name no organisation over there.
+    let base = o.base;
+    add("GET", "/bases", vec![case(Staff, "/bases", Clean)]);
+    add("POST", "/bases/export", vec![case(Staff, "/bases/export", Clean)]);
+    add(
+        "POST",
+        "/bases/quotas",
+        vec![with_form(
+            case(Staff, "/bases/quotas", Deny),
+            &[("county", "430671"), ("villages", "9"), ("communities", "9")],
+        )],
+    );
+    add("GET", "/bases/new", vec![case(Staff, "/bases/new", Clean)]);
+    add(
+        "POST",
+        "/bases",
+        vec![with_form(case(Staff, "/bases", Deny), &[("org", "430671101"), ("name", "越界基地"), ("kind", "other")])],
+    );
+    add("GET", "/bases/{id}", vec![case(Staff, format!("/bases/{base}"), Deny)]);
+    add(
+        "POST",
+        "/bases/{id}",
+        vec![with_form(
+            case(Staff, format!("/bases/{base}"), Deny),
+            &[("org", "430671101"), ("name", "越界"), ("kind", "other")],
+        )],
+    );
+    add(
+        "POST",
+        "/bases/{id}/act",
+        vec![with_form(case(Staff, format!("/bases/{base}/act"), Deny), &[("action", "accredit_county")])],
+    );
+    add(
+        "POST",
+        "/bases/{id}/review",
+        vec![with_form(case(Staff, format!("/bases/{base}/review"), Deny), &[("note", "越界")])],
+    );
+    add("GET", "/api/v1/bases", vec![case(Api, "/api/v1/bases?state=draft", Clean)]);
     // Batch plans.
     let plan = o.plan;
     add("GET", "/campaigns/{id}/plans", vec![case(Staff, format!("/campaigns/{campaign}/plans"), Deny)]);
@@ -1618,8 +1659,21 @@ async fn no_route_reaches_another_county() {
         .await
         .expect("the other county's filing")
     };
+    let base = write(&db.conn, &county_scope(&db.conn, QUYUAN).await, async |tx| {
+        let input = xuepei_store::bases::BaseInput {
+            org: QUYUAN_TOWN.into(),
+            name: "外县示范培训实践基地".into(),
+            kind: "other".into(),
+            ..Default::default()
+        };
+        xuepei_store::bases::create(tx, &input).await
+    })
+    .await
+    .expect("the other county's base")
+    .id;
     let other = Other {
         filing,
+        base,
         study_group,
         material,
         class_room,

@@ -2,6 +2,7 @@
 //! planner. Pure rules: no I/O; the store and web layers build on these.
 
 pub mod attendance;
+pub mod bases;
 pub mod checkin;
 pub mod filing;
 pub mod funding;

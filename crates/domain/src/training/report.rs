@@ -12,7 +12,7 @@ use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use super::Hours;
-use super::filing::FilingKind;
+use super::filing::{FilingKind, TITLE_MAX};
 use super::funding::yuan;
 
 /// A view of xuepei a figure is read from; the web layer links it.
@@ -79,7 +79,7 @@ pub struct Facts {
     pub modes: Vec<(String, u64)>,
     /// Topics taught, in the order first taught (a few).
     pub topics: Vec<String>,
-    /// On-site sessions by place (venue or topic, count).
+    /// On-site sessions by venue (name, count), most used first.
     pub sites: Vec<(String, u64)>,
     /// Coverage over the subtree: target people, planned in a batch, enrolled, trained.
     pub target: i64,
@@ -92,7 +92,8 @@ pub struct Facts {
     pub late: u64,
     pub leave: u64,
     pub absent: u64,
-    /// Money in fen: budget and expense; expense by source (label, fen); lines over a cap.
+    /// Money in fen: budget and expense; expense by source (label, fen); classes with a
+    /// budget or expense over a cap.
     pub budget_fen: i64,
     pub expense_fen: i64,
     pub expense_by_source: Vec<(String, i64)>,
@@ -140,15 +141,24 @@ pub fn draft(f: &Facts) -> Draft {
         value
     };
     let summary = f.kind == FilingKind::Summary;
-    let title = if summary {
+    let mut title = if summary {
         format!("{}关于{}的工作总结", f.organiser, f.campaign)
     } else {
         format!("{}关于{}第{}期进度情况的报告", f.organiser, f.campaign, f.period)
     };
+    // A long campaign title would not fit the filing's title: the short form then.
+    if title.chars().count() > TITLE_MAX {
+        title = if summary {
+            format!("{}轮训工作总结", f.organiser)
+        } else {
+            format!("{}第{}期轮训进度报告", f.organiser, f.period)
+        };
+        title = title.chars().take(TITLE_MAX).collect();
+    }
 
     // 一、基本情况
     let mut basic = format!(
-        "按照《{}》部署，{}自{}起组织开展集中轮训{}。截至{}，",
+        "按照“{}”工作部署，{}自{}起组织开展集中轮训{}。截至{}，",
         f.campaign,
         f.organiser,
         cn_date(f.campaign_start),
@@ -180,30 +190,38 @@ pub fn draft(f: &Facts) -> Draft {
     } else {
         basic.push_str("系统中尚无符合本次轮训条件的参训对象，请核对人员信息。");
     }
-    let met: Vec<&QuotaFact> = f.quotas.iter().filter(|q| q.met == Some(true)).collect();
-    for q in &f.quotas {
-        if let Some(a) = &q.actual {
-            fig(&format!("{}（要求{}）", q.name, q.required), a.clone(), View::Coverage);
-        }
-    }
+    let met: Vec<String> = f
+        .quotas
+        .iter()
+        .filter(|q| q.met == Some(true))
+        .filter_map(|q| {
+            let a = q.actual.clone()?;
+            Some(format!(
+                "“{}”{}（要求{}）",
+                q.name,
+                fig(&format!("{}（要求{}）", q.name, q.required), a, View::Coverage),
+                q.required
+            ))
+        })
+        .collect();
     if !met.is_empty() {
-        let names: Vec<String> = met.iter().map(|q| format!("“{}”", q.name)).collect();
-        let _ = write!(basic, "{}等比例要求已经达到。", names.join("、"));
+        let _ = write!(basic, "{}，比例要求均已达到。", met.join("，"));
     }
 
     // 二、主要做法
     let mut ways = Vec::new();
     if !f.modes.is_empty() {
-        let modes: Vec<String> = f
+        let names: Vec<&str> = f.modes.iter().map(|(m, _)| m.as_str()).collect();
+        let counts: Vec<String> = f
             .modes
             .iter()
             .map(|(m, n)| format!("{m}{}次", fig(&format!("{m}（次）"), n.to_string(), View::Classes)))
             .collect();
-        ways.push(format!("丰富教学形式，采取{}等方式组织教学。", modes.join("、")));
+        ways.push(format!("丰富教学形式，采取{}等方式组织教学，其中{}。", names.join("、"), counts.join("、")));
     }
     if !f.topics.is_empty() {
-        let topics: Vec<String> = f.topics.iter().map(|t| format!("“{t}”")).collect();
-        ways.push(format!("突出教学内容，围绕{}等专题开展教学。", topics.join("、")));
+        let topics: String = f.topics.iter().map(|t| format!("“{t}”")).collect();
+        ways.push(format!("突出教学内容，围绕{topics}等专题开展教学。"));
     }
     let marks = f.present + f.late + f.leave + f.absent;
     if marks > 0 {
@@ -214,23 +232,27 @@ pub fn draft(f: &Facts) -> Draft {
             share(i64::try_from(f.present + f.late).unwrap_or(0), i64::try_from(marks).unwrap_or(0)),
             View::Classes,
         );
+        let late = fig("迟到（人次）", f.late.to_string(), View::Classes);
+        let leave = fig("请假（人次）", f.leave.to_string(), View::Classes);
+        let absent = fig("缺勤（人次）", f.absent.to_string(), View::Classes);
         ways.push(format!(
-            "严格学员管理，逐次考勤，共记录考勤{m}人次，其中出勤{p}人次、迟到{}人次、请假{}人次、缺勤{}人次，出勤率{rate}。",
-            f.late, f.leave, f.absent
+            "严格学员管理，逐次考勤，共记录考勤{m}人次，其中出勤{p}人次、迟到{late}人次、请假{leave}人次、缺勤{absent}人次，出勤率{rate}。"
         ));
     }
     if !f.sites.is_empty() {
-        let sites: Vec<String> = f.sites.iter().map(|(s, n)| format!("{s}（{n}次）")).collect();
-        let n: u64 = f.sites.iter().map(|s| s.1).sum();
-        let n = fig("现场观摩（次）", n.to_string(), View::Classes);
-        ways.push(format!("用好实践教学资源，在{}开展现场观摩{n}次。", sites.join("、")));
+        let sites: Vec<&str> = f.sites.iter().map(|(s, _)| s.as_str()).collect();
+        ways.push(format!("用好实践教学资源，在{}等地开展现场教学。", sites.join("、")));
     }
     if f.budget_fen > 0 || f.expense_fen > 0 {
         let b = fig("经费预算（元）", yuan(f.budget_fen), View::Funds);
         let e = fig("经费支出（元）", yuan(f.expense_fen), View::Funds);
         let mut t = format!("落实经费保障，安排预算{b}元，已支出{e}元");
         if !f.expense_by_source.is_empty() {
-            let by: Vec<String> = f.expense_by_source.iter().map(|(s, v)| format!("{s}{}元", yuan(*v))).collect();
+            let by: Vec<String> = f
+                .expense_by_source
+                .iter()
+                .map(|(s, v)| format!("{s}{}元", fig(&format!("经费支出：{s}（元）"), yuan(*v), View::Funds)))
+                .collect();
             let _ = write!(t, "，其中{}", by.join("、"));
         }
         t.push('。');
@@ -259,13 +281,19 @@ pub fn draft(f: &Facts) -> Draft {
     if !missed.is_empty() {
         let m: Vec<String> = missed
             .iter()
-            .map(|q| format!("“{}”要求{}，目前为{}", q.name, q.required, q.actual.as_deref().unwrap_or("—")))
+            .map(|q| {
+                let actual = match &q.actual {
+                    Some(a) => fig(&format!("{}（要求{}）", q.name, q.required), a.clone(), View::Coverage),
+                    None => "—".to_owned(),
+                };
+                format!("“{}”要求{}，目前为{actual}", q.name, q.required)
+            })
             .collect();
         problems.push(format!("{}，尚未达到要求。", m.join("；")));
         next.push("按照比例要求调剂名额，优先安排相关人员参加上级班次。".to_owned());
     }
     if f.absent > 0 || f.leave > 0 {
-        problems.push(format!("部分学员存在请假（{}人次）、缺勤（{}人次）情况，工学矛盾仍较突出。", f.leave, f.absent));
+        problems.push(format!("部分学员有请假（{}人次）、缺勤（{}人次）情况，需加强学员管理。", f.leave, f.absent));
         next.push("严格请销假和考勤管理，对请假、缺课人员及时组织补学。".to_owned());
     }
     if f.classes_overdue > 0 {
@@ -274,12 +302,16 @@ pub fn draft(f: &Facts) -> Draft {
         next.push("及时办理班次结业，登记学员学时。".to_owned());
     }
     if f.over_cap > 0 {
-        let n = fig("超出开支标准的经费条目（条）", f.over_cap.to_string(), View::Funds);
-        problems.push(format!("有{n}条经费预算或支出超出开支标准。"));
+        let n = fig("经费超出开支标准的班次（个）", f.over_cap.to_string(), View::Funds);
+        problems.push(format!("有{n}个班次的经费预算或支出超出开支标准。"));
         next.push("严格执行培训费开支标准，对超标准的经费逐条核查纠正。".to_owned());
     }
     if problems.is_empty() {
-        problems.push("从系统数据看，各项指标均符合要求；在学用结合、成果转化方面仍需进一步加强。".to_owned());
+        problems.push(if f.classes == 0 && f.target <= 0 {
+            "系统中尚无本单位的轮训数据，存在问题请结合实际补充。".to_owned()
+        } else {
+            "从系统数据看，各项指标均符合要求；在学用结合、成果转化方面仍需进一步加强。".to_owned()
+        });
     }
     if summary {
         next.push("巩固轮训成果，推动学习培训常态化、制度化，把学习成果转化为推动工作的实际成效。".to_owned());
@@ -354,15 +386,15 @@ mod tests {
             "截至2026年4月30日",
             "共安排班次4个，已开班3个、结业2个，开展教学12次、36学时",
             "全部参训对象320人，已安排班次300人，已参训280人（占87.5%），已结业140人（占43.8%）",
-            "专题辅导8次、现场观摩4次",
-            "“党的二十大精神”、“乡村振兴”",
+            "采取专题辅导、现场观摩等方式组织教学，其中专题辅导8次、现场观摩4次",
+            "围绕“党的二十大精神”“乡村振兴”等专题",
             "出勤900人次、迟到20人次、请假30人次、缺勤10人次，出勤率95.8%",
-            "在张谷英村（4次）开展现场观摩4次",
+            "在张谷英村等地开展现场教学",
             "安排预算120000.00元，已支出80000.50元，其中财政资金80000.50元",
             "还有20名参训对象尚未安排班次",
             "“村（社区）书记”要求不低于30%，目前为25.0%，尚未达到要求",
             "有1个班次已过结束日期",
-            "有1条经费预算或支出超出开支标准",
+            "有1个班次的经费预算或支出超出开支标准",
             "继续抓好后续班次",
         ] {
             assert!(d.body.contains(s), "missing {s} in\n{}", d.body);
@@ -408,9 +440,27 @@ mod tests {
         assert!(d.body.contains("至2026年6月30日结束"));
         assert!(d.body.contains("尚未在系统中安排班次"));
         assert!(d.body.contains("请补充本单位的主要做法"));
-        assert!(d.body.contains("各项指标均符合要求"));
+        assert!(d.body.contains("系统中尚无本单位的轮训数据"));
         assert!(d.body.contains("巩固轮训成果"));
         assert!(d.figures.is_empty());
+    }
+
+    #[test]
+    fn a_met_quota_is_stated_with_its_share_and_a_long_title_is_shortened() {
+        let mut f = facts();
+        f.quotas[0].actual = Some("35.0%".into());
+        f.quotas[0].met = Some(true);
+        f.campaign = "轮".repeat(190);
+        let d = draft(&f);
+        assert!(d.body.contains("“村（社区）书记”35.0%（要求不低于30%），比例要求均已达到"), "{}", d.body);
+        assert_eq!(d.title, "云溪区第2期轮训进度报告");
+        for g in &d.figures {
+            assert!(d.body.contains(&g.value), "{} = {} listed but not stated", g.label, g.value);
+        }
+        for s in ["迟到（人次）", "请假（人次）", "缺勤（人次）", "经费支出：财政资金（元）"]
+        {
+            assert!(d.figures.iter().any(|g| g.label == s), "{s} not listed");
+        }
     }
 
     #[test]

@@ -29,6 +29,7 @@ mod m20261202_000026_study_plan_approver;
 pub(crate) mod m20261202_000027_study_org_figures;
 mod m20261202_000028_filings;
 mod m20261203_000029_filing_drafts;
+mod m20261203_000030_practice_bases;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -58,6 +59,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000027_study_org_figures::Migration),
             Box::new(m20261202_000028_filings::Migration),
             Box::new(m20261203_000029_filing_drafts::Migration),
+            Box::new(m20261203_000030_practice_bases::Migration),
         ]
     }
 }

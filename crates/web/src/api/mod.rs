@@ -4,6 +4,7 @@
 //! Chinese messages. The OpenAPI document at `/api/v1/openapi.json` describes exactly these
 //! routes (a test holds them together).
 
+mod bases;
 mod campaigns;
 mod classes;
 mod coverage;
@@ -63,6 +64,7 @@ pub fn routes(r: Routes) -> Routes {
         .post("/api/v1/sessions/{id}/attendance", write, enrolments::attendance)
         .get("/api/v1/campaigns/{id}/coverage", read, coverage::get)
         .get("/api/v1/campaigns/{id}/filings", read, filings::list)
+        .get("/api/v1/bases", read, bases::list)
         .get("/api/v1/people/{id}/credits", read, coverage::credits)
         .get("/api/v1/study-logs", read, study_logs::list)
         .post("/api/v1/study-logs", write, study_logs::create)

@@ -150,6 +150,7 @@ pub fn build() -> Value {
     doc["components"]["schemas"]["Campaign"] = campaign;
     super::coverage::document(&mut doc);
     super::filings::document(&mut doc);
+    super::bases::document(&mut doc);
     super::classes::document(&mut doc);
     super::enrolments::document(&mut doc);
     super::materials::document(&mut doc);

@@ -4,6 +4,7 @@
 mod accounts;
 mod attendance;
 pub(crate) mod audit;
+mod bases;
 pub(crate) mod campaigns;
 mod checkin;
 pub(crate) mod classes;
@@ -57,6 +58,7 @@ pub fn routes() -> Routes {
     let r = credits::routes(r);
     let r = funds::routes(r);
     let r = filings::routes(r);
+    let r = bases::routes(r);
     let r = study_logs::routes(r);
     let r = materials::routes(r);
     let r = meetings::routes(r);

@@ -1,0 +1,440 @@
+//! Practice bases (示范培训实践基地, issue 14 item 3): the year's bases and each county's
+//! standing against its quota and the ≥5 + 5 (`/bases`, with the city's quota form and the
+//! Excel export), an application with its 五有 evidence (`/bases/new`, `/bases/{id}`), and
+//! the steps: county accreditation and recommendation, the city's accreditation or return,
+//! revocation and the yearly review.
+
+use askama::Template;
+use axum::extract::{Form as AxForm, Path, Query, State};
+use axum::response::{Html, Response};
+use xuepei_domain::accounts::Perm;
+use xuepei_domain::labels::Labeled;
+use xuepei_domain::training::bases::{self as rules, BaseAction, BaseKind, BaseState, FIVE_ITEMS};
+use xuepei_office::write::{Cell, Column};
+use xuepei_store::Tx;
+use xuepei_store::bases::{self as store, Base, BaseFilter, BaseInput, CountyTally};
+
+use crate::AppState;
+use crate::auth::Ctx;
+use crate::error::{AppResult, render};
+use crate::exports::{finish, write_in_background};
+use crate::form::{Form, save_or_refuse};
+use crate::layout::Layout;
+use crate::params::{self, Params};
+use crate::routes::{Access, MenuEntry, MenuGroup, Routes};
+
+pub fn routes(r: Routes) -> Routes {
+    let view = Access::Page(Perm::TRAINING_VIEW);
+    let edit = Access::Page(Perm::TRAINING_EDIT);
+    r.menu(MenuEntry {
+        group: MenuGroup::Training,
+        order: 40,
+        key: "bases",
+        label: "示范培训实践基地",
+        href: "/bases",
+        visible: |can| can(Perm::TRAINING_VIEW),
+    })
+    .audit_labels(&[
+        ("base.create", "申报实践基地"),
+        ("base.update", "修改实践基地申报材料"),
+        ("base.accredit_county", "实践基地县级授牌"),
+        ("base.recommend", "推荐市级实践基地"),
+        ("base.accredit_city", "实践基地市级授牌"),
+        ("base.return", "退回实践基地推荐"),
+        ("base.revoke", "撤销实践基地授牌"),
+        ("base.review", "实践基地年度复核"),
+        ("base.quota", "设定实践基地推荐名额"),
+    ])
+    .audit_fields(
+        "practice_base",
+        &[
+            ("name", "基地名称"),
+            ("kind", "类型"),
+            ("year", "年度"),
+            ("state", "状态"),
+            ("evidence", "五有材料"),
+            ("comments", "意见"),
+            ("county_on", "县级授牌日期"),
+            ("city_on", "市级授牌日期"),
+            ("review_note", "复核情况"),
+        ],
+    )
+    .audit_codes(
+        "practice_base",
+        &[
+            ("kind", |c| BaseKind::from_code(c).map(BaseKind::label)),
+            ("state", |c| BaseState::from_code(c).map(BaseState::label)),
+        ],
+    )
+    .get("/bases", view, index)
+    .post("/bases/export", view, export)
+    .post("/bases/quotas", edit, set_quota)
+    .get("/bases/new", edit, new_form)
+    .post("/bases", edit, create)
+    .get("/bases/{id}", view, detail)
+    .post("/bases/{id}", edit, update)
+    .post("/bases/{id}/act", edit, act)
+    .post("/bases/{id}/review", edit, review)
+}
+
+fn notice(p: &Params) -> Option<String> {
+    Some(
+        match params::text(p, "done")? {
+            "created" => "申报材料已保存",
+            "updated" => "修改已保存",
+            "accredit_county" => "已县级授牌",
+            "recommend" => "已推荐市级，等待市级审核授牌",
+            "accredit_city" => "已市级授牌",
+            "return" => "已退回县市区",
+            "revoke" => "已撤销授牌",
+            "reviewed" => "年度复核情况已记录",
+            "quota" => "推荐名额已保存",
+            _ => return None,
+        }
+        .to_owned(),
+    )
+}
+
+fn this_year() -> i32 {
+    xuepei_domain::time::today().format("%Y").to_string().parse().unwrap_or(2026)
+}
+
+/// The year asked for: a plausible one, or this year.
+fn year_of(p: &Params) -> i32 {
+    params::num(p, "year")
+        .and_then(|y| i32::try_from(y).ok())
+        .filter(|y| (2000..=2100).contains(y))
+        .unwrap_or_else(this_year)
+}
+
+// ---------------------------------------------------------------------------------------
+// The year's bases.
+
+#[derive(Template)]
+#[template(path = "bases/index.html")]
+struct IndexPage {
+    layout: Layout,
+    year: i32,
+    export_href: String,
+    state: String,
+    states: Vec<(&'static str, &'static str)>,
+    bases: Vec<Base>,
+    tallies: Vec<CountyTally>,
+    city: (u32, u32),
+    quota: Form,
+    /// Whether the viewer sets quotas (a scope above the counties).
+    sets_quotas: bool,
+    city_villages: u32,
+    city_communities: u32,
+    county_min: u32,
+}
+
+async fn index_page(st: &AppState, ctx: &Ctx, p: &Params, quota: Form) -> AppResult<Html<String>> {
+    let year = year_of(p);
+    let state = params::labeled::<BaseState>(p, "state");
+    let bases = store::list(&st.db, &ctx.scope, &BaseFilter { year: Some(year), state, county_id: None }).await?;
+    let tallies = store::tallies(&st.db, &ctx.scope, year).await?;
+    let city = tallies.iter().fold((0, 0), |a, t| (a.0 + t.city_accredited.0, a.1 + t.city_accredited.1));
+    let sets_quotas = tallies.iter().any(|t| Some(t.county.id) != ctx.scope.root_org_id());
+    let layout = Layout::new(ctx, "示范培训实践基地", "bases")
+        .crumb("教育培训", None)
+        .crumb("示范培训实践基地", None)
+        .notice(notice(p));
+    render(&IndexPage {
+        layout,
+        year,
+        export_href: format!("/bases/export?year={year}"),
+        state: state.map(|s| s.code().to_owned()).unwrap_or_default(),
+        states: params::options::<BaseState>(),
+        bases,
+        tallies,
+        city,
+        quota,
+        sets_quotas,
+        city_villages: rules::CITY_VILLAGES,
+        city_communities: rules::CITY_COMMUNITIES,
+        county_min: rules::COUNTY_MIN,
+    })
+}
+
+async fn index(State(st): State<AppState>, ctx: Ctx, Query(p): Query<Params>) -> AppResult<Html<String>> {
+    index_page(&st, &ctx, &p, Form::new()).await
+}
+
+async fn set_quota(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    AxForm(fields): AxForm<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let form = Form::submitted(fields);
+    let year = form.value("year").to_owned();
+    let tx = Tx::begin(&st.db, &ctx.scope, &ctx.actor).await?;
+    let result = store::set_quota(&tx, form.value("county"), form.value("villages"), form.value("communities")).await;
+    let mut p = Params::new();
+    p.insert("year".into(), year.clone());
+    save_or_refuse(
+        tx,
+        result,
+        form,
+        |_| format!("/bases?year={}&done=quota#quotas", params::enc(&year)),
+        async |form| index_page(&st, &ctx, &p, form).await,
+    )
+    .await
+}
+
+const EXPORT_COLUMNS: [Column; 15] = [
+    Column { header: "基地名称", width: 30.0 },
+    Column { header: "类型", width: 8.0 },
+    Column { header: "所在单位", width: 24.0 },
+    Column { header: "县市区", width: 14.0 },
+    Column { header: "年度", width: 8.0 },
+    Column { header: "状态", width: 12.0 },
+    Column { header: "县级授牌日期", width: 14.0 },
+    Column { header: "市级授牌日期", width: 14.0 },
+    Column { header: "有满足培训需要的场所", width: 30.0 },
+    Column { header: "有熟悉情况的讲解员", width: 30.0 },
+    Column { header: "有生动具体的典型材料", width: 30.0 },
+    Column { header: "有可供参观学习的现场", width: 30.0 },
+    Column { header: "有特色明显的专题片", width: 30.0 },
+    Column { header: "意见", width: 30.0 },
+    Column { header: "年度复核", width: 30.0 },
+];
+
+async fn export(State(st): State<AppState>, ctx: Ctx, Query(p): Query<Params>) -> AppResult<Response> {
+    let year = year_of(&p);
+    let (db, scope) = (st.db.clone(), ctx.scope.clone());
+    super::send_export(&st, &ctx, "实践基地", |path| async move {
+        let bases = store::list(&db, &scope, &BaseFilter { year: Some(year), ..Default::default() }).await?;
+        let (tx, handle) =
+            write_in_background(path, "实践基地", format!("{year}年度示范培训实践基地"), &EXPORT_COLUMNS).await;
+        let batch: Vec<Vec<Cell>> = bases
+            .into_iter()
+            .map(|b| {
+                let mut r: Vec<Cell> = vec![
+                    b.name.clone().into(),
+                    b.kind.label().into(),
+                    b.org.name.clone().into(),
+                    b.county.name.clone().into(),
+                    Cell::Number(f64::from(b.year)),
+                    b.state.label().into(),
+                    b.county_on.map_or(Cell::Empty, |d| d.to_string().into()),
+                    b.city_on.map_or(Cell::Empty, |d| d.to_string().into()),
+                ];
+                r.extend(b.evidence.iter().map(|e| Cell::from(e.clone())));
+                r.push(b.comments.clone().map_or(Cell::Empty, Cell::from));
+                r.push(b.review_note.clone().map_or(Cell::Empty, |n| {
+                    format!("{}：{n}", b.reviewed_on.map(|d| d.to_string()).unwrap_or_default()).into()
+                }));
+                r
+            })
+            .collect();
+        let _ = tx.send(batch).await;
+        finish(tx, handle).await
+    })
+    .await
+}
+
+// ---------------------------------------------------------------------------------------
+// An application.
+
+#[derive(Template)]
+#[template(path = "bases/form.html")]
+struct FormPage {
+    layout: Layout,
+    form: Form,
+    action: String,
+    back_href: String,
+    kinds: Vec<(&'static str, &'static str)>,
+    items: [(&'static str, &'static str); 5],
+}
+
+fn form_page(ctx: &Ctx, form: Form, base: Option<&Base>) -> AppResult<Html<String>> {
+    let (title, action, back) = match base {
+        Some(b) => (format!("修改申报材料：{}", b.name), format!("/bases/{}", b.id), format!("/bases/{}", b.id)),
+        None => ("申报示范培训实践基地".to_owned(), "/bases".to_owned(), "/bases".to_owned()),
+    };
+    let layout =
+        Layout::new(ctx, title.clone(), "bases").crumb("示范培训实践基地", Some("/bases".into())).crumb(title, None);
+    render(&FormPage { layout, form, action, back_href: back, kinds: params::options::<BaseKind>(), items: FIVE_ITEMS })
+}
+
+fn input_of(form: &Form) -> BaseInput {
+    let get = |k: &str| form.value(k).to_owned();
+    BaseInput {
+        org: get("org"),
+        name: get("name"),
+        kind: get("kind"),
+        year: get("year"),
+        address: get("address"),
+        contact: get("contact"),
+        phone: get("phone"),
+        summary: get("summary"),
+        evidence: FIVE_ITEMS.map(|(k, _)| get(k)),
+    }
+}
+
+async fn new_form(ctx: Ctx) -> AppResult<Html<String>> {
+    form_page(&ctx, Form::new().with("year", this_year().to_string()), None)
+}
+
+async fn create(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    AxForm(fields): AxForm<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let form = Form::submitted(fields);
+    let tx = Tx::begin(&st.db, &ctx.scope, &ctx.actor).await?;
+    let result = store::create(&tx, &input_of(&form)).await;
+    save_or_refuse(
+        tx,
+        result,
+        form,
+        |b| format!("/bases/{}?done=created", b.id),
+        async |form| form_page(&ctx, form, None),
+    )
+    .await
+}
+
+#[derive(Template)]
+#[template(path = "bases/detail.html")]
+struct DetailPage {
+    layout: Layout,
+    b: Base,
+    missing: Vec<&'static str>,
+    edit: Option<Form>,
+    steps: Form,
+    can_county: bool,
+    can_city: bool,
+    can_revoke: bool,
+    review: Form,
+    kinds: Vec<(&'static str, &'static str)>,
+    items: [(&'static str, &'static str); 5],
+}
+
+async fn detail_page(
+    st: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    steps: Form,
+    review: Form,
+    edit: Option<Form>,
+    n: Option<String>,
+) -> AppResult<Html<String>> {
+    let b = store::get(&st.db, &ctx.scope, id).await?;
+    let edit = if b.editable_by(&ctx.scope) {
+        Some(edit.unwrap_or_else(|| {
+            let mut f = Form::new()
+                .with("org", b.org.code.clone())
+                .with("name", b.name.clone())
+                .with("kind", b.kind.code())
+                .with("year", b.year.to_string())
+                .with("address", b.address.clone())
+                .with("contact", b.contact.clone())
+                .with("phone", b.phone.clone())
+                .with("summary", b.summary.clone());
+            for ((k, _), e) in FIVE_ITEMS.iter().zip(&b.evidence) {
+                f.set(k, e.clone());
+            }
+            f
+        }))
+    } else {
+        None
+    };
+    let layout = Layout::new(ctx, b.name.clone(), "bases")
+        .crumb("示范培训实践基地", Some(format!("/bases?year={}", b.year)))
+        .crumb(b.name.clone(), None)
+        .notice(n);
+    let can_county =
+        b.county_acts(&ctx.scope) && matches!(b.state, BaseState::Draft | BaseState::Returned | BaseState::County);
+    let can_city = b.city_acts(&ctx.scope) && b.state == BaseState::Recommended;
+    let can_revoke = match b.level() {
+        Some("county") => b.county_acts(&ctx.scope),
+        Some(_) => b.city_acts(&ctx.scope),
+        None => false,
+    };
+    render(&DetailPage {
+        layout,
+        missing: b.missing(),
+        b,
+        edit,
+        steps,
+        can_county,
+        can_city,
+        can_revoke,
+        review,
+        kinds: params::options::<BaseKind>(),
+        items: FIVE_ITEMS,
+    })
+}
+
+async fn detail(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(p): Query<Params>,
+) -> AppResult<Html<String>> {
+    let id = params::id(&id, "实践基地")?;
+    detail_page(&st, &ctx, id, Form::new(), Form::new(), None, notice(&p)).await
+}
+
+async fn update(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    AxForm(fields): AxForm<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let id = params::id(&id, "实践基地")?;
+    let form = Form::submitted(fields);
+    let tx = Tx::begin(&st.db, &ctx.scope, &ctx.actor).await?;
+    let result = store::update(&tx, id, &input_of(&form)).await;
+    save_or_refuse(
+        tx,
+        result,
+        form,
+        |_| format!("/bases/{id}?done=updated"),
+        async |form| detail_page(&st, &ctx, id, Form::new(), Form::new(), Some(form), None).await,
+    )
+    .await
+}
+
+async fn act(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    AxForm(fields): AxForm<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let id = params::id(&id, "实践基地")?;
+    let form = Form::submitted(fields);
+    let action = form.value("action").to_owned();
+    let done = BaseAction::parse_label(&action).map_or("updated", BaseAction::code);
+    let tx = Tx::begin(&st.db, &ctx.scope, &ctx.actor).await?;
+    let result = store::act(&tx, id, &action, form.value("reason")).await;
+    save_or_refuse(
+        tx,
+        result,
+        form,
+        |_| format!("/bases/{id}?done={done}"),
+        async |form| detail_page(&st, &ctx, id, form, Form::new(), None, None).await,
+    )
+    .await
+}
+
+async fn review(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    AxForm(fields): AxForm<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let id = params::id(&id, "实践基地")?;
+    let form = Form::submitted(fields);
+    let tx = Tx::begin(&st.db, &ctx.scope, &ctx.actor).await?;
+    let result = store::review(&tx, id, form.value("note")).await;
+    save_or_refuse(
+        tx,
+        result,
+        form,
+        |_| format!("/bases/{id}?done=reviewed"),
+        async |form| detail_page(&st, &ctx, id, Form::new(), form, None, None).await,
+    )
+    .await
+}
