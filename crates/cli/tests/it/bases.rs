@@ -189,6 +189,7 @@ async fn base_pages_apply_accredit_and_export_and_the_api_lists_accredited_bases
     assert!(status == 200 && page.contains("云溪区") && page.contains("申报实践基地"), "{page}");
     let (status, page) = county.get("/bases/new").await;
     assert!(status == 200 && page.contains("有可供参观学习的现场"), "{page}");
+    assert!(page.contains(&format!(r#"<option value="{BAZIMEN}">"#)), "the county's communities offered: {page}");
     // A missing name and evidence: told beside the field; then saved.
     let (status, _, body) = county.post_form("/bases", &[("org", BAZIMEN), ("name", ""), ("kind", "community")]).await;
     assert_eq!(status, 422);

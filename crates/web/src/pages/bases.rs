@@ -9,10 +9,12 @@ use axum::extract::{Form as AxForm, Path, Query, State};
 use axum::response::{Html, Response};
 use xuepei_domain::accounts::Perm;
 use xuepei_domain::labels::Labeled;
+use xuepei_domain::org::Sector;
 use xuepei_domain::training::bases::{self as rules, BaseAction, BaseKind, BaseState, FIVE_ITEMS};
 use xuepei_office::write::{Cell, Column};
 use xuepei_store::Tx;
 use xuepei_store::bases::{self as store, Base, BaseFilter, BaseInput, CountyTally};
+use xuepei_store::org::{self, OrgFilter};
 
 use crate::AppState;
 use crate::auth::Ctx;
@@ -246,16 +248,42 @@ struct FormPage {
     back_href: String,
     kinds: Vec<(&'static str, &'static str)>,
     items: [(&'static str, &'static str); 5],
+    hosts: Vec<(String, String)>,
 }
 
-fn form_page(ctx: &Ctx, form: Form, base: Option<&Base>) -> AppResult<Html<String>> {
+/// Villages and communities offered for the host field (a county has a few hundred; a
+/// wider scope types the code).
+const HOSTS_MAX: usize = 1500;
+
+async fn hosts(st: &AppState, ctx: &Ctx) -> AppResult<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    for sector in [Sector::Village, Sector::Community] {
+        let f = OrgFilter { sector: Some(sector), ..Default::default() };
+        out.extend(org::all(&st.db, &ctx.scope, &f).await?.into_iter().map(|o| (o.code.clone(), o.name)));
+    }
+    if out.len() > HOSTS_MAX {
+        out.clear();
+    }
+    out.sort();
+    Ok(out)
+}
+
+async fn form_page(st: &AppState, ctx: &Ctx, form: Form, base: Option<&Base>) -> AppResult<Html<String>> {
     let (title, action, back) = match base {
         Some(b) => (format!("修改申报材料：{}", b.name), format!("/bases/{}", b.id), format!("/bases/{}", b.id)),
         None => ("申报示范培训实践基地".to_owned(), "/bases".to_owned(), "/bases".to_owned()),
     };
     let layout =
         Layout::new(ctx, title.clone(), "bases").crumb("示范培训实践基地", Some("/bases".into())).crumb(title, None);
-    render(&FormPage { layout, form, action, back_href: back, kinds: params::options::<BaseKind>(), items: FIVE_ITEMS })
+    render(&FormPage {
+        layout,
+        form,
+        action,
+        back_href: back,
+        kinds: params::options::<BaseKind>(),
+        items: FIVE_ITEMS,
+        hosts: hosts(st, ctx).await?,
+    })
 }
 
 fn input_of(form: &Form) -> BaseInput {
@@ -273,8 +301,8 @@ fn input_of(form: &Form) -> BaseInput {
     }
 }
 
-async fn new_form(ctx: Ctx) -> AppResult<Html<String>> {
-    form_page(&ctx, Form::new().with("year", this_year().to_string()), None)
+async fn new_form(State(st): State<AppState>, ctx: Ctx) -> AppResult<Html<String>> {
+    form_page(&st, &ctx, Form::new().with("year", this_year().to_string()), None).await
 }
 
 async fn create(
@@ -290,7 +318,7 @@ async fn create(
         result,
         form,
         |b| format!("/bases/{}?done=created", b.id),
-        async |form| form_page(&ctx, form, None),
+        async |form| form_page(&st, &ctx, form, None).await,
     )
     .await
 }
@@ -309,6 +337,7 @@ struct DetailPage {
     review: Form,
     kinds: Vec<(&'static str, &'static str)>,
     items: [(&'static str, &'static str); 5],
+    hosts: Vec<(String, String)>,
 }
 
 async fn detail_page(
@@ -344,6 +373,7 @@ async fn detail_page(
         .crumb("示范培训实践基地", Some(format!("/bases?year={}", b.year)))
         .crumb(b.name.clone(), None)
         .notice(n);
+    let edit_open = edit.is_some();
     let can_county =
         b.county_acts(&ctx.scope) && matches!(b.state, BaseState::Draft | BaseState::Returned | BaseState::County);
     let can_city = b.city_acts(&ctx.scope) && b.state == BaseState::Recommended;
@@ -364,6 +394,7 @@ async fn detail_page(
         review,
         kinds: params::options::<BaseKind>(),
         items: FIVE_ITEMS,
+        hosts: if edit_open { hosts(st, ctx).await? } else { Vec::new() },
     })
 }
 
