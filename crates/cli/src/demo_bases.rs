@@ -58,7 +58,6 @@ pub async fn seed_bases(db: &DatabaseConnection) -> Result<String, String> {
                 name: format!("{name}党员干部示范培训实践基地"),
                 kind: (*kind).into(),
                 year: year.clone(),
-                address: o.name.clone(),
                 summary: format!("{name}在基层社会治理、服务党员群众和发展集体经济等方面特点突出、成效明显。"),
                 evidence: evidence(&name),
                 ..Default::default()

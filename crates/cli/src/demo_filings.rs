@@ -102,7 +102,7 @@ pub async fn seed_filings(db: &DatabaseConnection) -> Result<String, String> {
     let today = xuepei_domain::time::today();
     let (_, facts) = report_drafts::facts(db, &own, f.id, today).await.map_err(e)?;
     let tx = Tx::begin(db, &own, &actor).await.map_err(e)?;
-    report_drafts::write(&tx, f.id, today, &report::draft(&facts)).await.map_err(e)?;
+    report_drafts::write(&tx, f.id, facts.as_of, &report::draft(&facts)).await.map_err(e)?;
     tx.commit().await.map_err(|x| x.to_string())?;
     Ok(format!(
         "演示方案备案：“{}”{made}个县市区报送实施方案（2个按期备案、1个逾期7天、1个被退回、1个待备案，其余未报送）；云溪区第1期进度报告已根据系统数据起草（草稿）",

@@ -27,7 +27,7 @@ use xuepei_domain::validate::FieldError;
 
 use crate::audit::{Entry, Tx};
 use crate::classes::OrgRef;
-use crate::entity::{base_quota, organization, practice_base};
+use crate::entity::{base_quota, class_session, organization, practice_base, venue};
 use crate::error::{Result, StoreError};
 use crate::org::now;
 use crate::scope::{Scope, subtree_cond};
@@ -72,6 +72,9 @@ pub struct Base {
     pub city_on: Option<NaiveDate>,
     pub reviewed_on: Option<NaiveDate>,
     pub review_note: Option<String>,
+    /// The venue it is for on-site teaching, and how many sessions were held there.
+    pub venue_id: Option<i64>,
+    pub uses: u64,
 }
 
 impl Base {
@@ -137,13 +140,36 @@ fn of(m: practice_base::Model, orgs: &BTreeMap<i64, OrgRef>) -> Base {
         city_on: m.city_on,
         reviewed_on: m.reviewed_on,
         review_note: m.review_note,
+        venue_id: m.venue_id,
+        uses: 0,
     }
 }
 
 async fn build(db: &impl ConnectionTrait, rows: Vec<practice_base::Model>) -> Result<Vec<Base>> {
     let refs = crate::meetings::org_refs(db, rows.iter().flat_map(|r| [r.org_id, r.county_org_id])).await?;
     let orgs: BTreeMap<i64, OrgRef> = refs.into_iter().collect();
-    Ok(rows.into_iter().map(|m| of(m, &orgs)).collect())
+    // Sessions held at each base's venue (one grouped read).
+    let venues: Vec<i64> = rows.iter().filter_map(|r| r.venue_id).collect();
+    let mut uses: BTreeMap<i64, i64> = BTreeMap::new();
+    for chunk in venues.chunks(500) {
+        let found: Vec<(i64, i64)> = class_session::Entity::find()
+            .select_only()
+            .column(class_session::Column::VenueId)
+            .column_as(class_session::Column::Id.count(), "n")
+            .filter(class_session::Column::VenueId.is_in(chunk.to_vec()))
+            .group_by(class_session::Column::VenueId)
+            .into_tuple()
+            .all(db)
+            .await?;
+        uses.extend(found);
+    }
+    Ok(rows
+        .into_iter()
+        .map(|m| {
+            let n = m.venue_id.and_then(|v| uses.get(&v)).copied().unwrap_or(0);
+            Base { uses: u64::try_from(n).unwrap_or(0), ..of(m, &orgs) }
+        })
+        .collect())
 }
 
 /// What the list shows: a year, a state, a county (by id).
@@ -211,6 +237,7 @@ async fn checked(
     db: &impl ConnectionTrait,
     scope: &Scope,
     i: &BaseInput,
+    except: Option<i64>,
 ) -> Result<(organization::Model, organization::Model, practice_base::ActiveModel)> {
     let mut errs = Vec::new();
     let mut bad = |field: &'static str, m: String| errs.push(FieldError { field, message: m });
@@ -289,6 +316,41 @@ async fn checked(
     let (Some(host), Some(county), Some(kind), Some(year)) = (host, county, kind, year) else {
         return Err(StoreError::Invalid(errs));
     };
+    // The host is a unit below the county, of the kind chosen.
+    let sector = xuepei_domain::org::Sector::from_code(&host.sector);
+    if host.id == county.id {
+        errs.push(FieldError {
+            field: "org",
+            message: format!("请填写{}下属的村、社区或单位，而不是县市区本身", county.name),
+        });
+    } else if let Some(need) = match kind {
+        BaseKind::Village => Some(xuepei_domain::org::Sector::Village),
+        BaseKind::Community => Some(xuepei_domain::org::Sector::Community),
+        BaseKind::Other => None,
+    } && sector != Some(need)
+    {
+        errs.push(FieldError {
+            field: "kind",
+            message: format!("“{}”不是{}，请核对基地类型或所在单位", host.name, kind.label()),
+        });
+    }
+    // One base per host while it stands (a revoked one may apply again).
+    let mut same = practice_base::Entity::find()
+        .filter(practice_base::Column::OrgId.eq(host.id))
+        .filter(practice_base::Column::State.ne(BaseState::Revoked.code()));
+    if let Some(id) = except {
+        same = same.filter(practice_base::Column::Id.ne(id));
+    }
+    if let Some(o) = same.one(db).await? {
+        let state = BaseState::from_code(&o.state).map_or("", BaseState::label);
+        errs.push(FieldError {
+            field: "org",
+            message: format!(
+                "{}已有实践基地“{}”（{}年度，{state}），不能重复申报；如需更新请修改原申报材料",
+                host.name, o.name, o.year
+            ),
+        });
+    }
     if !errs.is_empty() {
         return Err(StoreError::Invalid(errs));
     }
@@ -317,7 +379,7 @@ async fn checked(
 
 /// Starts an application (申报中) of an organisation in the writer's scope.
 pub async fn create(tx: &Tx, input: &BaseInput) -> Result<Base> {
-    let (host, county, mut m) = checked(tx.conn(), tx.scope(), input).await?;
+    let (host, county, mut m) = checked(tx.conn(), tx.scope(), input, None).await?;
     if tx.scope().contains_path(&county.path) && tx.scope().root_path() != Some(county.path.as_str()) {
         return Err(StoreError::Forbidden("实践基地由所在县市区或基地所在单位申报；市级负责审核授牌".into()));
     }
@@ -349,7 +411,7 @@ pub async fn update(tx: &Tx, id: i64, input: &BaseInput) -> Result<Base> {
             format!("该基地{}，申报材料不能再修改", before.state.label())
         }));
     }
-    let (_, _, mut m) = checked(tx.conn(), tx.scope(), input).await?;
+    let (_, _, mut m) = checked(tx.conn(), tx.scope(), input, Some(id)).await?;
     m.id = Set(id);
     m.updated_at = Set(now());
     m.update(tx.conn()).await?;
@@ -366,9 +428,13 @@ pub async fn update(tx: &Tx, id: i64, input: &BaseInput) -> Result<Base> {
     Ok(after)
 }
 
-/// A county's recommendation quota: its row, or the seed's numbers.
-pub async fn quota_of(db: &impl ConnectionTrait, county_id: i64, county_name: &str) -> Result<Quota> {
-    let row = base_quota::Entity::find().filter(base_quota::Column::OrgId.eq(county_id)).one(db).await?;
+/// A county's recommendation quota of a year: its row, or the seed's numbers.
+pub async fn quota_of(db: &impl ConnectionTrait, county_id: i64, county_name: &str, year: i32) -> Result<Quota> {
+    let row = base_quota::Entity::find()
+        .filter(base_quota::Column::OrgId.eq(county_id))
+        .filter(base_quota::Column::Year.eq(year))
+        .one(db)
+        .await?;
     Ok(row.map_or_else(
         || rules::default_quota(county_name),
         |r| Quota {
@@ -405,31 +471,33 @@ async fn count(
 pub async fn act(tx: &Tx, id: i64, action: &str, reason: &str) -> Result<Base> {
     let before = get(tx.conn(), tx.scope(), id).await?;
     let Some(action) = BaseAction::parse_label(action.trim()) else {
-        return Err(err("action", format!("请选择操作（{}）", BaseAction::allowed_labels())));
+        return Err(StoreError::Conflict(format!("请选择办理事项（{}）", BaseAction::allowed_labels())));
     };
     let scope = tx.scope();
-    let allowed = match action {
-        BaseAction::AccreditCounty | BaseAction::Recommend => before.county_acts(scope),
-        BaseAction::AccreditCity | BaseAction::Return => before.city_acts(scope),
+    let by_county = match action {
+        BaseAction::AccreditCounty | BaseAction::Recommend => true,
+        BaseAction::AccreditCity | BaseAction::Return => false,
         BaseAction::Revoke => match before.level() {
-            Some("county") => before.county_acts(scope),
-            _ => before.city_acts(scope),
+            Some(level) => level == "county",
+            None => return Err(StoreError::Conflict(format!("“{}”的基地没有授牌，无需撤销", before.state.label()))),
         },
     };
-    if !allowed {
-        return Err(StoreError::Forbidden(match action {
-            BaseAction::AccreditCounty | BaseAction::Recommend => {
-                format!("{}由{}组织部门办理", action.label(), before.county.name)
-            }
-            _ => format!("{}由{}的上级组织部门（市级）办理", action.label(), before.county.name),
-        }));
+    if by_county && !before.county_acts(scope) {
+        return Err(StoreError::Forbidden(format!("{}由{}组织部门办理", action.label(), before.county.name)));
+    }
+    if !by_county && !before.city_acts(scope) {
+        return Err(StoreError::Forbidden(format!(
+            "{}由市级组织部门办理，{}组织部门可在推荐名额内推荐",
+            action.label(),
+            before.county.name
+        )));
     }
     if reason.contains('\0') || reason.chars().count() > 2000 {
         return Err(err("reason", "意见不超过2000个字，且不能含有控制字符"));
     }
     let (used, limit) = match action {
         BaseAction::Recommend => {
-            let q = quota_of(tx.conn(), before.county.id, &before.county.name).await?;
+            let q = quota_of(tx.conn(), before.county.id, &before.county.name, before.year).await?;
             let states = [BaseState::Recommended, BaseState::City];
             let used = count(
                 tx.conn(),
@@ -482,6 +550,23 @@ pub async fn act(tx: &Tx, id: i64, action: &str, reason: &str) -> Result<Base> {
     if q.exec(tx.conn()).await?.rows_affected != 1 {
         return Err(StoreError::Conflict("该基地刚被其他用户办理，请刷新页面后再试".into()));
     }
+    match to {
+        BaseState::County => place_venue(tx, &before, &before.county_path).await?,
+        BaseState::City => {
+            let city = ancestor_at(tx.conn(), &before.county_path, DivisionLevel::City).await?;
+            place_venue(tx, &before, city.as_ref().map_or(before.county_path.as_str(), |c| c.path.as_str())).await?
+        }
+        BaseState::Revoked => {
+            if let Some(v) = before.venue_id {
+                venue::Entity::update_many()
+                    .col_expr(venue::Column::Active, Expr::value(false))
+                    .filter(venue::Column::Id.eq(v))
+                    .exec(tx.conn())
+                    .await?;
+            }
+        }
+        _ => {}
+    }
     let after = get(tx.conn(), tx.scope(), id).await?;
     tx.record(Entry {
         action: match action {
@@ -499,6 +584,57 @@ pub async fn act(tx: &Tx, id: i64, action: &str, reason: &str) -> Result<Base> {
         after: crate::audit::json(&after),
     });
     Ok(after)
+}
+
+/// Makes the accredited base a venue (实践基地) of the accrediting body at `owner_path`, so
+/// the body's classes and those below it put on-site sessions there: its venue moves up to
+/// the city when the city accredits it; a venue of that body with the same name is reused.
+async fn place_venue(tx: &Tx, b: &Base, owner_path: &str) -> Result<()> {
+    let owner = organization::Entity::find()
+        .filter(organization::Column::Id.is_in(path::ids(owner_path)))
+        .filter(organization::Column::Path.eq(owner_path))
+        .one(tx.conn())
+        .await?
+        .ok_or(StoreError::NotFound("组织"))?;
+    let name: String = b.name.chars().take(100).collect();
+    let same = venue::Entity::find()
+        .filter(venue::Column::OrgId.eq(owner.id))
+        .filter(venue::Column::Name.eq(name.clone()))
+        .one(tx.conn())
+        .await?;
+    let id = match (b.venue_id, same) {
+        (_, Some(v)) => v.id,
+        (Some(v), None) => v,
+        (None, None) => {
+            venue::ActiveModel {
+                org_id: Set(owner.id),
+                org_path: Set(owner.path.clone()),
+                name: Set(name),
+                kind: Set(crate::classes::venues::VenueKind::Base.code().to_owned()),
+                address: Set(Some(b.address.clone()).filter(|a| !a.is_empty())),
+                note: Set(Some(format!("示范培训实践基地（{}）", b.org.name))),
+                active: Set(true),
+                created_at: Set(now()),
+                ..Default::default()
+            }
+            .insert(tx.conn())
+            .await?
+            .id
+        }
+    };
+    venue::Entity::update_many()
+        .col_expr(venue::Column::OrgId, Expr::value(owner.id))
+        .col_expr(venue::Column::OrgPath, Expr::value(owner.path.clone()))
+        .col_expr(venue::Column::Active, Expr::value(true))
+        .filter(venue::Column::Id.eq(id))
+        .exec(tx.conn())
+        .await?;
+    practice_base::Entity::update_many()
+        .col_expr(practice_base::Column::VenueId, Expr::value(Some(id)))
+        .filter(practice_base::Column::Id.eq(b.id))
+        .exec(tx.conn())
+        .await?;
+    Ok(())
 }
 
 /// Records the yearly review of an accredited base by the level that accredited it.
@@ -539,8 +675,15 @@ pub async fn review(tx: &Tx, id: i64, note: &str) -> Result<Base> {
     Ok(after)
 }
 
-/// Sets a county's quota (a scope strictly above the county).
-pub async fn set_quota(tx: &Tx, county_code: &str, villages: &str, communities: &str) -> Result<Quota> {
+/// Sets a county's quota of a year (a scope strictly above the county).
+pub async fn set_quota(tx: &Tx, county_code: &str, year: &str, villages: &str, communities: &str) -> Result<Quota> {
+    if county_code.trim().is_empty() {
+        return Err(err("county", "请填写县市区代码，如430602"));
+    }
+    let this_year = xuepei_domain::time::today().format("%Y").to_string().parse::<i32>().unwrap_or(2026);
+    let Some(year) = year.trim().parse::<i32>().ok().filter(|y| (2000..=this_year + 1).contains(y)) else {
+        return Err(err("year", format!("年度须是2000至{}之间的年份", this_year + 1)));
+    };
     let county = crate::org::get_by_code(tx.conn(), tx.scope(), county_code.trim())
         .await
         .map_err(|_| err("county", format!("县市区代码“{}”不存在或不在您的管理范围内", county_code.trim())))?;
@@ -558,13 +701,20 @@ pub async fn set_quota(tx: &Tx, county_code: &str, villages: &str, communities: 
             .ok_or_else(|| err(field, format!("{label}名额须是0至50之间的整数")))
     };
     let q = Quota { villages: n(villages, "villages", "村")?, communities: n(communities, "communities", "社区")? };
-    let before = quota_of(tx.conn(), county.id, &county.name).await?;
-    let existing = base_quota::Entity::find().filter(base_quota::Column::OrgId.eq(county.id)).one(tx.conn()).await?;
+    let before = quota_of(tx.conn(), county.id, &county.name, year).await?;
+    let existing = base_quota::Entity::find()
+        .filter(base_quota::Column::OrgId.eq(county.id))
+        .filter(base_quota::Column::Year.eq(year))
+        .one(tx.conn())
+        .await?;
     let mut m = match existing {
         Some(e) => base_quota::ActiveModel { id: Set(e.id), ..Default::default() },
-        None => {
-            base_quota::ActiveModel { org_id: Set(county.id), org_path: Set(county.path.clone()), ..Default::default() }
-        }
+        None => base_quota::ActiveModel {
+            org_id: Set(county.id),
+            org_path: Set(county.path.clone()),
+            year: Set(year),
+            ..Default::default()
+        },
     };
     m.villages = Set(i32::try_from(q.villages).unwrap_or(0));
     m.communities = Set(i32::try_from(q.communities).unwrap_or(0));
@@ -575,7 +725,7 @@ pub async fn set_quota(tx: &Tx, county_code: &str, villages: &str, communities: 
         target_type: "base_quota",
         target_id: Some(county.id.to_string()),
         scope_path: county.path.clone(),
-        summary: format!("设定{}实践基地推荐名额：村{}个、社区{}个", county.name, q.villages, q.communities),
+        summary: format!("设定{}{year}年度实践基地推荐名额：村{}个、社区{}个", county.name, q.villages, q.communities),
         before: crate::audit::json(&before),
         after: crate::audit::json(&q),
     });
@@ -628,6 +778,7 @@ pub async fn tallies(db: &impl ConnectionTrait, scope: &Scope, year: i32) -> Res
         .await?;
     let quotas: BTreeMap<i64, (i32, i32)> = base_quota::Entity::find()
         .filter(scope.cond(base_quota::Column::OrgPath))
+        .filter(base_quota::Column::Year.eq(year))
         .all(db)
         .await?
         .into_iter()

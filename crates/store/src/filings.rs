@@ -244,7 +244,7 @@ pub(crate) async fn campaign_for(db: &impl ConnectionTrait, scope: &Scope, id: i
 }
 
 /// The campaign's reporting duties (the issuer's, or the defaults).
-async fn terms_of(db: &impl ConnectionTrait, c: &Campaign) -> Result<Terms> {
+pub(crate) async fn terms_of(db: &impl ConnectionTrait, c: &Campaign) -> Result<Terms> {
     let row = filing_term::Entity::find().filter(filing_term::Column::CampaignId.eq(c.id)).one(db).await?;
     let interval = row
         .as_ref()

@@ -49,7 +49,8 @@ fn draftable(f: &Filing, scope: &Scope) -> Result<()> {
     Ok(())
 }
 
-/// What xuepei holds about the filer's part of the filing's campaign, as of `as_of`.
+/// What xuepei holds about the filer's part of the filing's campaign, as of `as_of` (a
+/// progress report: its period's due day, when earlier).
 pub async fn facts(
     db: &DatabaseConnection,
     scope: &Scope,
@@ -59,6 +60,15 @@ pub async fn facts(
     let f = filings::get(db, scope, filing_id).await?;
     draftable(&f, scope)?;
     let c = filings::campaign_for(db, scope, f.campaign_id).await?;
+    // A progress report covers up to its period's due day.
+    let drafted_on = as_of;
+    let as_of = match f.kind {
+        FilingKind::Progress => {
+            let terms = filings::terms_of(db, &c).await?;
+            terms.interval.due(c.start_on, c.end_on, f.period).map_or(as_of, |due| due.min(as_of))
+        }
+        _ => as_of,
+    };
 
     let classes: Vec<(i64, NaiveDate, NaiveDate, String)> = class::Entity::find()
         .select_only()
@@ -207,6 +217,7 @@ pub async fn facts(
         campaign_start: c.start_on,
         campaign_end: c.end_on,
         as_of,
+        drafted_on,
         classes: classes.len() as u64,
         classes_begun: classes.iter().filter(|c| c.1 <= as_of).count() as u64,
         classes_completed: classes.iter().filter(|c| completed(&c.3)).count() as u64,

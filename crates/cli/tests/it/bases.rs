@@ -99,9 +99,13 @@ async fn bases_are_accredited_by_county_and_city_within_quota_with_all_five_item
     let m = conflict(e);
     assert!(m.contains("推荐名额1个") && m.contains("已有1个"), "{m}");
     // The city raises the quota to two villages: now it goes.
-    write(&db.conn, &city, async |tx| bases::set_quota(tx, YUNXI, "2", "1").await).await.expect("quota");
-    let e =
-        write(&db.conn, &yunxi, async |tx| bases::set_quota(tx, YUNXI, "9", "9").await).await.expect_err("own quota");
+    write(&db.conn, &city, async |tx| bases::set_quota(tx, YUNXI, "2026", "2", "1").await).await.expect("quota");
+    let yx = by_code(&db.conn, YUNXI).await;
+    let q = bases::quota_of(&db.conn, yx.id, &yx.name, 2025).await.expect("quota");
+    assert_eq!((q.villages, q.communities), (1, 1), "a quota is the year's: 2025 keeps the seed's");
+    let e = write(&db.conn, &yunxi, async |tx| bases::set_quota(tx, YUNXI, "2026", "9", "9").await)
+        .await
+        .expect_err("own quota");
     assert!(matches!(e, StoreError::Forbidden(_)), "{e:?}");
     write(&db.conn, &yunxi, async |tx| bases::act(tx, b.id, "recommend", "").await)
         .await
@@ -115,6 +119,29 @@ async fn bases_are_accredited_by_county_and_city_within_quota_with_all_five_item
     let a = write(&db.conn, &city, async |tx| bases::act(tx, a.id, "accredit_city", "").await).await.expect("city");
     assert_eq!((a.state, a.level()), (BaseState::City, Some("city")));
     assert!(a.city_on.is_some() && a.county_on.is_some(), "both accreditations kept");
+    // Accredited, it is a venue of the city: a county class puts an on-site session there,
+    // and the base counts the use.
+    let venue = a.venue_id.expect("a venue");
+    let usable =
+        xuepei_store::classes::venues::usable_for(&db.conn, &by_code(&db.conn, YUNXI).await.path).await.expect("v");
+    assert!(usable.iter().any(|v| v.id == venue && v.org.code == CITY), "{usable:?}");
+    let c = crate::classes::city_campaign(&db.conn).await;
+    let input = xuepei_store::classes::ClassInput {
+        level: "county".into(),
+        allocations: vec![],
+        ..crate::classes::class_input(Some(c.id), "云溪区现场教学班", YUNXI)
+    };
+    write(&db.conn, &yunxi, async |tx| {
+        let class = xuepei_store::classes::create(tx, &input).await?;
+        let s = xuepei_store::classes::sessions::SessionInput {
+            venue_id: Some(venue),
+            ..crate::classes::session_input((2026, 4, 14), "pm", "荆竹村现场教学", "site_visit", "3")
+        };
+        xuepei_store::classes::sessions::add(tx, class.id, &s).await
+    })
+    .await
+    .expect("an on-site session at the base");
+    assert_eq!(bases::get(&db.conn, &city, a.id).await.expect("base").uses, 1);
 
     // Tallies: 云溪区 recommended 1 village, accredited 1 itself (short of 5 + 5), the city 1.
     let t = bases::tallies(&db.conn, &city, 2026).await.expect("tallies");
@@ -141,6 +168,9 @@ async fn bases_are_accredited_by_county_and_city_within_quota_with_all_five_item
     let a =
         write(&db.conn, &city, async |tx| bases::act(tx, a.id, "revoke", "年度复核不合格").await).await.expect("rv");
     assert_eq!((a.state, a.level()), (BaseState::Revoked, None));
+    let usable =
+        xuepei_store::classes::venues::usable_for(&db.conn, &by_code(&db.conn, YUNXI).await.path).await.expect("v");
+    assert!(!usable.iter().any(|v| v.id == venue), "a revoked base is no longer offered");
     assert_eq!(a.review_note.as_deref(), Some("五有保持良好，开展现场教学6次"));
 
     // Bad input, refused whole: an organisation outside the scope, no name, a bad kind and year.
@@ -160,11 +190,25 @@ async fn bases_are_accredited_by_county_and_city_within_quota_with_all_five_item
         }
         other => panic!("{other:?}"),
     }
+    // Not the county itself, not a village called a community, not a second base of a host.
+    for (input, field, says) in [
+        (application(YUNXI, "云溪区基地", "other"), "org", "而不是县市区本身"),
+        (application(&villages[1], "第二村基地", "community"), "kind", "不是社区"),
+        (application(&villages[1], "第二村又一基地", "village"), "org", "不能重复申报"),
+    ] {
+        match write(&db.conn, &yunxi, async |tx| bases::create(tx, &input).await).await.expect_err(says) {
+            StoreError::Invalid(errs) => {
+                assert!(errs.iter().any(|e| e.field == field && e.message.contains(says)), "{says}: {errs:?}")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
     // A recommendation of another kind than village or community is refused.
-    let other =
-        write(&db.conn, &yunxi, async |tx| bases::create(tx, &application(YUNXI, "云溪区某合作社基地", "other")).await)
-            .await
-            .expect("other kind");
+    let other = write(&db.conn, &yunxi, async |tx| {
+        bases::create(tx, &application("430603001", "长岭街道合作社基地", "other")).await
+    })
+    .await
+    .expect("other kind");
     let e =
         write(&db.conn, &yunxi, async |tx| bases::act(tx, other.id, "recommend", "").await).await.expect_err("other");
     assert!(conflict(e).contains("村和社区"));
@@ -214,8 +258,9 @@ async fn base_pages_apply_accredit_and_export_and_the_api_lists_accredited_bases
     assert!(body.contains("退回时请填写意见"), "{body}");
     let (status, _, _) = city.post_form(&format!("/bases/{id}/act"), &[("action", "accredit_city")]).await;
     assert_eq!(status, 303);
-    let (status, _, body) =
-        city.post_form("/bases/quotas", &[("county", YUNXI), ("villages", "x"), ("communities", "1")]).await;
+    let (status, _, body) = city
+        .post_form("/bases/quotas", &[("county", YUNXI), ("year", "2026"), ("villages", "x"), ("communities", "1")])
+        .await;
     assert_eq!(status, 422);
     assert!(body.contains("村名额须是0至50之间的整数"), "{body}");
 

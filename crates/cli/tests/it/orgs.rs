@@ -192,7 +192,9 @@ async fn every_registered_path_copy_follows_a_move() {
     .await
     .expect("filing");
     // A practice base of a village of the town, and the county's quota: both copy paths.
-    write(&db.conn, &sys, async |tx| xuepei_store::bases::set_quota(tx, YUNXI, "1", "1").await).await.expect("quota");
+    write(&db.conn, &sys, async |tx| xuepei_store::bases::set_quota(tx, YUNXI, "2026", "1", "1").await)
+        .await
+        .expect("quota");
     write(&db.conn, &county_scope(&db.conn, YUNXI).await, async |tx| {
         let input = xuepei_store::bases::BaseInput {
             org: JINGZHU.into(),

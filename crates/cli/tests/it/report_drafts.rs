@@ -14,7 +14,7 @@ use xuepei_store::enrolments::PersonRef;
 use xuepei_store::filings::{self, FilingInput};
 use xuepei_store::{StoreError, attendance, coverage, enrolments, funds, report_drafts};
 
-use crate::classes::{CITY, city_campaign, class_input, session_input};
+use crate::classes::{CITY, city_campaign, class_input, day, session_input};
 use crate::enrolments::people_of;
 use crate::support::*;
 
@@ -47,7 +47,7 @@ fn progress(org: &str) -> FilingInput {
     FilingInput {
         org: org.into(),
         kind: "进度报告".into(),
-        period: "1".into(),
+        period: "2".into(),
         title: "进度报告".into(),
         body: String::new(),
     }
@@ -85,7 +85,9 @@ async fn a_progress_report_is_drafted_from_the_countys_own_data_and_only_by_the_
 
     let f = write(&db.conn, &yunxi, async |tx| filings::create(tx, c.id, &progress(YUNXI)).await).await.expect("draft");
     let (_, facts) = report_drafts::facts(&db.conn, &yunxi, f.id, today()).await.expect("facts");
-    assert_eq!((facts.kind, facts.period, facts.organiser.as_str()), (FilingKind::Progress, 1, "云溪区"));
+    assert_eq!((facts.kind, facts.period, facts.organiser.as_str()), (FilingKind::Progress, 2, "云溪区"));
+    // The second monthly report covers up to the end of April.
+    assert_eq!((facts.as_of, facts.drafted_on), (day(2026, 4, 30).expect("day"), today()));
     assert_eq!((facts.classes, facts.classes_begun, facts.classes_completed, facts.classes_overdue), (1, 1, 0, 1));
     assert_eq!((facts.sessions, facts.hours.to_string()), (2, "5.5".to_owned()));
     assert_eq!(facts.modes, [("专题辅导".to_owned(), 1), ("现场观摩".to_owned(), 1)]);
@@ -100,15 +102,17 @@ async fn a_progress_report_is_drafted_from_the_countys_own_data_and_only_by_the_
     assert!(facts.target >= 3 && facts.enrolled == 3, "{facts:?}");
 
     let d = report::draft(&facts);
-    let done = write(&db.conn, &yunxi, async |tx| report_drafts::write(tx, f.id, today(), &d).await).await.expect("w");
-    assert_eq!(done.title, "云溪区关于全市村（社区）党组织书记轮训第1期进度情况的报告");
+    let done =
+        write(&db.conn, &yunxi, async |tx| report_drafts::write(tx, f.id, facts.as_of, &d).await).await.expect("w");
+    assert_eq!(done.title, "云溪区关于全市村（社区）党组织书记轮训第2期进度情况的报告");
     assert!(done.body.starts_with("一、基本情况\n按照“全市村（社区）党组织书记轮训”工作部署"), "{}", done.body);
     assert!(done.body.contains("共安排班次1个，已开班1个、结业0个，开展教学2次、5.5学时"), "{}", done.body);
     assert!(done.body.contains("缺勤1人次"), "{}", done.body);
     assert!(done.body.contains("有1个班次已过结束日期"), "{}", done.body);
     assert!(!done.body.contains("屈原"), "another county's class counted: {}", done.body);
     let drafted = done.drafted.clone().expect("figures kept");
-    assert_eq!(drafted.as_of, today());
+    assert_eq!(drafted.as_of, facts.as_of);
+    assert!(done.body.contains("截至2026年4月30日"), "{}", done.body);
     assert!(drafted.figures.iter().any(|g| g.view == View::Funds && g.value == "8000.50"));
     assert!(drafted.figures.iter().any(|g| g.view == View::Coverage && g.value == facts.target.to_string()));
     // The receiver reads what it was drafted from.

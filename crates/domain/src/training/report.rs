@@ -66,6 +66,9 @@ pub struct Facts {
     pub campaign_start: NaiveDate,
     pub campaign_end: NaiveDate,
     pub as_of: NaiveDate,
+    /// The day it is drafted: coverage is read as of it (a progress report's period may
+    /// end earlier).
+    pub drafted_on: NaiveDate,
     /// Classes of the campaign organised in the subtree; of them begun by `as_of`, and
     /// completed (结业); past their end day but not completed.
     pub classes: u64,
@@ -205,7 +208,7 @@ pub fn draft(f: &Facts) -> Draft {
         })
         .collect();
     if !met.is_empty() {
-        let _ = write!(basic, "{}，比例要求均已达到。", met.join("，"));
+        let _ = write!(basic, "{}，已达到要求。", met.join("，"));
     }
 
     // 二、主要做法
@@ -267,7 +270,7 @@ pub fn draft(f: &Facts) -> Draft {
     // 三、存在问题 and 四、下步打算, each problem with its remedy.
     let mut problems = Vec::new();
     let mut next = Vec::new();
-    if f.target > 0 && f.planned < f.target {
+    if f.target > 0 && f.planned < f.target && !summary {
         let n = fig("尚未安排班次（人）", (f.target - f.planned).to_string(), View::Coverage);
         problems.push(format!("还有{n}名参训对象尚未安排班次，离“全覆盖”要求仍有差距。"));
         next.push("抓紧摸清未安排人员情况，编入后续班次，确保参训对象全覆盖。".to_owned());
@@ -293,7 +296,14 @@ pub fn draft(f: &Facts) -> Draft {
         next.push("按照比例要求调剂名额，优先安排相关人员参加上级班次。".to_owned());
     }
     if f.absent > 0 || f.leave > 0 {
-        problems.push(format!("部分学员有请假（{}人次）、缺勤（{}人次）情况，需加强学员管理。", f.leave, f.absent));
+        let mut what = Vec::new();
+        if f.leave > 0 {
+            what.push(format!("请假{}人次", f.leave));
+        }
+        if f.absent > 0 {
+            what.push(format!("缺勤{}人次", f.absent));
+        }
+        problems.push(format!("部分学员有{}的情况，需加强学员管理。", what.join("、")));
         next.push("严格请销假和考勤管理，对请假、缺课人员及时组织补学。".to_owned());
     }
     if f.classes_overdue > 0 {
@@ -328,7 +338,16 @@ pub fn draft(f: &Facts) -> Draft {
     let _ = writeln!(body, "{}", points(&problems));
     let _ = writeln!(body, "四、下步打算");
     let _ = writeln!(body, "{}", points(&next));
-    let _ = write!(body, "（本报告中的数字截至{}，取自学培系统，起草后请核对修改。）", cn_date(f.as_of));
+    if f.drafted_on > f.as_of {
+        let _ = write!(
+            body,
+            "（本报告中的教学、考勤和经费数字截至{}，参训人数为{}的数据，均取自学培系统，起草后请核对修改。）",
+            cn_date(f.as_of),
+            cn_date(f.drafted_on)
+        );
+    } else {
+        let _ = write!(body, "（本报告中的数字截至{}，取自学培系统，起草后请核对修改。）", cn_date(f.as_of));
+    }
     Draft { title, body, figures }
 }
 
@@ -346,6 +365,7 @@ mod tests {
             campaign_start: d(3, 1),
             campaign_end: d(6, 30),
             as_of: d(4, 30),
+            drafted_on: d(4, 30),
             classes: 4,
             classes_begun: 3,
             classes_completed: 2,
@@ -452,7 +472,7 @@ mod tests {
         f.quotas[0].met = Some(true);
         f.campaign = "轮".repeat(190);
         let d = draft(&f);
-        assert!(d.body.contains("“村（社区）书记”35.0%（要求不低于30%），比例要求均已达到"), "{}", d.body);
+        assert!(d.body.contains("“村（社区）书记”35.0%（要求不低于30%），已达到要求"), "{}", d.body);
         assert_eq!(d.title, "云溪区第2期轮训进度报告");
         for g in &d.figures {
             assert!(d.body.contains(&g.value), "{} = {} listed but not stated", g.label, g.value);
@@ -469,6 +489,7 @@ mod tests {
         f.kind = FilingKind::Summary;
         let d = draft(&f);
         assert!(d.body.contains("还有180名参训对象未完成轮训结业"), "{}", d.body);
+        assert!(!d.body.contains("尚未安排班次"), "one problem, said once: {}", d.body);
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub struct Model {
     pub id: i64,
     pub org_id: i64,
     pub org_path: String,
+    pub year: i32,
     pub villages: i32,
     pub communities: i32,
     pub updated_at: DateTimeUtc,

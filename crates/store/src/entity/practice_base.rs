@@ -28,6 +28,7 @@ pub struct Model {
     pub city_on: Option<Date>,
     pub reviewed_on: Option<Date>,
     pub review_note: Option<String>,
+    pub venue_id: Option<i64>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

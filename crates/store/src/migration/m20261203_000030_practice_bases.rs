@@ -3,7 +3,8 @@
 //! `practice_bases`: an application with the 五有 evidence and where it stands, kept by the
 //! host organisation's path and the recommending county's path (both registered path
 //! copies). `base_quotas`: how many villages and communities a county recommends to the
-//! city a year (the seed's numbers when absent).
+//! city a year (the seed's numbers when absent). An accredited base is a venue (`venues`,
+//! kind `base`) of the accrediting body, so the timetables use it and its uses are counted.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
@@ -41,10 +42,14 @@ impl MigrationTrait for Migration {
             .col(date_null("city_on"))
             .col(date_null("reviewed_on"))
             .col(string_len_null("review_note", 500))
+            // The venue it became for on-site teaching once accredited (owned by the
+            // accrediting body, so that body's classes and those below it use it).
+            .col(big_integer_null("venue_id"))
             .col(instant("created_at", b, false))
             .col(instant("updated_at", b, false))
             .foreign_key(ForeignKey::create().from("practice_bases", "org_id").to("organizations", "id"))
-            .foreign_key(ForeignKey::create().from("practice_bases", "county_org_id").to("organizations", "id"));
+            .foreign_key(ForeignKey::create().from("practice_bases", "county_org_id").to("organizations", "id"))
+            .foreign_key(ForeignKey::create().from("practice_bases", "venue_id").to("venues", "id"));
         manager.create_table(t.to_owned()).await?;
         index(manager, "practice_bases", "ix_practice_bases_org_path", &["org_path", "id"], false).await?;
         index(manager, "practice_bases", "ix_practice_bases_county_path", &["county_path", "id"], false).await?;
@@ -56,6 +61,7 @@ impl MigrationTrait for Migration {
                     .col(big_pk_auto("id"))
                     .col(big_integer("org_id"))
                     .col(binary_text(string_len("org_path", 512), b))
+                    .col(integer("year"))
                     .col(integer("villages"))
                     .col(integer("communities"))
                     .col(instant("updated_at", b, false))
@@ -63,7 +69,7 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        index(manager, "base_quotas", "ux_base_quotas_org", &["org_id"], true).await?;
+        index(manager, "base_quotas", "ux_base_quotas_org", &["org_id", "year"], true).await?;
         index(manager, "base_quotas", "ix_base_quotas_org_path", &["org_path", "id"], false).await
     }
 

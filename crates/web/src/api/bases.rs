@@ -32,6 +32,8 @@ fn base_json(b: &Base) -> Value {
         "city_accredited_on": b.city_on.map(|d| d.to_string()),
         "accredited_on": b.city_on.or(b.county_on).filter(|_| b.level().is_some()).map(|d| d.to_string()),
         "missing": b.missing(),
+        "venue_id": b.venue_id,
+        "sessions_held": b.uses,
     })
 }
 
@@ -90,5 +92,7 @@ pub(super) fn document(doc: &mut Value) {
         "year": { "type": "integer" }, "state": { "type": "string", "enum": states },
         "level": { "type": ["string", "null"], "enum": ["city", "county", null] },
         "accredited_on": date, "county_accredited_on": date, "city_accredited_on": date,
-        "missing": { "type": "array", "items": { "type": "string" } } } });
+        "missing": { "type": "array", "items": { "type": "string" } },
+        "venue_id": { "type": ["integer", "null"], "description": "授牌后列入的教学场地编号（课程安排中选用）" },
+        "sessions_held": { "type": "integer", "description": "在该基地安排的现场教学次数" } } });
 }

@@ -171,7 +171,14 @@ async fn set_quota(
     let form = Form::submitted(fields);
     let year = form.value("year").to_owned();
     let tx = Tx::begin(&st.db, &ctx.scope, &ctx.actor).await?;
-    let result = store::set_quota(&tx, form.value("county"), form.value("villages"), form.value("communities")).await;
+    let result = store::set_quota(
+        &tx,
+        form.value("county"),
+        form.value("year"),
+        form.value("villages"),
+        form.value("communities"),
+    )
+    .await;
     let mut p = Params::new();
     p.insert("year".into(), year.clone());
     save_or_refuse(
@@ -184,7 +191,7 @@ async fn set_quota(
     .await
 }
 
-const EXPORT_COLUMNS: [Column; 15] = [
+const EXPORT_COLUMNS: [Column; 16] = [
     Column { header: "基地名称", width: 30.0 },
     Column { header: "类型", width: 8.0 },
     Column { header: "所在单位", width: 24.0 },
@@ -200,6 +207,7 @@ const EXPORT_COLUMNS: [Column; 15] = [
     Column { header: "有特色明显的专题片", width: 30.0 },
     Column { header: "意见", width: 30.0 },
     Column { header: "年度复核", width: 30.0 },
+    Column { header: "现场教学次数", width: 12.0 },
 ];
 
 async fn export(State(st): State<AppState>, ctx: Ctx, Query(p): Query<Params>) -> AppResult<Response> {
@@ -227,6 +235,7 @@ async fn export(State(st): State<AppState>, ctx: Ctx, Query(p): Query<Params>) -
                 r.push(b.review_note.clone().map_or(Cell::Empty, |n| {
                     format!("{}：{n}", b.reviewed_on.map(|d| d.to_string()).unwrap_or_default()).into()
                 }));
+                r.push(b.venue_id.map_or(Cell::Empty, |_| Cell::Number(b.uses as f64)));
                 r
             })
             .collect();
@@ -350,6 +359,20 @@ async fn detail_page(
     n: Option<String>,
 ) -> AppResult<Html<String>> {
     let b = store::get(&st.db, &ctx.scope, id).await?;
+    let can_revoke = match b.level() {
+        Some("county") => b.county_acts(&ctx.scope),
+        Some(_) => b.city_acts(&ctx.scope),
+        None => false,
+    };
+    // A refusal of a form this viewer is not shown is said above the page.
+    let shown = |f: &Form| f.has_errors() || f.general().is_some();
+    let mut steps = steps;
+    if let Some(f) = edit.as_ref().filter(|f| shown(f) && !b.editable_by(&ctx.scope)) {
+        steps = f.clone();
+    }
+    if shown(&review) && !can_revoke {
+        steps = review.clone();
+    }
     let edit = if b.editable_by(&ctx.scope) {
         Some(edit.unwrap_or_else(|| {
             let mut f = Form::new()
@@ -377,11 +400,6 @@ async fn detail_page(
     let can_county =
         b.county_acts(&ctx.scope) && matches!(b.state, BaseState::Draft | BaseState::Returned | BaseState::County);
     let can_city = b.city_acts(&ctx.scope) && b.state == BaseState::Recommended;
-    let can_revoke = match b.level() {
-        Some("county") => b.county_acts(&ctx.scope),
-        Some(_) => b.city_acts(&ctx.scope),
-        None => false,
-    };
     render(&DetailPage {
         layout,
         missing: b.missing(),

@@ -634,7 +634,7 @@ async fn draft_from_data(st: &AppState, ctx: &Ctx, id: i64) -> Result<Filing, St
     let (_, facts) = report_drafts::facts(&st.db, &ctx.scope, id, as_of).await?;
     let d = xuepei_domain::training::report::draft(&facts);
     let tx = Tx::begin(&st.db, &ctx.scope, &ctx.actor).await?;
-    let f = report_drafts::write(&tx, id, as_of, &d).await?;
+    let f = report_drafts::write(&tx, id, facts.as_of, &d).await?;
     tx.commit().await?;
     Ok(f)
 }
