@@ -40,7 +40,7 @@ pub enum BenchCommand {
     /// One measured step, in its own process (used by `bench import`).
     #[command(hide = true)]
     Child(ChildArgs),
-    /// Rotational training at province scale: coverage, training files, enrolment, planner, check-ins.
+    /// Rotational training at province scale: coverage, training files, enrolment, planner, check-ins, filing overview.
     Training(crate::bench_training::TrainingArgs),
     /// Chinese full-text search over 1,000,000 study texts and people by any part of the name.
     Search(crate::bench_search::SearchArgs),

@@ -293,7 +293,7 @@ async fn exec(conn: &DatabaseConnection, sql: &str) -> Result<(), String> {
     conn.execute_unprepared(sql).await.map(|_| ()).map_err(s)
 }
 
-async fn scalar(conn: &DatabaseConnection, sql: &str, values: Vec<sea_orm::Value>) -> Result<i64, String> {
+pub(crate) async fn scalar(conn: &DatabaseConnection, sql: &str, values: Vec<sea_orm::Value>) -> Result<i64, String> {
     let b = conn.get_database_backend();
     let row = conn.query_one_raw(Statement::from_sql_and_values(b, sql, values)).await.map_err(s)?;
     match row {
@@ -644,6 +644,8 @@ async fn on_backend(
 
     // ---- concurrent check-ins
     checkins(a, conn, label, &l, &chosen, report).await?;
+    // ---- the receiving body's filing overview
+    crate::bench_filings::board(a.samples, conn, label, &l.province, l.campaign_id, report).await?;
     Ok(())
 }
 

@@ -2,6 +2,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod bench;
+pub mod bench_filings;
 pub mod bench_search;
 pub mod bench_study;
 pub mod bench_training;

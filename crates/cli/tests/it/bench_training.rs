@@ -32,8 +32,8 @@ async fn bench_training_runs_at_tiny_scale_and_every_measure_is_correct() {
     bench_training::print_report(&report);
     let backend = if pg { "PostgreSQL" } else { "SQLite" };
     let on_db: Vec<_> = report.rows.iter().filter(|r| r.backend == backend).collect();
-    assert_eq!(on_db.len(), 5, "two coverage pages, training file, enrolment, check-ins");
-    assert_eq!(report.rows.len(), 7, "and the two planner runs");
+    assert_eq!(on_db.len(), 6, "two coverage pages, training file, enrolment, check-ins, filing overview");
+    assert_eq!(report.rows.len(), 8, "and the two planner runs");
     for r in &report.rows {
         assert!(r.correct, "{} on {}: {}", r.measure, r.backend, r.note);
         assert!(r.figure_ms > 0.0 && r.reference_ms > 0.0, "{} measured beside its reference", r.measure);
