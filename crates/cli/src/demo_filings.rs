@@ -100,7 +100,7 @@ pub async fn seed_filings(db: &DatabaseConnection) -> Result<String, String> {
     let f = filings::create(&tx, c.id, &input).await.map_err(e)?;
     tx.commit().await.map_err(|x| x.to_string())?;
     let today = xuepei_domain::time::today();
-    let (_, facts) = report_drafts::facts(db, &own, f.id, today).await.map_err(e)?;
+    let facts = report_drafts::facts(db, &own, f.id, today).await.map_err(e)?;
     let tx = Tx::begin(db, &own, &actor).await.map_err(e)?;
     report_drafts::write(&tx, f.id, facts.as_of, &report::draft(&facts)).await.map_err(e)?;
     tx.commit().await.map_err(|x| x.to_string())?;

@@ -12,7 +12,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -105,6 +105,15 @@ impl Base {
             BaseState::City => Some("city"),
             BaseState::Revoked | BaseState::Draft => None,
             _ => self.county_on.map(|_| "county"),
+        }
+    }
+
+    /// Whether `scope` is the level that accredited it (reviews and revokes it).
+    pub fn accredited_by(&self, scope: &Scope) -> bool {
+        match self.level() {
+            Some("county") => self.county_acts(scope),
+            Some(_) => self.city_acts(scope),
+            None => false,
         }
     }
 
@@ -227,6 +236,12 @@ async fn ancestor_at(
     Ok(ids.iter().rev().find_map(|id| rows.iter().find(|o| o.id == *id && level_of(&o.code) == Some(level)).cloned()))
 }
 
+/// A year an application or quota may be for: 2000 to next year.
+fn year_of(text: &str) -> Option<i32> {
+    let next = xuepei_domain::time::today().year() + 1;
+    text.trim().parse::<i32>().ok().filter(|y| (2000..=next).contains(y))
+}
+
 const NAME_MAX: usize = 100;
 const LINE_MAX: usize = 200;
 const ITEM_MAX: usize = 500;
@@ -257,10 +272,10 @@ async fn checked(
     if kind.is_none() {
         bad("kind", format!("请选择基地类型（{}）", BaseKind::allowed_labels()));
     }
-    let this_year = xuepei_domain::time::today().format("%Y").to_string().parse::<i32>().unwrap_or(2026);
+    let this_year = xuepei_domain::time::today().year();
     let year = match i.year.trim() {
         "" => Some(this_year),
-        y => y.parse::<i32>().ok().filter(|y| (2000..=this_year + 1).contains(y)),
+        y => year_of(y),
     };
     if year.is_none() {
         bad("year", format!("申报年度须是2000至{}之间的年份，如{this_year}", this_year + 1));
@@ -640,12 +655,7 @@ async fn place_venue(tx: &Tx, b: &Base, owner_path: &str) -> Result<()> {
 /// Records the yearly review of an accredited base by the level that accredited it.
 pub async fn review(tx: &Tx, id: i64, note: &str) -> Result<Base> {
     let before = get(tx.conn(), tx.scope(), id).await?;
-    let allowed = match before.level() {
-        Some("county") => before.county_acts(tx.scope()),
-        Some(_) => before.city_acts(tx.scope()),
-        None => false,
-    };
-    if !allowed {
+    if !before.accredited_by(tx.scope()) {
         return Err(StoreError::Forbidden("年度复核由授牌的组织部门办理，且只适用于已授牌的基地".into()));
     }
     let note = note.trim();
@@ -680,9 +690,8 @@ pub async fn set_quota(tx: &Tx, county_code: &str, year: &str, villages: &str, c
     if county_code.trim().is_empty() {
         return Err(err("county", "请填写县市区代码，如430602"));
     }
-    let this_year = xuepei_domain::time::today().format("%Y").to_string().parse::<i32>().unwrap_or(2026);
-    let Some(year) = year.trim().parse::<i32>().ok().filter(|y| (2000..=this_year + 1).contains(y)) else {
-        return Err(err("year", format!("年度须是2000至{}之间的年份", this_year + 1)));
+    let Some(year) = year_of(year) else {
+        return Err(err("year", format!("年度须是2000至{}之间的年份", xuepei_domain::time::today().year() + 1)));
     };
     let county = crate::org::get_by_code(tx.conn(), tx.scope(), county_code.trim())
         .await

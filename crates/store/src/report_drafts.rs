@@ -51,12 +51,7 @@ fn draftable(f: &Filing, scope: &Scope) -> Result<()> {
 
 /// What xuepei holds about the filer's part of the filing's campaign, as of `as_of` (a
 /// progress report: its period's due day, when earlier).
-pub async fn facts(
-    db: &DatabaseConnection,
-    scope: &Scope,
-    filing_id: i64,
-    as_of: NaiveDate,
-) -> Result<(Filing, Facts)> {
+pub async fn facts(db: &DatabaseConnection, scope: &Scope, filing_id: i64, as_of: NaiveDate) -> Result<Facts> {
     let f = filings::get(db, scope, filing_id).await?;
     draftable(&f, scope)?;
     let c = filings::campaign_for(db, scope, f.campaign_id).await?;
@@ -241,7 +236,7 @@ pub async fn facts(
         expense_by_source,
         over_cap,
     };
-    Ok((f, facts))
+    Ok(facts)
 }
 
 /// Replaces an editable filing's title and text with a draft, keeping the figures it

@@ -84,7 +84,7 @@ async fn a_progress_report_is_drafted_from_the_countys_own_data_and_only_by_the_
     }
 
     let f = write(&db.conn, &yunxi, async |tx| filings::create(tx, c.id, &progress(YUNXI)).await).await.expect("draft");
-    let (_, facts) = report_drafts::facts(&db.conn, &yunxi, f.id, today()).await.expect("facts");
+    let facts = report_drafts::facts(&db.conn, &yunxi, f.id, today()).await.expect("facts");
     assert_eq!((facts.kind, facts.period, facts.organiser.as_str()), (FilingKind::Progress, 2, "云溪区"));
     // The second monthly report covers up to the end of April.
     assert_eq!((facts.as_of, facts.drafted_on), (day(2026, 4, 30).expect("day"), today()));

@@ -8,7 +8,7 @@
 
 use std::fmt::Write as _;
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::Hours;
@@ -125,7 +125,7 @@ pub fn share(n: i64, d: i64) -> String {
 }
 
 fn cn_date(d: NaiveDate) -> String {
-    format!("{}年{}月{}日", d.year(), d.month(), d.day())
+    d.format("%Y年%-m月%-d日").to_string()
 }
 
 const ORDINALS: [&str; 8] = ["一", "二", "三", "四", "五", "六", "七", "八"];

@@ -7,6 +7,7 @@
 use askama::Template;
 use axum::extract::{Form as AxForm, Path, Query, State};
 use axum::response::{Html, Response};
+use chrono::Datelike;
 use xuepei_domain::accounts::Perm;
 use xuepei_domain::labels::Labeled;
 use xuepei_domain::org::Sector;
@@ -98,7 +99,7 @@ fn notice(p: &Params) -> Option<String> {
 }
 
 fn this_year() -> i32 {
-    xuepei_domain::time::today().format("%Y").to_string().parse().unwrap_or(2026)
+    xuepei_domain::time::today().year()
 }
 
 /// The year asked for: a plausible one, or this year.
@@ -359,11 +360,7 @@ async fn detail_page(
     n: Option<String>,
 ) -> AppResult<Html<String>> {
     let b = store::get(&st.db, &ctx.scope, id).await?;
-    let can_revoke = match b.level() {
-        Some("county") => b.county_acts(&ctx.scope),
-        Some(_) => b.city_acts(&ctx.scope),
-        None => false,
-    };
+    let can_revoke = b.accredited_by(&ctx.scope);
     // A refusal of a form this viewer is not shown is said above the page.
     let shown = |f: &Form| f.has_errors() || f.general().is_some();
     let mut steps = steps;

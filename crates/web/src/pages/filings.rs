@@ -631,7 +631,7 @@ pub fn source_href(f: &Filing, view: &View) -> String {
 /// Drafts a progress report or summary from what xuepei holds today (China time).
 async fn draft_from_data(st: &AppState, ctx: &Ctx, id: i64) -> Result<Filing, StoreError> {
     let as_of = xuepei_domain::time::today();
-    let (_, facts) = report_drafts::facts(&st.db, &ctx.scope, id, as_of).await?;
+    let facts = report_drafts::facts(&st.db, &ctx.scope, id, as_of).await?;
     let d = xuepei_domain::training::report::draft(&facts);
     let tx = Tx::begin(&st.db, &ctx.scope, &ctx.actor).await?;
     let f = report_drafts::write(&tx, id, facts.as_of, &d).await?;
