@@ -56,6 +56,7 @@ pub async fn run(cfg: &Config, seed_value: u64, no_serve: bool, password: &str) 
     let t = crate::demo_training::seed_training(&conn, DEMO_TRAINING_COUNTIES).await?;
     println!("演示分期轮训：{} 个班次，{} 人报名，{} 人已结业", t.classes, t.enrolled, t.completed);
     println!("{}", crate::demo_funds::seed_funds(&conn).await?);
+    println!("{}", crate::demo_certificates::seed_certificates(&conn).await?);
     println!("{}", crate::demo_filings::seed_filings(&conn).await?);
     println!("{}", crate::demo_bases::seed_bases(&conn).await?);
     println!("{}", crate::demo_materials::seed_materials(&conn).await?);

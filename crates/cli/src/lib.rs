@@ -11,6 +11,7 @@ pub mod config;
 pub mod demo;
 pub mod demo_bases;
 pub mod demo_filings;
+pub mod demo_certificates;
 pub mod demo_funds;
 pub mod demo_materials;
 pub mod demo_meetings;

@@ -8,6 +8,7 @@
 mod guard;
 pub mod isolate;
 pub mod limits;
+pub mod pdf;
 pub mod read;
 pub mod template;
 pub mod write;

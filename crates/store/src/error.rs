@@ -42,6 +42,7 @@ const UNIQUE_KEYS: &[&[UniqueKey]] = &[
     crate::classes::UNIQUE_KEYS,
     crate::coverage::UNIQUE_KEYS,
     crate::credits::UNIQUE_KEYS,
+    crate::certificates::UNIQUE_KEYS,
     crate::enrolments::UNIQUE_KEYS,
     crate::study_logs::UNIQUE_KEYS,
     crate::meetings::UNIQUE_KEYS,

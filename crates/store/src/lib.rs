@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod attendance;
 pub mod audit;
 pub mod bases;
+pub mod certificates;
 pub mod campaigns;
 pub mod checkins;
 pub mod classes;

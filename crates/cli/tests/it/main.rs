@@ -9,6 +9,7 @@ mod auth;
 mod bases;
 mod bench_training;
 mod campaigns;
+mod certificates;
 mod classes;
 mod cli;
 mod conflicts;

@@ -3,6 +3,7 @@
 
 pub mod attendance;
 pub mod bases;
+pub mod certificate;
 pub mod checkin;
 pub mod filing;
 pub mod funding;

@@ -33,6 +33,7 @@ pub(crate) mod password_reset;
 pub(crate) mod person;
 pub(crate) mod plan;
 pub(crate) mod practice_base;
+pub(crate) mod certificate;
 pub(crate) mod search_doc;
 pub(crate) mod search_posting;
 pub(crate) mod session;

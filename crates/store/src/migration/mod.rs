@@ -30,6 +30,7 @@ pub(crate) mod m20261202_000027_study_org_figures;
 mod m20261202_000028_filings;
 mod m20261203_000029_filing_drafts;
 mod m20261203_000030_practice_bases;
+mod m20261204_000031_certificates;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -60,6 +61,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000028_filings::Migration),
             Box::new(m20261203_000029_filing_drafts::Migration),
             Box::new(m20261203_000030_practice_bases::Migration),
+            Box::new(m20261204_000031_certificates::Migration),
         ]
     }
 }

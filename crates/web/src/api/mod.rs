@@ -16,6 +16,7 @@ mod openapi;
 mod study;
 mod study_groups;
 mod study_logs;
+mod verify;
 
 use std::collections::HashMap;
 
@@ -65,6 +66,7 @@ pub fn routes(r: Routes) -> Routes {
         .get("/api/v1/campaigns/{id}/coverage", read, coverage::get)
         .get("/api/v1/campaigns/{id}/filings", read, filings::list)
         .get("/api/v1/bases", read, bases::list)
+        .get("/api/v1/verify/{code}", Access::Public, verify::get)
         .get("/api/v1/people/{id}/credits", read, coverage::credits)
         .get("/api/v1/study-logs", read, study_logs::list)
         .post("/api/v1/study-logs", write, study_logs::create)

@@ -151,6 +151,7 @@ pub fn build() -> Value {
     super::coverage::document(&mut doc);
     super::filings::document(&mut doc);
     super::bases::document(&mut doc);
+    super::verify::document(&mut doc);
     super::classes::document(&mut doc);
     super::enrolments::document(&mut doc);
     super::materials::document(&mut doc);

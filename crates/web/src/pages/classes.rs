@@ -225,6 +225,8 @@ struct DetailPage {
     c: Class,
     can_manage: bool,
     can_timetable: bool,
+    /// Completed, and the scope organises or delivers it: its certificates.
+    can_certify: bool,
     access: &'static str,
     group: String,
     /// Each allocation: organisation, places, places used.
@@ -263,6 +265,7 @@ async fn detail(
         layout,
         can_manage: access == ClassAccess::Manage && can_edit(&ctx) && c.status == ClassStatus::Open,
         can_timetable: can_keep_timetable(&ctx, &c) && c.status == ClassStatus::Open,
+        can_certify: c.status == ClassStatus::Completed && c.deliverable_by(&ctx.scope),
         access: access_label(access),
         group: group_line(&c.target_group),
         sessions: rows_of(list),

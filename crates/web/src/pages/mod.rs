@@ -2,10 +2,11 @@
 //! they require.
 
 mod accounts;
-mod attendance;
+pub(crate) mod attendance;
 pub(crate) mod audit;
 mod bases;
 pub(crate) mod campaigns;
+pub(crate) mod certificates;
 mod checkin;
 pub(crate) mod classes;
 mod coverage;
@@ -56,6 +57,7 @@ pub fn routes() -> Routes {
     let r = coverage::routes(r);
     let r = targets::routes(r);
     let r = credits::routes(r);
+    let r = certificates::routes(r);
     let r = funds::routes(r);
     let r = filings::routes(r);
     let r = bases::routes(r);
