@@ -70,6 +70,14 @@ else
   run_tests() { cargo test --no-fail-fast "$@"; }
 fi
 
+# The certificates' PDFs embed the Chinese font found at build time, and the tests read
+# the PDFs back with poppler: both before the first build.
+ensure_pdf_tools() {
+  [ -f /usr/share/fonts/truetype/arphic/uming.ttc ] && command -v pdftotext >/dev/null 2>&1 \
+    && command -v pdftoppm >/dev/null 2>&1 || apt_install fonts-arphic-uming poppler-utils
+}
+ensure_pdf_tools
+
 say "formatting and lints"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings

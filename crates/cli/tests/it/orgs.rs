@@ -208,6 +208,27 @@ async fn every_registered_path_copy_follows_a_move() {
     .expect("base");
     // A material of the town, indexed for search: the material, its document and postings.
     crate::materials::seed_material(&db.conn, "430603001", "街道学习资料", "街道党建学习").await;
+    // A certificate of the villager's hours, issued by the town: it copies the town's path.
+    write(&db.conn, &sys, async |tx| {
+        let input = xuepei_store::credits::ClaimInput {
+            person_id: villager[0].0,
+            title: "乡村振兴专题培训".into(),
+            date: "2025-05-20".into(),
+            hours: "8".into(),
+            provider: "区委党校".into(),
+            note: String::new(),
+            evidence_upload_id: None,
+        };
+        let r = xuepei_store::credits::claim(tx, None, &input).await?;
+        xuepei_store::credits::review(tx, r.id, true, "").await
+    })
+    .await
+    .expect("hours");
+    write(&db.conn, &Scope::of_org(&db.conn, town.id).await.expect("town"), async |tx| {
+        xuepei_store::certificates::issue_hours(tx, villager[0].0, 2025).await
+    })
+    .await
+    .expect("certificate");
     let before = xuepei_store::paths::disagreements(&db.conn).await.expect("check");
     for (table, rows, wrong) in &before {
         assert!(*rows > 0, "{table}: seed rows of every registered table in this scenario");

@@ -91,6 +91,8 @@ struct Other {
     filing: (i64, i64, i64),
     /// The other county's practice-base application.
     base: i64,
+    /// A certificate of the other county's person's hours, issued by the other county.
+    certificate: i64,
     secrets: Vec<String>,
 }
 
@@ -1432,6 +1434,36 @@ fn enrolment_cases(o: &Other, m: &mut HashMap<(&'static str, &'static str), Vec<
         "/classes/{id}/funds/{line}/delete",
         vec![case(Staff, format!("/classes/{shared}/funds/1/delete"), Deny)],
     );
+    // Certificates: only the class's organiser or deliverer, or the issuing scope, reads,
+    // prints, issues or revokes them. Verification is public by design (it shows what the
+    // paper shows, masked): a code never issued is refused like any other.
+    let cert = o.certificate;
+    let on_both = |path: &str| {
+        vec![
+            case(Staff, path.replace("{id}", &class.to_string()), Deny),
+            case(Staff, path.replace("{id}", &shared.to_string()), Deny),
+        ]
+    };
+    add("GET", "/classes/{id}/certificates", on_both("/classes/{id}/certificates"));
+    add("POST", "/classes/{id}/certificates", on_both("/classes/{id}/certificates"));
+    add("POST", "/classes/{id}/certificates.pdf", on_both("/classes/{id}/certificates.pdf"));
+    add("GET", "/people/{id}/certificates", vec![case(Staff, format!("/people/{person}/certificates"), Deny)]);
+    add(
+        "POST",
+        "/people/{id}/certificates",
+        vec![with_form(case(Staff, format!("/people/{person}/certificates"), Deny), &[("year", "2026")])],
+    );
+    add("GET", "/certificates/{id}", vec![case(Staff, format!("/certificates/{cert}"), Deny)]);
+    add("POST", "/certificates/{id}/pdf", vec![case(Staff, format!("/certificates/{cert}/pdf"), Deny)]);
+    add(
+        "POST",
+        "/certificates/{id}/revoke",
+        vec![with_form(case(Staff, format!("/certificates/{cert}/revoke"), Deny), &[("reason", "越界撤销")])],
+    );
+    let forged = xuepei_domain::training::certificate::new_code([9; 10]);
+    add("GET", "/verify", vec![case(Staff, "/verify", Clean)]);
+    add("GET", "/verify/{code}", vec![case(Staff, format!("/verify/{forged}"), Deny)]);
+    add("GET", "/api/v1/verify/{code}", vec![case(Api, format!("/api/v1/verify/{forged}"), Deny)]);
     let cadre = |url: String, expect: Expect| {
         let mut c = case(Cadre, url, expect);
         c.who = Cadre;
@@ -1671,7 +1703,29 @@ async fn no_route_reaches_another_county() {
     .await
     .expect("the other county's base")
     .id;
+    // The other county certifies its person's approved hours.
+    let certificate = {
+        write(&db.conn, &Scope::system(), async |tx| {
+            let input = xuepei_store::credits::ClaimInput {
+                person_id: b_person.id,
+                title: "外县专题培训".into(),
+                date: "2026-02-01".into(),
+                hours: "6".into(),
+                ..Default::default()
+            };
+            let r = xuepei_store::credits::claim(tx, None, &input).await?;
+            xuepei_store::credits::review(tx, r.id, true, "").await
+        })
+        .await
+        .expect("hours");
+        let b = county_scope(&db.conn, QUYUAN).await;
+        write(&db.conn, &b, async |tx| xuepei_store::certificates::issue_hours(tx, b_person.id, 2026).await)
+        .await
+        .expect("the other county's certificate")
+        .id
+    };
     let other = Other {
+        certificate,
         filing,
         base,
         study_group,
