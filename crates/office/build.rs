@@ -45,6 +45,8 @@ fn main() {
     if chosen.is_some() {
         println!("cargo::rustc-cfg=cjk_font");
     } else {
-        println!("cargo::warning=no CJK font found: PDFs will be refused until fonts-arphic-uming is installed and the build rerun");
+        println!(
+            "cargo::warning=no CJK font found: PDFs will be refused until fonts-arphic-uming is installed and the build rerun"
+        );
     }
 }

@@ -1053,7 +1053,7 @@ fn xuepei_web_enc(s: &str) -> String {
 }
 
 /// Signs in through the pages and returns the session cookie.
-async fn sign_in(base: &str, username: &str, password: &str) -> Result<String, String> {
+pub(crate) async fn sign_in(base: &str, username: &str, password: &str) -> Result<String, String> {
     let client =
         reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().map_err(|e| e.to_string())?;
     let page = client.get(format!("{base}/login")).send().await.map_err(|e| e.to_string())?;

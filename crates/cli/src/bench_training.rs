@@ -10,7 +10,9 @@
 //! * the batch planner for 30,000 and 620,000 trainees, with `planner::check` — beside
 //!   sorting the trainees by the planner's order (the O(n log n) floor);
 //! * 500 check-ins fired at once, each counted exactly once — beside 500 concurrent
-//!   one-row insert transactions.
+//!   one-row insert transactions;
+//! * the receiving body's filing overview (`bench_filings`) and a 100-person class's
+//!   certificates as one PDF and their verification under 32 clients (`bench_certificates`).
 //!
 //! The data: the province's organisations through the import, people through the
 //! benchmark-only raw insert (every village's first person its secretary, the second its
@@ -87,6 +89,9 @@ pub struct TrainingArgs {
     /// or county, e.g. 430626.
     #[arg(long, default_value = "430000")]
     pub area: String,
+    /// Seconds of each load run on `/verify/<code>` and its reference, 32 clients.
+    #[arg(long, default_value_t = 10)]
+    pub verify_seconds: u64,
 }
 
 impl Default for TrainingArgs {
@@ -104,6 +109,7 @@ impl Default for TrainingArgs {
             samples: 100,
             seed: 2026,
             area: "430000".into(),
+            verify_seconds: 10,
         }
     }
 }
@@ -420,7 +426,7 @@ async fn load(
     Ok(Loaded { province, county, secretaries, campaign_id: c.id })
 }
 
-fn class_input(campaign: i64, title: &str, organiser: &str, start: NaiveDate, capacity: i64) -> ClassInput {
+pub(crate) fn class_input(campaign: i64, title: &str, organiser: &str, start: NaiveDate, capacity: i64) -> ClassInput {
     ClassInput {
         campaign_id: Some(campaign),
         title: title.into(),
@@ -646,6 +652,9 @@ async fn on_backend(
     checkins(a, conn, label, &l, &chosen, report).await?;
     // ---- the receiving body's filing overview
     crate::bench_filings::board(a.samples, conn, label, &l.province, l.campaign_id, report).await?;
+    // ---- a class's certificates as one PDF, and their verification under load
+    let rest = &l.secretaries[chosen.len().min(l.secretaries.len())..];
+    crate::bench_certificates::measure(a.verify_seconds, conn, label, &l.province, l.campaign_id, rest, report).await?;
     Ok(())
 }
 

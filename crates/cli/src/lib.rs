@@ -2,6 +2,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod bench;
+pub mod bench_certificates;
 pub mod bench_filings;
 pub mod bench_search;
 pub mod bench_study;
@@ -10,8 +11,8 @@ pub mod commands;
 pub mod config;
 pub mod demo;
 pub mod demo_bases;
-pub mod demo_filings;
 pub mod demo_certificates;
+pub mod demo_filings;
 pub mod demo_funds;
 pub mod demo_materials;
 pub mod demo_meetings;

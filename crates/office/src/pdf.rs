@@ -18,7 +18,9 @@ use krilla::text::{Font, TextDirection};
 /// Why a PDF could not be made.
 #[derive(Debug, thiserror::Error)]
 pub enum PdfError {
-    #[error("本服务器程序编译时未内置中文字体，无法生成 PDF。请管理员安装 fonts-arphic-uming 字体包后重新编译（scripts/demo.sh 会自动安装）")]
+    #[error(
+        "本服务器程序编译时未内置中文字体，无法生成 PDF。请管理员安装 fonts-arphic-uming 字体包后重新编译（scripts/demo.sh 会自动安装）"
+    )]
     NoFont,
     #[error("PDF 生成失败：{0}")]
     Write(String),
@@ -80,11 +82,7 @@ fn font() -> Option<&'static (Font, rustybuzz::Face<'static>)> {
 fn width(face: &rustybuzz::Face<'_>, text: &str, size: f32) -> f32 {
     let upem = f32::from(face.units_per_em() as u16).max(1.0);
     text.chars()
-        .map(|c| {
-            face.glyph_index(c)
-                .and_then(|g| face.glyph_hor_advance(g))
-                .map_or(1.0, |a| f32::from(a) / upem)
-        })
+        .map(|c| face.glyph_index(c).and_then(|g| face.glyph_hor_advance(g)).map_or(1.0, |a| f32::from(a) / upem))
         .sum::<f32>()
         * size
 }
@@ -224,7 +222,8 @@ pub fn certificates(title: &str, pages: &[CertificatePage]) -> Result<Vec<u8>, P
 pub fn chinese_date(d: chrono::NaiveDate) -> String {
     use chrono::Datelike;
     const DIGITS: [char; 10] = ['〇', '一', '二', '三', '四', '五', '六', '七', '八', '九'];
-    let year: String = d.year().to_string().chars().filter_map(|c| c.to_digit(10).map(|n| DIGITS[n as usize])).collect();
+    let year: String =
+        d.year().to_string().chars().filter_map(|c| c.to_digit(10).map(|n| DIGITS[n as usize])).collect();
     let small = |n: u32| -> String {
         match n {
             0..=9 => DIGITS[n as usize].to_string(),

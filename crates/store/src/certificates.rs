@@ -14,15 +14,15 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use crate::classes::ClassStatus;
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use chrono::{Datelike, NaiveDate};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use serde::Serialize;
+use xuepei_domain::labels::Labeled;
 use xuepei_domain::time::today;
 use xuepei_domain::training::certificate::{self as rules, CertificateKind};
-use crate::classes::ClassStatus;
-use xuepei_domain::labels::Labeled;
 use xuepei_domain::training::{EnrolmentStatus, Hours};
 
 use crate::audit::{Entry, Tx};
@@ -167,7 +167,10 @@ pub async fn issue_for_class(tx: &Tx, class_id: i64) -> Result<Issued> {
         return Err(StoreError::Forbidden(format!("班次“{}”的结业证书只能由主办单位或承办机构颁发", c.title)));
     }
     if c.status != ClassStatus::Completed {
-        return Err(StoreError::invalid("class", format!("班次“{}”尚未办理结业，不能颁发结业证书。请先办理结业", c.title)));
+        return Err(StoreError::invalid(
+            "class",
+            format!("班次“{}”尚未办理结业，不能颁发结业证书。请先办理结业", c.title),
+        ));
     }
     let completed: Vec<i64> = enrolment::Entity::find()
         .select_only()
@@ -269,7 +272,10 @@ pub async fn issue_hours(tx: &Tx, person_id: i64, year: i32) -> Result<Certifica
     if !(2000..=this_year).contains(&year) {
         return Err(StoreError::invalid("year", format!("年度应在2000年至{this_year}年之间")));
     }
-    let issuer_id = tx.scope().root_org_id().ok_or(StoreError::Forbidden("学时证明须以具体单位的名义开具，请先切换到本单位".into()))?;
+    let issuer_id = tx
+        .scope()
+        .root_org_id()
+        .ok_or(StoreError::Forbidden("学时证明须以具体单位的名义开具，请先切换到本单位".into()))?;
     let (from, to) = (
         NaiveDate::from_ymd_opt(year, 1, 1).ok_or(StoreError::NotFound("年度"))?,
         NaiveDate::from_ymd_opt(year, 12, 31).ok_or(StoreError::NotFound("年度"))?,
@@ -285,7 +291,10 @@ pub async fn issue_hours(tx: &Tx, person_id: i64, year: i32) -> Result<Certifica
         .await?;
     let total: i64 = hours.iter().sum();
     if total <= 0 {
-        return Err(StoreError::invalid("year", format!("{}同志{}年度没有已认定的学时，不能开具学时证明", p.name, year)));
+        return Err(StoreError::invalid(
+            "year",
+            format!("{}同志{}年度没有已认定的学时，不能开具学时证明", p.name, year),
+        ));
     }
     let issuer = org_name(db, issuer_id).await?;
     let path = tx.scope().root_path().unwrap_or("/").to_owned();
@@ -311,7 +320,8 @@ pub async fn issue_hours(tx: &Tx, person_id: i64, year: i32) -> Result<Certifica
         ..Default::default()
     };
     let id = certificate::Entity::insert(m).exec(db).await?.last_insert_id;
-    let cert = Certificate::from(certificate::Entity::find_by_id(id).one(db).await?.ok_or(StoreError::NotFound("证书"))?);
+    let cert =
+        Certificate::from(certificate::Entity::find_by_id(id).one(db).await?.ok_or(StoreError::NotFound("证书"))?);
     tx.record(Entry {
         action: "certificate.issue_hours",
         target_type: "certificate",
@@ -380,7 +390,11 @@ pub async fn revoke(tx: &Tx, id: i64, reason: &str) -> Result<Certificate> {
         return Err(StoreError::invalid("reason", format!("撤销原因不超过{REASON_MAX}个字")));
     }
     if !c.is_valid() {
-        return Err(StoreError::Conflict(format!("证书{}已于{}撤销，无需重复撤销", c.display_code(), c.revoked_on.unwrap_or_default())));
+        return Err(StoreError::Conflict(format!(
+            "证书{}已于{}撤销，无需重复撤销",
+            c.display_code(),
+            c.revoked_on.unwrap_or_default()
+        )));
     }
     let on = today();
     let done = certificate::Entity::update_many()

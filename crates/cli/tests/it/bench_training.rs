@@ -2,7 +2,8 @@
 //! benchmark of issue 12 cannot rot: every measure runs and its correctness conditions
 //! hold (coverage counts the target, training files hold the history, the bulk enrolment
 //! stores everyone, the planner breaks no hard constraint, every check-in is recorded
-//! exactly once and every replay is refused). Times are not asserted: that is the bench's
+//! exactly once and every replay is refused, the class's certificates make one page each and
+//! every verification under load finds its certificate valid). Times are not asserted: that is the bench's
 //! job, in a release build.
 
 use xuepei::bench_training::{self, Goal, TrainingArgs};
@@ -26,14 +27,19 @@ async fn bench_training_runs_at_tiny_scale_and_every_measure_is_correct() {
         planner_large: 4000,
         samples: 5,
         area: "430626".into(),
+        verify_seconds: 1,
         ..TrainingArgs::default()
     };
     let report = bench_training::measure(&args).await.expect("bench runs");
     bench_training::print_report(&report);
     let backend = if pg { "PostgreSQL" } else { "SQLite" };
     let on_db: Vec<_> = report.rows.iter().filter(|r| r.backend == backend).collect();
-    assert_eq!(on_db.len(), 6, "two coverage pages, training file, enrolment, check-ins, filing overview");
-    assert_eq!(report.rows.len(), 8, "and the two planner runs");
+    assert_eq!(
+        on_db.len(),
+        8,
+        "two coverage pages, training file, enrolment, check-ins, filing overview, certificates' PDF, verification"
+    );
+    assert_eq!(report.rows.len(), 10, "and the two planner runs");
     for r in &report.rows {
         assert!(r.correct, "{} on {}: {}", r.measure, r.backend, r.note);
         assert!(r.figure_ms > 0.0 && r.reference_ms > 0.0, "{} measured beside its reference", r.measure);
@@ -46,4 +52,8 @@ async fn bench_training_runs_at_tiny_scale_and_every_measure_is_correct() {
     let training_file = on_db.iter().find(|r| r.measure.starts_with("个人培训档案")).expect("file row");
     assert_eq!(training_file.note, "每人最多 4 条记录", "1200 records over 300 people");
     assert!(report.notes.iter().any(|n| n.contains("学时记录 1200 条")), "{:?}", report.notes);
+    let pdf = on_db.iter().find(|r| r.measure.contains("结业证书合并为一个 PDF")).expect("certificates row");
+    assert!(pdf.note.starts_with(&format!("{} 页", pdf.measure.split(' ').next().unwrap_or_default())), "{}", pdf.note);
+    let verify = on_db.iter().find(|r| r.measure.starts_with("证书核验")).expect("verification row");
+    assert!(verify.n > 32, "every client verified: {}", verify.note);
 }

@@ -65,7 +65,11 @@ async fn completed_class(db: &xuepei_testkit::TestDb) -> (i64, Vec<(i64, String,
     let sessions = seven_sessions(&db.conn, c.id).await;
     let p = people_of(&db.conn, YUNXI, 3).await;
     let sys = Scope::system();
-    write(&db.conn, &sys, async |tx| enrolments::enrol(tx, c.id, &p.iter().map(|x| PersonRef::Id(x.0)).collect::<Vec<_>>()).await).await.expect("enrol");
+    write(&db.conn, &sys, async |tx| {
+        enrolments::enrol(tx, c.id, &p.iter().map(|x| PersonRef::Id(x.0)).collect::<Vec<_>>()).await
+    })
+    .await
+    .expect("enrol");
     // Before completion there is nothing to certify.
     let e = write(&db.conn, &sys, async |tx| certificates::issue_for_class(tx, c.id).await)
         .await
@@ -145,7 +149,10 @@ async fn certificates_print_with_a_qr_code_that_verifies_and_say_when_revoked_al
     let r = reqwest::get(app.url(&format!("/api/v1/verify/{}", first.code))).await.expect("api");
     assert_eq!(r.status().as_u16(), 200);
     let v: Value = r.json().await.expect("json");
-    assert_eq!((v["valid"].as_bool(), v["state"].as_str(), v["hours"].as_str()), (Some(true), Some("valid"), Some("21")));
+    assert_eq!(
+        (v["valid"].as_bool(), v["state"].as_str(), v["hours"].as_str()),
+        (Some(true), Some("valid"), Some("21"))
+    );
     assert_eq!(v["name"].as_str(), Some(mask_name(&first.name).as_str()));
     assert_eq!(v["kind"], "completion");
     let keys: Vec<&String> = v.as_object().expect("object").keys().collect();
@@ -157,12 +164,16 @@ async fn certificates_print_with_a_qr_code_that_verifies_and_say_when_revoked_al
     let (s, _, body) = app.post_form(&format!("/certificates/{}/revoke", first.id), &[("reason", "  ")]).await;
     assert_eq!(s, 422, "{body}");
     assert!(body.contains("请填写撤销原因"), "{body}");
-    let (s, loc, _) =
-        app.post_form(&format!("/certificates/{}/revoke", first.id), &[("reason", "学员信息有误")]).await;
+    let (s, loc, _) = app.post_form(&format!("/certificates/{}/revoke", first.id), &[("reason", "学员信息有误")]).await;
     assert_eq!((s, loc), (303, Some(format!("/certificates/{}?done=revoked", first.id))));
     let (_, page) = anonymous(&codes[0]).await;
     assert!(page.contains("已") && page.contains("撤销") && !page.contains("真实有效"), "{page}");
-    let v: Value = reqwest::get(app.url(&format!("/api/v1/verify/{}", first.code))).await.expect("api").json().await.expect("json");
+    let v: Value = reqwest::get(app.url(&format!("/api/v1/verify/{}", first.code)))
+        .await
+        .expect("api")
+        .json()
+        .await
+        .expect("json");
     assert_eq!((v["valid"].as_bool(), v["state"].as_str()), (Some(false), Some("revoked")));
     assert!(v.get("revoke_reason").is_none());
     let (s, _, body) = pdf_of(&app, &format!("/certificates/{}/pdf", first.id)).await;
@@ -263,8 +274,11 @@ async fn certificates_of_a_class_are_the_organisers_and_a_years_hours_are_certif
     assert!(page.contains("学时证明") && page.contains("21"), "{page}");
     let (s, kind, pdf) = pdf_of(&yunxi, &format!("{}/pdf", loc.split('?').next().expect("path"))).await;
     assert_eq!((s, kind.as_str()), (200, "application/pdf"));
-    let text: String =
-        String::from_utf8(poppler("pdftotext", &[], &pdf)).expect("text").chars().filter(|c| !c.is_whitespace()).collect();
+    let text: String = String::from_utf8(poppler("pdftotext", &[], &pdf))
+        .expect("text")
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
     assert!(text.contains("学时证明") && text.contains("2026年度") && text.contains("21学时"), "{text}");
     let url = qr_codes(&pdf, 1).pop().expect("a QR code");
     let (s, page) = anonymous(&url).await;

@@ -1720,9 +1720,9 @@ async fn no_route_reaches_another_county() {
         .expect("hours");
         let b = county_scope(&db.conn, QUYUAN).await;
         write(&db.conn, &b, async |tx| xuepei_store::certificates::issue_hours(tx, b_person.id, 2026).await)
-        .await
-        .expect("the other county's certificate")
-        .id
+            .await
+            .expect("the other county's certificate")
+            .id
     };
     let other = Other {
         certificate,

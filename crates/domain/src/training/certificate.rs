@@ -59,12 +59,7 @@ fn value(c: u8) -> Option<u32> {
 }
 
 fn check(body: &[u8]) -> [u8; 2] {
-    let sum = body
-        .iter()
-        .enumerate()
-        .map(|(i, &c)| value(c).unwrap_or(0) * (i as u32 + 1))
-        .sum::<u32>()
-        % 1021;
+    let sum = body.iter().enumerate().map(|(i, &c)| value(c).unwrap_or(0) * (i as u32 + 1)).sum::<u32>() % 1021;
     [ALPHABET[(sum / 32) as usize], ALPHABET[(sum % 32) as usize]]
 }
 

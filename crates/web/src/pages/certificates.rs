@@ -153,7 +153,10 @@ async fn send_pdf(
     Ok((
         [
             (header::CONTENT_TYPE, "application/pdf".to_owned()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"certificate.pdf\"; filename*=UTF-8''{encoded}")),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"certificate.pdf\"; filename*=UTF-8''{encoded}"),
+            ),
             (header::CACHE_CONTROL, "no-store".to_owned()),
         ],
         bytes,
