@@ -33,11 +33,18 @@ use crate::org::now;
 use crate::scope::Scope;
 
 /// Unique keys of certificates (see `error::UniqueKey`).
-pub(crate) const UNIQUE_KEYS: &[crate::error::UniqueKey] = &[crate::error::UniqueKey {
-    index: "ux_certificates_code",
-    columns: "certificates.code",
-    message: "证书编号重复（极小概率事件），未保存。请重新颁发",
-}];
+pub(crate) const UNIQUE_KEYS: &[crate::error::UniqueKey] = &[
+    crate::error::UniqueKey {
+        index: "ux_certificates_code",
+        columns: "certificates.code",
+        message: "证书编号重复（极小概率事件），未保存。请重新颁发",
+    },
+    crate::error::UniqueKey {
+        index: "ux_certificates_standing",
+        columns: "certificates.class_id",
+        message: "本班次的结业证书正由他人同时颁发，未重复颁发。请刷新页面查看",
+    },
+];
 
 pub const REASON_MAX: usize = 200;
 
@@ -237,6 +244,7 @@ pub async fn issue_for_class(tx: &Tx, class_id: i64) -> Result<Issued> {
             issued_on: Set(on),
             revoked_on: Set(None),
             revoke_reason: Set(None),
+            standing_person_id: Set(Some(*pid)),
             created_at: Set(t),
             ..Default::default()
         })
@@ -316,6 +324,7 @@ pub async fn issue_hours(tx: &Tx, person_id: i64, year: i32) -> Result<Certifica
         issued_on: Set(on),
         revoked_on: Set(None),
         revoke_reason: Set(None),
+        standing_person_id: Set(None),
         created_at: Set(now()),
         ..Default::default()
     };
@@ -400,6 +409,7 @@ pub async fn revoke(tx: &Tx, id: i64, reason: &str) -> Result<Certificate> {
     let done = certificate::Entity::update_many()
         .col_expr(certificate::Column::RevokedOn, Expr::value(on))
         .col_expr(certificate::Column::RevokeReason, Expr::value(reason.to_owned()))
+        .col_expr(certificate::Column::StandingPersonId, Expr::value(Option::<i64>::None))
         .filter(certificate::Column::Id.eq(c.id))
         .filter(certificate::Column::RevokedOn.is_null())
         .exec(db)

@@ -289,3 +289,39 @@ async fn certificates_of_a_class_are_the_organisers_and_a_years_hours_are_certif
     assert!(write(&db.conn, &quyuan, async |tx| certificates::issue_hours(tx, pid, 2026).await).await.is_err());
     db.cleanup().await;
 }
+
+#[tokio::test]
+async fn certificates_issued_twice_at_once_stand_once_per_trainee() {
+    let db = seeded().await;
+    let (class_id, people) = completed_class(&db).await;
+    let city = county_scope(&db.conn, CITY).await;
+    for round in 0..3 {
+        let (a, b) = tokio::join!(
+            write(&db.conn, &city, async |tx| certificates::issue_for_class(tx, class_id).await),
+            write(&db.conn, &city, async |tx| certificates::issue_for_class(tx, class_id).await),
+        );
+        // Both may succeed (one issuing none) or one is told of the clash; never an error
+        // for the user to decode, never a second standing certificate.
+        for r in [&a, &b] {
+            if let Err(e) = r {
+                assert!(matches!(e, StoreError::Conflict(m) if m.contains("同时颁发")), "{e:?}");
+            }
+        }
+        let issued: u64 = [&a, &b].iter().filter_map(|r| r.as_ref().ok()).map(|i| i.issued).sum();
+        let expected = match round {
+            0 => 3,
+            1 => 0,
+            _ => 1,
+        };
+        assert_eq!(issued, expected, "round {round}: {a:?} / {b:?}");
+        let list = certificates::for_class(&db.conn, &city, class_id).await.expect("list");
+        assert_eq!(list.iter().filter(|c| c.is_valid()).count(), people.len(), "round {round}");
+        // Revoke one: the next round issues it anew, once.
+        if round == 1 {
+            write(&db.conn, &city, async |tx| certificates::revoke(tx, list[0].id, "重新颁发").await)
+                .await
+                .expect("revoke");
+        }
+    }
+    db.cleanup().await;
+}

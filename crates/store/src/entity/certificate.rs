@@ -21,6 +21,7 @@ pub struct Model {
     pub issued_on: Date,
     pub revoked_on: Option<Date>,
     pub revoke_reason: Option<String>,
+    pub standing_person_id: Option<i64>,
     pub created_at: DateTimeUtc,
 }
 

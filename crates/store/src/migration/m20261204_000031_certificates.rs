@@ -35,6 +35,10 @@ impl MigrationTrait for Migration {
                     .col(date("issued_on"))
                     .col(date_null("revoked_on"))
                     .col(string_len_null("revoke_reason", 200))
+                    // The trainee while a completion certificate stands (cleared on
+                    // revocation): one standing certificate per class and trainee, held by
+                    // the unique index on every backend, however requests race.
+                    .col(big_integer_null("standing_person_id"))
                     .col(instant("created_at", b, false))
                     .foreign_key(ForeignKey::create().from("certificates", "org_id").to("organizations", "id"))
                     .foreign_key(ForeignKey::create().from("certificates", "person_id").to("persons", "id"))
@@ -44,7 +48,7 @@ impl MigrationTrait for Migration {
             .await?;
         index(manager, "certificates", "ux_certificates_code", &["code"], true).await?;
         index(manager, "certificates", "ix_certificates_org_path", &["org_path", "id"], false).await?;
-        index(manager, "certificates", "ix_certificates_class", &["class_id", "person_id"], false).await?;
+        index(manager, "certificates", "ux_certificates_standing", &["class_id", "standing_person_id"], true).await?;
         index(manager, "certificates", "ix_certificates_person", &["person_id", "id"], false).await
     }
 
