@@ -31,6 +31,7 @@ pub struct FileConfig {
     pub cookie_secure: Option<bool>,
     pub trust_proxy: Option<bool>,
     pub metrics_public: Option<bool>,
+    pub public_url: Option<String>,
     /// `[import]`: limits on files to import.
     pub import: Option<ImportFileConfig>,
 }
@@ -92,6 +93,8 @@ pub struct Config {
     pub cookie_secure: bool,
     pub trust_proxy: bool,
     pub metrics_public: bool,
+    /// The address users reach the server at, for QR codes printed on paper.
+    pub public_url: Option<String>,
     /// Row limits and the reader process of imports (`[import]`).
     pub import: ImportSettings,
     /// A SQLite file that does not exist yet may be created (serve, migrate, demo, or
@@ -113,6 +116,8 @@ pub struct Overrides {
     pub listen: Option<String>,
     pub data_dir: Option<PathBuf>,
     pub create_database: bool,
+    /// `XUEPEI_PUBLIC_URL`.
+    pub public_url: Option<String>,
 }
 
 impl Config {
@@ -122,6 +127,7 @@ impl Config {
             cookie_secure: self.cookie_secure,
             trust_proxy: self.trust_proxy,
             metrics_public: self.metrics_public,
+            public_url: self.public_url.clone(),
             import: self.import.clone(),
         }
     }
@@ -164,9 +170,27 @@ impl Config {
             cookie_secure: file.cookie_secure.unwrap_or(false),
             trust_proxy: file.trust_proxy.unwrap_or(false),
             metrics_public: file.metrics_public.unwrap_or(false),
+            public_url: match o.public_url.or(file.public_url) {
+                Some(u) => Some(public_url(&u)?),
+                None => None,
+            },
             import: file.import.unwrap_or_default().settings(),
             create_database: o.create_database,
         })
+    }
+}
+
+/// The public address as configured: http(s), a host, no path, query or trailing slash.
+fn public_url(u: &str) -> Result<String, String> {
+    let u = u.trim().trim_end_matches('/');
+    let host = u.strip_prefix("https://").or_else(|| u.strip_prefix("http://")).unwrap_or_default();
+    let ok = !host.is_empty()
+        && host.len() < 200
+        && host.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b));
+    if ok {
+        Ok(u.to_owned())
+    } else {
+        Err(format!("public_url “{u}”有误：应为 https://域名 或 http://地址:端口 的形式，不含路径"))
     }
 }
 

@@ -26,6 +26,10 @@ struct Cli {
     /// Create the SQLite database file if it does not exist (serve, migrate and demo always may).
     #[arg(long, global = true)]
     create_database: bool,
+    /// The address users reach the server at (https://HOST), printed in certificates' QR
+    /// codes; default: the address each request came to.
+    #[arg(long, global = true, env = "XUEPEI_PUBLIC_URL")]
+    public_url: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -249,6 +253,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
         listen,
         data_dir: cli.data_dir,
         create_database,
+        public_url: cli.public_url,
     })?;
     match cli.command {
         Command::Serve { .. } => commands::serve(&cfg).await,

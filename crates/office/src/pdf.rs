@@ -89,6 +89,8 @@ fn width(face: &rustybuzz::Face<'_>, text: &str, size: f32) -> f32 {
 
 /// Characters a line may not start with (Chinese typesetting: they hang on the line before).
 const NO_LINE_START: &str = "，。、；：？！）》」』”’,.;:?!)%";
+/// What never ends a line: opening brackets and quotes.
+const NO_LINE_END: &str = "（《「『“‘(";
 
 /// Breaks `text` into lines no wider than `max` (any character may end a line, as in
 /// Chinese; closing punctuation stays with the character before it).
@@ -100,7 +102,14 @@ fn wrap(face: &rustybuzz::Face<'_>, text: &str, size: f32, max: f32) -> Vec<Stri
             let mut wider = line.clone();
             wider.push(c);
             if !line.is_empty() && width(face, &wider, size) > max && !NO_LINE_START.contains(c) {
+                // An opening bracket or quote goes down with what it opens.
+                let carried =
+                    line.chars().last().filter(|last| NO_LINE_END.contains(*last) && line.chars().count() > 1);
+                if carried.is_some() {
+                    line.pop();
+                }
                 lines.push(std::mem::take(&mut line));
+                line.extend(carried);
             }
             line.push(c);
         }
@@ -252,15 +261,20 @@ mod tests {
     #[test]
     fn lines_break_within_the_width_and_punctuation_never_starts_a_line() {
         let Some((_, face)) = font() else { return };
-        let text = "于二〇二六年三月十日至三月十四日参加岳阳市学习贯彻党的二十届三中全会精神集中轮训第一期，完成全部学习任务。";
+        let text = "于二〇二六年三月十日至三月十四日参加岳阳市学习贯彻党的二十届三中全会精神集中轮训第一期，完成全部学习任务，共计二十一学时。经考核准予结业，特发“结业证书”以资鼓励。";
         let lines = wrap(face, text, 20.0, 200.0);
         assert!(lines.len() > 2, "{lines:?}");
         assert_eq!(lines.concat(), text);
         for l in &lines {
             assert!(!l.starts_with('，') && !l.starts_with('。'), "{lines:?}");
+            assert!(!l.ends_with('（') && !l.ends_with('“'), "{lines:?}");
             // A hanging punctuation mark may overrun by one character at most.
             assert!(width(face, l, 20.0) <= 200.0 + 20.0, "{l}");
         }
+        // An opening bracket that would end the line goes down with its word.
+        let exact = format!("{}（乙）", "甲".repeat(9));
+        let lines = wrap(face, &exact, 20.0, width(face, &"甲".repeat(10), 20.0));
+        assert_eq!(lines, ["甲".repeat(9), "（乙）".to_owned()]);
     }
 
     #[test]

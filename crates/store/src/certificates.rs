@@ -163,10 +163,13 @@ pub struct Issued {
     pub issued: u64,
     /// Trainees who already held a standing certificate.
     pub already: u64,
+    /// Trainees whose certificate was revoked: not issued again unless asked one by one
+    /// ([`reissue`]), so that a revocation is never undone by the next round of issuing.
+    pub revoked: u64,
 }
 
 /// Issues a completion certificate to every completed trainee of a completed class who
-/// has none standing, in the organiser's name, for the hours their credit record holds.
+/// never held one, in the organiser's name, for the hours their credit record holds.
 pub async fn issue_for_class(tx: &Tx, class_id: i64) -> Result<Issued> {
     let db = tx.conn();
     let c = classes::get(db, tx.scope(), class_id).await?;
@@ -190,21 +193,37 @@ pub async fn issue_for_class(tx: &Tx, class_id: i64) -> Result<Issued> {
     if completed.is_empty() {
         return Err(StoreError::invalid("class", format!("班次“{}”没有结业学员，无需颁发结业证书", c.title)));
     }
-    let standing: BTreeSet<i64> = certificate::Entity::find()
+    let held: Vec<(i64, Option<i64>)> = certificate::Entity::find()
         .select_only()
-        .column(certificate::Column::PersonId)
+        .columns([certificate::Column::PersonId, certificate::Column::StandingPersonId])
         .filter(certificate::Column::ClassId.eq(c.id))
-        .filter(certificate::Column::Kind.eq(CertificateKind::Completion.code()))
-        .filter(certificate::Column::RevokedOn.is_null())
-        .into_tuple::<i64>()
+        .into_tuple()
         .all(db)
-        .await?
-        .into_iter()
-        .collect();
-    let todo: Vec<i64> = completed.iter().copied().filter(|p| !standing.contains(p)).collect();
+        .await?;
+    let standing: BTreeSet<i64> = held.iter().filter_map(|(_, s)| *s).collect();
+    let ever: BTreeSet<i64> = held.iter().map(|(p, _)| *p).collect();
+    let todo: Vec<i64> = completed.iter().copied().filter(|p| !ever.contains(p)).collect();
+    let issued = insert_completion(tx, &c, &todo).await?;
+    if issued > 0 {
+        tx.record(Entry {
+            action: "certificate.issue",
+            target_type: "class",
+            target_id: Some(c.id.to_string()),
+            scope_path: c.org_path.clone(),
+            summary: format!("班次“{}”颁发结业证书{}份", c.title, issued),
+            before: None,
+            after: Some(serde_json::json!({"班次": c.title, "颁发份数": issued, "已有证书": standing.len()})),
+        });
+    }
+    Ok(Issued { issued, already: standing.len() as u64, revoked: (ever.len() - standing.len()) as u64 })
+}
+
+/// Writes completion certificates of `c` for `people`: names and hours as they stand now.
+async fn insert_completion(tx: &Tx, c: &classes::Class, people: &[i64]) -> Result<u64> {
+    let db = tx.conn();
     let mut hours: HashMap<i64, i64> = HashMap::new();
     let mut names: HashMap<i64, String> = HashMap::new();
-    for chunk in todo.chunks(1000) {
+    for chunk in people.chunks(1000) {
         let rows: Vec<(i64, i64)> = credit_record::Entity::find()
             .select_only()
             .columns([credit_record::Column::PersonId, credit_record::Column::Hours])
@@ -226,7 +245,7 @@ pub async fn issue_for_class(tx: &Tx, class_id: i64) -> Result<Issued> {
     let issuer = org_name(db, c.organiser.id).await?;
     let (t, on) = (now(), today());
     let period = period_of(c.start_on, c.end_on);
-    let rows: Vec<certificate::ActiveModel> = todo
+    let rows: Vec<certificate::ActiveModel> = people
         .iter()
         .map(|pid| certificate::ActiveModel {
             code: Set(new_code()),
@@ -257,18 +276,67 @@ pub async fn issue_for_class(tx: &Tx, class_id: i64) -> Result<Issued> {
         certificate::Entity::insert_many(rest).exec(db).await?;
         rest = tail;
     }
-    if issued > 0 {
-        tx.record(Entry {
-            action: "certificate.issue",
-            target_type: "class",
-            target_id: Some(c.id.to_string()),
-            scope_path: c.org_path.clone(),
-            summary: format!("班次“{}”颁发结业证书{}份", c.title, issued),
-            before: None,
-            after: Some(serde_json::json!({"班次": c.title, "颁发份数": issued, "已有证书": standing.len()})),
-        });
+    Ok(issued)
+}
+
+/// Issues anew the completion certificate a revoked one stood for (the trainee's name and
+/// hours as they are now), when the trainee holds no standing one.
+pub async fn reissue(tx: &Tx, revoked_id: i64) -> Result<Certificate> {
+    let db = tx.conn();
+    let old = get(db, tx.scope(), revoked_id).await?;
+    let (Some(class_id), CertificateKind::Completion) = (old.class_id, old.kind) else {
+        return Err(StoreError::invalid("certificate", "学时证明请在人员的“证书”页面重新开具"));
+    };
+    if old.is_valid() {
+        return Err(StoreError::Conflict(format!("证书{}仍然有效，无需重新颁发", old.display_code())));
     }
-    Ok(Issued { issued, already: standing.len() as u64 })
+    let c = classes::get(db, tx.scope(), class_id).await?;
+    if !c.deliverable_by(tx.scope()) {
+        return Err(StoreError::Forbidden(format!("班次“{}”的结业证书只能由主办单位或承办机构颁发", c.title)));
+    }
+    let completed = enrolment::Entity::find()
+        .filter(enrolment::Column::ClassId.eq(c.id))
+        .filter(enrolment::Column::PersonId.eq(old.person_id))
+        .filter(enrolment::Column::Status.eq(EnrolmentStatus::Completed.code()))
+        .one(db)
+        .await?
+        .is_some();
+    if !completed {
+        return Err(StoreError::invalid(
+            "certificate",
+            format!("{}不是本班次的结业学员，不能重新颁发结业证书", old.name),
+        ));
+    }
+    let standing = certificate::Entity::find()
+        .filter(certificate::Column::ClassId.eq(c.id))
+        .filter(certificate::Column::StandingPersonId.eq(old.person_id))
+        .one(db)
+        .await?;
+    if let Some(s) = standing {
+        return Err(StoreError::Conflict(format!(
+            "{}已持有本班次的有效证书{}，无需重新颁发",
+            old.name,
+            rules::display_code(&s.code)
+        )));
+    }
+    insert_completion(tx, &c, &[old.person_id]).await?;
+    let new = certificate::Entity::find()
+        .filter(certificate::Column::ClassId.eq(c.id))
+        .filter(certificate::Column::StandingPersonId.eq(old.person_id))
+        .one(db)
+        .await?
+        .map(Certificate::from)
+        .ok_or(StoreError::NotFound("证书"))?;
+    tx.record(Entry {
+        action: "certificate.reissue",
+        target_type: "certificate",
+        target_id: Some(new.id.to_string()),
+        scope_path: c.org_path.clone(),
+        summary: format!("为{}重新颁发班次“{}”的结业证书", new.name, c.title),
+        before: Some(serde_json::json!({"编号": old.display_code(), "状态": "已撤销"})),
+        after: Some(serde_json::json!({"编号": new.display_code(), "学时": new.hours.to_string()})),
+    });
+    Ok(new)
 }
 
 /// Issues a certificate of a person's approved hours in `year`, in the name of the
@@ -331,6 +399,20 @@ pub async fn issue_hours(tx: &Tx, person_id: i64, year: i32) -> Result<Certifica
     let id = certificate::Entity::insert(m).exec(db).await?.last_insert_id;
     let cert =
         Certificate::from(certificate::Entity::find_by_id(id).one(db).await?.ok_or(StoreError::NotFound("证书"))?);
+    // The new certificate supersedes the issuer's earlier ones of the person and year: the
+    // hours may have changed, and two standing papers must not say different things.
+    let superseded = certificate::Entity::update_many()
+        .col_expr(certificate::Column::RevokedOn, Expr::value(on))
+        .col_expr(certificate::Column::RevokeReason, Expr::value(format!("已由证书{}取代", cert.display_code())))
+        .filter(certificate::Column::Kind.eq(CertificateKind::Hours.code()))
+        .filter(certificate::Column::PersonId.eq(p.id))
+        .filter(certificate::Column::Year.eq(year))
+        .filter(certificate::Column::OrgId.eq(issuer_id))
+        .filter(certificate::Column::RevokedOn.is_null())
+        .filter(certificate::Column::Id.ne(cert.id))
+        .exec(db)
+        .await?
+        .rows_affected;
     tx.record(Entry {
         action: "certificate.issue_hours",
         target_type: "certificate",
@@ -338,7 +420,7 @@ pub async fn issue_hours(tx: &Tx, person_id: i64, year: i32) -> Result<Certifica
         scope_path: path,
         summary: format!("为{}开具{}年度学时证明（{}学时）", cert.name, year, cert.hours),
         before: None,
-        after: Some(serde_json::json!({"编号": cert.display_code(), "学时": cert.hours.to_string()})),
+        after: Some(serde_json::json!({"编号": cert.display_code(), "学时": cert.hours.to_string(), "取代此前证书": superseded})),
     });
     Ok(cert)
 }
@@ -397,6 +479,9 @@ pub async fn revoke(tx: &Tx, id: i64, reason: &str) -> Result<Certificate> {
     }
     if reason.chars().count() > REASON_MAX {
         return Err(StoreError::invalid("reason", format!("撤销原因不超过{REASON_MAX}个字")));
+    }
+    if reason.chars().any(char::is_control) {
+        return Err(StoreError::invalid("reason", "撤销原因不能含有控制字符，请重新填写"));
     }
     if !c.is_valid() {
         return Err(StoreError::Conflict(format!(

@@ -59,6 +59,9 @@ pub struct WebConfig {
     pub trust_proxy: bool,
     /// Serve `/metrics` to any address, not only loopback.
     pub metrics_public: bool,
+    /// The address users reach the server at (`https://px.example.gov.cn`), printed in QR
+    /// codes that outlive the request (certificates); without it, the request's own host.
+    pub public_url: Option<String>,
     /// Row limits and the reader process of imports.
     pub import: jobs::ImportSettings,
 }
@@ -70,6 +73,7 @@ impl Default for WebConfig {
             cookie_secure: false,
             trust_proxy: false,
             metrics_public: false,
+            public_url: None,
             import: jobs::ImportSettings::default(),
         }
     }

@@ -102,9 +102,18 @@ async fn certificates_print_with_a_qr_code_that_verifies_and_say_when_revoked_al
 
     // Issued through the page, once per trainee however often the button is pressed.
     let (s, loc, _) = app.post_form(&format!("/classes/{class_id}/certificates"), &[]).await;
-    assert_eq!((s, loc.as_deref()), (303, Some(&*format!("/classes/{class_id}/certificates?issued=3&already=0"))));
+    assert_eq!(
+        (s, loc.as_deref()),
+        (303, Some(&*format!("/classes/{class_id}/certificates?issued=3&already=0&revoked=0")))
+    );
     let (s, loc, _) = app.post_form(&format!("/classes/{class_id}/certificates"), &[]).await;
-    assert_eq!((s, loc.as_deref()), (303, Some(&*format!("/classes/{class_id}/certificates?issued=0&already=3"))));
+    assert_eq!(
+        (s, loc.as_deref()),
+        (303, Some(&*format!("/classes/{class_id}/certificates?issued=0&already=3&revoked=0")))
+    );
+    // The notice says numbers only, whatever the address carries.
+    let (_, page) = app.get(&format!("/classes/{class_id}/certificates?issued=1份，请访问evil&already=x")).await;
+    assert!(!page.contains("evil"), "{page}");
     let city = county_scope(&db.conn, CITY).await;
     let list = certificates::for_class(&db.conn, &city, class_id).await.expect("list");
     assert_eq!(list.len(), 3);
@@ -140,10 +149,11 @@ async fn certificates_print_with_a_qr_code_that_verifies_and_say_when_revoked_al
     let holder = people.iter().find(|p| p.0 == first.person_id).expect("holder");
     assert!(!page.contains(&holder.2) || holder.2.chars().count() < 2, "the full name is not shown");
     assert!(!page.contains(&holder.1), "no identity number");
-    // Typed in lower case with other dashes, it is the same certificate.
-    let typed = first.display_code().to_lowercase().replace('-', " ");
-    let (s, _) = anonymous(&app.url(&format!("/verify?code={}", typed.replace(' ', "%20")))).await;
-    assert_eq!(s, 200);
+    // Typed in lower case with spaces, it goes to the certificate's own address.
+    let typed = first.display_code().to_lowercase().replace('-', "%20");
+    let r = app.raw.get(app.url(&format!("/verify?code={typed}"))).send().await.expect("typed");
+    assert_eq!(r.status().as_u16(), 303);
+    assert_eq!(r.headers()["location"].to_str().ok(), Some(&*format!("/verify/{}", first.code)));
 
     // The API answers the same facts, publicly.
     let r = reqwest::get(app.url(&format!("/api/v1/verify/{}", first.code))).await.expect("api");
@@ -164,10 +174,13 @@ async fn certificates_print_with_a_qr_code_that_verifies_and_say_when_revoked_al
     let (s, _, body) = app.post_form(&format!("/certificates/{}/revoke", first.id), &[("reason", "  ")]).await;
     assert_eq!(s, 422, "{body}");
     assert!(body.contains("请填写撤销原因"), "{body}");
+    let (s, _, body) = app.post_form(&format!("/certificates/{}/revoke", first.id), &[("reason", "\u{0}\u{7}")]).await;
+    assert_eq!(s, 422, "{body}");
+    assert!(body.contains("控制字符"), "{body}");
     let (s, loc, _) = app.post_form(&format!("/certificates/{}/revoke", first.id), &[("reason", "学员信息有误")]).await;
     assert_eq!((s, loc), (303, Some(format!("/certificates/{}?done=revoked", first.id))));
     let (_, page) = anonymous(&codes[0]).await;
-    assert!(page.contains("已") && page.contains("撤销") && !page.contains("真实有效"), "{page}");
+    assert!(page.contains("撤销，不再有效") && !page.contains("真实有效") && !page.contains("一致即为真"), "{page}");
     let v: Value = reqwest::get(app.url(&format!("/api/v1/verify/{}", first.code)))
         .await
         .expect("api")
@@ -181,11 +194,21 @@ async fn certificates_print_with_a_qr_code_that_verifies_and_say_when_revoked_al
     let (s, _, body) = app.post_form(&format!("/certificates/{}/revoke", first.id), &[("reason", "再次")]).await;
     assert_eq!(s, 422, "revoked once");
     assert!(body.contains("无需重复撤销"), "{body}");
-    // The class's PDF now holds the two standing certificates; issuing again replaces the revoked one.
+    // The class's PDF now holds the two standing certificates; issuing again does not undo
+    // the revocation: the trainee is issued anew only when asked, one by one.
     let (_, _, pdf) = pdf_of(&app, &format!("/classes/{class_id}/certificates.pdf")).await;
     assert_eq!(String::from_utf8_lossy(&poppler("pdftotext", &[], &pdf)).matches('\u{c}').count(), 2);
     let (_, loc, _) = app.post_form(&format!("/classes/{class_id}/certificates"), &[]).await;
-    assert_eq!(loc, Some(format!("/classes/{class_id}/certificates?issued=1&already=2")));
+    assert_eq!(loc, Some(format!("/classes/{class_id}/certificates?issued=0&already=2&revoked=1")));
+    let (_, page) = app.get(loc.as_deref().expect("notice")).await;
+    assert!(page.contains("1名学员的证书已撤销，未自动重新颁发"), "{page}");
+    let (s, loc, _) = app.post_form(&format!("/certificates/{}/reissue", first.id), &[]).await;
+    assert_eq!(s, 303);
+    let (_, page) = app.get(loc.as_deref().expect("the new certificate")).await;
+    assert!(page.contains("已重新颁发") && !page.contains(&first.display_code()), "{page}");
+    let (s, _, body) = app.post_form(&format!("/certificates/{}/reissue", first.id), &[]).await;
+    assert_eq!(s, 422);
+    assert!(body.contains("已持有本班次的有效证书"), "{body}");
 
     // Altered (one character changed), malformed, forged (well formed, never issued).
     let mut altered: Vec<char> = first.code.chars().collect();
@@ -284,6 +307,29 @@ async fn certificates_of_a_class_are_the_organisers_and_a_years_hours_are_certif
     let (s, page) = anonymous(&url).await;
     assert_eq!(s, 200);
     assert!(page.contains("学时证明") && page.contains("真实有效"), "{page}");
+    // Issued again, it supersedes the first: one standing certificate a year and issuer.
+    let (_, again, _) = yunxi.post_form(&format!("/people/{pid}/certificates"), &[("year", "2026")]).await;
+    assert_ne!(again.as_deref(), Some(loc.as_str()));
+    let (_, page) = anonymous(&url).await;
+    assert!(page.contains("撤销，不再有效"), "the first one is superseded: {page}");
+    // With the public address configured, the QR code carries it, not the request's host.
+    let config = xuepei_web::WebConfig { public_url: Some("https://px.example.gov.cn".into()), ..Default::default() };
+    let public = TestApp::spawn_with(&db, config).await;
+    assert_eq!(public.login("yxzzb", PASSWORD).await, 303);
+    let path = again.expect("second").split('?').next().expect("path").to_owned();
+    let (_, page) = public.get(&path).await;
+    assert!(page.contains("https://px.example.gov.cn/verify/"), "{page}");
+    let (_, _, pdf) = pdf_of(&public, &format!("{path}/pdf")).await;
+    let qr = qr_codes(&pdf, 1).pop().expect("a QR code");
+    assert!(qr.starts_with("https://px.example.gov.cn/verify/"), "{qr}");
+    // The city, viewing 云溪区 through the switcher, does not issue in 云溪区's name.
+    let city_app = signed_in(&db, "cityzzb2", &[AccountRole::OrgStaff], CITY).await;
+    let yunxi_org = by_code(&db.conn, YUNXI).await;
+    let (s, _, _) = city_app.post_form("/switch", &[("org_id", &yunxi_org.id.to_string())]).await;
+    assert_eq!(s, 303);
+    let (s, _, body) = city_app.post_form(&format!("/people/{pid}/certificates"), &[("year", "2026")]).await;
+    assert_eq!(s, 422);
+    assert!(body.contains("请先切换回本单位的范围"), "{body}");
     // 屈原 cannot certify a 云溪区 person's hours.
     let quyuan = county_scope(&db.conn, QUYUAN).await;
     assert!(write(&db.conn, &quyuan, async |tx| certificates::issue_hours(tx, pid, 2026).await).await.is_err());
@@ -295,7 +341,7 @@ async fn certificates_issued_twice_at_once_stand_once_per_trainee() {
     let db = seeded().await;
     let (class_id, people) = completed_class(&db).await;
     let city = county_scope(&db.conn, CITY).await;
-    for round in 0..3 {
+    for round in 0..2 {
         let (a, b) = tokio::join!(
             write(&db.conn, &city, async |tx| certificates::issue_for_class(tx, class_id).await),
             write(&db.conn, &city, async |tx| certificates::issue_for_class(tx, class_id).await),
@@ -308,20 +354,22 @@ async fn certificates_issued_twice_at_once_stand_once_per_trainee() {
             }
         }
         let issued: u64 = [&a, &b].iter().filter_map(|r| r.as_ref().ok()).map(|i| i.issued).sum();
-        let expected = match round {
-            0 => 3,
-            1 => 0,
-            _ => 1,
-        };
-        assert_eq!(issued, expected, "round {round}: {a:?} / {b:?}");
+        assert_eq!(issued, if round == 0 { 3 } else { 0 }, "round {round}: {a:?} / {b:?}");
         let list = certificates::for_class(&db.conn, &city, class_id).await.expect("list");
         assert_eq!(list.iter().filter(|c| c.is_valid()).count(), people.len(), "round {round}");
-        // Revoke one: the next round issues it anew, once.
-        if round == 1 {
-            write(&db.conn, &city, async |tx| certificates::revoke(tx, list[0].id, "重新颁发").await)
-                .await
-                .expect("revoke");
-        }
     }
+    // One revoked, then issued anew twice at once: one new certificate stands.
+    let list = certificates::for_class(&db.conn, &city, class_id).await.expect("list");
+    write(&db.conn, &city, async |tx| certificates::revoke(tx, list[0].id, "姓名有误").await).await.expect("revoke");
+    let (a, b) = tokio::join!(
+        write(&db.conn, &city, async |tx| certificates::reissue(tx, list[0].id).await),
+        write(&db.conn, &city, async |tx| certificates::reissue(tx, list[0].id).await),
+    );
+    assert_eq!([&a, &b].iter().filter(|r| r.is_ok()).count(), 1, "{a:?} / {b:?}");
+    for e in [a, b].into_iter().filter_map(Result::err) {
+        assert!(matches!(&e, StoreError::Conflict(m) if m.contains("同时颁发") || m.contains("已持有")), "{e:?}");
+    }
+    let list = certificates::for_class(&db.conn, &city, class_id).await.expect("list");
+    assert_eq!((list.len(), list.iter().filter(|c| c.is_valid()).count()), (4, 3));
     db.cleanup().await;
 }

@@ -1455,6 +1455,7 @@ fn enrolment_cases(o: &Other, m: &mut HashMap<(&'static str, &'static str), Vec<
     );
     add("GET", "/certificates/{id}", vec![case(Staff, format!("/certificates/{cert}"), Deny)]);
     add("POST", "/certificates/{id}/pdf", vec![case(Staff, format!("/certificates/{cert}/pdf"), Deny)]);
+    add("POST", "/certificates/{id}/reissue", vec![case(Staff, format!("/certificates/{cert}/reissue"), Deny)]);
     add(
         "POST",
         "/certificates/{id}/revoke",

@@ -80,15 +80,25 @@ pub fn new_code(random: [u8; 10]) -> String {
 }
 
 /// The canonical form of a typed code: separators dropped, upper case, and the letters
-/// people confuse read as the digits they look like (O → 0, I and L → 1).
+/// people confuse read as the digits they look like (O → 0, I and L → 1). What Chinese
+/// input methods and copying bring along is forgiven: full-width letters, digits, dashes
+/// and spaces, a "编号：" label before it, or the whole verification address.
 pub fn parse_code(input: &str) -> Result<String, CodeError> {
-    if input.len() > 64 {
+    if input.len() > 256 {
         return Err(CodeError::Malformed);
     }
+    // The part after the last slash (a pasted address) and after a label's colon.
+    let input = input.rsplit('/').next().unwrap_or_default();
+    let input = input.rsplit(['：', ':']).next().unwrap_or_default();
     let mut out = Vec::with_capacity(CODE_LEN);
-    for c in input.chars() {
+    for c in input.trim().chars() {
+        // Full-width ASCII (U+FF01–FF5E) as the ASCII it stands for.
+        let c = match c {
+            '\u{ff01}'..='\u{ff5e}' => char::from_u32(c as u32 - 0xfee0).unwrap_or(c),
+            other => other,
+        };
         match c.to_ascii_uppercase() {
-            '-' | ' ' => {}
+            '-' | ' ' | '\u{3000}' | '\u{2010}'..='\u{2015}' | '\u{2212}' => {}
             'O' => out.push(b'0'),
             'I' | 'L' => out.push(b'1'),
             c if c.is_ascii() && value(c as u8).is_some() => out.push(c as u8),
@@ -133,6 +143,18 @@ mod tests {
         assert_eq!(parse_code(&display_code(&code)), Ok(code.clone()));
         assert_eq!(parse_code(&display_code(&code).to_lowercase()), Ok(code.clone()));
         assert_eq!(display_code(&code).len(), CODE_LEN + 4);
+        // As Chinese input methods and copying bring it.
+        let wide: String = display_code(&code)
+            .chars()
+            .map(|c| if c == '-' { '－' } else { char::from_u32(c as u32 + 0xfee0).unwrap_or(c) })
+            .collect();
+        assert_eq!(parse_code(&wide), Ok(code.clone()));
+        assert_eq!(parse_code(&format!("编号：{}", display_code(&code).replace('-', "—"))), Ok(code.clone()));
+        assert_eq!(parse_code(&format!("https://px.example.gov.cn/verify/{code}")), Ok(code.clone()));
+        assert_eq!(
+            parse_code(&format!("\u{3000}{}\u{3000}", display_code(&code).replace('-', "\u{3000}"))),
+            Ok(code.clone())
+        );
     }
 
     #[test]

@@ -199,6 +199,9 @@ struct ProjectorPage {
 
 /// The address the trainee's phone opens: absolute when the host is known.
 pub(crate) fn absolute(st: &AppState, headers: &HeaderMap, path: &str) -> String {
+    if let Some(base) = &st.config.public_url {
+        return format!("{base}{path}");
+    }
     let host = headers.get(axum::http::header::HOST).and_then(|h| h.to_str().ok()).filter(|h| {
         !h.is_empty() && h.len() < 200 && h.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
     });

@@ -32,6 +32,7 @@ pub fn routes(r: Routes) -> Routes {
         ("certificate.issue", "颁发结业证书"),
         ("certificate.issue_hours", "开具学时证明"),
         ("certificate.revoke", "撤销证书"),
+        ("certificate.reissue", "重新颁发证书"),
         ("certificate.print", "打印证书"),
     ])
     .get("/classes/{id}/certificates", view, class_page)
@@ -42,12 +43,19 @@ pub fn routes(r: Routes) -> Routes {
     .get("/certificates/{id}", view, detail)
     .post("/certificates/{id}/pdf", view, one_pdf)
     .post("/certificates/{id}/revoke", edit, revoke)
+    .post("/certificates/{id}/reissue", edit, reissue)
     .get("/verify", Access::Public, verify_form)
     .get("/verify/{code}", Access::Public, verify_page)
 }
 
 fn can_edit(ctx: &Ctx) -> bool {
     ctx.session.account.roles.can(Perm::TRAINING_EDIT)
+}
+
+/// Whether the account views its own scope (not one it switched down to): a certificate
+/// of hours is issued in the name of the account's own body, never of a unit below it.
+fn in_own_scope(ctx: &Ctx) -> bool {
+    ctx.scope.root_org_id() == Some(ctx.session.account.scope_org_id)
 }
 
 #[derive(Template)]
@@ -80,9 +88,23 @@ async fn class_page(
     Query(p): Query<Params>,
 ) -> AppResult<Html<String>> {
     let id = params::id(&id, "班次")?;
-    let notice = match (params::text(&p, "issued"), params::text(&p, "already")) {
-        (Some(n), Some(a)) if a != "0" => Some(format!("已颁发结业证书{n}份；另有{a}名学员已持有效证书，未重复颁发")),
-        (Some(n), _) => Some(format!("已颁发结业证书{n}份")),
+    // Only numbers are shown back: the notice cannot be made to say anything else.
+    let count = |k: &str| params::text(&p, k).and_then(|v| v.parse::<u64>().ok());
+    let notice = match (count("issued"), count("already"), count("revoked")) {
+        (Some(n), a, r) => {
+            let mut says = if n > 0 {
+                format!("已颁发结业证书{n}份")
+            } else {
+                "本次没有需要新颁发的结业证书".to_owned()
+            };
+            if let Some(a) = a.filter(|a| *a > 0) {
+                says.push_str(&format!("；{a}名学员已持有效证书，未重复颁发"));
+            }
+            if let Some(r) = r.filter(|r| *r > 0) {
+                says.push_str(&format!("；{r}名学员的证书已撤销，未自动重新颁发，如需重新颁发请在该证书页面办理"));
+            }
+            Some(says)
+        }
         _ => (params::text(&p, "done") == Some("revoked")).then(|| "证书已撤销，扫码验证将显示“已撤销”".to_owned()),
     };
     class_view(&st, &ctx, id, notice).await
@@ -94,8 +116,11 @@ async fn class_issue(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String
     match store::issue_for_class(&tx, id).await {
         Ok(done) => {
             tx.commit().await?;
-            Ok(Redirect::to(&format!("/classes/{id}/certificates?issued={}&already={}", done.issued, done.already))
-                .into_response())
+            let to = format!(
+                "/classes/{id}/certificates?issued={}&already={}&revoked={}",
+                done.issued, done.already, done.revoked
+            );
+            Ok(Redirect::to(&to).into_response())
         }
         Err(e) => {
             tx.rollback().await?;
@@ -195,8 +220,7 @@ async fn person_view(st: &AppState, ctx: &Ctx, id: i64, form: crate::form::Form)
         .crumb(person.name.clone(), Some(format!("/people/{id}")))
         .crumb("培训档案", Some(format!("/people/{id}/credits")))
         .crumb("证书", None);
-    let can_issue = can_edit(ctx) && ctx.scope.root_org_id().is_some();
-    render(&PersonPage { layout, person, list, form, can_issue })
+    render(&PersonPage { layout, person, list, form, can_issue: can_edit(ctx) && in_own_scope(ctx) })
 }
 
 async fn person_page(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult<Html<String>> {
@@ -215,6 +239,9 @@ async fn person_issue(
     let form = crate::form::Form::submitted(fields);
     let tx = Tx::begin(&st.db, &ctx.scope, &ctx.actor).await?;
     let result = match form.value("year").trim().parse::<i32>() {
+        _ if !in_own_scope(&ctx) => Err(xuepei_store::StoreError::Forbidden(
+            "学时证明以本单位名义开具。您当前切换到了下级组织的查看范围，请先切换回本单位的范围再开具".into(),
+        )),
         Ok(year) => store::issue_hours(&tx, id, year).await,
         Err(_) => Err(xuepei_store::StoreError::invalid("year", "请填写四位数字的年度，如2026")),
     };
@@ -236,6 +263,8 @@ struct DetailPage {
     verify_url: String,
     form: crate::form::Form,
     can_revoke: bool,
+    /// A revoked completion certificate may be issued anew.
+    can_reissue: bool,
 }
 
 async fn detail_view(
@@ -256,7 +285,8 @@ async fn detail_view(
     };
     let layout = layout.crumb(c.display_code(), None).notice(notice);
     let verify_url = absolute(st, headers, &format!("/verify/{}", c.code));
-    render(&DetailPage { layout, can_revoke: can_edit(ctx) && c.is_valid(), c, verify_url, form })
+    let can_reissue = can_edit(ctx) && !c.is_valid() && c.class_id.is_some();
+    render(&DetailPage { layout, can_revoke: can_edit(ctx) && c.is_valid(), can_reissue, c, verify_url, form })
 }
 
 async fn detail(
@@ -268,7 +298,8 @@ async fn detail(
 ) -> AppResult<Html<String>> {
     let id = params::id(&id, "证书")?;
     let notice = match params::text(&p, "done") {
-        Some("issued") => Some("学时证明已开具，可下载打印".to_owned()),
+        Some("issued") => Some("学时证明已开具，可下载打印；本单位此前开具的该人员同年度学时证明已同时作废".to_owned()),
+        Some("reissued") => Some("已重新颁发结业证书，原证书仍为已撤销".to_owned()),
         Some("revoked") => Some("证书已撤销，扫码验证将显示“已撤销”".to_owned()),
         _ => None,
     };
@@ -312,6 +343,25 @@ async fn revoke(
     .await
 }
 
+async fn reissue(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let id = params::id(&id, "证书")?;
+    let tx = Tx::begin(&st.db, &ctx.scope, &ctx.actor).await?;
+    let result = store::reissue(&tx, id).await;
+    save_or_refuse(
+        tx,
+        result,
+        crate::form::Form::new(),
+        |c| format!("/certificates/{}?done=reissued", c.id),
+        async |f| detail_view(&st, &ctx, &headers, id, f, None).await,
+    )
+    .await
+}
+
 #[derive(Template)]
 #[template(path = "certificates/verify.html")]
 struct VerifyPage {
@@ -328,10 +378,12 @@ fn verify_response(status: StatusCode, page: VerifyPage) -> AppResult<Response> 
     Ok((status, [(header::CACHE_CONTROL, "no-store")], render(&page)?).into_response())
 }
 
-/// `GET /verify`: the form to type a code; `?code=` goes to the code's page.
+/// `GET /verify`: the form to type a code; `?code=` goes to the code's page (its
+/// canonical address when the code reads, else the typed text to be told what is wrong).
 async fn verify_form(Query(p): Query<Params>) -> AppResult<Response> {
     if let Some(code) = params::text(&p, "code") {
-        return Ok(Redirect::to(&format!("/verify/{}", params::enc(code))).into_response());
+        let to = rules::parse_code(code).unwrap_or_else(|_| params::enc(code));
+        return Ok(Redirect::to(&format!("/verify/{to}")).into_response());
     }
     let page = VerifyPage { layout: Layout::bare("证书验证"), typed: String::new(), found: None, refusal: None };
     verify_response(StatusCode::OK, page)
@@ -359,7 +411,7 @@ pub(crate) async fn verification(st: &AppState, typed: &str) -> AppResult<Verifi
 pub(crate) const UNKNOWN: &str = "未查到该编号的证书：本系统从未颁发此证书，请谨防伪造证书";
 
 async fn verify_page(State(st): State<AppState>, Path(typed): Path<String>) -> AppResult<Response> {
-    let typed: String = typed.chars().take(64).collect();
+    let typed: String = typed.chars().filter(|c| !c.is_control()).take(64).collect();
     let layout = Layout::bare("证书验证");
     let (status, found, refusal) = match verification(&st, &typed).await? {
         Verification::Found(v) => (StatusCode::OK, Some(*v), None),
