@@ -19,12 +19,25 @@ const CANDIDATES: &[(&str, u32)] = &[
     ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", 2),
 ];
 
+const FONTS_DIR: &str = "/usr/share/fonts";
+
+/// Writes `bytes` unless the file already holds them, so that a rerun changes nothing.
+fn write_if_changed(path: &Path, bytes: &[u8]) {
+    if fs::read(path).is_ok_and(|old| old == bytes) {
+        return;
+    }
+    fs::write(path, bytes).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+}
+
 fn main() {
     println!("cargo::rustc-check-cfg=cfg(cjk_font)");
     println!("cargo::rerun-if-env-changed=XUEPEI_CJK_FONT");
     println!("cargo::rerun-if-env-changed=XUEPEI_CJK_FONT_INDEX");
-    for (path, _) in CANDIDATES {
-        println!("cargo::rerun-if-changed={path}");
+    // Watched where they exist: a path that does not exist would rerun this script, and so
+    // rebuild everything above this crate, on every build. Installing a font package
+    // changes the fonts directory.
+    if Path::new(FONTS_DIR).is_dir() {
+        println!("cargo::rerun-if-changed={FONTS_DIR}");
     }
     let chosen: Option<(PathBuf, u32)> = match env::var_os("XUEPEI_CJK_FONT") {
         Some(p) => {
@@ -39,9 +52,11 @@ fn main() {
         Some((p, _)) => fs::read(p).unwrap_or_else(|e| panic!("cannot read the CJK font {}: {e}", p.display())),
         None => Vec::new(),
     };
-    fs::write(&font, &bytes).expect("write the font into OUT_DIR");
-    fs::write(out.join("cjk-font-index.txt"), chosen.as_ref().map_or(0, |(_, i)| *i).to_string())
-        .expect("write the face index");
+    if let Some((p, _)) = &chosen {
+        println!("cargo::rerun-if-changed={}", p.display());
+    }
+    write_if_changed(&font, &bytes);
+    write_if_changed(&out.join("cjk-font-index.txt"), chosen.as_ref().map_or(0, |(_, i)| *i).to_string().as_bytes());
     if chosen.is_some() {
         println!("cargo::rustc-cfg=cjk_font");
     } else {
