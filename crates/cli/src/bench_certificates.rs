@@ -18,20 +18,11 @@ use xuepei_store::classes::sessions::{self, SessionInput};
 use xuepei_store::enrolments::{self, PersonRef};
 use xuepei_store::{Actor, DatabaseConnection, Scope, Tx, certificates};
 
-use crate::bench::{load_average, ms, pct, peak_rss_mb, s, sorted};
+use crate::bench::{load_average, ms, pct, peak_rss_mb, s, sorted, status_mb};
 use crate::bench_training::{Goal, Report, Row};
 
 const CLIENTS: usize = 32;
 const CLASS_SIZE: usize = 100;
-
-/// Current resident memory of the process, MB.
-fn rss_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmRSS:")).map(str::to_owned))
-        .and_then(|l| l.split_whitespace().nth(1).and_then(|k| k.parse::<f64>().ok()))
-        .map_or(0.0, |kb| kb / 1024.0)
-}
 
 /// Resets the process's peak resident memory (VmHWM) to what it holds now (Linux).
 fn reset_peak() -> bool {
@@ -203,7 +194,7 @@ pub async fn measure(
 
         // The class's PDF, three times; the memory the first request added to the process.
         let load = load_average();
-        let (before, reset) = (rss_mb(), reset_peak());
+        let (before, reset) = (status_mb("VmRSS:"), reset_peak());
         let pdf_url = format!("{base}/classes/{class_id}/certificates.pdf");
         let mut times = Vec::new();
         let mut pages = 0;

@@ -29,6 +29,11 @@ pub fn clock(t: impl Borrow<DateTime<Utc>>) -> String {
 }
 
 /// Today's date in China.
+/// A day as Chinese text reads it: 2026年3月9日.
+pub fn chinese_day(d: NaiveDate) -> String {
+    d.format("%Y年%-m月%-d日").to_string()
+}
+
 pub fn today() -> NaiveDate {
     local(Utc::now()).date()
 }

@@ -136,7 +136,7 @@ fn new_code() -> String {
 }
 
 fn period_of(start: NaiveDate, end: NaiveDate) -> String {
-    let f = |d: NaiveDate| format!("{}年{}月{}日", d.year(), d.month(), d.day());
+    let f = xuepei_domain::time::chinese_day;
     if start == end {
         f(start)
     } else if start.year() == end.year() {

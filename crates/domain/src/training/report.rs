@@ -124,10 +124,6 @@ pub fn share(n: i64, d: i64) -> String {
     format!("{}.{}%", tenths / 10, tenths % 10)
 }
 
-fn cn_date(d: NaiveDate) -> String {
-    d.format("%Y年%-m月%-d日").to_string()
-}
-
 const ORDINALS: [&str; 8] = ["一", "二", "三", "四", "五", "六", "七", "八"];
 
 /// Writes numbered points (一是……二是……) as one paragraph.
@@ -164,9 +160,9 @@ pub fn draft(f: &Facts) -> Draft {
         "按照“{}”工作部署，{}自{}起组织开展集中轮训{}。截至{}，",
         f.campaign,
         f.organiser,
-        cn_date(f.campaign_start),
-        if summary { format!("，至{}结束", cn_date(f.campaign_end)) } else { String::new() },
-        cn_date(f.as_of),
+        crate::time::chinese_day(f.campaign_start),
+        if summary { format!("，至{}结束", crate::time::chinese_day(f.campaign_end)) } else { String::new() },
+        crate::time::chinese_day(f.as_of),
     );
     if f.classes == 0 {
         basic.push_str("尚未在系统中安排班次。");
@@ -342,11 +338,15 @@ pub fn draft(f: &Facts) -> Draft {
         let _ = write!(
             body,
             "（本报告中的教学、考勤和经费数字截至{}，参训人数为{}的数据，均取自学培系统，起草后请核对修改。）",
-            cn_date(f.as_of),
-            cn_date(f.drafted_on)
+            crate::time::chinese_day(f.as_of),
+            crate::time::chinese_day(f.drafted_on)
         );
     } else {
-        let _ = write!(body, "（本报告中的数字截至{}，取自学培系统，起草后请核对修改。）", cn_date(f.as_of));
+        let _ = write!(
+            body,
+            "（本报告中的数字截至{}，取自学培系统，起草后请核对修改。）",
+            crate::time::chinese_day(f.as_of)
+        );
     }
     Draft { title, body, figures }
 }

@@ -162,8 +162,8 @@ async fn sheet_xlsx(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>
         let title = format!(
             "{}签到表（{}至{}）",
             sheet.class.title,
-            sheet.class.start_on.format("%Y年%-m月%-d日"),
-            sheet.class.end_on.format("%Y年%-m月%-d日")
+            xuepei_domain::time::chinese_day(sheet.class.start_on),
+            xuepei_domain::time::chinese_day(sheet.class.end_on)
         );
         let mut x = Export::with_headers("签到表", &title, &columns).map_err(w)?;
         for (i, r) in sheet.rows.iter().enumerate() {
