@@ -5,6 +5,8 @@
 //! parsing runs in a child process with its own limits (`isolate`), and every read is
 //! bounded (`ReadLimits`).
 
+pub mod docx;
+pub mod gongwen;
 mod guard;
 pub mod isolate;
 pub mod limits;

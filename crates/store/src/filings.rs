@@ -496,6 +496,20 @@ pub async fn terms(db: &impl ConnectionTrait, scope: &Scope, campaign_id: i64) -
     Ok((c, t))
 }
 
+/// Every organiser of a campaign and the body it files with, for anyone who sees the
+/// campaign: the campaign notice names them all (who files with whom is no secret among
+/// the bodies the notice is sent to).
+pub async fn routes(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    campaign_id: i64,
+) -> Result<(Campaign, Terms, Vec<Filer>)> {
+    let c = campaign_for(db, scope, campaign_id).await?;
+    let t = terms_of(db, &c).await?;
+    let f = filers(db, &c).await?;
+    Ok((c, t, f))
+}
+
 async fn issued(tx: &Tx, campaign_id: i64) -> Result<Campaign> {
     let c = campaigns::get(tx.conn(), tx.scope(), campaign_id).await?;
     if !c.editable_by(tx.scope()) {

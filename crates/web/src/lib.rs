@@ -20,6 +20,7 @@ mod api;
 mod assets;
 pub mod auth;
 mod chart;
+mod documents;
 pub mod error;
 pub mod exports;
 pub(crate) mod form;

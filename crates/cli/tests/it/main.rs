@@ -16,6 +16,7 @@ mod conflicts;
 mod coverage;
 mod credits;
 mod demo;
+mod documents;
 mod enrolment_import;
 mod enrolments;
 mod export;

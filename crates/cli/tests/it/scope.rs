@@ -402,6 +402,7 @@ fn cases(o: &Other) -> HashMap<(&'static str, &'static str), Vec<Case>> {
     add("GET", "/campaigns/{id}/edit", vec![case(Staff, format!("/campaigns/{campaign}/edit"), Deny)]);
     add("POST", "/campaigns/{id}/copy", vec![case(Staff, format!("/campaigns/{campaign}/copy"), Deny)]);
     add("POST", "/campaigns/{id}/delete", vec![case(Staff, format!("/campaigns/{campaign}/delete"), Deny)]);
+    add("POST", "/campaigns/{id}/notice.docx", vec![case(Staff, format!("/campaigns/{campaign}/notice.docx"), Deny)]);
     add("GET", "/api/v1/campaigns", vec![case(Api, "/api/v1/campaigns?limit=500", Clean)]);
     add("GET", "/api/v1/campaigns/{id}", vec![case(Api, format!("/api/v1/campaigns/{campaign}"), Deny)]);
     let api_campaign = |issuer: &str, orgs: &[&str]| {
@@ -518,6 +519,7 @@ fn cases(o: &Other) -> HashMap<(&'static str, &'static str), Vec<Case>> {
     );
     add("POST", "/filings/{id}/version", vec![case(Staff, format!("/filings/{filing}/version"), Deny)]);
     add("POST", "/filings/{id}/draft", vec![case(Staff, format!("/filings/{filing}/draft"), Deny)]);
+    add("POST", "/filings/{id}/docx", vec![case(Staff, format!("/filings/{filing}/docx"), Deny)]);
     add(
         "GET",
         "/api/v1/campaigns/{id}/filings",
@@ -546,6 +548,7 @@ fn cases(o: &Other) -> HashMap<(&'static str, &'static str), Vec<Case>> {
         vec![with_form(case(Staff, "/bases", Deny), &[("org", "430671101"), ("name", "越界基地"), ("kind", "other")])],
     );
     add("GET", "/bases/{id}", vec![case(Staff, format!("/bases/{base}"), Deny)]);
+    add("POST", "/bases/{id}/application.docx", vec![case(Staff, format!("/bases/{base}/application.docx"), Deny)]);
     add(
         "POST",
         "/bases/{id}",

@@ -8,6 +8,7 @@ pub mod checkin;
 pub mod filing;
 pub mod funding;
 pub mod kinds;
+pub mod notice;
 pub mod numbers;
 pub mod planner;
 pub mod report;

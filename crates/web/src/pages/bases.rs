@@ -12,6 +12,7 @@ use xuepei_domain::accounts::Perm;
 use xuepei_domain::labels::Labeled;
 use xuepei_domain::org::Sector;
 use xuepei_domain::training::bases::{self as rules, BaseAction, BaseKind, BaseState, FIVE_ITEMS};
+use xuepei_office::gongwen::{self, BaseForm};
 use xuepei_office::write::{Cell, Column};
 use xuepei_store::Tx;
 use xuepei_store::bases::{self as store, Base, BaseFilter, BaseInput, CountyTally};
@@ -19,6 +20,7 @@ use xuepei_store::org::{self, OrgFilter};
 
 use crate::AppState;
 use crate::auth::Ctx;
+use crate::documents::send_docx;
 use crate::error::{AppResult, render};
 use crate::exports::{finish, write_in_background};
 use crate::form::{Form, save_or_refuse};
@@ -47,6 +49,7 @@ pub fn routes(r: Routes) -> Routes {
         ("base.revoke", "撤销实践基地授牌"),
         ("base.review", "实践基地年度复核"),
         ("base.quota", "设定实践基地推荐名额"),
+        ("base.form", "导出实践基地申报表"),
     ])
     .audit_fields(
         "practice_base",
@@ -78,6 +81,7 @@ pub fn routes(r: Routes) -> Routes {
     .post("/bases/{id}", edit, update)
     .post("/bases/{id}/act", edit, act)
     .post("/bases/{id}/review", edit, review)
+    .post("/bases/{id}/application.docx", view, application_docx)
 }
 
 fn notice(p: &Params) -> Option<String> {
@@ -482,5 +486,56 @@ async fn review(
         |_| format!("/bases/{id}?done=reviewed"),
         async |form| detail_page(&st, &ctx, id, Form::new(), form, None, None).await,
     )
+    .await
+}
+
+/// The county's and the city's opinions as the record states them (blank for a hand
+/// signature when neither has decided).
+fn opinions(b: &Base) -> (String, String) {
+    let county = match (b.county_on, b.state) {
+        (_, BaseState::Recommended | BaseState::City | BaseState::Returned) => {
+            if b.county_on.is_some() {
+                "已授予县级示范培训实践基地，同意推荐为市级示范培训实践基地。"
+            } else {
+                "同意推荐为市级示范培训实践基地。"
+            }
+        }
+        (Some(_), _) => "同意授予县级示范培训实践基地。",
+        (None, _) => "",
+    };
+    let city = match b.state {
+        BaseState::City => "同意授予市级示范培训实践基地。".to_owned(),
+        BaseState::Returned => format!("退回。{}", b.comments.clone().unwrap_or_default()),
+        _ => String::new(),
+    };
+    (county.to_owned(), city)
+}
+
+/// The application form (申报表 of 002) filled from the record, as Word.
+async fn application_docx(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult<Response> {
+    let id = params::id(&id, "实践基地")?;
+    let b = store::get(&st.db, &ctx.scope, id).await?;
+    let (county_opinion, city_opinion) = opinions(&b);
+    let form = BaseForm {
+        name: b.name.clone(),
+        county: b.county.name.clone(),
+        applicant: b.org.name.clone(),
+        kind: b.kind.label().to_owned(),
+        year: format!("{}年", b.year),
+        address: b.address.clone(),
+        contact: b.contact.clone(),
+        phone: b.phone.clone(),
+        summary: b.summary.clone(),
+        items: b.items().into_iter().map(|(l, e)| (l.to_owned(), e.to_owned())).collect(),
+        county_opinion,
+        // The recommendation has no date of its own; the county's accreditation has.
+        county_date: b.county_on,
+        city_opinion,
+        city_date: b.city_on,
+    };
+    let what = format!("{}申报表", b.name);
+    send_docx(&st, &ctx, "base.form", what, format!("实践基地申报表_{}", b.name), move || {
+        gongwen::base_form(&form)
+    })
     .await
 }

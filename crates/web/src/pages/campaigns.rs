@@ -177,6 +177,8 @@ struct DetailPage {
     /// The campaign's classes the scope sees, and whether it may add one.
     classes: Vec<xuepei_store::classes::Class>,
     can_add_class: bool,
+    /// The notice's adjustable header.
+    doc: crate::form::Form,
 }
 
 async fn detail(
@@ -196,7 +198,8 @@ async fn detail(
     let target = target_line(&c.target);
     let classes = xuepei_store::classes::list_for_campaign(&st.db, &ctx.scope, c.id).await?;
     let can_add_class = ctx.session.account.roles.can(Perm::TRAINING_EDIT);
-    render(&DetailPage { layout, c, can_edit, target, batches, quotas, leave, classes, can_add_class })
+    let doc = crate::pages::notice::default_header(&c).form();
+    render(&DetailPage { layout, c, can_edit, target, batches, quotas, leave, classes, can_add_class, doc })
 }
 
 #[derive(Template)]

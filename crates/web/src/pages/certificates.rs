@@ -174,19 +174,7 @@ async fn send_pdf(
         Some(serde_json::json!({ "what": title, "pages": n })),
     )
     .await?;
-    let encoded = params::enc(&format!("{file}.pdf"));
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/pdf".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"certificate.pdf\"; filename*=UTF-8''{encoded}"),
-            ),
-            (header::CACHE_CONTROL, "no-store".to_owned()),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(crate::documents::attachment(bytes, "application/pdf", &format!("{file}.pdf")))
 }
 
 async fn class_pdf(

@@ -11,6 +11,7 @@ use xuepei_domain::accounts::Perm;
 use xuepei_domain::labels::Labeled;
 use xuepei_domain::training::filing::{FilingAction, FilingKind, FilingState, ProgressEvery};
 use xuepei_domain::training::report::View;
+use xuepei_office::gongwen::{self, Gongwen};
 use xuepei_office::write::{Cell, Column};
 use xuepei_store::filings::{self as store, Board, Filer, Filing, FilingInput};
 use xuepei_store::report_drafts;
@@ -18,6 +19,7 @@ use xuepei_store::{StoreError, Tx};
 
 use crate::AppState;
 use crate::auth::Ctx;
+use crate::documents::{Header, send_docx};
 use crate::error::{AppResult, render};
 use crate::exports::{finish, write_in_background};
 use crate::form::{Form, save_or_refuse};
@@ -50,6 +52,7 @@ pub fn routes(r: Routes) -> Routes {
         ("filing.route_remove", "删除备案路线"),
         ("filing.times", "补记报送时间"),
         ("filing.draft", "根据系统数据起草"),
+        ("filing.document", "导出备案材料（公文格式）"),
     ])
     .audit_fields(
         "filing",
@@ -89,6 +92,7 @@ pub fn routes(r: Routes) -> Routes {
     .post("/filings/{id}/decide", edit, decide)
     .post("/filings/{id}/version", edit, new_version)
     .post("/filings/{id}/draft", edit, draft)
+    .post("/filings/{id}/docx", view, docx)
 }
 
 fn notice(p: &Params) -> Option<String> {
@@ -410,6 +414,8 @@ struct DetailPage {
     upload: Form,
     decision: Form,
     upload_mb: usize,
+    /// The document's adjustable header.
+    doc: Form,
 }
 
 struct Forms {
@@ -440,7 +446,9 @@ async fn detail_page(st: &AppState, ctx: &Ctx, id: i64, forms: Forms, n: Option<
         .crumb(format!("{}{}", f.org.name, f.what()), None)
         .notice(n);
     let draftable = f.kind != FilingKind::Plan && f.state.editable() && f.writable_by(&ctx.scope);
+    let doc = doc_header(&f).form();
     render(&DetailPage {
+        doc,
         draftable,
         layout,
         can_write: f.writable_by(&ctx.scope),
@@ -670,4 +678,51 @@ async fn new_version(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String
         async |decision| detail_page(&st, &ctx, id, Forms { decision, ..Forms::none() }, None).await,
     )
     .await
+}
+
+/// A filing's document header by default: its organisation's mark, the day it was (last)
+/// submitted — today while it was not — and the receiving body as the addressee.
+fn doc_header(f: &Filing) -> Header {
+    Header {
+        mark: format!("{}文件", f.org.name),
+        number: String::new(),
+        date: f.submitted_at.map_or_else(xuepei_domain::time::today, |t| xuepei_domain::time::local(t).date()),
+        addressees: f.receiver.name.clone(),
+    }
+}
+
+/// The filing (a plan, a report, a summary) as a Word document in the official layout:
+/// its own title and text, its attachments named, signed by the filing organisation.
+async fn docx(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    AxForm(p): AxForm<Params>,
+) -> AppResult<Response> {
+    let id = params::id(&id, "备案材料")?;
+    let f = store::get(&st.db, &ctx.scope, id).await?;
+    let h = Header::posted(doc_header(&f), &p)?;
+    let attachments = f
+        .files
+        .iter()
+        .map(|x| match x.name.rsplit_once('.') {
+            Some((stem, _)) if !stem.is_empty() => stem.to_owned(),
+            _ => x.name.clone(),
+        })
+        .collect();
+    let g = Gongwen {
+        mark: Some(h.mark).filter(|m| !m.is_empty()),
+        number: Some(h.number).filter(|n| !n.is_empty()),
+        title: f.title.clone(),
+        addressees: Some(h.addressees).filter(|a| !a.is_empty()),
+        body: f.body.lines().map(str::to_owned).collect(),
+        attachments,
+        signer: f.org.name.clone(),
+        date: h.date,
+        printed_by: Some(f.org.name.clone()),
+        annexes: vec![],
+    };
+    let what = format!("{}{}（第{}版）", f.org.name, f.what(), f.version);
+    let file = format!("{}_{}", f.what(), f.org.name);
+    send_docx(&st, &ctx, "filing.document", what, file, move || gongwen::write(&g)).await
 }

@@ -18,6 +18,7 @@ mod home;
 mod imports;
 mod materials;
 mod meetings;
+mod notice;
 mod orgs;
 mod oversight;
 mod people;
@@ -48,6 +49,7 @@ pub fn routes() -> Routes {
     let r = accounts::routes(r);
     let r = tokens::routes(r);
     let r = campaigns::routes(r);
+    let r = notice::routes(r);
     let r = classes::routes(r);
     let r = enrolments::routes(r);
     let r = attendance::routes(r);
