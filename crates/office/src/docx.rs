@@ -210,7 +210,6 @@ pub enum PageNumbers {
     None,
     /// "— 1 —", odd pages at the right and even pages at the left, one character in (GB/T 9704).
     OddRightEvenLeft,
-    Center,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -378,7 +377,6 @@ fn document_xml(d: &Document) -> String {
     out.push_str("<w:sectPr>");
     match d.numbers {
         PageNumbers::None => {}
-        PageNumbers::Center => out.push_str("<w:footerReference w:type=\"default\" r:id=\"rIdFooterOdd\"/>"),
         PageNumbers::OddRightEvenLeft => out.push_str(
             "<w:footerReference w:type=\"default\" r:id=\"rIdFooterOdd\"/><w:footerReference w:type=\"even\" r:id=\"rIdFooterEven\"/>",
         ),
@@ -400,12 +398,11 @@ fn document_xml(d: &Document) -> String {
     out
 }
 
-fn footer_xml(align: Align, indent: bool) -> String {
+/// A footer with the page number one character in from the `align` edge (a full-width
+/// space keeps it in the text).
+fn footer_xml(align: Align) -> String {
     let mut p = Para { runs: vec![], align, ..Para::default() };
-    if indent {
-        // One character in from the edge (a full-width space keeps it in the text).
-        p.runs.push(Run::new(if align == Align::Left { "\u{3000}" } else { "" }, Face::Song, size::SI));
-    }
+    p.runs.push(Run::new(if align == Align::Left { "\u{3000}" } else { "" }, Face::Song, size::SI));
     let mut out = format!("<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?><w:ftr {NS}>");
     let mut body = String::new();
     para_xml(&mut body, &p);
@@ -417,7 +414,7 @@ fn footer_xml(align: Align, indent: bool) -> String {
         run_xml(&mut f, &Run::new("1", Face::Song, size::SI));
         f.push_str("<w:r><w:fldChar w:fldCharType=\"end\"/></w:r>");
         run_xml(&mut f, &Run::new(" —", Face::Song, size::SI));
-        if indent && align == Align::Right {
+        if align == Align::Right {
             run_xml(&mut f, &Run::new("\u{3000}", Face::Song, size::SI));
         }
         f
@@ -478,10 +475,7 @@ pub fn write(d: &Document) -> Result<Vec<u8>, DocxError> {
         zip.write_all(body.as_bytes())?;
     }
     if footers {
-        let (odd, even) = match d.numbers {
-            PageNumbers::OddRightEvenLeft => (footer_xml(Align::Right, true), footer_xml(Align::Left, true)),
-            _ => (footer_xml(Align::Center, false), footer_xml(Align::Center, false)),
-        };
+        let (odd, even) = (footer_xml(Align::Right), footer_xml(Align::Left));
         zip.start_file("word/footer1.xml", opts)?;
         zip.write_all(odd.as_bytes())?;
         zip.start_file("word/footer2.xml", opts)?;
