@@ -10,6 +10,7 @@ pub mod idcard;
 pub mod import;
 pub mod labels;
 pub mod names;
+pub mod notifications;
 pub mod org;
 pub mod people;
 pub mod phone;

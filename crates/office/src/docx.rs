@@ -176,13 +176,13 @@ pub struct Page {
     pub right: u32,
     /// Distance of the footer from the page's bottom edge.
     pub footer: u32,
-    /// Lines per page and characters per line of the grid, if any.
-    pub grid: Option<(u32, u32)>,
+    /// Lines per page of the grid, if any.
+    pub grid_lines: Option<u32>,
 }
 
 impl Page {
     /// A4 portrait with the margins of GB/T 9704: top 37 mm, bottom 35 mm, left 28 mm,
-    /// right 26 mm, 22 lines of 28 characters.
+    /// right 26 mm, 22 lines (of 28 characters of 三号, which the width gives).
     pub const GONGWEN: Page = Page {
         width: 11906,
         height: 16838,
@@ -191,12 +191,20 @@ impl Page {
         left: 1588,
         right: 1474,
         footer: 1134,
-        grid: Some((22, 28)),
+        grid_lines: Some(22),
     };
 
     /// A4 portrait with 25 mm margins, no grid (forms).
-    pub const FORM: Page =
-        Page { width: 11906, height: 16838, top: 1417, bottom: 1417, left: 1417, right: 1417, footer: 850, grid: None };
+    pub const FORM: Page = Page {
+        width: 11906,
+        height: 16838,
+        top: 1417,
+        bottom: 1417,
+        left: 1417,
+        right: 1417,
+        footer: 850,
+        grid_lines: None,
+    };
 
     /// The width of the text area.
     pub fn text_width(&self) -> u32 {
@@ -290,10 +298,15 @@ fn para_xml(out: &mut String, p: &Para) {
         None => out.push_str(&format!("<w:spacing w:before=\"{}\" w:after=\"{}\"/>", p.before, p.after)),
     }
     if p.indent_chars > 0 || p.right_chars > 0 {
+        // In characters for Word, and in twips of the paragraph's type size for readers
+        // that ignore the character units.
+        let em = p.runs.first().map_or(320, |r| r.size * 10);
         out.push_str(&format!(
-            "<w:ind w:firstLineChars=\"{}\" w:rightChars=\"{}\"/>",
+            "<w:ind w:firstLineChars=\"{}\" w:firstLine=\"{}\" w:rightChars=\"{}\" w:right=\"{}\"/>",
             p.indent_chars * 100,
-            p.right_chars * 100
+            p.indent_chars * em,
+            p.right_chars * 100,
+            p.right_chars * em
         ));
     }
     let jc = match p.align {
@@ -385,14 +398,11 @@ fn document_xml(d: &Document) -> String {
         "<w:pgSz w:w=\"{}\" w:h=\"{}\"/><w:pgMar w:top=\"{}\" w:right=\"{}\" w:bottom=\"{}\" w:left=\"{}\" w:header=\"851\" w:footer=\"{}\" w:gutter=\"0\"/>",
         p.width, p.height, p.top, p.right, p.bottom, p.left, p.footer
     ));
-    if let Some((lines, chars)) = p.grid {
+    if let Some(lines) = p.grid_lines {
+        // A grid of lines only: a character grid makes LibreOffice spread characters of
+        // any size other than the default over whole cells.
         let pitch = (p.height - p.top - p.bottom) / lines;
-        // charSpace is the excess over the default character width, in 1/4096 of a point.
-        let char_twips = p.text_width() as f64 / chars as f64;
-        let char_space = ((char_twips / 20.0 - 16.0) * 4096.0).round() as i64;
-        out.push_str(&format!(
-            "<w:docGrid w:type=\"linesAndChars\" w:linePitch=\"{pitch}\" w:charSpace=\"{char_space}\"/>"
-        ));
+        out.push_str(&format!("<w:docGrid w:type=\"lines\" w:linePitch=\"{pitch}\"/>"));
     }
     out.push_str("</w:sectPr></w:body></w:document>");
     out

@@ -388,7 +388,7 @@ pub async fn delete(tx: &Tx, id: i64) -> Result<()> {
 /// Visibility: the issuer lies in the scope, or a target organisation lies in the scope,
 /// or the scope's root lies inside a target organisation's subtree (the target's path is
 /// a prefix of the root's: one `IN` over the root's ancestors).
-fn visible_cond(scope: &Scope) -> Condition {
+pub(crate) fn visible_cond(scope: &Scope) -> Condition {
     let Some(root) = scope.root_path() else {
         return Condition::all();
     };

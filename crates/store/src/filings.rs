@@ -67,6 +67,13 @@ pub struct Filer {
     pub route_id: Option<i64>,
 }
 
+impl Filer {
+    /// Whether `scope` files for this organiser (see [`Filing::writable_by`]).
+    pub fn files_for(&self, scope: &Scope) -> bool {
+        files_for(scope, &self.org_path, &self.receiver_path)
+    }
+}
+
 /// An attachment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FileRow {

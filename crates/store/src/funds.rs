@@ -99,6 +99,8 @@ pub struct ClassFunds {
     pub people: u32,
     pub days: u32,
     pub caps: FeeCaps,
+    /// The organisations whose caps apply (empty: the national defaults).
+    pub caps_set_by: Vec<String>,
     /// The comprehensive cap of the class, in yuan.
     pub cap_yuan: String,
     pub lines: Vec<FundLine>,
@@ -156,7 +158,8 @@ pub async fn of_class(db: &impl ConnectionTrait, scope: &Scope, class_id: i64) -
         .collect();
     let people = people_of(db, &c).await?;
     let days = std::cmp::max(u32::try_from((c.end_on - c.start_on).num_days() + 1).unwrap_or(1), 1);
-    let caps = FeeCaps::default();
+    let in_force = crate::fee_caps::in_force(db, &c.org_path).await?;
+    let caps = in_force.caps;
     let terms = ClassTerms { venue: venue.unwrap_or(VenueClass::Third), people, days };
     let mut totals = Vec::new();
     let mut flags = Vec::new();
@@ -179,7 +182,8 @@ pub async fn of_class(db: &impl ConnectionTrait, scope: &Scope, class_id: i64) -
         }
     }
     let cap_yuan = rules::yuan(caps.comprehensive_cap(terms.venue, people, days));
-    Ok(ClassFunds { class: c, venue, people, days, caps, cap_yuan, lines, totals, flags })
+    let caps_set_by = in_force.set_by.iter().map(|o| o.name.clone()).collect();
+    Ok(ClassFunds { class: c, venue, people, days, caps, caps_set_by, cap_yuan, lines, totals, flags })
 }
 
 /// Adds a line to a class the scope organises.

@@ -403,6 +403,8 @@ pub struct Ctx {
     pub session: Session,
     pub scope: Scope,
     pub actor: Actor,
+    /// Unread notifications for the page's bell (counted for page views only).
+    pub bell: Option<usize>,
 }
 
 impl Ctx {
@@ -429,7 +431,9 @@ impl FromRequestParts<AppState> for Ctx {
             ip: auth.ip,
             id_checks,
         };
-        Ok(Ctx { scope: session.scope.clone(), session, actor })
+        let bell =
+            if parts.method == Method::GET { state.bells.count(state, &session, &session.scope).await } else { None };
+        Ok(Ctx { scope: session.scope.clone(), session, actor, bell })
     }
 }
 

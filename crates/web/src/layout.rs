@@ -37,6 +37,8 @@ pub struct UserBox {
     pub base_scope: String,
     /// The switcher is offered only where there is something to switch to.
     pub can_switch: bool,
+    /// Unread notifications (the bell), when counted.
+    pub bell: Option<usize>,
 }
 
 #[derive(Debug, Clone)]
@@ -85,6 +87,7 @@ impl Layout {
                 narrowed: ctx.session.current_org_id.is_some(),
                 base_scope: ctx.session.base_scope.name().to_owned(),
                 can_switch: ctx.session.account.roles.can(Perm::ORGS_VIEW) && !ctx.session.base_scope.is_leaf(),
+                bell: ctx.bell,
             }),
             menu: menu_for(|p| roles.can(p)),
             csrf: ctx.csrf().to_owned(),

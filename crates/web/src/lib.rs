@@ -19,6 +19,7 @@ pub async fn scope_probe(db: &DatabaseConnection) {
 mod api;
 mod assets;
 pub mod auth;
+pub mod bells;
 mod chart;
 mod documents;
 pub mod error;
@@ -92,6 +93,8 @@ pub struct AppState {
     pub progress: Arc<jobs::ProgressBoard>,
     /// Check-ins of this process, written by group commit.
     pub checkins: Arc<xuepei_store::checkins::CheckinWriter>,
+    /// Unread notification counts of the accounts seen lately.
+    pub bells: Arc<bells::Bells>,
 }
 
 impl AppState {
@@ -104,6 +107,7 @@ impl AppState {
             metrics: Arc::new(Metrics::default()),
             stats: Arc::new(stats::StatsCache::default()),
             progress: Arc::new(jobs::ProgressBoard::default()),
+            bells: Arc::new(bells::Bells::default()),
         }
     }
 }

@@ -59,7 +59,7 @@ async fn session_at(db: &xuepei_store::DatabaseConnection, class_id: i64, offset
 }
 
 /// A cadre account linked to a person (the trainee on a phone).
-async fn trainee_app(db: &xuepei_testkit::TestDb, username: &str, person_id: i64, code: &str) -> TestApp {
+pub(crate) async fn trainee_app(db: &xuepei_testkit::TestDb, username: &str, person_id: i64, code: &str) -> TestApp {
     let o = by_code(&db.conn, code).await;
     let new = NewAccount {
         username: username.into(),

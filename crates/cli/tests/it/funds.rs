@@ -6,7 +6,7 @@
 use xuepei_domain::accounts::AccountRole;
 use xuepei_domain::training::funding::{FundSource, FundStage, LineFields};
 use xuepei_store::classes::{self, ClassInput};
-use xuepei_store::{StoreError, funds};
+use xuepei_store::{Scope, StoreError, funds};
 
 use crate::classes::{CITY, city_campaign, class_input};
 use crate::support::*;
@@ -146,4 +146,82 @@ async fn funds_pages_record_a_line_show_the_breach_and_export_the_totals() {
     assert_eq!(other.get(&path).await.0, 404);
     assert_eq!(other.post_form(&path, &form).await.0, 404);
     db.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_county_tightens_the_fee_caps_for_its_classes_never_loosens_them() {
+    let db = seeded().await;
+    let yunxi = county_scope(&db.conn, YUNXI).await;
+    let input = ClassInput { allocations: vec![], ..class_input(None, "云溪区村干部培训班", YUNXI) };
+    let class = write(&db.conn, &yunxi, async |tx| classes::create(tx, &input).await).await.expect("class");
+    write(&db.conn, &yunxi, async |tx| {
+        funds::add_line(tx, class.id, &line("budget", "fiscal", "comprehensive", "120000")).await
+    })
+    .await
+    .expect("line");
+    // The national caps: 60 × 4 × 550 = 132,000, within.
+    let f = funds::of_class(&db.conn, &yunxi, class.id).await.expect("funds");
+    assert!(f.flags.is_empty() && f.caps_set_by.is_empty(), "{:?}", f.flags);
+
+    let county = signed_in(&db, "yxcw", &[AccountRole::OrgStaff], YUNXI).await;
+    let (status, page) = county.get("/funds/caps").await;
+    assert!(status == 200 && page.contains("国家标准（默认）") && page.contains("value=\"550\""), "{page}");
+    let mut fields: Vec<(String, String)> =
+        xuepei_domain::training::funding::FeeCaps::default().fields().into_iter().collect();
+    let set = |fields: &mut Vec<(String, String)>, k: &str, v: &str| {
+        fields.iter_mut().filter(|f| f.0 == k).for_each(|f| f.1 = v.to_owned());
+    };
+    // Looser than the national caps, and not a number: refused whole with the reasons.
+    set(&mut fields, "day_third", "600");
+    set(&mut fields, "hour_full", "千");
+    let form: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let (status, _, page) = county.post_form("/funds/caps", &form).await;
+    assert_eq!(status, 422, "{page}");
+    assert!(page.contains("不能高于上级标准550") && page.contains("讲课费，为整数"), "{page}");
+    assert!(funds::of_class(&db.conn, &yunxi, class.id).await.expect("funds").caps_set_by.is_empty());
+    // Tighter: 450 a day for the third class. The county's class is now over its cap.
+    set(&mut fields, "day_third", "450");
+    set(&mut fields, "hour_full", "800");
+    let form: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let (status, loc, _) = county.post_form("/funds/caps", &form).await;
+    assert_eq!((status, loc.as_deref()), (303, Some("/funds/caps?done=set")));
+    let f = funds::of_class(&db.conn, &yunxi, class.id).await.expect("funds");
+    assert_eq!((f.cap_yuan.as_str(), f.caps_set_by.len()), ("108000.00", 1), "60 × 4 × 450");
+    assert_eq!(f.flags.len(), 1, "{:?}", f.flags);
+    let (_, page) = county.get(&format!("/classes/{}/funds", class.id)).await;
+    assert!(page.contains("执行云溪区设定的标准"), "{page}");
+    // A town of the county may tighten further but not exceed the county's 450.
+    let town = Scope::of_org(&db.conn, by_code(&db.conn, "430603001").await.id).await.expect("town");
+    let mut f2 = xuepei_domain::training::funding::FeeCaps::default().fields();
+    let e = write(&db.conn, &town, async |tx| xuepei_store::fee_caps::set(tx, &f2).await).await.expect_err("looser");
+    assert!(
+        matches!(&e, StoreError::Invalid(errs) if errs.iter().any(|x| x.field == "day_third" && x.message.contains("450"))),
+        "{e:?}"
+    );
+    f2.insert("day_third".into(), "400".into());
+    f2.insert("hour_full".into(), "800".into());
+    write(&db.conn, &town, async |tx| xuepei_store::fee_caps::set(tx, &f2).await).await.expect("tighter");
+    // The city's classes keep the national caps; the county's trail has the change.
+    let city = county_scope(&db.conn, CITY).await;
+    assert!(xuepei_store::fee_caps::of_scope(&db.conn, &city).await.expect("city").here.set_by.is_empty());
+    let trail = xuepei_store::audit::search(
+        &db.conn,
+        &Scope::system(),
+        &xuepei_store::audit::AuditFilter { action: Some("funds.caps".into()), ..Default::default() },
+        None,
+        10,
+    )
+    .await
+    .expect("trail")
+    .items;
+    assert_eq!(trail.len(), 2);
+    // Back to the caps above: the class is within again.
+    let (status, loc, _) = county.post_form("/funds/caps/reset", &[]).await;
+    assert_eq!((status, loc.as_deref()), (303, Some("/funds/caps?done=reset")));
+    assert!(funds::of_class(&db.conn, &yunxi, class.id).await.expect("funds").flags.is_empty());
+    let (status, _, body) = county.post_form("/funds/caps/reset", &[]).await;
+    assert_eq!(status, 409, "nothing of its own to drop: {body}");
+    // A trainee's account may not set caps.
+    let viewer = signed_in(&db, "yxjg", &[AccountRole::TrainingInstitution], YUNXI).await;
+    assert_eq!(viewer.post_form("/funds/caps", &form).await.0, 403);
 }

@@ -29,6 +29,7 @@ mod import_people;
 mod kinds;
 mod materials;
 mod meetings;
+mod notifications;
 mod orgs;
 mod people;
 mod plans;

@@ -229,6 +229,12 @@ async fn every_registered_path_copy_follows_a_move() {
     })
     .await
     .expect("certificate");
+    // The county's own fee caps: they copy its path.
+    write(&db.conn, &county_scope(&db.conn, YUNXI).await, async |tx| {
+        xuepei_store::fee_caps::set(tx, &xuepei_domain::training::funding::FeeCaps::default().fields()).await
+    })
+    .await
+    .expect("caps");
     let before = xuepei_store::paths::disagreements(&db.conn).await.expect("check");
     for (table, rows, wrong) in &before {
         assert!(*rows > 0, "{table}: seed rows of every registered table in this scenario");

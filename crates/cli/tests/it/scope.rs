@@ -195,6 +195,13 @@ fn cases(o: &Other) -> HashMap<(&'static str, &'static str), Vec<Case>> {
         ],
     );
     add("GET", "/me", vec![case(Cadre, "/me", Clean)]);
+    // Notifications are read off the scope's records: nothing of the other county's.
+    // Fee caps are the scope root's own: nothing of the other county's to read or change.
+    add("GET", "/funds/caps", vec![case(Staff, "/funds/caps", Clean)]);
+    add("POST", "/funds/caps", vec![with_form(case(Staff, "/funds/caps", Skip), &[("day_first", "700")])]);
+    add("POST", "/funds/caps/reset", vec![case(Staff, "/funds/caps/reset", Skip)]);
+    add("GET", "/notifications", vec![case(Staff, "/notifications", Clean), case(Cadre, "/notifications", Clean)]);
+    add("POST", "/notifications/read", vec![with_form(case(Staff, "/notifications/read", Skip), &[("all", "1")])]);
     add("GET", "/", vec![case(Staff, "/", Clean), case(Admin, "/", Clean), case(Auditor, "/", Clean)]);
     add("GET", "/orgs", vec![case(Staff, "/orgs", Clean), case(Staff, "/orgs?inactive=1", Clean)]);
     add(

@@ -5,7 +5,9 @@
 //! day. The caps are a rule an issuing body may change ([`FeeCaps`]); amounts are in fen
 //! (分) so that no sum is rounded.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+
+use crate::validate::FieldError;
 
 use crate::labeled_enum;
 use crate::labels::Labeled;
@@ -56,7 +58,7 @@ labeled_enum! {
 }
 
 /// The caps in force (defaults: the 2017 measures).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FeeCaps {
     /// Yuan per person-day, by venue class (first, second, third).
     pub per_day: [i64; 3],
@@ -108,6 +110,90 @@ impl FeeCaps {
             LecturerTitle::Other => 3,
         };
         self.per_hour[i] * 100
+    }
+}
+
+/// The form fields of the caps, in the order of [`FeeCaps::per_day`] and
+/// [`FeeCaps::per_hour`].
+pub const DAY_FIELDS: [&str; 3] = ["day_first", "day_second", "day_third"];
+pub const HOUR_FIELDS: [&str; 4] = ["hour_associate", "hour_full", "hour_eminent", "hour_other"];
+
+/// The caps as typed, by form field.
+pub type CapFields = std::collections::HashMap<String, String>;
+
+impl FeeCaps {
+    /// Each cap the stricter of the two (a level's caps under those set above it later).
+    pub fn tighter(self, other: FeeCaps) -> FeeCaps {
+        let min = |a: [i64; 4], b: [i64; 4]| std::array::from_fn(|i| a[i].min(b[i]));
+        FeeCaps {
+            per_day: std::array::from_fn(|i| self.per_day[i].min(other.per_day[i])),
+            full_days: self.full_days.min(other.full_days),
+            long_percent: self.long_percent.min(other.long_percent),
+            per_hour: min(self.per_hour, other.per_hour),
+            hours_per_half_day: self.hours_per_half_day.min(other.hours_per_half_day),
+        }
+    }
+
+    /// The caps as form fields.
+    pub fn fields(&self) -> CapFields {
+        let mut f = CapFields::new();
+        for (name, v) in DAY_FIELDS.iter().zip(self.per_day) {
+            f.insert((*name).to_owned(), v.to_string());
+        }
+        for (name, v) in HOUR_FIELDS.iter().zip(self.per_hour) {
+            f.insert((*name).to_owned(), v.to_string());
+        }
+        f.insert("full_days".into(), self.full_days.to_string());
+        f.insert("long_percent".into(), self.long_percent.to_string());
+        f.insert("hours_per_half_day".into(), self.hours_per_half_day.to_string());
+        f
+    }
+
+    /// The caps an organisation sets for its classes and those below it, checked: whole
+    /// numbers in range, and none above `ceiling` (the caps of the level above: a lower
+    /// level may tighten them, never loosen). Every fault is named.
+    pub fn parse(f: &CapFields, ceiling: &FeeCaps) -> Result<FeeCaps, Vec<FieldError>> {
+        let mut errs = Vec::new();
+        let mut num = |field: &'static str, what: &str, lo: i64, hi: i64, above: i64, unit: &str| -> i64 {
+            let text = f.get(field).map(|s| s.trim()).unwrap_or_default();
+            match text.parse::<i64>() {
+                Ok(v) if v < lo || v > hi => {
+                    errs.push(FieldError {
+                        field, message: format!("{what}应为{lo}至{hi}之间的整数（{unit}）")
+                    });
+                    0
+                }
+                Ok(v) if v > above => {
+                    errs.push(FieldError {
+                        field,
+                        message: format!("{what}不能高于上级标准{above}{unit}；下级只能从严确定标准"),
+                    });
+                    0
+                }
+                Ok(v) => v,
+                Err(_) => {
+                    errs.push(FieldError { field, message: format!("请填写{what}，为整数（{unit}）") });
+                    0
+                }
+            }
+        };
+        let mut caps = FeeCaps::default();
+        for (i, v) in VenueClass::ALL.iter().enumerate() {
+            let what = format!("{}综合定额", v.label());
+            caps.per_day[i] = num(DAY_FIELDS[i], &what, 1, 100_000, ceiling.per_day[i], "元/人·天");
+        }
+        for (i, t) in LecturerTitle::ALL.iter().enumerate() {
+            let what = format!("{}讲课费", t.label());
+            caps.per_hour[i] = num(HOUR_FIELDS[i], &what, 1, 100_000, ceiling.per_hour[i], "元/学时");
+        }
+        // More days at the full rate and a higher share beyond them both loosen the cap.
+        let full = num("full_days", "全额计算的天数", 1, 366, i64::from(ceiling.full_days), "天");
+        caps.full_days = u32::try_from(full).unwrap_or(0);
+        caps.long_percent = num("long_percent", "超出天数的计算比例", 0, 100, ceiling.long_percent, "%");
+        let hours =
+            num("hours_per_half_day", "每半天讲课学时上限", 1, 8, i64::from(ceiling.hours_per_half_day), "学时");
+        caps.hours_per_half_day = u32::try_from(hours).unwrap_or(0);
+        if errs.is_empty() { Ok(caps) } else { Err(errs) }
     }
 }
 
@@ -273,8 +359,7 @@ pub struct LineDraft {
 }
 
 /// Checks a line, every problem at once.
-pub fn check_line(f: &LineFields) -> Result<LineDraft, Vec<crate::validate::FieldError>> {
-    use crate::validate::FieldError;
+pub fn check_line(f: &LineFields) -> Result<LineDraft, Vec<FieldError>> {
     let mut errs = Vec::new();
     let mut pick = |field: &'static str, what: &str, allowed: String, found: Option<()>| {
         if found.is_none() {
@@ -341,6 +426,34 @@ pub fn check_line(f: &LineFields) -> Result<LineDraft, Vec<crate::validate::Fiel
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn caps_are_set_in_range_and_only_tightened_below() {
+        let national = FeeCaps::default();
+        assert_eq!(FeeCaps::parse(&national.fields(), &national), Ok(national));
+        let mut f = national.fields();
+        f.insert("day_third".into(), "500".into());
+        f.insert("long_percent".into(), "60".into());
+        let tighter = FeeCaps::parse(&f, &national).expect("tighter");
+        assert_eq!((tighter.per_day[2], tighter.long_percent), (500, 60));
+        // Looser than the level above, out of range, or not a number: each named.
+        f.insert("day_first".into(), "800".into());
+        f.insert("hours_per_half_day".into(), "9".into());
+        f.insert("hour_full".into(), "一千".into());
+        f.remove("full_days");
+        let errs = FeeCaps::parse(&f, &national).expect_err("refused");
+        let by = |field: &str| errs.iter().find(|e| e.field == field).map(|e| e.message.clone()).unwrap_or_default();
+        assert!(by("day_first").contains("不能高于上级标准760"), "{errs:?}");
+        assert!(by("hours_per_half_day").contains("1至8"), "{errs:?}");
+        assert!(by("hour_full").contains("整数"), "{errs:?}");
+        assert!(by("full_days").contains("请填写全额计算的天数"), "{errs:?}");
+        assert_eq!(errs.len(), 4);
+        // Below a county that tightened, the tighter caps are the ceiling.
+        let errs = FeeCaps::parse(&national.fields(), &tighter).expect_err("looser than the county");
+        assert_eq!(errs.iter().map(|e| e.field).collect::<Vec<_>>(), ["day_third", "long_percent"]);
+        let t = national.tighter(tighter);
+        assert_eq!((t.per_day, t.long_percent, t.full_days), ([760, 650, 500], 60, 30));
+    }
 
     fn comp(source: FundSource, yuan: i64) -> CostLine {
         CostLine { source, kind: CostKind::Comprehensive, amount_fen: yuan * 100, lecture: None }

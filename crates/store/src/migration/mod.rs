@@ -31,6 +31,8 @@ mod m20261202_000028_filings;
 mod m20261203_000029_filing_drafts;
 mod m20261203_000030_practice_bases;
 mod m20261204_000031_certificates;
+mod m20261205_000032_notification_reads;
+mod m20261205_000033_fee_caps;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -62,6 +64,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000029_filing_drafts::Migration),
             Box::new(m20261203_000030_practice_bases::Migration),
             Box::new(m20261204_000031_certificates::Migration),
+            Box::new(m20261205_000032_notification_reads::Migration),
+            Box::new(m20261205_000033_fee_caps::Migration),
         ]
     }
 }

@@ -7,9 +7,12 @@ use axum::extract::{Form as AxForm, Path, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use xuepei_domain::accounts::Perm;
 use xuepei_domain::labels::Labeled;
-use xuepei_domain::training::funding::{self, CostKind, FundSource, FundStage, LecturerTitle, LineFields, VenueClass};
+use xuepei_domain::training::funding::{
+    self, CostKind, DAY_FIELDS, FundSource, FundStage, HOUR_FIELDS, LecturerTitle, LineFields, VenueClass,
+};
 use xuepei_office::write::{Cell, Column};
 use xuepei_store::Tx;
+use xuepei_store::fee_caps::{self, OfScope};
 use xuepei_store::funds::{self, ClassFunds, TotalRow};
 
 use crate::AppState;
@@ -32,7 +35,13 @@ pub fn routes(r: Routes) -> Routes {
         href: "/funds",
         visible: |can| can(Perm::TRAINING_VIEW),
     })
-    .audit_labels(&[("fund.add", "登记培训经费"), ("fund.remove", "删除培训经费明细"), ("fund.venue", "设定培训类别")])
+    .audit_labels(&[
+        ("fund.add", "登记培训经费"),
+        ("fund.remove", "删除培训经费明细"),
+        ("fund.venue", "设定培训类别"),
+        ("funds.caps", "设定培训费开支标准"),
+        ("funds.caps_reset", "恢复执行上级培训费开支标准"),
+    ])
     .audit_fields(
         "class_fund",
         &[
@@ -56,6 +65,9 @@ pub fn routes(r: Routes) -> Routes {
     )
     .get("/funds", view, totals)
     .post("/funds/export", view, totals_export)
+    .get("/funds/caps", view, caps_page)
+    .post("/funds/caps", edit, set_caps)
+    .post("/funds/caps/reset", edit, reset_caps)
     .get("/classes/{id}/funds", edit, class_funds)
     .post("/classes/{id}/funds", edit, add_line)
     .post("/classes/{id}/funds/venue", edit, set_venue)
@@ -237,4 +249,87 @@ async fn totals_export(State(st): State<AppState>, ctx: Ctx, Query(p): Query<Par
         finish(tx, handle).await
     })
     .await
+}
+
+#[derive(Template)]
+#[template(path = "funds/caps.html")]
+struct CapsPage {
+    layout: Layout,
+    c: OfScope,
+    form: Form,
+    can_edit: bool,
+    /// (field, label, unit) of each cap, in the form's order.
+    fields: Vec<(&'static str, String, &'static str)>,
+}
+
+/// The caps' fields with their labels.
+fn cap_fields() -> Vec<(&'static str, String, &'static str)> {
+    let mut out: Vec<(&'static str, String, &'static str)> = VenueClass::ALL
+        .iter()
+        .zip(DAY_FIELDS)
+        .map(|(v, f)| (f, format!("{}综合定额", v.label()), "元/人·天"))
+        .collect();
+    out.push(("full_days", "全额计算的天数".into(), "天"));
+    out.push(("long_percent", "超出天数的计算比例".into(), "%"));
+    out.extend(LecturerTitle::ALL.iter().zip(HOUR_FIELDS).map(|(t, f)| (f, format!("{}讲课费", t.label()), "元/学时")));
+    out.push(("hours_per_half_day", "每半天讲课学时上限".into(), "学时"));
+    out
+}
+
+async fn caps_view(st: &AppState, ctx: &Ctx, form: Option<Form>, notice: Option<String>) -> AppResult<Html<String>> {
+    let c = fee_caps::of_scope(&st.db, &ctx.scope).await?;
+    let form = form.unwrap_or_else(|| {
+        let mut f = Form::new();
+        for (k, v) in c.here.caps.fields() {
+            f.set(&k, v);
+        }
+        f
+    });
+    let layout = Layout::new(ctx, "培训费开支标准", "funds")
+        .crumb("培训经费", Some("/funds".into()))
+        .crumb("开支标准", None)
+        .notice(notice);
+    render(&CapsPage {
+        layout,
+        c,
+        form,
+        can_edit: ctx.session.account.roles.can(Perm::TRAINING_EDIT),
+        fields: cap_fields(),
+    })
+}
+
+async fn caps_page(State(st): State<AppState>, ctx: Ctx, Query(p): Query<Params>) -> AppResult<Html<String>> {
+    let notice = match params::text(&p, "done") {
+        Some("set") => Some("本级培训费开支标准已设定，本级和下级主办的班次按此核对".to_owned()),
+        Some("reset") => Some("已恢复执行上级标准".to_owned()),
+        _ => None,
+    };
+    caps_view(&st, &ctx, None, notice).await
+}
+
+async fn set_caps(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    AxForm(fields): AxForm<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let form = Form::submitted(fields);
+    let input: funding::CapFields =
+        cap_fields().into_iter().map(|(k, _, _)| (k.to_owned(), form.value(k).to_owned())).collect();
+    let tx = Tx::begin(&st.db, &ctx.scope, &ctx.actor).await?;
+    let result = fee_caps::set(&tx, &input).await;
+    save_or_refuse(
+        tx,
+        result,
+        form,
+        |_| "/funds/caps?done=set".to_owned(),
+        async |form| caps_view(&st, &ctx, Some(form), None).await,
+    )
+    .await
+}
+
+async fn reset_caps(State(st): State<AppState>, ctx: Ctx) -> AppResult<Response> {
+    let tx = Tx::begin(&st.db, &ctx.scope, &ctx.actor).await?;
+    fee_caps::clear(&tx).await?;
+    tx.commit().await?;
+    Ok(Redirect::to("/funds/caps?done=reset").into_response())
 }

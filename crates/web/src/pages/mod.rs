@@ -19,6 +19,7 @@ mod imports;
 mod materials;
 mod meetings;
 mod notice;
+mod notifications;
 mod orgs;
 mod oversight;
 mod people;
@@ -43,6 +44,7 @@ pub fn routes() -> Routes {
     let r = Routes::new();
     let r = session::routes(r);
     let r = home::routes(r);
+    let r = notifications::routes(r);
     let r = orgs::routes(r);
     let r = people::routes(r);
     let r = imports::routes(r);
