@@ -63,6 +63,7 @@ pub async fn run(cfg: &Config, seed_value: u64, no_serve: bool, password: &str) 
     println!("{}", crate::demo_study_logs::seed_study_logs(&conn).await?);
     println!("{}", crate::demo_meetings::seed_meetings(&conn).await?);
     println!("{}", crate::demo_study_groups::seed_study_groups(&conn).await?);
+    println!("{}", crate::demo_notifications::seed_notifications(&conn).await?);
     println!("演示账号（密码均为 {password}）：");
     for (username, what) in &accounts {
         println!("  {username:<12} {what}");

@@ -53,5 +53,18 @@ pub async fn seed_funds(db: &DatabaseConnection) -> Result<String, String> {
         funds::add_line(&tx, class.id, l).await.map_err(e)?;
     }
     tx.commit().await.map_err(|x| x.to_string())?;
-    Ok(format!("演示培训经费：“{}”预算和支出{}条（一条讲课费超出标准）", class.title, lines.len()))
+    // 平江县 holds its own classes to a stricter comprehensive cap for the third class.
+    let pingjiang = xuepei_store::org::get_by_code(db, &sys, "430626").await.map_err(e)?;
+    let mut caps = xuepei_domain::training::funding::FeeCaps::default().fields();
+    caps.insert("day_third".into(), "500".into());
+    let tx = Tx::begin(db, &Scope::of_org(db, pingjiang.id).await.map_err(e)?, &Actor::operator("演示数据"))
+        .await
+        .map_err(e)?;
+    xuepei_store::fee_caps::set(&tx, &caps).await.map_err(e)?;
+    tx.commit().await.map_err(|x| x.to_string())?;
+    Ok(format!(
+        "演示培训经费：“{}”预算和支出{}条（一条讲课费超出标准）；平江县从严设定三类培训综合定额每人每天500元",
+        class.title,
+        lines.len()
+    ))
 }

@@ -16,6 +16,7 @@ pub mod demo_filings;
 pub mod demo_funds;
 pub mod demo_materials;
 pub mod demo_meetings;
+pub mod demo_notifications;
 pub mod demo_study_groups;
 pub mod demo_study_logs;
 pub mod demo_training;

@@ -133,6 +133,13 @@ async fn derive(db: &impl ConnectionTrait, scope: &Scope, v: &Viewer, today: Nai
     }
     if let Some(person) = v.person_id {
         own_classes(db, person, today, &mut out).await?;
+        // A trainee's own class is told once, in the trainee's words.
+        let own: HashSet<String> = out
+            .iter()
+            .filter_map(|n| n.key.strip_prefix("my_class_tomorrow:"))
+            .map(|rest| format!("class_tomorrow:{rest}"))
+            .collect();
+        out.retain(|n| !own.contains(&n.key));
     }
     out.retain(|n| n.key.len() <= KEY_MAX);
     Ok(out)
