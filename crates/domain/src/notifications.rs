@@ -103,7 +103,10 @@ pub fn sort(items: &mut [Notification]) {
 /// Whether `href` is a place inside xuepei (a path, never another site): where a read
 /// notification may send the browser.
 pub fn local_href(href: &str) -> bool {
-    href.starts_with('/') && !href.starts_with("//") && !href.contains('\\') && !href.chars().any(char::is_control)
+    href.starts_with('/')
+        && !href.starts_with("//")
+        && !href.contains('\\')
+        && href.chars().all(|c| c.is_ascii_graphic())
 }
 
 /// The kinds' labels, for a filter.
@@ -159,5 +162,6 @@ mod tests {
         assert!(!local_href("https://evil.example/"));
         assert!(!local_href("/\\evil"));
         assert!(!local_href("/a\nb"));
+        assert!(!local_href("/\u{3000}/evil.example"));
     }
 }

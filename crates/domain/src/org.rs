@@ -160,8 +160,10 @@ pub fn check_text(input: &str, max_chars: usize, required: bool) -> Result<Optio
     if s.chars().count() > max_chars {
         return Err(format!("不能超过{max_chars}个字"));
     }
-    if let Some(c) = s.chars().find(|c| c.is_control() || matches!(c, '<' | '>')) {
-        return Err(if c.is_control() {
+    if let Some(c) =
+        s.chars().find(|c| c.is_control() || crate::text::is_invisible_format(*c) || matches!(c, '<' | '>'))
+    {
+        return Err(if c.is_control() || crate::text::is_invisible_format(c) {
             "含有不可见的控制字符".into()
         } else {
             format!("不能包含字符“{c}”")

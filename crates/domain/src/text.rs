@@ -29,6 +29,14 @@ pub fn trim(s: &str) -> &str {
     s.trim_matches(|c: char| c.is_whitespace() || c == '\u{FEFF}' || c == '\u{00A0}')
 }
 
+/// True for characters that change how text around them is shown without showing
+/// themselves: bidirectional overrides and isolates, zero-width characters, the BOM and the
+/// line and paragraph separators. In a name or an official header they can make text read
+/// differently than it is stored.
+pub fn is_invisible_format(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200F}' | '\u{2028}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
+}
+
 /// True when the character is a CJK unified ideograph (the characters of Chinese names).
 pub fn is_cjk(c: char) -> bool {
     matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x3134F)
@@ -37,6 +45,13 @@ pub fn is_cjk(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bidi_overrides_and_zero_width_characters_are_invisible_formats() {
+        assert!("X\u{202E}1".chars().any(is_invisible_format));
+        assert!("\u{200B}".chars().all(is_invisible_format) && "\u{2066}".chars().all(is_invisible_format));
+        assert!(!"岳组发〔2026〕3号".chars().any(is_invisible_format));
+    }
 
     #[test]
     fn halfwidth_maps_digits_letters_and_space() {

@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod attendance;
 pub mod audit;
+pub mod base_files;
 pub mod bases;
 pub mod campaigns;
 pub mod certificates;

@@ -64,6 +64,7 @@ pub const PATH_COPIES: &[PathCopy] = &[
     PathCopy { table: "practice_bases", path_column: "org_path", org_column: Some("org_id") },
     PathCopy { table: "practice_bases", path_column: "county_path", org_column: Some("county_org_id") },
     PathCopy { table: "base_quotas", path_column: "org_path", org_column: Some("org_id") },
+    PathCopy { table: "base_files", path_column: "org_path", org_column: Some("org_id") },
     PathCopy { table: "certificates", path_column: "org_path", org_column: Some("org_id") },
     PathCopy { table: "fee_caps", path_column: "org_path", org_column: Some("org_id") },
 ];

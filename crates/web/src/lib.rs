@@ -35,6 +35,7 @@ mod params;
 pub mod routes;
 mod security;
 mod stats;
+mod upload;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -302,3 +302,110 @@ async fn base_pages_apply_accredit_and_export_and_the_api_lists_accredited_bases
     assert_eq!(status, 400);
     db.cleanup().await;
 }
+
+/// Posts a file of evidence for the item; status, Location and body.
+async fn upload(
+    app: &xuepei_testkit::TestApp,
+    id: i64,
+    item: &str,
+    name: &str,
+    bytes: Vec<u8>,
+) -> (u16, Option<String>, String) {
+    let form = reqwest::multipart::Form::new()
+        .text("_csrf", app.csrf().await)
+        .text("item", item.to_owned())
+        .part("file", reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()));
+    let r = app.raw.post(app.url(&format!("/bases/{id}/files"))).multipart(form).send().await.expect("upload");
+    let status = r.status().as_u16();
+    let loc = r.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    (status, loc, r.text().await.expect("body"))
+}
+
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+
+#[tokio::test]
+async fn evidence_photos_and_files_are_kept_per_item_checked_by_content_and_scoped() {
+    let db = seeded().await;
+    let yunxi = county_scope(&db.conn, YUNXI).await;
+    let b =
+        write(&db.conn, &yunxi, async |tx| bases::create(tx, &application(JINGZHU, "荆竹村实践基地", "village")).await)
+            .await
+            .expect("base");
+    let county = signed_in(&db, "yxzzb", &[AccountRole::OrgStaff], YUNXI).await;
+    let (_, page) = county.get(&format!("/bases/{}", b.id)).await;
+    assert!(page.contains("id=\"evidence-form\"") && page.contains("尚未上传照片或文件"), "{page}");
+
+    // A photo of the venue and the film's PDF synopsis: kept under their items.
+    let (status, loc, body) = upload(&county, b.id, "venue", "培训室.png", PNG.to_vec()).await;
+    assert_eq!(
+        (status, loc.as_deref()),
+        (303, Some(format!("/bases/{}?done=attached#evidence", b.id).as_str())),
+        "{body}"
+    );
+    let (status, _, _) = upload(&county, b.id, "film", "..\\专题片\u{202e}介绍.pdf", b"%PDF-1.7 x".to_vec()).await;
+    assert_eq!(status, 303);
+    let (_, page) = county.get(&format!("/bases/{}", b.id)).await;
+    let img = page.split("<img src=\"").nth(1).and_then(|s| s.split('"').next()).expect("photo shown").to_owned();
+    assert!(page.contains("培训室.png") && !page.contains('\u{202e}'), "{page}");
+    // The photo is shown in place, never as a page of the site; the PDF is downloaded.
+    let r = county.raw.get(county.url(&img)).send().await.expect("photo");
+    let h = r.headers().clone();
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(h.get("content-type").and_then(|v| v.to_str().ok()), Some("image/png"));
+    assert!(h.get("content-disposition").and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("inline")));
+    assert_eq!(h.get("x-content-type-options").and_then(|v| v.to_str().ok()), Some("nosniff"));
+    assert!(h.get("content-security-policy").and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("sandbox")));
+    assert_eq!(r.bytes().await.expect("bytes").as_ref(), PNG);
+    // The application form names the files beside the item.
+    let csrf = county.csrf().await;
+    let r = county
+        .raw
+        .post(county.url(&format!("/bases/{}/application.docx", b.id)))
+        .form(&[("_csrf", csrf.as_str())])
+        .send()
+        .await
+        .expect("docx");
+    let text = xuepei_office::docx::text(&r.bytes().await.expect("bytes")).expect("docx text");
+    assert!(text.contains("（附：培训室.png）"), "{text}");
+
+    // Refused whole, with the reason: content that is no photo or document whatever its
+    // name, no item, an empty file, a sixth file of an item.
+    let (status, _, body) = upload(&county, b.id, "venue", "现场照片.jpg", b"MZ\x90\0\x03".to_vec()).await;
+    assert_eq!(status, 422);
+    assert!(body.contains("只能上传照片"), "{body}");
+    let (status, _, body) = upload(&county, b.id, "", "a.png", PNG.to_vec()).await;
+    assert!(status == 422 && body.contains("请选择佐证材料对应的“五有”项目"), "{body}");
+    let (status, _, body) = upload(&county, b.id, "venue", "a.png", Vec::new()).await;
+    assert!(status == 422 && body.contains("请选择要上传的佐证材料"), "{body}");
+    for n in 2..=5 {
+        assert_eq!(upload(&county, b.id, "venue", &format!("{n}.png"), PNG.to_vec()).await.0, 303);
+    }
+    let (status, _, body) = upload(&county, b.id, "venue", "6.png", PNG.to_vec()).await;
+    assert!(status == 422 && body.contains("最多上传5个"), "{body}");
+
+    // Another county neither reads, adds nor removes.
+    let other = signed_in(&db, "qyzzb", &[AccountRole::OrgStaff], QUYUAN).await;
+    assert_eq!(other.get(&img).await.0, 404);
+    assert_eq!(upload(&other, b.id, "venue", "x.png", PNG.to_vec()).await.0, 404);
+    let file_id = img.rsplit('/').next().expect("id").to_owned();
+    let (status, _, _) = other.post_form(&format!("/bases/{}/files/{file_id}/delete", b.id), &[]).await;
+    assert_eq!(status, 404);
+    // The county removes one; once accredited the evidence is closed.
+    let (status, loc, _) = county.post_form(&format!("/bases/{}/files/{file_id}/delete", b.id), &[]).await;
+    assert_eq!((status, loc), (303, Some(format!("/bases/{}?done=detached#evidence", b.id))));
+    assert_eq!(county.get(&img).await.0, 404);
+    write(&db.conn, &yunxi, async |tx| bases::act(tx, b.id, "accredit_county", "").await).await.expect("accredited");
+    let (status, _, body) = upload(&county, b.id, "site", "x.png", PNG.to_vec()).await;
+    assert!(status == 422 && body.contains("不能再修改佐证材料"), "{status} {body}");
+    let trail = xuepei_store::audit::search(
+        &db.conn,
+        &Scope::system(),
+        &xuepei_store::audit::AuditFilter { action: Some("base.attach".into()), ..Default::default() },
+        None,
+        50,
+    )
+    .await
+    .expect("trail")
+    .items;
+    assert_eq!(trail.len(), 6, "every file added is in the trail");
+}

@@ -202,10 +202,11 @@ async fn every_registered_path_copy_follows_a_move() {
             kind: "village".into(),
             ..Default::default()
         };
-        xuepei_store::bases::create(tx, &input).await
+        let b = xuepei_store::bases::create(tx, &input).await?;
+        xuepei_store::base_files::add(tx, b.id, "venue", "培训室.png", b"\x89PNG\r\n\x1a\n".to_vec()).await
     })
     .await
-    .expect("base");
+    .expect("base and its evidence");
     // A material of the town, indexed for search: the material, its document and postings.
     crate::materials::seed_material(&db.conn, "430603001", "街道学习资料", "街道党建学习").await;
     // A certificate of the villager's hours, issued by the town: it copies the town's path.

@@ -90,7 +90,8 @@ struct Other {
     /// plan's attachment.
     filing: (i64, i64, i64),
     /// The other county's practice-base application.
-    base: i64,
+    /// The other county's base and a file of its evidence.
+    base: (i64, i64),
     /// A certificate of the other county's person's hours, issued by the other county.
     certificate: i64,
     secrets: Vec<String>,
@@ -537,7 +538,7 @@ fn cases(o: &Other) -> HashMap<(&'static str, &'static str), Vec<Case>> {
     );
     // Practice bases: the other county's application is neither read nor changed nor
     // decided; quotas and applications name no organisation over there.
-    let base = o.base;
+    let (base, base_file) = o.base;
     add("GET", "/bases", vec![case(Staff, "/bases", Clean)]);
     add("POST", "/bases/export", vec![case(Staff, "/bases/export", Clean)]);
     add(
@@ -556,6 +557,13 @@ fn cases(o: &Other) -> HashMap<(&'static str, &'static str), Vec<Case>> {
     );
     add("GET", "/bases/{id}", vec![case(Staff, format!("/bases/{base}"), Deny)]);
     add("POST", "/bases/{id}/application.docx", vec![case(Staff, format!("/bases/{base}/application.docx"), Deny)]);
+    add("POST", "/bases/{id}/files", vec![upload_case(format!("/bases/{base}/files"))]);
+    add("GET", "/bases/{id}/files/{file}", vec![case(Staff, format!("/bases/{base}/files/{base_file}"), Deny)]);
+    add(
+        "POST",
+        "/bases/{id}/files/{file}/delete",
+        vec![case(Staff, format!("/bases/{base}/files/{base_file}/delete"), Deny)],
+    );
     add(
         "POST",
         "/bases/{id}",
@@ -1709,11 +1717,12 @@ async fn no_route_reaches_another_county() {
             kind: "other".into(),
             ..Default::default()
         };
-        xuepei_store::bases::create(tx, &input).await
+        let b = xuepei_store::bases::create(tx, &input).await?;
+        let f = xuepei_store::base_files::add(tx, b.id, "site", "现场.pdf", b"%PDF-1.7".to_vec()).await?;
+        Ok((b.id, f.id))
     })
     .await
-    .expect("the other county's base")
-    .id;
+    .expect("the other county's base and its evidence");
     // The other county certifies its person's approved hours.
     let certificate = {
         write(&db.conn, &Scope::system(), async |tx| {

@@ -193,6 +193,26 @@ impl FeeCaps {
         let hours =
             num("hours_per_half_day", "每半天讲课学时上限", 1, 8, i64::from(ceiling.hours_per_half_day), "学时");
         caps.hours_per_half_day = u32::try_from(hours).unwrap_or(0);
+        if errs.is_empty() {
+            // The classes and titles keep their order: a lower class or title never pays more.
+            let order = |field, what: &str, lower: i64, higher: i64, higher_what: &str| {
+                (lower > higher)
+                    .then(|| FieldError { field, message: format!("{what}不能高于{higher_what}（{higher}）") })
+            };
+            let [first, second, third] = caps.per_day;
+            let [associate, full, eminent, other] = caps.per_hour;
+            errs.extend(
+                [
+                    order(DAY_FIELDS[1], "二类培训综合定额", second, first, "一类培训"),
+                    order(DAY_FIELDS[2], "三类培训综合定额", third, second, "二类培训"),
+                    order(HOUR_FIELDS[1], "正高级职称讲课费", full, eminent, "院士、全国知名专家"),
+                    order(HOUR_FIELDS[0], "副高级职称讲课费", associate, full, "正高级职称"),
+                    order(HOUR_FIELDS[3], "其他人员讲课费", other, associate, "副高级职称"),
+                ]
+                .into_iter()
+                .flatten(),
+            );
+        }
         if errs.is_empty() { Ok(caps) } else { Err(errs) }
     }
 }
@@ -451,6 +471,14 @@ mod tests {
         // Below a county that tightened, the tighter caps are the ceiling.
         let errs = FeeCaps::parse(&national.fields(), &tighter).expect_err("looser than the county");
         assert_eq!(errs.iter().map(|e| e.field).collect::<Vec<_>>(), ["day_third", "long_percent"]);
+        // A lower class or title may not pay more than a higher one.
+        let mut f = national.fields();
+        f.insert("day_first".into(), "100".into());
+        let errs = FeeCaps::parse(&f, &national).expect_err("out of order");
+        assert!(
+            errs.len() == 1 && errs[0].field == "day_second" && errs[0].message.contains("一类培训（100）"),
+            "{errs:?}"
+        );
         let t = national.tighter(tighter);
         assert_eq!((t.per_day, t.long_percent, t.full_days), ([760, 650, 500], 60, 30));
     }

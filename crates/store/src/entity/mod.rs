@@ -6,6 +6,7 @@ pub(crate) mod api_token;
 pub(crate) mod attendance;
 pub(crate) mod audit_head;
 pub(crate) mod audit_log;
+pub(crate) mod base_file;
 pub(crate) mod base_quota;
 pub(crate) mod campaign;
 pub(crate) mod campaign_target;

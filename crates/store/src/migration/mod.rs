@@ -33,6 +33,7 @@ mod m20261203_000030_practice_bases;
 mod m20261204_000031_certificates;
 mod m20261205_000032_notification_reads;
 mod m20261205_000033_fee_caps;
+mod m20261205_000034_base_files;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -66,6 +67,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000031_certificates::Migration),
             Box::new(m20261205_000032_notification_reads::Migration),
             Box::new(m20261205_000033_fee_caps::Migration),
+            Box::new(m20261205_000034_base_files::Migration),
         ]
     }
 }

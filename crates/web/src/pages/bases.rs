@@ -5,8 +5,9 @@
 //! revocation and the yearly review.
 
 use askama::Template;
-use axum::extract::{Form as AxForm, Path, Query, State};
-use axum::response::{Html, Response};
+use axum::extract::{Form as AxForm, Multipart, Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
 use chrono::Datelike;
 use xuepei_domain::accounts::Perm;
 use xuepei_domain::labels::Labeled;
@@ -14,9 +15,10 @@ use xuepei_domain::org::Sector;
 use xuepei_domain::training::bases::{self as rules, BaseAction, BaseKind, BaseState, FIVE_ITEMS};
 use xuepei_office::gongwen::{self, BaseForm};
 use xuepei_office::write::{Cell, Column};
-use xuepei_store::Tx;
+use xuepei_store::base_files::{self, BaseFile};
 use xuepei_store::bases::{self as store, Base, BaseFilter, BaseInput, CountyTally};
 use xuepei_store::org::{self, OrgFilter};
+use xuepei_store::{StoreError, Tx};
 
 use crate::AppState;
 use crate::auth::Ctx;
@@ -27,6 +29,7 @@ use crate::form::{Form, save_or_refuse};
 use crate::layout::Layout;
 use crate::params::{self, Params};
 use crate::routes::{Access, MenuEntry, MenuGroup, Routes};
+use crate::upload;
 
 pub fn routes(r: Routes) -> Routes {
     let view = Access::Page(Perm::TRAINING_VIEW);
@@ -50,6 +53,8 @@ pub fn routes(r: Routes) -> Routes {
         ("base.review", "实践基地年度复核"),
         ("base.quota", "设定实践基地推荐名额"),
         ("base.form", "导出实践基地申报表"),
+        ("base.attach", "上传实践基地佐证材料"),
+        ("base.detach", "删除实践基地佐证材料"),
     ])
     .audit_fields(
         "practice_base",
@@ -82,6 +87,9 @@ pub fn routes(r: Routes) -> Routes {
     .post("/bases/{id}/act", edit, act)
     .post("/bases/{id}/review", edit, review)
     .post("/bases/{id}/application.docx", view, application_docx)
+    .post("/bases/{id}/files", edit, add_evidence)
+    .get("/bases/{id}/files/{file}", view, evidence_file)
+    .post("/bases/{id}/files/{file}/delete", edit, remove_evidence)
 }
 
 fn notice(p: &Params) -> Option<String> {
@@ -96,6 +104,8 @@ fn notice(p: &Params) -> Option<String> {
             "revoke" => "已撤销授牌",
             "reviewed" => "年度复核情况已记录",
             "quota" => "推荐名额已保存",
+            "attached" => "佐证材料已上传",
+            "detached" => "佐证材料已删除",
             _ => return None,
         }
         .to_owned(),
@@ -342,6 +352,12 @@ async fn create(
 struct DetailPage {
     layout: Layout,
     b: Base,
+    /// The 五有 items' evidence files.
+    files: Vec<BaseFile>,
+    upload: Form,
+    /// The viewer adds and removes evidence (the application is editable by its scope).
+    can_attach: bool,
+    item_options: Vec<(&'static str, &'static str)>,
     missing: Vec<&'static str>,
     edit: Option<Form>,
     steps: Form,
@@ -354,16 +370,19 @@ struct DetailPage {
     hosts: Vec<(String, String)>,
 }
 
-async fn detail_page(
-    st: &AppState,
-    ctx: &Ctx,
-    id: i64,
+/// The forms of the base's page, each as submitted when it was refused.
+#[derive(Default)]
+struct Forms {
     steps: Form,
     review: Form,
     edit: Option<Form>,
-    n: Option<String>,
-) -> AppResult<Html<String>> {
+    upload: Form,
+}
+
+async fn detail_page(st: &AppState, ctx: &Ctx, id: i64, forms: Forms, n: Option<String>) -> AppResult<Html<String>> {
+    let Forms { steps, review, edit, upload } = forms;
     let b = store::get(&st.db, &ctx.scope, id).await?;
+    let files = base_files::of_base(&st.db, &b).await?;
     let can_revoke = b.accredited_by(&ctx.scope);
     // A refusal of a form this viewer is not shown is said above the page.
     let shown = |f: &Form| f.has_errors() || f.general().is_some();
@@ -398,11 +417,16 @@ async fn detail_page(
         .crumb(b.name.clone(), None)
         .notice(n);
     let edit_open = edit.is_some();
+    let can_attach = b.editable_by(&ctx.scope) && ctx.session.account.roles.can(Perm::TRAINING_EDIT);
     let can_county =
         b.county_acts(&ctx.scope) && matches!(b.state, BaseState::Draft | BaseState::Returned | BaseState::County);
     let can_city = b.city_acts(&ctx.scope) && b.state == BaseState::Recommended;
     render(&DetailPage {
         layout,
+        files,
+        upload,
+        can_attach,
+        item_options: FIVE_ITEMS.iter().map(|(k, l)| (*k, *l)).collect(),
         missing: b.missing(),
         b,
         edit,
@@ -424,7 +448,7 @@ async fn detail(
     Query(p): Query<Params>,
 ) -> AppResult<Html<String>> {
     let id = params::id(&id, "实践基地")?;
-    detail_page(&st, &ctx, id, Form::new(), Form::new(), None, notice(&p)).await
+    detail_page(&st, &ctx, id, Forms::default(), notice(&p)).await
 }
 
 async fn update(
@@ -442,7 +466,7 @@ async fn update(
         result,
         form,
         |_| format!("/bases/{id}?done=updated"),
-        async |form| detail_page(&st, &ctx, id, Form::new(), Form::new(), Some(form), None).await,
+        async |form| detail_page(&st, &ctx, id, Forms { edit: Some(form), ..Forms::default() }, None).await,
     )
     .await
 }
@@ -464,7 +488,7 @@ async fn act(
         result,
         form,
         |_| format!("/bases/{id}?done={done}"),
-        async |form| detail_page(&st, &ctx, id, form, Form::new(), None, None).await,
+        async |form| detail_page(&st, &ctx, id, Forms { steps: form, ..Forms::default() }, None).await,
     )
     .await
 }
@@ -484,9 +508,78 @@ async fn review(
         result,
         form,
         |_| format!("/bases/{id}?done=reviewed"),
-        async |form| detail_page(&st, &ctx, id, Form::new(), form, None, None).await,
+        async |form| detail_page(&st, &ctx, id, Forms { review: form, ..Forms::default() }, None).await,
     )
     .await
+}
+
+async fn add_evidence(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    mp: Multipart,
+) -> AppResult<Response> {
+    let id = params::id(&id, "实践基地")?;
+    let u = match upload::read(&st, mp, "佐证材料").await {
+        Ok(u) => u,
+        Err(m) => {
+            let mut upload = Form::new();
+            upload.refuse(StoreError::invalid("file", m))?;
+            let page = detail_page(&st, &ctx, id, Forms { upload, ..Forms::default() }, None).await?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+    };
+    let item = u.fields.get("item").cloned().unwrap_or_default();
+    let tx = Tx::begin(&st.db, &ctx.scope, &ctx.actor).await?;
+    let result = base_files::add(&tx, id, &item, &u.name, u.bytes).await;
+    save_or_refuse(
+        tx,
+        result,
+        Form::new().with("item", item.clone()),
+        |_| format!("/bases/{id}?done=attached#evidence"),
+        async |upload| detail_page(&st, &ctx, id, Forms { upload, ..Forms::default() }, None).await,
+    )
+    .await
+}
+
+async fn remove_evidence(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path((id, file)): Path<(String, String)>,
+) -> AppResult<Response> {
+    let id = params::id(&id, "实践基地")?;
+    let file = params::id(&file, "佐证材料")?;
+    let tx = Tx::begin(&st.db, &ctx.scope, &ctx.actor).await?;
+    let result = base_files::remove(&tx, id, file).await;
+    save_or_refuse(
+        tx,
+        result,
+        Form::new(),
+        |_| format!("/bases/{id}?done=detached#evidence"),
+        async |upload| detail_page(&st, &ctx, id, Forms { upload, ..Forms::default() }, None).await,
+    )
+    .await
+}
+
+/// An evidence file: a photo shown in the page, anything else downloaded; never run as a
+/// page of this site.
+async fn evidence_file(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path((id, file)): Path<(String, String)>,
+) -> AppResult<Response> {
+    let id = params::id(&id, "实践基地")?;
+    let file = params::id(&file, "佐证材料")?;
+    let (name, mime, content) = base_files::file(&st.db, &ctx.scope, id, file).await?;
+    let mut resp = crate::documents::attachment(content, &mime, &name);
+    let h = resp.headers_mut();
+    if rules::is_photo(&mime)
+        && let Ok(v) = HeaderValue::from_str(&format!("inline; filename*=UTF-8''{}", params::enc(&name)))
+    {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; sandbox"));
+    Ok(resp)
 }
 
 /// The county's and the city's opinions as the record states them (blank for a hand
@@ -515,6 +608,7 @@ fn opinions(b: &Base) -> (String, String) {
 async fn application_docx(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult<Response> {
     let id = params::id(&id, "实践基地")?;
     let b = store::get(&st.db, &ctx.scope, id).await?;
+    let files = base_files::of_base(&st.db, &b).await?;
     let (county_opinion, city_opinion) = opinions(&b);
     let form = BaseForm {
         name: b.name.clone(),
@@ -526,7 +620,20 @@ async fn application_docx(State(st): State<AppState>, ctx: Ctx, Path(id): Path<S
         contact: b.contact.clone(),
         phone: b.phone.clone(),
         summary: b.summary.clone(),
-        items: b.items().into_iter().map(|(l, e)| (l.to_owned(), e.to_owned())).collect(),
+        items: FIVE_ITEMS
+            .iter()
+            .zip(b.items())
+            .map(|((key, _), (label, e))| {
+                // The evidence files are named after the item's text (附：…).
+                let names: Vec<&str> = files.iter().filter(|f| f.item == *key).map(|f| f.name.as_str()).collect();
+                let e = match (e.is_empty(), names.is_empty()) {
+                    (_, true) => e.to_owned(),
+                    (true, false) => format!("附：{}", names.join("、")),
+                    (false, false) => format!("{e}（附：{}）", names.join("、")),
+                };
+                (label.to_owned(), e)
+            })
+            .collect(),
         county_opinion,
         // The recommendation has no date of its own; the county's accreditation has.
         county_date: b.county_on,

@@ -493,33 +493,10 @@ async fn update(
     .await
 }
 
-/// Reads the uploaded file of the attachment form.
-async fn read_file(st: &AppState, mut mp: Multipart) -> Result<(String, Vec<u8>), String> {
-    let too_big = || format!("附件超过上传大小限制（{}MB），请压缩或拆分后上传", st.config.upload_limit / 1_048_576);
-    let mut file = None;
-    loop {
-        let field = match mp.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_big()),
-            Err(_) => return Err("上传未完成或格式有误，请重新上传".into()),
-        };
-        if field.name() == Some("file") {
-            let name = field.file_name().unwrap_or("附件").to_owned();
-            let bytes = field.bytes().await.map_err(|_| "附件读取失败，请重新上传".to_owned())?;
-            if bytes.len() > st.config.upload_limit {
-                return Err(too_big());
-            }
-            file = Some((name, bytes.to_vec()));
-        }
-    }
-    file.filter(|(_, b)| !b.is_empty()).ok_or_else(|| "请选择要上传的附件（不能是空文件）".to_owned())
-}
-
 async fn add_file(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>, mp: Multipart) -> AppResult<Response> {
     let id = params::id(&id, "备案材料")?;
-    let (name, bytes) = match read_file(&st, mp).await {
-        Ok(v) => v,
+    let (name, bytes) = match crate::upload::read(&st, mp, "附件").await {
+        Ok(u) => (u.name, u.bytes),
         Err(m) => {
             let mut upload = Form::new();
             upload.refuse(StoreError::invalid("file", m))?;
