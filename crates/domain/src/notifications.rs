@@ -33,6 +33,11 @@ labeled_enum! {
 }
 
 impl NoticeKind {
+    /// Whether it asks the reader to do something (rather than to know something).
+    pub fn asks(self) -> bool {
+        !matches!(self, NoticeKind::ClassTomorrow | NoticeKind::FilersLate)
+    }
+
     /// Whether it tells of something overdue or refused (shown in red).
     pub fn urgent(self) -> bool {
         matches!(self, NoticeKind::DeadlinePassed | NoticeKind::FilingReturned | NoticeKind::BaseReturned)
@@ -109,9 +114,9 @@ pub fn local_href(href: &str) -> bool {
         && href.chars().all(|c| c.is_ascii_graphic())
 }
 
-/// The kinds' labels, for a filter.
-pub fn kinds() -> impl Iterator<Item = (&'static str, &'static str)> {
-    NoticeKind::ALL.iter().map(|k| (k.code(), k.label()))
+/// The kinds among `items`, as (code, label) for a filter, in their order.
+pub fn kinds_of(items: &[Notification]) -> Vec<(&'static str, &'static str)> {
+    NoticeKind::ALL.iter().filter(|k| items.iter().any(|n| n.kind == **k)).map(|k| (k.code(), k.label())).collect()
 }
 
 #[cfg(test)]

@@ -54,14 +54,19 @@ pub struct OfScope {
     pub org: OrgRef,
     pub here: InForce,
     pub above: InForce,
-    pub own: bool,
+    /// The caps the root set itself, if it did.
+    pub own: Option<FeeCaps>,
 }
 
 pub async fn of_scope(db: &impl ConnectionTrait, scope: &Scope) -> Result<OfScope> {
     let (org, root) = root(db, scope).await?;
     let here = in_force(db, &root.path).await?;
     let above = in_force(db, &parent(&root.path)).await?;
-    let own = here.set_by.last().is_some_and(|o| o.id == root.id);
+    let own = fee_cap::Entity::find()
+        .filter(fee_cap::Column::OrgId.eq(root.id))
+        .one(db)
+        .await?
+        .and_then(|r| serde_json::from_str::<FeeCaps>(&r.caps).ok());
     Ok(OfScope { org, here, above, own })
 }
 
@@ -111,7 +116,7 @@ pub async fn set(tx: &Tx, fields: &CapFields) -> Result<FeeCaps> {
 /// Drops the scope root's own caps: those above it apply again.
 pub async fn clear(tx: &Tx) -> Result<()> {
     let before = of_scope(tx.conn(), tx.scope()).await?;
-    if !before.own {
+    if before.own.is_none() {
         return Err(StoreError::Conflict(format!("{}未设定本级标准，执行的是上级标准", before.org.name)));
     }
     fee_cap::Entity::delete_many().filter(fee_cap::Column::OrgId.eq(before.org.id)).exec(tx.conn()).await?;

@@ -372,7 +372,7 @@ async fn allocations(
                 xuepei_domain::time::chinese_day(*start),
                 places - used
             ),
-            format!("/classes/{}", a.class_id),
+            format!("/classes/{}/enrolments", a.class_id),
             *start,
         ));
     }

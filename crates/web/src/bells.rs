@@ -60,6 +60,12 @@ impl Bells {
         }
     }
 
+    /// The count last made for the session's account in `scope`, however old (for a page
+    /// shown again after a refused form, which does not count anew).
+    pub fn peek(&self, session: &Session, scope: &Scope) -> Option<usize> {
+        self.lock().get(&(session.account.id, scope.root_org_id().unwrap_or(0))).map(|(_, n)| *n)
+    }
+
     /// Drops an account's counts (after it read something).
     pub fn forget(&self, account_id: i64) {
         self.lock().retain(|k, _| k.0 != account_id);

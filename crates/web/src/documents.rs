@@ -35,6 +35,15 @@ impl Header {
             .with("doc_to", self.addressees.clone())
     }
 
+    /// The body that signs and prints the document: the one its mark names (中共岳阳市委
+    /// 组织部文件 → 中共岳阳市委组织部), else `default` (the record's organisation).
+    pub fn signer(&self, default: &str) -> String {
+        match self.mark.trim().strip_suffix("文件") {
+            Some(body) if !body.trim().is_empty() => body.trim().to_owned(),
+            _ => default.to_owned(),
+        }
+    }
+
     /// The header as posted, each field absent or blank keeping its default; every
     /// problem named at once.
     pub fn posted(defaults: Header, p: &Params) -> AppResult<Header> {

@@ -81,7 +81,7 @@ async fn the_campaign_notice_is_written_from_the_campaign_in_the_official_layout
         &l[..4],
         &["中共岳阳市委组织部文件", "岳组发〔2026〕3号", &format!("关于开展{}的通知", c.title), "各县市区委组织部："]
     );
-    assert!(text.contains(&format!("{issuer}\n2026年3月3日\n")), "{text}");
+    assert!(text.contains("中共岳阳市委组织部\n2026年3月3日\n"), "signed by the body the mark names: {text}");
 
     // A bad header: refused with the reasons, no file.
     let (status, kind, body) =
@@ -115,7 +115,9 @@ async fn a_filed_plan_and_a_base_application_come_out_as_word_documents() {
         kind: "plan".into(),
         period: String::new(),
         title: "云溪区村（社区）党组织书记集中轮训实施方案".into(),
-        body: "根据市委组织部通知要求，制定本方案。\n一、指导思想\n（一）总体要求\n全区村（社区）党组织书记分3期轮训。"
+        // Ending with the note of a text drafted from the data, which the document omits.
+        body: "根据市委组织部通知要求，制定本方案。\n一、指导思想\n（一）总体要求\n全区村（社区）党组织书记分3期轮训。\n\
+               （本报告中的数字截至2026年3月31日，取自学培系统，起草后请核对修改。）"
             .into(),
     };
     let f = write(&db.conn, &yunxi, async |tx| filings::create(tx, c.id, &input).await).await.expect("draft");
@@ -146,6 +148,7 @@ async fn a_filed_plan_and_a_base_application_come_out_as_word_documents() {
         ]
     );
     assert!(text.contains("附件：经费预算表\n"), "{text}");
+    assert!(!text.contains("起草后请核对修改"), "the drafting note stays out: {text}");
     let xml = docx::part(&bytes, "word/document.xml").expect("xml");
     assert!(xml.contains("黑体") && xml.contains("楷体_GB2312"), "headings set by level");
     // The city, which receives it, reads it too; another county does not.

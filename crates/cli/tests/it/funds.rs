@@ -177,7 +177,7 @@ async fn a_county_tightens_the_fee_caps_for_its_classes_never_loosens_them() {
     let form: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let (status, _, page) = county.post_form("/funds/caps", &form).await;
     assert_eq!(status, 422, "{page}");
-    assert!(page.contains("不能高于上级标准550") && page.contains("讲课费，为整数"), "{page}");
+    assert!(page.contains("不能高于上级标准550") && page.contains("讲课费应为整数"), "{page}");
     assert!(funds::of_class(&db.conn, &yunxi, class.id).await.expect("funds").caps_set_by.is_empty());
     // Tighter: 450 a day for the third class. The county's class is now over its cap.
     set(&mut fields, "day_third", "450");

@@ -148,7 +148,7 @@ async fn notifications_follow_the_records_for_each_account_and_are_marked_read()
     assert_eq!((status, loc.as_deref()), (303, Some("/notifications?done=all")));
     let (_, page) = county.get("/notifications?show=unread").await;
     assert_eq!(unread_count(&page), 0);
-    assert!(page.contains("暂无通知提醒"), "{page}");
+    assert!(page.contains("没有未读通知"), "{page}");
     assert_eq!(bell(&page), 0);
 
     // Filled places and a settled matter leave the list; a second return is news again.

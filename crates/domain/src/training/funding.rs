@@ -155,7 +155,11 @@ impl FeeCaps {
     pub fn parse(f: &CapFields, ceiling: &FeeCaps) -> Result<FeeCaps, Vec<FieldError>> {
         let mut errs = Vec::new();
         let mut num = |field: &'static str, what: &str, lo: i64, hi: i64, above: i64, unit: &str| -> i64 {
-            let text = f.get(field).map(|s| s.trim()).unwrap_or_default();
+            let text = crate::text::compact(f.get(field).map(String::as_str).unwrap_or_default());
+            if text.is_empty() {
+                errs.push(FieldError { field, message: format!("请填写{what}（{unit}）") });
+                return 0;
+            }
             match text.parse::<i64>() {
                 Ok(v) if v < lo || v > hi => {
                     errs.push(FieldError {
@@ -172,7 +176,9 @@ impl FeeCaps {
                 }
                 Ok(v) => v,
                 Err(_) => {
-                    errs.push(FieldError { field, message: format!("请填写{what}，为整数（{unit}）") });
+                    errs.push(FieldError {
+                        field, message: format!("{what}应为整数（{unit}），不能含有小数点或文字")
+                    });
                     0
                 }
             }
@@ -465,7 +471,7 @@ mod tests {
         let by = |field: &str| errs.iter().find(|e| e.field == field).map(|e| e.message.clone()).unwrap_or_default();
         assert!(by("day_first").contains("不能高于上级标准760"), "{errs:?}");
         assert!(by("hours_per_half_day").contains("1至8"), "{errs:?}");
-        assert!(by("hour_full").contains("整数"), "{errs:?}");
+        assert!(by("hour_full").contains("应为整数"), "{errs:?}");
         assert!(by("full_days").contains("请填写全额计算的天数"), "{errs:?}");
         assert_eq!(errs.len(), 4);
         // Below a county that tightened, the tighter caps are the ceiling.
@@ -473,6 +479,8 @@ mod tests {
         assert_eq!(errs.iter().map(|e| e.field).collect::<Vec<_>>(), ["day_third", "long_percent"]);
         // A lower class or title may not pay more than a higher one.
         let mut f = national.fields();
+        f.insert("day_third".into(), "５００".into());
+        assert_eq!(FeeCaps::parse(&f, &national).map(|c| c.per_day[2]), Ok(500), "full-width digits are read");
         f.insert("day_first".into(), "100".into());
         let errs = FeeCaps::parse(&f, &national).expect_err("out of order");
         assert!(

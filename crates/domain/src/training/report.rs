@@ -351,6 +351,13 @@ pub fn draft(f: &Facts) -> Draft {
     Draft { title, body, figures }
 }
 
+/// Whether a line is the note a drafted text ends with (where its figures came from), for
+/// the editor only: documents printed from the text leave it out.
+pub fn is_drafting_note(line: &str) -> bool {
+    let l = line.trim();
+    l.starts_with("（本报告中的") && l.ends_with("起草后请核对修改。）")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -399,6 +406,9 @@ mod tests {
     #[test]
     fn a_progress_report_states_the_figures_in_the_customary_four_parts() {
         let d = draft(&facts());
+        let note = d.body.lines().last().expect("note");
+        assert!(is_drafting_note(note), "{note}");
+        assert_eq!(d.body.lines().filter(|l| is_drafting_note(l)).count(), 1, "only the note");
         assert_eq!(d.title, "云溪区关于学习贯彻集中轮训第2期进度情况的报告");
         let heads: Vec<&str> = d.body.lines().filter(|l| l.chars().count() <= 6).collect();
         assert_eq!(heads, ["一、基本情况", "二、主要做法", "三、存在问题", "四、下步打算"]);

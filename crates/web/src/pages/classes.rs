@@ -224,6 +224,8 @@ struct DetailPage {
     layout: Layout,
     c: Class,
     can_manage: bool,
+    /// The organiser's money: kept after the class closes, when expenses are settled.
+    can_fund: bool,
     can_timetable: bool,
     /// Completed, and the scope organises or delivers it: its certificates.
     can_certify: bool,
@@ -264,6 +266,7 @@ async fn detail(
         allocations,
         layout,
         can_manage: access == ClassAccess::Manage && can_edit(&ctx) && c.status == ClassStatus::Open,
+        can_fund: access == ClassAccess::Manage && can_edit(&ctx),
         can_timetable: can_keep_timetable(&ctx, &c) && c.status == ClassStatus::Open,
         can_certify: c.status == ClassStatus::Completed && c.deliverable_by(&ctx.scope),
         access: access_label(access),

@@ -10,7 +10,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use xuepei_domain::accounts::Perm;
 use xuepei_domain::labels::Labeled;
 use xuepei_domain::training::filing::{FilingAction, FilingKind, FilingState, ProgressEvery};
-use xuepei_domain::training::report::View;
+use xuepei_domain::training::report::{self, View};
 use xuepei_office::gongwen::{self, Gongwen};
 use xuepei_office::write::{Cell, Column};
 use xuepei_store::filings::{self as store, Board, Filer, Filing, FilingInput};
@@ -617,7 +617,7 @@ pub fn source_href(f: &Filing, view: &View) -> String {
 async fn draft_from_data(st: &AppState, ctx: &Ctx, id: i64) -> Result<Filing, StoreError> {
     let as_of = xuepei_domain::time::today();
     let facts = report_drafts::facts(&st.db, &ctx.scope, id, as_of).await?;
-    let d = xuepei_domain::training::report::draft(&facts);
+    let d = report::draft(&facts);
     let tx = Tx::begin(&st.db, &ctx.scope, &ctx.actor).await?;
     let f = report_drafts::write(&tx, id, facts.as_of, &d).await?;
     tx.commit().await?;
@@ -687,16 +687,18 @@ async fn docx(
             _ => x.name.clone(),
         })
         .collect();
+    let signer = h.signer(&f.org.name);
     let g = Gongwen {
         mark: Some(h.mark).filter(|m| !m.is_empty()),
         number: Some(h.number).filter(|n| !n.is_empty()),
         title: f.title.clone(),
         addressees: Some(h.addressees).filter(|a| !a.is_empty()),
-        body: f.body.lines().map(str::to_owned).collect(),
+        // The drafting note is for the editor, not the document filed.
+        body: f.body.lines().filter(|l| !report::is_drafting_note(l)).map(str::to_owned).collect(),
         attachments,
-        signer: f.org.name.clone(),
+        signer: signer.clone(),
         date: h.date,
-        printed_by: Some(f.org.name.clone()),
+        printed_by: Some(signer),
         annexes: vec![],
     };
     let what = format!("{}{}（第{}版）", f.org.name, f.what(), f.version);

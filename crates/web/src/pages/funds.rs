@@ -8,7 +8,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use xuepei_domain::accounts::Perm;
 use xuepei_domain::labels::Labeled;
 use xuepei_domain::training::funding::{
-    self, CostKind, DAY_FIELDS, FundSource, FundStage, HOUR_FIELDS, LecturerTitle, LineFields, VenueClass,
+    self, CostKind, DAY_FIELDS, FeeCaps, FundSource, FundStage, HOUR_FIELDS, LecturerTitle, LineFields, VenueClass,
 };
 use xuepei_office::write::{Cell, Column};
 use xuepei_store::Tx;
@@ -258,12 +258,14 @@ struct CapsPage {
     c: OfScope,
     form: Form,
     can_edit: bool,
-    /// (field, label, unit) of each cap, in the form's order.
-    fields: Vec<(&'static str, String, &'static str)>,
+    /// (field, label) of each cap, in the form's order.
+    fields: Vec<(&'static str, String)>,
 }
 
-/// The caps' fields with their labels.
-fn cap_fields() -> Vec<(&'static str, String, &'static str)> {
+/// The caps' fields with their labels, each with the figure in force above (the most it
+/// may be).
+fn cap_fields(above: &FeeCaps) -> Vec<(&'static str, String)> {
+    let ceiling = above.fields();
     let mut out: Vec<(&'static str, String, &'static str)> = VenueClass::ALL
         .iter()
         .zip(DAY_FIELDS)
@@ -273,29 +275,30 @@ fn cap_fields() -> Vec<(&'static str, String, &'static str)> {
     out.push(("long_percent", "超出天数的计算比例".into(), "%"));
     out.extend(LecturerTitle::ALL.iter().zip(HOUR_FIELDS).map(|(t, f)| (f, format!("{}讲课费", t.label()), "元/学时")));
     out.push(("hours_per_half_day", "每半天讲课学时上限".into(), "学时"));
-    out
+    out.into_iter()
+        .map(|(f, label, unit)| {
+            let most = ceiling.get(f).map(String::as_str).unwrap_or_default();
+            (f, format!("{label}（{unit}，上级标准{most}）"))
+        })
+        .collect()
 }
 
 async fn caps_view(st: &AppState, ctx: &Ctx, form: Option<Form>, notice: Option<String>) -> AppResult<Html<String>> {
     let c = fee_caps::of_scope(&st.db, &ctx.scope).await?;
+    // The root's own figures when it set them, else those it follows now.
     let form = form.unwrap_or_else(|| {
         let mut f = Form::new();
-        for (k, v) in c.here.caps.fields() {
+        for (k, v) in c.own.unwrap_or(c.here.caps).fields() {
             f.set(&k, v);
         }
         f
     });
+    let fields = cap_fields(&c.above.caps);
     let layout = Layout::new(ctx, "培训费开支标准", "funds")
         .crumb("培训经费", Some("/funds".into()))
         .crumb("开支标准", None)
         .notice(notice);
-    render(&CapsPage {
-        layout,
-        c,
-        form,
-        can_edit: ctx.session.account.roles.can(Perm::TRAINING_EDIT),
-        fields: cap_fields(),
-    })
+    render(&CapsPage { layout, c, form, can_edit: ctx.session.account.roles.can(Perm::TRAINING_EDIT), fields })
 }
 
 async fn caps_page(State(st): State<AppState>, ctx: Ctx, Query(p): Query<Params>) -> AppResult<Html<String>> {
@@ -313,8 +316,14 @@ async fn set_caps(
     AxForm(fields): AxForm<Vec<(String, String)>>,
 ) -> AppResult<Response> {
     let form = Form::submitted(fields);
-    let input: funding::CapFields =
-        cap_fields().into_iter().map(|(k, _, _)| (k.to_owned(), form.value(k).to_owned())).collect();
+    let input: funding::CapFields = FeeCaps::default()
+        .fields()
+        .into_keys()
+        .map(|k| {
+            let v = form.value(&k).to_owned();
+            (k, v)
+        })
+        .collect();
     let tx = Tx::begin(&st.db, &ctx.scope, &ctx.actor).await?;
     let result = fee_caps::set(&tx, &input).await;
     save_or_refuse(

@@ -91,6 +91,7 @@ async fn notice_docx(
             lines: vec![],
         });
     }
+    let signer = h.signer(&c.issuer_name);
     let g = Gongwen {
         mark: Some(h.mark),
         number: Some(h.number).filter(|n| !n.is_empty()),
@@ -98,9 +99,9 @@ async fn notice_docx(
         addressees: Some(h.addressees).filter(|a| !a.is_empty()),
         body: notice::body(&facts),
         attachments: annexes.iter().map(|a| a.title.clone()).collect(),
-        signer: c.issuer_name.clone(),
+        signer: signer.clone(),
         date: h.date,
-        printed_by: Some(c.issuer_name.clone()),
+        printed_by: Some(signer),
         annexes,
     };
     let what = format!("{}的通知", c.title);

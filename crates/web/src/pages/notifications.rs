@@ -51,6 +51,7 @@ async fn list(State(st): State<AppState>, ctx: Ctx, Query(p): Query<Params>) -> 
     let total = all.len();
     let only_unread = params::text(&p, "show") == Some("unread");
     let kind = params::labeled::<NoticeKind>(&p, "kind");
+    let kinds = rules::kinds_of(&all);
     let items =
         all.into_iter().filter(|n| !only_unread || !n.read).filter(|n| kind.is_none_or(|k| n.kind == k)).collect();
     let notice = match params::text(&p, "done") {
@@ -66,7 +67,7 @@ async fn list(State(st): State<AppState>, ctx: Ctx, Query(p): Query<Params>) -> 
         total,
         only_unread,
         kind: kind.map(|k| k.code().to_owned()).unwrap_or_default(),
-        kinds: rules::kinds().collect(),
+        kinds,
     })
 }
 
