@@ -1,5 +1,7 @@
 //! The bell's unread count (issue 14 item 6), kept a minute per account and scope so that
-//! pages do not derive the notifications on every view; reading one forgets the count.
+//! pages do not derive the notifications on every view. Any change made through the site
+//! (a plan returned, a class set up, a notification read) forgets every count, so the bell
+//! is never behind what this server wrote.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -10,7 +12,23 @@ use xuepei_store::Scope;
 use xuepei_store::notifications::{self, Viewer};
 use xuepei_store::sessions::Session;
 
+use axum::extract::{Request, State};
+use axum::http::Method;
+use axum::middleware::Next;
+use axum::response::Response;
+
 use crate::AppState;
+
+/// After a change that went through (a write that redirects, an API write that answered
+/// 2xx), the counts are derived anew.
+pub async fn forget_on_write(State(st): State<AppState>, req: Request, next: Next) -> Response {
+    let write = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let resp = next.run(req).await;
+    if write && (resp.status().is_redirection() || resp.status().is_success()) {
+        st.bells.clear();
+    }
+    resp
+}
 
 /// How long a counted bell stands before it is counted again.
 const FRESH: Duration = Duration::from_secs(60);
@@ -66,9 +84,9 @@ impl Bells {
         self.lock().get(&(session.account.id, scope.root_org_id().unwrap_or(0))).map(|(_, n)| *n)
     }
 
-    /// Drops an account's counts (after it read something).
-    pub fn forget(&self, account_id: i64) {
-        self.lock().retain(|k, _| k.0 != account_id);
+    /// Drops every count.
+    pub fn clear(&self) {
+        self.lock().clear();
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(i64, i64), (Instant, usize)>> {

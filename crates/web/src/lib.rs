@@ -128,6 +128,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", axum::routing::get(|| async { "ok" }))
         .fallback(error::not_found)
         .layer(middleware::from_fn_with_state(state.clone(), error::in_layout))
+        .layer(middleware::from_fn_with_state(state.clone(), bells::forget_on_write))
         .layer(middleware::from_fn_with_state(state.clone(), auth::authenticate))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(error::panicked))
         .layer(middleware::from_fn(security::headers))

@@ -86,10 +86,25 @@ async fn a_county_files_its_plan_by_phone_the_city_returns_it_and_files_the_seco
     submit(&b, "退回修改").await;
     b.wait_for_text("已退回修改").await;
 
-    // 岳阳楼区 reads the comments, corrects the text and refiles.
+    // 岳阳楼区 hears of it by the bell, opens the notification and lands on the plan,
+    // reads the comments, corrects the text and refiles.
     as_user(&b, &app, "yueyanglou", 360).await;
-    b.client.goto(&app.url(&format!("/filings/{id}"))).await.expect("goto");
+    let badge = b.client.find(Locator::Css("#bell .badge")).await.expect("the bell counts").text().await.expect("n");
+    assert!(badge.parse::<u32>().is_ok_and(|n| n >= 1), "{badge}");
+    b.client.find(Locator::Css("#bell")).await.expect("bell").click().await.expect("open");
+    let list = b.wait_for_text("通知提醒").await;
+    assert!(list.contains("已被岳阳市退回修改：请补充分期安排和经费预算"), "{list}");
+    no_sideways_scroll(&b, "通知提醒").await;
+    b.screenshot("filing-01b-phone-notifications").await;
+    b.client
+        .find(Locator::XPath("//tr[contains(., '退回修改')]//button[normalize-space()='去办理']"))
+        .await
+        .expect("the notification's button")
+        .click()
+        .await
+        .expect("open the matter");
     let page = b.wait_for_text("请补充分期安排和经费预算").await;
+    assert!(b.client.current_url().await.expect("url").path().ends_with(&format!("/filings/{id}")));
     assert!(page.contains("已退回修改"), "{page}");
     fill(&b, "body", "一、指导思想\n二、培训对象\n三、方法步骤\n四、分期安排\n五、经费预算").await;
     submit(&b, "保存").await;

@@ -116,9 +116,10 @@ async fn a_filed_plan_and_a_base_application_come_out_as_word_documents() {
         period: String::new(),
         title: "云溪区村（社区）党组织书记集中轮训实施方案".into(),
         // Ending with the note of a text drafted from the data, which the document omits.
-        body: "根据市委组织部通知要求，制定本方案。\n一、指导思想\n（一）总体要求\n全区村（社区）党组织书记分3期轮训。\n\
+        body:
+            "根据市委组织部通知要求，制定本方案。\n一、指导思想\n（一）总体要求\n全区村（社区）党组织书记分3期轮训。\n\
                （本报告中的数字截至2026年3月31日，取自学培系统，起草后请核对修改。）"
-            .into(),
+                .into(),
     };
     let f = write(&db.conn, &yunxi, async |tx| filings::create(tx, c.id, &input).await).await.expect("draft");
     write(&db.conn, &yunxi, async |tx| filings::add_file(tx, f.id, "经费预算表.xlsx", b"PK\x03\x04".to_vec()).await)

@@ -84,7 +84,6 @@ async fn mark_read(State(st): State<AppState>, ctx: Ctx, AxForm(p): AxForm<Param
         _ => return Err(AppError::BadRequest("请选择要标记为已读的通知".into())),
     };
     notifications::mark_read(&st.db, &ctx.scope, &v, today, keys.as_deref()).await?;
-    st.bells.forget(v.account_id);
     let next = params::text(&p, "next").filter(|h| rules::local_href(h));
     let to = match next {
         Some(h) => h.to_owned(),
