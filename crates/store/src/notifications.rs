@@ -249,6 +249,25 @@ async fn filings(
     Ok(())
 }
 
+/// The open classes meeting `cond` that start on `day`: (id, title, institution).
+async fn starting(
+    db: &impl ConnectionTrait,
+    cond: Condition,
+    day: NaiveDate,
+) -> Result<Vec<(i64, String, Option<String>)>> {
+    Ok(class::Entity::find()
+        .select_only()
+        .columns([class::Column::Id, class::Column::Title, class::Column::Institution])
+        .filter(cond)
+        .filter(class::Column::StartOn.eq(day))
+        .filter(class::Column::Status.eq("open"))
+        .order_by_asc(class::Column::Id)
+        .limit(rules::LIST_MAX as u64)
+        .into_tuple()
+        .all(db)
+        .await?)
+}
+
 /// Classes the scope sees that start tomorrow.
 async fn classes_tomorrow(
     db: &impl ConnectionTrait,
@@ -257,18 +276,7 @@ async fn classes_tomorrow(
     out: &mut Vec<Notification>,
 ) -> Result<()> {
     let Some(tomorrow) = today.checked_add_days(Days::new(1)) else { return Ok(()) };
-    let rows: Vec<(i64, String, Option<String>)> = class::Entity::find()
-        .select_only()
-        .columns([class::Column::Id, class::Column::Title, class::Column::Institution])
-        .filter(crate::classes::visible_cond(scope))
-        .filter(class::Column::StartOn.eq(tomorrow))
-        .filter(class::Column::Status.eq("open"))
-        .order_by_asc(class::Column::Id)
-        .limit(rules::LIST_MAX as u64)
-        .into_tuple()
-        .all(db)
-        .await?;
-    for (id, title, institution) in rows {
+    for (id, title, institution) in starting(db, crate::classes::visible_cond(scope), tomorrow).await? {
         let at = institution.map(|i| format!("在{i}")).unwrap_or_default();
         out.push(Notification::new(
             format!("class_tomorrow:{id}:{tomorrow}"),
@@ -289,21 +297,13 @@ async fn own_classes(
     out: &mut Vec<Notification>,
 ) -> Result<()> {
     let Some(tomorrow) = today.checked_add_days(Days::new(1)) else { return Ok(()) };
-    let mut sub = Query::select();
-    sub.column(enrolment::Column::ClassId)
+    let mut mine = Query::select();
+    mine.column(enrolment::Column::ClassId)
         .from(enrolment::Entity)
         .and_where(enrolment::Column::PersonId.eq(person))
         .and_where(enrolment::Column::Status.eq("enrolled"));
-    let rows: Vec<(i64, String, Option<String>)> = class::Entity::find()
-        .select_only()
-        .columns([class::Column::Id, class::Column::Title, class::Column::Institution])
-        .filter(class::Column::Id.in_subquery(sub.to_owned()))
-        .filter(class::Column::StartOn.eq(tomorrow))
-        .filter(class::Column::Status.eq("open"))
-        .into_tuple()
-        .all(db)
-        .await?;
-    for (id, title, institution) in rows {
+    let cond = Condition::all().add(class::Column::Id.in_subquery(mine.to_owned()));
+    for (id, title, institution) in starting(db, cond, tomorrow).await? {
         let at = institution.map(|i| format!("，地点：{i}")).unwrap_or_default();
         out.push(Notification::new(
             format!("my_class_tomorrow:{id}:{tomorrow}"),

@@ -1,23 +1,31 @@
-//! A form that carries one file (a filing's attachment, a base's evidence): its text fields
-//! and the file, read within the upload limit, with a Chinese reason for whatever goes wrong.
+//! A form that carries a file (a filing's attachment, a base's evidence, a credit claim's
+//! proof): its text fields and the file, read within the upload limit, with a Chinese reason
+//! for whatever goes wrong.
 
 use axum::extract::Multipart;
 use axum::http::StatusCode;
 
 use crate::AppState;
-use crate::params::Params;
 
-/// The text fields and the file (`file`) of a form.
+/// The text fields of a form, in order, and its file if one was chosen.
 pub struct Upload {
-    pub fields: Params,
-    pub name: String,
-    pub bytes: Vec<u8>,
+    pub fields: Vec<(String, String)>,
+    /// (name, bytes), never empty.
+    pub file: Option<(String, Vec<u8>)>,
 }
 
-/// Reads the form; `what` names the file in the messages (附件, 佐证材料).
-pub async fn read(st: &AppState, mut mp: Multipart, what: &str) -> Result<Upload, String> {
+impl Upload {
+    /// A text field (empty when absent).
+    pub fn field(&self, key: &str) -> &str {
+        self.fields.iter().find(|(k, _)| k == key).map_or("", |(_, v)| v.as_str())
+    }
+}
+
+/// Reads the form; its file is the field `file_field`, named `what` in the messages (附件,
+/// 佐证材料, 证明材料).
+pub async fn read(st: &AppState, mut mp: Multipart, file_field: &str, what: &str) -> Result<Upload, String> {
     let too_big = || format!("{what}超过上传大小限制（{}MB），请压缩或拆分后上传", st.config.upload_limit / 1_048_576);
-    let mut fields = Params::new();
+    let mut fields = Vec::new();
     let mut file = None;
     loop {
         let field = match mp.next_field().await {
@@ -27,21 +35,29 @@ pub async fn read(st: &AppState, mut mp: Multipart, what: &str) -> Result<Upload
             Err(_) => return Err("上传未完成或格式有误，请重新上传".into()),
         };
         let key = field.name().unwrap_or_default().to_owned();
-        if key == "file" {
+        if key == file_field {
             let name = field.file_name().unwrap_or(what).to_owned();
             let bytes = field.bytes().await.map_err(|_| format!("{what}读取失败，请重新上传"))?;
             if bytes.len() > st.config.upload_limit {
                 return Err(too_big());
             }
-            file = Some((name, bytes.to_vec()));
+            if !bytes.is_empty() {
+                file = Some((name, bytes.to_vec()));
+            }
         } else if !key.is_empty() {
             // Text fields are short; a long one is cut rather than held.
             let text = field.text().await.map_err(|_| "上传未完成或格式有误，请重新上传".to_owned())?;
-            fields.insert(key, text.chars().take(1000).collect());
+            fields.push((key, text.chars().take(2000).collect()));
         }
     }
-    match file.filter(|(_, b)| !b.is_empty()) {
-        Some((name, bytes)) => Ok(Upload { fields, name, bytes }),
-        None => Err(format!("请选择要上传的{what}（不能是空文件）")),
+    Ok(Upload { fields, file })
+}
+
+/// Reads a form whose file is required.
+pub async fn read_file(st: &AppState, mp: Multipart, file_field: &str, what: &str) -> Result<Upload, String> {
+    let u = read(st, mp, file_field, what).await?;
+    if u.file.is_none() {
+        return Err(format!("请选择要上传的{what}（不能是空文件）"));
     }
+    Ok(u)
 }

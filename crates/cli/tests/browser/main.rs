@@ -11,6 +11,7 @@ use xuepei_store::{Scope, org};
 use xuepei_testkit::browser::Browser;
 use xuepei_testkit::{TestApp, TestDb, files};
 
+mod bases;
 mod certificates;
 mod filings;
 mod meetings;

@@ -520,7 +520,7 @@ async fn add_evidence(
     mp: Multipart,
 ) -> AppResult<Response> {
     let id = params::id(&id, "实践基地")?;
-    let u = match upload::read(&st, mp, "佐证材料").await {
+    let u = match upload::read_file(&st, mp, "file", "佐证材料").await {
         Ok(u) => u,
         Err(m) => {
             let mut upload = Form::new();
@@ -529,9 +529,10 @@ async fn add_evidence(
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
-    let item = u.fields.get("item").cloned().unwrap_or_default();
+    let item = u.field("item").to_owned();
+    let (name, bytes) = u.file.unwrap_or_default();
     let tx = Tx::begin(&st.db, &ctx.scope, &ctx.actor).await?;
-    let result = base_files::add(&tx, id, &item, &u.name, u.bytes).await;
+    let result = base_files::add(&tx, id, &item, &name, bytes).await;
     save_or_refuse(
         tx,
         result,

@@ -132,39 +132,6 @@ async fn my_file(State(st): State<AppState>, ctx: Ctx, Query(p): Query<Params>) 
     Ok(file_page(&ctx, f, true, crate::form::Form::new(), done_notice(&p))?.into_response())
 }
 
-/// Reads a claim form: its text fields and an optional evidence file.
-async fn read_claim(
-    st: &AppState,
-    mut mp: Multipart,
-) -> Result<(Vec<(String, String)>, Option<(String, Vec<u8>)>), String> {
-    let mut fields = Vec::new();
-    let mut file = None;
-    loop {
-        let field = match mp.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                return Err(format!("证明材料超过上传大小限制（{}MB）", st.config.upload_limit / 1_048_576));
-            }
-            Err(_) => return Err("上传未完成或格式有误，请重新提交".into()),
-        };
-        let name = field.name().unwrap_or_default().to_owned();
-        if name == "evidence" {
-            let fname = field.file_name().unwrap_or("证明材料").to_owned();
-            let bytes = field.bytes().await.map_err(|_| "证明材料读取失败，请重新上传".to_owned())?;
-            if bytes.len() > st.config.upload_limit {
-                return Err(format!("证明材料超过上传大小限制（{}MB）", st.config.upload_limit / 1_048_576));
-            }
-            if !bytes.is_empty() {
-                file = Some((fname, bytes.to_vec()));
-            }
-        } else if let Ok(t) = field.text().await {
-            fields.push((name, t.chars().take(2000).collect()));
-        }
-    }
-    Ok((fields, file))
-}
-
 async fn submit_claim(
     st: &AppState,
     ctx: &Ctx,
@@ -173,8 +140,8 @@ async fn submit_claim(
     mp: Multipart,
 ) -> AppResult<Response> {
     let mine = own.is_some();
-    let (fields, file) = match read_claim(st, mp).await {
-        Ok(v) => v,
+    let (fields, file) = match crate::upload::read(st, mp, "evidence", "证明材料").await {
+        Ok(u) => (u.fields, u.file),
         Err(m) => {
             let f = credits::for_person(&st.db, &ctx.scope, own, person_id).await?;
             let mut form = crate::form::Form::new();

@@ -495,8 +495,8 @@ async fn update(
 
 async fn add_file(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>, mp: Multipart) -> AppResult<Response> {
     let id = params::id(&id, "备案材料")?;
-    let (name, bytes) = match crate::upload::read(&st, mp, "附件").await {
-        Ok(u) => (u.name, u.bytes),
+    let (name, bytes) = match crate::upload::read_file(&st, mp, "file", "附件").await {
+        Ok(u) => u.file.unwrap_or_default(),
         Err(m) => {
             let mut upload = Form::new();
             upload.refuse(StoreError::invalid("file", m))?;
