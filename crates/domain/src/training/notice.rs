@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 
 use crate::labels::Labeled;
 use crate::time::chinese_day;
-use crate::training::rules::CampaignRules;
+use crate::training::rules::{CampaignRules, TargetFilter};
 
 /// An organiser and the body it files with.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,7 +24,7 @@ pub struct NoticeFacts {
     pub end: NaiveDate,
     /// The target organisations' names and the sectors, roles and ranks in words.
     pub target_orgs: Vec<String>,
-    pub target_words: String,
+    pub target: TargetFilter,
     pub rules: CampaignRules,
     pub plan_deadline: Option<NaiveDate>,
     pub routes: Vec<Route>,
@@ -37,6 +37,18 @@ const NUMERALS: [&str; 10] = ["一", "二", "三", "四", "五", "六", "七", "
 
 fn numeral(i: usize) -> String {
     NUMERALS.get(i).map_or_else(|| (i + 1).to_string(), |s| (*s).to_owned())
+}
+
+/// Who is trained, in words: 岳阳楼区、华容县所辖村、社区的书记（乡科级）.
+fn whom(orgs: &str, t: &TargetFilter) -> String {
+    let join = |v: Vec<&str>| v.join("、");
+    let sectors = join(t.sectors.iter().map(|x| x.label()).collect());
+    let roles = join(t.roles.iter().map(|x| x.label()).collect());
+    let levels = join(t.rank_levels.iter().map(|x| x.label()).collect());
+    let place = if sectors.is_empty() { orgs.to_owned() } else { format!("{orgs}所辖{sectors}") };
+    let people = if roles.is_empty() { "党员干部".to_owned() } else { roles };
+    let levels = if levels.is_empty() { String::new() } else { format!("（{levels}）") };
+    format!("{place}的{people}{levels}")
 }
 
 /// The body's paragraphs; headings carry their numbering (一、 / （一）), which the
@@ -52,8 +64,7 @@ pub fn body(f: &NoticeFacts) -> Vec<String> {
 
     let mut who = Vec::new();
     let orgs = if f.target_orgs.is_empty() { f.issuer.clone() } else { f.target_orgs.join("、") };
-    let words = if f.target_words.is_empty() { "各类培训对象".to_owned() } else { f.target_words.clone() };
-    who.push(format!("此次集中轮训对象是{orgs}范围内的{words}。"));
+    who.push(format!("此次集中轮训对象是{}。", whom(&orgs, &f.target)));
     who.push(format!(
         "轮训时间为{}至{}，分期分批进行，确保在规定时间内完成轮训任务。",
         chinese_day(f.start),
@@ -96,7 +107,7 @@ pub fn body(f: &NoticeFacts) -> Vec<String> {
             asks.push(format!("{}参加{}及以上集中培训的比例不低于{}。", q.name, q.level.label(), q.min_percent));
         }
     }
-    asks.push(format!("参训学员请假累计不得超过培训时长的{}，超过的应重新参加培训。", f.rules.max_leave_fraction));
+    asks.push(format!("参训学员请假累计不得超过培训时长的{}，超过的按规定作退学处理。", f.rules.max_leave_fraction));
     let c = &f.rules.credits;
     asks.push(format!(
         "县处级以上干部{}年内累计参加培训不少于{}学时，其他干部每{}年不少于{}学时。",
@@ -179,7 +190,11 @@ mod tests {
             start: d(2026, 3, 1),
             end: d(2026, 6, 30),
             target_orgs: vec!["岳阳楼区".into(), "华容县".into()],
-            target_words: "村、社区；书记".into(),
+            target: TargetFilter {
+                sectors: vec![crate::org::Sector::Village, crate::org::Sector::Community],
+                roles: vec![crate::people::Role::Secretary],
+                ..TargetFilter::default()
+            },
             rules,
             plan_deadline: Some(d(2026, 3, 9)),
             routes: vec![
@@ -192,7 +207,7 @@ mod tests {
         let b = body(&f).join("\n");
         assert!(b.contains("决定开展对基层党组织书记进行集中轮训"), "{b}");
         assert!(b.contains("一、轮训对象和时间"));
-        assert!(b.contains("岳阳楼区、华容县范围内的村、社区；书记"));
+        assert!(b.contains("此次集中轮训对象是岳阳楼区、华容县所辖村、社区的书记。"), "{b}");
         assert!(b.contains("2026年3月1日至2026年6月30日"));
         assert!(b.contains("村党组织书记每期培训时间为5至7天"));
         assert!(b.contains("村党组织书记参加市级及以上集中培训的比例不低于15%"));

@@ -62,7 +62,7 @@ async fn notice_docx(
         start: c.start_on,
         end: c.end_on,
         target_orgs: c.target_orgs.iter().map(|o| o.name.clone()).collect(),
-        target_words: c.target.words(),
+        target: c.target.clone(),
         rules: c.rules.clone(),
         plan_deadline: Some(terms.plan_deadline),
         routes: filers.iter().map(|f| Route { filer: f.org.name.clone(), receiver: f.receiver.name.clone() }).collect(),
