@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use xuepei_domain::divisions::{DivisionLevel, level_of};
 use xuepei_store::filings::{self, FilingInput};
+use xuepei_store::notifications;
 use xuepei_store::{Actor, DatabaseConnection, Scope, Tx};
 
 use crate::bench::{load_average, ms, pct, ph, s, sorted};
@@ -116,6 +117,31 @@ pub async fn board(
             shown.1,
             shown.2
         ),
+    });
+
+    // The province's notifications, derived as its bell does once a minute: the campaign's
+    // board and every other source, for an organisation-department account.
+    let viewer = notifications::Viewer { account_id: 0, person_id: None, training: true, acts: true };
+    let mut times = Vec::new();
+    let mut found = 0;
+    for _ in 0..samples {
+        let t = Instant::now();
+        found = notifications::list(conn, &prov, &viewer, today).await.map_err(s)?.len();
+        times.push(ms(t));
+    }
+    let times = sorted(times);
+    report.rows.push(Row {
+        measure: "通知提醒（全省组织部门账号，每分钟计算一次）".into(),
+        backend: label,
+        n: samples,
+        p50_ms: pct(&times, 50.0),
+        figure_ms: pct(&times, 95.0),
+        goal: Goal::P95(200.0),
+        reference: "同一轮训工作备案材料 COUNT(*) p95".into(),
+        reference_ms: pct(&refs, 95.0),
+        load,
+        correct: found > 0,
+        note: format!("通知 {found} 条（所有报送单位的进度报告已报送，待备案）"),
     });
     Ok(())
 }
