@@ -36,10 +36,10 @@ async fn bench_training_runs_at_tiny_scale_and_every_measure_is_correct() {
     let on_db: Vec<_> = report.rows.iter().filter(|r| r.backend == backend).collect();
     assert_eq!(
         on_db.len(),
-        8,
-        "two coverage pages, training file, enrolment, check-ins, filing overview, certificates' PDF, verification"
+        9,
+        "two coverage pages, training file, enrolment, check-ins, filing overview, notifications, certificates' PDF, verification"
     );
-    assert_eq!(report.rows.len(), 10, "and the two planner runs");
+    assert_eq!(report.rows.len(), 11, "and the two planner runs");
     for r in &report.rows {
         assert!(r.correct, "{} on {}: {}", r.measure, r.backend, r.note);
         assert!(r.figure_ms > 0.0 && r.reference_ms > 0.0, "{} measured beside its reference", r.measure);
