@@ -4,6 +4,8 @@
 //! every organisation on the organiser's path that set one. A level sets caps no looser than
 //! those in force above it ([`FeeCaps::parse`]); it sets them only for its own scope's root.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use serde::Serialize;
@@ -27,62 +29,64 @@ pub struct InForce {
     pub updated_at: Option<DateTime<Utc>>,
 }
 
+/// The caps set on these organisations' rows, in the order of `ids` (a path, root first).
+async fn rows_on(db: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<fee_cap::Model>> {
+    let mut rows = fee_cap::Entity::find().filter(fee_cap::Column::OrgId.is_in(ids.to_vec())).all(db).await?;
+    rows.sort_by_key(|r| ids.iter().position(|id| *id == r.org_id));
+    Ok(rows)
+}
+
+/// The caps in force given the rows on a path, root first: each the strictest of the
+/// national default and every row. A row that does not parse is ignored rather than
+/// loosen anything.
+fn fold<'a>(rows: impl Iterator<Item = &'a fee_cap::Model>, names: &HashMap<i64, OrgRef>) -> InForce {
+    let mut f = InForce { caps: FeeCaps::default(), set_by: Vec::new(), updated_at: None };
+    for r in rows {
+        if let Ok(c) = serde_json::from_str::<FeeCaps>(&r.caps) {
+            f.caps = f.caps.tighter(c);
+        }
+        f.set_by.extend(names.get(&r.org_id).cloned());
+        f.updated_at = Some(r.updated_at);
+    }
+    f
+}
+
 /// The caps in force at the organisation of `org_path` (its own included).
 pub async fn in_force(db: &impl ConnectionTrait, org_path: &str) -> Result<InForce> {
-    let ids = path::ids(org_path);
-    let mut rows = fee_cap::Entity::find().filter(fee_cap::Column::OrgId.is_in(ids.clone())).all(db).await?;
-    rows.sort_by_key(|r| ids.iter().position(|id| *id == r.org_id));
-    let mut caps = FeeCaps::default();
-    for r in &rows {
-        // A row that does not parse is ignored rather than loosen anything.
-        if let Ok(c) = serde_json::from_str::<FeeCaps>(&r.caps) {
-            caps = caps.tighter(c);
-        }
-    }
-    let set_by = crate::meetings::org_refs(db, rows.iter().map(|r| r.org_id)).await?;
-    Ok(InForce {
-        caps,
-        set_by: rows.iter().filter_map(|r| set_by.get(&r.org_id).cloned()).collect(),
-        updated_at: rows.last().map(|r| r.updated_at),
-    })
+    let rows = rows_on(db, &path::ids(org_path)).await?;
+    let names = crate::meetings::org_refs(db, rows.iter().map(|r| r.org_id)).await?;
+    Ok(fold(rows.iter(), &names))
 }
 
 /// The scope root's caps: those in force there, those in force above it (the ceiling of
-/// what it may set) and whether it set its own.
+/// what it may set) and those it set itself, if any.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct OfScope {
     pub org: OrgRef,
+    #[serde(skip)]
+    pub org_path: String,
     pub here: InForce,
     pub above: InForce,
-    /// The caps the root set itself, if it did.
     pub own: Option<FeeCaps>,
 }
 
+/// The scope root's caps, read in one pass over its path.
 pub async fn of_scope(db: &impl ConnectionTrait, scope: &Scope) -> Result<OfScope> {
-    let (org, root) = root(db, scope).await?;
-    let here = in_force(db, &root.path).await?;
-    let above = in_force(db, &parent(&root.path)).await?;
-    let own = fee_cap::Entity::find()
-        .filter(fee_cap::Column::OrgId.eq(root.id))
-        .one(db)
-        .await?
-        .and_then(|r| serde_json::from_str::<FeeCaps>(&r.caps).ok());
-    Ok(OfScope { org, here, above, own })
-}
-
-async fn root(db: &impl ConnectionTrait, scope: &Scope) -> Result<(OrgRef, organization::Model)> {
     let Some(id) = scope.root_org_id() else {
         return Err(StoreError::Forbidden("培训费开支标准由各级组织部门为本级设定，请先切换到具体单位".into()));
     };
     let o = organization::Entity::find_by_id(id).one(db).await?.ok_or(StoreError::NotFound("组织"))?;
-    let r = OrgRef { id: o.id, code: o.code.clone(), name: o.short_name.clone().unwrap_or_else(|| o.name.clone()) };
-    Ok((r, o))
-}
-
-/// The path of the organisation above (`/1/5/` for `/1/5/9/`; `/` at the top).
-fn parent(p: &str) -> String {
-    let ids = path::ids(p);
-    ids[..ids.len().saturating_sub(1)].iter().fold("/".to_owned(), |acc, id| format!("{acc}{id}/"))
+    let org = OrgRef { id: o.id, code: o.code.clone(), name: o.short_name.clone().unwrap_or_else(|| o.name.clone()) };
+    let rows = rows_on(db, &path::ids(&o.path)).await?;
+    let names = crate::meetings::org_refs(db, rows.iter().map(|r| r.org_id)).await?;
+    let own = rows.iter().find(|r| r.org_id == o.id).and_then(|r| serde_json::from_str::<FeeCaps>(&r.caps).ok());
+    Ok(OfScope {
+        here: fold(rows.iter(), &names),
+        above: fold(rows.iter().filter(|r| r.org_id != o.id), &names),
+        own,
+        org,
+        org_path: o.path,
+    })
 }
 
 /// Sets the scope root's caps from the form, no looser than those above it.
@@ -90,10 +94,13 @@ pub async fn set(tx: &Tx, fields: &CapFields) -> Result<FeeCaps> {
     let before = of_scope(tx.conn(), tx.scope()).await?;
     let caps = FeeCaps::parse(fields, &before.above.caps).map_err(StoreError::Invalid)?;
     let existing = fee_cap::Entity::find().filter(fee_cap::Column::OrgId.eq(before.org.id)).one(tx.conn()).await?;
-    let (_, root) = root(tx.conn(), tx.scope()).await?;
     let mut m = match existing {
         Some(e) => fee_cap::ActiveModel { id: Set(e.id), ..Default::default() },
-        None => fee_cap::ActiveModel { org_id: Set(root.id), org_path: Set(root.path.clone()), ..Default::default() },
+        None => fee_cap::ActiveModel {
+            org_id: Set(before.org.id),
+            org_path: Set(before.org_path.clone()),
+            ..Default::default()
+        },
     };
     m.caps = Set(serde_json::to_string(&caps).unwrap_or_default());
     m.updated_at = Set(now());
@@ -101,8 +108,8 @@ pub async fn set(tx: &Tx, fields: &CapFields) -> Result<FeeCaps> {
     tx.record(Entry {
         action: "funds.caps",
         target_type: "fee_caps",
-        target_id: Some(root.id.to_string()),
-        scope_path: root.path.clone(),
+        target_id: Some(before.org.id.to_string()),
+        scope_path: before.org_path.clone(),
         summary: format!(
             "设定{}培训费开支标准：综合定额{}/{}/{}元/人·天",
             before.org.name, caps.per_day[0], caps.per_day[1], caps.per_day[2]
@@ -124,20 +131,10 @@ pub async fn clear(tx: &Tx) -> Result<()> {
         action: "funds.caps_reset",
         target_type: "fee_caps",
         target_id: Some(before.org.id.to_string()),
-        scope_path: tx.scope().root_path().unwrap_or("/").to_owned(),
+        scope_path: before.org_path.clone(),
         summary: format!("{}恢复执行上级培训费开支标准", before.org.name),
         before: crate::audit::json(&before.here.caps),
         after: crate::audit::json(&before.above.caps),
     });
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn the_parent_path_drops_the_last_organisation() {
-        assert_eq!(super::parent("/1/5/9/"), "/1/5/");
-        assert_eq!(super::parent("/1/"), "/");
-        assert_eq!(super::parent("/"), "/");
-    }
 }

@@ -9,9 +9,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use chrono::{Days, NaiveDate};
 use sea_orm::sea_query::{OnConflict, Query};
-use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use xuepei_domain::labels::Labeled;
 use xuepei_domain::notifications::{self as rules, KEY_MAX, NoticeKind, Notification};
 use xuepei_domain::training::bases::BaseState;
@@ -20,7 +18,7 @@ use xuepei_domain::training::filing::FilingState;
 use crate::entity::{campaign, class, class_allocation, enrolment, notification_read, practice_base};
 use crate::error::Result;
 use crate::org::now;
-use crate::scope::{Scope, subtree_cond};
+use crate::scope::Scope;
 
 /// Who the notifications are for: the account and what its roles let it see.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -353,12 +351,7 @@ async fn allocations(
     let names = crate::meetings::org_refs(db, allocs.iter().map(|a| a.org_id)).await?;
     for a in allocs {
         let Some((title, start)) = classes.get(&a.class_id) else { continue };
-        let used = enrolment::Entity::find()
-            .filter(enrolment::Column::ClassId.eq(a.class_id))
-            .filter(enrolment::Column::Status.is_in(["enrolled", "completed"]))
-            .filter(subtree_cond(enrolment::Column::OrgPath, &a.org_path))
-            .count(db)
-            .await?;
+        let used = u64::try_from(crate::classes::places_used(db, a.class_id, &a.org_path).await?).unwrap_or(0);
         let places = u64::try_from(a.places).unwrap_or(0);
         if used >= places {
             continue;

@@ -104,6 +104,15 @@ pub async fn send_docx(
 
 /// A file to download, named in UTF-8 (with an ASCII fallback for old clients).
 pub fn attachment(bytes: Vec<u8>, mime: &str, name: &str) -> Response {
+    named(bytes, mime, name, "attachment")
+}
+
+/// A named file the browser shows in place (a photo), its name kept for saving it.
+pub fn inline(bytes: Vec<u8>, mime: &str, name: &str) -> Response {
+    named(bytes, mime, name, "inline")
+}
+
+fn named(bytes: Vec<u8>, mime: &str, name: &str, disposition: &str) -> Response {
     let ext = name.rsplit('.').next().unwrap_or("bin");
     let encoded = params::enc(name);
     (
@@ -111,7 +120,7 @@ pub fn attachment(bytes: Vec<u8>, mime: &str, name: &str) -> Response {
             (header::CONTENT_TYPE, mime.to_owned()),
             (
                 header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"document.{ext}\"; filename*=UTF-8''{encoded}"),
+                format!("{disposition}; filename=\"document.{ext}\"; filename*=UTF-8''{encoded}"),
             ),
             (header::CACHE_CONTROL, "no-store".to_owned()),
         ],

@@ -924,15 +924,21 @@ pub async fn list_for_campaign(db: &impl ConnectionTrait, scope: &Scope, campaig
 pub async fn allocation_usage(db: &impl ConnectionTrait, c: &Class) -> Result<Vec<i64>> {
     let mut out = Vec::with_capacity(c.allocations.len());
     for a in &c.allocations {
-        let n = enrolment::Entity::find()
-            .filter(enrolment::Column::ClassId.eq(c.id))
-            .filter(enrolment::Column::Status.is_in(["enrolled", "completed"]))
-            .filter(subtree_cond(enrolment::Column::OrgPath, &a.org_path))
-            .count(db)
-            .await?;
-        out.push(n as i64);
+        out.push(places_used(db, c.id, &a.org_path).await?);
     }
     Ok(out)
+}
+
+/// Places used of an allocation (at `alloc_path`) of a class the caller has read: its
+/// enrolled and completed trainees sent from there or below.
+pub(crate) async fn places_used(db: &impl ConnectionTrait, class_id: i64, alloc_path: &str) -> Result<i64> {
+    let n = enrolment::Entity::find()
+        .filter(enrolment::Column::ClassId.eq(class_id))
+        .filter(enrolment::Column::Status.is_in(["enrolled", "completed"]))
+        .filter(subtree_cond(enrolment::Column::OrgPath, alloc_path))
+        .count(db)
+        .await?;
+    Ok(n as i64)
 }
 
 /// A class's total hours: the sum of its sessions (what the 1/7 leave rule is measured on).

@@ -22,7 +22,7 @@ use xuepei_store::{StoreError, Tx};
 
 use crate::AppState;
 use crate::auth::Ctx;
-use crate::documents::send_docx;
+use crate::documents::{self, send_docx};
 use crate::error::{AppResult, render};
 use crate::exports::{finish, write_in_background};
 use crate::form::{Form, save_or_refuse};
@@ -572,14 +572,13 @@ async fn evidence_file(
     let id = params::id(&id, "实践基地")?;
     let file = params::id(&file, "佐证材料")?;
     let (name, mime, content) = base_files::file(&st.db, &ctx.scope, id, file).await?;
-    let mut resp = crate::documents::attachment(content, &mime, &name);
-    let h = resp.headers_mut();
-    if rules::is_photo(&mime)
-        && let Ok(v) = HeaderValue::from_str(&format!("inline; filename*=UTF-8''{}", params::enc(&name)))
-    {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; sandbox"));
+    let mut resp = if rules::is_photo(&mime) {
+        documents::inline(content, &mime, &name)
+    } else {
+        documents::attachment(content, &mime, &name)
+    };
+    let csp = HeaderValue::from_static("default-src 'none'; sandbox");
+    resp.headers_mut().insert(header::CONTENT_SECURITY_POLICY, csp);
     Ok(resp)
 }
 
