@@ -53,9 +53,10 @@ pub async fn run(cfg: &Config, seed_value: u64, no_serve: bool, password: &str) 
     println!("演示轮训工作：{campaigns} 项");
     let city_classes = seed_classes(&conn).await?;
     println!("演示省级示范班和市级班次：{city_classes} 个（含课程表、师资库和教学场地）");
+    // The city class's money is entered while it runs: completion settles its books.
+    println!("{}", crate::demo_funds::seed_funds(&conn).await?);
     let t = crate::demo_training::seed_training(&conn, DEMO_TRAINING_COUNTIES).await?;
     println!("演示分期轮训：{} 个班次，{} 人报名，{} 人已结业", t.classes, t.enrolled, t.completed);
-    println!("{}", crate::demo_funds::seed_funds(&conn).await?);
     println!("{}", crate::demo_certificates::seed_certificates(&conn).await?);
     println!("{}", crate::demo_filings::seed_filings(&conn).await?);
     println!("{}", crate::demo_bases::seed_bases(&conn).await?);

@@ -109,6 +109,11 @@ pub struct ClassFunds {
 }
 
 impl ClassFunds {
+    /// Whether the books are closed: the class is completed (经费结算).
+    pub fn settled(&self) -> bool {
+        self.class.status == classes::ClassStatus::Completed
+    }
+
     /// The flags of one line.
     pub fn flags_of(&self, line: &FundLine) -> Vec<&Flag> {
         self.flags.iter().filter(|f| f.line_id == Some(line.id)).collect()
@@ -120,6 +125,20 @@ async fn managed(db: &impl ConnectionTrait, scope: &Scope, class_id: i64) -> Res
     let c = classes::get(db, scope, class_id).await?;
     if !c.manageable_by(scope) {
         return Err(StoreError::NotFound("班次"));
+    }
+    Ok(c)
+}
+
+/// The class, when the scope organises it and its books are open: a completed class's
+/// money is settled (经费结算) and its lines, like the class itself, no longer change.
+async fn open_books(tx: &Tx, class_id: i64) -> Result<Class> {
+    let c = managed(tx.conn(), tx.scope(), class_id).await?;
+    if c.status == classes::ClassStatus::Completed {
+        let on = c.completed_at.map(|t| format!("于{}", xuepei_domain::time::local(t).date())).unwrap_or_default();
+        return Err(StoreError::Conflict(format!(
+            "班次“{}”已{on}结业，经费账目已结清，不能再登记、删除经费明细或修改培训类别",
+            c.title
+        )));
     }
     Ok(c)
 }
@@ -188,7 +207,7 @@ pub async fn of_class(db: &impl ConnectionTrait, scope: &Scope, class_id: i64) -
 
 /// Adds a line to a class the scope organises.
 pub async fn add_line(tx: &Tx, class_id: i64, f: &LineFields) -> Result<FundLine> {
-    let c = managed(tx.conn(), tx.scope(), class_id).await?;
+    let c = open_books(tx, class_id).await?;
     let d = rules::check_line(f).map_err(StoreError::Invalid)?;
     let lecture = d.line.lecture;
     let i32_of = |v: u32| i32::try_from(v).unwrap_or(i32::MAX);
@@ -238,7 +257,7 @@ fn short_kind(k: CostKind) -> &'static str {
 
 /// Removes a line of a class the scope organises.
 pub async fn remove_line(tx: &Tx, class_id: i64, line_id: i64) -> Result<()> {
-    let c = managed(tx.conn(), tx.scope(), class_id).await?;
+    let c = open_books(tx, class_id).await?;
     let m = class_fund::Entity::find_by_id(line_id)
         .filter(class_fund::Column::ClassId.eq(c.id))
         .one(tx.conn())
@@ -264,7 +283,7 @@ pub async fn remove_line(tx: &Tx, class_id: i64, line_id: i64) -> Result<()> {
 
 /// Sets the venue class of a class the scope organises.
 pub async fn set_venue(tx: &Tx, class_id: i64, venue: &str) -> Result<VenueClass> {
-    let c = managed(tx.conn(), tx.scope(), class_id).await?;
+    let c = open_books(tx, class_id).await?;
     let v = VenueClass::from_code(venue.trim()).or_else(|| VenueClass::parse_label(venue)).ok_or_else(|| {
         StoreError::invalid("venue_class", format!("请选择培训类别（{}）", VenueClass::allowed_labels()))
     })?;

@@ -63,6 +63,9 @@ async fn the_demo_holds_the_real_yueyang_tree_with_people_everywhere() {
         assert!(xuepei_store::classes::class_hours(&db.conn, c.id).await.expect("hours").hundredths() > 0);
     }
     assert_eq!(modes.len(), 6, "all six teaching modes");
+    // The city class's money is entered while it runs.
+    let said = xuepei::demo_funds::seed_funds(&db.conn).await.expect("funds");
+    assert!(said.contains("6条"), "{said}");
     // The campaign in progress: the counties' batches planned, half of them held.
     let t =
         xuepei::demo_training::seed_training(&db.conn, xuepei::demo::DEMO_TRAINING_COUNTIES).await.expect("training");
@@ -88,9 +91,8 @@ async fn the_demo_holds_the_real_yueyang_tree_with_people_everywhere() {
         .expect("scope");
     let missed = xuepei_store::coverage::summary(&db.conn, &yyl, campaign, None).await.expect("coverage");
     assert_eq!(village_quota(&missed), Some(false), "{:?}", missed.quotas[0]);
-    // The city class's funds: budget and expenses, one lecture fee above the cap.
-    let said = xuepei::demo_funds::seed_funds(&db.conn).await.expect("funds");
-    assert!(said.contains("6条"), "{said}");
+    // The city class's funds, settled when it completes: budget and expenses, one lecture
+    // fee above the cap.
     let city = Scope::of_org(&db.conn, org::get_by_code(&db.conn, &sys, "430600").await.expect("city").id)
         .await
         .expect("scope");
@@ -100,6 +102,7 @@ async fn the_demo_holds_the_real_yueyang_tree_with_people_everywhere() {
     let f = xuepei_store::funds::of_class(&db.conn, &city, class.id).await.expect("funds");
     assert_eq!(f.flags.len(), 1, "{:?}", f.flags);
     assert!(f.flags[0].rule.contains("讲课费"), "{:?}", f.flags);
+    assert!(f.settled(), "the city class has completed: its books are closed");
     // Plans filed with the city: on time, late, returned, awaiting; the rest not yet filed.
     xuepei::demo_filings::seed_filings(&db.conn).await.expect("filings");
     let b = xuepei_store::filings::board(&db.conn, &city, campaign, xuepei_domain::time::today()).await.expect("board");

@@ -225,3 +225,49 @@ async fn a_county_tightens_the_fee_caps_for_its_classes_never_loosens_them() {
     let viewer = signed_in(&db, "yxjg", &[AccountRole::TrainingInstitution], YUNXI).await;
     assert_eq!(viewer.post_form("/funds/caps", &form).await.0, 403);
 }
+
+#[tokio::test]
+async fn a_completed_class_has_its_books_closed() {
+    use crate::enrolments::{attend, city_class, people_of, seven_sessions};
+    use xuepei_store::enrolments::{self, PersonRef};
+    let db = seeded().await;
+    let sys = Scope::system();
+    let c = city_class(&db.conn, "市级示范班（结算）", 30).await;
+    let sessions = seven_sessions(&db.conn, c.id).await;
+    let p: Vec<i64> = people_of(&db.conn, YUNXI, 2).await.into_iter().map(|x| x.0).collect();
+    write(&db.conn, &sys, async |tx| {
+        enrolments::enrol(tx, c.id, &p.iter().map(|&i| PersonRef::Id(i)).collect::<Vec<_>>()).await
+    })
+    .await
+    .expect("enrol");
+    let city = county_scope(&db.conn, CITY).await;
+    let l = line("expense", "fiscal", "comprehensive", "800");
+    let kept = write(&db.conn, &city, async |tx| funds::add_line(tx, c.id, &l).await).await.expect("while open");
+    attend(&db.conn, &sessions, &p, &[]).await;
+    write(&db.conn, &sys, async |tx| enrolments::complete(tx, c.id).await).await.expect("complete");
+
+    // Completion settles the books: no line added or removed, no venue changed.
+    let e = write(&db.conn, &city, async |tx| funds::add_line(tx, c.id, &l).await).await.expect_err("closed");
+    assert!(matches!(&e, StoreError::Conflict(m) if m.contains("结业") && m.contains("经费账目已结清")), "{e:?}");
+    let e = write(&db.conn, &city, async |tx| funds::remove_line(tx, c.id, kept.id).await).await.expect_err("closed");
+    assert!(matches!(e, StoreError::Conflict(_)), "{e:?}");
+    let e = write(&db.conn, &city, async |tx| funds::set_venue(tx, c.id, "first").await).await.expect_err("closed");
+    assert!(matches!(e, StoreError::Conflict(_)), "{e:?}");
+    let f = funds::of_class(&db.conn, &city, c.id).await.expect("still readable");
+    assert!(f.settled());
+    assert_eq!((f.lines.len(), f.venue), (1, None), "nothing written");
+
+    // Through the page: the forms are gone, a post is refused with the reason.
+    let app = signed_in(&db, "zzb", &[AccountRole::OrgStaff], CITY).await;
+    let path = format!("/classes/{}/funds", c.id);
+    let (status, page) = app.get(&path).await;
+    assert!(status == 200 && page.contains("经费账目已结清") && !page.contains("id=\"fund-form\""), "{page}");
+    let form = [("stage", "expense"), ("source", "fiscal"), ("kind", "comprehensive"), ("amount", "100")];
+    let (status, _, body) = app.post_form(&path, &form).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("已于") && body.contains("经费账目已结清"), "{body}");
+    let (status, _, _) = app.post_form(&format!("{path}/{}/delete", kept.id), &[]).await;
+    assert_eq!(status, 409);
+    assert_eq!(funds::of_class(&db.conn, &city, c.id).await.expect("funds").lines.len(), 1);
+    db.cleanup().await;
+}
