@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod dates;
 pub mod divisions;
+pub mod files;
 pub mod idcard;
 pub mod import;
 pub mod labels;

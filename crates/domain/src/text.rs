@@ -37,6 +37,23 @@ pub fn is_invisible_format(c: char) -> bool {
     matches!(c, '\u{200B}'..='\u{200F}' | '\u{2028}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
 }
 
+/// The text without invisible format characters: line and paragraph separators become
+/// line breaks, the others go. Pasted text often carries them and they never mean anything
+/// in a Chinese document; left in, a field of nothing but U+200B reads as filled.
+pub fn strip_invisible(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(is_invisible_format) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    s.chars()
+        .filter_map(|c| match c {
+            '\u{2028}' | '\u{2029}' => Some('\n'),
+            c if is_invisible_format(c) => None,
+            c => Some(c),
+        })
+        .collect::<String>()
+        .into()
+}
+
 /// True when the character is a CJK unified ideograph (the characters of Chinese names).
 pub fn is_cjk(c: char) -> bool {
     matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x3134F)
@@ -51,6 +68,14 @@ mod tests {
         assert!("X\u{202E}1".chars().any(is_invisible_format));
         assert!("\u{200B}".chars().all(is_invisible_format) && "\u{2066}".chars().all(is_invisible_format));
         assert!(!"岳组发〔2026〕3号".chars().any(is_invisible_format));
+    }
+
+    #[test]
+    fn invisible_format_characters_are_stripped() {
+        assert_eq!(strip_invisible("\u{200B}\u{200B}"), "");
+        assert_eq!(strip_invisible("基地\u{202E}名称"), "基地名称");
+        assert_eq!(strip_invisible("一\u{2028}二"), "一\n二");
+        assert!(matches!(strip_invisible("岳阳市"), std::borrow::Cow::Borrowed(_)));
     }
 
     #[test]

@@ -97,12 +97,13 @@ pub async fn add(tx: &Tx, id: i64, item: &str, name: &str, content: Vec<u8>) -> 
     if content.is_empty() {
         return Err(err("佐证材料是空文件，请选择要上传的照片或文件"));
     }
-    let mime = rules::evidence_kind(name, &content).map_err(err)?;
+    let kind = rules::evidence_kind(name, &content).map_err(err)?;
+    let mime = kind.mime;
     let held = of_base(tx.conn(), &b).await?.iter().filter(|f| f.item == *item).count();
     if held >= FILES_PER_ITEM {
         return Err(err(format!("“{label}”最多上传{FILES_PER_ITEM}个佐证材料，请先删除不需要的")));
     }
-    let name = safe_filename(name);
+    let name = xuepei_domain::files::named_as(&safe_filename(name), &kind);
     let size = i64::try_from(content.len()).unwrap_or(i64::MAX);
     let at = now();
     let m = base_file::ActiveModel {

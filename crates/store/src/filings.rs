@@ -903,7 +903,15 @@ pub async fn add_file(tx: &Tx, id: i64, name: &str, content: Vec<u8>) -> Result<
     if f.files.len() >= MAX_ATTACHMENTS {
         return Err(err("file", format!("每份材料最多{MAX_ATTACHMENTS}个附件，请先删除不需要的附件")));
     }
-    let name = rules::safe_filename(name);
+    let kind = xuepei_domain::files::sniff(name, &content)
+        .filter(|k| !matches!(k.family, xuepei_domain::files::Family::Video))
+        .ok_or_else(|| {
+            err(
+                "file",
+                "附件只能是 PDF、Word、WPS、OFD、Excel 文件、照片或纯文本；该文件的内容不是这些格式，请转换后再上传",
+            )
+        })?;
+    let name = xuepei_domain::files::named_as(&rules::safe_filename(name), &kind);
     let size = i64::try_from(content.len()).unwrap_or(i64::MAX);
     let m = filing_file::ActiveModel {
         filing_id: Set(f.id),

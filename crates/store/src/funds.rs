@@ -134,9 +134,8 @@ async fn managed(db: &impl ConnectionTrait, scope: &Scope, class_id: i64) -> Res
 async fn open_books(tx: &Tx, class_id: i64) -> Result<Class> {
     let c = managed(tx.conn(), tx.scope(), class_id).await?;
     if c.status == classes::ClassStatus::Completed {
-        let on = c.completed_at.map(|t| format!("于{}", xuepei_domain::time::local(t).date())).unwrap_or_default();
         return Err(StoreError::Conflict(format!(
-            "班次“{}”已{on}结业，经费账目已结清，不能再登记、删除经费明细或修改培训类别",
+            "班次“{}”已办理结业，经费账目已结清，不能再登记、删除经费明细或修改培训类别",
             c.title
         )));
     }

@@ -250,7 +250,7 @@ async fn check_csrf(req: Request, expected: Option<&str>) -> Result<Request, Res
     if !ok {
         return Err(refuse());
     }
-    Ok(Request::from_parts(parts, Body::from(bytes)))
+    Ok(Request::from_parts(parts, Body::from(crate::params::without_invisible(bytes))))
 }
 
 /// The boundary of a `multipart/form-data` body.

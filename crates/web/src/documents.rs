@@ -113,7 +113,12 @@ pub fn inline(bytes: Vec<u8>, mime: &str, name: &str) -> Response {
 }
 
 fn named(bytes: Vec<u8>, mime: &str, name: &str, disposition: &str) -> Response {
-    let ext = name.rsplit('.').next().unwrap_or("bin");
+    // The plain-ASCII fallback name keeps only a plain extension.
+    let ext = name
+        .rsplit_once('.')
+        .map(|(_, e)| e)
+        .filter(|e| !e.is_empty() && e.len() <= 8 && e.bytes().all(|b| b.is_ascii_alphanumeric()))
+        .unwrap_or("bin");
     let encoded = params::enc(name);
     (
         [

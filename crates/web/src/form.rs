@@ -106,6 +106,14 @@ impl Form {
         self.errors.len()
     }
 
+    /// Every field error's message, by field name (the banner lists them: a field the page
+    /// does not show still says what is wrong).
+    pub fn messages(&self) -> Vec<&str> {
+        let mut v: Vec<(&&str, &String)> = self.errors.iter().collect();
+        v.sort();
+        v.into_iter().map(|(_, m)| m.as_str()).collect()
+    }
+
     pub fn general(&self) -> Option<&str> {
         self.general.as_deref()
     }

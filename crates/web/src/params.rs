@@ -13,8 +13,10 @@ pub type Params = HashMap<String, String>;
 
 /// A path id; anything else is "not found".
 pub fn id(s: &str, what: &str) -> Result<i64, AppError> {
-    s.parse::<i64>()
-        .ok()
+    // Only the id as the pages write it: "01" and "+1" are other addresses.
+    Some(s)
+        .filter(|s| s.bytes().all(|b| b.is_ascii_digit()) && !s.starts_with('0'))
+        .and_then(|s| s.parse::<i64>().ok())
         .filter(|v| *v > 0)
         .ok_or_else(|| AppError::NotFound(format!("{what}不存在或不在您的管理范围内")))
 }
@@ -23,6 +25,22 @@ pub fn id(s: &str, what: &str) -> Result<i64, AppError> {
 /// means them, and a NUL is refused by PostgreSQL in any text value.
 pub fn text<'a>(p: &'a Params, key: &str) -> Option<&'a str> {
     p.get(key).map(|s| s.trim()).filter(|s| !s.is_empty() && !s.chars().any(char::is_control))
+}
+
+/// A urlencoded form body without invisible format characters in its names and values
+/// (`text::strip_invisible`); the body as sent when it has none.
+pub fn without_invisible(body: axum::body::Bytes) -> axum::body::Bytes {
+    let Ok(pairs) = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body) else { return body };
+    if !pairs.iter().any(|(k, v)| [k, v].iter().any(|t| t.chars().any(xuepei_domain::text::is_invisible_format))) {
+        return body;
+    }
+    let clean: Vec<(String, String)> = pairs
+        .iter()
+        .map(|(k, v)| {
+            (xuepei_domain::text::strip_invisible(k).into_owned(), xuepei_domain::text::strip_invisible(v).into_owned())
+        })
+        .collect();
+    serde_urlencoded::to_string(&clean).map_or(body, axum::body::Bytes::from)
 }
 
 pub fn num(p: &Params, key: &str) -> Option<i64> {

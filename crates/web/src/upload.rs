@@ -37,7 +37,13 @@ pub async fn read(st: &AppState, mut mp: Multipart, file_field: &str, what: &str
         let key = field.name().unwrap_or_default().to_owned();
         if key == file_field {
             let name = field.file_name().unwrap_or(what).to_owned();
-            let bytes = field.bytes().await.map_err(|_| format!("{what}读取失败，请重新上传"))?;
+            let bytes = field.bytes().await.map_err(|e| {
+                if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    too_big()
+                } else {
+                    format!("{what}读取失败，请重新上传")
+                }
+            })?;
             if bytes.len() > st.config.upload_limit {
                 return Err(too_big());
             }
@@ -47,7 +53,7 @@ pub async fn read(st: &AppState, mut mp: Multipart, file_field: &str, what: &str
         } else if !key.is_empty() {
             // Text fields are short; a long one is cut rather than held.
             let text = field.text().await.map_err(|_| "上传未完成或格式有误，请重新上传".to_owned())?;
-            fields.push((key, text.chars().take(2000).collect()));
+            fields.push((key, xuepei_domain::text::strip_invisible(&text).chars().take(2000).collect()));
         }
     }
     Ok(Upload { fields, file })

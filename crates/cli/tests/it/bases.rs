@@ -373,6 +373,14 @@ async fn evidence_photos_and_files_are_kept_per_item_checked_by_content_and_scop
     let (status, _, body) = upload(&county, b.id, "venue", "现场照片.jpg", b"MZ\x90\0\x03".to_vec()).await;
     assert_eq!(status, 422);
     assert!(body.contains("只能上传照片"), "{body}");
+    // A plain zip named as Word is no Word file.
+    let (status, _, body) = upload(&county, b.id, "venue", "说明.docx", b"PK\x03\x04..evil.exe..".to_vec()).await;
+    assert!(status == 422 && body.contains("只能上传照片"), "{body}");
+    // A PDF named to run when opened is kept under a name that says PDF.
+    let (status, _, _) = upload(&county, b.id, "site", "现场.bat", b"%PDF-1.4\nstart calc".to_vec()).await;
+    assert_eq!(status, 303);
+    let (_, page) = county.get(&format!("/bases/{}", b.id)).await;
+    assert!(page.contains("现场.bat.pdf"), "{page}");
     let (status, _, body) = upload(&county, b.id, "", "a.png", PNG.to_vec()).await;
     assert!(status == 422 && body.contains("请选择佐证材料对应的“五有”项目"), "{body}");
     let (status, _, body) = upload(&county, b.id, "venue", "a.png", Vec::new()).await;
@@ -407,5 +415,5 @@ async fn evidence_photos_and_files_are_kept_per_item_checked_by_content_and_scop
     .await
     .expect("trail")
     .items;
-    assert_eq!(trail.len(), 6, "every file added is in the trail");
+    assert_eq!(trail.len(), 7, "every file added is in the trail");
 }

@@ -122,9 +122,11 @@ async fn a_filed_plan_and_a_base_application_come_out_as_word_documents() {
                 .into(),
     };
     let f = write(&db.conn, &yunxi, async |tx| filings::create(tx, c.id, &input).await).await.expect("draft");
-    write(&db.conn, &yunxi, async |tx| filings::add_file(tx, f.id, "经费预算表.xlsx", b"PK\x03\x04".to_vec()).await)
-        .await
-        .expect("file");
+    write(&db.conn, &yunxi, async |tx| {
+        filings::add_file(tx, f.id, "经费预算表.xlsx", b"PK\x03\x04[Content_Types].xml xl/workbook.xml".to_vec()).await
+    })
+    .await
+    .expect("file");
 
     let county = signed_in(&db, "yxzzb", &[AccountRole::OrgStaff], YUNXI).await;
     let (_, page) = county.get(&format!("/filings/{}", f.id)).await;

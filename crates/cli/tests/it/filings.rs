@@ -76,10 +76,18 @@ async fn a_plan_is_submitted_returned_filed_and_superseded_with_lateness_and_sco
     assert!(field_error(e, "period").contains("1至4"));
 
     let hostile = "..\\..\\实施方案\u{202e}xcod.exe";
-    let file = write(&db.conn, &yunxi, async |tx| filings::add_file(tx, f.id, hostile, b"PK\x03\x04".to_vec()).await)
+    // Not a Word file whatever the name says; an executable is no attachment.
+    for bytes in [b"PK\x03\x04..evil.exe".to_vec(), b"MZ\x90\0\x03\0".to_vec()] {
+        let e = write(&db.conn, &yunxi, async |tx| filings::add_file(tx, f.id, "方案.docx", bytes.clone()).await)
+            .await
+            .expect_err("not a document");
+        assert!(field_error(e, "file").contains("附件只能是"));
+    }
+    let file = write(&db.conn, &yunxi, async |tx| filings::add_file(tx, f.id, hostile, b"%PDF-1.7".to_vec()).await)
         .await
         .expect("attach");
     assert!(!file.name.contains('\\') && !file.name.contains('\u{202e}'), "{}", file.name);
+    assert!(file.name.ends_with(".exe.pdf"), "the name says what it is: {}", file.name);
     let f = write(&db.conn, &yunxi, async |tx| filings::submit(tx, f.id).await).await.expect("submitted");
     assert_eq!(f.state, FilingState::Submitted);
     let first = f.first_submitted_at.expect("first submission");
@@ -275,15 +283,19 @@ async fn filing_pages_and_api_draft_attach_submit_return_and_show_who_is_late() 
     let city = signed_in(&db, "szzb", &[AccountRole::OrgStaff], CITY).await;
     let (status, page) = city.get(&format!("/filings/{id}")).await;
     assert!(status == 200 && page.contains("予以备案") && page.contains("云溪区实施方案.pdf"), "{page}");
-    let (status, _, body) =
-        city.post_form(&format!("/filings/{id}/decide"), &[("action", "return"), ("comments", "")]).await;
-    assert_eq!(status, 422);
-    assert!(body.contains("修改意见"), "{body}");
-    let (status, _, _) =
-        city.post_form(&format!("/filings/{id}/decide"), &[("action", "return"), ("comments", "请补充经费预算")]).await;
+    // Nothing but invisible characters is no comment either.
+    for comments in ["", "\u{200b}\u{200b}", "\u{202e}\u{2060}"] {
+        let (status, _, body) =
+            city.post_form(&format!("/filings/{id}/decide"), &[("action", "return"), ("comments", comments)]).await;
+        assert_eq!(status, 422);
+        assert!(body.contains("修改意见"), "{body}");
+    }
+    let (status, _, _) = city
+        .post_form(&format!("/filings/{id}/decide"), &[("action", "return"), ("comments", "请补充\u{200b}经费预算")])
+        .await;
     assert_eq!(status, 303);
     let (_, page) = county.get(&format!("/filings/{id}")).await;
-    assert!(page.contains("已退回修改") && page.contains("请补充经费预算"), "{page}");
+    assert!(page.contains("已退回修改") && page.contains("请补充经费预算"), "the comment kept without U+200B: {page}");
 
     // Another county's staff: not found, page, file and decision alike.
     let other = signed_in(&db, "qyzzb", &[AccountRole::OrgStaff], QUYUAN).await;

@@ -137,6 +137,13 @@ async fn notifications_follow_the_records_for_each_account_and_are_marked_read()
     let (status, loc, _) =
         county.post_form("/notifications/read", &[("key", &key), ("next", "//evil.example/phish")]).await;
     assert_eq!((status, loc.as_deref()), (303, Some("/notifications?done=one")));
+    // Marked read from a filtered list: back to the same filter (an unknown kind dropped).
+    let (status, loc, _) = county
+        .post_form("/notifications/read", &[("key", &key), ("show", "unread"), ("kind", "allocation_to_fill")])
+        .await;
+    assert_eq!((status, loc.as_deref()), (303, Some("/notifications?done=one&show=unread&kind=allocation_to_fill")));
+    let (_, loc, _) = county.post_form("/notifications/read", &[("key", &key), ("kind", "<x>")]).await;
+    assert_eq!(loc.as_deref(), Some("/notifications?done=one"));
     // No key: refused in Chinese; without the CSRF token: refused.
     let (status, _, body) = county.post_form("/notifications/read", &[]).await;
     assert_eq!(status, 400);

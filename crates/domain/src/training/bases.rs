@@ -110,46 +110,18 @@ pub fn missing(evidence: &[&str; 5]) -> Vec<&'static str> {
 /// Files of evidence (photos, documents, the film) each 五有 item holds at most.
 pub const FILES_PER_ITEM: usize = 5;
 
-/// What an evidence file is, read from its first bytes (never from its name alone): its
-/// content type, or why it is refused. Photos (JPEG, PNG, GIF, WebP), PDF, Word, Excel and
-/// PowerPoint files (old and new) and MP4 films are taken.
-pub fn evidence_kind(name: &str, bytes: &[u8]) -> Result<&'static str, String> {
-    let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
-    let starts = |m: &[u8]| bytes.starts_with(m);
-    let kind = if starts(b"\xFF\xD8\xFF") {
-        Some("image/jpeg")
-    } else if starts(b"\x89PNG\r\n\x1a\n") {
-        Some("image/png")
-    } else if starts(b"GIF87a") || starts(b"GIF89a") {
-        Some("image/gif")
-    } else if starts(b"RIFF") && bytes.get(8..12) == Some(b"WEBP") {
-        Some("image/webp")
-    } else if starts(b"%PDF-") {
-        Some("application/pdf")
-    } else if bytes.get(4..8) == Some(b"ftyp") {
-        Some("video/mp4")
-    } else if starts(b"PK\x03\x04") {
-        match ext.as_str() {
-            "docx" => Some("application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
-            "xlsx" => Some("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-            "pptx" => Some("application/vnd.openxmlformats-officedocument.presentationml.presentation"),
-            _ => None,
-        }
-    } else if starts(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1") {
-        match ext.as_str() {
-            "doc" => Some("application/msword"),
-            "xls" => Some("application/vnd.ms-excel"),
-            "ppt" => Some("application/vnd.ms-powerpoint"),
-            _ => None,
-        }
-    } else {
-        None
-    };
-    kind.ok_or_else(|| {
-        "只能上传照片（JPG、PNG、GIF、WebP）、PDF、Word、Excel、PowerPoint 文件或 MP4 视频；\
-         该文件的内容不是这些格式，请转换后再上传"
-            .to_owned()
-    })
+/// What an evidence file is, read from its content (`files::sniff`, never from its name
+/// alone), or why it is refused. Photos (JPEG, PNG, GIF, WebP), PDF, Word, Excel,
+/// PowerPoint, WPS and OFD files and MP4 films are taken.
+pub fn evidence_kind(name: &str, bytes: &[u8]) -> Result<crate::files::FileKind, String> {
+    use crate::files::Family;
+    crate::files::sniff(name, bytes)
+        .filter(|k| matches!(k.family, Family::Photo | Family::Document | Family::Video))
+        .ok_or_else(|| {
+            "只能上传照片（JPG、PNG、GIF、WebP）、PDF、Word、Excel、PowerPoint、WPS、OFD 文件或 MP4 视频；\
+             该文件的内容不是这些格式，请转换后再上传"
+                .to_owned()
+        })
 }
 
 /// Whether evidence of this content type is shown in the page (a photo).
@@ -229,14 +201,16 @@ mod tests {
 
     #[test]
     fn evidence_is_known_by_its_content_not_its_name() {
-        assert_eq!(evidence_kind("现场.jpg", b"\xFF\xD8\xFF\xE0rest"), Ok("image/jpeg"));
-        assert_eq!(evidence_kind("x", b"\x89PNG\r\n\x1a\nrest"), Ok("image/png"));
-        assert_eq!(evidence_kind("片.mp4", b"\0\0\0\x18ftypmp42"), Ok("video/mp4"));
-        assert_eq!(evidence_kind("材料.PDF", b"%PDF-1.7"), Ok("application/pdf"));
-        assert!(evidence_kind("材料.docx", b"PK\x03\x04..").is_ok_and(|m| m.contains("wordprocessingml")));
-        // A zip or an executable renamed is refused, whatever its name says.
+        let mime = |n: &str, b: &[u8]| evidence_kind(n, b).map(|k| k.mime);
+        assert_eq!(mime("现场.jpg", b"\xFF\xD8\xFF\xE0rest"), Ok("image/jpeg"));
+        assert_eq!(mime("片.mp4", b"\0\0\0\x18ftypmp42"), Ok("video/mp4"));
+        assert_eq!(mime("材料.PDF", b"%PDF-1.7"), Ok("application/pdf"));
+        let docx = b"PK\x03\x04..[Content_Types].xml..word/document.xml";
+        assert!(mime("材料.docx", docx).is_ok_and(|m| m.contains("wordprocessingml")));
+        // A zip, an executable or a page renamed is refused, whatever its name says; so is
+        // plain text (not evidence).
         assert!(evidence_kind("照片.jpg", b"MZ\x90\0").is_err());
-        assert!(evidence_kind("材料.zip", b"PK\x03\x04..").is_err());
+        assert!(evidence_kind("材料.docx", b"PK\x03\x04..evil.exe").is_err());
         assert!(evidence_kind("page.html", b"<html><script>").is_err());
         assert!(is_photo("image/png") && !is_photo("application/pdf"));
     }

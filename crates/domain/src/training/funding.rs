@@ -398,7 +398,12 @@ pub fn check_line(f: &LineFields) -> Result<LineDraft, Vec<FieldError>> {
     pick("source", "经费来源", FundSource::allowed_labels(), source.map(|_| ()));
     let kind = CostKind::from_code(f.kind.trim()).or_else(|| CostKind::parse_label(&f.kind));
     pick("kind", "开支类别", "综合定额、师资费".into(), kind.map(|_| ()));
-    let amount = parse_yuan(&f.amount).map_err(|m| errs.push(FieldError { field: "amount", message: m })).ok();
+    let amount = parse_yuan(&f.amount)
+        .and_then(|fen| {
+            if fen == 0 { Err("金额为0，不必登记；请填写大于0的金额".to_owned()) } else { Ok(fen) }
+        })
+        .map_err(|m| errs.push(FieldError { field: "amount", message: m }))
+        .ok();
     let note = f.note.trim();
     if note.chars().count() > 200 {
         errs.push(FieldError { field: "note", message: "说明不能超过200字".into() });
@@ -502,6 +507,20 @@ mod tests {
             amount_fen: yuan * 100,
             lecture: Some(Lecture { title, hours, half_days, fee_fen: yuan * 100 }),
         }
+    }
+
+    #[test]
+    fn a_line_of_nothing_is_refused() {
+        let f = LineFields {
+            stage: "expense".into(),
+            source: "fiscal".into(),
+            kind: "comprehensive".into(),
+            amount: "0.00".into(),
+            ..Default::default()
+        };
+        let e = check_line(&f).expect_err("zero");
+        assert!(e[0].field == "amount" && e[0].message.contains("大于0"), "{e:?}");
+        assert!(check_line(&LineFields { amount: "0.01".into(), ..f }).is_ok());
     }
 
     #[test]

@@ -141,6 +141,8 @@ struct IndexPage {
     quota: Form,
     /// Whether the viewer sets quotas (a scope above the counties).
     sets_quotas: bool,
+    /// Whether the viewer may apply (training editors).
+    can_apply: bool,
     city_villages: u32,
     city_communities: u32,
     county_min: u32,
@@ -168,6 +170,7 @@ async fn index_page(st: &AppState, ctx: &Ctx, p: &Params, quota: Form) -> AppRes
         city,
         quota,
         sets_quotas,
+        can_apply: ctx.session.account.roles.can(Perm::TRAINING_EDIT),
         city_villages: rules::CITY_VILLAGES,
         city_communities: rules::CITY_COMMUNITIES,
         county_min: rules::COUNTY_MIN,

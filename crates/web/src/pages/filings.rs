@@ -5,7 +5,7 @@
 
 use askama::Template;
 use axum::extract::{Form as AxForm, Multipart, Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use xuepei_domain::accounts::Perm;
 use xuepei_domain::labels::Labeled;
@@ -537,17 +537,7 @@ async fn download(
     let id = params::id(&id, "备案材料")?;
     let file = params::id(&file, "附件")?;
     let (name, content) = store::file(&st.db, &ctx.scope, id, file).await?;
-    let disposition = format!("attachment; filename=\"attachment\"; filename*=UTF-8''{}", params::enc(&name));
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/octet-stream".to_owned()),
-            (header::CONTENT_DISPOSITION, disposition),
-            (header::CACHE_CONTROL, "no-store".to_owned()),
-            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
-        ],
-        content,
-    )
-        .into_response())
+    Ok(crate::documents::attachment(content, "application/octet-stream", &name))
 }
 
 /// One step on a filing: done, or the filing shown again with why not (422).

@@ -188,9 +188,15 @@ async fn remove_line(
     let id = params::id(&id, "班次")?;
     let line = params::id(&line, "经费明细")?;
     let tx = Tx::begin(&st.db, &ctx.scope, &ctx.actor).await?;
-    funds::remove_line(&tx, id, line).await?;
-    tx.commit().await?;
-    Ok(Redirect::to(&format!("/classes/{id}/funds?done=removed")).into_response())
+    let result = funds::remove_line(&tx, id, line).await;
+    save_or_refuse(
+        tx,
+        result,
+        Form::new(),
+        |_| format!("/classes/{id}/funds?done=removed"),
+        async |form| class_page(&st, &ctx, id, form, None).await,
+    )
+    .await
 }
 
 #[derive(Template)]

@@ -85,10 +85,15 @@ async fn mark_read(State(st): State<AppState>, ctx: Ctx, AxForm(p): AxForm<Param
     };
     notifications::mark_read(&st.db, &ctx.scope, &v, today, keys.as_deref()).await?;
     let next = params::text(&p, "next").filter(|h| rules::local_href(h));
-    let to = match next {
-        Some(h) => h.to_owned(),
-        None if all => "/notifications?done=all".to_owned(),
-        None => "/notifications?done=one".to_owned(),
-    };
+    // Back to the list as it was filtered.
+    let mut back = format!("/notifications?done={}", if all { "all" } else { "one" });
+    if params::text(&p, "show") == Some("unread") {
+        back.push_str("&show=unread");
+    }
+    if let Some(k) = params::labeled::<NoticeKind>(&p, "kind") {
+        back.push_str("&kind=");
+        back.push_str(k.code());
+    }
+    let to = next.map_or(back, str::to_owned);
     Ok(Redirect::to(&to).into_response())
 }
