@@ -102,14 +102,23 @@ fn wrap(face: &rustybuzz::Face<'_>, text: &str, size: f32, max: f32) -> Vec<Stri
             let mut wider = line.clone();
             wider.push(c);
             if !line.is_empty() && width(face, &wider, size) > max && !NO_LINE_START.contains(c) {
-                // An opening bracket or quote goes down with what it opens.
-                let carried =
-                    line.chars().last().filter(|last| NO_LINE_END.contains(*last) && line.chars().count() > 1);
-                if carried.is_some() {
-                    line.pop();
+                // A number or Latin word is never split ("2015年"), and an opening bracket
+                // or quote goes down with what it opens.
+                let chars: Vec<char> = line.chars().collect();
+                let mut keep = chars.len();
+                if c.is_ascii_alphanumeric() {
+                    while keep > 0 && chars[keep - 1].is_ascii_alphanumeric() {
+                        keep -= 1;
+                    }
                 }
-                lines.push(std::mem::take(&mut line));
-                line.extend(carried);
+                if keep > 0 && NO_LINE_END.contains(chars[keep - 1]) {
+                    keep -= 1;
+                }
+                if keep == 0 {
+                    keep = chars.len();
+                }
+                lines.push(chars[..keep].iter().collect());
+                line = chars[keep..].iter().collect();
             }
             line.push(c);
         }
@@ -275,6 +284,10 @@ mod tests {
         let exact = format!("{}（乙）", "甲".repeat(9));
         let lines = wrap(face, &exact, 20.0, width(face, &"甲".repeat(10), 20.0));
         assert_eq!(lines, ["甲".repeat(9), "（乙）".to_owned()]);
+        // A year is not split across lines, nor parted from its bracket.
+        let year = format!("{}（2015年）", "甲".repeat(8));
+        let lines = wrap(face, &year, 20.0, width(face, &format!("{}（20", "甲".repeat(8)), 20.0));
+        assert_eq!(lines, ["甲".repeat(8), "（2015年）".to_owned()]);
     }
 
     #[test]

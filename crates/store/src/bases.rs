@@ -710,6 +710,28 @@ pub async fn set_quota(tx: &Tx, county_code: &str, year: &str, villages: &str, c
             .ok_or_else(|| err(field, format!("{label}名额须是0至50之间的整数")))
     };
     let q = Quota { villages: n(villages, "villages", "村")?, communities: n(communities, "communities", "社区")? };
+    // A quota never drops below the recommendations the county has already made that year.
+    let recommended = [BaseState::Recommended, BaseState::City];
+    let mut errs = Vec::new();
+    for (kind, field, asked) in
+        [(BaseKind::Village, "villages", q.villages), (BaseKind::Community, "communities", q.communities)]
+    {
+        let used =
+            count(tx.conn(), &county.path, practice_base::Column::CountyPath, kind, year, &recommended, 0).await?;
+        if asked < used {
+            errs.push(FieldError {
+                field,
+                message: format!(
+                    "{}{year}年度已推荐{}{used}个，名额不能少于已推荐数；如需调减，请先退回多出的推荐",
+                    county.name,
+                    kind.label()
+                ),
+            });
+        }
+    }
+    if !errs.is_empty() {
+        return Err(StoreError::Invalid(errs));
+    }
     let before = quota_of(tx.conn(), county.id, &county.name, year).await?;
     let existing = base_quota::Entity::find()
         .filter(base_quota::Column::OrgId.eq(county.id))

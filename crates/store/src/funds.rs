@@ -118,6 +118,20 @@ impl ClassFunds {
     pub fn flags_of(&self, line: &FundLine) -> Vec<&Flag> {
         self.flags.iter().filter(|f| f.line_id == Some(line.id)).collect()
     }
+
+    /// Whether the line is a comprehensive one of a stage whose comprehensive total breaks
+    /// the cap (the breach is the class's, not one line's).
+    pub fn in_total_over(&self, line: &FundLine) -> bool {
+        line.kind == CostKind::Comprehensive && self.flags.iter().any(|f| f.line_id.is_none() && f.stage == line.stage)
+    }
+
+    /// How much the expenses exceed a budget that was entered, in yuan.
+    pub fn over_budget(&self) -> Option<String> {
+        let total =
+            |stage: FundStage| -> i64 { self.lines.iter().filter(|l| l.stage == stage).map(|l| l.amount_fen).sum() };
+        let (budget, expense) = (total(FundStage::Budget), total(FundStage::Expense));
+        (budget > 0 && expense > budget).then(|| rules::yuan(expense - budget))
+    }
 }
 
 /// The class, when the scope organises it (others are told it is not found).

@@ -55,7 +55,10 @@ impl Header {
             ("doc_to", "主送机关", 1000, &mut h.addressees),
         ] {
             if let Some(v) = p.get(key) {
-                match check_text(v, max, false) {
+                // Addressees typed on several lines are one line of the document, the
+                // groups separated by "，" as customary.
+                let v = v.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join("，");
+                match check_text(&v, max, false) {
                     Ok(Some(t)) => *slot = t,
                     Ok(None) => {}
                     Err(m) => errs.push(format!("{label}{m}")),

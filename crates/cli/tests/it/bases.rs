@@ -110,6 +110,15 @@ async fn bases_are_accredited_by_county_and_city_within_quota_with_all_five_item
     write(&db.conn, &yunxi, async |tx| bases::act(tx, b.id, "recommend", "").await)
         .await
         .expect("within the new quota");
+    // Two villages recommended: the quota cannot drop below them.
+    let e = write(&db.conn, &city, async |tx| bases::set_quota(tx, YUNXI, "2026", "1", "0").await)
+        .await
+        .expect_err("below the recommended");
+    let StoreError::Invalid(errs) = e else { panic!("{e:?}") };
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert!(errs[0].field == "villages" && errs[0].message.contains("已推荐村2个"), "{errs:?}");
+    let q = bases::quota_of(&db.conn, yx.id, &yx.name, 2026).await.expect("quota");
+    assert_eq!((q.villages, q.communities), (2, 1), "unchanged");
 
     // The city returns one with comments (required) and accredits the other.
     let e = write(&db.conn, &city, async |tx| bases::act(tx, b.id, "return", " ").await).await.expect_err("comments");

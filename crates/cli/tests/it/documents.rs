@@ -70,7 +70,7 @@ async fn the_campaign_notice_is_written_from_the_campaign_in_the_official_layout
             ("doc_mark", "中共岳阳市委组织部文件"),
             ("doc_number", "岳组发〔2026〕3号"),
             ("doc_date", "2026-03-03"),
-            ("doc_to", "各县市区委组织部"),
+            ("doc_to", "各县市区委组织部\r\n市直各单位\n"),
         ],
     )
     .await;
@@ -79,7 +79,12 @@ async fn the_campaign_notice_is_written_from_the_campaign_in_the_official_layout
     let l = lines(&text);
     assert_eq!(
         &l[..4],
-        &["中共岳阳市委组织部文件", "岳组发〔2026〕3号", &format!("关于开展{}的通知", c.title), "各县市区委组织部："]
+        &[
+            "中共岳阳市委组织部文件",
+            "岳组发〔2026〕3号",
+            &format!("关于开展{}的通知", c.title),
+            "各县市区委组织部，市直各单位："
+        ]
     );
     assert!(text.contains("中共岳阳市委组织部\n2026年3月3日\n"), "signed by the body the mark names: {text}");
 

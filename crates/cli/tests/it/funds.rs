@@ -4,7 +4,7 @@
 //! reasons; totals per campaign, organiser and source, and their Excel export.
 
 use xuepei_domain::accounts::AccountRole;
-use xuepei_domain::training::funding::{FundSource, FundStage, LineFields};
+use xuepei_domain::training::funding::{CostKind, FundSource, FundStage, LineFields};
 use xuepei_store::classes::{self, ClassInput};
 use xuepei_store::{Scope, StoreError, funds};
 
@@ -63,6 +63,16 @@ async fn funds_of_a_class_are_checked_against_the_caps_and_kept_by_the_organiser
     let lecture_id = f.lines.last().expect("lecture").id;
     assert_eq!(rules, [(FundStage::Expense, None, "0.50"), (FundStage::Expense, Some(lecture_id), "500.00")]);
     assert!(f.flags[1].rule.contains("正高级职称每学时不超过1000元"), "{}", f.flags[1].rule);
+    // Each comprehensive expense line is part of the total over the cap; the expenses
+    // exceed the budget.
+    assert!(
+        f.lines
+            .iter()
+            .filter(|l| l.stage == FundStage::Expense && l.kind == CostKind::Comprehensive)
+            .all(|l| f.in_total_over(l))
+    );
+    assert!(f.lines.iter().filter(|l| l.stage == FundStage::Budget).all(|l| !f.in_total_over(l)));
+    assert_eq!(f.over_budget().as_deref(), Some("3500.50"));
     // A first-class venue raises the cap: the comprehensive total is within.
     write(&db.conn, &city, async |tx| funds::set_venue(tx, class.id, "一类培训").await).await.expect("venue");
     let f = funds::of_class(&db.conn, &city, class.id).await.expect("funds");

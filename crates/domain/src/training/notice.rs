@@ -109,9 +109,14 @@ pub fn body(f: &NoticeFacts) -> Vec<String> {
     }
     asks.push(format!("参训学员请假累计不得超过培训时长的{}，超过的按规定作退学处理。", f.rules.max_leave_fraction));
     let c = &f.rules.credits;
+    // "每年" for one year, "每3年" for several.
+    let per = |years: u32| if years == 1 { "每年".to_owned() } else { format!("每{years}年") };
     asks.push(format!(
-        "县处级以上干部{}年内累计参加培训不少于{}学时，其他干部每{}年不少于{}学时。",
-        c.senior.years, c.senior.hours, c.junior.years, c.junior.hours
+        "县处级以上干部{}年内累计参加培训不少于{}学时，其他干部{}不少于{}学时。",
+        c.senior.years,
+        c.senior.hours,
+        per(c.junior.years),
+        c.junior.hours
     ));
     sections.push(("有关要求".into(), asks));
 
@@ -213,6 +218,7 @@ mod tests {
         assert!(b.contains("村党组织书记参加市级及以上集中培训的比例不低于15%"));
         assert!(b.contains("请于2026年3月9日前上报备案，岳阳楼区委组织部报市委组织部；市直单位报市直机关工委"));
         assert!(b.contains("请于2026年7月15日前上报工作总结"));
+        assert!(b.contains("其他干部每年不少于90学时"), "{b}");
         // Sections are numbered in order, without gaps.
         assert!(b.contains("五、工作要求") && b.contains("六、加强组织领导"));
     }

@@ -158,14 +158,15 @@ pub fn draft(f: &Facts) -> Draft {
     // 一、基本情况
     let mut basic = format!(
         "按照“{}”工作部署，{}自{}起组织开展集中轮训{}。截至{}，",
-        f.campaign,
+        // Quotes inside quotes become single ones.
+        f.campaign.replace('“', "‘").replace('”', "’"),
         f.organiser,
         crate::time::chinese_day(f.campaign_start),
         if summary { format!("，至{}结束", crate::time::chinese_day(f.campaign_end)) } else { String::new() },
         crate::time::chinese_day(f.as_of),
     );
     if f.classes == 0 {
-        basic.push_str("尚未在系统中安排班次。");
+        basic.push_str("本单位尚未在系统中举办班次。");
     } else {
         let classes = fig("安排班次（个）", f.classes.to_string(), View::Classes);
         let begun = fig("已开班（个）", f.classes_begun.to_string(), View::Classes);
@@ -180,12 +181,12 @@ pub fn draft(f: &Facts) -> Draft {
     }
     if f.target > 0 {
         let t = fig("参训对象（人）", f.target.to_string(), View::Coverage);
-        let p = fig("已安排班次（人）", f.planned.to_string(), View::Coverage);
+        let p = fig("已安排参加班次（人）", f.planned.to_string(), View::Coverage);
         let e = fig("已参训（人）", f.enrolled.to_string(), View::Coverage);
         let ep = fig("参训率", share(f.enrolled, f.target), View::Coverage);
         let r = fig("已结业（人）", f.trained.to_string(), View::Coverage);
         let rp = fig("结业率", share(f.trained, f.target), View::Coverage);
-        let _ = write!(basic, "全部参训对象{t}人，已安排班次{p}人，已参训{e}人（占{ep}），已结业{r}人（占{rp}）。");
+        let _ = write!(basic, "全部参训对象{t}人，已安排参加班次{p}人，已参训{e}人（占{ep}），已结业{r}人（占{rp}）。");
     } else {
         basic.push_str("系统中尚无符合本次轮训条件的参训对象，请核对人员信息。");
     }
@@ -299,7 +300,7 @@ pub fn draft(f: &Facts) -> Draft {
         if f.absent > 0 {
             what.push(format!("缺勤{}人次", f.absent));
         }
-        problems.push(format!("部分学员有{}的情况，需加强学员管理。", what.join("、")));
+        problems.push(format!("学员出勤仍有不足，共{}，需加强学员管理。", what.join("、")));
         next.push("严格请销假和考勤管理，对请假、缺课人员及时组织补学。".to_owned());
     }
     if f.classes_overdue > 0 {
@@ -415,7 +416,7 @@ mod tests {
         for s in [
             "截至2026年4月30日",
             "共安排班次4个，已开班3个、结业2个，开展教学12次、36学时",
-            "全部参训对象320人，已安排班次300人，已参训280人（占87.5%），已结业140人（占43.8%）",
+            "全部参训对象320人，已安排参加班次300人，已参训280人（占87.5%），已结业140人（占43.8%）",
             "采取专题辅导、现场观摩等方式组织教学，其中专题辅导8次、现场观摩4次",
             "围绕“党的二十大精神”“乡村振兴”等专题",
             "出勤900人次、迟到20人次、请假30人次、缺勤10人次，出勤率95.8%",
@@ -468,7 +469,10 @@ mod tests {
         let d = draft(&f);
         assert_eq!(d.title, "云溪区关于学习贯彻集中轮训的工作总结");
         assert!(d.body.contains("至2026年6月30日结束"));
-        assert!(d.body.contains("尚未在系统中安排班次"));
+        assert!(d.body.contains("本单位尚未在系统中举办班次"));
+        // A campaign whose name quotes: single quotes inside the double ones.
+        f.campaign = "全市村（社区）“两委”干部冬训".into();
+        assert!(draft(&f).body.contains("按照“全市村（社区）‘两委’干部冬训”工作部署"));
         assert!(d.body.contains("请补充本单位的主要做法"));
         assert!(d.body.contains("系统中尚无本单位的轮训数据"));
         assert!(d.body.contains("巩固轮训成果"));
