@@ -15,8 +15,8 @@ use std::collections::BTreeMap;
 use chrono::{Datelike, NaiveDate};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 use serde::Serialize;
 use xuepei_domain::divisions::{DivisionLevel, level_of};
@@ -299,15 +299,37 @@ async fn checked(
         bad("org", "请填写基地所在的村、社区或单位的组织代码".into());
         None
     } else {
-        match organization::Entity::find()
-            .filter(organization::Column::Code.eq(i.org.trim()))
+        // A code, "名称（代码）", or a name (full or short) that names one organisation.
+        let (name, code) = xuepei_domain::org::split_ref(&i.org);
+        let code = code.unwrap_or(name);
+        let by_code = organization::Entity::find()
+            .filter(organization::Column::Code.eq(code))
             .filter(scope.cond(organization::Column::Path))
             .one(db)
-            .await?
-        {
-            Some(o) => Some(o),
+            .await?;
+        let found = match by_code {
+            Some(o) => vec![o],
             None => {
-                bad("org", format!("组织代码“{}”不存在或不在您的管理范围内", i.org.trim()));
+                organization::Entity::find()
+                    .filter(
+                        Condition::any()
+                            .add(organization::Column::Name.eq(name))
+                            .add(organization::Column::ShortName.eq(name)),
+                    )
+                    .filter(scope.cond(organization::Column::Path))
+                    .limit(2)
+                    .all(db)
+                    .await?
+            }
+        };
+        match <[_; 1]>::try_from(found) {
+            Ok([o]) => Some(o),
+            Err(v) if v.len() > 1 => {
+                bad("org", format!("名称为“{name}”的组织不止一个，请从列表中选择或填写组织代码"));
+                None
+            }
+            Err(_) => {
+                bad("org", format!("组织“{}”不存在或不在您的管理范围内，请从列表中选择", i.org.trim()));
                 None
             }
         }

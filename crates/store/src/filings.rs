@@ -1050,7 +1050,8 @@ pub async fn decide(tx: &Tx, id: i64, action: &str, comments: &str) -> Result<Fi
         .col_expr(filing::Column::State, Expr::value(to.code()))
         .col_expr(
             filing::Column::Comments,
-            Expr::value(if comments.is_empty() { f.comments.clone() } else { Some(comments.to_owned()) }),
+            // The decision's own opinion: filing without one clears an earlier return's.
+            Expr::value((!comments.is_empty()).then(|| comments.to_owned())),
         )
         .col_expr(filing::Column::DecidedAt, Expr::value(Some(t)))
         .col_expr(filing::Column::DecidedBy, Expr::value(Some(tx.actor().username.clone())))

@@ -431,8 +431,12 @@ impl FromRequestParts<AppState> for Ctx {
             ip: auth.ip,
             id_checks,
         };
-        let bell =
-            if parts.method == Method::GET { state.bells.count(state, &session, &session.scope).await } else { None };
+        // A form shown again after a refusal keeps the last count rather than count anew.
+        let bell = if parts.method == Method::GET {
+            state.bells.count(state, &session, &session.scope).await
+        } else {
+            state.bells.peek(&session, &session.scope)
+        };
         Ok(Ctx { scope: session.scope.clone(), session, actor, bell })
     }
 }

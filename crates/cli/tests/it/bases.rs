@@ -90,11 +90,14 @@ async fn bases_are_accredited_by_county_and_city_within_quota_with_all_five_item
     assert_eq!(a.state, BaseState::Recommended);
     let e = write(&db.conn, &yunxi, async |tx| bases::act(tx, a.id, "accredit_city", "").await).await.expect_err("own");
     assert!(matches!(e, StoreError::Forbidden(_)), "{e:?}");
+    // The host named as the list shows it (its full name) rather than by code.
+    let host = by_code(&db.conn, &villages[1]).await;
     let b = write(&db.conn, &yunxi, async |tx| {
-        bases::create(tx, &application(&villages[1], "第二村基地", "village")).await
+        bases::create(tx, &application(&format!(" {} ", host.name), "第二村基地", "village")).await
     })
     .await
     .expect("second");
+    assert_eq!(b.org.code, villages[1]);
     let e = write(&db.conn, &yunxi, async |tx| bases::act(tx, b.id, "recommend", "").await).await.expect_err("quota");
     let m = conflict(e);
     assert!(m.contains("推荐名额1个") && m.contains("已有1个"), "{m}");

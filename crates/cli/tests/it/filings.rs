@@ -122,6 +122,7 @@ async fn a_plan_is_submitted_returned_filed_and_superseded_with_lateness_and_sco
     let f = write(&db.conn, &yunxi, async |tx| filings::submit(tx, f.id).await).await.expect("again");
     assert_eq!(f.first_submitted_at, Some(first), "lateness counts from the first submission");
     let f = write(&db.conn, &city, async |tx| filings::decide(tx, f.id, "accept", "").await).await.expect("filed");
+    assert_eq!(f.comments, None, "the return's comments are not the filing's opinion");
     assert_eq!(f.state, FilingState::Filed);
     let e = write(&db.conn, &city, async |tx| filings::decide(tx, f.id, "accept", "").await).await.expect_err("twice");
     assert!(matches!(e, StoreError::Conflict(_)), "{e:?}");

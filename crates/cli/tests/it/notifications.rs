@@ -133,6 +133,10 @@ async fn notifications_follow_the_records_for_each_account_and_are_marked_read()
     assert_eq!(unread_count(&page), total - 1);
     let (_, home) = county.get("/").await;
     assert_eq!(bell(&home), total - 1, "the bell forgets its count once something is read");
+    // A form refused and shown again keeps the bell's number.
+    let (status, _, body) = county.post_form(&format!("/filings/{}", f.id), &[("title", ""), ("body", "")]).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(bell(&body), total - 1, "{body}");
     let key = row(&page, "尚有29个名额").expect("allocation").0.to_owned();
     let (status, loc, _) =
         county.post_form("/notifications/read", &[("key", &key), ("next", "//evil.example/phish")]).await;

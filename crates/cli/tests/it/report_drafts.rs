@@ -149,6 +149,8 @@ async fn the_pages_draft_a_summary_on_creation_and_again_on_request() {
     let (status, page) = county.get(&format!("/campaigns/{}/filings/new", c.id)).await;
     assert!(status == 200 && page.contains("根据系统数据起草标题和正文"), "{page}");
     assert!(page.contains(r#"name="draft" value="1" checked"#), "drafting is the default: {page}");
+    let (_, page) = county.get(&format!("/campaigns/{}/filings/new?kind=plan", c.id)).await;
+    assert!(!page.contains(r#"name="draft" value="1" checked"#), "a plan is not drafted from the data: {page}");
     let board = format!("/campaigns/{}/filings", c.id);
     let (status, loc, body) =
         county.post_form(&board, &[("org", YUNXI), ("kind", "工作总结"), ("title", ""), ("draft", "1")]).await;

@@ -285,7 +285,7 @@ async fn export(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>) ->
                     r.filer.receiver.name.clone().into(),
                     d.what().into(),
                     d.deadline.to_string().into(),
-                    d.current.as_ref().map_or("未起草", |f| f.state.label()).into(),
+                    d.status().into(),
                     d.current.as_ref().map_or(Cell::Empty, |f| Cell::Number(f64::from(f.version))),
                     d.first_submitted_at.map_or(Cell::Empty, |t| xuepei_domain::time::minute(t).into()),
                     Cell::Number(d.days_late as f64),
@@ -342,13 +342,16 @@ async fn new_form(
     Query(p): Query<Params>,
 ) -> AppResult<Html<String>> {
     let id = params::id(&id, "轮训工作")?;
-    // Reports and summaries are drafted from the data unless the organiser unticks it.
+    // Reports and summaries are drafted from the data unless the organiser unticks it; a
+    // plan is written by the organiser.
     let mut form = Form::new();
-    form.set_list("draft", vec!["1".into()]);
     for k in ["org", "kind", "period"] {
         if let Some(v) = params::text(&p, k) {
             form.set(k, v);
         }
+    }
+    if FilingKind::parse_label(form.value("kind")) != Some(FilingKind::Plan) {
+        form.set_list("draft", vec!["1".into()]);
     }
     if form.value("org").is_empty()
         && let [only] = store::my_filers(&st.db, &ctx.scope, id).await?.as_slice()
