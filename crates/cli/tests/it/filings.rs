@@ -304,6 +304,25 @@ async fn filing_pages_and_api_draft_attach_submit_return_and_show_who_is_late() 
     assert_eq!(other.post_form(&format!("/filings/{id}/decide"), &[("action", "accept")]).await.0, 404);
     assert_eq!(other.post_form(&format!("/filings/{id}/submit"), &[]).await.0, 404);
 
+    // The board filtered: by state, by the organiser's name; the counts stay the whole's.
+    let table = |page: &str| {
+        page.split("id=\"filing-board\"").nth(1).and_then(|t| t.split("</table>").next()).unwrap_or("").to_owned()
+    };
+    let (_, page) = city.get(&format!("{board}?show=returned")).await;
+    let t = table(&page);
+    assert!(t.contains("云溪区") && !t.contains("屈原") && t.contains("已退回修改"), "{t}");
+    assert!(page.contains("已退回修改1项"), "{page}");
+    let (_, page) = city.get(&format!("{board}?q=%E5%B1%88%E5%8E%9F&kind=plan")).await;
+    let t = table(&page);
+    assert!(t.contains("屈原") && !t.contains("云溪区"), "{t}");
+    let (_, page) = city.get(&format!("{board}?q=%E5%B1%88%E5%8E%9F&show=filed")).await;
+    assert!(table(&page).contains("没有符合条件的报送事项"), "{page}");
+    let (status, page) = city.get(&format!("{board}?show=%3Cx%3E&kind=zzz")).await;
+    assert!(
+        status == 200 && table(&page).contains("云溪区") && table(&page).contains("屈原"),
+        "unknown filters are ignored"
+    );
+
     // The board's Excel export.
     let csrf = city.csrf().await;
     let r = city

@@ -142,11 +142,61 @@ async fn index(State(st): State<AppState>, ctx: Ctx) -> AppResult<Html<String>> 
 struct BoardPage {
     layout: Layout,
     b: Board,
+    view: BoardView,
+    /// (filers, duties filed, waiting, returned, late, not submitted) before filtering.
+    counts: [usize; 6],
+    kinds: Vec<(&'static str, &'static str)>,
+    shows: Vec<(&'static str, &'static str)>,
     mine: Vec<Filer>,
     terms: Form,
     route: Form,
     everies: Vec<(&'static str, &'static str)>,
     export_href: String,
+}
+
+/// What of the board is shown: organisers whose name holds `q`, duties of a kind, in a
+/// state.
+#[derive(Debug, Clone, Default)]
+struct BoardView {
+    q: String,
+    kind: String,
+    show: String,
+}
+
+const BOARD_SHOWS: [(&str, &str); 5] = [
+    ("late", "逾期"),
+    ("waiting", "已报送待备案"),
+    ("returned", "已退回修改"),
+    ("filed", "已备案"),
+    ("missing", "未报送"),
+];
+
+impl BoardView {
+    fn of(p: &Params) -> Self {
+        let pick = |k: &str, ok: &dyn Fn(&str) -> bool| params::text(p, k).filter(|v| ok(v)).unwrap_or("").to_owned();
+        BoardView {
+            q: params::text(p, "q").map(|v| v.chars().take(50).collect()).unwrap_or_default(),
+            kind: pick("kind", &|v| FilingKind::from_code(v).is_some()),
+            show: pick("show", &|v| BOARD_SHOWS.iter().any(|(c, _)| *c == v)),
+        }
+    }
+
+    fn is_filtered(&self) -> bool {
+        !(self.q.is_empty() && self.kind.is_empty() && self.show.is_empty())
+    }
+
+    fn shows(&self, d: &store::Duty) -> bool {
+        let state = d.current.as_ref().map(|f| f.state);
+        (self.kind.is_empty() || d.kind.code() == self.kind)
+            && match self.show.as_str() {
+                "late" => d.days_late > 0,
+                "waiting" => state == Some(FilingState::Submitted),
+                "returned" => state == Some(FilingState::Returned),
+                "filed" => d.filed_version.is_some(),
+                "missing" => d.due && matches!(state, None | Some(FilingState::Draft)),
+                _ => true,
+            }
+    }
 }
 
 impl BoardPage {
@@ -163,8 +213,25 @@ async fn board_page(
     terms: Form,
     route: Form,
     n: Option<String>,
+    view: BoardView,
 ) -> AppResult<Html<String>> {
-    let b = store::board(&st.db, &ctx.scope, id, xuepei_domain::time::today()).await?;
+    let mut b = store::board(&st.db, &ctx.scope, id, xuepei_domain::time::today()).await?;
+    let duties = || b.rows.iter().flat_map(|r| r.duties.iter());
+    let state = |d: &store::Duty| d.current.as_ref().map(|f| f.state);
+    let counts = [
+        b.rows.len(),
+        duties().filter(|d| d.filed_version.is_some()).count(),
+        duties().filter(|d| state(d) == Some(FilingState::Submitted)).count(),
+        duties().filter(|d| state(d) == Some(FilingState::Returned)).count(),
+        duties().filter(|d| d.days_late > 0).count(),
+        duties().filter(|d| d.due && matches!(state(d), None | Some(FilingState::Draft))).count(),
+    ];
+    if view.is_filtered() {
+        b.rows.retain_mut(|r| {
+            r.duties.retain(|d| view.shows(d));
+            !r.duties.is_empty() && (view.q.is_empty() || r.filer.org.name.contains(view.q.as_str()))
+        });
+    }
     let mine = store::my_filers(&st.db, &ctx.scope, id).await?;
     let terms = if terms.has_errors() || terms.general().is_some() {
         terms
@@ -182,10 +249,14 @@ async fn board_page(
     render(&BoardPage {
         layout,
         b,
+        view,
+        counts,
         mine,
         terms,
         route,
         everies: params::options::<ProgressEvery>(),
+        kinds: params::options::<FilingKind>(),
+        shows: BOARD_SHOWS.to_vec(),
         export_href: format!("/campaigns/{id}/filings/export"),
     })
 }
@@ -197,7 +268,7 @@ async fn board(
     Query(p): Query<Params>,
 ) -> AppResult<Html<String>> {
     let id = params::id(&id, "轮训工作")?;
-    board_page(&st, &ctx, id, Form::new(), Form::new(), notice(&p)).await
+    board_page(&st, &ctx, id, Form::new(), Form::new(), notice(&p), BoardView::of(&p)).await
 }
 
 async fn set_terms(
@@ -222,7 +293,7 @@ async fn set_terms(
         result,
         form,
         |_| format!("/campaigns/{id}/filings?done=terms#terms"),
-        async |form| board_page(&st, &ctx, id, form, Form::new(), None).await,
+        async |form| board_page(&st, &ctx, id, form, Form::new(), None, BoardView::default()).await,
     )
     .await
 }
@@ -242,7 +313,7 @@ async fn set_route(
         result,
         form,
         |_| format!("/campaigns/{id}/filings?done=route#routes"),
-        async |form| board_page(&st, &ctx, id, Form::new(), form, None).await,
+        async |form| board_page(&st, &ctx, id, Form::new(), form, None, BoardView::default()).await,
     )
     .await
 }
