@@ -174,7 +174,7 @@ async fn sheet_xlsx(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>
                 Cell::Text(r.org_name.clone()),
             ];
             cells.extend(r.cells().into_iter().map(|c| Cell::Text(c.to_owned())));
-            cells.push(Cell::Text(r.leave_hours.to_string()));
+            cells.push(Cell::Number(r.leave_hours.as_f64()));
             cells.push(Cell::Text(r.status.label().to_owned()));
             x.row(&cells).map_err(w)?;
         }
