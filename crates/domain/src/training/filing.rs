@@ -256,7 +256,7 @@ pub fn safe_filename(name: &str) -> String {
                 c
             }
         })
-        .filter(|c| !matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200b}'..='\u{200f}'))
+        .filter(|c| !crate::text::is_invisible_format(*c))
         .collect();
     let trimmed = cleaned.trim().trim_start_matches('.').trim();
     let kept: String = if trimmed.chars().count() > FILENAME_MAX {

@@ -347,7 +347,7 @@ pub fn parse_yuan(text: &str) -> Result<i64, String> {
     if t.is_empty() {
         return Err("请填写金额（元），如：12000 或 12000.50".into());
     }
-    let bad = || format!("金额“{}”格式有误，应为不小于0的数字，最多两位小数，如：12000.50", text.trim());
+    let bad = || format!("金额“{}”格式有误，应为大于0的数字，最多两位小数，如：12000.50", text.trim());
     let (whole, frac) = t.split_once('.').unwrap_or((t, ""));
     if whole.is_empty()
         || !whole.bytes().all(|b| b.is_ascii_digit())

@@ -147,6 +147,8 @@ struct BoardPage {
     counts: [usize; 6],
     kinds: Vec<(&'static str, &'static str)>,
     shows: Vec<(&'static str, &'static str)>,
+    /// Every organiser and its route, whatever the board shows.
+    filers: Vec<Filer>,
     mine: Vec<Filer>,
     terms: Form,
     route: Form,
@@ -226,6 +228,7 @@ async fn board_page(
         duties().filter(|d| d.days_late > 0).count(),
         duties().filter(|d| d.due && matches!(state(d), None | Some(FilingState::Draft))).count(),
     ];
+    let filers = b.rows.iter().map(|r| r.filer.clone()).collect();
     if view.is_filtered() {
         b.rows.retain_mut(|r| {
             r.duties.retain(|d| view.shows(d));
@@ -257,6 +260,7 @@ async fn board_page(
         everies: params::options::<ProgressEvery>(),
         kinds: params::options::<FilingKind>(),
         shows: BOARD_SHOWS.to_vec(),
+        filers,
         export_href: format!("/campaigns/{id}/filings/export"),
     })
 }
