@@ -483,6 +483,31 @@ async fn enrolments_pages_show_a_county_only_its_own_people_of_a_city_class() {
     assert_eq!(s, 403);
     let (s, _, _) = county.post_form(&format!("/classes/{}/sheet.xlsx", c.id), &[]).await;
     assert_eq!(s, 403);
+    // Its roster as Excel: its own trainees, none of the other county's.
+    let csrf = county.csrf().await;
+    let r = county
+        .raw
+        .post(county.url(&format!("/classes/{}/enrolments/export.xlsx", c.id)))
+        .form(&[("_csrf", csrf.as_str())])
+        .send()
+        .await
+        .expect("roster");
+    assert_eq!(r.status().as_u16(), 200);
+    let wb =
+        xuepei_office::read::Workbook::open(xuepei_office::read::Source::Bytes(r.bytes().await.expect("b").to_vec()))
+            .expect("workbook");
+    let mut cells: Vec<String> = Vec::new();
+    wb.read_sheet(0, |r| {
+        cells.extend(r.cells);
+        std::ops::ControlFlow::Continue(())
+    })
+    .expect("read");
+    let text = cells.join("|");
+    assert!(text.contains(&q[0].1) && !text.contains(&p[0].1), "{text}");
+    // And on paper: its own trainees, masked, none of the other county's.
+    let (s, page) = county.get(&format!("/classes/{}/enrolments/print", c.id)).await;
+    assert!(s == 200 && page.contains(&q[0].2) && !page.contains(&p[0].2), "{page}");
+    assert!(!page.contains(&q[0].1), "numbers are masked on paper");
     // Leave is recorded by picking one's own trainee from the roster (numbers are masked,
     // none is typed); another county's trainee cannot be picked by id.
     let (_, body) = county.get(&format!("/classes/{}/leave", c.id)).await;

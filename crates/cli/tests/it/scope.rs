@@ -1174,6 +1174,7 @@ fn class_cases(o: &Other, m: &mut HashMap<(&'static str, &'static str), Vec<Case
     add("GET", "/classes/{id}/edit", vec![case(Staff, format!("/classes/{class}/edit"), Deny)]);
     add("POST", "/classes/{id}/delete", vec![case(Staff, format!("/classes/{class}/delete"), Deny)]);
     add("GET", "/classes/{id}/timetable", vec![case(Staff, format!("/classes/{class}/timetable"), Deny)]);
+    add("POST", "/classes/{id}/timetable.xlsx", vec![case(Staff, format!("/classes/{class}/timetable.xlsx"), Deny)]);
     add("GET", "/classes/{id}/sessions/new", vec![case(Staff, format!("/classes/{class}/sessions/new"), Deny)]);
     add("POST", "/classes/{id}/sessions", vec![session_form()]);
     add(
@@ -1303,6 +1304,22 @@ fn enrolment_cases(o: &Other, m: &mut HashMap<(&'static str, &'static str), Vec<
             case(Staff, format!("/classes/{class}/enrolments"), Deny),
             case(Staff, format!("/classes/{shared}/enrolments"), Clean),
             case(Staff, format!("/classes/{shared}/enrolments?status=enrolled"), Clean),
+        ],
+    );
+    add(
+        "GET",
+        "/classes/{id}/enrolments/print",
+        vec![
+            case(Staff, format!("/classes/{class}/enrolments/print"), Deny),
+            case(Staff, format!("/classes/{shared}/enrolments/print"), Clean),
+        ],
+    );
+    add(
+        "POST",
+        "/classes/{id}/enrolments/export.xlsx",
+        vec![
+            case(Staff, format!("/classes/{class}/enrolments/export.xlsx"), Deny),
+            case(Staff, format!("/classes/{shared}/enrolments/export.xlsx"), Clean),
         ],
     );
     add(

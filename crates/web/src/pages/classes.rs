@@ -57,6 +57,7 @@ pub fn routes(r: Routes) -> Routes {
     .get("/classes/{id}/edit", edit, edit_form)
     .post("/classes/{id}/delete", edit, delete)
     .get("/classes/{id}/timetable", view, timetable)
+    .post("/classes/{id}/timetable.xlsx", view, timetable_xlsx)
     // The delivering institution's accounts (view only elsewhere) keep the timetable:
     // the handlers check the class's access.
     .get("/classes/{id}/sessions/new", view, new_session_form)
@@ -293,6 +294,49 @@ async fn timetable(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>)
     let total_hours = list.iter().map(|s| s.hours).sum();
     let layout = Layout::new(&ctx, format!("{}课程表", c.title), "classes");
     render(&TimetablePage { layout, c, sessions: rows_of(list), total_hours })
+}
+
+const TIMETABLE_COLUMNS: [xuepei_office::write::Column; 8] = [
+    xuepei_office::write::Column { header: "日期", width: 12.0 },
+    xuepei_office::write::Column { header: "星期", width: 8.0 },
+    xuepei_office::write::Column { header: "时间", width: 16.0 },
+    xuepei_office::write::Column { header: "课程专题", width: 40.0 },
+    xuepei_office::write::Column { header: "教学方式", width: 12.0 },
+    xuepei_office::write::Column { header: "授课教师", width: 14.0 },
+    xuepei_office::write::Column { header: "地点", width: 24.0 },
+    xuepei_office::write::Column { header: "学时", width: 8.0 },
+];
+
+/// The timetable as Excel, as the print page shows it.
+async fn timetable_xlsx(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult<Response> {
+    use xuepei_office::write::Cell;
+    let id = params::id(&id, "班次")?;
+    // Refused before the file starts when the class is not visible.
+    let c = classes::get(&st.db, &ctx.scope, id).await?;
+    let list = sessions::list(&st.db, &ctx.scope, id).await?;
+    let title = format!("{}课程表", c.title);
+    super::send_export(&st, &ctx, "课程表", |path| async move {
+        let (tx, handle) = crate::exports::write_in_background(path, "课程表", title, &TIMETABLE_COLUMNS).await;
+        let batch: Vec<Vec<Cell>> = rows_of(list)
+            .into_iter()
+            .map(|r| {
+                let name = |p: &Option<sessions::PoolRef>| p.as_ref().map_or(String::new(), |p| p.name.clone());
+                vec![
+                    r.s.date.format("%Y-%m-%d").to_string().into(),
+                    r.weekday.into(),
+                    format!("{} {}–{}", r.s.slot.label(), r.s.starts(), r.s.ends()).into(),
+                    r.s.topic.clone().into(),
+                    r.s.mode.label().into(),
+                    name(&r.s.instructor).into(),
+                    name(&r.s.venue).into(),
+                    Cell::Number(r.s.hours.as_f64()),
+                ]
+            })
+            .collect();
+        let _ = tx.send(batch).await;
+        crate::exports::finish(tx, handle).await
+    })
+    .await
 }
 
 #[derive(Template)]

@@ -43,6 +43,8 @@ pub fn routes(r: Routes) -> Routes {
         ("attendance.correct", "更正考勤"),
     ])
     .get("/classes/{id}/enrolments", view, roster)
+    .post("/classes/{id}/enrolments/export.xlsx", view, roster_export)
+    .get("/classes/{id}/enrolments/print", view, roster_print)
     .post("/classes/{id}/enrolments", edit, enrol)
     .get("/classes/{id}/enrolments/nominate", edit, nominate)
     .post("/classes/{id}/enrolments/{pid}/withdraw", edit, withdraw)
@@ -138,6 +140,53 @@ async fn roster_page(
         sessions,
         c,
     })
+}
+
+/// The roster as Excel (the enrolments kind's export): the organiser's whole roster, a
+/// sending organisation its own people.
+async fn roster_export(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult<Response> {
+    let id = params::id(&id, "班次")?;
+    let query: Params = [("class".to_owned(), id.to_string())].into();
+    super::send_kind_export(&st, &ctx, crate::kinds::enrolments::KIND, &query).await
+}
+
+#[derive(Template)]
+#[template(path = "enrolments/print.html")]
+struct RosterPrint {
+    layout: Layout,
+    c: Class,
+    rows: Vec<Enrolment>,
+}
+
+/// The roster on A4 for printing: every trainee the viewer may see (the organiser all, a
+/// sending organisation its own), waiting and withdrawn ones left out.
+async fn roster_print(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult<Html<String>> {
+    let id = params::id(&id, "班次")?;
+    let c = classes::get(&st.db, &ctx.scope, id).await?;
+    let mut rows = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page = enrolments::roster(
+            &st.db,
+            &ctx.scope,
+            id,
+            &EnrolmentFilter::default(),
+            xuepei_store::page::At::after(after.as_deref()),
+            500,
+        )
+        .await?;
+        rows.extend(
+            page.items
+                .into_iter()
+                .filter(|e| matches!(e.status, EnrolmentStatus::Enrolled | EnrolmentStatus::Completed)),
+        );
+        match page.next {
+            Some(n) => after = Some(n),
+            None => break,
+        }
+    }
+    let layout = Layout::new(&ctx, format!("{}学员名单", c.title), "classes");
+    render(&RosterPrint { layout, c, rows })
 }
 
 async fn roster(
