@@ -287,6 +287,12 @@ async fn checked(
             bad(field, format!("{label}过长，请精简"));
         }
     }
+    if !i.phone.trim().is_empty()
+        && !too_long(&i.phone, 50)
+        && let Err(e) = xuepei_domain::phone::normalize(&i.phone)
+    {
+        bad("phone", format!("联系电话“{}”{e}", i.phone.trim()));
+    }
     if too_long(&i.summary, SUMMARY_MAX) {
         bad("summary", format!("基本情况不超过{SUMMARY_MAX}个字"));
     }

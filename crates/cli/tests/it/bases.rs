@@ -191,12 +191,13 @@ async fn bases_are_accredited_by_county_and_city_within_quota_with_all_five_item
         name: String::new(),
         kind: "工厂".into(),
         year: "1880".into(),
+        phone: "abc-不是电话".into(),
         ..application("", "", "")
     };
     match write(&db.conn, &yunxi, async |tx| bases::create(tx, &bad).await).await.expect_err("bad") {
         StoreError::Invalid(errs) => {
             let fields: Vec<&str> = errs.iter().map(|e| e.field).collect();
-            for f in ["org", "name", "kind", "year"] {
+            for f in ["org", "name", "kind", "year", "phone"] {
                 assert!(fields.contains(&f), "{f} refused: {errs:?}");
             }
         }
