@@ -536,25 +536,8 @@ async fn classes_pages_create_a_class_its_timetable_and_the_pools() {
     let (s, tt) = staff.get(&format!("/classes/{id}/timetable")).await;
     assert!(s == 200 && tt.contains("云溪区村书记班课程表") && tt.contains("08:30–11:30"), "{tt}");
     // The timetable as Excel: the same rows.
-    let csrf = staff.csrf().await;
-    let r = staff
-        .raw
-        .post(staff.url(&format!("/classes/{id}/timetable.xlsx")))
-        .form(&[("_csrf", csrf.as_str())])
-        .send()
-        .await
-        .expect("xlsx");
-    assert_eq!(r.status().as_u16(), 200);
-    let wb =
-        xuepei_office::read::Workbook::open(xuepei_office::read::Source::Bytes(r.bytes().await.expect("b").to_vec()))
-            .expect("workbook");
-    let mut rows: Vec<Vec<String>> = Vec::new();
-    wb.read_sheet(0, |r| {
-        rows.push(r.cells);
-        std::ops::ControlFlow::Continue(())
-    })
-    .expect("read");
-    let text = rows.concat().join("|");
+    let (status, text) = xlsx_text(&staff, &format!("/classes/{id}/timetable.xlsx")).await;
+    assert_eq!(status, 200);
     for cell in ["课程专题", "学习党章", "专题辅导", "李明", "区委党校报告厅", "08:30–11:30"] {
         assert!(text.contains(cell), "{cell}: {text}");
     }

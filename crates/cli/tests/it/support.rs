@@ -118,3 +118,23 @@ pub async fn signed_in(db: &TestDb, username: &str, roles: &[AccountRole], scope
     assert_eq!(app.login(username, PASSWORD).await, 303, "sign-in of {username}");
     app
 }
+
+/// Posts for an Excel download (with the CSRF token): the status and, when served, the
+/// first sheet's cells joined by "|".
+pub async fn xlsx_text(app: &TestApp, path: &str) -> (u16, String) {
+    let csrf = app.csrf().await;
+    let r = app.raw.post(app.url(path)).form(&[("_csrf", csrf.as_str())]).send().await.expect("download");
+    let status = r.status().as_u16();
+    if status != 200 {
+        return (status, String::new());
+    }
+    let wb =
+        xuepei_office::read::Workbook::open(Source::Bytes(r.bytes().await.expect("bytes").to_vec())).expect("workbook");
+    let mut cells: Vec<String> = Vec::new();
+    wb.read_sheet(0, |r| {
+        cells.extend(r.cells);
+        std::ops::ControlFlow::Continue(())
+    })
+    .expect("read");
+    (status, cells.join("|"))
+}
