@@ -687,11 +687,23 @@ pub(crate) struct Target {
 /// The databases to measure: a fresh SQLite file unless skipped, and a new schema on the
 /// PostgreSQL server unless `pg` is "none".
 pub(crate) async fn targets(sqlite: Option<PathBuf>, pg: &str, prefix: &str) -> Result<Vec<Target>, String> {
-    let mut targets = Vec::new();
-    if let Some(file) = sqlite {
+    if let Some(file) = &sqlite {
         for suffix in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
         }
+    }
+    target_list(sqlite, pg, &format!("{prefix}_{}", std::process::id()), true).await
+}
+
+/// Like [`targets`], but the SQLite file is kept as it is and the PostgreSQL schema has a
+/// fixed name and is not dropped: a benchmark's data loaded once, measured many times.
+pub(crate) async fn kept_targets(sqlite: Option<PathBuf>, pg: &str, schema: &str) -> Result<Vec<Target>, String> {
+    target_list(sqlite, pg, schema, false).await
+}
+
+async fn target_list(sqlite: Option<PathBuf>, pg: &str, schema: &str, drop: bool) -> Result<Vec<Target>, String> {
+    let mut targets = Vec::new();
+    if let Some(file) = sqlite {
         targets.push(Target {
             label: "SQLite",
             url: db::sqlite_url(&file).map_err(|e| e.to_string())?,
@@ -700,16 +712,15 @@ pub(crate) async fn targets(sqlite: Option<PathBuf>, pg: &str, prefix: &str) -> 
         });
     }
     if pg != "none" {
-        let schema = format!("{prefix}_{}", std::process::id());
         let sep = if pg.contains('?') { '&' } else { '?' };
-        db::connect(pg, &DbOptions { max_connections: 1, pg_schema: Some(schema.clone()) })
+        db::connect(pg, &DbOptions { max_connections: 1, pg_schema: Some(schema.to_owned()) })
             .await
             .map_err(|e| e.to_string())?;
         targets.push(Target {
             label: "PostgreSQL",
             url: format!("{pg}{sep}options=-c%20search_path%3D{schema}"),
             sqlite_file: None,
-            drop_schema: Some((pg.to_owned(), schema)),
+            drop_schema: drop.then(|| (pg.to_owned(), schema.to_owned())),
         });
     }
     Ok(targets)

@@ -39,7 +39,8 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, Set, Statement, Value,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QuerySelect, Set, Statement,
+    Value,
 };
 use serde::Serialize;
 use xuepei_domain::org::path;
@@ -358,14 +359,15 @@ fn hint(backend: DbBackend, narrow: bool) -> String {
     }
 }
 
-/// Candidate documents (search_docs ids), best posting score of the driving term first:
-/// those in scope that hold every other term too.
+/// Postings of the driving term in the scope (search_docs ids), best score first, `limit`
+/// of them from `offset`. Nothing else is joined in: the plan is one index range read in
+/// order (a term the scope holds many of stops at the page), whatever the backend's
+/// planner makes of other conditions.
 #[allow(clippy::too_many_arguments)]
-async fn candidates(
+async fn driver_postings(
     db: &impl ConnectionTrait,
     scope: &Scope,
     driver: &str,
-    others: &[&str],
     kind: Option<&str>,
     narrow: bool,
     offset: u64,
@@ -382,10 +384,6 @@ async fn candidates(
         let k = s.p(k.to_owned());
         cond.push_str(&format!(" AND d.kind = {k}"));
     }
-    for o in others {
-        let o = s.p(o.to_string());
-        cond.push_str(&format!(" AND EXISTS (SELECT 1 FROM search_postings q WHERE q.doc = p.doc AND q.term = {o})"));
-    }
     text.push_str(&cond);
     text.push_str(&format!(" ORDER BY p.score DESC, p.org_path DESC, p.doc DESC LIMIT {limit} OFFSET {offset}"));
     s.text = text;
@@ -395,6 +393,48 @@ async fn candidates(
         out.push(r.try_get_by_index::<i64>(0)?);
     }
     Ok(out)
+}
+
+/// Of the documents `ids`, those that hold `term`: one probe of the `(doc, term)` key each.
+async fn holding(db: &impl ConnectionTrait, ids: &[i64], term: &str) -> Result<HashSet<i64>> {
+    if ids.is_empty() {
+        return Ok(HashSet::new());
+    }
+    Ok(search_posting::Entity::find()
+        .select_only()
+        .column(search_posting::Column::Doc)
+        .filter(search_posting::Column::Term.eq(term))
+        .filter(search_posting::Column::Doc.is_in(ids.iter().copied()))
+        .into_tuple::<i64>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect())
+}
+
+/// Candidates: a page of the driving term's postings, keeping the documents that hold
+/// every other term too (checked a term at a time on the survivors).
+#[allow(clippy::too_many_arguments)]
+async fn candidates(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    driver: &str,
+    others: &[&str],
+    kind: Option<&str>,
+    narrow: bool,
+    offset: u64,
+    limit: u64,
+) -> Result<(Vec<i64>, u64)> {
+    let mut ids = driver_postings(db, scope, driver, kind, narrow, offset, limit).await?;
+    let read = ids.len() as u64;
+    for o in others {
+        if ids.is_empty() {
+            break;
+        }
+        let has = holding(db, &ids, o).await?;
+        ids.retain(|i| has.contains(i));
+    }
+    Ok((ids, read))
 }
 
 async fn docs(db: &impl ConnectionTrait, scope: &Scope, ids: &[i64]) -> Result<HashMap<i64, search_doc::Model>> {
@@ -482,7 +522,7 @@ pub async fn search_tuned(
     // One term that is the whole query: the postings' order is the ranking.
     if q.parts.len() == 1 && q.terms.len() == 1 && q.terms[0] == q.parts[0] {
         let offset = (page - 1) * per_page;
-        let ids = candidates(db, scope, driver, &others, kind, narrow, offset, per_page + 1).await?;
+        let ids = driver_postings(db, scope, driver, kind, narrow, offset, per_page + 1).await?;
         let has_next = ids.len() as u64 > per_page && page < max_page;
         let found = docs(db, scope, &ids).await?;
         let items = ids.iter().take(per_page as usize).filter_map(|i| found.get(i)).map(|d| hit(d, &q)).collect();
@@ -495,9 +535,9 @@ pub async fn search_tuned(
     // asked and one more (so that the order within it is the query's own).
     let want = ((page * per_page + 1) as usize).clamp(50, MAX_RESULTS);
     let mut ranked: Vec<(i64, i64, search_doc::Model)> = Vec::new();
-    let mut offset = 0;
+    let (mut offset, mut chunk) = (0, CHUNK);
     while ranked.len() < want && offset < MAX_SCAN {
-        let ids = candidates(db, scope, driver, &others, kind, narrow, offset, CHUNK).await?;
+        let (ids, read) = candidates(db, scope, driver, &others, kind, narrow, offset, chunk).await?;
         let found = docs(db, scope, &ids).await?;
         for id in &ids {
             if let Some(d) = found.get(id) {
@@ -507,10 +547,12 @@ pub async fn search_tuned(
                 }
             }
         }
-        if (ids.len() as u64) < CHUNK {
+        if read < chunk {
             break;
         }
-        offset += CHUNK;
+        // Not enough yet (the words seldom meet in one text): read on in larger steps.
+        offset += chunk;
+        chunk = (chunk * 2).min(1_000);
     }
     ranked.sort_by_key(|r| std::cmp::Reverse((r.0, r.1)));
     ranked.truncate(MAX_RESULTS);

@@ -180,6 +180,27 @@ async fn a_county_never_finds_another_countys_texts_in_the_store_pages_or_api() 
     assert_eq!(kinds.len(), 2, "the other county's own two: {v}");
 }
 
+/// The broad path reads the driving word's postings best first in growing steps: a phrase
+/// whose words meet in hundreds of better-scored texts that do not hold it as a phrase is
+/// still found further down, and only it.
+#[tokio::test]
+async fn a_phrase_is_found_below_many_texts_that_hold_its_words_apart() {
+    let db = seeded().await;
+    for i in 0..260 {
+        // 党建, 建引 and 引领 each occur, in the title too, but never 党建引领.
+        put(&db.conn, "material", 1_000 + i, YUNXI, "抓党建引，引领发展", "抓党建引，引领发展。", (2025, 5, 1)).await;
+    }
+    put(&db.conn, "material", 9, YUNXI, "工作通报", "坚持党建引领基层治理。", (2020, 1, 1)).await;
+    put(&db.conn, "material", 10, QUYUAN, "外县通报", "坚持党建引领基层治理。", (2020, 1, 1)).await;
+    let yunxi = county_scope(&db.conn, YUNXI).await;
+    for narrow_below in [2, 5_000] {
+        let r = search::search_tuned(&db.conn, &yunxi, "党建引领", None, 1, 20, narrow_below).await.expect("search");
+        let titles: Vec<&str> = r.items.iter().map(|h| h.title.as_str()).collect();
+        assert_eq!(titles, ["工作通报"], "narrow below {narrow_below}");
+        assert!(!r.has_next);
+    }
+}
+
 #[tokio::test]
 async fn hostile_queries_are_refused_with_a_reason_or_searched_safely() {
     let db = seeded().await;
@@ -317,7 +338,18 @@ async fn the_search_benchmark_runs_at_a_small_size() {
         samples: 2,
         seed: 7,
         area: "430602".into(),
+        keep: false,
     };
-    let code = xuepei::bench_search::run(args).await.expect("bench");
+    let code = xuepei::bench_search::run(args.clone()).await.expect("bench");
     assert_eq!(code, std::process::ExitCode::SUCCESS);
+
+    // Kept: the second run measures the same data again instead of indexing it twice.
+    let kept = xuepei::bench_search::SearchArgs { keep: true, sqlite: Some(dir.path().join("kept.db")), ..args };
+    for _ in 0..2 {
+        let code = xuepei::bench_search::run(kept.clone()).await.expect("bench kept");
+        assert_eq!(code, std::process::ExitCode::SUCCESS);
+    }
+    let url = xuepei_store::db::sqlite_url(&dir.path().join("kept.db")).expect("url");
+    let conn = xuepei_store::db::connect(&url, &Default::default()).await.expect("connect");
+    assert_eq!(search::sizes(&conn).await.expect("sizes").0, 400, "indexed once");
 }
