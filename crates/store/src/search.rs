@@ -348,8 +348,8 @@ async fn postings_in_scope(db: &impl ConnectionTrait, scope: &Scope, term: &str,
     Ok(row.and_then(|r| r.try_get_by_index::<i64>(0).ok()).unwrap_or(0).max(0) as u64)
 }
 
-/// Index hint for a backend that takes one (SQLite, MySQL); PostgreSQL plans by its
-/// statistics (the LIMIT and ORDER BY favour the score index for a common term).
+/// Index hint for a backend that takes one (SQLite, MySQL); PostgreSQL takes none (a
+/// common term is read with sorting disabled, see `driver_postings`).
 fn hint(backend: DbBackend, narrow: bool) -> String {
     let ix = if narrow { "ix_search_postings_scope" } else { "ix_search_postings_score" };
     match backend {
